@@ -1,0 +1,154 @@
+using System.Numerics.Tensors;
+
+namespace Backprop.Core;
+
+/// <summary>
+/// An activation owns both its forward function and its derivative, so backward always differentiates
+/// exactly the function used in forward. Buffers are row-major <c>(rows, cols)</c>.
+/// </summary>
+public abstract class Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Which activation this is.</summary>
+    public abstract ActivationKind Kind { get; }
+
+    /// <summary><c>a = f(z)</c>.</summary>
+    public abstract void Forward(ReadOnlySpan<T> z, Span<T> a, int cols);
+
+    /// <summary>Turns <c>dL/da</c> in <paramref name="gradient"/> into <c>dL/dz</c> in place, given the forward's <paramref name="z"/> and <paramref name="a"/>.</summary>
+    public abstract void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols);
+
+    /// <summary>The activation of a layer. Throws for step/sign, which have no useful derivative.</summary>
+    public static Activation<T> Create(LayerSpec layer) => layer.Activation switch
+    {
+        ActivationKind.Identity => new IdentityActivation<T>(),
+        ActivationKind.Sigmoid => new SigmoidActivation<T>(),
+        ActivationKind.Tanh => new TanhActivation<T>(),
+        ActivationKind.Relu => new ReluActivation<T>(),
+        ActivationKind.LeakyRelu => new LeakyReluActivation<T>(T.CreateTruncating(layer.Slope)),
+        ActivationKind.Elu => new EluActivation<T>(T.CreateTruncating(layer.Slope)),
+        ActivationKind.Softplus => new SoftplusActivation<T>(),
+        ActivationKind.Softmax => new SoftmaxActivation<T>(),
+        _ => throw new ArgumentException($"Activation {layer.Activation} has no useful derivative and cannot be trained."),
+    };
+}
+
+internal sealed class IdentityActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Identity;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => z.CopyTo(a);
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) { } // f' = 1
+}
+
+internal sealed class SigmoidActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Sigmoid;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Sigmoid(z, a);
+
+    // f'(z) = a (1 − a)
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) gradient[i] *= a[i] * (T.One - a[i]);
+    }
+}
+
+internal sealed class TanhActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Tanh;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Tanh(z, a);
+
+    // f'(z) = 1 − a²
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) gradient[i] *= T.One - a[i] * a[i];
+    }
+}
+
+internal sealed class ReluActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Relu;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Max(z, T.Zero, a);
+
+    // f'(z) = 1 for z > 0, else 0 (the subgradient PyTorch uses at 0).
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] = T.Zero;
+    }
+}
+
+internal sealed class LeakyReluActivation<T>(T slope) : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.LeakyRelu;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
+    {
+        for (int i = 0; i < z.Length; i++) a[i] = z[i] > T.Zero ? z[i] : slope * z[i];
+    }
+
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] *= slope;
+    }
+}
+
+internal sealed class EluActivation<T>(T alpha) : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Elu;
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
+    {
+        for (int i = 0; i < z.Length; i++) a[i] = z[i] > T.Zero ? z[i] : alpha * (T.Exp(z[i]) - T.One);
+    }
+
+    // f'(z) = 1 for z > 0, else alpha·e^z = a + alpha.
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] *= a[i] + alpha;
+    }
+}
+
+internal sealed class SoftplusActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Softplus;
+
+    // ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): never overflows.
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
+    {
+        for (int i = 0; i < z.Length; i++) a[i] = T.Max(z[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(z[i])));
+    }
+
+    // f'(z) = sigmoid(z)
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int i = 0; i < gradient.Length; i++) gradient[i] *= T.One / (T.One + T.Exp(-z[i]));
+    }
+}
+
+internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override ActivationKind Kind => ActivationKind.Softmax;
+
+    // Row max subtracted before exp: logits of 1000 stay finite.
+    public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
+    {
+        for (int row = 0; row < z.Length; row += cols)
+        {
+            var zr = z.Slice(row, cols);
+            var ar = a.Slice(row, cols);
+            T max = TensorPrimitives.Max(zr);
+            TensorPrimitives.Subtract(zr, max, ar);
+            TensorPrimitives.Exp(ar, ar);
+            T sum = TensorPrimitives.Sum<T>(ar);
+            TensorPrimitives.Divide(ar, sum, ar);
+        }
+    }
+
+    // Full Jacobian-vector product: dz_i = a_i (g_i − Σ_j g_j a_j). With cross-entropy the loss fuses to a − y instead.
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
+    {
+        for (int row = 0; row < gradient.Length; row += cols)
+        {
+            var ar = a.Slice(row, cols);
+            var gr = gradient.Slice(row, cols);
+            T dot = TensorPrimitives.Dot<T>(ar, gr);
+            for (int i = 0; i < cols; i++) gr[i] = ar[i] * (gr[i] - dot);
+        }
+    }
+}

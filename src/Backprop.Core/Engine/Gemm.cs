@@ -1,0 +1,201 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Backprop.Core;
+
+/// <summary>
+/// The three matrix products of a dense layer, row-major, SIMD over the contiguous dimension.
+/// Forward <c>Z = A·Wᵀ + b</c>; backward <c>dW += dZᵀ·A</c> and <c>dA = dZ·W</c>.
+/// Each has a plain reference implementation in <see cref="GemmReference"/> that tests compare against.
+/// </summary>
+public static class Gemm
+{
+    /// <summary><c>C (m, n) = A (m, k) · B (n, k)ᵀ + bias (n)</c> broadcast over rows.</summary>
+    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLengths(a.Length, m * k, b.Length, n * k, c.Length, m * n);
+        if (bias.Length < n) throw new ArgumentException("bias is shorter than n.");
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref MemoryMarshal.GetReference(b);
+        ref T rc = ref MemoryMarshal.GetReference(c);
+        for (int i = 0; i < m; i++)
+        {
+            ref T ai = ref Unsafe.Add(ref ra, i * k);
+            ref T ci = ref Unsafe.Add(ref rc, i * n);
+            int j = 0;
+            for (; j + 4 <= n; j += 4)
+            {
+                Dot4(ref ai, ref Unsafe.Add(ref rb, j * k), k, out T d0, out T d1, out T d2, out T d3);
+                Unsafe.Add(ref ci, j) = d0 + bias[j];
+                Unsafe.Add(ref ci, j + 1) = d1 + bias[j + 1];
+                Unsafe.Add(ref ci, j + 2) = d2 + bias[j + 2];
+                Unsafe.Add(ref ci, j + 3) = d3 + bias[j + 3];
+            }
+            for (; j < n; j++)
+                Unsafe.Add(ref ci, j) = Dot(ref ai, ref Unsafe.Add(ref rb, j * k), k) + bias[j];
+        }
+    }
+
+    /// <summary><c>C (n, k) += A (m, n)ᵀ · B (m, k)</c>: the weight gradient <c>dW += dZᵀ·A_prev</c>.</summary>
+    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLengths(a.Length, m * n, b.Length, m * k, c.Length, n * k);
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref MemoryMarshal.GetReference(b);
+        ref T rc = ref MemoryMarshal.GetReference(c);
+        for (int i = 0; i < m; i++)
+        {
+            ref T bi = ref Unsafe.Add(ref rb, i * k);
+            ref T ai = ref Unsafe.Add(ref ra, i * n);
+            for (int j = 0; j < n; j++)
+            {
+                T s = Unsafe.Add(ref ai, j);
+                if (s != T.Zero) Axpy(s, ref bi, ref Unsafe.Add(ref rc, j * k), k);
+            }
+        }
+    }
+
+    /// <summary><c>C (m, k) = A (m, n) · B (n, k)</c>: the input gradient <c>dA_prev = dZ·W</c>.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLengths(a.Length, m * n, b.Length, n * k, c.Length, m * k);
+        c.Slice(0, m * k).Clear();
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref MemoryMarshal.GetReference(b);
+        ref T rc = ref MemoryMarshal.GetReference(c);
+        for (int i = 0; i < m; i++)
+        {
+            ref T ai = ref Unsafe.Add(ref ra, i * n);
+            ref T ci = ref Unsafe.Add(ref rc, i * k);
+            for (int j = 0; j < n; j++)
+            {
+                T s = Unsafe.Add(ref ai, j);
+                if (s != T.Zero) Axpy(s, ref Unsafe.Add(ref rb, j * k), ref ci, k);
+            }
+        }
+    }
+
+    /// <summary><c>bias (n) += column sums of A (m, n)</c>: the bias gradient, a plain sum of deltas over the batch.</summary>
+    public static void AccumulateColumnSums<T>(ReadOnlySpan<T> a, Span<T> sums, int m, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        CheckLengths(a.Length, m * n, sums.Length, n, sums.Length, n);
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rs = ref MemoryMarshal.GetReference(sums);
+        for (int i = 0; i < m; i++) Axpy(T.One, ref Unsafe.Add(ref ra, i * n), ref rs, n);
+    }
+
+    private static void CheckLengths(int a, long needA, int b, long needB, int c, long needC)
+    {
+        if (a < needA || b < needB || c < needC)
+            throw new ArgumentException($"Buffer too short: got ({a}, {b}, {c}), need ({needA}, {needB}, {needC}).");
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Dot<T>(ref T x, ref T y, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = 0;
+        T sum = T.Zero;
+        if (Vector.IsHardwareAccelerated && k >= Vector<T>.Count)
+        {
+            var acc = Vector<T>.Zero;
+            for (; p + Vector<T>.Count <= k; p += Vector<T>.Count)
+                acc += Vector.LoadUnsafe(ref x, (nuint)p) * Vector.LoadUnsafe(ref y, (nuint)p);
+            sum = Vector.Sum(acc);
+        }
+        for (; p < k; p++) sum += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
+        return sum;
+    }
+
+    // Four dot products of x with consecutive rows y0..y3 (stride k): x is loaded once per step.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Dot4<T>(ref T x, ref T y, int k, out T d0, out T d1, out T d2, out T d3) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ref T y1 = ref Unsafe.Add(ref y, k);
+        ref T y2 = ref Unsafe.Add(ref y, 2 * k);
+        ref T y3 = ref Unsafe.Add(ref y, 3 * k);
+        int p = 0;
+        d0 = d1 = d2 = d3 = T.Zero;
+        if (Vector.IsHardwareAccelerated && k >= Vector<T>.Count)
+        {
+            Vector<T> a0 = Vector<T>.Zero, a1 = a0, a2 = a0, a3 = a0;
+            for (; p + Vector<T>.Count <= k; p += Vector<T>.Count)
+            {
+                var xv = Vector.LoadUnsafe(ref x, (nuint)p);
+                a0 += xv * Vector.LoadUnsafe(ref y, (nuint)p);
+                a1 += xv * Vector.LoadUnsafe(ref y1, (nuint)p);
+                a2 += xv * Vector.LoadUnsafe(ref y2, (nuint)p);
+                a3 += xv * Vector.LoadUnsafe(ref y3, (nuint)p);
+            }
+            d0 = Vector.Sum(a0); d1 = Vector.Sum(a1); d2 = Vector.Sum(a2); d3 = Vector.Sum(a3);
+        }
+        for (; p < k; p++)
+        {
+            T xp = Unsafe.Add(ref x, p);
+            d0 += xp * Unsafe.Add(ref y, p);
+            d1 += xp * Unsafe.Add(ref y1, p);
+            d2 += xp * Unsafe.Add(ref y2, p);
+            d3 += xp * Unsafe.Add(ref y3, p);
+        }
+    }
+
+    // y[0..k) += s · x[0..k)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Axpy<T>(T s, ref T x, ref T y, int k) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int p = 0;
+        if (Vector.IsHardwareAccelerated && k >= Vector<T>.Count)
+        {
+            var sv = new Vector<T>(s);
+            for (; p + Vector<T>.Count <= k; p += Vector<T>.Count)
+                (Vector.LoadUnsafe(ref y, (nuint)p) + sv * Vector.LoadUnsafe(ref x, (nuint)p)).StoreUnsafe(ref y, (nuint)p);
+        }
+        for (; p < k; p++) Unsafe.Add(ref y, p) += s * Unsafe.Add(ref x, p);
+    }
+}
+
+/// <summary>Obviously-correct triple loops with the same contracts as <see cref="Gemm"/>, accumulated in double. The tests' oracle.</summary>
+public static class GemmReference
+{
+    /// <summary>See <see cref="Gemm.MultiplyTransposedAddBias{T}"/>.</summary>
+    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = double.CreateTruncating(bias[j]);
+                for (int p = 0; p < k; p++) s += double.CreateTruncating(a[i * k + p]) * double.CreateTruncating(b[j * k + p]);
+                c[i * n + j] = T.CreateTruncating(s);
+            }
+    }
+
+    /// <summary>See <see cref="Gemm.AccumulateTransposedProduct{T}"/>.</summary>
+    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int j = 0; j < n; j++)
+            for (int p = 0; p < k; p++)
+            {
+                double s = double.CreateTruncating(c[j * k + p]);
+                for (int i = 0; i < m; i++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(b[i * k + p]);
+                c[j * k + p] = T.CreateTruncating(s);
+            }
+    }
+
+    /// <summary>See <see cref="Gemm.Multiply{T}"/>.</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < m; i++)
+            for (int p = 0; p < k; p++)
+            {
+                double s = 0;
+                for (int j = 0; j < n; j++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(b[j * k + p]);
+                c[i * k + p] = T.CreateTruncating(s);
+            }
+    }
+}

@@ -1,0 +1,143 @@
+namespace Backprop.Core;
+
+/// <summary>
+/// A loss owns its value and its gradient with respect to the output layer's pre-activations <c>z</c>.
+/// Cross-entropies fuse with their output activation (gradient <c>a − y</c>, no division by <c>a(1 − a)</c>);
+/// regression losses go through the output activation's own derivative.
+/// Buffers are row-major <c>(rows, cols)</c>; every loss is a mean, documented per kind in <see cref="LossKind"/>.
+/// </summary>
+public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Which loss this is.</summary>
+    public abstract LossKind Kind { get; }
+
+    /// <summary>The mean loss of a batch, accumulated in double precision.</summary>
+    public abstract double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols);
+
+    /// <summary>Writes <c>dL/dz</c> of the output layer into <paramref name="delta"/>.</summary>
+    public abstract void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta);
+
+    /// <summary>The loss of a validated spec.</summary>
+    public static Loss<T> Create(NetworkSpec spec) => spec.Loss switch
+    {
+        LossKind.MeanSquaredError => new MeanSquaredErrorLoss<T>(),
+        LossKind.Huber => new HuberLoss<T>(T.CreateTruncating(spec.HuberDelta)),
+        LossKind.BinaryCrossEntropy => new BinaryCrossEntropyLoss<T>(),
+        LossKind.CategoricalCrossEntropy => new CategoricalCrossEntropyLoss<T>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Loss, "Unknown loss."),
+    };
+}
+
+internal sealed class MeanSquaredErrorLoss<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override LossKind Kind => LossKind.MeanSquaredError;
+
+    // L = Σ (a − y)² / (rows·cols)
+    public override double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double r = double.CreateTruncating(a[i] - y[i]);
+            sum += r * r;
+        }
+        return sum / a.Length;
+    }
+
+    // dL/da = 2 (a − y) / (rows·cols), then through f'.
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    {
+        T scale = T.CreateTruncating(2.0) / T.CreateTruncating(a.Length);
+        for (int i = 0; i < a.Length; i++) delta[i] = (a[i] - y[i]) * scale;
+        output.Backward(z, a, delta, cols);
+    }
+}
+
+internal sealed class HuberLoss<T>(T delta) : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override LossKind Kind => LossKind.Huber;
+
+    // ℓ(r) = r²/2 for |r| ≤ δ, else δ(|r| − δ/2); L = mean over all outputs.
+    public override double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols)
+    {
+        double d = double.CreateTruncating(delta), sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            double r = Math.Abs(double.CreateTruncating(a[i] - y[i]));
+            sum += r <= d ? 0.5 * r * r : d * (r - 0.5 * d);
+        }
+        return sum / a.Length;
+    }
+
+    // dℓ/da = clamp(a − y, −δ, δ)
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> deltaOut)
+    {
+        T scale = T.One / T.CreateTruncating(a.Length);
+        for (int i = 0; i < a.Length; i++) deltaOut[i] = T.Clamp(a[i] - y[i], -delta, delta) * scale;
+        output.Backward(z, a, deltaOut, cols);
+    }
+}
+
+internal sealed class BinaryCrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override LossKind Kind => LossKind.BinaryCrossEntropy;
+
+    // −[y ln σ(z) + (1 − y) ln(1 − σ(z))] = max(z, 0) − z·y + ln(1 + e^−|z|), stable for any z.
+    public override double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols)
+    {
+        double sum = 0;
+        for (int i = 0; i < z.Length; i++)
+        {
+            double zi = double.CreateTruncating(z[i]), yi = double.CreateTruncating(y[i]);
+            sum += Math.Max(zi, 0) - zi * yi + Math.Log(1 + Math.Exp(-Math.Abs(zi)));
+        }
+        return sum / z.Length;
+    }
+
+    // Fused with the sigmoid: dL/dz = (a − y) / (rows·cols).
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    {
+        T scale = T.One / T.CreateTruncating(a.Length);
+        for (int i = 0; i < a.Length; i++) delta[i] = (a[i] - y[i]) * scale;
+    }
+}
+
+internal sealed class CategoricalCrossEntropyLoss<T> : Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public override LossKind Kind => LossKind.CategoricalCrossEntropy;
+
+    // Per row Σ_c y_c (lse(z) − z_c), lse(z) = max z + ln Σ e^(z − max z); L = mean over rows.
+    public override double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols)
+    {
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            var zr = z.Slice(r * cols, cols);
+            var yr = y.Slice(r * cols, cols);
+            double max = double.NegativeInfinity;
+            for (int c = 0; c < cols; c++) max = Math.Max(max, double.CreateTruncating(zr[c]));
+            double sumExp = 0;
+            for (int c = 0; c < cols; c++) sumExp += Math.Exp(double.CreateTruncating(zr[c]) - max);
+            double lse = max + Math.Log(sumExp);
+            for (int c = 0; c < cols; c++)
+            {
+                double yc = double.CreateTruncating(yr[c]);
+                if (yc != 0) total += yc * (lse - double.CreateTruncating(zr[c]));
+            }
+        }
+        return total / rows;
+    }
+
+    // Fused with the softmax: dL/dz = (a·Σ_c y_c − y) / rows, which is (a − y) / rows for one-hot targets.
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    {
+        T scale = T.One / T.CreateTruncating(rows);
+        for (int r = 0; r < rows; r++)
+        {
+            int o = r * cols;
+            T mass = T.Zero;
+            for (int c = 0; c < cols; c++) mass += y[o + c];
+            for (int c = 0; c < cols; c++) delta[o + c] = (a[o + c] * mass - y[o + c]) * scale;
+        }
+    }
+}

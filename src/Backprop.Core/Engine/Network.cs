@@ -1,0 +1,198 @@
+namespace Backprop.Core;
+
+/// <summary>
+/// A multilayer perceptron with its parameters in one flat buffer (<see cref="ParameterLayout"/>).
+/// Generic over the element type: training runs on <c>float</c>; the gradient check runs the same code on <c>double</c>.
+/// Batches are row-major <c>(rows, width)</c>; all scratch lives in a <see cref="Workspace{T}"/> the caller owns,
+/// so a forward/backward pass allocates nothing.
+/// </summary>
+public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly Activation<T>[] _activations;
+    private readonly T[] _l2; // per layer; λ of (λ/2)‖W‖²
+
+    private Network(NetworkSpec spec, T[] parameters)
+    {
+        Spec = spec;
+        Layout = new ParameterLayout(spec);
+        if (parameters.Length != Layout.Count)
+            throw new ArgumentException($"Expected {Layout.Count} parameters for this spec, got {parameters.Length}.", nameof(parameters));
+        Parameters = parameters;
+        _activations = spec.Layers.Select(Activation<T>.Create).ToArray();
+        _l2 = spec.Layers.Select(l => T.CreateTruncating(l.L2)).ToArray();
+        HasL2 = spec.Layers.Any(l => l.L2 > 0);
+        Loss = Loss<T>.Create(spec);
+    }
+
+    /// <summary>A new network with weights drawn as the spec says (validated first).</summary>
+    public static Network<T> Create(NetworkSpec spec)
+    {
+        spec.EnsureValid();
+        var network = new Network<T>(spec, new T[new ParameterLayout(spec).Count]);
+        Initializer.Initialize<T>(spec, network.Layout, network.Parameters);
+        return network;
+    }
+
+    /// <summary>A network with explicit parameters in the flat layout (warm start, import from another framework).</summary>
+    public static Network<T> FromParameters(NetworkSpec spec, ReadOnlySpan<T> parameters)
+    {
+        spec.EnsureValid();
+        return new Network<T>(spec, parameters.ToArray());
+    }
+
+    /// <summary>The specification this network was built from.</summary>
+    public NetworkSpec Spec { get; }
+
+    /// <summary>Where each layer's weights and biases live in <see cref="Parameters"/>.</summary>
+    public ParameterLayout Layout { get; }
+
+    /// <summary>All weights and biases, flat; owned by the network and updated in place by training.</summary>
+    public T[] Parameters { get; }
+
+    /// <summary>The training objective.</summary>
+    public Loss<T> Loss { get; }
+
+    /// <summary>Number of input features.</summary>
+    public int InputWidth => Spec.InputWidth;
+
+    /// <summary>Number of outputs.</summary>
+    public int OutputWidth => Spec.OutputWidth;
+
+    /// <summary>True when any layer has an L2 penalty.</summary>
+    public bool HasL2 { get; }
+
+    /// <summary>Scratch buffers for batches of up to <paramref name="maxRows"/> rows.</summary>
+    public Workspace<T> CreateWorkspace(int maxRows) => new(Layout, maxRows);
+
+    /// <summary>Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace.</summary>
+    public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows)
+    {
+        workspace.EnsureCapacity(rows);
+        if (inputs.Length < rows * InputWidth) throw new ArgumentException($"Expected {rows}×{InputWidth} inputs, got {inputs.Length} values.", nameof(inputs));
+        ReadOnlySpan<T> previous = inputs.Slice(0, rows * InputWidth);
+        for (int l = 0; l < Layout.LayerCount; l++)
+        {
+            var view = Layout[l];
+            var z = workspace.Z[l].AsSpan(0, rows * view.Units);
+            var a = workspace.A[l].AsSpan(0, rows * view.Units);
+            Gemm.MultiplyTransposedAddBias<T>(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
+            _activations[l].Forward(z, a, view.Units);
+            previous = a;
+        }
+        return previous;
+    }
+
+    /// <summary>Mean data loss of the last <see cref="Forward"/> against <paramref name="targets"/> <c>(rows, outputs)</c> (no L2 term).</summary>
+    public double ComputeLoss(Workspace<T> workspace, ReadOnlySpan<T> targets, int rows)
+    {
+        int last = Layout.LayerCount - 1, n = rows * OutputWidth;
+        return Loss.Value(workspace.Z[last].AsSpan(0, n), workspace.A[last].AsSpan(0, n), targets.Slice(0, n), rows, OutputWidth);
+    }
+
+    /// <summary>The L2 penalty <c>Σ_l (λ_l/2)‖W_l‖²</c> of the current weights.</summary>
+    public double L2Penalty()
+    {
+        double total = 0;
+        for (int l = 0; l < Layout.LayerCount; l++)
+        {
+            if (_l2[l] == T.Zero) continue;
+            double sq = 0;
+            foreach (var w in Weights(Layout[l])) sq += double.CreateTruncating(w * w);
+            total += 0.5 * double.CreateTruncating(_l2[l]) * sq;
+        }
+        return total;
+    }
+
+    /// <summary>
+    /// Backward pass after <see cref="Forward"/> on the same inputs: <b>adds</b> <c>dL/dθ</c> (data loss + L2 penalty) into
+    /// <paramref name="gradient"/> (flat layout; zeroing it is the caller's step). Per layer, from the output down:
+    /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>.
+    /// </summary>
+    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient)
+    {
+        if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
+        int last = Layout.LayerCount - 1;
+        int outN = rows * OutputWidth;
+        if (targets.Length < outN) throw new ArgumentException($"Expected {rows}×{OutputWidth} targets, got {targets.Length} values.", nameof(targets));
+        var delta = workspace.DeltaA.AsSpan(0, outN);
+        Loss.OutputDelta(workspace.Z[last].AsSpan(0, outN), workspace.A[last].AsSpan(0, outN), targets.Slice(0, outN), rows, OutputWidth, _activations[last], delta);
+
+        for (int l = last; l >= 0; l--)
+        {
+            var view = Layout[l];
+            ReadOnlySpan<T> previous = l == 0 ? inputs.Slice(0, rows * view.Inputs) : workspace.A[l - 1].AsSpan(0, rows * view.Inputs);
+            var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
+            Gemm.AccumulateTransposedProduct<T>(delta, previous, dW, rows, view.Units, view.Inputs); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            Gemm.AccumulateColumnSums<T>(delta, gradient.Slice(view.BiasOffset, view.Units), rows, view.Units); // db = Σ_rows δ, never times a
+            if (_l2[l] != T.Zero)
+            {
+                var w = Weights(view);
+                for (int i = 0; i < dW.Length; i++) dW[i] += _l2[l] * w[i];
+            }
+            if (l == 0) break;
+            var previousDelta = (l % 2 == last % 2 ? workspace.DeltaB : workspace.DeltaA).AsSpan(0, rows * view.Inputs);
+            Gemm.Multiply<T>(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
+            _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, rows * view.Inputs), previous, previousDelta, view.Inputs);
+            delta = previousDelta;
+        }
+    }
+
+    /// <summary>Forward, then backward into <paramref name="gradient"/> (accumulating); returns the mean data loss.</summary>
+    public double ForwardBackward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient)
+    {
+        Forward(workspace, inputs, rows);
+        double loss = ComputeLoss(workspace, targets, rows);
+        Backward(workspace, inputs, targets, rows, gradient);
+        return loss;
+    }
+
+    /// <summary>Outputs <c>(rows, outputs)</c> for any number of rows, in chunks of the workspace's capacity.</summary>
+    public void Predict(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows, Span<T> outputs)
+    {
+        if (outputs.Length < rows * OutputWidth) throw new ArgumentException($"Outputs need {rows}×{OutputWidth} elements.", nameof(outputs));
+        for (int start = 0; start < rows; start += workspace.Capacity)
+        {
+            int count = Math.Min(workspace.Capacity, rows - start);
+            Forward(workspace, inputs.Slice(start * InputWidth, count * InputWidth), count)
+                .CopyTo(outputs.Slice(start * OutputWidth, count * OutputWidth));
+        }
+    }
+
+    /// <summary>Weights <c>(units, inputs)</c> of a layer.</summary>
+    public Span<T> Weights(LayerView view) => Parameters.AsSpan(view.WeightOffset, view.WeightCount);
+
+    /// <summary>Biases <c>(units)</c> of a layer.</summary>
+    public Span<T> Biases(LayerView view) => Parameters.AsSpan(view.BiasOffset, view.Units);
+}
+
+/// <summary>Per-layer scratch for batches of up to <see cref="Capacity"/> rows: pre-activations, activations and two delta buffers.</summary>
+public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    internal Workspace(ParameterLayout layout, int capacity)
+    {
+        if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), "Capacity must be positive.");
+        Capacity = capacity;
+        Z = new T[layout.LayerCount][];
+        A = new T[layout.LayerCount][];
+        for (int l = 0; l < layout.LayerCount; l++)
+        {
+            Z[l] = new T[capacity * layout[l].Units]; // (rows, units)
+            A[l] = new T[capacity * layout[l].Units]; // (rows, units)
+        }
+        DeltaA = new T[capacity * layout.MaxWidth];
+        DeltaB = new T[capacity * layout.MaxWidth];
+    }
+
+    /// <summary>Maximum rows per pass.</summary>
+    public int Capacity { get; }
+
+    internal T[][] Z { get; }
+    internal T[][] A { get; }
+    internal T[] DeltaA { get; }
+    internal T[] DeltaB { get; }
+
+    internal void EnsureCapacity(int rows)
+    {
+        if (rows <= 0 || rows > Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows must be in 1..{Capacity}, got {rows}.");
+    }
+}
