@@ -1,0 +1,138 @@
+using System.Runtime.InteropServices;
+
+namespace Backprop.Core;
+
+/// <summary>Little-endian binary encoding of the core's records, shared by the model and snapshot formats.</summary>
+internal static class BinaryCodec
+{
+    public static void WriteSpec(BinaryWriter w, NetworkSpec spec)
+    {
+        w.Write(spec.InputWidth);
+        w.Write((int)spec.Loss);
+        w.Write((int)spec.Init);
+        w.Write(spec.Seed);
+        w.Write(spec.HuberDelta);
+        w.Write(spec.Layers.Count);
+        foreach (var l in spec.Layers)
+        {
+            w.Write(l.Units);
+            w.Write((int)l.Activation);
+            w.Write(l.LearningRateMultiplier);
+            w.Write(l.L2);
+            w.Write(l.Slope);
+        }
+    }
+
+    public static NetworkSpec ReadSpec(BinaryReader r)
+    {
+        int input = r.ReadInt32();
+        var loss = (LossKind)r.ReadInt32();
+        var init = (InitKind)r.ReadInt32();
+        ulong seed = r.ReadUInt64();
+        double huber = r.ReadDouble();
+        int count = CheckedCount(r.ReadInt32(), 100_000);
+        var layers = new LayerSpec[count];
+        for (int i = 0; i < count; i++)
+            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+        return new NetworkSpec(input, layers, loss, init, seed, huber);
+    }
+
+    public static void WriteOptions(BinaryWriter w, TrainingOptions o)
+    {
+        w.Write(o.Epochs); w.Write(o.BatchSize);
+        var p = o.Optimizer;
+        w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.Momentum); w.Write(p.Beta1); w.Write(p.Beta2);
+        w.Write(p.Epsilon); w.Write(p.WeightDecay); w.Write(p.Alpha); w.Write(p.Dampening);
+        var s = o.Schedule;
+        w.Write((int)s.Kind); w.Write(s.StepSize); w.Write(s.Gamma); w.Write(s.CosineEpochs ?? -1); w.Write(s.MinLearningRate);
+        w.Write(s.Factor); w.Write(s.Patience); w.Write(s.Threshold); w.Write(s.Cooldown);
+        w.Write(o.ValidationFraction);
+        w.Write(o.EarlyStopping is not null);
+        if (o.EarlyStopping is { } e) { w.Write((int)e.Monitor); w.Write(e.Patience); w.Write(e.MinDelta); w.Write(e.RestoreBestWeights); }
+        w.Write((int)o.Normalization); w.Write(o.StandardizeTargets);
+        w.Write(o.ClipGradientNorm ?? -1); w.Write(o.Shuffle);
+        w.Write(o.Seed.HasValue); w.Write(o.Seed ?? 0);
+    }
+
+    public static TrainingOptions ReadOptions(BinaryReader r)
+    {
+        int epochs = r.ReadInt32(), batch = r.ReadInt32();
+        var optimizer = new OptimizerSettings((OptimizerKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+            r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+        var kind = (ScheduleKind)r.ReadInt32();
+        int stepSize = r.ReadInt32(); double gamma = r.ReadDouble(); int cosine = r.ReadInt32(); double min = r.ReadDouble();
+        var schedule = new ScheduleSettings(kind, stepSize, gamma, cosine < 0 ? null : cosine, min, r.ReadDouble(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32());
+        double validation = r.ReadDouble();
+        EarlyStoppingSettings? early = r.ReadBoolean()
+            ? new EarlyStoppingSettings((MonitoredMetric)r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadBoolean()) : null;
+        var normalization = (NormalizationKind)r.ReadInt32();
+        bool standardize = r.ReadBoolean();
+        double clip = r.ReadDouble();
+        bool shuffle = r.ReadBoolean();
+        bool hasSeed = r.ReadBoolean(); ulong seed = r.ReadUInt64();
+        return new TrainingOptions
+        {
+            Epochs = epochs, BatchSize = batch, Optimizer = optimizer, Schedule = schedule, ValidationFraction = validation,
+            EarlyStopping = early, Normalization = normalization, StandardizeTargets = standardize,
+            ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null,
+        };
+    }
+
+    public static void WriteNormalizer(BinaryWriter w, Normalizer? n)
+    {
+        w.Write(n is not null);
+        if (n is null) return;
+        w.Write((int)n.Kind);
+        WriteDoubles(w, n.Offsets);
+        WriteDoubles(w, n.Scales);
+    }
+
+    public static Normalizer? ReadNormalizer(BinaryReader r) =>
+        r.ReadBoolean() ? new Normalizer((NormalizationKind)r.ReadInt32(), ReadDoubles(r), ReadDoubles(r)) : null;
+
+    public static void WriteFloats(BinaryWriter w, ReadOnlySpan<float> values)
+    {
+        w.Write(values.Length);
+        w.Write(MemoryMarshal.AsBytes(values)); // little-endian on every supported platform
+    }
+
+    public static float[] ReadFloats(BinaryReader r)
+    {
+        int count = CheckedCount(r.ReadInt32(), Array.MaxLength / 4);
+        var values = new float[count];
+        var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+        if (r.Read(bytes) != bytes.Length) throw new InvalidDataException("Unexpected end of data.");
+        return values;
+    }
+
+    public static void WriteDoubles(BinaryWriter w, double[] values)
+    {
+        w.Write(values.Length);
+        foreach (var v in values) w.Write(v);
+    }
+
+    public static double[] ReadDoubles(BinaryReader r)
+    {
+        var values = new double[CheckedCount(r.ReadInt32(), 10_000_000)];
+        for (int i = 0; i < values.Length; i++) values[i] = r.ReadDouble();
+        return values;
+    }
+
+    public static void WriteStrings(BinaryWriter w, IReadOnlyList<string>? values)
+    {
+        w.Write(values?.Count ?? -1);
+        if (values is not null) foreach (var v in values) w.Write(v);
+    }
+
+    public static string[]? ReadStrings(BinaryReader r)
+    {
+        int count = r.ReadInt32();
+        if (count < 0) return null;
+        var values = new string[CheckedCount(count, 10_000_000)];
+        for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
+        return values;
+    }
+
+    private static int CheckedCount(int count, int max) =>
+        count >= 0 && count <= max ? count : throw new InvalidDataException($"Invalid element count {count}.");
+}

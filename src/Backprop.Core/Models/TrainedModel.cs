@@ -1,0 +1,49 @@
+namespace Backprop.Core;
+
+/// <summary>
+/// Everything needed to predict in raw units: the spec, the weights (flat layout), the input normalisation,
+/// the target standardisation (regression) and the names of features, classes and targets.
+/// </summary>
+public sealed record TrainedModel(
+    NetworkSpec Spec,
+    float[] Parameters,
+    TaskKind Task,
+    Normalizer InputNormalizer,
+    Normalizer? TargetNormalizer,
+    IReadOnlyList<string>? FeatureNames,
+    IReadOnlyList<string>? ClassNames,
+    IReadOnlyList<string>? TargetNames)
+{
+    /// <summary>Checks internal consistency (widths, counts, finite weights). Empty when valid.</summary>
+    public IReadOnlyList<OptionError> Validate()
+    {
+        var errors = NetworkSpecValidator.Validate(Spec).Select(e => new OptionError("spec." + e.Path, e.Message + " " + e.Fix)).ToList();
+        if (errors.Count > 0) return errors;
+        long expected = Spec.ParameterCount;
+        if (Parameters.Length != expected) errors.Add(new("parameters", $"The spec needs {expected} parameters, got {Parameters.Length}."));
+        else if (Parameters.Any(p => !float.IsFinite(p))) errors.Add(new("parameters", "Parameters must be finite numbers."));
+        if (InputNormalizer.Width != Spec.InputWidth) errors.Add(new("normalization", $"Input normalisation has {InputNormalizer.Width} columns, the network {Spec.InputWidth}."));
+        if (InputNormalizer.Offsets.Length != InputNormalizer.Scales.Length || InputNormalizer.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || InputNormalizer.Offsets.Any(o => !double.IsFinite(o)))
+            errors.Add(new("normalization", "Normalisation offsets must be finite and scales finite and non-zero."));
+        if (FeatureNames is not null && FeatureNames.Count != Spec.InputWidth) errors.Add(new("featureNames", $"Expected {Spec.InputWidth} feature names, got {FeatureNames.Count}."));
+        if (Task == TaskKind.Classification)
+        {
+            int classes = Spec.OutputWidth == 1 ? 2 : Spec.OutputWidth;
+            if (ClassNames is not null && ClassNames.Count != classes) errors.Add(new("classNames", $"Expected {classes} class names, got {ClassNames.Count}."));
+        }
+        else if (TargetNormalizer is { } t && (t.Width != Spec.OutputWidth || t.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || t.Offsets.Any(o => !double.IsFinite(o))))
+            errors.Add(new("targetNormalization", $"Target normalisation must have {Spec.OutputWidth} finite columns with non-zero scales."));
+        return errors;
+    }
+
+    /// <summary>Number of classes (classification): output units, or 2 for a single sigmoid unit.</summary>
+    public int ClassCount => Task == TaskKind.Classification ? (Spec.OutputWidth == 1 ? 2 : Spec.OutputWidth) : 0;
+
+    /// <summary>The model of a training session at its current state.</summary>
+    public static TrainedModel FromSession(TrainingSession session, TrainingData data) => new(
+        session.Spec, (float[])session.Network.Parameters.Clone(), data.Task, session.InputNormalizer, session.TargetNormalizer,
+        data.FeatureNames, data.ClassNames, data.TargetNames);
+
+    /// <summary>A predictor (owns its scratch buffers; not thread-safe, create one per thread or pool them).</summary>
+    public Predictor CreatePredictor(int maxRows = 256) => new(this, maxRows);
+}

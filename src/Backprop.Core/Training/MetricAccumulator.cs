@@ -1,0 +1,71 @@
+namespace Backprop.Core;
+
+/// <summary>Accumulates loss, accuracy and squared errors over batches of network outputs.</summary>
+internal sealed class MetricAccumulator(int outputs, bool classification)
+{
+    private readonly double[] _squaredError = new double[outputs]; // per output, normalised units
+    private double _lossSum;
+    private long _correct;
+    private long _rows;
+
+    public void Reset()
+    {
+        Array.Clear(_squaredError);
+        _lossSum = 0; _correct = 0; _rows = 0;
+    }
+
+    /// <summary>Adds a batch: its mean loss, outputs <c>(rows, outputs)</c>, encoded targets and labels.</summary>
+    public void Add(double meanLoss, ReadOnlySpan<float> output, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int rows)
+    {
+        _lossSum += meanLoss * rows;
+        _rows += rows;
+        if (classification)
+        {
+            for (int r = 0; r < rows; r++)
+                if (PredictedClass(output.Slice(r * outputs, outputs)) == labels[r]) _correct++;
+        }
+        else
+        {
+            for (int i = 0; i < rows * outputs; i++)
+            {
+                double d = output[i] - targets[i];
+                _squaredError[i % outputs] += d * d;
+            }
+        }
+    }
+
+    /// <summary>Argmax of a row, or output &gt; 0.5 for a single (sigmoid) unit.</summary>
+    public static int PredictedClass(ReadOnlySpan<float> row)
+    {
+        if (row.Length == 1) return row[0] > 0.5f ? 1 : 0;
+        int best = 0;
+        for (int c = 1; c < row.Length; c++) if (row[c] > row[best]) best = c;
+        return best;
+    }
+
+    public double MeanLoss => _lossSum / _rows;
+    public double? Accuracy => classification && _rows > 0 ? (double)_correct / _rows : null;
+
+    /// <summary>RMSE over all outputs in raw units (normalised errors scaled back by each column's scale).</summary>
+    public double? Rmse(Normalizer? targets)
+    {
+        if (classification || _rows == 0) return null;
+        double sum = 0;
+        for (int c = 0; c < outputs; c++)
+        {
+            double scale = targets?.Scales[c] ?? 1;
+            sum += _squaredError[c] * scale * scale;
+        }
+        return Math.Sqrt(sum / (_rows * outputs));
+    }
+
+    /// <summary>Mean over outputs of 1 − SSE/SST (affine-invariant, so normalised units give the raw-unit value).</summary>
+    public double? R2(double[] variance)
+    {
+        if (classification || _rows == 0) return null;
+        double sum = 0;
+        for (int c = 0; c < outputs; c++)
+            sum += variance[c] > 0 ? 1 - _squaredError[c] / (variance[c] * _rows) : 0;
+        return sum / outputs;
+    }
+}

@@ -1,0 +1,88 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Backprop.Core;
+
+/// <summary>The update rules, one pass over a segment each. Notation of the PyTorch docs: θ params, g gradient, γ lr, λ weight decay.</summary>
+internal static class OptimizerRules
+{
+    // torch.optim.SGD, momentum 0: g ← g + λθ; θ ← θ − γ g
+    public static void Sgd(Span<float> p, ReadOnlySpan<float> g, float lr, float decay)
+    {
+        for (int i = 0; i < p.Length; i++) p[i] -= lr * (g[i] + decay * p[i]);
+    }
+
+    // torch.optim.SGD with momentum μ, dampening τ: g ← g + λθ; b ← g (t = 1) or μ b + (1 − τ) g;
+    // g ← g + μ b (Nesterov) or b; θ ← θ − γ g
+    public static void SgdMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, float lr, float decay, float mu, float dampening, bool nesterov, bool firstStep)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i] + decay * p[i];
+            b[i] = firstStep ? gi : mu * b[i] + (1 - dampening) * gi;
+            p[i] -= lr * (nesterov ? gi + mu * b[i] : b[i]);
+        }
+    }
+
+    // torch.optim.Adam / AdamW (amsgrad off), in the form PyTorch computes it:
+    // AdamW: θ ← θ − γλθ; Adam: g ← g + λθ. Then m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
+    // θ ← θ − (γ / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + ε)
+    public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr, float decay, bool decoupled,
+        double beta1, double beta2, double epsilon, long step)
+    {
+        float stepSize = (float)(lr / (1 - Math.Pow(beta1, step)));
+        float correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step));
+        float b1 = (float)beta1, b2 = (float)beta2, eps = (float)epsilon;
+        float coupled = decoupled ? 0f : decay;
+        float shrink = decoupled ? (float)(1 - lr * decay) : 1f;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref float rp = ref MemoryMarshal.GetReference(p);
+            ref float rg = ref MemoryMarshal.GetReference(g);
+            ref float rm = ref MemoryMarshal.GetReference(m);
+            ref float rv = ref MemoryMarshal.GetReference(v);
+            var vb1 = new Vector<float>(b1); var vb1c = new Vector<float>(1 - b1);
+            var vb2 = new Vector<float>(b2); var vb2c = new Vector<float>(1 - b2);
+            var vc2 = new Vector<float>(correction2Sqrt); var veps = new Vector<float>(eps);
+            var vstep = new Vector<float>(stepSize); var vdecay = new Vector<float>(coupled); var vshrink = new Vector<float>(shrink);
+            for (; i + Vector<float>.Count <= p.Length; i += Vector<float>.Count)
+            {
+                var pv = Vector.LoadUnsafe(ref rp, (nuint)i) * vshrink;
+                var gv = Vector.LoadUnsafe(ref rg, (nuint)i) + vdecay * pv;
+                var mv = vb1 * Vector.LoadUnsafe(ref rm, (nuint)i) + vb1c * gv;
+                var vv = vb2 * Vector.LoadUnsafe(ref rv, (nuint)i) + vb2c * (gv * gv);
+                mv.StoreUnsafe(ref rm, (nuint)i);
+                vv.StoreUnsafe(ref rv, (nuint)i);
+                (pv - vstep * (mv / (Vector.SquareRoot(vv) / vc2 + veps))).StoreUnsafe(ref rp, (nuint)i);
+            }
+        }
+        for (; i < p.Length; i++)
+        {
+            float pi = p[i] * shrink;
+            float gi = g[i] + coupled * pi;
+            m[i] = b1 * m[i] + (1 - b1) * gi;
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+            p[i] = pi - stepSize * (m[i] / (MathF.Sqrt(v[i]) / correction2Sqrt + eps));
+        }
+    }
+
+    // torch.optim.RMSprop (centered off): g ← g + λθ; v ← α v + (1 − α) g²;
+    // μ > 0: b ← μ b + g / (sqrt(v) + ε), θ ← θ − γ b; else θ ← θ − γ g / (sqrt(v) + ε)
+    public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr, float decay, float alpha, float eps, float mu)
+    {
+        for (int i = 0; i < p.Length; i++)
+        {
+            float gi = g[i] + decay * p[i];
+            v[i] = alpha * v[i] + (1 - alpha) * gi * gi;
+            float scaled = gi / (MathF.Sqrt(v[i]) + eps);
+            if (mu > 0)
+            {
+                b[i] = mu * b[i] + scaled;
+                p[i] -= lr * b[i];
+            }
+            else p[i] -= lr * scaled;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+namespace Backprop.Core;
+
+/// <summary>
+/// The training and validation splits as the network sees them: normalised features and encoded targets
+/// (one-hot, 0/1 for a single sigmoid unit, or standardised regression values), all row-major.
+/// </summary>
+internal sealed class PreparedData
+{
+    public required float[] TrainX { get; init; }      // (trainRows, width)
+    public required float[] TrainY { get; init; }      // (trainRows, outputs)
+    public required int[]? TrainLabels { get; init; }  // (trainRows)
+    public required int TrainRows { get; init; }
+    public required float[] ValX { get; init; }        // (valRows, width)
+    public required float[] ValY { get; init; }        // (valRows, outputs)
+    public required int[]? ValLabels { get; init; }
+    public required int ValRows { get; init; }
+    public required int[] ValidationIndices { get; init; } // rows of the original data held out
+    public required Normalizer InputNormalizer { get; init; }
+    public required Normalizer? TargetNormalizer { get; init; }
+    public required double[] TrainTargetVariance { get; init; } // per output, normalised units (R² denominators)
+    public required double[] ValTargetVariance { get; init; }
+
+    public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
+    {
+        var (trainIdx, valIdx) = Split(data, options.ValidationFraction, seed);
+        var inputNormalizer = Normalizer.Fit(options.Normalization, data.Features, data.Width, trainIdx);
+        int outputs = spec.OutputWidth;
+        Normalizer? targetNormalizer = data.Task == TaskKind.Regression
+            ? Normalizer.Fit(options.StandardizeTargets ? NormalizationKind.ZScore : NormalizationKind.None, data.Targets, data.TargetWidth, trainIdx)
+            : null;
+
+        var (trainX, trainY, trainLabels) = Gather(data, trainIdx, inputNormalizer, targetNormalizer, outputs);
+        var (valX, valY, valLabels) = Gather(data, valIdx, inputNormalizer, targetNormalizer, outputs);
+        return new PreparedData
+        {
+            TrainX = trainX, TrainY = trainY, TrainLabels = trainLabels, TrainRows = trainIdx.Length,
+            ValX = valX, ValY = valY, ValLabels = valLabels, ValRows = valIdx.Length, ValidationIndices = valIdx,
+            InputNormalizer = inputNormalizer, TargetNormalizer = targetNormalizer,
+            TrainTargetVariance = ColumnVariance(trainY, trainIdx.Length, outputs),
+            ValTargetVariance = ColumnVariance(valY, valIdx.Length, outputs),
+        };
+    }
+
+    // Stratified for classification: each class gives round(fraction · its count) rows, chosen by seeded keys.
+    private static (int[] Train, int[] Validation) Split(TrainingData data, double fraction, ulong seed)
+    {
+        if (fraction <= 0) return (Enumerable.Range(0, data.Rows).ToArray(), []);
+        ulong stream = SplitMix64.Stream(seed, SplitMix64.Streams.Split);
+        var groups = data.Task == TaskKind.Classification
+            ? Enumerable.Range(0, data.Rows).GroupBy(i => data.Labels![i]).Select(g => g.ToArray())
+            : [Enumerable.Range(0, data.Rows).ToArray()];
+        var validation = new List<int>();
+        foreach (var group in groups)
+        {
+            var keys = group.Select(i => SplitMix64.Next(stream, (ulong)i)).ToArray();
+            Array.Sort(keys, group);
+            validation.AddRange(group.Take((int)Math.Round(group.Length * fraction)));
+        }
+        if (validation.Count == 0 || validation.Count == data.Rows) // tiny classes rounded to nothing: fall back to a plain split
+        {
+            var all = Enumerable.Range(0, data.Rows).ToArray();
+            var keys = all.Select(i => SplitMix64.Next(stream, (ulong)i)).ToArray();
+            Array.Sort(keys, all);
+            int held = Math.Clamp((int)Math.Round(data.Rows * fraction), 1, data.Rows - 1);
+            validation = all.Take(held).ToList();
+        }
+        var isValidation = new bool[data.Rows];
+        foreach (int i in validation) isValidation[i] = true;
+        validation.Sort();
+        return (Enumerable.Range(0, data.Rows).Where(i => !isValidation[i]).ToArray(), validation.ToArray());
+    }
+
+    private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
+    {
+        int width = data.Width;
+        var x = new float[rows.Length * width];
+        var y = new float[rows.Length * outputs];
+        int[]? labels = data.Task == TaskKind.Classification ? new int[rows.Length] : null;
+        for (int r = 0; r < rows.Length; r++)
+        {
+            inputs.Apply(data.Features.AsSpan(rows[r] * width, width), x.AsSpan(r * width, width));
+            if (labels is not null)
+            {
+                int label = data.Labels![rows[r]];
+                labels[r] = label;
+                if (outputs == 1) y[r] = label; // one sigmoid unit for two classes: target 0 or 1
+                else y[r * outputs + label] = 1f;
+            }
+            else targets!.Apply(data.Targets.AsSpan(rows[r] * outputs, outputs), y.AsSpan(r * outputs, outputs));
+        }
+        return (x, y, labels);
+    }
+
+    private static double[] ColumnVariance(float[] values, int rows, int cols)
+    {
+        var variance = new double[cols];
+        if (rows == 0) return variance;
+        for (int c = 0; c < cols; c++)
+        {
+            double mean = 0, sq = 0;
+            for (int r = 0; r < rows; r++) mean += values[r * cols + c];
+            mean /= rows;
+            for (int r = 0; r < rows; r++) { double d = values[r * cols + c] - mean; sq += d * d; }
+            variance[c] = sq / rows;
+        }
+        return variance;
+    }
+}

@@ -1,0 +1,109 @@
+namespace Backprop.Core;
+
+/// <summary>Whether targets are class labels or real values.</summary>
+public enum TaskKind
+{
+    /// <summary>Targets are class indices <c>0..C−1</c>.</summary>
+    Classification,
+    /// <summary>Targets are real values, one or more per row.</summary>
+    Regression,
+}
+
+/// <summary>
+/// A dataset in raw units: features row-major <c>(rows, width)</c>, and either class labels <c>(rows)</c> or
+/// regression targets row-major <c>(rows, targetWidth)</c>. Immutable by convention: the trainer never writes to it.
+/// </summary>
+public sealed class TrainingData
+{
+    private TrainingData(TaskKind task, float[] features, int rows, int width, int[]? labels, int classCount, float[]? targets, int targetWidth,
+        IReadOnlyList<string>? featureNames, IReadOnlyList<string>? classNames, IReadOnlyList<string>? targetNames)
+    {
+        Task = task; Features = features; Rows = rows; Width = width; Labels = labels; ClassCount = classCount;
+        Targets = targets; TargetWidth = targetWidth; FeatureNames = featureNames; ClassNames = classNames; TargetNames = targetNames;
+        var errors = Validate().ToList();
+        if (errors.Count > 0) throw new InvalidTrainingOptionsException(errors);
+    }
+
+    /// <summary>A classification dataset.</summary>
+    public static TrainingData Classification(float[] features, int rows, int width, int[] labels, int classCount,
+        IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? featureNames = null) =>
+        new(TaskKind.Classification, features, rows, width, labels, classCount, null, 0, featureNames, classNames, null);
+
+    /// <summary>A regression dataset.</summary>
+    public static TrainingData Regression(float[] features, int rows, int width, float[] targets, int targetWidth,
+        IReadOnlyList<string>? targetNames = null, IReadOnlyList<string>? featureNames = null) =>
+        new(TaskKind.Regression, features, rows, width, null, 0, targets, targetWidth, featureNames, null, targetNames);
+
+    /// <summary>Classification or regression.</summary>
+    public TaskKind Task { get; }
+    /// <summary>Raw features, <c>(rows, width)</c>.</summary>
+    public float[] Features { get; }
+    /// <summary>Number of samples.</summary>
+    public int Rows { get; }
+    /// <summary>Number of features.</summary>
+    public int Width { get; }
+    /// <summary>Class index per row (classification).</summary>
+    public int[]? Labels { get; }
+    /// <summary>Number of classes (classification).</summary>
+    public int ClassCount { get; }
+    /// <summary>Targets <c>(rows, targetWidth)</c> (regression).</summary>
+    public float[]? Targets { get; }
+    /// <summary>Targets per row (regression).</summary>
+    public int TargetWidth { get; }
+    /// <summary>Optional column names.</summary>
+    public IReadOnlyList<string>? FeatureNames { get; }
+    /// <summary>Optional class names, index = label.</summary>
+    public IReadOnlyList<string>? ClassNames { get; }
+    /// <summary>Optional target column names.</summary>
+    public IReadOnlyList<string>? TargetNames { get; }
+
+    private IEnumerable<OptionError> Validate()
+    {
+        if (Rows <= 0) yield return new("data.rows", "The dataset has no rows.");
+        if (Width <= 0) yield return new("data.width", "The dataset has no feature columns.");
+        if (Features.Length != (long)Rows * Width) { yield return new("data.features", $"Expected {Rows}×{Width} feature values, got {Features.Length}."); yield break; }
+        for (int i = 0; i < Features.Length; i++)
+            if (!float.IsFinite(Features[i])) { yield return new("data.features", $"Row {i / Width}, column {i % Width} is not a finite number."); break; }
+        if (FeatureNames is not null && FeatureNames.Count != Width) yield return new("data.featureNames", $"Expected {Width} feature names, got {FeatureNames.Count}.");
+        if (Task == TaskKind.Classification)
+        {
+            if (ClassCount < 2) yield return new("data.classCount", $"Classification needs at least 2 classes, got {ClassCount}.");
+            if (Labels is null || Labels.Length != Rows) { yield return new("data.labels", $"Expected {Rows} labels."); yield break; }
+            for (int i = 0; i < Rows; i++)
+                if ((uint)Labels[i] >= (uint)ClassCount) { yield return new("data.labels", $"Row {i} has label {Labels[i]}, outside 0..{ClassCount - 1}."); break; }
+            if (ClassNames is not null && ClassNames.Count != ClassCount) yield return new("data.classNames", $"Expected {ClassCount} class names, got {ClassNames.Count}.");
+        }
+        else
+        {
+            if (TargetWidth <= 0) yield return new("data.targetWidth", "Regression needs at least one target column.");
+            if (Targets is null || Targets.Length != (long)Rows * TargetWidth) { yield return new("data.targets", $"Expected {Rows}×{TargetWidth} targets."); yield break; }
+            for (int i = 0; i < Targets.Length; i++)
+                if (!float.IsFinite(Targets[i])) { yield return new("data.targets", $"Target of row {i / TargetWidth} is not a finite number."); break; }
+        }
+    }
+
+    /// <summary>Checks that a network can learn this data: width = input width; outputs = classes (or 1 sigmoid unit for 2 classes) or target width; no softmax for regression.</summary>
+    public IEnumerable<OptionError> CompatibilityWith(NetworkSpec spec)
+    {
+        if (spec.InputWidth != Width)
+            yield return new("network.inputWidth", $"The dataset has {Width} feature columns but the network expects {spec.InputWidth}; set inputWidth to {Width}.");
+        var output = spec.Layers.Count > 0 ? spec.Layers[^1] : null;
+        if (output is null) yield break;
+        if (Task == TaskKind.Classification)
+        {
+            bool binarySigmoid = ClassCount == 2 && output.Units == 1 && output.Activation == ActivationKind.Sigmoid;
+            if (output.Units != ClassCount && !binarySigmoid)
+                yield return new("network.layers", $"The dataset has {ClassCount} classes but the output layer has {output.Units} units; use {ClassCount} softmax units"
+                    + (ClassCount == 2 ? " or one sigmoid unit." : "."));
+        }
+        else
+        {
+            if (output.Activation == ActivationKind.Softmax)
+                yield return new("network.layers", "Regression needs a non-softmax output (usually identity); softmax forces the outputs to sum to 1.");
+            if (output.Units != TargetWidth)
+                yield return new("network.layers", $"The dataset has {TargetWidth} target column(s) but the output layer has {output.Units} units.");
+            if (spec.Loss is LossKind.CategoricalCrossEntropy or LossKind.BinaryCrossEntropy)
+                yield return new("network.loss", "Regression needs loss mean_squared_error or huber.");
+        }
+    }
+}

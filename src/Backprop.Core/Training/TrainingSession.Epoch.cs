@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+
+namespace Backprop.Core;
+
+public sealed partial class TrainingSession
+{
+    // One pass over the training split; returns a divergence reason, or null.
+    private string? TrainOneEpoch(double rate, CancellationToken cancellationToken)
+    {
+        int rows = _prepared.TrainRows, batchSize = _workspace.Capacity;
+        int width = Spec.InputWidth, outputs = Spec.OutputWidth;
+        if (Options.Shuffle)
+            SplitMix64.Permutation(SplitMix64.Stream(ShuffleSeed, SplitMix64.Streams.ShuffleBase + (ulong)Epoch), _order, _keys);
+        else
+            for (int i = 0; i < rows; i++) _order[i] = i;
+
+        _trainMetrics.Reset();
+        Array.Clear(_weightNormSum);
+        Array.Clear(_biasNormSum);
+        int batches = 0;
+        var layout = Network.Layout;
+        for (int start = 0; start < rows; start += batchSize)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            int count = Math.Min(batchSize, rows - start);
+            GatherBatch(start, count, width, outputs);
+            var x = _batchX.AsSpan(0, count * width);
+            var y = _batchY.AsSpan(0, count * outputs);
+
+            var output = Network.Forward(_workspace, x, count);
+            double loss = Network.ComputeLoss(_workspace, y, count);
+            if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
+            _trainMetrics.Add(loss, output, y, _batchLabels, count);
+            Array.Clear(_gradient);
+            Network.Backward(_workspace, x, y, count, _gradient);
+
+            double squaredNorm = 0;
+            for (int l = 0; l < layout.LayerCount; l++)
+            {
+                var view = layout[l];
+                double w = TensorPrimitives.SumOfSquares<float>(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
+                double b = TensorPrimitives.SumOfSquares<float>(_gradient.AsSpan(view.BiasOffset, view.Units));
+                _weightNormSum[l] += Math.Sqrt(w);
+                _biasNormSum[l] += Math.Sqrt(b);
+                squaredNorm += w + b;
+            }
+            if (!double.IsFinite(squaredNorm)) return $"the gradient became non-finite in batch {batches + 1}";
+            if (Options.ClipGradientNorm is { } clip && Math.Sqrt(squaredNorm) is var norm && norm > clip)
+                TensorPrimitives.Multiply(_gradient, (float)(clip / (norm + 1e-6)), _gradient); // as torch.nn.utils.clip_grad_norm_
+
+            bool last = start + count >= rows;
+            if (last) Network.Parameters.CopyTo(_beforeUpdate, 0);
+            Optimizer.Apply(Network.Parameters, _gradient, rate);
+            batches++;
+        }
+        _batchCount = batches;
+        return null;
+    }
+
+    private int _batchCount;
+
+    private void GatherBatch(int start, int count, int width, int outputs)
+    {
+        for (int r = 0; r < count; r++)
+        {
+            int row = _order[start + r];
+            _prepared.TrainX.AsSpan(row * width, width).CopyTo(_batchX.AsSpan(r * width, width));
+            _prepared.TrainY.AsSpan(row * outputs, outputs).CopyTo(_batchY.AsSpan(r * outputs, outputs));
+            if (_prepared.TrainLabels is { } labels) _batchLabels[r] = labels[row];
+        }
+    }
+
+    private void Validate()
+    {
+        _validationMetrics.Reset();
+        int width = Spec.InputWidth, outputs = Spec.OutputWidth;
+        for (int start = 0; start < _prepared.ValRows; start += _workspace.Capacity)
+        {
+            int count = Math.Min(_workspace.Capacity, _prepared.ValRows - start);
+            var x = _prepared.ValX.AsSpan(start * width, count * width);
+            var y = _prepared.ValY.AsSpan(start * outputs, count * outputs);
+            var output = Network.Forward(_workspace, x, count);
+            double loss = Network.ComputeLoss(_workspace, y, count);
+            ReadOnlySpan<int> labels = _prepared.ValLabels is { } l ? l.AsSpan(start, count) : default;
+            _validationMetrics.Add(loss, output, y, labels, count);
+        }
+    }
+
+    private EpochReport BuildReport(double rate, Stopwatch clock)
+    {
+        bool hasValidation = _prepared.ValRows > 0;
+        if (hasValidation) Validate();
+        var layout = Network.Layout;
+        var layers = new LayerStatistics[layout.LayerCount];
+        for (int l = 0; l < layers.Length; l++)
+        {
+            var view = layout[l];
+            var after = Network.Weights(view);
+            var before = _beforeUpdate.AsSpan(view.WeightOffset, view.WeightCount);
+            double weightNorm = TensorPrimitives.Norm<float>(before);
+            double updateNorm = Math.Sqrt(SquaredDistance(before, after));
+            layers[l] = new LayerStatistics(l, _weightNormSum[l] / _batchCount, _biasNormSum[l] / _batchCount,
+                weightNorm > 0 ? updateNorm / weightNorm : 0);
+        }
+        var target = _prepared.TargetNormalizer;
+        return new EpochReport(Epoch, _trainMetrics.MeanLoss,
+            hasValidation ? _validationMetrics.MeanLoss : null,
+            _trainMetrics.Accuracy, hasValidation ? _validationMetrics.Accuracy : null,
+            _trainMetrics.Rmse(target), hasValidation ? _validationMetrics.Rmse(target) : null,
+            _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation ? _validationMetrics.R2(_prepared.ValTargetVariance) : null,
+            rate, layers, clock.Elapsed);
+    }
+
+    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        double sum = 0;
+        for (int i = 0; i < a.Length; i++) { double d = a[i] - b[i]; sum += d * d; }
+        return sum;
+    }
+
+    private void AfterEpoch(EpochReport report)
+    {
+        double plateauMetric = report.ValidationLoss ?? report.TrainLoss;
+        _schedule.Observe(plateauMetric);
+        if (Options.EarlyStopping is { } es && _earlyStopping is { } state)
+        {
+            double value = es.Monitor switch
+            {
+                MonitoredMetric.TrainLoss => report.TrainLoss,
+                MonitoredMetric.ValidationAccuracy => report.ValidationAccuracy ?? double.NaN,
+                _ => report.ValidationLoss ?? double.NaN,
+            };
+            bool higherIsBetter = es.Monitor == MonitoredMetric.ValidationAccuracy;
+            _earlyStopping = state = state.Observe(value, Epoch, es.MinDelta, higherIsBetter, Network.Parameters, es.RestoreBestWeights);
+            if (state.BadEpochs > es.Patience)
+            {
+                if (es.RestoreBestWeights && state.BestParameters is { } best) best.CopyTo(Network.Parameters, 0);
+                StopReason = Core.StopReason.EarlyStopped;
+                StopMessage = $"early stopping at epoch {Epoch}: {es.Monitor} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
+                    + (es.RestoreBestWeights ? "; restored the weights of that epoch." : ".");
+                return;
+            }
+        }
+        if (Epoch >= Options.Epochs)
+        {
+            StopReason = Core.StopReason.Completed;
+            StopMessage = $"completed {Epoch} epochs.";
+        }
+    }
+}
+
+/// <summary>Early-stopping state: best monitored value, its epoch, epochs since, and (optionally) the best weights.</summary>
+public sealed record EarlyStoppingState(double Best, int BestEpoch, int BadEpochs, float[]? BestParameters)
+{
+    /// <summary>State before the first epoch.</summary>
+    public static EarlyStoppingState Initial => new(double.NaN, 0, 0, null);
+
+    internal EarlyStoppingState Observe(double value, int epoch, double minDelta, bool higherIsBetter, float[] parameters, bool keepWeights)
+    {
+        bool improved = BestEpoch == 0 || (higherIsBetter ? value > Best + minDelta : value < Best - minDelta);
+        if (double.IsNaN(value)) improved = false;
+        if (!improved) return this with { BadEpochs = BadEpochs + 1 };
+        float[]? best = keepWeights ? (BestParameters ?? new float[parameters.Length]) : null;
+        if (best is not null) parameters.CopyTo(best, 0);
+        return new EarlyStoppingState(value, epoch, 0, best);
+    }
+}

@@ -1,0 +1,46 @@
+// Benchmark console for the workloads of ../shared/bench/WORKLOADS.md (not a test project).
+//   dotnet run -c Release --project tests/Backprop.Benchmarks -- W1|W2|W3|W4|all [--threads T] [--reps N]
+//   ... -- verify-data        regenerate every array and compare with the reference SHA-256 sums
+//   ... -- ratio-table        JSON result lines on stdin → markdown table of backprop ÷ peer samples/s
+//   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
+using Backprop.Benchmarks.Reporting;
+using Backprop.Benchmarks.Running;
+using Backprop.Benchmarks.Verification;
+using Backprop.Benchmarks.Workloads;
+
+const string ChildMarker = "BACKPROP_BENCH_CHILD";
+const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS]";
+
+if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
+switch (args[0])
+{
+    case "verify-data": return DataVerifier.Run();
+    case "ratio-table": return RatioTable.Run(Console.In);
+    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
+}
+
+int threads = IntOption("--threads", 1);
+int reps = IntOption("--reps", 1);
+var workloads = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
+    ? WorkloadCatalog.All.Select(w => w.Name).ToList()
+    : [WorkloadCatalog.Get(args[0]).Name];
+
+// A single run whose thread count is already the runtime's (or that a parent started) measures in this process;
+// everything else becomes separate processes, so that no workload's heap or JIT state leaks into another's numbers.
+if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1" || threads == Environment.ProcessorCount))
+{
+    Console.WriteLine(TrainingRun.Run(WorkloadCatalog.Get(workloads[0]), threads).ToJson());
+    return 0;
+}
+Environment.SetEnvironmentVariable(ChildMarker, "1"); // inherited by the children
+foreach (var workload in workloads)
+    Console.WriteLine(Repetitions.Run(workload, threads, reps).ToJson());
+return 0;
+
+int IntOption(string name, int fallback)
+{
+    int at = Array.IndexOf(args, name);
+    if (at < 0) return fallback;
+    if (at + 1 < args.Length && int.TryParse(args[at + 1], out int value) && value > 0) return value;
+    throw new ArgumentException($"{name} needs a positive integer. {Usage}");
+}
