@@ -29,12 +29,13 @@ internal static class GradientCheck
         for (int i = 0; i < parameters.Length; i++)
         {
             double saved = parameters[i];
-            parameters[i] = saved + Step;
-            double plus = Objective(network, workspace, inputs, targets, rows);
-            parameters[i] = saved - Step;
-            double minus = Objective(network, workspace, inputs, targets, rows);
+            double h = double.Parse(Environment.GetEnvironmentVariable("FDH") ?? "1e-6");
+            bool five = Environment.GetEnvironmentVariable("FD5") == "1";
+            double At(double v) { parameters[i] = v; return Objective(network, workspace, inputs, targets, rows); }
+            gradient[i] = five
+                ? (-At(saved + 2 * h) + 8 * At(saved + h) - 8 * At(saved - h) + At(saved - 2 * h)) / (12 * h)
+                : (At(saved + h) - At(saved - h)) / (2 * h);
             parameters[i] = saved;
-            gradient[i] = (plus - minus) / (2 * Step);
         }
         return gradient;
     }
