@@ -1,5 +1,34 @@
+using Backprop.Api;
+using Backprop.Api.Data;
+using Backprop.Api.Datasets;
+using Backprop.Api.Endpoints;
+using Backprop.Api.Jobs;
+using Backprop.Api.Predictions;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.AddWebApi(builder.Configuration);
+builder.Services.AddPersistence(builder.Configuration, builder.Environment);
+builder.Services.AddDatasets(builder.Configuration);
+builder.Services.AddTrainingJobs(builder.Configuration);
+builder.Services.AddPredictions(builder.Configuration);
+
 var app = builder.Build();
+
+await app.MigrateDatabaseAsync();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapApiDocumentation();
+app.MapHealth();
+
+var api = app.MapGroup("/api");
+api.MapNetworksApi();
+app.MapDatasetsApi();
+api.MapJobsApi();
+api.MapModelsApi();
+api.MapGradientCheckApi();
+
 app.Run();
 
 /// <summary>Entry point; public so the integration tests' WebApplicationFactory can find it.</summary>

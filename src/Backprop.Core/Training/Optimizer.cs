@@ -74,7 +74,7 @@ public sealed class Optimizer
                     break;
                 case OptimizerKind.RmsProp:
                     OptimizerRules.RmsProp(p, g, Second.AsSpan(s.Offset, s.Length), First.AsSpan(s.Offset, s.Length), (float)lr, decay,
-                        (float)Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
+                        Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
                     break;
             }
         }

@@ -33,7 +33,8 @@ internal static class OptimizerRules
     {
         float stepSize = (float)(lr / (1 - Math.Pow(beta1, step)));
         float correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step));
-        float b1 = (float)beta1, b2 = (float)beta2, eps = (float)epsilon;
+        // 1 − β computed in double then rounded, as PyTorch does: 1 − 0.999f in float is off by 1.3e-5 relative.
+        float b1 = (float)beta1, b2 = (float)beta2, eps = (float)epsilon, b1c = (float)(1 - beta1), b2c = (float)(1 - beta2);
         float coupled = decoupled ? 0f : decay;
         float shrink = decoupled ? (float)(1 - lr * decay) : 1f;
         int i = 0;
@@ -43,8 +44,8 @@ internal static class OptimizerRules
             ref float rg = ref MemoryMarshal.GetReference(g);
             ref float rm = ref MemoryMarshal.GetReference(m);
             ref float rv = ref MemoryMarshal.GetReference(v);
-            var vb1 = new Vector<float>(b1); var vb1c = new Vector<float>(1 - b1);
-            var vb2 = new Vector<float>(b2); var vb2c = new Vector<float>(1 - b2);
+            var vb1 = new Vector<float>(b1); var vb1c = new Vector<float>(b1c);
+            var vb2 = new Vector<float>(b2); var vb2c = new Vector<float>(b2c);
             var vc2 = new Vector<float>(correction2Sqrt); var veps = new Vector<float>(eps);
             var vstep = new Vector<float>(stepSize); var vdecay = new Vector<float>(coupled); var vshrink = new Vector<float>(shrink);
             for (; i + Vector<float>.Count <= p.Length; i += Vector<float>.Count)
@@ -62,20 +63,21 @@ internal static class OptimizerRules
         {
             float pi = p[i] * shrink;
             float gi = g[i] + coupled * pi;
-            m[i] = b1 * m[i] + (1 - b1) * gi;
-            v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = b1 * m[i] + b1c * gi;
+            v[i] = b2 * v[i] + b2c * (gi * gi);
             p[i] = pi - stepSize * (m[i] / (MathF.Sqrt(v[i]) / correction2Sqrt + eps));
         }
     }
 
     // torch.optim.RMSprop (centered off): g ← g + λθ; v ← α v + (1 − α) g²;
     // μ > 0: b ← μ b + g / (sqrt(v) + ε), θ ← θ − γ b; else θ ← θ − γ g / (sqrt(v) + ε)
-    public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr, float decay, float alpha, float eps, float mu)
+    public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr, float decay, double alphaValue, float eps, float mu)
     {
+        float alpha = (float)alphaValue, alphaComplement = (float)(1 - alphaValue);
         for (int i = 0; i < p.Length; i++)
         {
             float gi = g[i] + decay * p[i];
-            v[i] = alpha * v[i] + (1 - alpha) * gi * gi;
+            v[i] = alpha * v[i] + alphaComplement * (gi * gi);
             float scaled = gi / (MathF.Sqrt(v[i]) + eps);
             if (mu > 0)
             {

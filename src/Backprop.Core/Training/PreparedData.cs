@@ -73,12 +73,14 @@ internal sealed class PreparedData
     private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
     {
         int width = data.Width;
-        var x = new float[rows.Length * width];
+        // Untouched features (no split, no scaling) are used in place: no second copy of a large dataset.
+        bool inPlace = inputs.Kind == NormalizationKind.None && rows.Length == data.Rows;
+        var x = inPlace ? data.Features : new float[rows.Length * width];
         var y = new float[rows.Length * outputs];
         int[]? labels = data.Task == TaskKind.Classification ? new int[rows.Length] : null;
         for (int r = 0; r < rows.Length; r++)
         {
-            inputs.Apply(data.Features.AsSpan(rows[r] * width, width), x.AsSpan(r * width, width));
+            if (!inPlace) inputs.Apply(data.Features.AsSpan(rows[r] * width, width), x.AsSpan(r * width, width));
             if (labels is not null)
             {
                 int label = data.Labels![rows[r]];

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Backprop.Api;
+
+/// <summary>Size limits that keep one request from exhausting the service ("Limits" section).</summary>
+public sealed class LimitsOptions
+{
+    public const string Section = "Limits";
+
+    /// <summary>Layers per network.</summary>
+    [Range(1, 10_000)] public int MaxLayers { get; set; } = 64;
+    /// <summary>Units in any one layer.</summary>
+    [Range(1, int.MaxValue)] public int MaxUnitsPerLayer { get; set; } = 65_536;
+    /// <summary>Trainable parameters (weights + biases) per network.</summary>
+    [Range(1, long.MaxValue)] public long MaxParameters { get; set; } = 50_000_000;
+    /// <summary>Epochs per training job.</summary>
+    [Range(1, int.MaxValue)] public int MaxEpochs { get; set; } = 100_000;
+    /// <summary>Rows per prediction request.</summary>
+    [Range(1, 1_000_000)] public int MaxPredictionRows { get; set; } = 10_000;
+    /// <summary>Rows a gradient check may use (each costs two forward passes per parameter).</summary>
+    [Range(1, 1_000)] public int MaxGradientCheckRows { get; set; } = 16;
+    /// <summary>Parameters a gradient check may perturb.</summary>
+    [Range(1, long.MaxValue)] public long MaxGradientCheckParameters { get; set; } = 100_000;
+    /// <summary>Largest request body in bytes (dataset uploads included).</summary>
+    [Range(1024, long.MaxValue)] public long MaxRequestBodyBytes { get; set; } = 64 * 1024 * 1024;
+    /// <summary>Largest page of a listing.</summary>
+    [Range(1, 10_000)] public int MaxPageSize { get; set; } = 100;
+}

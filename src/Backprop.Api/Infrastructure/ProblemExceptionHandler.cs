@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Backprop.Core;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Backprop.Api;
+
+/// <summary>Maps the exceptions a client can cause to RFC 9457 problems; anything else is a 500 without details.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            InvalidNetworkSpecException e => Validation(e.Errors.ToProblemErrors()),
+            InvalidTrainingOptionsException e => Validation(e.Errors.ToProblemErrors()),
+            BadHttpRequestException e => new ProblemDetails
+            {
+                Status = e.StatusCode,
+                Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Malformed request",
+                Detail = e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message,
+            },
+            JsonException e => new ProblemDetails { Status = 400, Title = "Malformed JSON", Detail = e.Message },
+            DbUpdateConcurrencyException => new ProblemDetails
+            {
+                Status = 409, Title = "Conflict", Detail = "The resource was changed by another request; read it again and retry.",
+            },
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+        if (problem is null)
+        {
+            if (context.RequestAborted.IsCancellationRequested) return true;
+            logger.LogError(exception, "Unhandled exception for {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails { Status = 500, Title = "Internal server error", Detail = "An unexpected error occurred; it has been logged." };
+        }
+        context.Response.StatusCode = problem.Status ?? 500;
+        return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) =>
+        new(errors) { Status = 400, Title = "One or more validation errors occurred." };
+}
