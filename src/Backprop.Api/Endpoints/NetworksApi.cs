@@ -1,0 +1,69 @@
+using Backprop.Api.Data;
+using Backprop.Api.Networks;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Endpoints;
+
+/// <summary>/api/networks: network configurations (layers, activations, loss, initialisation, seed).</summary>
+public static class NetworksApi
+{
+    public static RouteGroupBuilder MapNetworksApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/networks").WithTags("Networks");
+        group.MapPost("/", Create).WithName("CreateNetwork").WithSummary("Store a network configuration");
+        group.MapPost("/validate", Validate).WithName("ValidateNetwork")
+            .WithSummary("Dry run: check a configuration without storing it (problems, warnings, parameter count)");
+        group.MapGet("/", List).WithName("ListNetworks").WithSummary("List network configurations, newest first");
+        group.MapGet("/{id:guid}", Get).WithName("GetNetwork").WithSummary("Get a network configuration");
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteNetwork").WithSummary("Delete a network configuration");
+        return group;
+    }
+
+    private static async Task<Results<Created<NetworkResponse>, ValidationProblem>> Create(
+        NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct)
+    {
+        var outcome = NetworkRules.Check(request, limits.Value);
+        if (outcome.Spec is not { } spec) return TypedResults.ValidationProblem(outcome.Problems.ToProblemErrors());
+        var entity = new NetworkEntity
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant.Id,
+            Name = request.Name,
+            InputWidth = spec.InputWidth,
+            OutputWidth = spec.OutputWidth,
+            LayerCount = spec.Layers.Count,
+            ParameterCount = spec.ParameterCount,
+            DefinitionJson = spec.ToDefinition(request.Name).ToJson(),
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.Add(entity);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Created($"/api/networks/{entity.Id}", entity.ToResponse());
+    }
+
+    private static Ok<NetworkCheckResponse> Validate(NetworkDefinition request, IOptions<LimitsOptions> limits)
+    {
+        var outcome = NetworkRules.Check(request, limits.Value);
+        return TypedResults.Ok(new NetworkCheckResponse(outcome.Spec is not null, outcome.Problems, outcome.Warnings, outcome.Spec?.ParameterCount));
+    }
+
+    private static async Task<Results<Ok<Page<NetworkSummary>>, ValidationProblem>> List(
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
+    {
+        if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
+        var query = db.Set<NetworkEntity>().OwnedBy(tenant).OrderByDescending(n => n.CreatedAt).ThenByDescending(n => n.Id);
+        return TypedResults.Ok(await query.ToPageAsync(page, pageSize, n => n.ToSummary(), ct));
+    }
+
+    private static async Task<Results<Ok<NetworkResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
+        await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, ct) is { } network
+            ? TypedResults.Ok(network.ToResponse())
+            : TypedResults.NotFound();
+
+    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
+        await db.Set<NetworkEntity>().OwnedBy(tenant).Where(n => n.Id == id).ExecuteDeleteAsync(ct) > 0
+            ? TypedResults.NoContent()
+            : TypedResults.NotFound();
+}

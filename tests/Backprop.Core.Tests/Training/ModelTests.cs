@@ -1,0 +1,74 @@
+using Backprop.Core;
+
+namespace Backprop.Core.Tests.Training;
+
+public class ModelTests
+{
+    private static TrainedModel TrainIris()
+    {
+        var (train, _) = SampleData.Load("iris");
+        var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3), train, new TrainingOptions { Epochs = 3 });
+        foreach (var _ in session.Run()) { }
+        return TrainedModel.FromSession(session, train) with { ClassNames = ["setosa", "versicolor", "virginica"] };
+    }
+
+    [Fact]
+    public void BinaryAndJson_RoundTripBitExactly()
+    {
+        var model = TrainIris();
+        foreach (var copy in new[] { ModelSerializer.FromBinary(ModelSerializer.ToBinary(model)), ModelSerializer.FromJson(ModelSerializer.ToJson(model)) })
+        {
+            Assert.Equal(model.Parameters, copy.Parameters);
+            Assert.True(model.Spec.StructurallyEquals(copy.Spec));
+            Assert.Equal(model.InputNormalizer.Offsets, copy.InputNormalizer.Offsets);
+            Assert.Equal(model.InputNormalizer.Scales, copy.InputNormalizer.Scales);
+            Assert.Equal(model.ClassNames, copy.ClassNames);
+        }
+    }
+
+    [Fact]
+    public void Json_WithWrongShape_IsRejectedNamingThePath()
+    {
+        var json = ModelSerializer.ToJson(TrainIris()).Replace("\"biases\": [", "\"biases\": [1,");
+        var error = Assert.Throws<InvalidDataException>(() => ModelSerializer.FromJson(json));
+        Assert.Contains("layers[0].biases", error.Message);
+    }
+
+    [Fact]
+    public void Predict_AppliesNormalisation_AndReturnsProbabilitiesPerClass()
+    {
+        var model = TrainIris();
+        var (train, _) = SampleData.Load("iris");
+        var prediction = model.CreatePredictor().Predict(train.Features.AsSpan(0, 2 * 4), 2);
+        Assert.Equal(2, prediction.PredictedClasses!.Length);
+        for (int r = 0; r < 2; r++)
+        {
+            var p = prediction.Probabilities!.AsSpan(r * 3, 3).ToArray();
+            Assert.Equal(1.0, p.Sum(), 5);
+            Assert.Equal(Array.IndexOf(p, p.Max()), prediction.PredictedClasses[r]);
+        }
+    }
+
+    [Fact]
+    public void ZeroVarianceColumn_IsLeftUnscaled()
+    {
+        float[] values = [1, 7, 2, 7, 3, 7]; // column 1 is constant
+        var normalizer = Normalizer.Fit(NormalizationKind.ZScore, values, 2, [0, 1, 2]);
+        Assert.Equal(1.0, normalizer.Scales[1]);
+        var output = new float[6];
+        normalizer.Apply(values, output);
+        Assert.All(output, v => Assert.True(float.IsFinite(v)));
+        Assert.Equal(0f, output[1]);
+    }
+
+    [Fact]
+    public void GradientCheck_OnTrainedModel_IsSmallPerLayer()
+    {
+        var model = TrainIris();
+        var (train, _) = SampleData.Load("iris");
+        var result = Backprop.Core.GradientCheck.Run(model, train, 4);
+        Assert.Equal(2, result.Layers.Count);
+        Assert.All(result.Layers, l => Assert.True(l.MaxRelativeErrorWeights < 1e-4 && l.MaxRelativeErrorBiases < 1e-4,
+            $"layer {l.Layer}: weights {l.MaxRelativeErrorWeights}, biases {l.MaxRelativeErrorBiases} (tolerance 1e-4)"));
+    }
+}
