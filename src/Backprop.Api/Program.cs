@@ -6,6 +6,7 @@ using Backprop.Api.Jobs;
 using Backprop.Api.Predictions;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.Configuration.AddLinkedAppSettings(builder.Environment);
 
 builder.Services.AddWebApi(builder.Configuration);
 builder.Services.AddPersistence(builder.Configuration, builder.Environment);

@@ -17,6 +17,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The SQLite file this app uses (reuse it in a second factory to simulate a restart).</summary>
     public string DatabasePath { get; }
 
+    /// <summary>Leave the SQLite file in place on dispose, so a second factory on <see cref="DatabasePath"/> can find it (a restart).</summary>
+    public bool KeepDatabase { get; set; }
+
     /// <summary>Overrides a configuration value (e.g. a limit) before the app starts.</summary>
     public ApiFactory With(string key, string? value)
     {
@@ -33,7 +36,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (!disposing) return;
+        if (!disposing || KeepDatabase) return;
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             try { File.Delete(DatabasePath + suffix); } catch (IOException) { }
     }

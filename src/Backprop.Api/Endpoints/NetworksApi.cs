@@ -49,7 +49,7 @@ public static class NetworksApi
         return TypedResults.Ok(new NetworkCheckResponse(outcome.Spec is not null, outcome.Problems, outcome.Warnings, outcome.Spec?.ParameterCount));
     }
 
-    private static async Task<Results<Ok<Page<NetworkSummary>>, ValidationProblem>> List(
+    private static async Task<Results<Ok<Paged<NetworkSummary>>, ValidationProblem>> List(
         BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);

@@ -2,8 +2,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api;
 
-/// <summary>One page of a listing, newest first.</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, int Page, int PageSize, int TotalCount);
+/// <summary>One page of a listing, newest first (page is 1-based).</summary>
+public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int TotalCount);
 
 public static class Paging
 {
@@ -16,11 +16,11 @@ public static class Paging
         return errors.Any ? errors.ToDictionary() : null;
     }
 
-    public static async Task<Page<TOut>> ToPageAsync<T, TOut>(this IQueryable<T> ordered, int page, int pageSize, Func<T, TOut> map, CancellationToken ct)
+    public static async Task<Paged<TOut>> ToPageAsync<T, TOut>(this IQueryable<T> ordered, int page, int pageSize, Func<T, TOut> map, CancellationToken ct)
     {
         int total = await ordered.CountAsync(ct);
         var items = await ordered.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);
-        return new Page<TOut>(items.Select(map).ToList(), page, pageSize, total);
+        return new Paged<TOut>(items.Select(map).ToList(), page, pageSize, total);
     }
 
     /// <summary>SQLite hands DateTime back unspecified; every stored time is UTC.</summary>

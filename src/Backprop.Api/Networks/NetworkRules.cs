@@ -27,7 +27,8 @@ public static class NetworkRules
         problems.AddRange(NetworkSpecValidator.Validate(spec).Select(e => new NetworkProblem(e.Path, e.Message, e.Fix)));
         if (spec.ParameterCount > limits.MaxParameters)
             problems.Add(new("layers", $"The network has {spec.ParameterCount:N0} parameters; this service allows at most {limits.MaxParameters:N0}.", "Use fewer or narrower layers."));
-        return problems.Count > 0 ? new(null, problems, Warnings(spec)) : new(spec, [], Warnings(spec));
+        var warnings = Warnings(spec).ToList();
+        return problems.Count > 0 ? new(null, problems, warnings) : new(spec, [], warnings);
     }
 
     public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<NetworkProblem> problems) =>

@@ -45,10 +45,8 @@ internal sealed class SigmoidActivation<T> : Activation<T> where T : unmanaged, 
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Sigmoid(z, a);
 
     // f'(z) = a (1 − a)
-    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
-    {
-        for (int i = 0; i < gradient.Length; i++) gradient[i] *= a[i] * (T.One - a[i]);
-    }
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
+        ElementWise.MultiplyBy<T, SigmoidDerivative<T>>(a, gradient);
 }
 
 internal sealed class TanhActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -57,10 +55,8 @@ internal sealed class TanhActivation<T> : Activation<T> where T : unmanaged, IFl
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Tanh(z, a);
 
     // f'(z) = 1 − a²
-    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
-    {
-        for (int i = 0; i < gradient.Length; i++) gradient[i] *= T.One - a[i] * a[i];
-    }
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
+        ElementWise.MultiplyBy<T, TanhDerivative<T>>(a, gradient);
 }
 
 internal sealed class ReluActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -69,10 +65,8 @@ internal sealed class ReluActivation<T> : Activation<T> where T : unmanaged, IFl
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Max(z, T.Zero, a);
 
     // f'(z) = 1 for z > 0, else 0 (the subgradient PyTorch uses at 0).
-    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
-    {
-        for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] = T.Zero;
-    }
+    public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
+        ElementWise.MultiplyBy<T, ReluDerivative<T>>(z, gradient);
 }
 
 internal sealed class LeakyReluActivation<T>(T slope) : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
@@ -125,18 +119,25 @@ internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, 
 {
     public override ActivationKind Kind => ActivationKind.Softmax;
 
-    // Row max subtracted before exp: logits of 1000 stay finite.
+    // Row max subtracted before exp (logits of 1000 stay finite); one vectorised exp over the whole block.
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
     {
         for (int row = 0; row < z.Length; row += cols)
         {
             var zr = z.Slice(row, cols);
             var ar = a.Slice(row, cols);
-            T max = TensorPrimitives.Max(zr);
-            TensorPrimitives.Subtract(zr, max, ar);
-            TensorPrimitives.Exp(ar, ar);
-            T sum = TensorPrimitives.Sum<T>(ar);
-            TensorPrimitives.Divide(ar, sum, ar);
+            T max = zr[0];
+            for (int c = 1; c < cols; c++) if (zr[c] > max) max = zr[c];
+            for (int c = 0; c < cols; c++) ar[c] = zr[c] - max;
+        }
+        TensorPrimitives.Exp(a.Slice(0, z.Length), a.Slice(0, z.Length));
+        for (int row = 0; row < z.Length; row += cols)
+        {
+            var ar = a.Slice(row, cols);
+            T sum = T.Zero;
+            for (int c = 0; c < cols; c++) sum += ar[c];
+            T inverse = T.One / sum;
+            for (int c = 0; c < cols; c++) ar[c] *= inverse;
         }
     }
 

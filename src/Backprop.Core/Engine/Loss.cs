@@ -107,25 +107,34 @@ internal sealed class CategoricalCrossEntropyLoss<T> : Loss<T> where T : unmanag
     public override LossKind Kind => LossKind.CategoricalCrossEntropy;
 
     // Per row Σ_c y_c (lse(z) − z_c), lse(z) = max z + ln Σ e^(z − max z); L = mean over rows.
+    // The softmax output already holds e^(z_c − lse), so −ln a_c is the same value without a second exp pass;
+    // only a probability that underflowed (a_c < 1e-30) takes the log-sum-exp route.
     public override double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols)
     {
         double total = 0;
+        T tiny = T.CreateTruncating(1e-30);
         for (int r = 0; r < rows; r++)
         {
-            var zr = z.Slice(r * cols, cols);
-            var yr = y.Slice(r * cols, cols);
-            double max = double.NegativeInfinity;
-            for (int c = 0; c < cols; c++) max = Math.Max(max, double.CreateTruncating(zr[c]));
-            double sumExp = 0;
-            for (int c = 0; c < cols; c++) sumExp += Math.Exp(double.CreateTruncating(zr[c]) - max);
-            double lse = max + Math.Log(sumExp);
+            int o = r * cols;
             for (int c = 0; c < cols; c++)
             {
-                double yc = double.CreateTruncating(yr[c]);
-                if (yc != 0) total += yc * (lse - double.CreateTruncating(zr[c]));
+                T yc = y[o + c];
+                if (yc == T.Zero) continue;
+                double term = a[o + c] > tiny
+                    ? -double.CreateTruncating(T.Log(a[o + c]))
+                    : LogSumExp(z.Slice(o, cols)) - double.CreateTruncating(z[o + c]);
+                total += double.CreateTruncating(yc) * term;
             }
         }
         return total / rows;
+    }
+
+    private static double LogSumExp(ReadOnlySpan<T> z)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        foreach (var v in z) max = Math.Max(max, double.CreateTruncating(v));
+        foreach (var v in z) sum += Math.Exp(double.CreateTruncating(v) - max);
+        return max + Math.Log(sum);
     }
 
     // Fused with the softmax: dL/dz = (a·Σ_c y_c − y) / rows, which is (a − y) / rows for one-hot targets.

@@ -75,7 +75,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var view = Layout[l];
             var z = workspace.Z[l].AsSpan(0, rows * view.Units);
             var a = workspace.A[l].AsSpan(0, rows * view.Units);
-            Gemm.MultiplyTransposedAddBias<T>(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
+            Products.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
             _activations[l].Forward(z, a, view.Units);
             previous = a;
         }
@@ -122,7 +122,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var view = Layout[l];
             ReadOnlySpan<T> previous = l == 0 ? inputs.Slice(0, rows * view.Inputs) : workspace.A[l - 1].AsSpan(0, rows * view.Inputs);
             var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
-            Gemm.AccumulateTransposedProduct<T>(delta, previous, dW, rows, view.Units, view.Inputs); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            Products.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
             Gemm.AccumulateColumnSums<T>(delta, gradient.Slice(view.BiasOffset, view.Units), rows, view.Units); // db = Σ_rows δ, never times a
             if (_l2[l] != T.Zero)
             {
@@ -131,7 +131,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             if (l == 0) break;
             var previousDelta = (l % 2 == last % 2 ? workspace.DeltaB : workspace.DeltaA).AsSpan(0, rows * view.Inputs);
-            Gemm.Multiply<T>(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
+            Products.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
             _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, rows * view.Inputs), previous, previousDelta, view.Inputs);
             delta = previousDelta;
         }

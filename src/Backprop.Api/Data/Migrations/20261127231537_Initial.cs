@@ -1,0 +1,240 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace Backprop.Api.Data.Migrations
+{
+    /// <inheritdoc />
+    public partial class Initial : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "Datasets",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Task = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    TargetColumn = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    FeatureNames = table.Column<string>(type: "TEXT", nullable: false),
+                    ClassNames = table.Column<string>(type: "TEXT", nullable: true),
+                    RowCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    FeatureCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    ClassCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    SizeBytes = table.Column<long>(type: "INTEGER", nullable: false),
+                    ProfileJson = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Datasets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Models",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    Source = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Task = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    InputWidth = table.Column<int>(type: "INTEGER", nullable: false),
+                    OutputWidth = table.Column<int>(type: "INTEGER", nullable: false),
+                    ParameterCount = table.Column<long>(type: "INTEGER", nullable: false),
+                    ArchitectureJson = table.Column<string>(type: "TEXT", nullable: false),
+                    DetailsJson = table.Column<string>(type: "TEXT", nullable: false),
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    DatasetId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    NetworkId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    WarmStartModelId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Seed = table.Column<long>(type: "INTEGER", nullable: true),
+                    Epochs = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Models", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Networks",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: true),
+                    InputWidth = table.Column<int>(type: "INTEGER", nullable: false),
+                    OutputWidth = table.Column<int>(type: "INTEGER", nullable: false),
+                    LayerCount = table.Column<int>(type: "INTEGER", nullable: false),
+                    ParameterCount = table.Column<long>(type: "INTEGER", nullable: false),
+                    DefinitionJson = table.Column<string>(type: "TEXT", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Networks", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "TrainingJobs",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    NetworkId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    DatasetId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    WarmStartModelId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    Status = table.Column<string>(type: "TEXT", maxLength: 16, nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    Epochs = table.Column<int>(type: "INTEGER", nullable: false),
+                    TrainLoss = table.Column<double>(type: "REAL", nullable: true),
+                    ValidationLoss = table.Column<double>(type: "REAL", nullable: true),
+                    BestTrainLoss = table.Column<double>(type: "REAL", nullable: true),
+                    BestValidationLoss = table.Column<double>(type: "REAL", nullable: true),
+                    BestEpoch = table.Column<int>(type: "INTEGER", nullable: true),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    StartedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FinishedAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    FailureReason = table.Column<string>(type: "TEXT", nullable: true),
+                    StopReason = table.Column<string>(type: "TEXT", maxLength: 32, nullable: true),
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    RequestJson = table.Column<string>(type: "TEXT", nullable: false),
+                    NetworkJson = table.Column<string>(type: "TEXT", nullable: false),
+                    Seed = table.Column<long>(type: "INTEGER", nullable: false),
+                    Attempt = table.Column<int>(type: "INTEGER", nullable: false),
+                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_TrainingJobs", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "DatasetContents",
+                columns: table => new
+                {
+                    DatasetId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Data = table.Column<byte[]>(type: "BLOB", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_DatasetContents", x => x.DatasetId);
+                    table.ForeignKey(
+                        name: "FK_DatasetContents_Datasets_DatasetId",
+                        column: x => x.DatasetId,
+                        principalTable: "Datasets",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "ModelBlobs",
+                columns: table => new
+                {
+                    ModelId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Model = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    Snapshot = table.Column<byte[]>(type: "BLOB", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ModelBlobs", x => x.ModelId);
+                    table.ForeignKey(
+                        name: "FK_ModelBlobs_Models_ModelId",
+                        column: x => x.ModelId,
+                        principalTable: "Models",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "EpochHistory",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    TrainLoss = table.Column<double>(type: "REAL", nullable: true),
+                    ValidationLoss = table.Column<double>(type: "REAL", nullable: true),
+                    TrainAccuracy = table.Column<double>(type: "REAL", nullable: true),
+                    ValidationAccuracy = table.Column<double>(type: "REAL", nullable: true),
+                    TrainRmse = table.Column<double>(type: "REAL", nullable: true),
+                    ValidationRmse = table.Column<double>(type: "REAL", nullable: true),
+                    TrainR2 = table.Column<double>(type: "REAL", nullable: true),
+                    ValidationR2 = table.Column<double>(type: "REAL", nullable: true),
+                    LearningRate = table.Column<double>(type: "REAL", nullable: true),
+                    LayersJson = table.Column<string>(type: "TEXT", nullable: false),
+                    DurationMs = table.Column<double>(type: "REAL", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_EpochHistory", x => new { x.JobId, x.Epoch });
+                    table.ForeignKey(
+                        name: "FK_EpochHistory_TrainingJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "TrainingJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Datasets_TenantId_CreatedAt",
+                table: "Datasets",
+                columns: new[] { "TenantId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Models_TenantId_CreatedAt",
+                table: "Models",
+                columns: new[] { "TenantId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Networks_TenantId_CreatedAt",
+                table: "Networks",
+                columns: new[] { "TenantId", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TrainingJobs_DatasetId",
+                table: "TrainingJobs",
+                column: "DatasetId");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TrainingJobs_Status",
+                table: "TrainingJobs",
+                column: "Status");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_TrainingJobs_TenantId_CreatedAt",
+                table: "TrainingJobs",
+                columns: new[] { "TenantId", "CreatedAt" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "DatasetContents");
+
+            migrationBuilder.DropTable(
+                name: "EpochHistory");
+
+            migrationBuilder.DropTable(
+                name: "ModelBlobs");
+
+            migrationBuilder.DropTable(
+                name: "Networks");
+
+            migrationBuilder.DropTable(
+                name: "Datasets");
+
+            migrationBuilder.DropTable(
+                name: "TrainingJobs");
+
+            migrationBuilder.DropTable(
+                name: "Models");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Backprop.Core;
+
+namespace Backprop.Api.Datasets;
+
+/// <summary>A dataset and its profile.</summary>
+/// <param name="Task">"classification" or "regression".</param>
+/// <param name="SizeBytes">Size of the stored (encoded) data.</param>
+public sealed record DatasetResponse(
+    Guid Id, string Name, string Task, string TargetColumn, int RowCount, int FeatureCount, int ClassCount, long SizeBytes, DateTime CreatedAt,
+    IReadOnlyList<ColumnProfile> Columns, IReadOnlyList<ClassProfile>? Classes, IReadOnlyList<string> Warnings);
+
+/// <summary>A dataset in a listing: no profile, no data.</summary>
+public sealed record DatasetListItem(
+    Guid Id, string Name, string Task, string TargetColumn, int RowCount, int FeatureCount, int ClassCount, long SizeBytes, DateTime CreatedAt);
+
+/// <summary>A window of rows: features in raw units, then the target (class label or number), in <c>Columns</c> order.</summary>
+public sealed record DatasetRows(Guid DatasetId, IReadOnlyList<string> Columns, int Offset, int Limit, int TotalRows, IReadOnlyList<object[]> Rows);
+
+/// <summary>The JSON upload body (documentation of its shape; the reader checks it by hand to name bad cells by path).</summary>
+/// <param name="Task">"classification" or "regression"; inferred when absent.</param>
+/// <param name="Features">Rows of numbers, with <c>Targets</c> (one per row: numbers for regression, strings or integers for classification).</param>
+/// <param name="ClassNames">Fixes the label order; integer targets are then indices into it.</param>
+/// <param name="Records">Alternatively, one object per row with named columns; <c>TargetColumn</c> names the one to predict.</param>
+public sealed record DatasetJsonUpload(
+    string Name, string? Task, string? TargetColumn, IReadOnlyList<string>? FeatureNames, IReadOnlyList<string>? ClassNames,
+    float[][]? Features, JsonElement[]? Targets, Dictionary<string, JsonElement>[]? Records);
+
+internal static class DatasetMapping
+{
+    internal static readonly JsonSerializerOptions ProfileJson = new(JsonSerializerDefaults.Web);
+
+    public static TaskKind ParseTask(string task) => task == "regression" ? TaskKind.Regression : TaskKind.Classification;
+
+    public static DatasetProfile Profile(this DatasetEntity d) =>
+        JsonSerializer.Deserialize<DatasetProfile>(d.ProfileJson, ProfileJson) ?? throw new InvalidDataException($"Dataset {d.Id} has no profile.");
+
+    public static DatasetResponse ToResponse(this DatasetEntity d)
+    {
+        var p = d.Profile();
+        return new(d.Id, d.Name, d.Task, d.TargetColumn, d.RowCount, d.FeatureCount, d.ClassCount, d.SizeBytes, d.CreatedAt.AsUtc(),
+            p.Columns, p.Classes, p.Warnings);
+    }
+
+    public static DatasetListItem ToListItem(this DatasetEntity d) =>
+        new(d.Id, d.Name, d.Task, d.TargetColumn, d.RowCount, d.FeatureCount, d.ClassCount, d.SizeBytes, d.CreatedAt.AsUtc());
+}

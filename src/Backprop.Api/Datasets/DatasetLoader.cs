@@ -1,0 +1,38 @@
+using Backprop.Api.Data;
+using Backprop.Core;
+using Microsoft.EntityFrameworkCore;
+
+namespace Backprop.Api.Datasets;
+
+/// <summary>A stored dataset decoded for training.</summary>
+public sealed record LoadedDataset(
+    Guid Id, string Name, TaskKind Task, IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn, TrainingData Data);
+
+/// <summary>What a compatibility check needs, read without the data. <c>ClassCount</c> is 0 for regression.</summary>
+public sealed record DatasetSummary(
+    Guid Id, string Name, TaskKind Task, int RowCount, int FeatureCount, int ClassCount,
+    IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn);
+
+/// <summary>Datasets for the training jobs, seen as the current tenant (scoped).</summary>
+public sealed class DatasetLoader(BackpropDbContext db, ICurrentTenant tenant)
+{
+    /// <summary>The dataset with its rows as <see cref="TrainingData"/> in raw units, or null when there is none with this id.</summary>
+    public async Task<LoadedDataset?> LoadAsync(Guid id, CancellationToken ct)
+    {
+        var row = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant)
+            .Where(d => d.Id == id)
+            .Select(d => new { d.Name, d.Content!.Data })
+            .SingleOrDefaultAsync(ct);
+        if (row is null) return null;
+        var content = DatasetContentCodec.Decode(row.Data);
+        return new LoadedDataset(id, row.Name, content.Task, content.FeatureNames, content.ClassNames, content.TargetColumn, content.ToTrainingData());
+    }
+
+    /// <summary>Sizes, task and names, or null when there is no dataset with this id.</summary>
+    public async Task<DatasetSummary?> GetSummaryAsync(Guid id, CancellationToken ct)
+    {
+        var d = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(e => e.Id == id, ct);
+        return d is null ? null : new DatasetSummary(d.Id, d.Name, DatasetMapping.ParseTask(d.Task), d.RowCount, d.FeatureCount, d.ClassCount,
+            d.FeatureNames, d.ClassNames, d.TargetColumn);
+    }
+}

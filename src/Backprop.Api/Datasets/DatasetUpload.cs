@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Backprop.Api.Data;
+using Backprop.Core;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Backprop.Api.Datasets;
+
+/// <summary>POST /api/datasets: read (CSV, multipart CSV or JSON), settle the task, profile, encode, store; nothing is stored on failure.</summary>
+internal static class DatasetUpload
+{
+    /// <summary>What any upload format yields before the common checks.</summary>
+    internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table);
+
+    public static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>> HandleAsync(
+        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var limits = options.Value;
+        if (http.Request.ContentLength > limits.MaxUploadBytes) return TooLarge(limits.MaxUploadBytes);
+        // Kestrel's server-wide body limit must not cut the upload short of ours.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxUploadBytes + 1;
+        var body = new LimitedReadStream(http.Request.Body, limits.MaxUploadBytes);
+        try
+        {
+            var upload = MediaType(http.Request) switch
+            {
+                "text/csv" => await ReadCsvAsync(http.Request, body, limits, ct),
+                "application/json" => await ReadJsonAsync(body, limits, ct),
+                "multipart/form-data" => await MultipartDatasetReader.ReadAsync(http.Request, body, limits, ct),
+                _ => null,
+            };
+            if (upload is null) return Unsupported(http.Request.ContentType);
+            var (name, task) = CheckSettings(upload);
+            var content = DatasetAssembler.Assemble(upload.Table, task);
+            var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
+            db.Add(entity);
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Created($"/api/datasets/{entity.Id}", entity.ToResponse());
+        }
+        catch (InvalidDatasetException e)
+        {
+            return TypedResults.ValidationProblem(e.Errors, e.Message, title: "The dataset was refused");
+        }
+        catch (DatasetTooLargeException e)
+        {
+            return TooLarge(e.Limit);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge(limits.MaxUploadBytes);
+        }
+    }
+
+    private static string? MediaType(HttpRequest request)
+    {
+        if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)) return null;
+        var media = type.MediaType.Value?.ToLowerInvariant();
+        return media is not null && media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal)
+            ? "application/json" : media;
+    }
+
+    private static async Task<ParsedUpload> ReadCsvAsync(HttpRequest request, Stream body, DatasetOptions limits, CancellationToken ct)
+    {
+        var q = request.Query;
+        var table = await CsvDatasetReader.ReadAsync(body, q["targetColumn"], limits, ct);
+        return new ParsedUpload(q["name"], q["task"], null, table);
+    }
+
+    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
+    {
+        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
+        return new ParsedUpload(header.Name, header.Task, null, table);
+    }
+
+    private static (string Name, TaskKind? Task) CheckSettings(ParsedUpload upload)
+    {
+        var name = (string.IsNullOrWhiteSpace(upload.Name) ? Path.GetFileNameWithoutExtension(upload.FileName) : upload.Name)?.Trim();
+        if (string.IsNullOrEmpty(name))
+            throw new InvalidDatasetException("name", "Give the dataset a name (query parameter or form field 'name', or 'name' in a JSON body).");
+        if (name.Length > DatasetLimits.MaxNameLength)
+            throw new InvalidDatasetException("name", $"The name is longer than {DatasetLimits.MaxNameLength} characters.");
+        TaskKind? task = upload.Task?.Trim().ToLowerInvariant() switch
+        {
+            null or "" => null,
+            "classification" => TaskKind.Classification,
+            "regression" => TaskKind.Regression,
+            var other => throw new InvalidDatasetException("task", $"task must be 'classification' or 'regression' (or absent, to infer it), got '{other}'."),
+        };
+        return (name, task);
+    }
+
+    private static DatasetEntity ToEntity(DatasetContent content, string name, string tenantId, DateTime now)
+    {
+        var profile = DatasetProfiler.Profile(content);
+        var data = DatasetContentCodec.Encode(content);
+        var id = Guid.CreateVersion7();
+        return new DatasetEntity
+        {
+            Id = id, TenantId = tenantId, Name = name, Task = profile.Task, TargetColumn = content.TargetColumn,
+            FeatureNames = [.. content.FeatureNames], ClassNames = content.ClassNames?.ToList(),
+            RowCount = content.Rows, FeatureCount = content.Width, ClassCount = content.ClassCount, SizeBytes = data.Length,
+            ProfileJson = JsonSerializer.Serialize(profile, DatasetMapping.ProfileJson), CreatedAt = now,
+            Content = new DatasetContentEntity { DatasetId = id, Data = data },
+        };
+    }
+
+    private static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: "Upload too large", detail: new DatasetTooLargeException(limit).Message);
+
+    private static ProblemHttpResult Unsupported(string? contentType) => TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
+        title: "Unsupported media type",
+        detail: $"Content-Type '{contentType ?? "(none)"}' is not accepted. Upload a CSV file as multipart/form-data (field 'file'), "
+            + "a CSV body as text/csv, or a JSON body as application/json.");
+}

@@ -1,0 +1,94 @@
+using Backprop.Api.Data;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Datasets;
+
+/// <summary>/api/datasets: upload, list, profile, preview rows, delete.</summary>
+public static class DatasetsApi
+{
+    private const string UploadDescription =
+        "Upload a CSV (header row; every column numeric except the target) as multipart/form-data (field 'file'; form fields or query parameters "
+        + "name, targetColumn, task) or as a text/csv body (query parameters name, targetColumn, task), or JSON: "
+        + "{ name, task?, featureNames?, classNames?, targetColumn?, features: [[...]], targets: [...] } or "
+        + "{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }. Numbers are read culture-invariantly ('.' decimal point). "
+        + "Task when not given: a non-numeric target means classification; a numeric target with at most 20 distinct integer values means "
+        + "classification; otherwise regression. Class labels are the target's text, ordered numerically when all are integers and ordinally "
+        + "otherwise (or as in classNames). Refused with 400 naming the row and column: ragged rows, bad quoting, non-numeric features, NaN or "
+        + "Infinity, missing values (there is no imputation), duplicate or missing columns, fewer than 2 classes, and uploads over the row, "
+        + "column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types.";
+
+    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/datasets").WithTags("Datasets");
+        group.MapPost("/", DatasetUpload.HandleAsync)
+            .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
+            .Accepts<DatasetJsonUpload>("application/json")
+            .Accepts<IFormFile>("multipart/form-data")
+            .Accepts<string>("text/csv")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
+        group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");
+        group.MapGet("/{id:guid}/rows", RowsAsync).WithName("GetDatasetRows")
+            .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target");
+        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset")
+            .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
+        return app;
+    }
+
+    private static async Task<Results<Ok<Paged<DatasetListItem>>, ValidationProblem>> ListAsync(
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
+    {
+        if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
+        var query = db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id);
+        return TypedResults.Ok(await query.ToPageAsync(page, pageSize, d => d.ToListItem(), ct));
+    }
+
+    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> GetAsync(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    {
+        var dataset = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(d => d.Id == id, ct);
+        return dataset is null ? NotFound(id) : TypedResults.Ok(dataset.ToResponse());
+    }
+
+    private static async Task<Results<Ok<DatasetRows>, ValidationProblem, ProblemHttpResult>> RowsAsync(
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int offset = 0, int limit = 50)
+    {
+        var errors = new ProblemErrors();
+        if (offset < 0) errors.Add("offset", $"offset must be 0 or more, got {offset}.");
+        if (limit < 1 || limit > DatasetLimits.MaxPreviewRows) errors.Add("limit", $"limit must be between 1 and {DatasetLimits.MaxPreviewRows}, got {limit}.");
+        if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var row = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).Where(d => d.Id == id)
+            .Select(d => new { d.RowCount, d.Content!.Data }).SingleOrDefaultAsync(ct);
+        if (row is null) return NotFound(id);
+        var window = DatasetContentCodec.DecodeRows(row.Data, offset, limit);
+        var rows = new object[window.Rows][];
+        for (int r = 0; r < rows.Length; r++)
+        {
+            var cells = rows[r] = new object[window.Width + 1];
+            for (int c = 0; c < window.Width; c++) cells[c] = window.Features[r * window.Width + c];
+            cells[^1] = window.Labels is { } labels ? window.ClassNames![labels[r]] : window.Targets![r];
+        }
+        return TypedResults.Ok(new DatasetRows(id, [.. window.FeatureNames, window.TargetColumn], offset, limit, row.RowCount, rows));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, [FromServices] IDatasetUsage usage, CancellationToken ct)
+    {
+        var datasets = db.Set<DatasetEntity>().OwnedBy(tenant).Where(d => d.Id == id);
+        if (!await datasets.AnyAsync(ct)) return NotFound(id);
+        if (await usage.IsInUseAsync(id, ct))
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Dataset in use",
+                detail: $"Dataset {id} is used by a training job that has not finished; cancel the job or wait for it to end, then delete the dataset.");
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<DatasetContentEntity>().Where(c => c.DatasetId == id).ExecuteDeleteAsync(ct);
+        await datasets.ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static ProblemHttpResult NotFound(Guid id) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Dataset not found", detail: $"There is no dataset with id {id}.");
+}

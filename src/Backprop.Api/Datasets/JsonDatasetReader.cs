@@ -1,0 +1,233 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Backprop.Api.Datasets;
+
+/// <summary>What a JSON upload says besides its rows.</summary>
+internal sealed class JsonUploadHeader
+{
+    public string? Name { get; set; }
+    public string? Task { get; set; }
+    public string? TargetColumn { get; set; }
+    public List<string>? FeatureNames { get; set; }
+    public List<string>? ClassNames { get; set; }
+}
+
+/// <summary>
+/// Reads a JSON upload: <c>{ name, task?, featureNames?, classNames?, targetColumn?, features: [[...]], targets: [...] }</c> or
+/// <c>{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }</c>. The body (already capped at
+/// <see cref="DatasetOptions.MaxUploadBytes"/>) is held as UTF-8 bytes and walked once with <see cref="Utf8JsonReader"/>, so
+/// properties may come in any order and no value tree is built. Unknown or repeated properties are refused by name.
+/// </summary>
+internal static class JsonDatasetReader
+{
+    private static readonly string[] Properties = ["name", "task", "targetColumn", "featureNames", "classNames", "features", "targets", "records"];
+
+    public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body, DatasetOptions limits, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, ct);
+        try
+        {
+            return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), limits);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDatasetException("$", $"The body is not valid JSON: {e.Message} (JSON has no NaN or Infinity; numbers must be finite.)");
+        }
+    }
+
+    internal static (JsonUploadHeader, DatasetTable) Parse(ReadOnlySpan<byte> json, DatasetOptions limits)
+    {
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
+        if (!reader.Read())
+            throw new InvalidDatasetException("$", "The body is empty: expected a JSON object with 'features' and 'targets', or 'records' and 'targetColumn'.");
+        if (reader.TokenType != JsonTokenType.StartObject)
+            throw new InvalidDatasetException("$", "The body must be a JSON object with 'features' and 'targets', or 'records' and 'targetColumn'.");
+        var header = new JsonUploadHeader();
+        Utf8JsonReader features = default, targets = default, records = default;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var property = reader.GetString()!;
+            var known = Array.Find(Properties, p => p.Equals(property, StringComparison.OrdinalIgnoreCase))
+                ?? throw new InvalidDatasetException($"$.{property}", $"Unknown property '{property}'; a dataset body has only: {string.Join(", ", Properties)}.");
+            if (!seen.Add(known)) throw new InvalidDatasetException($"$.{known}", $"Property '{known}' appears more than once.");
+            reader.Read();
+            switch (known)
+            {
+                case "name": header.Name = JsonCells.ReadString(ref reader, "$.name"); break;
+                case "task": header.Task = JsonCells.ReadString(ref reader, "$.task"); break;
+                case "targetColumn": header.TargetColumn = JsonCells.ReadString(ref reader, "$.targetColumn"); break;
+                case "featureNames": header.FeatureNames = JsonCells.ReadStrings(ref reader, "$.featureNames", limits.MaxColumns); break;
+                case "classNames": header.ClassNames = JsonCells.ReadStrings(ref reader, "$.classNames", int.MaxValue); break;
+                case "features": features = reader; reader.Skip(); break;
+                case "targets": targets = reader; reader.Skip(); break;
+                case "records": records = reader; reader.Skip(); break;
+            }
+        }
+        if (reader.Read()) throw new InvalidDatasetException("$", "Unexpected content after the JSON object.");
+
+        if (seen.Contains("records"))
+        {
+            if (seen.Contains("features") || seen.Contains("targets") || seen.Contains("featureNames"))
+                throw new InvalidDatasetException("$", "Send either 'records' (objects with named columns) or 'features' + 'targets' (+ 'featureNames'), not both.");
+            return (header, JsonRecordsReader.Read(ref records, header, limits));
+        }
+        if (!seen.Contains("features") || !seen.Contains("targets"))
+            throw new InvalidDatasetException("$", "Send 'features' (an array of rows, each an array of numbers) with 'targets' (one per row), "
+                + "or 'records' (an array of objects) with 'targetColumn'.");
+        return (header, ReadRows(ref features, ref targets, header, limits));
+    }
+
+    private static DatasetTable ReadRows(ref Utf8JsonReader features, ref Utf8JsonReader targets, JsonUploadHeader header, DatasetOptions limits)
+    {
+        JsonCells.Expect(ref features, JsonTokenType.StartArray, "$.features", "an array of rows, each an array of numbers");
+        int width = header.FeatureNames?.Count ?? FirstRowWidth(features);
+        if (width + 1 > limits.MaxColumns)
+            throw new InvalidDatasetException("$.features", $"Rows have {width} features; at most {limits.MaxColumns - 1} are allowed besides the target (Datasets:MaxColumns).");
+        var names = header.FeatureNames ?? Enumerable.Range(0, width).Select(i => $"x{i}").ToList();
+        var targetName = string.IsNullOrWhiteSpace(header.TargetColumn) ? "target" : header.TargetColumn.Trim();
+        JsonCells.CheckNames([.. names, targetName], header.FeatureNames is null ? "$.targetColumn" : "$.featureNames");
+
+        int targetIndex = 0;
+        DatasetTableBuilder table = null!;
+        table = new DatasetTableBuilder(names, targetName, limits, c =>
+        {
+            var path = c < 0 ? $"$.targets[{targetIndex}]" : $"$.features[{table.Rows - 1}][{c}]";
+            return new CellLocation(path, path);
+        });
+        while (features.Read() && features.TokenType != JsonTokenType.EndArray)
+        {
+            var row = $"$.features[{table.Rows}]";
+            JsonCells.Expect(ref features, JsonTokenType.StartArray, row, "an array of numbers");
+            table.BeginRow();
+            int c = 0;
+            while (features.Read() && features.TokenType != JsonTokenType.EndArray)
+            {
+                if (c < width) JsonCells.ReadFeature(ref features, table, c);
+                else features.Skip();
+                c++;
+            }
+            if (c != width)
+                throw new InvalidDatasetException(row, $"{row} has {c} value(s) but {(header.FeatureNames is null ? "the first row" : "featureNames")} has {width}; "
+                    + "every row needs one value per feature.");
+        }
+        if (table.Rows == 0) return table.Build();
+
+        JsonCells.Expect(ref targets, JsonTokenType.StartArray, "$.targets", "an array with one target per row");
+        for (; targets.Read() && targets.TokenType != JsonTokenType.EndArray; targetIndex++)
+            if (targetIndex < table.Rows) JsonCells.ReadTarget(ref targets, table, header.ClassNames);
+            else targets.Skip();
+        if (targetIndex != table.Rows)
+            throw new InvalidDatasetException("$.targets", $"$.targets has {targetIndex} value(s) but $.features has {table.Rows} row(s); give one target per row.");
+        return table.Build(header.ClassNames);
+    }
+
+    private static int FirstRowWidth(Utf8JsonReader features)
+    {
+        if (!features.Read() || features.TokenType != JsonTokenType.StartArray) return 0;
+        int width = 0;
+        while (features.Read() && features.TokenType != JsonTokenType.EndArray) { features.Skip(); width++; }
+        return width;
+    }
+}
+
+/// <summary>Reading single values and cells from a <see cref="Utf8JsonReader"/> positioned on them.</summary>
+internal static class JsonCells
+{
+    public static void Expect(ref Utf8JsonReader reader, JsonTokenType token, string path, string what)
+    {
+        if (reader.TokenType != token) throw new InvalidDatasetException(path, $"{path} must be {what}.");
+    }
+
+    public static string? ReadString(ref Utf8JsonReader reader, string path) => reader.TokenType switch
+    {
+        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.Null => null,
+        _ => throw new InvalidDatasetException(path, $"{path} must be a string."),
+    };
+
+    public static List<string> ReadStrings(ref Utf8JsonReader reader, string path, int max)
+    {
+        Expect(ref reader, JsonTokenType.StartArray, path, "an array of strings");
+        var list = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]", $"{path}[{list.Count}] must be a string.");
+            if (list.Count == max) throw new InvalidDatasetException(path, $"{path} has more than {max} entries.");
+            list.Add(reader.GetString()!.Trim());
+        }
+        return list;
+    }
+
+    /// <summary>Column names must be present, unique and not too long.</summary>
+    public static void CheckNames(IReadOnlyList<string> names, string path)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            if (name.Length == 0) throw new InvalidDatasetException(path, "Column names must not be empty.");
+            if (name.Length > DatasetLimits.MaxColumnNameLength)
+                throw new InvalidDatasetException(path, $"Column name '{DatasetTableBuilder.Clip(name)}' is longer than {DatasetLimits.MaxColumnNameLength} characters.");
+            if (!seen.Add(name)) throw new InvalidDatasetException(path, $"Column name '{name}' is used twice; column names (features and target) must be unique.");
+        }
+    }
+
+    public static void ReadFeature(ref Utf8JsonReader reader, DatasetTableBuilder table, int column)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Number:
+                if (reader.TryGetSingle(out float value)) table.SetFeature(column, value, default);
+                else table.SetFeature(column, float.PositiveInfinity, Encoding.UTF8.GetString(reader.ValueSpan)); // out of float32 range
+                break;
+            case JsonTokenType.Null:
+                table.SetMissing(column);
+                break;
+            case JsonTokenType.String:
+                var text = reader.GetString()!;
+                table.Reject(column, float.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out float parsed) && !float.IsFinite(parsed)
+                    ? DatasetTableBuilder.NonFinite(text)
+                    : $"\"{DatasetTableBuilder.Clip(text)}\" is a string; feature values must be JSON numbers.");
+                break;
+            default:
+                table.Reject(column, $"a {Describe(reader.TokenType)} is not a number; feature values must be JSON numbers.");
+                reader.Skip();
+                break;
+        }
+    }
+
+    /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into them.</summary>
+    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table, IReadOnlyList<string>? classNames)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.String:
+                table.AddTarget(reader.GetString());
+                break;
+            case JsonTokenType.Number when classNames is not null:
+                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(classNames[index]);
+                else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
+                break;
+            case JsonTokenType.Number:
+                table.AddTarget(Encoding.UTF8.GetString(reader.ValueSpan));
+                break;
+            case JsonTokenType.Null:
+                table.SetMissing(-1);
+                break;
+            default:
+                table.Reject(-1, $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a class label).");
+                reader.Skip();
+                break;
+        }
+    }
+
+    private static string Describe(JsonTokenType token) => token switch
+    {
+        JsonTokenType.StartArray => "array",
+        JsonTokenType.StartObject => "object",
+        JsonTokenType.True or JsonTokenType.False => "boolean",
+        _ => token.ToString(),
+    };
+}

@@ -1,0 +1,69 @@
+using Backprop.Api.Data;
+using Backprop.Api.Datasets;
+using Backprop.Api.Networks;
+using Backprop.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Endpoints;
+
+/// <summary>Rows of a dataset to check a network's gradients on.</summary>
+/// <param name="DatasetId">The dataset whose first rows are used (normalised as training would).</param>
+/// <param name="Rows">How many rows (small: each parameter costs two forward passes).</param>
+public sealed record GradientCheckRequest(Guid DatasetId, int Rows = 4);
+
+public sealed record LayerGradientErrorResponse(int Layer, double? MaxRelativeErrorWeights, double? MaxRelativeErrorBiases);
+
+/// <summary>Backprop's gradient against central finite differences at the network's initial weights.</summary>
+public sealed record GradientCheckResponse(Guid NetworkId, Guid DatasetId, int Rows, double? Loss, double? MaxRelativeError, string Verdict,
+    IReadOnlyList<LayerGradientErrorResponse> Layers);
+
+/// <summary>POST /api/networks/{id}/gradient-check: the write-up's first debugging tip, available to users.</summary>
+public static class GradientCheckApi
+{
+    public static RouteGroupBuilder MapGradientCheckApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/networks/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
+            .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately");
+        return api;
+    }
+
+    private static async Task<Results<Ok<GradientCheckResponse>, ProblemHttpResult, ValidationProblem>> Check(
+        Guid id, GradientCheckRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, IOptions<LimitsOptions> options, CancellationToken ct)
+    {
+        var limits = options.Value;
+        if (request.Rows < 1 || request.Rows > limits.MaxGradientCheckRows)
+            return TypedResults.ValidationProblem(ProblemErrors.Single("rows", $"rows must be between 1 and {limits.MaxGradientCheckRows}, got {request.Rows}.").ToDictionary());
+        var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, ct);
+        if (network is null) return TypedResults.Problem($"Network {id} does not exist.", statusCode: 404, title: "Not found");
+        if (network.ParameterCount > limits.MaxGradientCheckParameters)
+            return TypedResults.ValidationProblem(ProblemErrors.Single("networkId",
+                $"The network has {network.ParameterCount:N0} parameters; a gradient check perturbs each one and is limited to {limits.MaxGradientCheckParameters:N0}. Check a narrower copy of the network.").ToDictionary());
+        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        if (dataset is null) return TypedResults.Problem($"Dataset {request.DatasetId} does not exist.", statusCode: 404, title: "Not found");
+        var spec = NetworkRules.ReadDefinition(network.DefinitionJson).ToSpec();
+        var data = dataset.Data;
+        var incompatible = new ProblemErrors().AddRange(data.CompatibilityWith(spec));
+        if (incompatible.Any) return TypedResults.ValidationProblem(incompatible.ToDictionary());
+
+        var model = UntrainedModel(spec, data);
+        var result = GradientCheck.Run(model, data, request.Rows);
+        double max = result.MaxRelativeError;
+        string verdict = !double.IsFinite(max) ? "The gradient is not finite at these weights."
+            : max < 1e-6 ? "Backprop matches finite differences."
+            : max < 1e-3 ? "Close: differences of this size usually come from kinks (relu at 0) or round-off."
+            : "Suspicious: backprop and finite differences disagree.";
+        return TypedResults.Ok(new GradientCheckResponse(id, request.DatasetId, Math.Min(request.Rows, data.Rows), result.Loss.Finite(), max.Finite(), verdict,
+            result.Layers.Select(l => new LayerGradientErrorResponse(l.Layer, l.MaxRelativeErrorWeights.Finite(), l.MaxRelativeErrorBiases.Finite())).ToList()));
+    }
+
+    /// <summary>The network at its seeded initial weights, normalised as a training job would (z-score inputs, standardised targets).</summary>
+    private static TrainedModel UntrainedModel(NetworkSpec spec, TrainingData data)
+    {
+        var all = Enumerable.Range(0, data.Rows).ToArray();
+        var targets = data.Task == TaskKind.Regression ? Normalizer.Fit(NormalizationKind.ZScore, data.Targets, data.TargetWidth, all) : null;
+        return new TrainedModel(spec, Network<float>.Create(spec).Parameters, data.Task, Normalizer.Fit(NormalizationKind.ZScore, data.Features, data.Width, all),
+            targets, data.FeatureNames, data.ClassNames, data.TargetNames);
+    }
+}

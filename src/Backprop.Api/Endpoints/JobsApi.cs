@@ -1,0 +1,123 @@
+using System.Text.Json;
+using Backprop.Api.Data;
+using Backprop.Api.Datasets;
+using Backprop.Api.Jobs;
+using Backprop.Api.Models;
+using Backprop.Api.Networks;
+using Backprop.Core;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Endpoints;
+
+/// <summary>/api/jobs: training jobs, run in the background; their status, per-epoch history and cancellation.</summary>
+public static class JobsApi
+{
+    public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
+    {
+        var group = api.MapGroup("/jobs").WithTags("Training jobs");
+        group.MapPost("/", Create).WithName("StartTrainingJob")
+            .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)");
+        group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
+        group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
+        group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
+            .WithSummary("Every epoch's report: losses, metrics, learning rate, per-layer gradient norms, duration");
+        group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
+            .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)");
+        return group;
+    }
+
+    private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
+        TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
+        IOptions<LimitsOptions> limits, CancellationToken ct)
+    {
+        if (request.Epochs > limits.Value.MaxEpochs)
+            return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
+        var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
+        if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
+        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
+        var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
+        var spec = definition.ToSpec();
+
+        var errors = new ProblemErrors()
+            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
+            .AddRange(dataset.Data.CompatibilityWith(spec));
+        if (request.WarmStartModelId is { } modelId)
+        {
+            var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
+            if (model is null) return NotFound($"Model {modelId} does not exist.");
+            if (!WarmStarts.SameShape(NetworkRules.ReadDefinition(model.ArchitectureJson).ToSpec(), spec))
+                errors.Add("warmStartModelId", "The model's layer shapes differ from the network's; warm-start needs the same input width and units per layer.");
+        }
+        if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
+
+        var job = new TrainingJob
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant.Id,
+            NetworkId = network.Id,
+            DatasetId = request.DatasetId,
+            WarmStartModelId = request.WarmStartModelId,
+            Status = JobStatus.Queued,
+            Epochs = request.Epochs,
+            CreatedAt = DateTime.UtcNow,
+            RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            NetworkJson = network.DefinitionJson,
+            Seed = request.Seed ?? spec.Seed,
+        };
+        db.Add(job);
+        await db.SaveChangesAsync(ct);
+        queue.Enqueue(job.Id);
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
+    }
+
+    private static async Task<Results<Ok<Paged<JobSummary>>, ValidationProblem>> List(
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+        JobStatus? status = null, int page = 1, int pageSize = 20)
+    {
+        if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
+        var query = db.Set<TrainingJob>().OwnedBy(tenant).AsNoTracking();
+        if (status is { } s) query = query.Where(j => j.Status == s);
+        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+    }
+
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
+        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow)) : TypedResults.NotFound();
+
+    private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = 1000)
+    {
+        if (limit is < 1 or > 100_000) return TypedResults.ValidationProblem(ProblemErrors.Single("limit", $"limit must be between 1 and 100000, got {limit}.").ToDictionary());
+        if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
+            .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
+    }
+
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
+    {
+        if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        var now = DateTime.UtcNow;
+        int cancelled = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.StopReason, "cancelled").SetProperty(j => j.FinishedAt, now), ct);
+        if (cancelled == 0)
+        {
+            int running = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+            if (running == 0)
+                return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
+            queue.Cancel(id);
+        }
+        var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
+        return cancelled > 0 ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+    }
+
+    private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>
+        db.Set<TrainingJob>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+
+    private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
+}

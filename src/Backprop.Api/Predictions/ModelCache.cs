@@ -1,0 +1,75 @@
+using System.Collections.Concurrent;
+using System.ComponentModel.DataAnnotations;
+using Backprop.Core;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Predictions;
+
+/// <summary>The prediction cache ("Predictions" section).</summary>
+public sealed class PredictionOptions
+{
+    public const string Section = "Predictions";
+
+    /// <summary>Models kept loaded in memory; the least recently used goes first.</summary>
+    [Range(1, 100_000)] public int MaxCachedModels { get; set; } = 32;
+}
+
+/// <summary>A loaded model with a small pool of predictors (a predictor owns scratch buffers and is not thread-safe).</summary>
+public sealed class CachedModel(TrainedModel model, string tenantId)
+{
+    private readonly ConcurrentBag<Predictor> _pool = [];
+
+    public TrainedModel Model { get; } = model;
+    public string TenantId { get; } = tenantId;
+    internal long LastUsed;
+
+    public PredictionBatch Predict(float[] features, int rows)
+    {
+        if (!_pool.TryTake(out var predictor)) predictor = Model.CreatePredictor(256);
+        try
+        {
+            return predictor.Predict(features, rows);
+        }
+        finally
+        {
+            if (_pool.Count < Environment.ProcessorCount) _pool.Add(predictor);
+        }
+    }
+}
+
+/// <summary>Loaded models by id, capped in size. Deleting a model removes it.</summary>
+public sealed class ModelCache(IOptions<PredictionOptions> options)
+{
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<CachedModel?>>> _models = new();
+    private long _clock;
+
+    public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
+    {
+        var entry = _models.GetOrAdd(id, _ => new Lazy<Task<CachedModel?>>(load));
+        CachedModel? model;
+        try
+        {
+            model = await entry.Value;
+        }
+        catch
+        {
+            _models.TryRemove(new(id, entry));
+            throw;
+        }
+        if (model is null) { _models.TryRemove(new(id, entry)); return null; }
+        model.LastUsed = Interlocked.Increment(ref _clock);
+        Trim();
+        return model;
+    }
+
+    public void Remove(Guid id) => _models.TryRemove(id, out _);
+
+    private void Trim()
+    {
+        int excess = _models.Count - options.Value.MaxCachedModels;
+        if (excess <= 0) return;
+        var oldest = _models.Where(p => p.Value.IsValueCreated && p.Value.Value.IsCompletedSuccessfully)
+            .OrderBy(p => p.Value.Value.Result?.LastUsed ?? 0).Take(excess).Select(p => p.Key).ToList();
+        foreach (var id in oldest) _models.TryRemove(id, out _);
+    }
+}

@@ -1,0 +1,17 @@
+using Backprop.Core;
+
+namespace Backprop.Api.Predictions;
+
+/// <summary>Rows in raw units, either as arrays in feature order or as records keyed by feature name (give one of the two).</summary>
+/// <param name="Rows">e.g. [[5.1, 3.5, 1.4, 0.2]] in the order of the model's featureNames.</param>
+/// <param name="Records">e.g. [{"sepal_length": 5.1, "sepal_width": 3.5, "petal_length": 1.4, "petal_width": 0.2}].</param>
+public sealed record PredictionRequest(IReadOnlyList<double[]>? Rows = null, IReadOnlyList<Dictionary<string, double>>? Records = null);
+
+/// <summary>One row's prediction.</summary>
+/// <param name="Label">Predicted class name (classification).</param>
+/// <param name="ClassIndex">Predicted class index (classification).</param>
+/// <param name="Probabilities">Per-class probability by class name (sigmoid/softmax outputs).</param>
+/// <param name="Values">Predicted targets in raw units, in targetNames order (regression).</param>
+public sealed record RowPrediction(string? Label, int? ClassIndex, IReadOnlyDictionary<string, double>? Probabilities, IReadOnlyList<double?>? Values);
+
+public sealed record PredictionResponse(Guid ModelId, TaskKind Task, IReadOnlyList<string>? TargetNames, IReadOnlyList<RowPrediction> Predictions);

@@ -1,0 +1,79 @@
+using Backprop.Core;
+
+namespace Backprop.Api.Predictions;
+
+/// <summary>Turns a prediction request into a raw feature matrix <c>(rows, inputWidth)</c>, naming every problem.</summary>
+public static class PredictionInput
+{
+    private const int MaxReported = 10;
+
+    public static int RowCount(this PredictionRequest r) => (r.Rows?.Count ?? 0) + (r.Records?.Count ?? 0);
+
+    public static float[]? Read(PredictionRequest request, IReadOnlyList<string> featureNames, ProblemErrors errors)
+    {
+        int width = featureNames.Count;
+        if ((request.Rows is null) == (request.Records is null))
+        {
+            errors.Add("rows", "Give either rows (arrays in feature order) or records (objects keyed by feature name), not both and not neither.");
+            return null;
+        }
+        int count = request.RowCount();
+        if (count == 0) { errors.Add(request.Rows is null ? "records" : "rows", "Give at least one row."); return null; }
+        var features = new float[count * width];
+        int reported = 0;
+        void Report(string path, string message) { if (reported++ < MaxReported) errors.Add(path, message); }
+        string expected = string.Join(", ", featureNames);
+
+        if (request.Rows is { } rows)
+            for (int r = 0; r < rows.Count; r++)
+            {
+                if (rows[r] is not { } row) { Report($"rows[{r}]", $"Expected {width} numbers ({expected})."); continue; }
+                if (row.Length != width) { Report($"rows[{r}]", $"Expected {width} values ({expected}), got {row.Length}."); continue; }
+                for (int c = 0; c < width; c++) Store(row[c], r, c, $"rows[{r}][{c}]");
+            }
+        else
+            for (int r = 0; r < request.Records!.Count; r++)
+            {
+                if (request.Records[r] is not { } record) { Report($"records[{r}]", $"Expected an object with {expected}."); continue; }
+                var unknown = record.Keys.Where(k => !featureNames.Contains(k)).ToList();
+                var missing = featureNames.Where(f => !record.ContainsKey(f)).ToList();
+                if (unknown.Count > 0) Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; the model's columns are {expected}.");
+                if (missing.Count > 0) Report($"records[{r}]", $"Missing column(s) {string.Join(", ", missing)}; the model's columns are {expected}.");
+                if (unknown.Count > 0 || missing.Count > 0) continue;
+                for (int c = 0; c < width; c++) Store(record[featureNames[c]], r, c, $"records[{r}].{featureNames[c]}");
+            }
+        return errors.Any ? null : features;
+
+        void Store(double value, int r, int c, string path)
+        {
+            if (!double.IsFinite(value) || Math.Abs(value) > float.MaxValue) Report(path, "Expected a finite number within single precision.");
+            else features[r * width + c] = (float)value;
+        }
+    }
+
+    public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames)
+    {
+        var predictions = new RowPrediction[batch.Rows];
+        int outputs = model.Spec.OutputWidth;
+        for (int r = 0; r < batch.Rows; r++)
+        {
+            if (model.Task == TaskKind.Regression)
+            {
+                var values = new double?[outputs];
+                for (int o = 0; o < outputs; o++) values[o] = ((double)batch.Outputs[r * outputs + o]).Finite();
+                predictions[r] = new RowPrediction(null, null, null, values);
+                continue;
+            }
+            int predicted = batch.PredictedClasses![r];
+            Dictionary<string, double>? probabilities = null;
+            if (batch.Probabilities is { } p)
+            {
+                int classes = p.Length / batch.Rows;
+                probabilities = new Dictionary<string, double>(classes);
+                for (int c = 0; c < classes; c++) probabilities[classNames[c]] = ((double)p[r * classes + c]).Finite() ?? 0;
+            }
+            predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
+        }
+        return new PredictionResponse(modelId, model.Task, model.TargetNames, predictions);
+    }
+}

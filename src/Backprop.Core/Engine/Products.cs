@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace Backprop.Core;
+
+/// <summary>
+/// The three products of a dense layer, routed by size and element type: float products large enough to amortise
+/// packing go to the blocked <see cref="Sgemm"/>; tiny ones (and double, used by the gradient check) to the simple
+/// SIMD loops of <see cref="Gemm"/>, which have no per-call overhead.
+/// </summary>
+internal static class Products
+{
+    // Below this many multiply-adds, packing and tile bookkeeping cost more than they save.
+    private const long BlockedThreshold = 4096;
+
+    private static bool UseBlocked<T>(int rows, int units, int inputs) =>
+        typeof(T) == typeof(float) && (long)rows * units * inputs >= BlockedThreshold;
+
+    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
+    public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows, int units, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!UseBlocked<T>(rows, units, inputs))
+        {
+            Gemm.MultiplyTransposedAddBias(a, w, bias, z, rows, units, inputs);
+            return;
+        }
+        var zf = MemoryMarshal.Cast<T, float>(z);
+        var bf = MemoryMarshal.Cast<T, float>(bias);
+        for (int r = 0; r < rows; r++) bf.Slice(0, units).CopyTo(zf.Slice(r * units, units)); // start from the bias, then accumulate
+        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(a), inputs, false, MemoryMarshal.Cast<T, float>(w), inputs, true, zf, units, rows, units, inputs, accumulate: true);
+    }
+
+    /// <summary><c>dW (units, inputs) += δᵀ · A</c> with δ <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
+    public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!UseBlocked<T>(rows, units, inputs))
+        {
+            Gemm.AccumulateTransposedProduct(delta, a, dW, rows, units, inputs);
+            return;
+        }
+        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(delta), units, true, MemoryMarshal.Cast<T, float>(a), inputs, false,
+            MemoryMarshal.Cast<T, float>(dW), inputs, units, inputs, rows, accumulate: true);
+    }
+
+    /// <summary><c>dA (rows, inputs) = δ (rows, units) · W (units, inputs)</c>.</summary>
+    public static void InputGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> w, Span<T> dA, int rows, int units, int inputs)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!UseBlocked<T>(rows, units, inputs))
+        {
+            Gemm.Multiply(delta, w, dA, rows, units, inputs);
+            return;
+        }
+        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(delta), units, false, MemoryMarshal.Cast<T, float>(w), inputs, false,
+            MemoryMarshal.Cast<T, float>(dA), inputs, rows, inputs, units, accumulate: false);
+    }
+}

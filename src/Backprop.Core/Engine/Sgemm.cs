@@ -1,0 +1,262 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Backprop.Core;
+
+/// <summary>
+/// Single-precision matrix product <c>C (m, n) = op(A) (m, k) · op(B) (k, n) [+ C]</c>, row-major, where op(A) is A
+/// <c>(m, k)</c> or the transpose of a stored <c>(k, m)</c>, and op(B) is B <c>(k, n)</c> or the transpose of a stored <c>(n, k)</c>. Cache-blocked (KC × NC panels of B packed NR wide,
+/// MC × KC blocks of A packed MR tall) around a register-blocked FMA micro-kernel: 8 × 32 with Vector512 (32 registers),
+/// 6 × 16 with Vector256 (12 accumulators + 3 temporaries fit AVX2's 16 registers), scalar otherwise. Packing buffers are per thread and reused, so a call allocates nothing
+/// once warm. <see cref="SgemmReference"/> is the plain oracle the tests compare against.
+/// </summary>
+public static unsafe class Sgemm
+{
+    private const int KC = 256, MC = 120, NC = 512, MaxTile = 8 * 32;
+    private static readonly int MR = Vector512.IsHardwareAccelerated ? 8 : 6;
+    private static readonly int NR = Vector512.IsHardwareAccelerated ? 32 : 16;
+
+    [ThreadStatic] private static float[]? t_packedA;
+    [ThreadStatic] private static float[]? t_packedB;
+
+    /// <summary>Which micro-kernel runs on this machine (for benchmark reports).</summary>
+    public static string Kernel => Vector512.IsHardwareAccelerated ? "avx512 8x32" : Vector256.IsHardwareAccelerated ? "avx2 6x16" : "scalar 6x16";
+
+    /// <summary><c>C = op(A)·op(B) (+ C when <paramref name="accumulate"/>)</c>. With <paramref name="transposeA"/>, A is stored
+    /// <c>(k, m)</c> with row stride <paramref name="lda"/>; with <paramref name="transposeB"/>, B is stored <c>(n, k)</c> with row stride <paramref name="ldb"/>.</summary>
+    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
+        if (m <= 0 || n <= 0) return;
+        long needA = transposeA ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k;
+        long needB = transposeB ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n;
+        if (k > 0 && (a.Length < needA || b.Length < needB) || c.Length < (long)(m - 1) * ldc + n)
+            throw new ArgumentException("Buffer too short for the given shape and strides.");
+        if (k == 0)
+        {
+            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        fixed (float* pa = a, pb = b, pc = c)
+            MultiplyCore(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate);
+    }
+
+    private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k, bool accumulate)
+    {
+        int mr = MR, NR = Sgemm.NR;
+        var packedA = t_packedA ??= new float[MC * KC];
+        var packedB = t_packedB ??= new float[KC * (NC + NR)];
+        float* tile = stackalloc float[MaxTile];
+        fixed (float* pA = packedA, pB = packedB)
+        {
+            for (int jc = 0; jc < n; jc += NC)
+            {
+                int nc = Math.Min(NC, n - jc);
+                for (int pc = 0; pc < k; pc += KC)
+                {
+                    int kc = Math.Min(KC, k - pc);
+                    bool add = accumulate || pc > 0;
+                    PackB(b, ldb, transposeB, pc, jc, kc, nc, pB);
+                    for (int ic = 0; ic < m; ic += MC)
+                    {
+                        int mc = Math.Min(MC, m - ic);
+                        PackA(a, lda, transposeA, ic, pc, mc, kc, mr, pA);
+                        for (int jr = 0; jr < nc; jr += NR)
+                        {
+                            int nr = Math.Min(NR, nc - jr);
+                            float* bPanel = pB + (long)(jr / NR) * kc * NR;
+                            for (int ir = 0; ir < mc; ir += mr)
+                            {
+                                int rows = Math.Min(mr, mc - ir);
+                                float* aPanel = pA + (long)(ir / mr) * kc * mr;
+                                float* cBlock = c + (long)(ic + ir) * ldc + jc + jr;
+                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, bPanel, cBlock, ldc, add);
+                                else
+                                {
+                                    MicroKernel(kc, aPanel, bPanel, tile, NR, false);
+                                    for (int i = 0; i < rows; i++)
+                                        for (int j = 0; j < nr; j++)
+                                            cBlock[(long)i * ldc + j] = add ? cBlock[(long)i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    // op(B) rows pc..pc+kc, columns jc..jc+nc → panels of NR columns, each (kc, NR) contiguous; the last zero-padded.
+    private static void PackB(float* b, int ldb, bool transposeB, int pc, int jc, int kc, int nc, float* packed)
+    {
+        int NR = Sgemm.NR;
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            float* dst = packed + (long)(jr / NR) * kc * NR;
+            if (transposeB)
+            {
+                // element (p, j) at b[j·ldb + p]: gather one value from each of the nr stored rows, write the panel row contiguously
+                float* rowStart = b + (long)(jc + jr) * ldb + pc;
+                for (int p = 0; p < kc; p++, dst += NR)
+                {
+                    float* src = rowStart + p;
+                    int j = 0;
+                    for (; j < nr; j++) dst[j] = src[(long)j * ldb];
+                    for (; j < NR; j++) dst[j] = 0;
+                }
+                continue;
+            }
+            for (int p = 0; p < kc; p++, dst += NR)
+            {
+                float* src = b + (long)(pc + p) * ldb + jc + jr;
+                if (nr == NR) Unsafe.CopyBlockUnaligned(dst, src, (uint)(NR * sizeof(float)));
+                else
+                {
+                    for (int j = 0; j < nr; j++) dst[j] = src[j];
+                    for (int j = nr; j < NR; j++) dst[j] = 0;
+                }
+            }
+        }
+    }
+
+    // op(A) rows ic..ic+mc, columns pc..pc+kc → panels of mr rows, each (kc, mr) contiguous; the last zero-padded.
+    private static void PackA(float* a, int lda, bool transposeA, int ic, int pc, int mc, int kc, int mr, float* packed)
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            float* dst = packed + (long)(ir / mr) * kc * mr;
+            if (transposeA)
+            {
+                // element (i, p) at a[p·lda + i]: a panel row is contiguous in memory
+                for (int p = 0; p < kc; p++, dst += mr)
+                {
+                    float* src = a + (long)(pc + p) * lda + ic + ir;
+                    int i = 0;
+                    for (; i < rows; i++) dst[i] = src[i];
+                    for (; i < mr; i++) dst[i] = 0;
+                }
+            }
+            else
+            {
+                for (int i = 0; i < mr; i++)
+                {
+                    if (i < rows)
+                    {
+                        float* src = a + (long)(ic + ir + i) * lda + pc;
+                        for (int p = 0; p < kc; p++) dst[p * mr + i] = src[p];
+                    }
+                    else for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
+                }
+            }
+        }
+    }
+
+    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, b, c, ldc, accumulate);
+        else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, b, c, ldc, accumulate);
+        else MicroKernelScalar(kc, a, b, c, ldc, accumulate);
+    }
+
+    // 8 rows × 32 columns: 16 zmm accumulators; per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int p = 0; p < kc; p++, a += 8, b += NR)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+        }
+        Store512(c, c00, c01, accumulate); c += ldc;
+        Store512(c, c10, c11, accumulate); c += ldc;
+        Store512(c, c20, c21, accumulate); c += ldc;
+        Store512(c, c30, c31, accumulate); c += ldc;
+        Store512(c, c40, c41, accumulate); c += ldc;
+        Store512(c, c50, c51, accumulate); c += ldc;
+        Store512(c, c60, c61, accumulate); c += ldc;
+        Store512(c, c70, c71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store512(float* c, Vector512<float> v0, Vector512<float> v1, bool accumulate)
+    {
+        if (accumulate) { v0 += Vector512.Load(c); v1 += Vector512.Load(c + 16); }
+        v0.Store(c);
+        v1.Store(c + 16);
+    }
+
+    // 6 rows × 16 columns: 12 ymm accumulators; per k step 2 loads of B, 6 broadcasts of A, 12 FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++, a += 6, b += 16)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+        }
+        Store256(c, c00, c01, accumulate); c += ldc;
+        Store256(c, c10, c11, accumulate); c += ldc;
+        Store256(c, c20, c21, accumulate); c += ldc;
+        Store256(c, c30, c31, accumulate); c += ldc;
+        Store256(c, c40, c41, accumulate); c += ldc;
+        Store256(c, c50, c51, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store256(float* c, Vector256<float> v0, Vector256<float> v1, bool accumulate)
+    {
+        if (accumulate) { v0 += Vector256.Load(c); v1 += Vector256.Load(c + 8); }
+        v0.Store(c);
+        v1.Store(c + 8);
+    }
+
+    private static void MicroKernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    {
+        int mr = MR, NR = Sgemm.NR;
+        Span<float> acc = stackalloc float[MaxTile];
+        acc.Clear();
+        for (int p = 0; p < kc; p++, a += mr, b += NR)
+            for (int i = 0; i < mr; i++)
+                for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i] * b[j];
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < NR; j++) c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + acc[i * NR + j] : acc[i * NR + j];
+    }
+}
+
+/// <summary>The obviously-correct oracle for <see cref="Sgemm"/>: a triple loop accumulated in double.</summary>
+public static class SgemmReference
+{
+    /// <summary>Same contract as <see cref="Sgemm.Multiply"/>.</summary>
+    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
+        int m, int n, int k, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double sum = accumulate ? c[i * ldc + j] : 0;
+                for (int p = 0; p < k; p++)
+                    sum += (double)(transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p] : b[p * ldb + j]);
+                c[i * ldc + j] = (float)sum;
+            }
+    }
+}

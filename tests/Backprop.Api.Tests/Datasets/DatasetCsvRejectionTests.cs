@@ -1,0 +1,105 @@
+using System.Net;
+using System.Text;
+
+namespace Backprop.Api.Tests.Datasets;
+
+/// <summary>Every refusal is a 400 problem naming where the input went wrong, and stores nothing.</summary>
+public sealed class DatasetCsvRejectionTests
+{
+    private static async Task RefusedAsync(string csv, string key, string text, string query = "name=bad&targetColumn=label")
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        await (await client.PostCsvAsync(csv, query)).RefusedAsync(key, text);
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public Task RaggedRowIsRefusedNamingRowLineAndCellCounts() =>
+        RefusedAsync("a,b,label\n1,2,x\n1,2,3,y\n", "row 2", "Row 2 (line 3) has 4 cell(s) but the header has 3 columns");
+
+    [Fact]
+    public Task UnterminatedQuoteIsRefused() =>
+        RefusedAsync("a,b,label\n1,2,x\n3,\"4,y\n5,6,z\n", "file", "Line 3: a quoted field is never closed");
+
+    [Fact]
+    public Task QuoteInsideAnUnquotedFieldIsRefused() =>
+        RefusedAsync("a,b,label\n1,2,x\n3,4\"5,y\n", "file", "Line 3: a quote inside an unquoted field");
+
+    [Fact]
+    public Task TextAfterAClosingQuoteIsRefused() =>
+        RefusedAsync("a,b,label\n1,\"2\"x,x\n", "file", "Line 2: 'x' after the closing quote");
+
+    [Fact]
+    public Task NonNumericFeatureCellIsRefusedNamingRowAndColumn() =>
+        RefusedAsync("a,b,label\n1,2,x\n3,4,y\n5,abc,z\n", "b", "Row 3 (line 4), column 'b': 'abc' is not a number");
+
+    [Fact]
+    public Task CommaDecimalSeparatorIsRefusedAsNonNumeric() =>
+        RefusedAsync("a,b,label\n1,\"2,5\",x\n", "b", "Row 1 (line 2), column 'b': '2,5' is not a number");
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("nan")]
+    [InlineData("Infinity")]
+    [InlineData("-Infinity")]
+    [InlineData("1e39")]
+    public Task NonFiniteFeatureValueIsRefused(string value) =>
+        RefusedAsync($"a,b,label\n1,2,x\n3,{value},y\n", "b", $"Row 2 (line 3), column 'b': '{value}' is not a finite number");
+
+    [Fact]
+    public Task NaNTargetIsRefused() =>
+        RefusedAsync("a,label\n1,0.5\n2,NaN\n", "label", "Row 2 (line 3), column 'label': 'NaN' is not a finite number");
+
+    [Fact]
+    public async Task MissingValuesAreRefusedListingRowsAndColumnsBecauseThereIsNoImputation()
+    {
+        var problemText = "no imputation";
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        var response = await client.PostCsvAsync("a,b,label\n1,2,x\n,4,y\n5, ,\n", "name=bad&targetColumn=label");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("Row 2 (line 3), column 'a' has no value", problem.GetProperty("errors").GetProperty("a")[0].GetString());
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.Contains(problemText, detail);
+        Assert.Contains("3 missing value(s)", detail);
+        Assert.Contains("'a' (1), 'b' (1), 'label' (1)", detail);
+        Assert.Contains("Row 3 (line 4), column 'b' has no value", problem.GetProperty("errors").GetProperty("b")[0].GetString());
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public Task EmptyFileIsRefused() => RefusedAsync("", "file", "The file is empty");
+
+    [Fact]
+    public Task BlankLinesOnlyAreRefusedAsEmpty() => RefusedAsync("\n\r\n\n", "file", "The file is empty");
+
+    [Fact]
+    public Task HeaderWithoutRowsIsRefused() => RefusedAsync("a,b,label\n", "file", "has a header but no data rows");
+
+    [Fact]
+    public Task DuplicateColumnNamesAreRefused() =>
+        RefusedAsync("a,b,a,label\n1,2,3,x\n", "header", "Column name 'a' appears twice in the header (columns 1 and 3)");
+
+    [Fact]
+    public Task DuplicateTargetColumnIsRefused() =>
+        RefusedAsync("label,a,label\nx,1,y\n", "header", "Column name 'label' appears twice");
+
+    [Fact]
+    public Task TargetColumnAbsentFromTheHeaderIsRefusedWithASuggestion() =>
+        RefusedAsync("a,b,Label\n1,2,x\n", "targetColumn", "The target column 'label' is not in the header (a, b, Label); did you mean 'Label'?");
+
+    [Fact]
+    public Task TargetColumnNotGivenIsRefused() =>
+        RefusedAsync("a,b,label\n1,2,x\n", "targetColumn", "Name the column to predict with targetColumn", "name=bad");
+
+    [Fact]
+    public Task HeaderWithOneColumnIsRefused() => RefusedAsync("label\nx\n", "header", "at least two columns");
+
+    [Fact]
+    public Task EmptyColumnNameIsRefused() => RefusedAsync("a,,label\n1,2,x\n", "header", "Column 2 of the header has no name");
+
+    [Fact]
+    public Task MissingNameIsRefused() => RefusedAsync("a,label\n1,x\n2,y\n", "name", "Give the dataset a name", "targetColumn=label");
+}

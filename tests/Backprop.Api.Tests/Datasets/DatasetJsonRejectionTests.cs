@@ -1,0 +1,85 @@
+namespace Backprop.Api.Tests.Datasets;
+
+/// <summary>JSON uploads are refused with 400 naming the property or JSON path, and store nothing.</summary>
+public sealed class DatasetJsonRejectionTests
+{
+    private static async Task RefusedAsync(string json, string key, string text)
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        await (await client.PostJsonAsync(json)).RefusedAsync(key, text);
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public Task UnknownTopLevelPropertyIsRefusedNamingIt() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [2]], "targets": [0, 1], "labels": [0, 1] }""", "$.labels", "Unknown property 'labels'");
+
+    [Fact]
+    public Task RecordWithAColumnTheFirstRecordLacksIsRefusedNamingIt() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": "p" }, { "a": 2, "y": "q", "b": 3 }] }""",
+            "$.records[1].b", "$.records[1] has property 'b', which the first record does not have");
+
+    [Fact]
+    public Task NaNLiteralIsRefusedAsInvalidJson() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [NaN]], "targets": [0, 1] }""", "$", "The body is not valid JSON");
+
+    [Fact]
+    public Task NaNStringAsAFeatureIsRefusedNamingItsPath() =>
+        RefusedAsync("""{ "name": "x", "features": [[1, 2], [3, "NaN"]], "targets": [0, 1] }""", "$.features[1][1]", "$.features[1][1]: 'NaN' is not a finite number");
+
+    [Fact]
+    public Task InfinityStringAsATargetIsRefused() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [2]], "targets": [0.5, "Infinity"] }""", "$.targets[1]", "'Infinity' is not a finite number");
+
+    [Fact]
+    public Task NumberBeyondFloat32RangeIsRefused() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [1e39]], "targets": [0, 1] }""", "$.features[1][0]", "'1e39' is not a finite number");
+
+    [Fact]
+    public Task StringFeatureValueIsRefused() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": "1.5", "y": "p" }, { "a": 2, "y": "q" }] }""",
+            "$.records[0].a", "\"1.5\" is a string; feature values must be JSON numbers");
+
+    [Fact]
+    public Task NullFeatureIsAMissingValue() =>
+        RefusedAsync("""{ "name": "x", "features": [[1, null], [2, 3]], "targets": [0, 1] }""", "$.features[0][1]", "missing value");
+
+    [Fact]
+    public Task RecordWithoutTheTargetIsAMissingValue() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": "p" }, { "a": 2 }] }""", "$.records[1].y", "$.records[1].y has no value");
+
+    [Fact]
+    public Task RaggedFeatureRowsAreRefused() =>
+        RefusedAsync("""{ "name": "x", "features": [[1, 2], [3]], "targets": [0, 1] }""", "$.features[1]", "$.features[1] has 1 value(s) but the first row has 2");
+
+    [Fact]
+    public Task TargetCountDifferentFromRowCountIsRefused() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [2]], "targets": [0, 1, 1] }""", "$.targets", "$.targets has 3 value(s) but $.features has 2 row(s)");
+
+    [Fact]
+    public Task TruncatedJsonIsRefused() =>
+        RefusedAsync("""{ "name": "x", "features": [[1], [2]], "targ""", "$", "The body is not valid JSON");
+
+    [Fact]
+    public Task MixingRecordsWithFeaturesIsRefused() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": 0 }], "features": [[1]], "targets": [0] }""", "$", "not both");
+
+    [Fact]
+    public Task TargetColumnMissingFromRecordsIsRefused() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "species", "records": [{ "a": 1, "y": "p" }] }""", "$.targetColumn",
+            "The target column 'species' is not a property of the first record (a, y)");
+
+    [Fact]
+    public Task DuplicateFeatureNamesAreRefused() =>
+        RefusedAsync("""{ "name": "x", "featureNames": ["a", "a"], "features": [[1, 2], [3, 4]], "targets": [0, 1] }""", "$.featureNames",
+            "Column name 'a' is used twice");
+
+    [Fact]
+    public Task ClassIndexOutsideClassNamesIsRefused() =>
+        RefusedAsync("""{ "name": "x", "classNames": ["a", "b"], "features": [[1], [2]], "targets": [0, 2] }""", "$.targets[1]",
+            "2 is not a class index 0..1");
+
+    [Fact]
+    public Task BodyThatIsNotAnObjectIsRefused() => RefusedAsync("[1, 2, 3]", "$", "must be a JSON object");
+}

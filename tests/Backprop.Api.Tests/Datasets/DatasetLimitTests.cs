@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Tests.Datasets;
+
+public sealed class DatasetLimitTests
+{
+    [Fact]
+    public async Task CsvBodyOverMaxUploadBytesIsRefusedWith413()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
+        var client = factory.CreateClient();
+
+        var response = await client.PostCsvAsync(DatasetTestClient.IrisCsv);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("larger than 1000 bytes", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public async Task MultipartUploadOverMaxUploadBytesIsRefusedWith413()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
+        var client = factory.CreateClient();
+
+        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"), ("targetColumn", "label"));
+
+        await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public async Task ChunkedUploadWithoutContentLengthIsCutOffAtMaxUploadBytes()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
+        var client = factory.CreateClient();
+        var content = new StreamContent(new UnknownLengthStream(Encoding.UTF8.GetBytes(DatasetTestClient.IrisCsv)));
+        content.Headers.ContentType = new("text/csv");
+
+        var response = await client.PostAsync("/api/datasets?name=iris&targetColumn=label", content);
+
+        await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task MoreCellsThanMaxCellsIsRefusedWith400()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxCells", "100");
+        var client = factory.CreateClient();
+
+        var response = await client.PostCsvAsync(DatasetTestClient.IrisCsv);
+
+        await response.RefusedAsync("rows", "more than 100 cells (rows × columns, Datasets:MaxCells)");
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+
+    [Fact]
+    public async Task MoreRowsThanMaxRowsIsRefusedWith400()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxRows", "50");
+
+        var response = await factory.CreateClient().PostCsvAsync(DatasetTestClient.IrisCsv);
+
+        await response.RefusedAsync("rows", "more than 50 rows");
+    }
+
+    [Fact]
+    public async Task MoreColumnsThanMaxColumnsIsRefusedWith400()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxColumns", "3");
+
+        var response = await factory.CreateClient().PostCsvAsync(DatasetTestClient.IrisCsv);
+
+        await response.RefusedAsync("header", "The header has 5 columns; at most 3 are allowed");
+    }
+
+    [Fact]
+    public async Task JsonOverMaxRowsIsRefusedWith400()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxRows", "2");
+
+        var response = await factory.CreateClient().PostJsonAsync("""{ "name": "x", "features": [[1], [2], [3]], "targets": [0, 1, 0] }""");
+
+        await response.RefusedAsync("rows", "more than 2 rows");
+    }
+
+    [Fact]
+    public void InvalidLimitsStopTheAppAtStart()
+    {
+        using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "0");
+
+        var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        var validation = error as OptionsValidationException ?? Assert.IsType<OptionsValidationException>(error.InnerException, exactMatch: false);
+        Assert.Contains("MaxUploadBytes", validation.Message);
+    }
+
+    [Fact]
+    public async Task FailedUploadsLeaveNothingStored()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+
+        await client.PostCsvAsync("a,label\n1,x\n2,\n");
+        await client.PostCsvAsync("a,label\n1,x\nz,y\n");
+        await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""");
+        await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"));
+
+        var list = await (await client.GetAsync("/api/datasets")).JsonAsync();
+        Assert.Equal(0, list.GetProperty("totalCount").GetInt32());
+        Assert.Empty(list.GetProperty("items").EnumerateArray());
+    }
+
+    /// <summary>Forces a chunked request: the client cannot know the length.</summary>
+    private sealed class UnknownLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+}
