@@ -25,9 +25,7 @@ public static class DatasetsApi
         var group = app.MapGroup("/api/datasets").WithTags("Datasets");
         group.MapPost("/", DatasetUpload.HandleAsync)
             .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
-            .Accepts<DatasetJsonUpload>("application/json")
-            .Accepts<IFormFile>("multipart/form-data")
-            .Accepts<string>("text/csv")
+            .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");

@@ -179,8 +179,8 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                if (reader.TryGetSingle(out float value)) table.SetFeature(column, value, default);
-                else table.SetFeature(column, float.PositiveInfinity, Encoding.UTF8.GetString(reader.ValueSpan)); // out of float32 range
+                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value, default);
+                else table.SetFeature(column, float.PositiveInfinity, Encoding.UTF8.GetString(reader.ValueSpan)); // beyond float32
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(column);

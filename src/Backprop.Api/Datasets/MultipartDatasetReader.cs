@@ -27,7 +27,8 @@ internal static class MultipartDatasetReader
         {
             while (await reader.ReadNextSectionAsync(ct) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+                    || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                     throw new InvalidDatasetException("file", "Every multipart section needs 'Content-Disposition: form-data; name=...'.");
                 var field = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 if (field == "file")

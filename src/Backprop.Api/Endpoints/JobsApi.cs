@@ -75,11 +75,16 @@ public static class JobsApi
 
     private static async Task<Results<Ok<Paged<JobSummary>>, ValidationProblem>> List(
         BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
-        JobStatus? status = null, int page = 1, int pageSize = 20)
+        string? status = null, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
         var query = db.Set<TrainingJob>().OwnedBy(tenant).AsNoTracking();
-        if (status is { } s) query = query.Where(j => j.Status == s);
+        if (status is not null)
+        {
+            if (JsonNames.TryParse<JobStatus>(status) is not { } wanted)
+                return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
+            query = query.Where(j => j.Status == wanted);
+        }
         return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
     }
 

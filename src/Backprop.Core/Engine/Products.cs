@@ -19,7 +19,8 @@ internal static class Products
     public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows, int units, int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!UseBlocked<T>(rows, units, inputs))
+        // Fewer units than one micro-kernel panel (e.g. a 10-class output): dot products waste no lanes on padding.
+        if (!UseBlocked<T>(rows, units, inputs) || units < Sgemm.PanelWidth)
         {
             Gemm.MultiplyTransposedAddBias(a, w, bias, z, rows, units, inputs);
             return;

@@ -6,7 +6,7 @@ namespace Backprop.Core;
 /// <summary>
 /// Single-precision matrix product <c>C (m, n) = op(A) (m, k) · op(B) (k, n) [+ C]</c>, row-major, where op(A) is A
 /// <c>(m, k)</c> or the transpose of a stored <c>(k, m)</c>, and op(B) is B <c>(k, n)</c> or the transpose of a stored <c>(n, k)</c>. Cache-blocked (KC × NC panels of B packed NR wide,
-/// MC × KC blocks of A packed MR tall) around a register-blocked FMA micro-kernel: 8 × 32 with Vector512 (32 registers),
+/// row panels of A read in place, MR tall) around a register-blocked FMA micro-kernel: 8 × 32 with Vector512 (32 registers),
 /// 6 × 16 with Vector256 (12 accumulators + 3 temporaries fit AVX2's 16 registers), scalar otherwise. Packing buffers are per thread and reused, so a call allocates nothing
 /// once warm. <see cref="SgemmReference"/> is the plain oracle the tests compare against.
 /// </summary>
@@ -18,6 +18,9 @@ public static unsafe class Sgemm
 
     [ThreadStatic] private static float[]? t_packedA;
     [ThreadStatic] private static float[]? t_packedB;
+
+    /// <summary>Columns per micro-kernel panel (NR).</summary>
+    public static int PanelWidth => NR;
 
     /// <summary>Which micro-kernel runs on this machine (for benchmark reports).</summary>
     public static string Kernel => Vector512.IsHardwareAccelerated ? "avx512 8x32" : Vector256.IsHardwareAccelerated ? "avx2 6x16" : "scalar 6x16";
@@ -44,7 +47,7 @@ public static unsafe class Sgemm
     private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k, bool accumulate)
     {
         int mr = MR, NR = Sgemm.NR;
-        var packedA = t_packedA ??= new float[MC * KC];
+        var packedA = t_packedA ??= new float[8 * KC];
         var packedB = t_packedB ??= new float[KC * (NC + NR)];
         float* tile = stackalloc float[MaxTile];
         fixed (float* pA = packedA, pB = packedB)
@@ -60,7 +63,6 @@ public static unsafe class Sgemm
                     for (int ic = 0; ic < m; ic += MC)
                     {
                         int mc = Math.Min(MC, m - ic);
-                        PackA(a, lda, transposeA, ic, pc, mc, kc, mr, pA);
                         for (int jr = 0; jr < nc; jr += NR)
                         {
                             int nr = Math.Min(NR, nc - jr);
@@ -68,12 +70,25 @@ public static unsafe class Sgemm
                             for (int ir = 0; ir < mc; ir += mr)
                             {
                                 int rows = Math.Min(mr, mc - ir);
-                                float* aPanel = pA + (long)(ir / mr) * kc * mr;
-                                float* cBlock = c + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, bPanel, cBlock, ldc, add);
+                                // Full row panels read op(A) in place (element (i, p) at a + i·rs + p·cs); only a ragged
+                                // last panel is copied, zero-padded, into the packing buffer (rs = 1, cs = mr).
+                                float* aPanel; nint rs, cs;
+                                if (rows == mr)
+                                {
+                                    aPanel = transposeA ? a + (long)pc * lda + ic + ir : a + (long)(ic + ir) * lda + pc;
+                                    (rs, cs) = transposeA ? (1, lda) : (lda, 1);
+                                }
                                 else
                                 {
-                                    MicroKernel(kc, aPanel, bPanel, tile, NR, false);
+                                    PackA(a, lda, transposeA, ic + ir, pc, rows, kc, mr, pA);
+                                    aPanel = pA;
+                                    (rs, cs) = (1, mr);
+                                }
+                                float* cBlock = c + (long)(ic + ir) * ldc + jc + jr;
+                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, rs, cs, bPanel, cBlock, ldc, add);
+                                else
+                                {
+                                    MicroKernel(kc, aPanel, rs, cs, bPanel, tile, NR, false);
                                     for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < nr; j++)
                                             cBlock[(long)i * ldc + j] = add ? cBlock[(long)i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
@@ -120,64 +135,44 @@ public static unsafe class Sgemm
         }
     }
 
-    // op(A) rows ic..ic+mc, columns pc..pc+kc → panels of mr rows, each (kc, mr) contiguous; the last zero-padded.
-    private static void PackA(float* a, int lda, bool transposeA, int ic, int pc, int mc, int kc, int mr, float* packed)
+    // op(A) rows row0..row0+rows (rows < mr), columns pc..pc+kc → one (kc, mr) panel, zero-padded.
+    private static void PackA(float* a, int lda, bool transposeA, int row0, int pc, int rows, int kc, int mr, float* dst)
     {
-        for (int ir = 0; ir < mc; ir += mr)
+        for (int p = 0; p < kc; p++, dst += mr)
         {
-            int rows = Math.Min(mr, mc - ir);
-            float* dst = packed + (long)(ir / mr) * kc * mr;
-            if (transposeA)
-            {
-                // element (i, p) at a[p·lda + i]: a panel row is contiguous in memory
-                for (int p = 0; p < kc; p++, dst += mr)
-                {
-                    float* src = a + (long)(pc + p) * lda + ic + ir;
-                    int i = 0;
-                    for (; i < rows; i++) dst[i] = src[i];
-                    for (; i < mr; i++) dst[i] = 0;
-                }
-            }
-            else
-            {
-                for (int i = 0; i < mr; i++)
-                {
-                    if (i < rows)
-                    {
-                        float* src = a + (long)(ic + ir + i) * lda + pc;
-                        for (int p = 0; p < kc; p++) dst[p * mr + i] = src[p];
-                    }
-                    else for (int p = 0; p < kc; p++) dst[p * mr + i] = 0;
-                }
-            }
+            int i = 0;
+            for (; i < rows; i++) dst[i] = transposeA ? a[(long)(pc + p) * lda + row0 + i] : a[(long)(row0 + i) * lda + pc + p];
+            for (; i < mr; i++) dst[i] = 0;
         }
     }
 
-    private static void MicroKernel(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    // A element (i, p) at a[i·rs + p·cs]; B a packed (kc, NR) panel; C (MR, NR) with row stride ldc.
+    private static void MicroKernel(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
     {
-        if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, b, c, ldc, accumulate);
-        else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, b, c, ldc, accumulate);
-        else MicroKernelScalar(kc, a, b, c, ldc, accumulate);
+        if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, rs, cs, b, c, ldc, accumulate);
+        else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, rs, cs, b, c, ldc, accumulate);
+        else MicroKernelScalar(kc, a, rs, cs, b, c, ldc, accumulate);
     }
 
     // 8 rows × 32 columns: 16 zmm accumulators; per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel512(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel512(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
     {
+        nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
         Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        for (int p = 0; p < kc; p++, a += 8, b += NR)
+        for (int p = 0; p < kc; p++, a += cs, b += 32)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a[rs]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[r2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[r3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[r4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[r5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[r6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[r7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
         }
         Store512(c, c00, c01, accumulate); c += ldc;
         Store512(c, c10, c11, accumulate); c += ldc;
@@ -199,20 +194,21 @@ public static unsafe class Sgemm
 
     // 6 rows × 16 columns: 12 ymm accumulators; per k step 2 loads of B, 6 broadcasts of A, 12 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel256(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel256(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
     {
+        nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int p = 0; p < kc; p++, a += 6, b += 16)
+        for (int p = 0; p < kc; p++, a += cs, b += 16)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
             var x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[1]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            x = Vector256.Create(a[rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
         }
         Store256(c, c00, c01, accumulate); c += ldc;
         Store256(c, c10, c11, accumulate); c += ldc;
@@ -230,14 +226,14 @@ public static unsafe class Sgemm
         v1.Store(c + 8);
     }
 
-    private static void MicroKernelScalar(int kc, float* a, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernelScalar(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
     {
         int mr = MR, NR = Sgemm.NR;
         Span<float> acc = stackalloc float[MaxTile];
         acc.Clear();
-        for (int p = 0; p < kc; p++, a += mr, b += NR)
+        for (int p = 0; p < kc; p++, a += cs, b += NR)
             for (int i = 0; i < mr; i++)
-                for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i] * b[j];
+                for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i * rs] * b[j];
         for (int i = 0; i < mr; i++)
             for (int j = 0; j < NR; j++) c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + acc[i * NR + j] : acc[i * NR + j];
     }

@@ -46,8 +46,15 @@ public sealed class DatasetJsonRejectionTests
         RefusedAsync("""{ "name": "x", "features": [[1, null], [2, 3]], "targets": [0, 1] }""", "$.features[0][1]", "missing value");
 
     [Fact]
-    public Task RecordWithoutTheTargetIsAMissingValue() =>
-        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": "p" }, { "a": 2 }] }""", "$.records[1].y", "$.records[1].y has no value");
+    public async Task RecordWithoutTheTargetIsAMissingValue()
+    {
+        using var factory = new ApiFactory();
+        var response = await factory.CreateClient().PostJsonAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": "p" }, { "a": 2 }] }""");
+
+        var problem = await response.ProblemAsync(System.Net.HttpStatusCode.BadRequest);
+        Assert.Contains("1 missing value(s)", problem.GetProperty("detail").GetString());
+        Assert.Equal("$.records[1].y has no value (a missing value).", problem.GetProperty("errors").GetProperty("$.records[1].y")[0].GetString());
+    }
 
     [Fact]
     public Task RaggedFeatureRowsAreRefused() =>

@@ -43,7 +43,7 @@ public static class Repetitions
         var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true };
         // Under `dotnet Backprop.Benchmarks.dll` the host is dotnet and the program is an argument.
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet")
-            start.ArgumentList.Add(typeof(Repetitions).Assembly.Location);
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Backprop.Benchmarks.dll"));
         foreach (var arg in new[] { workload, "--threads", threads.ToString() }) start.ArgumentList.Add(arg);
         start.Environment["DOTNET_PROCESSOR_COUNT"] = threads.ToString(); // the runtime's view of the cores it may use
         using var child = Process.Start(start)!;
