@@ -19,7 +19,7 @@ internal static class MultipartDatasetReader
         if (string.IsNullOrWhiteSpace(boundary))
             throw new InvalidDatasetException("Content-Type", "multipart/form-data needs a boundary parameter in Content-Type.");
         var values = Fields.ToDictionary(f => f, f => (string?)request.Query[f].ToString(), StringComparer.OrdinalIgnoreCase);
-        var reader = new MultipartReader(boundary, body);
+        var reader = new MultipartReader(boundary, body) { BodyLengthLimit = null }; // the body as a whole is capped by MaxUploadBytes
         DatasetTable? table = null;
         string? fileName = null;
         await using var spool = new TempSpool();

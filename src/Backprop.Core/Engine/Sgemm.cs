@@ -41,7 +41,52 @@ public static unsafe class Sgemm
             return;
         }
         fixed (float* pa = a, pb = b, pc = c)
-            MultiplyCore(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate);
+        {
+            int threads = ThreadsFor(m, n, k);
+            if (threads <= 1)
+            {
+                MultiplyCore(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate);
+                return;
+            }
+            // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
+            var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, threads);
+            Parallel.For(0, threads, job.Run);
+        }
+    }
+
+    /// <summary>Threads a product may use on the calling thread (1 = single-threaded, the default). Set per training run.</summary>
+    [ThreadStatic] private static int t_maxThreads;
+
+    /// <summary>Sets how many threads products started from the calling thread may use; returns the previous value.</summary>
+    public static int SetMaxThreads(int threads)
+    {
+        int previous = Math.Max(1, t_maxThreads);
+        t_maxThreads = Math.Max(1, threads);
+        return previous;
+    }
+
+    // Two threads pay only for large products (fork/join costs microseconds): about 1M multiply-adds per thread.
+    private static int ThreadsFor(int m, int n, int k)
+    {
+        int max = t_maxThreads;
+        if (max <= 1) return 1;
+        long work = (long)m * n * k;
+        int byWork = (int)Math.Min(max, work / 1_000_000);
+        int byPanels = Math.Max(1, n / (2 * NR));
+        return Math.Max(1, Math.Min(byWork, byPanels));
+    }
+
+    private sealed class SlabJob(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc,
+        int m, int n, int k, bool accumulate, int slabs)
+    {
+        public void Run(int slab)
+        {
+            int panels = (n + NR - 1) / NR;
+            int first = (int)((long)panels * slab / slabs) * NR, last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * NR);
+            if (last <= first) return;
+            float* bSlab = transposeB ? b + (long)first * ldb : b + first;
+            MultiplyCore(a, lda, transposeA, bSlab, ldb, transposeB, c + first, ldc, m, last - first, k, accumulate);
+        }
     }
 
     private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k, bool accumulate)

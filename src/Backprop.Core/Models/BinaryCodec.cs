@@ -52,6 +52,7 @@ internal static class BinaryCodec
         w.Write((int)o.Normalization); w.Write(o.StandardizeTargets);
         w.Write(o.ClipGradientNorm ?? -1); w.Write(o.Shuffle);
         w.Write(o.Seed.HasValue); w.Write(o.Seed ?? 0);
+        w.Write(o.Threads);
     }
 
     public static TrainingOptions ReadOptions(BinaryReader r)
@@ -70,11 +71,12 @@ internal static class BinaryCodec
         double clip = r.ReadDouble();
         bool shuffle = r.ReadBoolean();
         bool hasSeed = r.ReadBoolean(); ulong seed = r.ReadUInt64();
+        int threads = r.ReadInt32();
         return new TrainingOptions
         {
             Epochs = epochs, BatchSize = batch, Optimizer = optimizer, Schedule = schedule, ValidationFraction = validation,
             EarlyStopping = early, Normalization = normalization, StandardizeTargets = standardize,
-            ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null,
+            ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null, Threads = threads,
         };
     }
 

@@ -41,6 +41,8 @@ public sealed record TrainingOptions
     public double? ClipGradientNorm { get; init; }
     /// <summary>Visit rows in a new seeded order every epoch.</summary>
     public bool Shuffle { get; init; } = true;
+    /// <summary>Threads one training run may use for its large matrix products (1 = single-threaded). Small products always run on one thread.</summary>
+    public int Threads { get; init; } = 1;
     /// <summary>Seed for shuffles and the validation split; null = the network spec's seed.</summary>
     public ulong? Seed { get; init; }
 
@@ -50,6 +52,7 @@ public sealed record TrainingOptions
         var errors = new List<OptionError>();
         if (Epochs <= 0) errors.Add(new("epochs", $"Epochs must be positive, got {Epochs}."));
         if (BatchSize <= 0) errors.Add(new("batchSize", $"Batch size must be positive, got {BatchSize}."));
+        if (Threads is < 1 or > 256) errors.Add(new("threads", $"Threads must be in 1..256, got {Threads}."));
         errors.AddRange(Optimizer.Validate());
         errors.AddRange(Schedule.Validate());
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) errors.Add(new("validationFraction", $"Validation fraction must be in [0, 1), got {ValidationFraction}."));

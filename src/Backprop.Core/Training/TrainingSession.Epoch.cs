@@ -87,7 +87,7 @@ public sealed partial class TrainingSession
         }
     }
 
-    private EpochReport BuildReport(double rate, Stopwatch clock)
+    private EpochReport BuildReport(double rate, long started)
     {
         bool hasValidation = _prepared.ValRows > 0;
         if (hasValidation) Validate();
@@ -109,7 +109,7 @@ public sealed partial class TrainingSession
             _trainMetrics.Accuracy, hasValidation ? _validationMetrics.Accuracy : null,
             _trainMetrics.Rmse(target), hasValidation ? _validationMetrics.Rmse(target) : null,
             _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation ? _validationMetrics.R2(_prepared.ValTargetVariance) : null,
-            rate, layers, clock.Elapsed);
+            rate, layers, Stopwatch.GetElapsedTime(started));
     }
 
     private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)

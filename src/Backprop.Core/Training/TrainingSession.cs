@@ -120,10 +120,11 @@ public sealed partial class TrainingSession
     public EpochReport? RunEpoch(CancellationToken cancellationToken = default)
     {
         if (IsFinished) throw new InvalidOperationException($"Training has finished ({StopReason}).");
-        var clock = Stopwatch.StartNew();
+        long started = Stopwatch.GetTimestamp();
         SaveEpochStart();
         double rate = _schedule.RateFor(Epoch);
         string? failure;
+        int previousThreads = Sgemm.SetMaxThreads(Options.Threads);
         try
         {
             failure = TrainOneEpoch(rate, cancellationToken);
@@ -132,6 +133,10 @@ public sealed partial class TrainingSession
         {
             RollBackEpoch();
             throw;
+        }
+        finally
+        {
+            Sgemm.SetMaxThreads(previousThreads);
         }
         if (failure is null && !AllFinite(Network.Parameters)) failure = "the weights became NaN or infinite";
         if (failure is not null)
@@ -143,7 +148,7 @@ public sealed partial class TrainingSession
         }
 
         Epoch++;
-        var report = BuildReport(rate, clock);
+        var report = BuildReport(rate, started);
         AfterEpoch(report);
         return report;
     }

@@ -148,6 +148,19 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
+    public async Task ByteOrderMarkBeforeTheHeaderIsIgnored()
+    {
+        using var factory = new ApiFactory();
+        var content = new ByteArrayContent([.. "\uFEFFa,y\n1,p\n2,q\n"u8]);
+        content.Headers.ContentType = new("text/csv");
+
+        var response = await factory.CreateClient().PostAsync("/api/datasets?name=bom&targetColumn=y", content);
+
+        var body = await response.CreatedAsync();
+        Assert.Equal("a", body.GetProperty("columns")[0].GetProperty("name").GetString());
+    }
+
+    [Fact]
     public async Task NumbersAreReadCultureInvariantlyWithExponentsAndSurroundingSpaces()
     {
         using var factory = new ApiFactory();

@@ -13,7 +13,7 @@ public static class TrainingRun
         var data = workload.Load();
         var train = data.Train;
         var trainingData = TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels, data.ClassCount);
-        var session = TrainingSession.Start(WorkloadNetworks.Spec(workload), trainingData, Options(workload));
+        var session = TrainingSession.Start(WorkloadNetworks.Spec(workload), trainingData, Options(workload) with { Threads = threads });
 
         // Timed region: from just before the first epoch to just after the last update (and its loss read-back).
         double finalLoss = double.NaN;
