@@ -1,9 +1,9 @@
 #!/bin/bash
-# Measures backprop on the bench workloads (each the median of REPS separate processes), then, where
-# ../shared/bench is present, the numpy-openblas and TorchSharp peers on the same machine, and prints a
-# markdown table of backprop samples/s ÷ each peer's. Run from anywhere:
+# Measures backprop on the bench workloads (each the median of REPS separate processes), then the peers from
+# ../shared/bench on the same machine right after, and prints a markdown table of backprop samples/s ÷ each peer's.
 #   tests/Backprop.Benchmarks/run.sh [REPS=5] [THREADS=1] [WORKLOADS=W1,W2,W3,W4] [PEER_REPS=3] [PEERS=numpy-openblas,torchsharp]
-# JSON lines go to stdout as they arrive; build and peer progress go to stderr.
+# Our program is published with NativeAOT (no JIT in the timed region; falls back to the JIT build if the
+# native toolchain is missing). JSON lines go to stdout as they arrive; build and peer progress go to stderr.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -12,26 +12,37 @@ threads=${2:-1}
 workloads=${3:-W1,W2,W3,W4}
 peer_reps=${4:-3}
 peers=${5:-numpy-openblas,torchsharp}
+out="$root/artifacts"
+mkdir -p "$out"
 
-dotnet build -c Release tests/Backprop.Benchmarks >&2 # once: every run below starts the built dll
-dll=tests/Backprop.Benchmarks/bin/Release/net10.0/Backprop.Benchmarks.dll
+if dotnet publish tests/Backprop.Benchmarks -c Release -r linux-x64 -p:PublishAot=true -p:IlcInstructionSet=native \
+     -p:CppCompilerAndLinker=gcc -o "$out/bench" >&2; then
+  run=("$out/bench/Backprop.Benchmarks")
+else
+  echo "run.sh: NativeAOT publish failed; using the JIT build" >&2
+  dotnet build -c Release tests/Backprop.Benchmarks >&2
+  run=(dotnet tests/Backprop.Benchmarks/bin/Release/net10.0/Backprop.Benchmarks.dll)
+fi
 lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
 
 for wl in ${workloads//,/ }; do
-  dotnet "$dll" "$wl" --threads "$threads" --reps "$reps" | tee -a "$lines"
+  "${run[@]}" "$wl" --threads "$threads" --reps "$reps" | tee -a "$lines"
 done
 
-# run-peers.sh cds into its own folder; it needs /usr/bin/python3 with numpy (Debian packages) and builds the
-# TorchSharp peer and the generated W2/W3 files on first use, so a failure there must not lose our numbers.
-run_peers=../shared/bench/run-peers.sh
-if [ -x "$run_peers" ]; then
+# The peers write generated data, builds and an unpacked OpenBLAS next to themselves, and shared/ is read-only:
+# run them from a writable copy. They need Debian's python3-numpy and /usr/bin/time.
+if [ -d ../shared/bench ]; then
+  command -v /usr/bin/time >/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null || \
+    { apt-get update -qq && apt-get install -y -qq python3-numpy time >&2; }
+  mkdir -p "$out/peers"
+  cp -rn ../shared/bench/. "$out/peers/" && chmod -R u+w "$out/peers"
   for wl in ${workloads//,/ }; do
-    "$run_peers" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: $run_peers $wl failed" >&2
+    "$out/peers/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
   done
 else
-  echo "run.sh: $run_peers not found; no peer numbers" >&2
+  echo "run.sh: ../shared/bench not found; no peer numbers" >&2
 fi
 
 echo
-dotnet "$dll" ratio-table < "$lines"
+"${run[@]}" ratio-table < "$lines"

@@ -51,6 +51,10 @@ public static class PredictionInput
         }
     }
 
+    /// <summary>The double with the float's shortest decimal form (0.9999987, not 0.9999986886978149).</summary>
+    private static double Widen(float value) =>
+        float.IsFinite(value) ? double.Parse(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
+
     public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames)
     {
         var predictions = new RowPrediction[batch.Rows];
@@ -60,7 +64,7 @@ public static class PredictionInput
             if (model.Task == TaskKind.Regression)
             {
                 var values = new double?[outputs];
-                for (int o = 0; o < outputs; o++) values[o] = ((double)batch.Outputs[r * outputs + o]).Finite();
+                for (int o = 0; o < outputs; o++) values[o] = Widen(batch.Outputs[r * outputs + o]).Finite();
                 predictions[r] = new RowPrediction(null, null, null, values);
                 continue;
             }
@@ -70,7 +74,7 @@ public static class PredictionInput
             {
                 int classes = p.Length / batch.Rows;
                 probabilities = new Dictionary<string, double>(classes);
-                for (int c = 0; c < classes; c++) probabilities[classNames[c]] = ((double)p[r * classes + c]).Finite() ?? 0;
+                for (int c = 0; c < classes; c++) probabilities[classNames[c]] = Widen(p[r * classes + c]).Finite() ?? 0;
             }
             predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
         }
