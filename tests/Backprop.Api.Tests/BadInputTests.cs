@@ -32,6 +32,16 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public async Task OverlongNameIsAValidationProblem()
+    {
+        var problem = await (await Client.PostAsJsonAsync("/api/networks", new
+        {
+            name = new string('n', 201), inputWidth = 4, layers = new[] { new { units = 3, activation = "softmax" } }, loss = "categorical_cross_entropy",
+        })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(problem["errors"]);
+    }
+
+    [Fact]
     public async Task SoftmaxWithMeanSquaredErrorNamesTheLossAndTheFix()
     {
         var problem = await (await Client.PostJsonAsync("/api/networks",

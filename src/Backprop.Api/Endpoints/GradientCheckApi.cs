@@ -25,7 +25,8 @@ public static class GradientCheckApi
     public static RouteGroupBuilder MapGradientCheckApi(this RouteGroupBuilder api)
     {
         api.MapPost("/networks/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
-            .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately");
+            .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

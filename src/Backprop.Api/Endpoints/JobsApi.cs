@@ -18,13 +18,15 @@ public static class JobsApi
     {
         var group = api.MapGroup("/jobs").WithTags("Training jobs");
         group.MapPost("/", Create).WithName("StartTrainingJob")
-            .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)");
+            .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
             .WithSummary("Every epoch's report: losses, metrics, learning rate, per-layer gradient norms, duration");
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
-            .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)");
+            .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return group;
     }
 

@@ -25,7 +25,8 @@ public static class ModelsApi
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
         group.MapPost("/{id:guid}/predict", Predict).WithName("Predict").WithTags("Predictions")
-            .WithSummary("Predict rows given in raw units: class label and probabilities, or values in raw target units");
+            .WithSummary("Predict rows given in raw units: class label and probabilities, or values in raw target units")
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return group;
     }
 

@@ -25,7 +25,18 @@ public sealed class JobRunner(BackpropDbContext db, DatasetLoader datasets, JobQ
         {
             if (!await ClaimAsync(jobId)) return;
             var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
-            await TrainAsync(job, cts.Token, stoppingToken);
+            try
+            {
+                await TrainAsync(job, cts.Token, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The row must not stay "running" forever; the details go to the log, not to the client.
+                logger.LogError(e, "Training job {JobId} failed unexpectedly.", jobId);
+                _pending.Clear();
+                db.ChangeTracker.Clear();
+                await FinishAsync(job, JobStatus.Failed, "failed", $"The job failed unexpectedly ({e.GetType().Name}); see the service log.");
+            }
         }
         finally
         {

@@ -53,4 +53,4 @@ public sealed record ModelSummary(Guid Id, string? Name, TaskKind Task, string S
 /// <param name="Name">Optional label.</param>
 /// <param name="Model">{format, version, task, spec{inputWidth, loss, init, seed, huberDelta, layers[{units, activation, ...}]},
 /// layers[{weights [units][inputs], biases [units]}], inputNormalization{kind, offsets, scales}|null, targetNormalization, featureNames, classNames, targetNames}.</param>
-public sealed record ImportModelRequest(string? Name, JsonElement Model);
+public sealed record ImportModelRequest([property: System.ComponentModel.DataAnnotations.MaxLength(200)] string? Name, JsonElement Model);
