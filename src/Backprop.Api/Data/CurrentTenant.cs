@@ -7,9 +7,19 @@ public interface ICurrentTenant
     string Id { get; }
 }
 
-/// <summary>Until API keys exist every request belongs to the single default tenant.</summary>
-public sealed class DefaultTenant : ICurrentTenant
+/// <summary>
+/// The scoped tenant of a request or a background job. Starts as the default tenant; authentication (for requests)
+/// or the worker (for a job's scope, from the job row) sets it once, before any query runs.
+/// </summary>
+public sealed class TenantContext : ICurrentTenant
 {
     public const string DefaultId = "default";
-    public string Id => DefaultId;
+
+    public string Id { get; private set; } = DefaultId;
+
+    public void Set(string tenantId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
+        Id = tenantId;
+    }
 }

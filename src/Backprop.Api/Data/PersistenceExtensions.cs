@@ -13,7 +13,8 @@ public static class PersistenceExtensions
             configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set."),
             environment.ContentRootPath);
         services.AddDbContext<BackpropDbContext>(o => o.UseSqlite(connectionString));
-        services.AddScoped<ICurrentTenant, DefaultTenant>();
+        services.AddScoped<TenantContext>();
+        services.AddScoped<ICurrentTenant>(sp => sp.GetRequiredService<TenantContext>());
         services.AddHealthChecks().AddDbContextCheck<BackpropDbContext>("database", tags: ["ready"]);
         return services;
     }

@@ -84,7 +84,7 @@ internal static class ModelGenerators
         from schedule in Gen.Select(FiniteDouble, FiniteDouble, Gen.Int[0, 100], Gen.Int[0, 100], (r, b, bad, cool) => new ScheduleState(r, b, bad, cool))
         from early in Gen.Select(FiniteDouble, Gen.Int[0, 1000], Gen.Int[0, 100], FiniteFloat.Array[model.Parameters.Length].Null(),
             (best, at, bad, weights) => new EarlyStoppingState(best, at, bad, weights)).Null()
-        from reason in Gen.Enum<StopReason>().Select(r => (StopReason?)r).Null()
+        from reason in Gen.Int[-1, 2].Select(r => r < 0 ? null : (StopReason?)r)
         from message in Text
         select new TrainingSnapshot(model.Spec, new TrainingOptions { EarlyStopping = early is null ? null : new() }, epoch, seed, model.Parameters,
             new OptimizerState(step, moments[0], moments[1]), schedule, early, reason, message.Length == 0 ? null : message);
