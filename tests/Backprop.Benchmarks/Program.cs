@@ -3,19 +3,21 @@
 //   ... -- verify-data        regenerate every array and compare with the reference SHA-256 sums
 //   ... -- ratio-table        JSON result lines on stdin → markdown table of backprop ÷ peer samples/s
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
+//   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
 const string ChildMarker = "BACKPROP_BENCH_CHILD";
-const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS]";
+const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS] | predict";
 
 if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
 switch (args[0])
 {
     case "verify-data": return DataVerifier.Run();
     case "ratio-table": return RatioTable.Run(Console.In);
+    case "predict": return PredictionLatency.Run();
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
 }
 

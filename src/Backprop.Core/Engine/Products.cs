@@ -9,11 +9,13 @@ namespace Backprop.Core;
 /// </summary>
 internal static class Products
 {
-    // Below this many multiply-adds, packing and tile bookkeeping cost more than they save.
+    // Below this many multiply-adds, or for a handful of rows (a single prediction), packing and tile bookkeeping
+    // cost more than they save.
     private const long BlockedThreshold = 4096;
+    private const int BlockedMinRows = 4;
 
     private static bool UseBlocked<T>(int rows, int units, int inputs) =>
-        typeof(T) == typeof(float) && (long)rows * units * inputs >= BlockedThreshold;
+        typeof(T) == typeof(float) && rows >= BlockedMinRows && (long)rows * units * inputs >= BlockedThreshold;
 
     /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
     public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows, int units, int inputs)

@@ -5,6 +5,8 @@ namespace Backprop.Core;
 /// <summary>Little-endian binary encoding of the core's records, shared by the model and snapshot formats.</summary>
 internal static class BinaryCodec
 {
+    private const int LayerBytes = 2 * sizeof(int) + 3 * sizeof(double);
+
     public static void WriteSpec(BinaryWriter w, NetworkSpec spec)
     {
         w.Write(spec.InputWidth);
@@ -30,7 +32,7 @@ internal static class BinaryCodec
         var init = (InitKind)r.ReadInt32();
         ulong seed = r.ReadUInt64();
         double huber = r.ReadDouble();
-        int count = CheckedCount(r.ReadInt32(), 100_000);
+        int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
             layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
@@ -100,7 +102,7 @@ internal static class BinaryCodec
 
     public static float[] ReadFloats(BinaryReader r)
     {
-        int count = CheckedCount(r.ReadInt32(), Array.MaxLength / 4);
+        int count = CheckedCount(r, r.ReadInt32(), Array.MaxLength / 4, sizeof(float));
         var values = new float[count];
         var bytes = MemoryMarshal.AsBytes(values.AsSpan());
         if (r.Read(bytes) != bytes.Length) throw new InvalidDataException("Unexpected end of data.");
@@ -115,7 +117,7 @@ internal static class BinaryCodec
 
     public static double[] ReadDoubles(BinaryReader r)
     {
-        var values = new double[CheckedCount(r.ReadInt32(), 10_000_000)];
+        var values = new double[CheckedCount(r, r.ReadInt32(), 10_000_000, sizeof(double))];
         for (int i = 0; i < values.Length; i++) values[i] = r.ReadDouble();
         return values;
     }
@@ -130,11 +132,14 @@ internal static class BinaryCodec
     {
         int count = r.ReadInt32();
         if (count < 0) return null;
-        var values = new string[CheckedCount(count, 10_000_000)];
+        var values = new string[CheckedCount(r, count, 10_000_000, 1)]; // each string has at least its length byte
         for (int i = 0; i < values.Length; i++) values[i] = r.ReadString();
         return values;
     }
 
-    private static int CheckedCount(int count, int max) =>
-        count >= 0 && count <= max ? count : throw new InvalidDataException($"Invalid element count {count}.");
+    /// <summary>A count must also fit in the bytes left: otherwise a few corrupt bytes would allocate gigabytes before the data runs out.</summary>
+    private static int CheckedCount(BinaryReader r, int count, int max, int elementBytes) =>
+        count >= 0 && count <= max && (long)count * elementBytes <= Remaining(r) ? count : throw new InvalidDataException($"Invalid element count {count}.");
+
+    private static long Remaining(BinaryReader r) => r.BaseStream.CanSeek ? r.BaseStream.Length - r.BaseStream.Position : long.MaxValue;
 }

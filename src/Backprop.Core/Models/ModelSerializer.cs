@@ -50,9 +50,9 @@ public static class ModelSerializer
                 BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r));
             return EnsureValid(model);
         }
-        catch (EndOfStreamException e)
+        catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
         {
-            throw new InvalidDataException("The model data is truncated.", e);
+            throw new InvalidDataException("The model data is truncated or corrupt.", e);
         }
     }
 
@@ -112,13 +112,14 @@ public static class ModelSerializer
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");
             var task = JsonNames.Parse<TaskKind>(Required(root, "task"), "task");
-            var parameters = ReadParameters(Required(root, "layers"), spec);
+            var parameters = ReadParameters(Required(root, "layers"), spec, json.Length);
             var input = ReadNormalizer(root, "inputNormalization") ?? Normalizer.Identity(spec.InputWidth);
             var model = new TrainedModel(spec, parameters, task, input, ReadNormalizer(root, "targetNormalization"),
                 ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"));
             return EnsureValid(model);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
+            or ArgumentException { InnerException: EncoderFallbackException }) // a lone surrogate in the text
         {
             throw new InvalidDataException("Malformed model JSON: " + e.Message, e);
         }
@@ -130,9 +131,13 @@ public static class ModelSerializer
         return errors.Count == 0 ? model : throw new InvalidDataException("Invalid model: " + string.Join(" ", errors));
     }
 
-    private static float[] ReadParameters(JsonElement layers, NetworkSpec spec)
+    private static float[] ReadParameters(JsonElement layers, NetworkSpec spec, int textLength)
     {
         spec.EnsureValid();
+        // Each number takes at least two characters ("0," or "0]"): a spec needing more cannot match this text, and checking
+        // before allocating keeps a few bytes of JSON with a huge inputWidth from allocating gigabytes.
+        if (TrainedModel.ParameterCount(spec, textLength / 2) < 0)
+            throw new InvalidDataException($"spec: the network has more parameters than a {textLength}-character model file can hold.");
         var layout = new ParameterLayout(spec);
         if (layers.ValueKind != JsonValueKind.Array || layers.GetArrayLength() != layout.LayerCount)
             throw new InvalidDataException($"layers: expected an array of {layout.LayerCount} layers.");

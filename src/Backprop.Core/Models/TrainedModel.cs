@@ -19,8 +19,10 @@ public sealed record TrainedModel(
     {
         var errors = NetworkSpecValidator.Validate(Spec).Select(e => new OptionError("spec." + e.Path, e.Message + " " + e.Fix)).ToList();
         if (errors.Count > 0) return errors;
-        long expected = Spec.ParameterCount;
-        if (Parameters.Length != expected) errors.Add(new("parameters", $"The spec needs {expected} parameters, got {Parameters.Length}."));
+        if (!Enum.IsDefined(Task)) errors.Add(new("task", $"Unknown task {(int)Task}."));
+        long expected = ParameterCount(Spec, Array.MaxLength);
+        if (expected < 0) errors.Add(new("parameters", $"The spec needs more than {Array.MaxLength} parameters."));
+        else if (Parameters.Length != expected) errors.Add(new("parameters", $"The spec needs {expected} parameters, got {Parameters.Length}."));
         else if (Parameters.Any(p => !float.IsFinite(p))) errors.Add(new("parameters", "Parameters must be finite numbers."));
         if (InputNormalizer.Width != Spec.InputWidth) errors.Add(new("normalization", $"Input normalisation has {InputNormalizer.Width} columns, the network {Spec.InputWidth}."));
         if (InputNormalizer.Offsets.Length != InputNormalizer.Scales.Length || InputNormalizer.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || InputNormalizer.Offsets.Any(o => !double.IsFinite(o)))
@@ -31,9 +33,23 @@ public sealed record TrainedModel(
             int classes = Spec.OutputWidth == 1 ? 2 : Spec.OutputWidth;
             if (ClassNames is not null && ClassNames.Count != classes) errors.Add(new("classNames", $"Expected {classes} class names, got {ClassNames.Count}."));
         }
-        else if (TargetNormalizer is { } t && (t.Width != Spec.OutputWidth || t.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || t.Offsets.Any(o => !double.IsFinite(o))))
+        else if (TargetNormalizer is { } t && (t.Width != Spec.OutputWidth || t.Scales.Length != t.Offsets.Length || t.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || t.Offsets.Any(o => !double.IsFinite(o))))
             errors.Add(new("targetNormalization", $"Target normalisation must have {Spec.OutputWidth} finite columns with non-zero scales."));
         return errors;
+    }
+
+    /// <summary>The spec's parameter count, or −1 when it passes <paramref name="limit"/>; unlike <see cref="NetworkSpec.ParameterCount"/>
+    /// it cannot overflow, whatever widths a corrupt file declares. The spec's widths must be positive.</summary>
+    internal static long ParameterCount(NetworkSpec spec, long limit)
+    {
+        long count = 0, fanIn = spec.InputWidth;
+        foreach (var layer in spec.Layers)
+        {
+            count += (fanIn + 1) * layer.Units; // ≤ 2^62 per layer, added to a count ≤ limit: no overflow
+            if (count > limit) return -1;
+            fanIn = layer.Units;
+        }
+        return count;
     }
 
     /// <summary>Number of classes (classification): output units, or 2 for a single sigmoid unit.</summary>

@@ -56,10 +56,13 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     public void Apply(ReadOnlySpan<float> raw, Span<float> normalized)
     {
         if (raw.Length % Width != 0 || normalized.Length < raw.Length) throw new ArgumentException("Buffers must hold whole rows.");
-        for (int i = 0; i < raw.Length; i++)
+        var offsets = Offsets.AsSpan(0, Width);
+        var scales = Scales.AsSpan(0, Width);
+        for (int row = 0; row < raw.Length; row += Width)
         {
-            int c = i % Width;
-            normalized[i] = (float)((raw[i] - Offsets[c]) / Scales[c]);
+            var source = raw.Slice(row, Width);
+            var target = normalized.Slice(row, Width);
+            for (int c = 0; c < source.Length; c++) target[c] = (float)((source[c] - offsets[c]) / scales[c]);
         }
     }
 
@@ -67,10 +70,13 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     public void Invert(ReadOnlySpan<float> normalized, Span<float> raw)
     {
         if (normalized.Length % Width != 0 || raw.Length < normalized.Length) throw new ArgumentException("Buffers must hold whole rows.");
-        for (int i = 0; i < normalized.Length; i++)
+        var offsets = Offsets.AsSpan(0, Width);
+        var scales = Scales.AsSpan(0, Width);
+        for (int row = 0; row < normalized.Length; row += Width)
         {
-            int c = i % Width;
-            raw[i] = (float)(normalized[i] * Scales[c] + Offsets[c]);
+            var source = normalized.Slice(row, Width);
+            var target = raw.Slice(row, Width);
+            for (int c = 0; c < source.Length; c++) target[c] = (float)(source[c] * scales[c] + offsets[c]);
         }
     }
 }

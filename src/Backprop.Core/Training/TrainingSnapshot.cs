@@ -75,9 +75,9 @@ public sealed record TrainingSnapshot(
             return new TrainingSnapshot(spec, options, epoch, seed, parameters, optimizer, schedule, early,
                 reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message);
         }
-        catch (EndOfStreamException e)
+        catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
         {
-            throw new InvalidDataException("The snapshot is truncated.", e);
+            throw new InvalidDataException("The snapshot is truncated or corrupt.", e);
         }
     }
 }
