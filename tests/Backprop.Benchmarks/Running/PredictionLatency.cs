@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
+using System.Globalization;
 using Backprop.Benchmarks.Workloads;
 using Backprop.Core;
 
@@ -28,7 +28,8 @@ public static class PredictionLatency
         long started = Stopwatch.GetTimestamp();
         for (int i = 0; i < Calls; i++) checksum += predictor.Predict(rows.AsSpan(i % count * width, width), 1).PredictedClasses![0];
         double nanoseconds = Stopwatch.GetElapsedTime(started).TotalNanoseconds / Calls;
-        Console.WriteLine(JsonSerializer.Serialize(new { peer = "backprop", benchmark = "predict-one-row-W4", ns_per_call = Math.Round(nanoseconds, 1), calls = Calls, checksum }));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{{\"peer\":\"backprop\",\"benchmark\":\"predict-one-row-W4\",\"ns_per_call\":{nanoseconds:F1},\"calls\":{Calls},\"checksum\":{checksum}}}"));
         return 0;
     }
 }

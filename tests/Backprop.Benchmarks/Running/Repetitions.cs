@@ -31,6 +31,7 @@ public static class Repetitions
             SamplesPerSec = median,
             EpochSeconds = Median(r => r.EpochSeconds),
             TrainSeconds = Median(r => r.TrainSeconds),
+            CpuSeconds = sorted[0].CpuSeconds is null ? null : Median(r => r.CpuSeconds ?? 0),
             Gflops = sorted[0].Gflops is null ? null : Median(r => r.Gflops ?? 0),
             PeakRssMb = runs.Max(r => r.PeakRssMb),
             Reps = reps,

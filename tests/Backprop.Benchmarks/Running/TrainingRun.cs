@@ -17,9 +17,11 @@ public static class TrainingRun
 
         // Timed region: from just before the first epoch to just after the last update (and its loss read-back).
         double finalLoss = double.NaN;
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var stopwatch = Stopwatch.StartNew();
         while (!session.IsFinished) finalLoss = session.RunEpoch()?.TrainLoss ?? double.NaN;
         stopwatch.Stop();
+        double cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         if (session.StopReason != StopReason.Completed)
             throw new InvalidOperationException($"{workload.Name} did not complete: {session.StopMessage}");
 
@@ -27,7 +29,7 @@ public static class TrainingRun
         double samples = (double)workload.Epochs * train.Rows;
         return new ResultLine(workload.Name, threads, samples / seconds, seconds / workload.Epochs, finalLoss,
             TestAccuracy(session.Network, data.Test, workload.IsXor), ResultLine.PeakRssMbOfThisProcess(), seconds,
-            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null);
+            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null, CpuSeconds: cpuSeconds);
     }
 
     /// <summary>W1: plain gradient descent, full batch, no shuffle; the others: Adam lr 1e-3 over the spec's shuffles.</summary>
