@@ -21,7 +21,7 @@ public class SgemmTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Multiply_MatchesReference_ForEveryTransposeAndAccumulateMode(int m, int n, int k)
+    public void Multiply_MatchesReference_ForEveryTransposeAccumulateAndBiasMode(int m, int n, int k)
     {
         var random = new Random(m * 10007 + n * 101 + k);
         foreach (bool transposeA in new[] { false, true })
@@ -35,13 +35,14 @@ public class SgemmTests
             var c = Random(random, offset + m * ldc);
             var expected = (float[])c.Clone();
 
-            Sgemm.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc, m, n, k, accumulate);
-            SgemmReference.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, expected.AsSpan(offset), ldc, m, n, k, accumulate);
+            var bias = random.Next(2) == 0 ? default : Random(random, n).AsSpan();
+            Sgemm.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc, m, n, k, accumulate, bias);
+            SgemmReference.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, expected.AsSpan(offset), ldc, m, n, k, accumulate, bias);
 
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
-                    double scale = 1 + k + (accumulate ? 1 : 0); // bound on Σ|terms| for values in [-1, 1)
+                    double scale = 2 + k + (accumulate ? 1 : 0); // bound on Σ|terms| (products, bias, C) for values in [-1, 1)
                     int at = offset + i * ldc + j;
                     Assert.True(Math.Abs(c[at] - expected[at]) <= RelativeTolerance * scale,
                         $"({i},{j}) of {m}x{n}x{k} tA={transposeA} tB={transposeB} acc={accumulate}: {c[at]} vs {expected[at]} (tolerance {RelativeTolerance}·{scale})");

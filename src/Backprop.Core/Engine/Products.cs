@@ -27,10 +27,8 @@ internal static class Products
             Gemm.MultiplyTransposedAddBias(a, w, bias, z, rows, units, inputs);
             return;
         }
-        var zf = MemoryMarshal.Cast<T, float>(z);
-        var bf = MemoryMarshal.Cast<T, float>(bias);
-        for (int r = 0; r < rows; r++) bf.Slice(0, units).CopyTo(zf.Slice(r * units, units)); // start from the bias, then accumulate
-        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(a), inputs, false, MemoryMarshal.Cast<T, float>(w), inputs, true, zf, units, rows, units, inputs, accumulate: true);
+        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(a), inputs, false, MemoryMarshal.Cast<T, float>(w), inputs, true,
+            MemoryMarshal.Cast<T, float>(z), units, rows, units, inputs, accumulate: false, bias: MemoryMarshal.Cast<T, float>(bias));
     }
 
     /// <summary><c>dW (units, inputs) += δᵀ · A</c> with δ <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>

@@ -27,29 +27,36 @@ public static unsafe class Sgemm
 
     /// <summary><c>C = op(A)·op(B) (+ C when <paramref name="accumulate"/>)</c>. With <paramref name="transposeA"/>, A is stored
     /// <c>(k, m)</c> with row stride <paramref name="lda"/>; with <paramref name="transposeB"/>, B is stored <c>(n, k)</c> with row stride <paramref name="ldb"/>.</summary>
+    /// <remarks>The optional <c>bias</c> <c>(n)</c> is added to every row of the product, fused: the accumulators start from it.</remarks>
     public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate, ReadOnlySpan<float> bias = default)
     {
         if (m <= 0 || n <= 0) return;
+        if (!bias.IsEmpty && bias.Length < n) throw new ArgumentException("bias is shorter than n.", nameof(bias));
         long needA = transposeA ? (long)(k - 1) * lda + m : (long)(m - 1) * lda + k;
         long needB = transposeB ? (long)(n - 1) * ldb + k : (long)(k - 1) * ldb + n;
         if (k > 0 && (a.Length < needA || b.Length < needB) || c.Length < (long)(m - 1) * ldc + n)
             throw new ArgumentException("Buffer too short for the given shape and strides.");
         if (k == 0)
         {
-            if (!accumulate) for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            for (int i = 0; i < m; i++)
+            {
+                var row = c.Slice(i * ldc, n);
+                if (!accumulate) row.Clear();
+                if (!bias.IsEmpty) System.Numerics.Tensors.TensorPrimitives.Add(row, bias.Slice(0, n), row);
+            }
             return;
         }
-        fixed (float* pa = a, pb = b, pc = c)
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
             int threads = ThreadsFor(m, n, k);
             if (threads <= 1)
             {
-                MultiplyCore(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate);
+                MultiplyCore(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, pbias);
                 return;
             }
             // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
-            var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, threads);
+            var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, pbias, threads);
             Parallel.For(0, threads, job.Run);
         }
     }
@@ -77,7 +84,7 @@ public static unsafe class Sgemm
     }
 
     private sealed class SlabJob(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc,
-        int m, int n, int k, bool accumulate, int slabs)
+        int m, int n, int k, bool accumulate, float* bias, int slabs)
     {
         public void Run(int slab)
         {
@@ -85,12 +92,14 @@ public static unsafe class Sgemm
             int first = (int)((long)panels * slab / slabs) * NR, last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * NR);
             if (last <= first) return;
             float* bSlab = transposeB ? b + (long)first * ldb : b + first;
-            MultiplyCore(a, lda, transposeA, bSlab, ldb, transposeB, c + first, ldc, m, last - first, k, accumulate);
+            MultiplyCore(a, lda, transposeA, bSlab, ldb, transposeB, c + first, ldc, m, last - first, k, accumulate, bias == null ? null : bias + first);
         }
     }
 
-    private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k, bool accumulate)
+    private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k,
+        bool accumulate, float* bias)
     {
+        float* biasTile = stackalloc float[32]; // a ragged last panel's bias, zero-padded
         int mr = MR, NR = Sgemm.NR;
         var packedA = t_packedA ??= new float[8 * KC];
         var packedB = t_packedB ??= new float[KC * (NC + NR)];
@@ -112,6 +121,16 @@ public static unsafe class Sgemm
                         {
                             int nr = Math.Min(NR, nc - jr);
                             float* bPanel = pB + (long)(jr / NR) * kc * NR;
+                            float* panelBias = null; // only the first k block starts from the bias; later ones accumulate
+                            if (bias != null && pc == 0)
+                            {
+                                if (nr == NR) panelBias = bias + jc + jr;
+                                else
+                                {
+                                    for (int j = 0; j < NR; j++) biasTile[j] = j < nr ? bias[jc + jr + j] : 0;
+                                    panelBias = biasTile;
+                                }
+                            }
                             for (int ir = 0; ir < mc; ir += mr)
                             {
                                 int rows = Math.Min(mr, mc - ir);
@@ -130,10 +149,10 @@ public static unsafe class Sgemm
                                     (rs, cs) = (1, mr);
                                 }
                                 float* cBlock = c + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, rs, cs, bPanel, cBlock, ldc, add);
+                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, rs, cs, bPanel, panelBias, cBlock, ldc, add);
                                 else
                                 {
-                                    MicroKernel(kc, aPanel, rs, cs, bPanel, tile, NR, false);
+                                    MicroKernel(kc, aPanel, rs, cs, bPanel, panelBias, tile, NR, false);
                                     for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < nr; j++)
                                             cBlock[(long)i * ldc + j] = add ? cBlock[(long)i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
@@ -192,20 +211,23 @@ public static unsafe class Sgemm
     }
 
     // A element (i, p) at a[i·rs + p·cs]; B a packed (kc, NR) panel; C (MR, NR) with row stride ldc.
-    private static void MicroKernel(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
+    // bias: null, or the panel's NR bias values that every row's accumulators start from.
+    private static void MicroKernel(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
     {
-        if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, rs, cs, b, c, ldc, accumulate);
-        else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, rs, cs, b, c, ldc, accumulate);
-        else MicroKernelScalar(kc, a, rs, cs, b, c, ldc, accumulate);
+        if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, rs, cs, b, bias, c, ldc, accumulate);
+        else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, rs, cs, b, bias, c, ldc, accumulate);
+        else MicroKernelScalar(kc, a, rs, cs, b, bias, c, ldc, accumulate);
     }
 
     // 8 rows × 32 columns: 16 zmm accumulators; per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel512(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel512(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        var i0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
+        var i1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + 16);
+        Vector512<float> c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
+        Vector512<float> c40 = i0, c41 = i1, c50 = i0, c51 = i1, c60 = i0, c61 = i1, c70 = i0, c71 = i1;
         for (int p = 0; p < kc; p++, a += cs, b += 32)
         {
             var b0 = Vector512.Load(b);
@@ -239,11 +261,13 @@ public static unsafe class Sgemm
 
     // 6 rows × 16 columns: 12 ymm accumulators; per k step 2 loads of B, 6 broadcasts of A, 12 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel256(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernel256(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
-        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        var i0 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
+        var i1 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + 8);
+        Vector256<float> c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1;
+        Vector256<float> c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1;
         for (int p = 0; p < kc; p++, a += cs, b += 16)
         {
             var b0 = Vector256.Load(b);
@@ -271,11 +295,12 @@ public static unsafe class Sgemm
         v1.Store(c + 8);
     }
 
-    private static void MicroKernelScalar(int kc, float* a, nint rs, nint cs, float* b, float* c, int ldc, bool accumulate)
+    private static void MicroKernelScalar(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
     {
         int mr = MR, NR = Sgemm.NR;
         Span<float> acc = stackalloc float[MaxTile];
-        acc.Clear();
+        for (int i = 0; i < mr; i++)
+            for (int j = 0; j < NR; j++) acc[i * NR + j] = bias == null ? 0 : bias[j];
         for (int p = 0; p < kc; p++, a += cs, b += NR)
             for (int i = 0; i < mr; i++)
                 for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i * rs] * b[j];
@@ -289,12 +314,12 @@ public static class SgemmReference
 {
     /// <summary>Same contract as <see cref="Sgemm.Multiply"/>.</summary>
     public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
-        int m, int n, int k, bool accumulate)
+        int m, int n, int k, bool accumulate, ReadOnlySpan<float> bias = default)
     {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
-                double sum = accumulate ? c[i * ldc + j] : 0;
+                double sum = (accumulate ? c[i * ldc + j] : 0) + (bias.IsEmpty ? 0 : bias[j]);
                 for (int p = 0; p < k; p++)
                     sum += (double)(transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p] : b[p * ldb + j]);
                 c[i * ldc + j] = (float)sum;
