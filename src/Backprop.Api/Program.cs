@@ -4,6 +4,7 @@ using Backprop.Api.Datasets;
 using Backprop.Api.Endpoints;
 using Backprop.Api.Jobs;
 using Backprop.Api.Predictions;
+using Backprop.Api.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLinkedAppSettings(builder.Environment);
@@ -13,6 +14,7 @@ builder.Services.AddPersistence(builder.Configuration, builder.Environment);
 builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddTrainingJobs(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
+builder.Services.AddSecurity(builder.Configuration);
 
 var app = builder.Build();
 
@@ -21,6 +23,7 @@ await app.MigrateDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
+app.UseSecurity();
 app.MapHealth();
 
 var api = app.MapGroup("/api");
@@ -29,6 +32,7 @@ app.MapDatasetsApi();
 api.MapJobsApi();
 api.MapModelsApi();
 api.MapGradientCheckApi();
+api.MapAdminKeysApi();
 
 app.Run();
 

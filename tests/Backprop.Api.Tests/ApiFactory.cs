@@ -1,17 +1,32 @@
+using System.Net.Http.Headers;
+using Backprop.Api.Data;
+using Backprop.Api.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Backprop.Api.Tests;
 
-/// <summary>The real app on its own temporary SQLite file; each test builds its own (no shared rows between tests).</summary>
+/// <summary>
+/// The real app on its own temporary SQLite file; each test builds its own (no shared rows between tests). Its clients
+/// carry <see cref="DefaultKey"/>, a key of tenant <see cref="DefaultTenant"/> seeded at start, unless made otherwise.
+/// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
+    /// <summary>The tenant a fresh <see cref="TenantContext"/> starts with, so a test's own service scope sees the rows its client made.</summary>
+    public const string DefaultTenant = TenantContext.DefaultId;
+    public const string DefaultKey = "bp_testDefaultTenantKey0000000000000000000000";
+    public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";
+
     private readonly Dictionary<string, string?> _settings = new();
 
     public ApiFactory(string? databasePath = null)
     {
         DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"backprop-test-{Guid.NewGuid():N}.db");
         _settings["ConnectionStrings:Backprop"] = $"Data Source={DatabasePath}";
+        _settings["Auth:AdminKey"] = AdminKey;
     }
 
     /// <summary>The SQLite file this app uses (reuse it in a second factory to simulate a restart).</summary>
@@ -31,6 +46,58 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
+        builder.ConfigureServices(s => s.AddHostedService<DefaultKeySeed>());
+    }
+
+    protected override void ConfigureClient(HttpClient client)
+    {
+        base.ConfigureClient(client);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", DefaultKey);
+    }
+
+    /// <summary>A client that sends no key.</summary>
+    public HttpClient CreateAnonymousClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = null;
+        return client;
+    }
+
+    /// <summary>A client that sends <paramref name="key"/> as a bearer token.</summary>
+    public HttpClient CreateClientWithKey(string key)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public HttpClient CreateAdminClient() => CreateClientWithKey(AdminKey);
+
+    /// <summary>A new key for <paramref name="tenant"/>, created through the admin API.</summary>
+    public async Task<string> CreateTenantKeyAsync(string tenant)
+    {
+        var response = await CreateAdminClient().PostAsync("/api/admin/keys",
+            new StringContent($$"""{"tenant": "{{tenant}}", "name": "test"}""", System.Text.Encoding.UTF8, "application/json"));
+        var created = await response.ExpectAsync(System.Net.HttpStatusCode.Created);
+        return (string)created["key"]!;
+    }
+
+    public async Task<HttpClient> CreateTenantClientAsync(string tenant) => CreateClientWithKey(await CreateTenantKeyAsync(tenant));
+
+    /// <summary>Stores <see cref="DefaultKey"/> for <see cref="DefaultTenant"/> (once per database, so restarts keep it).</summary>
+    private sealed class DefaultKeySeed(IServiceScopeFactory scopes) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
+            var prefix = ApiKeys.PrefixOf(DefaultKey);
+            if (await db.Set<ApiKeyEntity>().AnyAsync(k => k.Prefix == prefix, cancellationToken)) return;
+            db.Add(ApiKeys.CreateEntity(DefaultKey, DefaultTenant, "tests", DateTime.UtcNow));
+            await db.SaveChangesAsync(cancellationToken);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     protected override void Dispose(bool disposing)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Backprop.Api.Data;
+using Backprop.Api.Security;
 using Backprop.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +16,7 @@ internal static class DatasetUpload
     internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table);
 
     public static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>> HandleAsync(
-        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider clock, CancellationToken ct)
+        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider clock, TenantQuotas quotas, CancellationToken ct)
     {
         var limits = options.Value;
         if (http.Request.ContentLength > limits.MaxUploadBytes) return TooLarge(limits.MaxUploadBytes);
@@ -36,7 +37,8 @@ internal static class DatasetUpload
             var content = DatasetAssembler.Assemble(upload.Table, task);
             var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
             db.Add(entity);
-            await db.SaveChangesAsync(ct);
+            if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant, entity.SizeBytes, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+                return exceeded;
             return TypedResults.Created($"/api/datasets/{entity.Id}", entity.ToResponse());
         }
         catch (InvalidDatasetException e)

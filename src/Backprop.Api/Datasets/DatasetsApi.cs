@@ -18,7 +18,8 @@ public static class DatasetsApi
         + "classification; otherwise regression. Class labels are the target's text, ordered numerically when all are integers and ordinally "
         + "otherwise (or as in classNames). Refused with 400 naming the row and column: ragged rows, bad quoting, non-numeric features, NaN or "
         + "Infinity, missing values (there is no imputation), duplicate or missing columns, fewer than 2 classes, and uploads over the row, "
-        + "column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types.";
+        + "column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; with 409 when the tenant's "
+        + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes).";
 
     public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
     {
@@ -26,7 +27,8 @@ public static class DatasetsApi
         group.MapPost("/", DatasetUpload.HandleAsync)
             .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");
         group.MapGet("/{id:guid}/rows", RowsAsync).WithName("GetDatasetRows")

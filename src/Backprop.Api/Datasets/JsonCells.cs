@@ -13,7 +13,7 @@ internal static class JsonCells
 
     public static string? ReadString(ref Utf8JsonReader reader, string path) => reader.TokenType switch
     {
-        JsonTokenType.String => reader.GetString(),
+        JsonTokenType.String => Text(ref reader, path),
         JsonTokenType.Null => null,
         _ => throw new InvalidDatasetException(path, $"{path} must be a string."),
     };
@@ -26,9 +26,24 @@ internal static class JsonCells
         {
             if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]", $"{path}[{list.Count}] must be a string.");
             if (list.Count == max) throw new InvalidDatasetException(path, $"{path} has more than {max} entries.");
-            list.Add(reader.GetString()!.Trim());
+            list.Add(Text(ref reader, $"{path}[{list.Count}]").Trim());
         }
         return list;
+    }
+
+    /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can still
+    /// leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
+    public static string Text(ref Utf8JsonReader reader, string path)
+    {
+        try
+        {
+            return reader.GetString()!;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidDatasetException(path, $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
+                + "(a \\u escape must not leave half of a surrogate pair).");
+        }
     }
 
     /// <summary>Column names must be present, unique and not too long.</summary>
@@ -56,7 +71,7 @@ internal static class JsonCells
                 table.SetMissing(column);
                 break;
             case JsonTokenType.String:
-                var text = reader.GetString()!;
+                var text = Text(ref reader, "$");
                 table.Reject(column, float.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out float parsed) && !float.IsFinite(parsed)
                     ? DatasetTableBuilder.NonFinite(text)
                     : $"\"{DatasetTableBuilder.Clip(text)}\" is a string; feature values must be JSON numbers.");
@@ -74,7 +89,7 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.String:
-                table.AddTarget(reader.GetString());
+                table.AddTarget(Text(ref reader, "$"));
                 break;
             case JsonTokenType.Number when classNames is not null:
                 if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(classNames[index]);

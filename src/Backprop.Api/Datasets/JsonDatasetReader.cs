@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Backprop.Api.Datasets;
 
@@ -38,6 +39,9 @@ internal static class JsonDatasetReader
 
     internal static (JsonUploadHeader, DatasetTable) Parse(ReadOnlySpan<byte> json, DatasetOptions limits)
     {
+        // Utf8JsonReader checks structure, not the bytes inside strings: GetString would throw InvalidOperationException on them.
+        if (!Utf8.IsValid(json))
+            throw new InvalidDatasetException("$", "The body is not valid UTF-8; send JSON encoded as UTF-8.");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
         if (!reader.Read())
             throw new InvalidDatasetException("$", "The body is empty: expected a JSON object with 'features' and 'targets', or 'records' and 'targetColumn'.");
@@ -48,7 +52,7 @@ internal static class JsonDatasetReader
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var property = reader.GetString()!;
+            var property = JsonCells.Text(ref reader, "$");
             var known = Array.Find(Properties, p => p.Equals(property, StringComparison.OrdinalIgnoreCase))
                 ?? throw new InvalidDatasetException($"$.{property}", $"Unknown property '{property}'; a dataset body has only: {string.Join(", ", Properties)}.");
             if (!seen.Add(known)) throw new InvalidDatasetException($"$.{known}", $"Property '{known}' appears more than once.");

@@ -53,7 +53,7 @@ internal static class JsonRecordsReader
 
     private static int Lookup(ref Utf8JsonReader records, Dictionary<string, int> position, string record, List<string> columns)
     {
-        var name = records.GetString()!;
+        var name = JsonCells.Text(ref records, record);
         return position.TryGetValue(name, out int at) ? at
             : throw new InvalidDatasetException($"{record}.{name}", $"{record} has property '{name}', which the first record does not have; "
                 + $"every record uses the first record's columns ({string.Join(", ", columns)}).");
@@ -66,7 +66,7 @@ internal static class JsonRecordsReader
         JsonCells.Expect(ref records, JsonTokenType.StartObject, "$.records[0]", "an object of column: value");
         while (records.Read() && records.TokenType == JsonTokenType.PropertyName)
         {
-            columns.Add(records.GetString()!);
+            columns.Add(JsonCells.Text(ref records, "$.records[0]"));
             if (columns.Count > limits.MaxColumns)
                 throw new InvalidDatasetException("$.records[0]", $"Records have more than {limits.MaxColumns} columns (Datasets:MaxColumns).");
             records.Read();
@@ -81,7 +81,8 @@ internal static class JsonRecordsReader
         var list = string.Join(", ", columns);
         if (string.IsNullOrWhiteSpace(targetColumn))
             throw new InvalidDatasetException("$.targetColumn", $"Name the property to predict with targetColumn; the records have: {list}.");
-        int index = columns.IndexOf(targetColumn.Trim());
+        // Property names are kept as written, so one with spaces around it is found as given as well as trimmed.
+        int index = columns.IndexOf(targetColumn) is >= 0 and var exact ? exact : columns.IndexOf(targetColumn.Trim());
         if (index < 0)
             throw new InvalidDatasetException("$.targetColumn", $"The target column '{targetColumn}' is not a property of the first record ({list}).");
         if (columns.Count < 2)

@@ -4,6 +4,7 @@ using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
+using Backprop.Api.Security;
 using Backprop.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -19,7 +20,8 @@ public static class JobsApi
         var group = api.MapGroup("/jobs").WithTags("Training jobs");
         group.MapPost("/", Create).WithName("StartTrainingJob")
             .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)")
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
@@ -27,12 +29,16 @@ public static class JobsApi
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
+            .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
+            .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
         return group;
     }
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
-        IOptions<LimitsOptions> limits, CancellationToken ct)
+        IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Epochs > limits.Value.MaxEpochs)
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
@@ -70,7 +76,46 @@ public static class JobsApi
             Seed = request.Seed ?? spec.Seed,
         };
         db.Add(job);
-        await db.SaveChangesAsync(ct);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
+        queue.Enqueue(job.Id);
+        return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
+    }
+
+    private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Continue(
+        Guid id, ContinueTrainingRequest request, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, IOptions<LimitsOptions> limits,
+        TenantQuotas quotas, CancellationToken ct)
+    {
+        if (request.Epochs < 1 || request.Epochs > limits.Value.MaxEpochs)
+            return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"Epochs must be between 1 and {limits.Value.MaxEpochs}, got {request.Epochs}.").ToDictionary());
+        var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, ct);
+        if (model is null) return NotFound($"Model {id} does not exist.");
+        var source = model.JobId is { } jobId ? await db.Set<TrainingJob>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId, ct) : null;
+        if (source is null || !await db.Set<ModelBlob>().AnyAsync(b => b.ModelId == id && b.Snapshot != null, ct))
+            return Conflict($"Model {id} has no training run to continue (it was imported); start a job with warmStartModelId instead.");
+        if (!await db.Set<DatasetEntity>().OwnedBy(tenant).AnyAsync(d => d.Id == source.DatasetId, ct))
+            return Conflict($"Dataset {source.DatasetId}, which the model was trained on, no longer exists.");
+
+        int trained = model.Epochs ?? source.Epoch;
+        var job = new TrainingJob
+        {
+            Id = Guid.CreateVersion7(),
+            TenantId = tenant.Id,
+            NetworkId = source.NetworkId,
+            DatasetId = source.DatasetId,
+            ContinuesModelId = id,
+            Status = JobStatus.Queued,
+            InitialEpoch = trained,
+            Epoch = trained,
+            Epochs = trained + request.Epochs,
+            CreatedAt = DateTime.UtcNow,
+            RequestJson = JsonSerializer.Serialize(source.ReadRequest() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            NetworkJson = source.NetworkJson,
+            Seed = source.Seed,
+        };
+        db.Add(job);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
         queue.Enqueue(job.Id);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
@@ -125,6 +170,8 @@ public static class JobsApi
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>
         db.Set<TrainingJob>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, ct);
+
+    private static ProblemHttpResult Conflict(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Conflict");
 
     private static ProblemHttpResult NotFound(string detail) => TypedResults.Problem(detail, statusCode: StatusCodes.Status404NotFound, title: "Not found");
 }

@@ -2,6 +2,7 @@ using Backprop.Api.Data;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
+using Backprop.Api.Security;
 using Backprop.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -22,11 +23,13 @@ public static class ModelsApi
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
             .Produces<object>(StatusCodes.Status200OK, "application/json");
         group.MapPost("/import", Import).WithName("ImportModel")
-            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training");
+            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
         group.MapPost("/{id:guid}/predict", Predict).WithName("Predict").WithTags("Predictions")
             .WithSummary("Predict rows given in raw units: class label and probabilities, or values in raw target units")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.PredictionsRateLimit);
         return group;
     }
 
@@ -48,8 +51,8 @@ public static class ModelsApi
             ? TypedResults.Text(ModelSerializer.ToJson(model.Model), "application/json")
             : TypedResults.NotFound();
 
-    private static async Task<Results<Created<ModelResponse>, ValidationProblem>> Import(
-        ImportModelRequest request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct)
+    private static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> Import(
+        ImportModelRequest request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Model.ValueKind != System.Text.Json.JsonValueKind.Object)
             return TypedResults.ValidationProblem(ProblemErrors.Single("model", "Give the model as a JSON object (the format of GET /api/models/{id}/weights).").ToDictionary());
@@ -62,12 +65,18 @@ public static class ModelsApi
         {
             return TypedResults.ValidationProblem(ProblemErrors.Single("model", e.Message).ToDictionary());
         }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json defers UTF-8 validation of strings inside a JsonElement until their text is read.
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model", "The model JSON contains text that is not valid UTF-8.").ToDictionary());
+        }
         var outcome = NetworkRules.Check(model.Spec.ToDefinition(), limits.Value);
         if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
 
         var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
-        await db.SaveChangesAsync(ct);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckModelsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
     }
 

@@ -23,6 +23,11 @@ public sealed class LimitsOptions
     [Range(1, long.MaxValue)] public long MaxGradientCheckParameters { get; set; } = 100_000;
     /// <summary>Largest request body in bytes (dataset uploads included).</summary>
     [Range(1024, long.MaxValue)] public long MaxRequestBodyBytes { get; set; } = 64 * 1024 * 1024;
+    /// <summary>Slowest acceptable request body, after <see cref="RequestBodyGracePeriod"/> (slower → 408).</summary>
+    [Range(1d, double.MaxValue)] public double MinRequestBodyBytesPerSecond { get; set; } = 240;
+    [Range(typeof(TimeSpan), "00:00:02", "00:10:00")] public TimeSpan RequestBodyGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Time a client has to send all request headers.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")] public TimeSpan RequestHeadersTimeout { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Largest page of a listing.</summary>
     [Range(1, 10_000)] public int MaxPageSize { get; set; } = 100;
 }

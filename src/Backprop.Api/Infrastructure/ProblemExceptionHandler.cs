@@ -18,7 +18,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,
-                Title = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "Malformed request",
+                Title = e.StatusCode switch
+                {
+                    StatusCodes.Status413PayloadTooLarge => "Request body too large",
+                    StatusCodes.Status408RequestTimeout => "Request body too slow",
+                    _ => "Malformed request",
+                },
                 Detail = e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message,
             },
             JsonException e => new ProblemDetails { Status = 400, Title = "Malformed JSON", Detail = e.Message },

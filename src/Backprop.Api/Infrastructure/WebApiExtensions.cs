@@ -1,8 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
+using Backprop.Api.Security;
 
 namespace Backprop.Api;
 
@@ -13,8 +12,7 @@ public static class WebApiExtensions
     {
         services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        // Kestrel enforces the body size; bad bodies throw BadHttpRequestException so the exception handler can name the problem.
-        services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) => kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        services.AddRequestLimits();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<ProblemExceptionHandler>();
@@ -22,9 +20,10 @@ public static class WebApiExtensions
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Backprop";
-            document.Info.Description = "Define neural networks, train them by backpropagation on uploaded datasets, and query the trained models.";
+            document.Info.Description = "Define neural networks, train them by backpropagation on uploaded datasets, and query the trained models. "
+                + "Every /api call needs an API key (Authorize).";
             return Task.CompletedTask;
-        }));
+        }).AddApiKeySecurity());
         return services;
     }
 
@@ -32,6 +31,8 @@ public static class WebApiExtensions
     public static void ConfigureJson(JsonSerializerOptions options)
     {
         options.NumberHandling = JsonNumberHandling.Strict;
+        // No request document nests this deep (an imported model is ~6 levels); deeper is refused with 400 before it costs stack.
+        options.MaxDepth = RequestLimits.MaxJsonDepth;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     }
@@ -39,14 +40,15 @@ public static class WebApiExtensions
     /// <summary>/openapi/v1.json (Microsoft.AspNetCore.OpenApi) shown by Swagger UI at /swagger.</summary>
     public static WebApplication MapApiDocumentation(this WebApplication app)
     {
-        app.MapOpenApi();
+        app.MapOpenApi().AllowAnonymous();
         if (app.Configuration.GetValue("SwaggerUI:Enabled", true))
             app.UseSwaggerUI(o =>
             {
                 o.SwaggerEndpoint("/openapi/v1.json", "Backprop v1");
                 o.DocumentTitle = "Backprop API";
+                o.EnablePersistAuthorization();
             });
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
+        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

@@ -64,6 +64,12 @@ public sealed record TrainingJobRequest(
     ulong? Seed = null,
     Guid? WarmStartModelId = null);
 
+/// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
+/// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and
+/// step, learning-rate schedule, shuffle position) on the same dataset with the same settings, so it trains exactly as a single
+/// longer run would have; its history is numbered on from the model's epochs.</param>
+public sealed record ContinueTrainingRequest(int Epochs = 10);
+
 public sealed record JobLinks(string Self, string History, string? Model);
 
 public sealed record JobResponse(
@@ -72,6 +78,7 @@ public sealed record JobResponse(
     Guid NetworkId,
     Guid DatasetId,
     Guid? WarmStartModelId,
+    Guid? ContinuedFromModelId,
     int Epoch,
     int Epochs,
     double? TrainLoss,

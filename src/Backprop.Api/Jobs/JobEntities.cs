@@ -37,9 +37,33 @@ public sealed class TrainingJob : ITenantOwned
     public required string NetworkJson { get; set; }
     /// <summary>Seed of shuffles and the validation split (the request's, else the network's).</summary>
     public ulong Seed { get; set; }
-    /// <summary>Times a worker has started this job.</summary>
+    /// <summary>Times a worker has claimed this job.</summary>
     public int Attempt { get; set; }
+    /// <summary>Claims since the last checkpoint; a job claimed <see cref="JobOptions.MaxAttempts"/> times without one fails (a poison job).</summary>
+    public int StalledAttempts { get; set; }
+    /// <summary>The worker holding the lease (<see cref="WorkerIdentity"/>), or null when no worker runs the job.</summary>
+    public string? LeaseOwner { get; set; }
+    /// <summary>UTC; the lease is void from then on and any worker may claim the job.</summary>
+    public DateTime? LeaseExpiresAt { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>Continue this model's training run (its final snapshot, optimizer state included) for <see cref="Epochs"/> − <see cref="InitialEpoch"/> more epochs.</summary>
+    public Guid? ContinuesModelId { get; set; }
+    /// <summary>The epoch the job starts from: 0, or the continued model's epochs.</summary>
+    public int InitialEpoch { get; set; }
+}
+
+/// <summary>
+/// The latest complete training state of a running job (the core's <see cref="Backprop.Core.TrainingSnapshot"/>), written in one
+/// transaction with the history rows up to <see cref="Epoch"/>; a resumed job continues from it. One row per job.
+/// </summary>
+public sealed class JobCheckpoint : ITenantOwned
+{
+    public Guid JobId { get; set; }
+    public required string TenantId { get; set; }
+    public int Epoch { get; set; }
+    public required byte[] Snapshot { get; set; }
+    /// <summary>UTC.</summary>
+    public DateTime CreatedAt { get; set; }
 }
 
 /// <summary>One epoch's report from the core.</summary>
@@ -74,6 +98,18 @@ internal sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Traini
         b.HasIndex(e => new { e.TenantId, e.CreatedAt });
         b.HasIndex(e => e.Status);
         b.HasIndex(e => e.DatasetId);
+        b.Property(e => e.LeaseOwner).HasMaxLength(128);
+    }
+}
+
+internal sealed class JobCheckpointConfiguration : IEntityTypeConfiguration<JobCheckpoint>
+{
+    public void Configure(EntityTypeBuilder<JobCheckpoint> b)
+    {
+        b.ToTable("JobCheckpoints");
+        b.HasKey(e => e.JobId);
+        b.Property(e => e.TenantId).HasMaxLength(64);
+        b.HasOne<TrainingJob>().WithOne().HasForeignKey<JobCheckpoint>(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
     }
 }
 

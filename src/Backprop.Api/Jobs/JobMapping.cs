@@ -33,9 +33,9 @@ public static class JobMapping
     public static JobResponse ToResponse(this TrainingJob j, DateTime now)
     {
         double? elapsed = j.StartedAt is { } start ? ((j.FinishedAt ?? now) - start).TotalSeconds : null;
-        double? remaining = j.Status == JobStatus.Running && elapsed is { } e && j.Epoch > 0 ? e / j.Epoch * (j.Epochs - j.Epoch) : null;
+        double? remaining = j.Status == JobStatus.Running && elapsed is { } e && j.Epoch > j.InitialEpoch ? e / (j.Epoch - j.InitialEpoch) * (j.Epochs - j.Epoch) : null;
         if (j.Status.IsFinished()) remaining = 0;
-        return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.Epoch, j.Epochs,
+        return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.ContinuesModelId, j.Epoch, j.Epochs,
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
             j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));

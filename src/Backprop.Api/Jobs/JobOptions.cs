@@ -11,6 +11,20 @@ public sealed class JobOptions
     [Range(1, 1024)] public int MaxConcurrentJobs { get; set; } = Environment.ProcessorCount;
     /// <summary>Run queued jobs in this process; off = jobs wait in the queue (e.g. an API-only instance).</summary>
     public bool WorkerEnabled { get; set; } = true;
-    /// <summary>Longest time between progress writes to the database while a job runs.</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:10:00")] public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+    /// <summary>
+    /// Checkpoint after this many epochs (or <see cref="CheckpointInterval"/>, whichever comes first). 100 rather than 10:
+    /// a checkpoint costs a transaction and a snapshot (a few ms), and small networks run an epoch in well under a millisecond.
+    /// </summary>
+    [Range(1, 1_000_000)] public int CheckpointEveryEpochs { get; set; } = 100;
+    /// <summary>Longest time between checkpoints (history, progress and the training state are written together).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")] public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a worker's claim on a job lasts without renewal; after it, another worker (or the next start) resumes the job.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")] public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>Claims of a job in a row without a checkpoint before it fails (a job that crashes its process every time).</summary>
+    [Range(1, 1000)] public int MaxAttempts { get; set; } = 3;
+    /// <summary>How often the worker re-queues jobs whose lease expired and wakes up queued jobs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")] public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Renew the lease a few times per duration, and look for a cancel request (from any process) at least every second.</summary>
+    public TimeSpan HeartbeatInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, LeaseDuration.Ticks / 4));
 }

@@ -1,13 +1,12 @@
 using Backprop.Api.Data;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> consumers of the wake-up queue).
-/// At start it finds the work again from the rows: jobs left running by a previous process go back to queued, and every
-/// queued job is woken up.
+/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> consumers of the wake-up queue), and
+/// sweeps the rows at start and every <see cref="JobOptions.SweepInterval"/>: jobs whose lease expired (their worker died) go
+/// back to queued, and every queued job is woken up. At shutdown each running job checkpoints and is queued again.
 /// </summary>
 public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<TrainingWorker> logger) : BackgroundService
 {
@@ -18,20 +17,40 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
             logger.LogInformation("Training worker disabled; jobs stay queued.");
             return;
         }
-        await RecoverAsync(stoppingToken);
+        try
+        {
+            await SweepAsync(stoppingToken);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
         var consumers = Enumerable.Range(0, options.Value.MaxConcurrentJobs).Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), CancellationToken.None));
-        await Task.WhenAll(consumers);
+        await Task.WhenAll(consumers.Append(SweepPeriodicallyAsync(stoppingToken)));
     }
 
-    private async Task RecoverAsync(CancellationToken ct)
+    private async Task SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
-        int reset = await db.Set<TrainingJob>().Where(j => j.Status == JobStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued), ct);
-        var queued = await db.Set<TrainingJob>().Where(j => j.Status == JobStatus.Queued).OrderBy(j => j.CreatedAt).Select(j => j.Id).ToListAsync(ct);
+        var (expired, queued) = await JobLeases.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
         foreach (var id in queued) queue.Enqueue(id);
-        if (queued.Count > 0) logger.LogInformation("Recovered {Count} queued job(s) ({Reset} interrupted by a previous stop).", queued.Count, reset);
+        if (expired > 0) logger.LogWarning("Re-queued {Count} job(s) whose worker's lease expired.", expired);
+    }
+
+    private async Task SweepPeriodicallyAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.SweepInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try { await SweepAsync(stoppingToken); }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Job sweep failed; retrying at the next interval."); }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
@@ -42,6 +61,7 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
             {
                 try
                 {
+                    // The runner sets the scope's TenantContext from the job row before it loads anything.
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<JobRunner>().RunAsync(jobId, stoppingToken);
                 }

@@ -47,7 +47,7 @@ public sealed partial class ModelImportPropertyTests
         {
             var json = edits.Aggregate(ModelSerializer.ToJson(model, indented), (text, edit) => edit.Apply(text));
             FailsOnlyWithInvalidData(() => ModelSerializer.FromJson(json));
-        }, iter: 400);
+        }, iter: 250);
 
     [Fact]
     public void GarbledBinary_FailsOnlyWithInvalidDataException() =>

@@ -142,6 +142,31 @@ namespace Backprop.Api.Data.Migrations
                     b.ToTable("EpochHistory", (string)null);
                 });
 
+            modelBuilder.Entity("Backprop.Api.Jobs.JobCheckpoint", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Epoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("Snapshot")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("JobId");
+
+                    b.ToTable("JobCheckpoints", (string)null);
+                });
+
             modelBuilder.Entity("Backprop.Api.Jobs.TrainingJob", b =>
                 {
                     b.Property<Guid>("Id")
@@ -163,6 +188,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ContinuesModelId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
@@ -181,6 +209,16 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int>("InitialEpoch")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid?>("ModelId")
                         .HasColumnType("TEXT");
 
@@ -196,6 +234,9 @@ namespace Backprop.Api.Data.Migrations
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("StalledAttempts")
                         .HasColumnType("INTEGER");
 
                     b.Property<DateTime?>("StartedAt")
@@ -363,6 +404,50 @@ namespace Backprop.Api.Data.Migrations
                     b.ToTable("Networks", (string)null);
                 });
 
+            modelBuilder.Entity("Backprop.Api.Security.ApiKeyEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Hash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<bool>("IsDevelopment")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Prefix")
+                        .IsRequired()
+                        .HasMaxLength(12)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("RevokedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Prefix");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("ApiKeys", (string)null);
+                });
+
             modelBuilder.Entity("Backprop.Api.Datasets.DatasetContentEntity", b =>
                 {
                     b.HasOne("Backprop.Api.Datasets.DatasetEntity", null)
@@ -377,6 +462,15 @@ namespace Backprop.Api.Data.Migrations
                     b.HasOne("Backprop.Api.Jobs.TrainingJob", null)
                         .WithMany()
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("Backprop.Api.Jobs.JobCheckpoint", b =>
+                {
+                    b.HasOne("Backprop.Api.Jobs.TrainingJob", null)
+                        .WithOne()
+                        .HasForeignKey("Backprop.Api.Jobs.JobCheckpoint", "JobId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

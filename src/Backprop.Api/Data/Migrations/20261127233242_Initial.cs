@@ -12,6 +12,24 @@ namespace Backprop.Api.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "ApiKeys",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Name = table.Column<string>(type: "TEXT", maxLength: 200, nullable: false),
+                    Prefix = table.Column<string>(type: "TEXT", maxLength: 12, nullable: false),
+                    Hash = table.Column<byte[]>(type: "BLOB", maxLength: 32, nullable: false),
+                    IsDevelopment = table.Column<bool>(type: "INTEGER", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
+                    RevokedAt = table.Column<DateTime>(type: "TEXT", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ApiKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "Datasets",
                 columns: table => new
                 {
@@ -107,7 +125,12 @@ namespace Backprop.Api.Data.Migrations
                     NetworkJson = table.Column<string>(type: "TEXT", nullable: false),
                     Seed = table.Column<long>(type: "INTEGER", nullable: false),
                     Attempt = table.Column<int>(type: "INTEGER", nullable: false),
-                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false)
+                    StalledAttempts = table.Column<int>(type: "INTEGER", nullable: false),
+                    LeaseOwner = table.Column<string>(type: "TEXT", maxLength: 128, nullable: true),
+                    LeaseExpiresAt = table.Column<DateTime>(type: "TEXT", nullable: true),
+                    CancelRequested = table.Column<bool>(type: "INTEGER", nullable: false),
+                    ContinuesModelId = table.Column<Guid>(type: "TEXT", nullable: true),
+                    InitialEpoch = table.Column<int>(type: "INTEGER", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -181,6 +204,37 @@ namespace Backprop.Api.Data.Migrations
                         onDelete: ReferentialAction.Cascade);
                 });
 
+            migrationBuilder.CreateTable(
+                name: "JobCheckpoints",
+                columns: table => new
+                {
+                    JobId = table.Column<Guid>(type: "TEXT", nullable: false),
+                    TenantId = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
+                    Epoch = table.Column<int>(type: "INTEGER", nullable: false),
+                    Snapshot = table.Column<byte[]>(type: "BLOB", nullable: false),
+                    CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_JobCheckpoints", x => x.JobId);
+                    table.ForeignKey(
+                        name: "FK_JobCheckpoints_TrainingJobs_JobId",
+                        column: x => x.JobId,
+                        principalTable: "TrainingJobs",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_Prefix",
+                table: "ApiKeys",
+                column: "Prefix");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ApiKeys_TenantId_CreatedAt",
+                table: "ApiKeys",
+                columns: new[] { "TenantId", "CreatedAt" });
+
             migrationBuilder.CreateIndex(
                 name: "IX_Datasets_TenantId_CreatedAt",
                 table: "Datasets",
@@ -216,10 +270,16 @@ namespace Backprop.Api.Data.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
+                name: "ApiKeys");
+
+            migrationBuilder.DropTable(
                 name: "DatasetContents");
 
             migrationBuilder.DropTable(
                 name: "EpochHistory");
+
+            migrationBuilder.DropTable(
+                name: "JobCheckpoints");
 
             migrationBuilder.DropTable(
                 name: "ModelBlobs");

@@ -1,0 +1,83 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Backprop.Api.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Backprop.Api.Security;
+
+/// <summary>
+/// The "ApiKey" scheme: a key in <c>Authorization: Bearer</c> or <c>X-Api-Key</c>. A tenant key makes its tenant the
+/// request's <see cref="TenantContext"/>; the admin key (configuration only) authenticates the admin role and no tenant.
+/// Keys are looked up on every request (by prefix, then compared by hash), so a revocation applies to the next request.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
+    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+    public const string TenantClaim = "tenant";
+    public const string AdminRole = "admin";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (ReadKey(Request) is not { } key) return AuthenticateResult.NoResult();
+        if (auth.CurrentValue.AdminKey is { Length: > 0 } admin && ApiKeys.Matches(key, ApiKeys.Hash(admin)))
+            return Success(new Claim(ClaimTypes.Role, AdminRole), new Claim(ClaimTypes.Name, "admin"));
+        if (!ApiKeys.IsWellFormed(key)) return AuthenticateResult.Fail("The API key is not valid.");
+
+        var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
+        var prefix = ApiKeys.PrefixOf(key);
+        var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
+            .Select(k => new { k.Id, k.TenantId, k.Hash }).ToListAsync(Context.RequestAborted);
+        var match = candidates.FirstOrDefault(k => ApiKeys.Matches(key, k.Hash));
+        if (match is null) return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
+
+        Context.RequestServices.GetRequiredService<TenantContext>().Set(match.TenantId);
+        return Success(new Claim(TenantClaim, match.TenantId), new Claim(ClaimTypes.Name, match.TenantId), new Claim("key", match.Id.ToString()));
+    }
+
+    /// <summary>Bearer first, then X-Api-Key; null when neither carries a value.</summary>
+    internal static string? ReadKey(HttpRequest request)
+    {
+        var authorization = request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization[7..].Trim() is { Length: > 0 } bearer) return bearer;
+        return request.Headers[HeaderName].ToString().Trim() is { Length: > 0 } header ? header : null;
+    }
+
+    private AuthenticateResult Success(params Claim[] claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        bool presented = ReadKey(Request) is not null;
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.Append(HeaderNames.WWWAuthenticate, presented ? "Bearer error=\"invalid_token\"" : "Bearer");
+        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized", presented
+            ? "The API key is not valid or has been revoked."
+            : "Send an API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.");
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        bool admin = Context.User.IsInRole(AdminRole);
+        return WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden", admin
+            ? "The admin key manages keys only; use a tenant key for networks, datasets, jobs and models."
+            : "This endpoint needs the admin key.");
+    }
+
+    private async Task WriteProblemAsync(int status, string title, string detail)
+    {
+        await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

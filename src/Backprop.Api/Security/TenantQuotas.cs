@@ -1,0 +1,67 @@
+using Backprop.Api.Data;
+using Backprop.Api.Datasets;
+using Backprop.Api.Jobs;
+using Backprop.Api.Models;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Security;
+
+/// <summary>
+/// Per-tenant quotas (<see cref="TenancyOptions"/>), checked where a resource is created and answered 409 Conflict: the
+/// request is valid, the tenant's current holdings conflict with it, and deleting or finishing something resolves it.
+/// Check-then-insert runs under one process-wide gate so that concurrent requests cannot both take the last slot.
+/// </summary>
+public sealed class TenantQuotas(IOptions<TenancyOptions> options)
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, with no other quota-checked creation in between.</summary>
+    public async Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check, Func<Task> create, CancellationToken ct)
+    {
+        await _gate.WaitAsync(ct);
+        try
+        {
+            if (await check(options.Value) is { } exceeded) return exceeded;
+            await create();
+            return null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public static async Task<ProblemHttpResult?> CheckJobsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    {
+        var unfinished = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+            .GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
+        int queued = unfinished.Where(g => g.Status == JobStatus.Queued).Sum(g => g.Count), total = unfinished.Sum(g => g.Count);
+        if (total >= limits.MaxConcurrentJobs)
+            return Exceeded($"This tenant has {total} unfinished training jobs, its limit (Tenancy:MaxConcurrentJobs = {limits.MaxConcurrentJobs}); wait for one to finish or cancel one.");
+        if (queued >= limits.MaxQueuedJobs)
+            return Exceeded($"This tenant has {queued} queued training jobs, its limit (Tenancy:MaxQueuedJobs = {limits.MaxQueuedJobs}); wait for the queue to drain or cancel one.");
+        return await CheckModelsAsync(db, tenant, limits, ct);
+    }
+
+    /// <summary>A job that succeeds stores a model, so a job is refused once the tenant holds its limit of models.</summary>
+    public static async Task<ProblemHttpResult?> CheckModelsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    {
+        int models = await db.Set<ModelEntity>().OwnedBy(tenant).CountAsync(ct);
+        return models >= limits.MaxModels
+            ? Exceeded($"This tenant has {models} models, its limit (Tenancy:MaxModels = {limits.MaxModels}); delete models it no longer needs.")
+            : null;
+    }
+
+    public static async Task<ProblemHttpResult?> CheckDatasetBytesAsync(BackpropDbContext db, ICurrentTenant tenant, long adding, TenancyOptions limits, CancellationToken ct)
+    {
+        long stored = await db.Set<DatasetEntity>().OwnedBy(tenant).SumAsync(d => (long?)d.SizeBytes, ct) ?? 0;
+        return stored + adding > limits.MaxDatasetBytes
+            ? Exceeded($"This dataset needs {adding:N0} bytes; the tenant stores {stored:N0} of its {limits.MaxDatasetBytes:N0} (Tenancy:MaxDatasetBytes). Delete datasets it no longer needs.")
+            : null;
+    }
+
+    private static ProblemHttpResult Exceeded(string detail) =>
+        TypedResults.Problem(detail, statusCode: StatusCodes.Status409Conflict, title: "Tenant quota exceeded");
+}

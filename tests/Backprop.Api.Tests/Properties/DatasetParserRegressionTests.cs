@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Backprop.Api.Datasets;
+using Backprop.Api.Tests.Datasets;
+
+namespace Backprop.Api.Tests.Properties;
+
+/// <summary>The uploads the property tests found: each once escaped the JSON reader as InvalidOperationException (a 500), or was refused wrongly.</summary>
+public sealed class DatasetParserRegressionTests
+{
+    private static Task<(JsonUploadHeader Header, DatasetTable Table)> ReadJsonAsync(byte[] body) =>
+        JsonDatasetReader.ReadAsync(new MemoryStream(body), new DatasetOptions(), default);
+
+    [Fact]
+    public async Task JsonWithInvalidUtf8InAString_IsRefused()
+    {
+        // A cut three-byte sequence (0xEA 0xA5) inside a target string: GetString threw InvalidOperationException.
+        byte[] body = [.. "{\"features\":[[1]],\"targets\":[\"a"u8, 0xEA, 0xA5, .. "\"]}"u8];
+        var error = await Assert.ThrowsAsync<InvalidDatasetException>(() => ReadJsonAsync(body));
+        Assert.Contains("not valid UTF-8", error.Message);
+    }
+
+    [Theory]
+    [InlineData("{\"features\":[[1],[2]],\"targets\":[\"\\ud83d,\",\"b\"]}")] // a high surrogate escape cut short, in a target
+    [InlineData("{\"records\":[{\"x\\udc00\":1,\"y\":\"a\"}],\"targetColumn\":\"y\"}")] // a lone low surrogate in a column name
+    [InlineData("{\"name\":\"\\ud800\",\"features\":[[1]],\"targets\":[\"a\"]}")]
+    public async Task JsonWithALoneSurrogateEscape_IsRefused(string json)
+    {
+        var error = await Assert.ThrowsAsync<InvalidDatasetException>(() => ReadJsonAsync(Encoding.UTF8.GetBytes(json)));
+        Assert.Contains("surrogate", error.Message);
+    }
+
+    [Fact]
+    public async Task JsonRecordsTargetWithSpacesAroundItsName_IsFound() // was "not a property of the first record" however it was named
+    {
+        var json = "{\"name\":\"r\",\"targetColumn\":\" y \",\"records\":[{\"x\":1,\" y \":\"a\"},{\"x\":2,\" y \":\"b\"}]}";
+        var (_, table) = await ReadJsonAsync(Encoding.UTF8.GetBytes(json));
+        Assert.Equal(" y ", table.TargetColumn);
+        Assert.Equal(["a", "b"], table.Targets);
+    }
+
+    [Fact]
+    public async Task JsonUploadWithInvalidUtf8_IsA400NotA500()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        var content = new ByteArrayContent([.. "{\"name\":\"u\",\"features\":[[1],[2]],\"targets\":[\"a"u8, 0xFF, .. "\",\"b\"]}"u8]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        await (await client.PostAsync("/api/datasets", content)).RefusedAsync("$", "not valid UTF-8");
+        Assert.Equal(0, await client.DatasetCountAsync());
+    }
+}

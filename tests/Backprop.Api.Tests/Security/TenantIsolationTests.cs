@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+
+namespace Backprop.Api.Tests.Security;
+
+/// <summary>A key of tenant B gets 404 for every id of tenant A on every endpoint, as for an id that does not exist.</summary>
+public sealed class TenantIsolationTests
+{
+    /// <summary>
+    /// How to call each endpoint that takes an id, as "METHOD pattern" → JSON body (null: none). An endpoint with an id
+    /// that is missing here fails the matrix, so a new endpoint cannot be left out of it.
+    /// </summary>
+    private static readonly Dictionary<string, Func<Ids, string?>> Calls = new()
+    {
+        ["GET /api/networks/{id:guid}"] = _ => null,
+        ["DELETE /api/networks/{id:guid}"] = _ => null,
+        ["POST /api/networks/{id:guid}/gradient-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 2}""",
+        ["GET /api/datasets/{id:guid}"] = _ => null,
+        ["GET /api/datasets/{id:guid}/rows"] = _ => null,
+        ["DELETE /api/datasets/{id:guid}"] = _ => null,
+        ["GET /api/jobs/{id:guid}"] = _ => null,
+        ["GET /api/jobs/{id:guid}/history"] = _ => null,
+        ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
+        ["GET /api/models/{id:guid}"] = _ => null,
+        ["GET /api/models/{id:guid}/weights"] = _ => null,
+        ["DELETE /api/models/{id:guid}"] = _ => null,
+        ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
+        ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
+    };
+
+    /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>
+    private sealed record Ids(Guid Network, Guid Dataset, Guid Job, Guid Model)
+    {
+        public Guid For(ApiRoute route) => route.Resource switch
+        {
+            "networks" => Network,
+            "datasets" => Dataset,
+            "jobs" => Job,
+            "models" => Model,
+            var other => throw new InvalidOperationException($"{route}: no resource of kind '{other}' in the matrix; add one."),
+        };
+    }
+
+    private static async Task<Ids> CreateOneOfEachAsync(HttpClient client)
+    {
+        var network = await client.CreateIrisNetworkAsync();
+        var dataset = await client.UploadIrisAsync();
+        var job = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 2, batchSize = 16 });
+        return new Ids(network, dataset, (Guid)job["id"]!, (Guid)job["modelId"]!);
+    }
+
+    [Fact]
+    public async Task EveryEndpointWithAnIdAnswers404ToAnotherTenantsIds()
+    {
+        using var factory = new ApiFactory();
+        var a = factory.CreateClient();
+        var b = await factory.CreateTenantClientAsync("tenant-b");
+        var ofA = await CreateOneOfEachAsync(a);
+        var ofB = await CreateOneOfEachAsync(b);
+
+        var routes = ApiEndpoints.All(factory).Where(r => r.HasParameters && r.Resource != "admin").ToList();
+        var unknown = routes.Where(r => !Calls.ContainsKey(r.ToString())).ToList();
+        Assert.True(unknown.Count == 0, "Endpoints the isolation matrix does not know how to call (add them to Calls): " + string.Join(", ", unknown));
+        Assert.Equal(Calls.Count, routes.Count);
+
+        // Deletions last, so every other call still finds A's resources there to be hidden.
+        foreach (var route in routes.OrderBy(r => r.Method == "DELETE"))
+        {
+            var body = Calls[route.ToString()](ofB);
+            var missing = await b.SendAsync(route.Request(Guid.NewGuid(), body));
+            var foreign = await b.SendAsync(route.Request(ofA.For(route), body));
+            Assert.True(foreign.StatusCode == HttpStatusCode.NotFound, $"{route} as B with A's id: {(int)foreign.StatusCode} {await foreign.Content.ReadAsStringAsync()}");
+            Assert.Equal(missing.StatusCode, foreign.StatusCode);
+            Assert.Equal(missing.Content.Headers.ContentType?.MediaType, foreign.Content.Headers.ContentType?.MediaType);
+            // B's call with its own id works: the 404 came from ownership, not from a bad request.
+            var own = await b.SendAsync(route.Request(ofB.For(route), body));
+            Assert.True(own.IsSuccessStatusCode || own.StatusCode == HttpStatusCode.Conflict, $"{route} as B with B's id: {(int)own.StatusCode} {await own.Content.ReadAsStringAsync()}");
+        }
+
+        // Nothing of A's was changed or deleted by B.
+        foreach (var (path, id) in new[] { ("networks", ofA.Network), ("datasets", ofA.Dataset), ("jobs", ofA.Job), ("models", ofA.Model) })
+            await (await a.GetAsync($"/api/{path}/{id}")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal("succeeded", (string)(await a.GetJobAsync(ofA.Job))["status"]!);
+    }
+
+    [Fact]
+    public async Task ListsShowOnlyTheCallersResources()
+    {
+        using var factory = new ApiFactory();
+        var a = factory.CreateClient();
+        var b = await factory.CreateTenantClientAsync("tenant-b");
+        var ofA = await CreateOneOfEachAsync(a);
+
+        var lists = ApiEndpoints.All(factory).Where(r => r.Method == "GET" && !r.HasParameters && r.Resource != "admin").ToList();
+        Assert.Equal(["datasets", "jobs", "models", "networks"], lists.Select(r => r.Resource).Order());
+        foreach (var list in lists)
+        {
+            var mine = await (await a.GetAsync(list.Pattern)).ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal(1, (int)mine["totalCount"]!);
+            var theirs = await (await b.GetAsync(list.Pattern)).ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal(0, (int)theirs["totalCount"]!);
+            Assert.Empty(theirs["items"]!.AsArray());
+            foreach (var id in new[] { ofA.Network, ofA.Dataset, ofA.Job, ofA.Model }) Assert.DoesNotContain(id.ToString(), theirs.ToJsonString());
+        }
+    }
+
+    [Fact]
+    public async Task AJobCannotUseAnotherTenantsNetworkDatasetOrModel()
+    {
+        using var factory = new ApiFactory();
+        var a = factory.CreateClient();
+        var b = await factory.CreateTenantClientAsync("tenant-b");
+        var ofA = await CreateOneOfEachAsync(a);
+        var network = await b.CreateIrisNetworkAsync();
+        var dataset = await b.UploadIrisAsync();
+
+        foreach (var request in new object[]
+        {
+            new { networkId = ofA.Network, datasetId = dataset },
+            new { networkId = network, datasetId = ofA.Dataset },
+            new { networkId = network, datasetId = dataset, warmStartModelId = ofA.Model },
+        })
+            await (await b.PostAsJsonAsync("/api/jobs", request)).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await b.PostAsJsonAsync($"/api/networks/{network}/gradient-check", new { datasetId = ofA.Dataset }))
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
+        var jobs = await (await b.GetAsync("/api/jobs")).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(0, (int)jobs["totalCount"]!);
+    }
+}
