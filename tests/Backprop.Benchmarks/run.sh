@@ -31,14 +31,16 @@ for wl in ${workloads//,/ }; do
 done
 
 # The peers write generated data, builds and an unpacked OpenBLAS next to themselves, and shared/ is read-only:
-# run them from a writable copy. They need Debian's python3-numpy and /usr/bin/time.
+# run them from a writable copy outside this repository (our Directory.*.props must not apply to the TorchSharp
+# peer's build). They need Debian's python3-numpy and /usr/bin/time.
 if [ -d ../shared/bench ]; then
   command -v /usr/bin/time >/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null || \
     { apt-get update -qq && apt-get install -y -qq python3-numpy time >&2; }
-  mkdir -p "$out/peers"
-  cp -rn ../shared/bench/. "$out/peers/" && chmod -R u+w "$out/peers"
+  peer_dir="${TMPDIR:-/tmp}/backprop-bench-peers"
+  mkdir -p "$peer_dir"
+  cp -rn ../shared/bench/. "$peer_dir/" && chmod -R u+w "$peer_dir"
   for wl in ${workloads//,/ }; do
-    "$out/peers/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
+    "$peer_dir/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
   done
 else
   echo "run.sh: ../shared/bench not found; no peer numbers" >&2
