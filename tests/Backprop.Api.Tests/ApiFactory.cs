@@ -15,7 +15,7 @@ namespace Backprop.Api.Tests;
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
-    /// <summary>The tenant a fresh <see cref="TenantContext"/> starts with, so a test's own service scope sees the rows its client made.</summary>
+    /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on that scope.</summary>
     public const string DefaultTenant = TenantContext.DefaultId;
     public const string DefaultKey = "bp_testDefaultTenantKey0000000000000000000000";
     public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";

@@ -8,18 +8,22 @@ public interface ICurrentTenant
 }
 
 /// <summary>
-/// The scoped tenant of a request or a background job. Starts as the default tenant; authentication (for requests)
-/// or the worker (for a job's scope, from the job row) sets it once, before any query runs.
+/// The scoped tenant of a request or a background job. Authentication (for requests) or the worker (for a job's scope,
+/// from the job row) sets it once, before any query runs. Fails closed: reading it before it is set throws, so a code
+/// path that forgot to authenticate can never fall back to some tenant's rows.
 /// </summary>
 public sealed class TenantContext : ICurrentTenant
 {
+    /// <summary>The tenant of the test suite's default key (a name like any other; nothing falls back to it).</summary>
     public const string DefaultId = "default";
 
-    public string Id { get; private set; } = DefaultId;
+    private string? _id;
+
+    public string Id => _id ?? throw new InvalidOperationException("No tenant has been set for this scope; authenticate the request or set the job's tenant first.");
 
     public void Set(string tenantId)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(tenantId);
-        Id = tenantId;
+        _id = tenantId;
     }
 }

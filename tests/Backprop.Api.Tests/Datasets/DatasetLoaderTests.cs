@@ -1,3 +1,4 @@
+using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Core;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,6 +17,7 @@ public sealed class DatasetLoaderTests
         var (columns, labels) = DatasetTestClient.ReadIris();
 
         await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(ApiFactory.DefaultTenant);
         var loader = scope.ServiceProvider.GetRequiredService<DatasetLoader>();
         var loaded = await loader.LoadAsync(id, CancellationToken.None);
         var summary = await loader.GetSummaryAsync(id, CancellationToken.None);
@@ -45,6 +47,7 @@ public sealed class DatasetLoaderTests
             .GetProperty("id").GetGuid();
 
         await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(ApiFactory.DefaultTenant);
         var loaded = await scope.ServiceProvider.GetRequiredService<DatasetLoader>().LoadAsync(id, CancellationToken.None);
 
         Assert.NotNull(loaded);
@@ -60,6 +63,7 @@ public sealed class DatasetLoaderTests
         using var factory = new ApiFactory();
         _ = factory.CreateClient();
         await using var scope = factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Set(ApiFactory.DefaultTenant);
         var loader = scope.ServiceProvider.GetRequiredService<DatasetLoader>();
 
         Assert.Null(await loader.LoadAsync(Guid.NewGuid(), CancellationToken.None));
