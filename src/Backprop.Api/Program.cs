@@ -33,6 +33,7 @@ api.MapJobsApi();
 api.MapModelsApi();
 api.MapGradientCheckApi();
 api.MapAdminKeysApi();
+api.MapWhoAmIApi();
 
 app.Run();
 
