@@ -45,6 +45,6 @@ public sealed class RateLimitOptions
     /// <summary>Job submissions per tenant per window.</summary>
     [Range(1, 1_000_000)] public int JobSubmissionsPerWindow { get; set; } = 60;
     /// <summary>Prediction requests per tenant per window.</summary>
-    [Range(1, 10_000_000)] public int PredictionsPerWindow { get; set; } = 1200;
+    [Range(1, 10_000_000)] public int PredictionsPerWindow { get; set; } = 12000; // 200 per second: predictions are cheap, jobs are not
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
