@@ -1,5 +1,5 @@
 // Benchmark console for the workloads of ../shared/bench/WORKLOADS.md (not a test project).
-//   dotnet run -c Release --project tests/Backprop.Benchmarks -- W1|W2|W3|W4|all [--threads T] [--reps N]
+//   dotnet run -c Release --project tests/Backprop.Benchmarks -- W1|W2|W3|W4|all [--threads T] [--reps N] [--epochs E]
 //   ... -- verify-data        regenerate every array and compare with the reference SHA-256 sums
 //   ... -- ratio-table        JSON result lines on stdin → markdown table of backprop ÷ peer samples/s
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
@@ -22,6 +22,8 @@ switch (args[0])
 }
 
 int threads = IntOption("--threads", 1);
+if (Array.IndexOf(args, "--epochs") >= 0) // not the spec's count: for comparisons with the service's longer jobs
+    Environment.SetEnvironmentVariable(WorkloadCatalog.EpochsVariable, IntOption("--epochs", 1).ToString());
 int reps = IntOption("--reps", 1);
 var workloads = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
     ? WorkloadCatalog.All.Select(w => w.Name).ToList()

@@ -36,7 +36,9 @@ for i in $(seq 1 "$jobs"); do
     \"optimizer\": {\"kind\": \"adam\", \"learningRate\": 0.001}, \"normalization\": \"none\", \"validationFraction\": 0}" | jq -r .id)
   while curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do sleep 0.2; done
   status=$(curl -sf "$B/api/jobs/$job" -H "$AUTH")
-  loop_ms=$(curl -sf "$B/api/jobs/$job/history" -H "$AUTH" | jq '[.epochs[].durationMs] | add')
+  history=$(curl -sf "$B/api/jobs/$job/history" -H "$AUTH")
+  loop_ms=$(echo "$history" | jq '[.epochs[].durationMs] | add')
+  echo "$history" | jq -c '[.epochs[].durationMs] | sort | {min: .[0], median: .[length/2|floor], p90: .[length*9/10|floor], max: .[-1]}' >&2
   echo "$status" | jq -c --argjson rows "$rows" --argjson loop "$loop_ms" --argjson n "$i" '{
     peer: "backprop-service", workload: "W4", job: $n, status, epochs: .epoch, final_loss: .trainLoss,
     wall_seconds: .elapsedSeconds, samples_per_sec_wall: ($rows * .epoch / .elapsedSeconds),

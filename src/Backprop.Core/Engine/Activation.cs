@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 
 namespace Backprop.Core;
@@ -35,16 +36,20 @@ public abstract class Activation<T> where T : unmanaged, IFloatingPointIeee754<T
 internal sealed class IdentityActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.Identity;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => z.CopyTo(a);
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) { } // f' = 1
 }
 
 internal sealed class SigmoidActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.Sigmoid;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Sigmoid(z, a);
 
     // f'(z) = a (1 − a)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
         ElementWise.MultiplyBy<T, SigmoidDerivative<T>>(a, gradient);
 }
@@ -52,9 +57,11 @@ internal sealed class SigmoidActivation<T> : Activation<T> where T : unmanaged, 
 internal sealed class TanhActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.Tanh;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Tanh(z, a);
 
     // f'(z) = 1 − a²
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
         ElementWise.MultiplyBy<T, TanhDerivative<T>>(a, gradient);
 }
@@ -62,9 +69,11 @@ internal sealed class TanhActivation<T> : Activation<T> where T : unmanaged, IFl
 internal sealed class ReluActivation<T> : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.Relu;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols) => TensorPrimitives.Max(z, T.Zero, a);
 
     // f'(z) = 1 for z > 0, else 0 (the subgradient PyTorch uses at 0).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols) =>
         ElementWise.MultiplyBy<T, ReluDerivative<T>>(z, gradient);
 }
@@ -72,11 +81,13 @@ internal sealed class ReluActivation<T> : Activation<T> where T : unmanaged, IFl
 internal sealed class LeakyReluActivation<T>(T slope) : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.LeakyRelu;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
     {
         for (int i = 0; i < z.Length; i++) a[i] = z[i] > T.Zero ? z[i] : slope * z[i];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
     {
         for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] *= slope;
@@ -86,12 +97,14 @@ internal sealed class LeakyReluActivation<T>(T slope) : Activation<T> where T : 
 internal sealed class EluActivation<T>(T alpha) : Activation<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     public override ActivationKind Kind => ActivationKind.Elu;
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
     {
         for (int i = 0; i < z.Length; i++) a[i] = z[i] > T.Zero ? z[i] : alpha * (T.Exp(z[i]) - T.One);
     }
 
     // f'(z) = 1 for z > 0, else alpha·e^z = a + alpha.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
     {
         for (int i = 0; i < gradient.Length; i++) if (!(z[i] > T.Zero)) gradient[i] *= a[i] + alpha;
@@ -103,12 +116,14 @@ internal sealed class SoftplusActivation<T> : Activation<T> where T : unmanaged,
     public override ActivationKind Kind => ActivationKind.Softplus;
 
     // ln(1 + e^z) = max(z, 0) + ln(1 + e^−|z|): never overflows.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
     {
         for (int i = 0; i < z.Length; i++) a[i] = T.Max(z[i], T.Zero) + T.LogP1(T.Exp(-T.Abs(z[i])));
     }
 
     // f'(z) = sigmoid(z)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
     {
         for (int i = 0; i < gradient.Length; i++) gradient[i] *= T.One / (T.One + T.Exp(-z[i]));
@@ -120,6 +135,7 @@ internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, 
     public override ActivationKind Kind => ActivationKind.Softmax;
 
     // Row max subtracted before exp (logits of 1000 stay finite); one vectorised exp over the whole block.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Forward(ReadOnlySpan<T> z, Span<T> a, int cols)
     {
         for (int row = 0; row < z.Length; row += cols)
@@ -142,6 +158,7 @@ internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, 
     }
 
     // Full Jacobian-vector product: dz_i = a_i (g_i − Σ_j g_j a_j). With cross-entropy the loss fuses to a − y instead.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols)
     {
         for (int row = 0; row < gradient.Length; row += cols)

@@ -14,6 +14,7 @@ internal interface IElementFunction<T> where T : unmanaged, IFloatingPointIeee75
 internal static class ElementWise
 {
     /// <summary><c>gradient ⊙= TFunction(source)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyBy<T, TFunction>(ReadOnlySpan<T> source, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
         where TFunction : IElementFunction<T>

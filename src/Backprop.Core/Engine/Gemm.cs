@@ -12,6 +12,7 @@ namespace Backprop.Core;
 public static class Gemm
 {
     /// <summary><c>C (m, n) = A (m, k) · B (n, k)ᵀ + bias (n)</c> broadcast over rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -39,6 +40,7 @@ public static class Gemm
     }
 
     /// <summary><c>C (n, k) += A (m, n)ᵀ · B (m, k)</c>: the weight gradient <c>dW += dZᵀ·A_prev</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -59,6 +61,7 @@ public static class Gemm
     }
 
     /// <summary><c>C (m, k) = A (m, n) · B (n, k)</c>: the input gradient <c>dA_prev = dZ·W</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -80,6 +83,7 @@ public static class Gemm
     }
 
     /// <summary><c>bias (n) += column sums of A (m, n)</c>: the bias gradient, a plain sum of deltas over the batch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateColumnSums<T>(ReadOnlySpan<T> a, Span<T> sums, int m, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckLengths(a.Length, m * n, sums.Length, n, sums.Length, n);
@@ -161,6 +165,7 @@ public static class Gemm
 public static class GemmReference
 {
     /// <summary>See <see cref="Gemm.MultiplyTransposedAddBias{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -174,6 +179,7 @@ public static class GemmReference
     }
 
     /// <summary>See <see cref="Gemm.AccumulateTransposedProduct{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -187,6 +193,7 @@ public static class GemmReference
     }
 
     /// <summary>See <see cref="Gemm.Multiply{T}"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.Core;
 
 /// <summary>
@@ -65,6 +66,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Workspace<T> CreateWorkspace(int maxRows) => new(Layout, maxRows);
 
     /// <summary>Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows)
     {
         workspace.EnsureCapacity(rows);
@@ -108,6 +110,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <paramref name="gradient"/> (flat layout; zeroing it is the caller's step). Per layer, from the output down:
     /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient)
     {
         if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));

@@ -96,6 +96,7 @@ public static unsafe class Sgemm
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k,
         bool accumulate, float* bias)
     {
@@ -166,6 +167,7 @@ public static unsafe class Sgemm
     }
 
     // op(B) rows pc..pc+kc, columns jc..jc+nc → panels of NR columns, each (kc, NR) contiguous; the last zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackB(float* b, int ldb, bool transposeB, int pc, int jc, int kc, int nc, float* packed)
     {
         int NR = Sgemm.NR;
@@ -200,6 +202,7 @@ public static unsafe class Sgemm
     }
 
     // op(A) rows row0..row0+rows (rows < mr), columns pc..pc+kc → one (kc, mr) panel, zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void PackA(float* a, int lda, bool transposeA, int row0, int pc, int rows, int kc, int mr, float* dst)
     {
         for (int p = 0; p < kc; p++, dst += mr)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.Core;
 
 /// <summary>
@@ -38,6 +39,7 @@ public static class SplitMix64
     /// Writes into <paramref name="order"/> the permutation that sorts the keys <c>Next(seed, i)</c> ascending
     /// (the epoch shuffle of WORKLOADS.md). <paramref name="keys"/> is scratch of the same length.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys)
     {
         if (keys.Length != order.Length) throw new ArgumentException("keys and order must have the same length.");

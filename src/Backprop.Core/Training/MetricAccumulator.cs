@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.Core;
 
 /// <summary>Accumulates loss, accuracy and squared errors over batches of network outputs.</summary>
@@ -15,6 +16,7 @@ internal sealed class MetricAccumulator(int outputs, bool classification)
     }
 
     /// <summary>Adds a batch: its mean loss, outputs <c>(rows, outputs)</c>, encoded targets and labels.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Add(double meanLoss, ReadOnlySpan<float> output, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int rows)
     {
         _lossSum += meanLoss * rows;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Backprop.Core;
 
 /// <summary>How input columns (and regression targets) are scaled before training.</summary>
@@ -53,6 +54,7 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     }
 
     /// <summary>Writes <c>(x − offset) / scale</c> for a row-major block of whole rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(ReadOnlySpan<float> raw, Span<float> normalized)
     {
         if (raw.Length % Width != 0 || normalized.Length < raw.Length) throw new ArgumentException("Buffers must hold whole rows.");
@@ -67,6 +69,7 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     }
 
     /// <summary>Writes <c>x · scale + offset</c> (back to raw units) for a row-major block of whole rows.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invert(ReadOnlySpan<float> normalized, Span<float> raw)
     {
         if (normalized.Length % Width != 0 || raw.Length < normalized.Length) throw new ArgumentException("Buffers must hold whole rows.");

@@ -8,6 +8,7 @@ namespace Backprop.Core;
 internal static class OptimizerRules
 {
     // torch.optim.SGD, momentum 0: g ← g + λθ; θ ← θ − γ g
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Sgd(Span<float> p, ReadOnlySpan<float> g, float lr, float decay)
     {
         for (int i = 0; i < p.Length; i++) p[i] -= lr * (g[i] + decay * p[i]);
@@ -15,6 +16,7 @@ internal static class OptimizerRules
 
     // torch.optim.SGD with momentum μ, dampening τ: g ← g + λθ; b ← g (t = 1) or μ b + (1 − τ) g;
     // g ← g + μ b (Nesterov) or b; θ ← θ − γ g
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void SgdMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, float lr, float decay, float mu, float dampening, bool nesterov, bool firstStep)
     {
         for (int i = 0; i < p.Length; i++)
@@ -28,6 +30,7 @@ internal static class OptimizerRules
     // torch.optim.Adam / AdamW (amsgrad off), in the form PyTorch computes it:
     // AdamW: θ ← θ − γλθ; Adam: g ← g + λθ. Then m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
     // θ ← θ − (γ / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + ε)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr, float decay, bool decoupled,
         double beta1, double beta2, double epsilon, long step)
     {
@@ -71,6 +74,7 @@ internal static class OptimizerRules
 
     // torch.optim.RMSprop (centered off): g ← g + λθ; v ← α v + (1 − α) g²;
     // μ > 0: b ← μ b + g / (sqrt(v) + ε), θ ← θ − γ b; else θ ← θ − γ g / (sqrt(v) + ε)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr, float decay, double alphaValue, float eps, float mu)
     {
         float alpha = (float)alphaValue, alphaComplement = (float)(1 - alphaValue);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
@@ -6,6 +7,7 @@ namespace Backprop.Core;
 public sealed partial class TrainingSession
 {
     // One pass over the training split; returns a divergence reason, or null.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private string? TrainOneEpoch(double rate, CancellationToken cancellationToken)
     {
         int rows = _prepared.TrainRows, batchSize = _workspace.Capacity;
@@ -60,6 +62,7 @@ public sealed partial class TrainingSession
 
     private int _batchCount;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GatherBatch(int start, int count, int width, int outputs)
     {
         for (int r = 0; r < count; r++)
@@ -71,6 +74,7 @@ public sealed partial class TrainingSession
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Validate()
     {
         _validationMetrics.Reset();

@@ -23,9 +23,15 @@ public static class WorkloadCatalog
             () => CsvData.Load(Path.Combine(AppContext.BaseDirectory, "data", "digits"), classCount: 10)),
     ];
 
-    public static WorkloadDefinition Get(string name) =>
-        All.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new ArgumentException($"Unknown workload '{name}' (expected W1..W4).");
+    /// <summary>Environment variable that overrides a workload's epoch count (set by <c>--epochs</c>; inherited by child runs).</summary>
+    public const string EpochsVariable = "BACKPROP_BENCH_EPOCHS";
+
+    public static WorkloadDefinition Get(string name)
+    {
+        var workload = All.FirstOrDefault(w => string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase))
+            ?? throw new ArgumentException($"Unknown workload '{name}' (expected W1..W4).");
+        return int.TryParse(Environment.GetEnvironmentVariable(EpochsVariable), out int epochs) && epochs > 0 ? workload with { Epochs = epochs } : workload;
+    }
 
     /// <summary>W2/W3: 10 classes, a 32-unit teacher, 10,000 test rows.</summary>
     public static WorkloadData Synthetic(ulong seed, int width, bool symmetric, int trainRows)
