@@ -41,12 +41,11 @@ LUA
 cat > "$work/whoami.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
-curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"rows\": [[$row]]}" | jq -c '.predictions[0] | {label}' >&2
+curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"rows\": [[$row]]}" | jq -c '.predictions[0] | {label: .label}' >&2
 rate() { wrk -t2 -c"$connections" -d"${seconds}s" -s "$1" "$2" | tee /dev/stderr | awk '/Requests\/sec/ {print $2}'; }
 rate "$work/whoami.lua" "$B/api/whoami" > /dev/null   # warm-up: JIT and connection pools
 rate "$work/predict.lua" "$B/api/models/$model/predict" > /dev/null
 trivial=$(rate "$work/whoami.lua" "$B/api/whoami")
 predict=$(rate "$work/predict.lua" "$B/api/models/$model/predict")
-errors=$(grep -c " 500 \| 429 " "$work/service.log" || true)
 jq -nc --argjson t "$trivial" --argjson p "$predict" '{peer: "backprop-service", benchmark: "http-predict-vs-whoami",
   whoami_requests_per_sec: $t, predict_requests_per_sec: $p, ratio: ($p / $t)}'

@@ -12,11 +12,12 @@ namespace Backprop.Api.Security;
 /// <summary>
 /// The "ApiKey" scheme: a key in <c>Authorization: Bearer</c> or <c>X-Api-Key</c>. A tenant key makes its tenant the
 /// request's <see cref="TenantContext"/>; the admin key (configuration only) authenticates the admin role and no tenant.
-/// Keys are looked up on every request (by prefix, then compared by hash), so a revocation applies to the next request.
+/// Keys are looked up by prefix, then compared by hash; verified keys are remembered in <see cref="ApiKeyCache"/>,
+/// which any revocation clears, so a revocation applies to the next request.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems)
+    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems, ApiKeyCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -31,15 +32,22 @@ public sealed class ApiKeyAuthenticationHandler(
             return Success(new Claim(ClaimTypes.Role, AdminRole), new Claim(ClaimTypes.Name, "admin"));
         if (!ApiKeys.IsWellFormed(key)) return AuthenticateResult.Fail("The API key is not valid.");
 
+        string keyHash = Convert.ToHexString(ApiKeys.Hash(key));
+        if (cache.TryGet(keyHash, out var cachedId, out var cachedTenant)) return Authenticated(cachedId, cachedTenant);
         var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
         var prefix = ApiKeys.PrefixOf(key);
         var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
             .Select(k => new { k.Id, k.TenantId, k.Hash }).ToListAsync(Context.RequestAborted);
         var match = candidates.FirstOrDefault(k => ApiKeys.Matches(key, k.Hash));
         if (match is null) return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
+        cache.Add(keyHash, match.Id, match.TenantId);
+        return Authenticated(match.Id, match.TenantId);
+    }
 
-        Context.RequestServices.GetRequiredService<TenantContext>().Set(match.TenantId);
-        return Success(new Claim(TenantClaim, match.TenantId), new Claim(ClaimTypes.Name, match.TenantId), new Claim("key", match.Id.ToString()));
+    private AuthenticateResult Authenticated(Guid keyId, string tenantId)
+    {
+        Context.RequestServices.GetRequiredService<TenantContext>().Set(tenantId);
+        return Success(new Claim(TenantClaim, tenantId), new Claim(ClaimTypes.Name, tenantId), new Claim("key", keyId.ToString()));
     }
 
     /// <summary>Bearer first, then X-Api-Key; null when neither carries a value.</summary>

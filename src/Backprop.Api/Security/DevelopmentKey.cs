@@ -14,7 +14,7 @@ namespace Backprop.Api.Security;
 /// run command leads straight into a working walkthrough. When any address is not loopback, development keys are revoked
 /// and the file removed: a service reachable from other machines accepts only keys an admin created.
 /// </summary>
-internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes, IOptions<AuthOptions> options, TimeProvider clock, ILogger<DevelopmentKey> logger)
+internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes, IOptions<AuthOptions> options, TimeProvider clock, ApiKeyCache cache, ILogger<DevelopmentKey> logger)
     : IHostedLifecycleService
 {
     public const string FileName = "dev-api-key.txt";
@@ -32,6 +32,7 @@ internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes
         {
             int revoked = await db.Set<ApiKeyEntity>().Where(k => k.IsDevelopment && k.RevokedAt == null)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, clock.GetUtcNow().UtcDateTime), cancellationToken);
+            cache.Clear();
             if (file is not null && File.Exists(file)) File.Delete(file);
             if (revoked > 0) logger.LogWarning("Revoked {Count} development API key(s): this service is not limited to loopback development.", revoked);
             return;

@@ -1,0 +1,36 @@
+using System.Collections.Concurrent;
+
+namespace Backprop.Api.Security;
+
+/// <summary>
+/// Keys already verified against the database, by their SHA-256, so a busy client does not cost a query per request
+/// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache, so a
+/// revocation still applies to the next request; entries also expire after <see cref="Lifetime"/> as a safety net.
+/// </summary>
+public sealed class ApiKeyCache(TimeProvider clock)
+{
+    public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
+    private const int MaxEntries = 10_000;
+
+    private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified = new();
+
+    public bool TryGet(string keyHash, out Guid keyId, out string tenantId)
+    {
+        if (_verified.TryGetValue(keyHash, out var entry) && entry.Expires > clock.GetUtcNow())
+        {
+            (keyId, tenantId) = (entry.KeyId, entry.TenantId);
+            return true;
+        }
+        (keyId, tenantId) = (Guid.Empty, "");
+        return false;
+    }
+
+    public void Add(string keyHash, Guid keyId, string tenantId)
+    {
+        if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
+        _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
+    }
+
+    /// <summary>Forget every verified key (called on any revocation).</summary>
+    public void Clear() => _verified.Clear();
+}
