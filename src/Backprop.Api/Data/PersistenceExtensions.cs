@@ -12,7 +12,8 @@ public static class PersistenceExtensions
         var connectionString = ResolveConnectionString(
             configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set."),
             environment.ContentRootPath);
-        services.AddDbContext<BackpropDbContext>(o => o.UseSqlite(connectionString));
+        // Pooled: a request that needs the database rents a ready context instead of building one.
+        services.AddDbContextPool<BackpropDbContext>(o => o.UseSqlite(connectionString));
         services.AddScoped<TenantContext>();
         services.AddScoped<ICurrentTenant>(sp => sp.GetRequiredService<TenantContext>());
         services.AddHealthChecks().AddDbContextCheck<BackpropDbContext>("database", tags: ["ready"]);

@@ -88,13 +88,14 @@ public static class ModelsApi
     }
 
     private static async Task<Results<Ok<PredictionResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
-        Guid id, PredictionRequest request, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, IOptions<LimitsOptions> limits, CancellationToken ct)
+        Guid id, PredictionRequest request, HttpContext http, ICurrentTenant tenant, ModelCache cache, IOptions<LimitsOptions> limits, CancellationToken ct)
     {
         int count = request.RowCount();
         if (count > limits.Value.MaxPredictionRows)
             return TypedResults.Problem($"{count} rows exceed this service's limit of {limits.Value.MaxPredictionRows} per request; split the batch.",
                 statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too many rows");
-        if (await Load(id, db, tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
+        // The database is only needed on a cache miss: a warm prediction never rents a context.
+        if (await Load(id, () => http.RequestServices.GetRequiredService<BackpropDbContext>(), tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
         var model = cached.Model;
         var errors = new ProblemErrors();
         var features = PredictionInput.Read(request, model.FeatureNamesOrDefault(), errors);
@@ -104,10 +105,14 @@ public static class ModelsApi
     }
 
     /// <summary>The model from the cache, loading its blob on a miss; null when it doesn't exist or isn't the tenant's.</summary>
-    private static async Task<CachedModel?> Load(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
+    private static Task<CachedModel?> Load(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct) =>
+        Load(id, () => db, tenant, cache, ct);
+
+    private static async Task<CachedModel?> Load(Guid id, Func<BackpropDbContext> database, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
     {
         var cached = await cache.GetAsync(id, async () =>
         {
+            var db = database();
             var row = await db.Set<ModelEntity>().AsNoTracking().Where(m => m.Id == id).Select(m => new { m.TenantId }).SingleOrDefaultAsync(CancellationToken.None);
             if (row is null) return null;
             var blob = await db.Set<ModelBlob>().AsNoTracking().SingleAsync(b => b.ModelId == id, CancellationToken.None);

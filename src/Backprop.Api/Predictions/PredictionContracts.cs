@@ -12,6 +12,7 @@ public sealed record PredictionRequest(IReadOnlyList<double[]>? Rows = null, IRe
 /// <param name="ClassIndex">Predicted class index (classification).</param>
 /// <param name="Probabilities">Per-class probability by class name (sigmoid/softmax outputs).</param>
 /// <param name="Values">Predicted targets in raw units, in targetNames order (regression).</param>
-public sealed record RowPrediction(string? Label, int? ClassIndex, IReadOnlyDictionary<string, double>? Probabilities, IReadOnlyList<double?>? Values);
+/// <remarks>Numbers are single precision, written as the shortest text that reads back to the same value (0.9999987, not 0.9999986886978149).</remarks>
+public sealed record RowPrediction(string? Label, int? ClassIndex, IReadOnlyDictionary<string, float>? Probabilities, IReadOnlyList<float?>? Values);
 
 public sealed record PredictionResponse(Guid ModelId, TaskKind Task, IReadOnlyList<string>? TargetNames, IReadOnlyList<RowPrediction> Predictions);

@@ -22,23 +22,24 @@ public static class PredictionInput
         var features = new float[count * width];
         int reported = 0;
         void Report(string path, string message) { if (reported++ < MaxReported) errors.Add(path, message); }
-        string expected = string.Join(", ", featureNames);
+        string? expectedText = null; // built only for an error message
+        string Expected() => expectedText ??= string.Join(", ", featureNames);
 
         if (request.Rows is { } rows)
             for (int r = 0; r < rows.Count; r++)
             {
-                if (rows[r] is not { } row) { Report($"rows[{r}]", $"Expected {width} numbers ({expected})."); continue; }
-                if (row.Length != width) { Report($"rows[{r}]", $"Expected {width} values ({expected}), got {row.Length}."); continue; }
+                if (rows[r] is not { } row) { Report($"rows[{r}]", $"Expected {width} numbers ({Expected()})."); continue; }
+                if (row.Length != width) { Report($"rows[{r}]", $"Expected {width} values ({Expected()}), got {row.Length}."); continue; }
                 for (int c = 0; c < width; c++) Store(row[c], r, c, $"rows[{r}][{c}]");
             }
         else
             for (int r = 0; r < request.Records!.Count; r++)
             {
-                if (request.Records[r] is not { } record) { Report($"records[{r}]", $"Expected an object with {expected}."); continue; }
+                if (request.Records[r] is not { } record) { Report($"records[{r}]", $"Expected an object with {Expected()}."); continue; }
                 var unknown = record.Keys.Where(k => !featureNames.Contains(k)).ToList();
                 var missing = featureNames.Where(f => !record.ContainsKey(f)).ToList();
-                if (unknown.Count > 0) Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; the model's columns are {expected}.");
-                if (missing.Count > 0) Report($"records[{r}]", $"Missing column(s) {string.Join(", ", missing)}; the model's columns are {expected}.");
+                if (unknown.Count > 0) Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; the model's columns are {Expected()}.");
+                if (missing.Count > 0) Report($"records[{r}]", $"Missing column(s) {string.Join(", ", missing)}; the model's columns are {Expected()}.");
                 if (unknown.Count > 0 || missing.Count > 0) continue;
                 for (int c = 0; c < width; c++) Store(record[featureNames[c]], r, c, $"records[{r}].{featureNames[c]}");
             }
@@ -51,10 +52,6 @@ public static class PredictionInput
         }
     }
 
-    /// <summary>The double with the float's shortest decimal form (0.9999987, not 0.9999986886978149).</summary>
-    private static double Widen(float value) =>
-        float.IsFinite(value) ? double.Parse(value.ToString(System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture) : double.NaN;
-
     public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames)
     {
         var predictions = new RowPrediction[batch.Rows];
@@ -63,18 +60,18 @@ public static class PredictionInput
         {
             if (model.Task == TaskKind.Regression)
             {
-                var values = new double?[outputs];
-                for (int o = 0; o < outputs; o++) values[o] = Widen(batch.Outputs[r * outputs + o]).Finite();
+                var values = new float?[outputs];
+                for (int o = 0; o < outputs; o++) values[o] = batch.Outputs[r * outputs + o] is var v && float.IsFinite(v) ? v : null;
                 predictions[r] = new RowPrediction(null, null, null, values);
                 continue;
             }
             int predicted = batch.PredictedClasses![r];
-            Dictionary<string, double>? probabilities = null;
+            Dictionary<string, float>? probabilities = null;
             if (batch.Probabilities is { } p)
             {
                 int classes = p.Length / batch.Rows;
-                probabilities = new Dictionary<string, double>(classes);
-                for (int c = 0; c < classes; c++) probabilities[classNames[c]] = Widen(p[r * classes + c]).Finite() ?? 0;
+                probabilities = new Dictionary<string, float>(classes);
+                for (int c = 0; c < classes; c++) probabilities[classNames[c]] = p[r * classes + c] is var q && float.IsFinite(q) ? q : 0;
             }
             predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
         }
