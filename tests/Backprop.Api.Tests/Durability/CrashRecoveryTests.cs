@@ -7,7 +7,8 @@ namespace Backprop.Api.Tests.Durability;
 [Collection(ServiceProcessCollection.Name)]
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
-    private const int Epochs = 300;
+    // Long enough (several seconds at ~4k epochs/s on this network) that the kill lands mid-training, not after the end.
+    private const int Epochs = 1500;
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
