@@ -50,33 +50,65 @@ public sealed class Optimizer
         second.CopyTo(Second);
     }
 
-    /// <summary>Applies one update with base learning rate <paramref name="learningRate"/> (the schedule's current value).</summary>
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate)
+    /// <summary>Applies one update with base learning rate <paramref name="learningRate"/> (the schedule's current value).
+    /// With <paramref name="threads"/> &gt; 1 a large buffer is updated in parallel chunks; every rule is element-wise,
+    /// so the result is bit-identical to one thread.</summary>
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads = 1)
     {
         if (parameters.Length != gradient.Length) throw new ArgumentException("Parameters and gradient differ in length.");
         Step++;
-        foreach (var s in _segments)
+        if (threads > 1 && parameters.Length >= ParallelMinimum)
         {
-            var p = parameters.Slice(s.Offset, s.Length);
-            var g = gradient.Slice(s.Offset, s.Length);
-            double lr = learningRate * s.LearningRateMultiplier;
-            float decay = s.Decays ? (float)Settings.WeightDecay : 0f;
-            switch (Settings.Kind)
+            ApplyInParallel(parameters, gradient, learningRate, threads);
+            return;
+        }
+        foreach (var s in _segments) ApplyRule(s, parameters, gradient, learningRate, 0, s.Length);
+    }
+
+    // Below this many parameters an update takes microseconds and fork/join would cost more than it saves.
+    private const int ParallelMinimum = 1 << 18;
+
+    private unsafe void ApplyInParallel(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads)
+    {
+        fixed (float* p = parameters, g = gradient)
+        {
+            var (pp, gp, length) = ((nint)p, (nint)g, parameters.Length);
+            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
             {
-                case OptimizerKind.Sgd: OptimizerRules.Sgd(p, g, (float)lr, decay); break;
-                case OptimizerKind.Momentum or OptimizerKind.Nesterov:
-                    OptimizerRules.SgdMomentum(p, g, First.AsSpan(s.Offset, s.Length), (float)lr, decay, (float)Settings.Momentum,
-                        (float)Settings.Dampening, Settings.Kind == OptimizerKind.Nesterov, Step == 1);
-                    break;
-                case OptimizerKind.Adam or OptimizerKind.AdamW:
-                    OptimizerRules.Adam(p, g, First.AsSpan(s.Offset, s.Length), Second.AsSpan(s.Offset, s.Length), lr, decay,
-                        Settings.Kind == OptimizerKind.AdamW, Settings.Beta1, Settings.Beta2, Settings.Epsilon, Step);
-                    break;
-                case OptimizerKind.RmsProp:
-                    OptimizerRules.RmsProp(p, g, Second.AsSpan(s.Offset, s.Length), First.AsSpan(s.Offset, s.Length), (float)lr, decay,
-                        Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
-                    break;
-            }
+                var ps = new Span<float>((float*)pp, length);
+                var gs = new ReadOnlySpan<float>((float*)gp, length);
+                foreach (var s in _segments)
+                {
+                    int from = (int)((long)s.Length * part / threads), to = (int)((long)s.Length * (part + 1) / threads);
+                    if (to > from) ApplyRule(s, ps, gs, learningRate, from, to - from);
+                }
+            });
+        }
+    }
+
+    // The rule of this optimizer on elements [start, start + count) of one segment.
+    private void ApplyRule(Segment s, Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int start, int count)
+    {
+        int offset = s.Offset + start;
+        var p = parameters.Slice(offset, count);
+        var g = gradient.Slice(offset, count);
+        double lr = learningRate * s.LearningRateMultiplier;
+        float decay = s.Decays ? (float)Settings.WeightDecay : 0f;
+        switch (Settings.Kind)
+        {
+            case OptimizerKind.Sgd: OptimizerRules.Sgd(p, g, (float)lr, decay); break;
+            case OptimizerKind.Momentum or OptimizerKind.Nesterov:
+                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.Momentum,
+                    (float)Settings.Dampening, Settings.Kind == OptimizerKind.Nesterov, Step == 1);
+                break;
+            case OptimizerKind.Adam or OptimizerKind.AdamW:
+                OptimizerRules.Adam(p, g, First.AsSpan(offset, count), Second.AsSpan(offset, count), lr, decay,
+                    Settings.Kind == OptimizerKind.AdamW, Settings.Beta1, Settings.Beta2, Settings.Epsilon, Step);
+                break;
+            case OptimizerKind.RmsProp:
+                OptimizerRules.RmsProp(p, g, Second.AsSpan(offset, count), First.AsSpan(offset, count), (float)lr, decay,
+                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
+                break;
         }
     }
 }

@@ -53,7 +53,7 @@ public sealed partial class TrainingSession
 
             bool last = start + count >= rows;
             if (last) Network.Parameters.CopyTo(_beforeUpdate, 0);
-            Optimizer.Apply(Network.Parameters, _gradient, rate);
+            Optimizer.Apply(Network.Parameters, _gradient, rate, Options.Threads);
             batches++;
         }
         _batchCount = batches;

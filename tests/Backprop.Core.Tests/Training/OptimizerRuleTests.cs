@@ -99,4 +99,27 @@ public class OptimizerRuleTests
         optimizer.Apply(p, [1f, 1f, 1f, 1f], 1.0);
         AssertClose([-0.1, -0.1, -1, -1], p);
     }
+
+    [Theory]
+    [InlineData(OptimizerKind.Adam)]
+    [InlineData(OptimizerKind.Momentum)]
+    [InlineData(OptimizerKind.RmsProp)]
+    public void ParallelUpdate_IsBitIdenticalToOneThread(OptimizerKind kind)
+    {
+        // 600 x 500 weights: above the parallel threshold, with chunk edges that are not multiples of the vector width.
+        var spec = new NetworkSpec(500, [new LayerSpec(601, ActivationKind.Relu), new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var layout = new ParameterLayout(spec);
+        var random = new Random(3);
+        var start = Enumerable.Range(0, layout.Count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var gradient = Enumerable.Range(0, layout.Count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var settings = new OptimizerSettings(kind, 0.01, WeightDecay: 0.01);
+        float[] Run(int threads)
+        {
+            var optimizer = new Optimizer(settings, spec, layout);
+            var p = (float[])start.Clone();
+            for (int i = 0; i < 3; i++) optimizer.Apply(p, gradient, settings.LearningRate, threads);
+            return p;
+        }
+        Assert.Equal(Run(1), Run(3));
+    }
 }
