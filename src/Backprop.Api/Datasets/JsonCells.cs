@@ -33,6 +33,20 @@ internal static class JsonCells
 
     /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can still
     /// leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
+    /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name holds a broken
+    /// \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation error.</summary>
+    public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return reader.ValueTextEquals(utf8);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public static string Text(ref Utf8JsonReader reader, string path)
     {
         try

@@ -38,7 +38,7 @@ internal static class JsonRecordsReader
             for (int k = 0; records.Read() && records.TokenType == JsonTokenType.PropertyName; k++)
             {
                 // Records usually repeat the first record's order; compare in place before allocating the name.
-                int at = k < utf8.Length && records.ValueTextEquals(utf8[k]) ? k : Lookup(ref records, position, record, columns);
+                int at = k < utf8.Length && JsonCells.NameEquals(ref records, utf8[k]) ? k : Lookup(ref records, position, record, columns);
                 if (seen[at]) throw new InvalidDatasetException($"{record}.{columns[at]}", $"{record} has property '{columns[at]}' more than once.");
                 seen[at] = true;
                 records.Read();
