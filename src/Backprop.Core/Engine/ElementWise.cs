@@ -28,6 +28,55 @@ internal static class ElementWise
                 (Vector.LoadUnsafe(ref g, (nuint)i) * TFunction.Apply(Vector.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref g, (nuint)i);
         for (; i < gradient.Length; i++) Unsafe.Add(ref g, i) *= TFunction.Apply(Unsafe.Add(ref s, i));
     }
+
+    /// <summary>Σ x², for gradient and weight norms. Short spans (a tiny layer's few weights) cost a handful of
+    /// instructions, not a library call's dispatch; long ones run in float lanes and are summed in double.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static double SumOfSquares(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        double sum = 0;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<float>.Count)
+        {
+            Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
+            for (; i + 2 * Vector<float>.Count <= x.Length; i += 2 * Vector<float>.Count)
+            {
+                var v0 = Vector.LoadUnsafe(ref r, (nuint)i);
+                var v1 = Vector.LoadUnsafe(ref r, (nuint)(i + Vector<float>.Count));
+                a0 = Vector.MultiplyAddEstimate(v0, v0, a0);
+                a1 = Vector.MultiplyAddEstimate(v1, v1, a1);
+            }
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref r, (nuint)i);
+                a0 = Vector.MultiplyAddEstimate(v, v, a0);
+            }
+            sum = Vector.Sum(a0 + a1);
+        }
+        for (; i < x.Length; i++) { double v = Unsafe.Add(ref r, i); sum += v * v; }
+        return sum;
+    }
+
+    /// <summary>True when no element is NaN or ±∞ (x − x is 0 exactly for finite x and NaN otherwise).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static bool AllFinite(ReadOnlySpan<float> x)
+    {
+        ref float r = ref MemoryMarshal.GetReference(x);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var bad = Vector<int>.Zero;
+            for (; i + Vector<float>.Count <= x.Length; i += Vector<float>.Count)
+            {
+                var v = Vector.LoadUnsafe(ref r, (nuint)i);
+                bad |= ~Vector.Equals(v - v, Vector<float>.Zero);
+            }
+            if (bad != Vector<int>.Zero) return false;
+        }
+        for (; i < x.Length; i++) if (!float.IsFinite(Unsafe.Add(ref r, i))) return false;
+        return true;
+    }
 }
 
 /// <summary>σ'(z) from a = σ(z): a (1 − a).</summary>

@@ -21,6 +21,23 @@ public static class Gemm
         ref T ra = ref MemoryMarshal.GetReference(a);
         ref T rb = ref MemoryMarshal.GetReference(b);
         ref T rc = ref MemoryMarshal.GetReference(c);
+        ref T rbias = ref MemoryMarshal.GetReference(bias);
+        if (IsNarrow<T>(k))
+        {
+            for (int i = 0; i < m; i++)
+            {
+                ref T ai = ref Unsafe.Add(ref ra, i * k);
+                ref T ci = ref Unsafe.Add(ref rc, i * n);
+                for (int j = 0; j < n; j++)
+                {
+                    ref T bj = ref Unsafe.Add(ref rb, j * k);
+                    T sum = T.Zero;
+                    for (int p = 0; p < k; p++) sum += Unsafe.Add(ref ai, p) * Unsafe.Add(ref bj, p);
+                    Unsafe.Add(ref ci, j) = sum + Unsafe.Add(ref rbias, j);
+                }
+            }
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             ref T ai = ref Unsafe.Add(ref ra, i * k);
@@ -48,6 +65,18 @@ public static class Gemm
         ref T ra = ref MemoryMarshal.GetReference(a);
         ref T rb = ref MemoryMarshal.GetReference(b);
         ref T rc = ref MemoryMarshal.GetReference(c);
+        if (IsNarrow<T>(k))
+        {
+            // c[j, p] += Σ_i a[i, j] · b[i, p], one register sum per output element.
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++)
+                {
+                    T sum = T.Zero;
+                    for (int i = 0; i < m; i++) sum += Unsafe.Add(ref ra, i * n + j) * Unsafe.Add(ref rb, i * k + p);
+                    Unsafe.Add(ref rc, j * k + p) += sum;
+                }
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             ref T bi = ref Unsafe.Add(ref rb, i * k);
@@ -66,10 +95,22 @@ public static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckLengths(a.Length, m * n, b.Length, n * k, c.Length, m * k);
-        c.Slice(0, m * k).Clear();
         ref T ra = ref MemoryMarshal.GetReference(a);
         ref T rb = ref MemoryMarshal.GetReference(b);
         ref T rc = ref MemoryMarshal.GetReference(c);
+        if (IsNarrow<T>(k))
+        {
+            // c[i, p] = Σ_j a[i, j] · b[j, p]
+            for (int i = 0; i < m; i++)
+                for (int p = 0; p < k; p++)
+                {
+                    T sum = T.Zero;
+                    for (int j = 0; j < n; j++) sum += Unsafe.Add(ref ra, i * n + j) * Unsafe.Add(ref rb, j * k + p);
+                    Unsafe.Add(ref rc, i * k + p) = sum;
+                }
+            return;
+        }
+        c.Slice(0, m * k).Clear();
         for (int i = 0; i < m; i++)
         {
             ref T ai = ref Unsafe.Add(ref ra, i * n);
@@ -89,14 +130,32 @@ public static class Gemm
         CheckLengths(a.Length, m * n, sums.Length, n, sums.Length, n);
         ref T ra = ref MemoryMarshal.GetReference(a);
         ref T rs = ref MemoryMarshal.GetReference(sums);
+        if (IsNarrow<T>(n))
+        {
+            for (int j = 0; j < n; j++)
+            {
+                T sum = T.Zero;
+                for (int i = 0; i < m; i++) sum += Unsafe.Add(ref ra, i * n + j);
+                Unsafe.Add(ref rs, j) += sum;
+            }
+            return;
+        }
         for (int i = 0; i < m; i++) Axpy(T.One, ref Unsafe.Add(ref ra, i * n), ref rs, n);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckLengths(int a, long needA, int b, long needB, int c, long needC)
     {
-        if (a < needA || b < needB || c < needC)
-            throw new ArgumentException($"Buffer too short: got ({a}, {b}, {c}), need ({needA}, {needB}, {needC}).");
+        if (a < needA || b < needB || c < needC) ThrowTooShort(a, needA, b, needB, c, needC);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowTooShort(int a, long needA, int b, long needB, int c, long needC) =>
+        throw new ArgumentException($"Buffer too short: got ({a}, {b}, {c}), need ({needA}, {needB}, {needC}).");
+
+    // Below one SIMD vector of contiguous elements, the loops below run scalar anyway; these shapes (a 3-input layer,
+    // a single output unit) are better served by keeping each output's sum in a register than by per-row axpy calls.
+    private static bool IsNarrow<T>(int contiguous) where T : unmanaged, IFloatingPointIeee754<T> => contiguous < Vector<T>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Dot<T>(ref T x, ref T y, int k) where T : unmanaged, IFloatingPointIeee754<T>

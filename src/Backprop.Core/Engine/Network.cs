@@ -23,6 +23,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         _l2 = spec.Layers.Select(l => T.CreateTruncating(l.L2)).ToArray();
         HasL2 = spec.Layers.Any(l => l.L2 > 0);
         Loss = Loss<T>.Create(spec);
+        InputWidth = spec.InputWidth;
+        OutputWidth = spec.OutputWidth;
     }
 
     /// <summary>A new network with weights drawn as the spec says (validated first).</summary>
@@ -54,10 +56,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Loss<T> Loss { get; }
 
     /// <summary>Number of input features.</summary>
-    public int InputWidth => Spec.InputWidth;
+    public int InputWidth { get; }
 
     /// <summary>Number of outputs.</summary>
-    public int OutputWidth => Spec.OutputWidth;
+    public int OutputWidth { get; }
 
     /// <summary>True when any layer has an L2 penalty.</summary>
     public bool HasL2 { get; }

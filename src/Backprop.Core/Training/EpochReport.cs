@@ -5,7 +5,7 @@ namespace Backprop.Core;
 /// <param name="WeightGradientNorm">Mean over the epoch's batches of ‖dL/dW‖₂ (before clipping).</param>
 /// <param name="BiasGradientNorm">Mean over the epoch's batches of ‖dL/db‖₂ (before clipping).</param>
 /// <param name="UpdateRatio">‖ΔW‖₂ / ‖W‖₂ of the epoch's last update (healthy training is typically around 1e-3).</param>
-public sealed record LayerStatistics(int Layer, double WeightGradientNorm, double BiasGradientNorm, double UpdateRatio);
+public readonly record struct LayerStatistics(int Layer, double WeightGradientNorm, double BiasGradientNorm, double UpdateRatio);
 
 /// <summary>What happened in one epoch. Regression metrics are in raw target units; R² is averaged over target columns.</summary>
 /// <param name="Epoch">1-based epoch number.</param>

@@ -20,10 +20,21 @@ public sealed class Optimizer
         {
             var view = layout[l];
             float multiplier = (float)spec.Layers[l].LearningRateMultiplier;
-            segments.Add(new(view.WeightOffset, view.WeightCount, multiplier, true));
-            segments.Add(new(view.BiasOffset, view.Units, multiplier, false));
+            Add(new(view.WeightOffset, view.WeightCount, multiplier, settings.WeightDecay != 0));
+            Add(new(view.BiasOffset, view.Units, multiplier, false));
         }
         _segments = segments.ToArray();
+
+        // Adjacent segments under the same rule (same multiplier, both decayed or neither) are one pass: without
+        // weight decay and per-layer rates the whole buffer is a single loop.
+        void Add(Segment next)
+        {
+            if (segments.Count > 0 && segments[^1] is var previous && previous.Offset + previous.Length == next.Offset
+                && previous.LearningRateMultiplier == next.LearningRateMultiplier && previous.Decays == next.Decays)
+                segments[^1] = previous with { Length = previous.Length + next.Length };
+            else
+                segments.Add(next);
+        }
         First = settings.Kind is OptimizerKind.Sgd ? [] : new float[layout.Count];
         Second = settings.Kind is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.RmsProp ? new float[layout.Count] : [];
     }

@@ -22,18 +22,32 @@ public sealed partial class TrainingSession
         Array.Clear(_biasNormSum);
         int batches = 0;
         var layout = Network.Layout;
+        bool shuffled = Options.Shuffle;
         for (int start = 0; start < rows; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, rows - start);
-            GatherBatch(start, count, width, outputs);
-            var x = _batchX.AsSpan(0, count * width);
-            var y = _batchY.AsSpan(0, count * outputs);
+            ReadOnlySpan<float> x, y;
+            ReadOnlySpan<int> labels;
+            if (shuffled)
+            {
+                GatherBatch(start, count, width, outputs);
+                x = _batchX.AsSpan(0, count * width);
+                y = _batchY.AsSpan(0, count * outputs);
+                labels = _batchLabels;
+            }
+            else
+            {
+                // In order: the batch is a contiguous block of the prepared split, used in place.
+                x = _prepared.TrainX.AsSpan(start * width, count * width);
+                y = _prepared.TrainY.AsSpan(start * outputs, count * outputs);
+                labels = _prepared.TrainLabels is { } all ? all.AsSpan(start, count) : default;
+            }
 
             var output = Network.Forward(_workspace, x, count);
             double loss = Network.ComputeLoss(_workspace, y, count);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
-            _trainMetrics.Add(loss, output, y, _batchLabels, count);
+            _trainMetrics.Add(loss, output, y, labels, count);
             Array.Clear(_gradient);
             Network.Backward(_workspace, x, y, count, _gradient);
 
@@ -41,8 +55,8 @@ public sealed partial class TrainingSession
             for (int l = 0; l < layout.LayerCount; l++)
             {
                 var view = layout[l];
-                double w = TensorPrimitives.SumOfSquares<float>(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
-                double b = TensorPrimitives.SumOfSquares<float>(_gradient.AsSpan(view.BiasOffset, view.Units));
+                double w = ElementWise.SumOfSquares(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
+                double b = ElementWise.SumOfSquares(_gradient.AsSpan(view.BiasOffset, view.Units));
                 _weightNormSum[l] += Math.Sqrt(w);
                 _biasNormSum[l] += Math.Sqrt(b);
                 squaredNorm += w + b;
@@ -51,14 +65,19 @@ public sealed partial class TrainingSession
             if (Options.ClipGradientNorm is { } clip && Math.Sqrt(squaredNorm) is var norm && norm > clip)
                 TensorPrimitives.Multiply(_gradient, (float)(clip / (norm + 1e-6)), _gradient); // as torch.nn.utils.clip_grad_norm_
 
+            // The report's update ratio compares the weights before and after the last update; with one batch per
+            // epoch that is the epoch-start copy already taken.
             bool last = start + count >= rows;
-            if (last) Network.Parameters.CopyTo(_beforeUpdate, 0);
+            if (last && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
             Optimizer.Apply(Network.Parameters, _gradient, rate, Options.Threads);
             batches++;
         }
         _batchCount = batches;
         return null;
     }
+
+    // Parameters before the epoch's last update (see TrainOneEpoch).
+    private float[] BeforeLastUpdate => _batchCount == 1 ? _epochStartParameters : _beforeUpdate;
 
     private int _batchCount;
 
@@ -101,9 +120,9 @@ public sealed partial class TrainingSession
         {
             var view = layout[l];
             var after = Network.Weights(view);
-            var before = _beforeUpdate.AsSpan(view.WeightOffset, view.WeightCount);
-            double weightNorm = TensorPrimitives.Norm<float>(before);
-            double updateNorm = Math.Sqrt(SquaredDistance(before, after));
+            var before = BeforeLastUpdate.AsSpan(view.WeightOffset, view.WeightCount);
+            var (squaredNorm, squaredDistance) = SquaredNormAndDistance(before, after);
+            double weightNorm = Math.Sqrt(squaredNorm), updateNorm = Math.Sqrt(squaredDistance);
             layers[l] = new LayerStatistics(l, _weightNormSum[l] / _batchCount, _biasNormSum[l] / _batchCount,
                 weightNorm > 0 ? updateNorm / weightNorm : 0);
         }
@@ -116,11 +135,18 @@ public sealed partial class TrainingSession
             rate, layers, Stopwatch.GetElapsedTime(started));
     }
 
-    private static double SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    // (‖a‖², ‖a − b‖²) in one pass, in double.
+    private static (double Norm, double Distance) SquaredNormAndDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
-        double sum = 0;
-        for (int i = 0; i < a.Length; i++) { double d = a[i] - b[i]; sum += d * d; }
-        return sum;
+        double norm = 0, distance = 0;
+        b = b.Slice(0, a.Length);
+        for (int i = 0; i < a.Length; i++)
+        {
+            double x = a[i], d = x - b[i];
+            norm += x * x;
+            distance += d * d;
+        }
+        return (norm, distance);
     }
 
     private void AfterEpoch(EpochReport report)

@@ -155,9 +155,9 @@ public sealed partial class TrainingSession
 
     private void SaveEpochStart()
     {
-        Network.Parameters.CopyTo(_epochStartParameters, 0);
-        Optimizer.First.CopyTo(_epochStartFirst, 0);
-        Optimizer.Second.CopyTo(_epochStartSecond, 0);
+        Network.Parameters.AsSpan().CopyTo(_epochStartParameters);
+        if (_epochStartFirst.Length > 0) Optimizer.First.AsSpan().CopyTo(_epochStartFirst);
+        if (_epochStartSecond.Length > 0) Optimizer.Second.AsSpan().CopyTo(_epochStartSecond);
         _epochStartStep = Optimizer.Step;
     }
 
@@ -171,8 +171,7 @@ public sealed partial class TrainingSession
 
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
-        // MaxMagnitude propagates NaN, so one vectorised pass answers both NaN and ±∞.
-        return float.IsFinite(TensorPrimitives.MaxMagnitude(values));
+        return ElementWise.AllFinite(values);
     }
 }
 
