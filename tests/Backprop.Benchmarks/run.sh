@@ -1,6 +1,6 @@
 #!/bin/bash
-# Measures backprop on the bench workloads (each the median of REPS separate processes), then the peers from
-# ../shared/bench on the same machine right after, and prints a markdown table of backprop samples/s ÷ each peer's.
+# Measures backprop on the bench workloads (each the median of REPS separate processes), each followed at once by the
+# peers from ../shared/bench on the same workload, and prints a markdown table of backprop samples/s ÷ each peer's.
 #   tests/Backprop.Benchmarks/run.sh [REPS=5] [THREADS=1] [WORKLOADS=W1,W2,W3,W4] [PEER_REPS=3] [PEERS=numpy-openblas,torchsharp]
 # Our program is published with NativeAOT (no JIT in the timed region; falls back to the JIT build if the
 # native toolchain is missing). JSON lines go to stdout as they arrive; build and peer progress go to stderr.
@@ -26,10 +26,6 @@ fi
 lines=$(mktemp)
 trap 'rm -f "$lines"' EXIT
 
-for wl in ${workloads//,/ }; do
-  "${run[@]}" "$wl" --threads "$threads" --reps "$reps" | tee -a "$lines"
-done
-
 # The peers write generated data, builds and an unpacked OpenBLAS next to themselves, and shared/ is read-only:
 # run them from a writable copy outside this repository (our Directory.*.props must not apply to the TorchSharp
 # peer's build). They need Debian's python3-numpy and /usr/bin/time.
@@ -39,12 +35,19 @@ if [ -d ../shared/bench ]; then
   peer_dir="${TMPDIR:-/tmp}/backprop-bench-peers"
   mkdir -p "$peer_dir"
   cp -rn ../shared/bench/. "$peer_dir/" && chmod -R u+w "$peer_dir"
-  for wl in ${workloads//,/ }; do
-    "$peer_dir/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
-  done
 else
   echo "run.sh: ../shared/bench not found; no peer numbers" >&2
+  peer_dir=""
 fi
+
+# Workload by workload, ours and then the peers right after: this shared machine's speed drifts by tens of percent
+# over minutes, so each ratio compares runs made within the same minute or two.
+for wl in ${workloads//,/ }; do
+  "${run[@]}" "$wl" --threads "$threads" --reps "$reps" | tee -a "$lines"
+  if [ -n "$peer_dir" ]; then
+    "$peer_dir/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
+  fi
+done
 
 echo
 "${run[@]}" ratio-table < "$lines"
