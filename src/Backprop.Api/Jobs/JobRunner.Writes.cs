@@ -52,16 +52,41 @@ public sealed partial class JobRunner
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _progress.Epoch);
     }
 
-    /// <summary>
-    /// One short transaction: the job row (lease check and renewal, progress, and its new state when <paramref name="final"/> is
-    /// given), the buffered history rows, and the checkpoint: replaced by <paramref name="snapshot"/>, or dropped when the job
-    /// ends. When this worker no longer holds the lease nothing is written and <see cref="LeaseLostException"/> is thrown.
-    /// </summary>
+    /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see cref="LeaseLostException"/>.</summary>
+    private async Task CheckpointWrittenAsync()
+    {
+        if (_checkpointWrite is not { } write) return;
+        _checkpointWrite = null;
+        await write;
+    }
+
+    /// <summary>Waits for the checkpoint being written without rethrowing: before cleaning up after another failure.</summary>
+    private async Task SettleCheckpointWriteAsync()
+    {
+        try { await CheckpointWrittenAsync(); }
+        catch (Exception e) { logger.LogDebug(e, "A checkpoint write failed while the job was already stopping."); }
+    }
+
+    /// <summary>Writes everything buffered, after any checkpoint still being written (the context is used by one write at a time).</summary>
     private async Task CommitAsync(TrainingJob job, byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final, Action? alsoAdd = null)
+    {
+        await CheckpointWrittenAsync();
+        var rows = _pending;
+        _pending = [];
+        await WriteAsync(job, snapshot, final, rows, _progress, alsoAdd);
+    }
+
+    /// <summary>
+    /// One short transaction: the job row (lease check and renewal, the progress <paramref name="p"/>, and its new state when
+    /// <paramref name="final"/> is given), the history rows of <paramref name="epochs"/>, and the checkpoint: replaced by
+    /// <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer holds the lease nothing is
+    /// written and <see cref="LeaseLostException"/> is thrown.
+    /// </summary>
+    private async Task WriteAsync(TrainingJob job, byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Action? alsoAdd = null)
     {
         var now = DateTime.UtcNow;
         var expires = now + options.Value.LeaseDuration;
-        var p = _progress;
         bool ends = final is not null && snapshot is null;
         await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         int held = await db.Set<TrainingJob>().HeldBy(job.Id, worker.Id, now).ExecuteUpdateAsync(s =>
@@ -86,11 +111,10 @@ public sealed partial class JobRunner
         {
             await db.Set<JobCheckpoint>().Where(c => c.JobId == job.Id).ExecuteDeleteAsync(CancellationToken.None);
         }
-        db.AddRange(_pending);
+        foreach (var epoch in epochs) db.Add(epoch.ToRecord(job.Id, job.TenantId));
         alsoAdd?.Invoke();
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
-        _pending.Clear();
         db.ChangeTracker.Clear();
     }
 }

@@ -13,13 +13,16 @@ namespace Backprop.Api.Jobs;
 /// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the last
 /// checkpoint (or starts), trains epoch by epoch, and checkpoints every <see cref="JobOptions.CheckpointEveryEpochs"/> epochs or
 /// <see cref="JobOptions.CheckpointInterval"/>. History rows are written only with a checkpoint or a final state, in the same
-/// transaction, so the history holds every epoch exactly once whatever happens to the process.
+/// transaction, so the history holds every epoch exactly once whatever happens to the process. A periodic checkpoint is
+/// written on another thread while training goes on (one write in flight at a time; every other database use waits for
+/// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
     IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
-    private readonly List<EpochRecord> _pending = [];
+    private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
     private JobProgress _progress = new();
+    private Task? _checkpointWrite;          // the periodic checkpoint being written, if any
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -44,6 +47,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         {
             // The row must not stay "running" forever; the details go to the log, not to the client.
             logger.LogError(e, "Training job {JobId} failed unexpectedly.", jobId);
+            await SettleCheckpointWriteAsync();
             _pending.Clear();
             db.ChangeTracker.Clear();
             try { await FinishAsync(job, JobStatus.Failed, "failed", $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
@@ -51,6 +55,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         finally
         {
+            await SettleCheckpointWriteAsync();
             await heartbeat.DisposeAsync();
             queue.Unregister(jobId, cts);
         }
@@ -87,11 +92,16 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             {
                 var report = session.RunEpoch(token);
                 if (report is null) break;
-                _pending.Add(report.ToRecord(job.Id, job.TenantId));
+                _pending.Add(report);
                 _progress = _progress.After(report, session.Best);
+                if (_checkpointWrite is { IsCompleted: true } written && !written.IsCompletedSuccessfully)
+                    await CheckpointWrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
-                    await CommitAsync(job, session.Snapshot().ToBytes(), final: null);
+                    await CheckpointWrittenAsync();
+                    var (snapshot, rows, progress) = (session.Snapshot().ToBytes(), _pending, _progress);
+                    _pending = [];
+                    _checkpointWrite = Task.Run(() => WriteAsync(job, snapshot, final: null, rows, progress), CancellationToken.None);
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
                 }
