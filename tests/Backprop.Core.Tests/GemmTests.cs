@@ -110,6 +110,64 @@ public class GemmTests
         }
     }
 
+    // NarrowGemm's 4-lane float paths keep each sum in the scalar loop's order (no horizontal adds, no fused multiply-add),
+    // so they must equal these float loops bit for bit, whichever lanes a shape puts its elements in.
+    [Fact]
+    public void NarrowFloatProducts_EqualTheirScalarLoopsBitForBit()
+    {
+        var rng = new Random(15);
+        int[] narrow = [1, 2, 3, 4, 5, 7], wide = [1, 3, 4, 5, 8, 9, 13];
+        foreach (int m in Rows)
+            foreach (int n in wide)
+                foreach (int k in narrow)
+                {
+                    float[] a = Random<float>(rng, m * Math.Max(n, k)), b = Random<float>(rng, Math.Max(m, n) * k), bias = Random<float>(rng, n);
+
+                    var forward = new float[m * n];
+                    Gemm.MultiplyTransposedAddBias<float>(a, b, bias, forward, m, n, k);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                        {
+                            float sum = 0;
+                            for (int p = 0; p < k; p++) sum += a[i * k + p] * b[j * k + p];
+                            AssertSameBits(sum + bias[j], forward[i * n + j], $"A·Bᵀ+bias m={m} n={n} k={k} [{i},{j}]");
+                        }
+
+                    float[] start = Random<float>(rng, n * k), weightGradient = (float[])start.Clone();
+                    Gemm.AccumulateTransposedProduct<float>(a.AsSpan(0, m * n), b.AsSpan(0, m * k), weightGradient, m, n, k);
+                    for (int j = 0; j < n; j++)
+                        for (int p = 0; p < k; p++)
+                        {
+                            float sum = 0;
+                            for (int i = 0; i < m; i++) sum += a[i * n + j] * b[i * k + p];
+                            AssertSameBits(start[j * k + p] + sum, weightGradient[j * k + p], $"C+=Aᵀ·B m={m} n={n} k={k} [{j},{p}]");
+                        }
+
+                    var inputGradient = new float[m * k];
+                    Gemm.Multiply<float>(a.AsSpan(0, m * n), b.AsSpan(0, n * k), inputGradient, m, n, k);
+                    for (int i = 0; i < m; i++)
+                        for (int p = 0; p < k; p++)
+                        {
+                            float sum = 0;
+                            for (int j = 0; j < n; j++) sum += a[i * n + j] * b[j * k + p];
+                            AssertSameBits(sum, inputGradient[i * k + p], $"A·B m={m} n={n} k={k} [{i},{p}]");
+                        }
+
+                    if (n >= 8) continue; // column sums are narrow in n
+                    float[] sums = Random<float>(rng, n), columnSums = (float[])sums.Clone();
+                    Gemm.AccumulateColumnSums<float>(a.AsSpan(0, m * n), columnSums, m, n);
+                    for (int j = 0; j < n; j++)
+                    {
+                        float sum = 0;
+                        for (int i = 0; i < m; i++) sum += a[i * n + j];
+                        AssertSameBits(sums[j] + sum, columnSums[j], $"column sums m={m} n={n} [{j}]");
+                    }
+                }
+    }
+
+    private static void AssertSameBits(float expected, float actual, string what) =>
+        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{what}: {actual:R}, scalar loop {expected:R}");
+
     [Fact] public void MultiplyTransposedAddBias_Float_MatchesReference() => CheckMultiplyTransposedAddBias<float>(FloatTolerance);
     [Fact] public void MultiplyTransposedAddBias_Double_MatchesReference() => CheckMultiplyTransposedAddBias<double>(DoubleTolerance);
     [Fact] public void AccumulateTransposedProduct_Float_MatchesReference() => CheckAccumulateTransposedProduct<float>(FloatTolerance);

@@ -24,18 +24,7 @@ public static class Gemm
         ref T rbias = ref MemoryMarshal.GetReference(bias);
         if (IsNarrow<T>(k))
         {
-            for (int i = 0; i < m; i++)
-            {
-                ref T ai = ref Unsafe.Add(ref ra, i * k);
-                ref T ci = ref Unsafe.Add(ref rc, i * n);
-                for (int j = 0; j < n; j++)
-                {
-                    ref T bj = ref Unsafe.Add(ref rb, j * k);
-                    T sum = T.Zero;
-                    for (int p = 0; p < k; p++) sum += Unsafe.Add(ref ai, p) * Unsafe.Add(ref bj, p);
-                    Unsafe.Add(ref ci, j) = sum + Unsafe.Add(ref rbias, j);
-                }
-            }
+            NarrowGemm.MultiplyTransposedAddBias(ref ra, ref rb, ref rbias, ref rc, m, n, k);
             return;
         }
         for (int i = 0; i < m; i++)
@@ -67,14 +56,7 @@ public static class Gemm
         ref T rc = ref MemoryMarshal.GetReference(c);
         if (IsNarrow<T>(k))
         {
-            // c[j, p] += Σ_i a[i, j] · b[i, p], one register sum per output element.
-            for (int j = 0; j < n; j++)
-                for (int p = 0; p < k; p++)
-                {
-                    T sum = T.Zero;
-                    for (int i = 0; i < m; i++) sum += Unsafe.Add(ref ra, i * n + j) * Unsafe.Add(ref rb, i * k + p);
-                    Unsafe.Add(ref rc, j * k + p) += sum;
-                }
+            NarrowGemm.AccumulateTransposedProduct(ref ra, ref rb, ref rc, m, n, k);
             return;
         }
         for (int i = 0; i < m; i++)
@@ -100,14 +82,7 @@ public static class Gemm
         ref T rc = ref MemoryMarshal.GetReference(c);
         if (IsNarrow<T>(k))
         {
-            // c[i, p] = Σ_j a[i, j] · b[j, p]
-            for (int i = 0; i < m; i++)
-                for (int p = 0; p < k; p++)
-                {
-                    T sum = T.Zero;
-                    for (int j = 0; j < n; j++) sum += Unsafe.Add(ref ra, i * n + j) * Unsafe.Add(ref rb, j * k + p);
-                    Unsafe.Add(ref rc, i * k + p) = sum;
-                }
+            NarrowGemm.Multiply(ref ra, ref rb, ref rc, m, n, k);
             return;
         }
         c.Slice(0, m * k).Clear();
@@ -132,12 +107,7 @@ public static class Gemm
         ref T rs = ref MemoryMarshal.GetReference(sums);
         if (IsNarrow<T>(n))
         {
-            for (int j = 0; j < n; j++)
-            {
-                T sum = T.Zero;
-                for (int i = 0; i < m; i++) sum += Unsafe.Add(ref ra, i * n + j);
-                Unsafe.Add(ref rs, j) += sum;
-            }
+            NarrowGemm.AccumulateColumnSums(ref ra, ref rs, m, n);
             return;
         }
         for (int i = 0; i < m; i++) Axpy(T.One, ref Unsafe.Add(ref ra, i * n), ref rs, n);
@@ -153,8 +123,8 @@ public static class Gemm
     private static void ThrowTooShort(int a, long needA, int b, long needB, int c, long needC) =>
         throw new ArgumentException($"Buffer too short: got ({a}, {b}, {c}), need ({needA}, {needB}, {needC}).");
 
-    // Below one SIMD vector of contiguous elements, the loops below run scalar anyway; these shapes (a 3-input layer,
-    // a single output unit) are better served by keeping each output's sum in a register than by per-row axpy calls.
+    // Below one SIMD vector of contiguous elements the loops here would run scalar, one axpy call per row: NarrowGemm
+    // serves those shapes (a 3-input layer, a single output unit) instead.
     private static bool IsNarrow<T>(int contiguous) where T : unmanaged, IFloatingPointIeee754<T> => contiguous < Vector<T>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
