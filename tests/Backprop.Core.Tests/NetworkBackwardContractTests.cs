@@ -31,6 +31,33 @@ public class NetworkBackwardContractTests
             Assert.True(Math.Abs(twice[i] - 2 * once[i]) <= 1e-12 * Math.Max(1, Math.Abs(once[i])), $"[{i}]: two passes give {twice[i]:R}, twice one pass is {2 * once[i]:R} (tolerance 1e-12)");
     }
 
+    // Without accumulate the backward pass writes every element: stale values (here NaN) in the buffer must not leak in.
+    // The float case has layers big enough for the blocked SGEMM path and the narrow ones, and an L2 term.
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Backward_WithoutAccumulate_OverwritesTheWholeGradient(bool large)
+    {
+        var spec = large
+            ? new NetworkSpec(20, [new(64, ActivationKind.Relu, L2: 0.01), new(3, ActivationKind.Tanh), new(10, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 5)
+            : Spec;
+        int rows = 16, inputs = spec.InputWidth, outputs = spec.OutputWidth;
+        var rng = new Random(31);
+        var x = Enumerable.Range(0, rows * inputs).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        var y = new float[rows * outputs];
+        for (int r = 0; r < rows; r++) y[r * outputs + rng.Next(outputs)] = 1;
+        var network = Network<float>.Create(spec);
+        var workspace = network.CreateWorkspace(rows);
+
+        var added = new float[network.Parameters.Length];
+        network.Forward(workspace, x, rows);
+        network.Backward(workspace, x, y, rows, added);
+        var written = Enumerable.Repeat(float.NaN, network.Parameters.Length).ToArray();
+        network.Forward(workspace, x, rows);
+        network.Backward(workspace, x, y, rows, written, accumulate: false);
+        Assert.Equal(added, written);
+    }
+
     [Fact]
     public void ForwardBackward_ReturnsTheDataLossWithoutTheL2Term()
     {

@@ -109,11 +109,12 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     /// <summary>
     /// Backward pass after <see cref="Forward"/> on the same inputs: <b>adds</b> <c>dL/dθ</c> (data loss + L2 penalty) into
-    /// <paramref name="gradient"/> (flat layout; zeroing it is the caller's step). Per layer, from the output down:
+    /// <paramref name="gradient"/> (flat layout), or with <paramref name="accumulate"/> false writes it there (every element;
+    /// no zeroing pass over a large buffer first). Per layer, from the output down:
     /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient)
+    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true)
     {
         if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
         int last = Layout.LayerCount - 1;
@@ -127,8 +128,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var view = Layout[l];
             ReadOnlySpan<T> previous = l == 0 ? inputs.Slice(0, rows * view.Inputs) : workspace.A[l - 1].AsSpan(0, rows * view.Inputs);
             var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
-            Products.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
-            Gemm.AccumulateColumnSums<T>(delta, gradient.Slice(view.BiasOffset, view.Units), rows, view.Units); // db = Σ_rows δ, never times a
+            Products.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            var db = gradient.Slice(view.BiasOffset, view.Units);
+            if (!accumulate) db.Clear();
+            Gemm.AccumulateColumnSums<T>(delta, db, rows, view.Units); // db = Σ_rows δ, never times a
             if (_l2[l] != T.Zero)
             {
                 var w = Weights(view);

@@ -31,17 +31,18 @@ internal static class Products
             MemoryMarshal.Cast<T, float>(z), units, rows, units, inputs, accumulate: false, bias: MemoryMarshal.Cast<T, float>(bias));
     }
 
-    /// <summary><c>dW (units, inputs) += δᵀ · A</c> with δ <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
-    public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units, int inputs)
+    /// <summary><c>dW (units, inputs) += δᵀ · A</c> (or <c>=</c> without <paramref name="accumulate"/>) with δ <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
+    public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units, int inputs, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!UseBlocked<T>(rows, units, inputs))
         {
+            if (!accumulate) dW.Slice(0, units * inputs).Clear();
             Gemm.AccumulateTransposedProduct(delta, a, dW, rows, units, inputs);
             return;
         }
         Sgemm.Multiply(MemoryMarshal.Cast<T, float>(delta), units, true, MemoryMarshal.Cast<T, float>(a), inputs, false,
-            MemoryMarshal.Cast<T, float>(dW), inputs, units, inputs, rows, accumulate: true);
+            MemoryMarshal.Cast<T, float>(dW), inputs, units, inputs, rows, accumulate);
     }
 
     /// <summary><c>dA (rows, inputs) = δ (rows, units) · W (units, inputs)</c>.</summary>

@@ -48,8 +48,7 @@ public sealed partial class TrainingSession
             double loss = Network.ComputeLoss(_workspace, y, count);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             _trainMetrics.Add(loss, output, y, labels, count);
-            Array.Clear(_gradient);
-            Network.Backward(_workspace, x, y, count, _gradient);
+            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false);
 
             double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)
@@ -81,10 +80,26 @@ public sealed partial class TrainingSession
 
     private int _batchCount;
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    // Below this many floats per batch a copy takes a few microseconds, less than handing half of it to another thread.
+    private const int ParallelGatherMinimum = 1 << 16;
+
     private void GatherBatch(int start, int count, int width, int outputs)
     {
-        for (int r = 0; r < count; r++)
+        int threads = Math.Min(Options.Threads, count);
+        if (threads <= 1 || (long)count * width < ParallelGatherMinimum)
+        {
+            GatherRows(start, 0, count, width, outputs);
+            return;
+        }
+        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width, outputs));
+    }
+
+    // Rows [from, to) of the batch starting at position start of this epoch's order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void GatherRows(int start, int from, int to, int width, int outputs)
+    {
+        for (int r = from; r < to; r++)
         {
             int row = _order[start + r];
             _prepared.TrainX.AsSpan(row * width, width).CopyTo(_batchX.AsSpan(r * width, width));
