@@ -58,7 +58,7 @@ public static unsafe class Sgemm
             }
             // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
             var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, pbias, threads);
-            Parallel.For(0, threads, job.Run);
+            ComputeTeam.Run(threads, job.Run);
         }
     }
 

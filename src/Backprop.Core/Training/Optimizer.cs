@@ -84,7 +84,7 @@ public sealed class Optimizer
         fixed (float* p = parameters, g = gradient)
         {
             var (pp, gp, length) = ((nint)p, (nint)g, parameters.Length);
-            Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, part =>
+            ComputeTeam.Run(threads, part =>
             {
                 var ps = new Span<float>((float*)pp, length);
                 var gs = new ReadOnlySpan<float>((float*)gp, length);

@@ -91,8 +91,7 @@ public sealed partial class TrainingSession
             GatherRows(start, 0, count, width, outputs);
             return;
         }
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads },
-            part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width, outputs));
+        ComputeTeam.Run(threads, part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width, outputs));
     }
 
     // Rows [from, to) of the batch starting at position start of this epoch's order.
