@@ -105,5 +105,29 @@ public class InitializerTests
         Assert.Equal(start, order[..8]);
         Assert.Equal(Enumerable.Range(0, n), order.Order()); // a permutation: every index exactly once
         Assert.Equal(seed, SplitMix64.Stream(seed / 1000, SplitMix64.Streams.ShuffleBase));
+
+        var radix = new int[n];
+        SplitMix64.Permutation(seed, radix, new ulong[n], new int[n], new ulong[n]);
+        Assert.Equal(order, radix);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(2049)]
+    [InlineData(60_000)]
+    public void RadixSortedPermutation_EqualsTheComparisonSort(int n)
+    {
+        foreach (ulong seed in new ulong[] { 0, 7, 3100, ulong.MaxValue })
+        {
+            var sorted = new int[n];
+            var radix = new int[n];
+            var keys = new ulong[n];
+            SplitMix64.Permutation(seed, sorted, new ulong[n]);
+            SplitMix64.Permutation(seed, radix, keys, new int[n], new ulong[n]);
+            Assert.Equal(sorted, radix);
+            for (int i = 1; i < n; i++) Assert.True(keys[i - 1] < keys[i], $"keys not ascending at {i}");
+        }
     }
 }

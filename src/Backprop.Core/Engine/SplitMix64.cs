@@ -39,8 +39,15 @@ public static class SplitMix64
     /// Writes into <paramref name="order"/> the permutation that sorts the keys <c>Next(seed, i)</c> ascending
     /// (the epoch shuffle of WORKLOADS.md). <paramref name="keys"/> is scratch of the same length.
     /// </summary>
+    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys) => Permutation(seed, order, keys, default, default);
+
+    /// <summary>
+    /// As <see cref="Permutation(ulong, Span{int}, Span{ulong})"/>; with two more scratch buffers of the same length the keys are
+    /// radix-sorted (linear time: a 100k-row shuffle in a fraction of a comparison sort's time). The keys of a stream are
+    /// distinct in practice, so both sorts give the same order.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys)
+    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys, Span<int> orderScratch, Span<ulong> keyScratch)
     {
         if (keys.Length != order.Length) throw new ArgumentException("keys and order must have the same length.");
         for (int i = 0; i < order.Length; i++)
@@ -48,6 +55,40 @@ public static class SplitMix64
             keys[i] = Next(seed, (ulong)i);
             order[i] = i;
         }
-        keys.Sort(order);
+        if (order.Length < RadixMinimum || orderScratch.Length < order.Length || keyScratch.Length < order.Length)
+            keys.Sort(order);
+        else
+            RadixSort(keys, order, keyScratch.Slice(0, keys.Length), orderScratch.Slice(0, order.Length));
+    }
+
+    // LSD radix sort on 64-bit keys, 11-bit digits (an 8 KB histogram per pass stays in L1): 6 passes, all histograms
+    // counted in one sweep first. An even number of passes leaves the result in the caller's buffers.
+    private const int DigitBits = 11, Buckets = 1 << DigitBits, Passes = 6, RadixMinimum = 256;
+
+    [ThreadStatic] private static int[]? t_histograms;
+
+    private static void RadixSort(Span<ulong> keys, Span<int> items, Span<ulong> keys2, Span<int> items2)
+    {
+        var counts = t_histograms ??= new int[Passes * Buckets];
+        Array.Clear(counts);
+        foreach (ulong key in keys)
+            for (int pass = 0; pass < Passes; pass++)
+                counts[pass * Buckets + (int)((key >> (pass * DigitBits)) & (Buckets - 1))]++;
+        for (int pass = 0; pass < Passes; pass++)
+        {
+            var offsets = counts.AsSpan(pass * Buckets, Buckets);
+            int sum = 0;
+            for (int b = 0; b < Buckets; b++) { int c = offsets[b]; offsets[b] = sum; sum += c; }
+            int shift = pass * DigitBits;
+            for (int i = 0; i < keys.Length; i++)
+            {
+                ulong key = keys[i];
+                int to = offsets[(int)((key >> shift) & (Buckets - 1))]++;
+                keys2[to] = key;
+                items2[to] = items[i];
+            }
+            var k = keys; keys = keys2; keys2 = k;
+            var it = items; items = items2; items2 = it;
+        }
     }
 }

@@ -17,8 +17,8 @@ public sealed partial class TrainingSession
     private readonly MetricAccumulator _validationMetrics;
     private readonly LearningRateSchedule _schedule;
     private readonly float[] _gradient, _batchX, _batchY, _beforeUpdate;
-    private readonly int[] _batchLabels, _order;
-    private readonly ulong[] _keys;
+    private readonly int[] _batchLabels, _order, _orderScratch;
+    private readonly ulong[] _keys, _keyScratch;
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
@@ -55,6 +55,8 @@ public sealed partial class TrainingSession
         _batchLabels = new int[batch];
         _order = new int[_prepared.TrainRows];
         _keys = new ulong[_prepared.TrainRows];
+        _orderScratch = options.Shuffle ? new int[_prepared.TrainRows] : [];     // radix-sort scratch for the epoch shuffle
+        _keyScratch = options.Shuffle ? new ulong[_prepared.TrainRows] : [];
         _weightNormSum = new double[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
