@@ -1,7 +1,8 @@
 #!/bin/bash
 # Measures backprop on the bench workloads (each the median of REPS separate processes), each followed at once by the
 # peers from ../shared/bench on the same workload, and prints a markdown table of backprop samples/s ÷ each peer's.
-#   tests/Backprop.Benchmarks/run.sh [REPS=5] [THREADS=1] [WORKLOADS=W1,W2,W3,W4] [PEER_REPS=3] [PEERS=numpy-openblas,torchsharp]
+#   tests/Backprop.Benchmarks/run.sh [REPS=5] [THREADS=1] [WORKLOADS=W1,W2,W3,W4] [PEER_REPS=3] [PEERS=numpy-openblas,torchsharp] [ROUNDS=1]
+# With ROUNDS > 1 the whole sequence repeats and the table gives each round's ratio and their median.
 # Our program is published with NativeAOT (no JIT in the timed region; falls back to the JIT build if the
 # native toolchain is missing). JSON lines go to stdout as they arrive; build and peer progress go to stderr.
 set -euo pipefail
@@ -12,6 +13,7 @@ threads=${2:-1}
 workloads=${3:-W1,W2,W3,W4}
 peer_reps=${4:-3}
 peers=${5:-numpy-openblas,torchsharp}
+rounds=${6:-1}
 out="$root/artifacts"
 mkdir -p "$out"
 
@@ -42,11 +44,14 @@ fi
 
 # Workload by workload, ours and then the peers right after: this shared machine's speed drifts by tens of percent
 # over minutes, so each ratio compares runs made within the same minute or two.
-for wl in ${workloads//,/ }; do
-  "${run[@]}" "$wl" --threads "$threads" --reps "$reps" | tee -a "$lines"
-  if [ -n "$peer_dir" ]; then
-    "$peer_dir/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
-  fi
+for round in $(seq 1 "$rounds"); do
+  tag() { sed -u "s/^{/{\"round\": $round, /"; }
+  for wl in ${workloads//,/ }; do
+    "${run[@]}" "$wl" --threads "$threads" --reps "$reps" | tag | tee -a "$lines"
+    if [ -n "$peer_dir" ]; then
+      "$peer_dir/run-peers.sh" "$wl" "$peer_reps" "$threads" "$peers" | tag | tee -a "$lines" || echo "run.sh: peers for $wl failed" >&2
+    fi
+  done
 done
 
 echo
