@@ -6,6 +6,7 @@ namespace Backprop.Api.Predictions;
 public static class PredictionInput
 {
     private const int MaxReported = 10;
+    private const string NotANumber = "Expected a finite number within single precision.";
 
     public static int RowCount(this PredictionRequest r) => (r.Rows?.Count ?? 0) + (r.Records?.Count ?? 0);
 
@@ -30,7 +31,8 @@ public static class PredictionInput
             {
                 if (rows[r] is not { } row) { Report($"rows[{r}]", $"Expected {width} numbers ({Expected()})."); continue; }
                 if (row.Length != width) { Report($"rows[{r}]", $"Expected {width} values ({Expected()}), got {row.Length}."); continue; }
-                for (int c = 0; c < width; c++) Store(row[c], r, c, $"rows[{r}][{c}]");
+                for (int c = 0; c < width; c++)
+                    if (!Store(row[c], r, c)) Report($"rows[{r}][{c}]", NotANumber);
             }
         else
             for (int r = 0; r < request.Records!.Count; r++)
@@ -41,14 +43,17 @@ public static class PredictionInput
                 if (unknown.Count > 0) Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; the model's columns are {Expected()}.");
                 if (missing.Count > 0) Report($"records[{r}]", $"Missing column(s) {string.Join(", ", missing)}; the model's columns are {Expected()}.");
                 if (unknown.Count > 0 || missing.Count > 0) continue;
-                for (int c = 0; c < width; c++) Store(record[featureNames[c]], r, c, $"records[{r}].{featureNames[c]}");
+                for (int c = 0; c < width; c++)
+                    if (!Store(record[featureNames[c]], r, c)) Report($"records[{r}].{featureNames[c]}", NotANumber);
             }
         return errors.Any ? null : features;
 
-        void Store(double value, int r, int c, string path)
+        // The error's path is built only when there is an error: a valid 64-feature row costs no strings.
+        bool Store(double value, int r, int c)
         {
-            if (!double.IsFinite(value) || Math.Abs(value) > float.MaxValue) Report(path, "Expected a finite number within single precision.");
-            else features[r * width + c] = (float)value;
+            if (!double.IsFinite(value) || Math.Abs(value) > float.MaxValue) return false;
+            features[r * width + c] = (float)value;
+            return true;
         }
     }
 
