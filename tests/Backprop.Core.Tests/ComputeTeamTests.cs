@@ -19,6 +19,24 @@ public class ComputeTeamTests
     }
 
     [Fact]
+    public void JobsWithFewerPartsThanWorkers_LeaveTheOthersOut()
+    {
+        // A big machine's team has more workers than a 2-thread job needs: only parts 1 … parts − 1 run, each once,
+        // and a worker skipped by one job still takes its part in the next.
+        var team = new ComputeTeam(workers: 3);
+        var counts = new int[4];
+        var expected = new int[4];
+        for (int job = 0; job < 4000; job++)
+        {
+            int parts = job % 4 + 1;
+            team.Execute(parts, part => Interlocked.Increment(ref counts[part]));
+            for (int p = 0; p < parts; p++) expected[p]++;
+            if (job % 1000 == 999) Thread.Sleep(2); // workers fall asleep, then must be woken
+        }
+        Assert.Equal(expected, counts);
+    }
+
+    [Fact]
     public void AFailingPart_IsRethrownToTheCallerAndTheTeamStaysUsable()
     {
         var error = Assert.Throws<AggregateException>(() => ComputeTeam.Run(2, part =>

@@ -21,13 +21,21 @@ internal sealed class ComputeTeam
     private readonly ManualResetEventSlim[] _wake;
     private readonly int[] _sleeping;
     private readonly Lock _gate = new();
-    private int _generation; // incremented per job; workers run each generation once
-    private int _pending;    // workers still running the current job
-    private Action<int>? _body;
-    private int _parts;
-    private Exception? _error;
+    private Job? _job;       // the latest job; workers run part w + 1 of each job with more than w + 1 parts
+    private int _generation; // written only by the caller holding the gate
 
-    private ComputeTeam(int workers)
+    // Everything a worker needs, published as one object, so a worker never mixes the fields of two jobs.
+    private sealed class Job(Action<int> body, int parts, int generation)
+    {
+        public readonly Action<int> Body = body;
+        public readonly int Parts = parts;
+        public readonly int Generation = generation;
+        public int Pending = parts - 1; // workers still running their part
+        public Exception? Error;
+    }
+
+    /// <summary>A team with <paramref name="workers"/> threads besides the caller's (the shared one has one per extra core).</summary>
+    internal ComputeTeam(int workers)
     {
         _wake = new ManualResetEventSlim[Math.Max(0, workers)];
         _sleeping = new int[_wake.Length];
@@ -47,30 +55,33 @@ internal sealed class ComputeTeam
             if (parts == 1) body(0);
             return;
         }
-        var team = Shared.Value;
-        if (parts > team._wake.Length + 1 || !team._gate.TryEnter())
+        Shared.Value.Execute(parts, body);
+    }
+
+    /// <summary><see cref="Run"/> on this team.</summary>
+    internal void Execute(int parts, Action<int> body)
+    {
+        if (parts > _wake.Length + 1 || !_gate.TryEnter())
         {
             Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, body);
             return;
         }
         try
         {
-            team.RunLocked(parts, body);
+            RunLocked(parts, body);
         }
         finally
         {
-            team._gate.Exit();
+            _gate.Exit();
         }
     }
 
     private void RunLocked(int parts, Action<int> body)
     {
-        _body = body;
-        _parts = parts;
-        _error = null;
-        Volatile.Write(ref _pending, _wake.Length);
-        Interlocked.Increment(ref _generation); // full fence: publishes the job before any worker can see the new generation
-        for (int w = 0; w < _wake.Length; w++)
+        var job = new Job(body, parts, ++_generation);
+        Volatile.Write(ref _job, job);
+        Interlocked.MemoryBarrier(); // the job is visible before the sleep flags are read (a worker fences the other way)
+        for (int w = 0; w < parts - 1; w++)
             if (Volatile.Read(ref _sleeping[w]) == 1) _wake[w].Set();
 
         Exception? mine = null;
@@ -78,9 +89,8 @@ internal sealed class ComputeTeam
         catch (Exception e) { mine = e; }
 
         var spinner = new SpinWait();
-        while (Volatile.Read(ref _pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
-        _body = null;
-        if ((mine ?? _error) is { } failure) throw new AggregateException(failure);
+        while (Volatile.Read(ref job.Pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
+        if ((mine ?? job.Error) is { } failure) throw new AggregateException(failure);
     }
 
     private void Work(int part)
@@ -88,30 +98,29 @@ internal sealed class ComputeTeam
         int seen = 0, w = part - 1;
         while (true)
         {
-            int generation;
+            Job? job;
             long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
-            while ((generation = Volatile.Read(ref _generation)) == seen)
+            while (!IsMine(job = Volatile.Read(ref _job)))
             {
+                if (job is not null) seen = job.Generation; // a job with fewer parts: not ours, and no reason to stay awake
                 if (Stopwatch.GetTimestamp() < spinUntil)
                 {
                     Thread.SpinWait(16);
                     continue;
                 }
-                // Block, without missing a job posted meanwhile: announce, then look once more (the caller increments
-                // the generation before it reads the flag; both sides use full fences).
+                // Block without missing a job posted meanwhile: announce, then look once more.
                 _wake[w].Reset();
                 Interlocked.Exchange(ref _sleeping[w], 1);
-                if (Volatile.Read(ref _generation) == seen) _wake[w].Wait();
+                if (!IsMine(Volatile.Read(ref _job))) _wake[w].Wait();
                 Volatile.Write(ref _sleeping[w], 0);
                 spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
             }
-            seen = generation;
-            if (part < _parts)
-            {
-                try { _body!(part); }
-                catch (Exception e) { Interlocked.CompareExchange(ref _error, e, null); }
-            }
-            Interlocked.Decrement(ref _pending);
+            seen = job!.Generation;
+            try { job.Body(part); }
+            catch (Exception e) { Interlocked.CompareExchange(ref job.Error, e, null); }
+            Interlocked.Decrement(ref job.Pending);
         }
+
+        bool IsMine(Job? job) => job is not null && job.Generation != seen && part < job.Parts;
     }
 }
