@@ -13,10 +13,8 @@ public sealed partial class TrainingSession
     {
         int rows = _prepared.TrainRows, batchSize = _workspace.Capacity;
         int width = Spec.InputWidth, outputs = Spec.OutputWidth;
-        if (Options.Shuffle)
+        if (Options.Shuffle) // without it the batches are read in place and no order is needed
             SplitMix64.Permutation(SplitMix64.Stream(ShuffleSeed, SplitMix64.Streams.ShuffleBase + (ulong)Epoch), _order, _keys, _orderScratch, _keyScratch);
-        else
-            for (int i = 0; i < rows; i++) _order[i] = i;
 
         _trainMetrics.Reset();
         Array.Clear(_weightNormSum);

@@ -53,10 +53,12 @@ public sealed partial class TrainingSession
         _batchX = new float[batch * spec.InputWidth];   // (batch, inputs)
         _batchY = new float[batch * outputs];           // (batch, outputs)
         _batchLabels = new int[batch];
-        _order = new int[_prepared.TrainRows];
-        _keys = new ulong[_prepared.TrainRows];
-        _orderScratch = options.Shuffle ? new int[_prepared.TrainRows] : [];     // radix-sort scratch for the epoch shuffle
-        _keyScratch = options.Shuffle ? new ulong[_prepared.TrainRows] : [];
+        // The epoch shuffle's order, its keys and the radix sort's scratch; an unshuffled run needs none of them.
+        int shuffled = options.Shuffle ? _prepared.TrainRows : 0;
+        _order = new int[shuffled];
+        _keys = new ulong[shuffled];
+        _orderScratch = new int[shuffled];
+        _keyScratch = new ulong[shuffled];
         _weightNormSum = new double[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
