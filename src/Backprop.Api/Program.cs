@@ -1,7 +1,7 @@
-using Backprop.Api;
+using Backprop.Api.Models;
+using Backprop.Api.Networks;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
-using Backprop.Api.Endpoints;
 using Backprop.Api.Jobs;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
@@ -28,10 +28,10 @@ app.MapHealth();
 
 var api = app.MapGroup("/api");
 api.MapNetworksApi();
-app.MapDatasetsApi();
+api.MapDatasetsApi();
 api.MapJobsApi();
 api.MapModelsApi();
-api.MapGradientCheckApi();
+api.MapPredictionsApi();
 api.MapAdminKeysApi();
 api.MapWhoAmIApi();
 

@@ -1,10 +1,11 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration.Json;
+
+using Backprop.Api.Security;
 
 namespace Backprop.Api.Data;
 
-/// <summary>EF Core on one SQLite file (WAL), migrated at start; the tenant seam; health endpoints.</summary>
+/// <summary>EF Core on one SQLite file (WAL), migrated at start; the tenant seam.</summary>
 public static class PersistenceExtensions
 {
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
@@ -18,20 +19,6 @@ public static class PersistenceExtensions
         services.AddScoped<ICurrentTenant>(sp => sp.GetRequiredService<TenantContext>());
         services.AddHealthChecks().AddDbContextCheck<BackpropDbContext>("database", tags: ["ready"]);
         return services;
-    }
-
-    /// <summary>
-    /// appsettings.json lives at the repository root and is linked into the build output. When the content root has no
-    /// copy (e.g. `dotnet run --project src/Backprop.Api` from elsewhere), read the output's copy, below every other source.
-    /// </summary>
-    public static ConfigurationManager AddLinkedAppSettings(this ConfigurationManager configuration, IHostEnvironment environment)
-    {
-        var linked = Path.Combine(AppContext.BaseDirectory, "appsettings.json");
-        if (File.Exists(Path.Combine(environment.ContentRootPath, "appsettings.json")) || !File.Exists(linked)) return configuration;
-        var source = new JsonConfigurationSource { Path = linked, Optional = true, ReloadOnChange = false };
-        source.ResolveFileProvider();
-        configuration.Sources.Insert(0, source);
-        return configuration;
     }
 
     /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs with no setup.</summary>
@@ -71,24 +58,4 @@ public static class PersistenceExtensions
         }
         await db.Database.MigrateAsync();
     }
-
-    public static WebApplication MapHealth(this WebApplication app)
-    {
-        app.MapHealthChecks("/health/live", new() { Predicate = _ => false }).WithTags("Health").AllowAnonymous();
-        app.MapHealthChecks("/health/ready", new() { Predicate = c => c.Tags.Contains("ready") }).WithTags("Health").AllowAnonymous();
-        return app;
-    }
-}
-
-/// <summary>Every stored resource records its tenant.</summary>
-public interface ITenantOwned
-{
-    string TenantId { get; }
-}
-
-public static class TenantQueryExtensions
-{
-    /// <summary>Only the current tenant's rows.</summary>
-    public static IQueryable<T> OwnedBy<T>(this IQueryable<T> query, ICurrentTenant tenant) where T : class, ITenantOwned =>
-        query.Where(e => e.TenantId == tenant.Id);
 }

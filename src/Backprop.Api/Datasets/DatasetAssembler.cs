@@ -1,5 +1,4 @@
 using System.Globalization;
-using Backprop.Core;
 
 namespace Backprop.Api.Datasets;
 

@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Backprop.Core;
 
 namespace Backprop.Api.Datasets;
 

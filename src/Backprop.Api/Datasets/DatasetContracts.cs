@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Backprop.Core;
 
 namespace Backprop.Api.Datasets;
 

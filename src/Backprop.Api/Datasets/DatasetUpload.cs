@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Security;
-using Backprop.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -21,9 +22,9 @@ public static class DatasetsApi
         + "column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; with 409 when the tenant's "
         + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes).";
 
-    public static IEndpointRouteBuilder MapDatasetsApi(this IEndpointRouteBuilder app)
+    public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
-        var group = app.MapGroup("/api/datasets").WithTags("Datasets");
+        var group = api.MapGroup("/datasets").WithTags("Datasets");
         group.MapPost("/", DatasetUpload.HandleAsync)
             .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
@@ -35,7 +36,7 @@ public static class DatasetsApi
             .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target");
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset")
             .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
-        return app;
+        return group;
     }
 
     private static async Task<Results<Ok<Paged<DatasetListItem>>, ValidationProblem>> ListAsync(

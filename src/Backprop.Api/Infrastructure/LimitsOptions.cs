@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>Size limits that keep one request from exhausting the service ("Limits" section).</summary>
 public sealed class LimitsOptions

@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>One page of a listing, newest first (page is 1-based).</summary>
 public sealed record Paged<T>(IReadOnlyList<T> Items, int Page, int PageSize, int TotalCount);

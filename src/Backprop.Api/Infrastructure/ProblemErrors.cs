@@ -1,6 +1,5 @@
-using Backprop.Core;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>Collects validation problems keyed by the field path, as ValidationProblem expects.</summary>
 public sealed class ProblemErrors

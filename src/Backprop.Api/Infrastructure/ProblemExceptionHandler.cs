@@ -1,10 +1,9 @@
 using System.Text.Json;
-using Backprop.Core;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>Maps the exceptions a client can cause to RFC 9457 problems; anything else is a 500 without details.</summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>
 /// Limits on the shape and pace of a request, each answered with its own status: body over Limits:MaxRequestBodyBytes →

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>The JSON options used for documents stored in the database (same shape as on the wire).</summary>
 public static class StoredJson

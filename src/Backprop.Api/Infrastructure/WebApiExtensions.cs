@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.Json;
 using Backprop.Api.Security;
 
-namespace Backprop.Api;
+namespace Backprop.Api.Infrastructure;
 
 /// <summary>HTTP conventions shared by every resource: strict JSON, RFC 9457 problems, validation, OpenAPI, limits.</summary>
 public static class WebApiExtensions

@@ -1,3 +1,4 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Microsoft.EntityFrameworkCore;

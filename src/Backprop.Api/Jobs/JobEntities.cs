@@ -1,3 +1,4 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -53,7 +54,7 @@ public sealed class TrainingJob : ITenantOwned
 }
 
 /// <summary>
-/// The latest complete training state of a running job (the core's <see cref="Backprop.Core.TrainingSnapshot"/>), written in one
+/// The latest complete training state of a running job (the core's <see cref="Backprop.Core.Training.TrainingSnapshot"/>), written in one
 /// transaction with the history rows up to <see cref="Epoch"/>; a resumed job continues from it. One row per job.
 /// </summary>
 public sealed class JobCheckpoint : ITenantOwned

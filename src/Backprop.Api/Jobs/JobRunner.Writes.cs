@@ -1,7 +1,6 @@
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
-using Backprop.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 

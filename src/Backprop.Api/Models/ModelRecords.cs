@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Backprop.Api.Networks;
-using Backprop.Core;
 
 namespace Backprop.Api.Models;
 

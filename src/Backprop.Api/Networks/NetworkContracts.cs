@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using Backprop.Core;
 
 namespace Backprop.Api.Networks;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
-using Backprop.Core;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Predictions;

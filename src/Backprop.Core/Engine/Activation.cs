@@ -2,7 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// An activation owns both its forward function and its derivative, so backward always differentiates

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// Fork/join for the parallel parts of one training step (SGEMM column slabs, the optimizer pass, the batch gather).

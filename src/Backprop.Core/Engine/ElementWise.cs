@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>An element-wise function in vector and scalar form; static so the JIT inlines it into the loop.</summary>
 internal interface IElementFunction<T> where T : unmanaged, IFloatingPointIeee754<T>

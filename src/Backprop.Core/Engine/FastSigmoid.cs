@@ -3,7 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// Float sigmoid <c>1 / (1 + e^−z)</c> with its own SIMD exponential. TensorPrimitives computes float exp by widening

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// The three matrix products of a dense layer, row-major, SIMD over the contiguous dimension.

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>Maximum relative error between analytic and numerical gradients of one layer, weights and biases separately.</summary>
 public sealed record LayerGradientError(int Layer, double MaxRelativeErrorWeights, double MaxRelativeErrorBiases);

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>Draws initial weights from the spec's seed (stream <c>seed·1000+1</c>, one counter over all layers, W in [out, in] order).</summary>
 public static class Initializer

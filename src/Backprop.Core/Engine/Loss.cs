@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// A loss owns its value and its gradient with respect to the output layer's pre-activations <c>z</c>.

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// A multilayer perceptron with its parameters in one flat buffer (<see cref="ParameterLayout"/>).

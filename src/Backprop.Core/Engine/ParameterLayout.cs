@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>Where one layer's weights <c>W (units, inputs)</c> row-major and biases <c>b (units)</c> sit in the flat parameter buffer.</summary>
 public readonly record struct LayerView(int Inputs, int Units, int WeightOffset, int BiasOffset)

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// The three products of a dense layer, routed by size and element type: float products large enough to amortise

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace Backprop.Core;
+namespace Backprop.Core.Engine;
 
 /// <summary>
 /// Indexed SplitMix64: <c>Next(seed, i)</c> is the i-th output of a SplitMix64 generator started at <c>seed</c>.

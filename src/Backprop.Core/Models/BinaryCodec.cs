@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>Little-endian binary encoding of the core's records, shared by the model and snapshot formats.</summary>
 internal static class BinaryCodec

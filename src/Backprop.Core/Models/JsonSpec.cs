@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>snake_case names of the core's enums (<c>leaky_relu</c>, <c>categorical_cross_entropy</c>, <c>z_score</c>), as the API uses them.</summary>
 public static class JsonNames

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>Metrics of a model on labelled data: accuracy and confusion matrix (classification) or RMSE and R² (regression), raw units.</summary>
 /// <param name="Rows">Rows evaluated.</param>

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>
 /// Saves and loads <see cref="TrainedModel"/>s: a compact versioned binary format and a readable JSON form.

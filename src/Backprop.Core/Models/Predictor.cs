@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>Predictions for a batch in raw units: outputs <c>(rows, outputs)</c>, and for classification the class and probabilities.</summary>
 /// <param name="Rows">Number of rows.</param>

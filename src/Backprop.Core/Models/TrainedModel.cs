@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Models;
 
 /// <summary>
 /// Everything needed to predict in raw units: the spec, the weights (flat layout), the input normalisation,

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Spec;
 
 /// <summary>Element-wise (or, for softmax, row-wise) non-linearity applied after <c>z = W a + b</c>.</summary>
 public enum ActivationKind

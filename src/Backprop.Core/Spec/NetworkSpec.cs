@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Spec;
 
 /// <summary>One dense layer: <c>z = W a_prev + b</c>, <c>a = f(z)</c>.</summary>
 /// <param name="Units">Number of neurons (outputs) of the layer; positive.</param>

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Spec;
 
 /// <summary>What is wrong with a network specification. Each code has exactly one cause.</summary>
 public enum SpecErrorCode

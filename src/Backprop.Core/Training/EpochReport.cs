@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>Gradient and update statistics of one layer over an epoch.</summary>
 /// <param name="Layer">0-based layer index.</param>

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>How the learning rate changes from epoch to epoch (the PyTorch scheduler of the same name, stepped once per epoch).</summary>
 public enum ScheduleKind

@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>Accumulates loss, accuracy and squared errors over batches of network outputs.</summary>
 internal sealed class MetricAccumulator(int outputs, bool classification)

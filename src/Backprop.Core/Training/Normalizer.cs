@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>How input columns (and regression targets) are scaled before training.</summary>
 public enum NormalizationKind

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>
 /// Applies one update to the flat parameter buffer. Rules follow the PyTorch documentation

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>The update rules, one pass over a segment each. Notation of the PyTorch docs: θ params, g gradient, γ lr, λ weight decay.</summary>
 internal static class OptimizerRules

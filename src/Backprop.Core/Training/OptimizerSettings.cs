@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>Parameter-update rule.</summary>
 public enum OptimizerKind

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>
 /// The training and validation splits as the network sees them: normalised features and encoded targets

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>Whether targets are class labels or real values.</summary>
 public enum TaskKind

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>The quantity early stopping and reduce-on-plateau watch.</summary>
 public enum MonitoredMetric

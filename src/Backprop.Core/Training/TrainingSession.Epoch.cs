@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 public sealed partial class TrainingSession
 {
@@ -194,7 +194,7 @@ public sealed partial class TrainingSession
             if (state.BadEpochs > es.Patience)
             {
                 if (es.RestoreBestWeights && state.BestParameters is { } best) best.CopyTo(Network.Parameters, 0);
-                StopReason = Core.StopReason.EarlyStopped;
+                StopReason = Training.StopReason.EarlyStopped;
                 StopMessage = $"early stopping at epoch {Epoch}: {es.Monitor} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
                     + (es.RestoreBestWeights ? "; restored the weights of that epoch." : ".");
                 return;
@@ -202,7 +202,7 @@ public sealed partial class TrainingSession
         }
         if (Epoch >= Options.Epochs)
         {
-            StopReason = Core.StopReason.Completed;
+            StopReason = Training.StopReason.Completed;
             StopMessage = $"completed {Epoch} epochs.";
         }
     }

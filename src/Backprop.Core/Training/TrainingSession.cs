@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
 
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>
 /// One training run, epoch by epoch: seeded shuffle, mini-batch backprop, optimizer step, schedule, validation,
@@ -117,7 +117,7 @@ public sealed partial class TrainingSession
 
     /// <summary>
     /// Runs one epoch and returns its report, or null when it diverged (then <see cref="StopReason"/> is
-    /// <see cref="Core.StopReason.Diverged"/> and the network holds the weights of the last completed epoch).
+    /// <see cref="Training.StopReason.Diverged"/> and the network holds the weights of the last completed epoch).
     /// Cancellation is checked between batches; a cancelled epoch is rolled back, so the session stays at its last
     /// completed epoch and can be snapshotted.
     /// </summary>
@@ -146,7 +146,7 @@ public sealed partial class TrainingSession
         if (failure is not null)
         {
             RollBackEpoch();
-            StopReason = Core.StopReason.Diverged;
+            StopReason = Training.StopReason.Diverged;
             StopMessage = $"diverged at epoch {Epoch + 1}: {failure}; kept the weights of epoch {Epoch}. Lower the learning rate or enable gradient clipping.";
             return null;
         }

@@ -1,4 +1,4 @@
-namespace Backprop.Core;
+namespace Backprop.Core.Training;
 
 /// <summary>
 /// The complete state of a training run after a whole number of epochs: spec, options, weights, optimizer state

@@ -1,6 +1,6 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
-using Backprop.Core;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Datasets;

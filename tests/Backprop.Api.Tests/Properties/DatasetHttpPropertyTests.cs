@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Unicode;
 using Backprop.Api.Tests.Datasets;
-using Backprop.Core;
 using CsCheck;
 
 namespace Backprop.Api.Tests.Properties;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Backprop.Benchmarks.Workloads;
-using Backprop.Core;
 
 namespace Backprop.Benchmarks.Running;
 

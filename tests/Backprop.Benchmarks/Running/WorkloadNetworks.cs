@@ -1,5 +1,4 @@
 using Backprop.Benchmarks.Workloads;
-using Backprop.Core;
 
 namespace Backprop.Benchmarks.Running;
 

@@ -2,7 +2,6 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Workloads;
-using Backprop.Core;
 
 namespace Backprop.Benchmarks.Verification;
 

@@ -1,6 +1,5 @@
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Workloads;
-using Backprop.Core;
 
 namespace Backprop.Benchmarks.Verification;
 

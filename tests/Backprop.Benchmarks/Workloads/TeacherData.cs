@@ -1,5 +1,4 @@
 using System.Numerics.Tensors;
-using Backprop.Core;
 
 namespace Backprop.Benchmarks.Workloads;
 

@@ -1,4 +1,3 @@
-using Backprop.Core;
 
 namespace Backprop.Core.Tests.Training;
 
@@ -66,7 +65,7 @@ public class ModelTests
     {
         var model = TrainIris();
         var (train, _) = SampleData.Load("iris");
-        var result = Backprop.Core.GradientCheck.Run(model, train, 4);
+        var result = Backprop.Core.Engine.GradientCheck.Run(model, train, 4);
         Assert.Equal(2, result.Layers.Count);
         Assert.All(result.Layers, l => Assert.True(l.MaxRelativeErrorWeights < 1e-4 && l.MaxRelativeErrorBiases < 1e-4,
             $"layer {l.Layer}: weights {l.MaxRelativeErrorWeights}, biases {l.MaxRelativeErrorBiases} (tolerance 1e-4)"));

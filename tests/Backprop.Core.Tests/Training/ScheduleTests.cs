@@ -1,4 +1,3 @@
-using Backprop.Core;
 
 namespace Backprop.Core.Tests.Training;
 

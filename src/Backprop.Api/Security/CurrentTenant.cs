@@ -1,4 +1,4 @@
-namespace Backprop.Api.Data;
+namespace Backprop.Api.Security;
 
 /// <summary>The tenant that owns what a request creates and the only one whose rows it may see.</summary>
 public interface ICurrentTenant

@@ -1,6 +1,6 @@
 using Backprop.Api.Data;
 
-namespace Backprop.Api.Endpoints;
+namespace Backprop.Api.Security;
 
 /// <summary>GET /api/whoami: the tenant a key belongs to — lets a client check its key before it does real work.</summary>
 public static class WhoAmIApi

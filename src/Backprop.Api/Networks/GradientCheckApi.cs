@@ -1,12 +1,12 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Networks;
-using Backprop.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Backprop.Api.Endpoints;
+namespace Backprop.Api.Networks;
 
 /// <summary>Rows of a dataset to check a network's gradients on.</summary>
 /// <param name="DatasetId">The dataset whose first rows are used (normalised as training would).</param>
@@ -22,12 +22,12 @@ public sealed record GradientCheckResponse(Guid NetworkId, Guid DatasetId, int R
 /// <summary>POST /api/networks/{id}/gradient-check: the write-up's first debugging tip, available to users.</summary>
 public static class GradientCheckApi
 {
-    public static RouteGroupBuilder MapGradientCheckApi(this RouteGroupBuilder api)
+    public static RouteGroupBuilder MapGradientCheck(this RouteGroupBuilder networks)
     {
-        api.MapPost("/networks/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
+        networks.MapPost("/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
             .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately")
             .ProducesProblem(StatusCodes.Status404NotFound);
-        return api;
+        return networks;
     }
 
     private static async Task<Results<Ok<GradientCheckResponse>, ProblemHttpResult, ValidationProblem>> Check(

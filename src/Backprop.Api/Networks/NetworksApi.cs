@@ -1,10 +1,11 @@
+using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Backprop.Api.Networks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Backprop.Api.Endpoints;
+namespace Backprop.Api.Networks;
 
 /// <summary>/api/networks: network configurations (layers, activations, loss, initialisation, seed).</summary>
 public static class NetworksApi
@@ -18,6 +19,7 @@ public static class NetworksApi
         group.MapGet("/", List).WithName("ListNetworks").WithSummary("List network configurations, newest first");
         group.MapGet("/{id:guid}", Get).WithName("GetNetwork").WithSummary("Get a network configuration");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteNetwork").WithSummary("Delete a network configuration");
+        group.MapGradientCheck();
         return group;
     }
 

@@ -5,12 +5,11 @@ using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
-using Backprop.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Backprop.Api.Endpoints;
+namespace Backprop.Api.Jobs;
 
 /// <summary>/api/jobs: training jobs, run in the background; their status, per-epoch history and cancellation.</summary>
 public static class JobsApi

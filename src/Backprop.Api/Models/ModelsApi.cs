@@ -1,16 +1,14 @@
 using Backprop.Api.Data;
-using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
-using Backprop.Core;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace Backprop.Api.Endpoints;
+namespace Backprop.Api.Models;
 
-/// <summary>/api/models: trained or imported models, their weights, and predictions.</summary>
+/// <summary>/api/models: trained or imported models and their weights (predictions: Predictions/PredictionsApi.cs).</summary>
 public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
@@ -26,11 +24,6 @@ public static class ModelsApi
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
-        group.MapPost("/{id:guid}/predict", Predict).WithName("Predict").WithTags("Predictions")
-            .WithSummary("Predict rows given in raw units: class label and probabilities, or values in raw target units")
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.PredictionsRateLimit)
-            .DisableValidation(); // PredictionInput checks every row itself; the generic validator would walk every number first
         return group;
     }
 
@@ -48,7 +41,7 @@ public static class ModelsApi
             : TypedResults.NotFound();
 
     private static async Task<Results<ContentHttpResult, NotFound>> Weights(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct) =>
-        await Load(id, db, tenant, cache, ct) is { } model
+        await ModelLoader.LoadAsync(id, db, tenant, cache, ct) is { } model
             ? TypedResults.Text(ModelSerializer.ToJson(model.Model), "application/json")
             : TypedResults.NotFound();
 
@@ -86,39 +79,5 @@ public static class ModelsApi
         int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         cache.Remove(id);
         return deleted > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
-    }
-
-    private static async Task<Results<Ok<PredictionResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
-        Guid id, PredictionRequest request, HttpContext http, ICurrentTenant tenant, ModelCache cache, IOptions<LimitsOptions> limits, CancellationToken ct)
-    {
-        int count = request.RowCount();
-        if (count > limits.Value.MaxPredictionRows)
-            return TypedResults.Problem($"{count} rows exceed this service's limit of {limits.Value.MaxPredictionRows} per request; split the batch.",
-                statusCode: StatusCodes.Status413PayloadTooLarge, title: "Too many rows");
-        // The database is only needed on a cache miss: a warm prediction never rents a context.
-        if (await Load(id, () => http.RequestServices.GetRequiredService<BackpropDbContext>(), tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
-        var model = cached.Model;
-        var errors = new ProblemErrors();
-        var features = PredictionInput.Read(request, model.FeatureNamesOrDefault(), errors);
-        if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
-        var batch = cached.Predict(features, count);
-        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : []));
-    }
-
-    /// <summary>The model from the cache, loading its blob on a miss; null when it doesn't exist or isn't the tenant's.</summary>
-    private static Task<CachedModel?> Load(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct) =>
-        Load(id, () => db, tenant, cache, ct);
-
-    private static async Task<CachedModel?> Load(Guid id, Func<BackpropDbContext> database, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
-    {
-        var cached = await cache.GetAsync(id, async () =>
-        {
-            var db = database();
-            var row = await db.Set<ModelEntity>().AsNoTracking().Where(m => m.Id == id).Select(m => new { m.TenantId }).SingleOrDefaultAsync(CancellationToken.None);
-            if (row is null) return null;
-            var blob = await db.Set<ModelBlob>().AsNoTracking().SingleAsync(b => b.ModelId == id, CancellationToken.None);
-            return new CachedModel(ModelSerializer.FromBinary(blob.Model), row.TenantId);
-        });
-        return cached?.TenantId == tenant.Id ? cached : null;
     }
 }
