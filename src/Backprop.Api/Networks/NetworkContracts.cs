@@ -8,12 +8,15 @@ namespace Backprop.Api.Networks;
 /// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer.</param>
 /// <param name="L2">Weight-decay coefficient λ of (λ/2)·‖W‖² for this layer's weights.</param>
 /// <param name="Slope">Negative slope of leaky_relu, or alpha of elu.</param>
+/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout, so
+/// evaluation and prediction are unchanged); 0 = none; must be 0 on the output layer.</param>
 public sealed record LayerDefinition(
     int Units,
     ActivationKind? Activation,
     double LearningRateMultiplier = 1.0,
     double L2 = 0.0,
-    double Slope = 0.01);
+    double Slope = 0.01,
+    double Dropout = 0.0);
 
 /// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.</summary>
 /// <param name="Name">Optional label shown in listings.</param>
@@ -23,6 +26,7 @@ public sealed record LayerDefinition(
 /// <param name="Init">auto, glorot_uniform, glorot_normal, he_uniform or he_normal.</param>
 /// <param name="Seed">Seed of the initial weights (and, unless a job overrides it, shuffles and the validation split).</param>
 /// <param name="HuberDelta">Threshold of the huber loss.</param>
+/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 = none.</param>
 public sealed record NetworkDefinition(
     [property: MaxLength(200)] string? Name,
     int InputWidth,
@@ -30,7 +34,8 @@ public sealed record NetworkDefinition(
     LossKind? Loss,
     InitKind Init = InitKind.Auto,
     ulong Seed = 0,
-    double HuberDelta = 1.0);
+    double HuberDelta = 1.0,
+    double InputDropout = 0.0);
 
 public sealed record NetworkResponse(
     Guid Id,
@@ -42,6 +47,7 @@ public sealed record NetworkResponse(
     InitKind Init,
     ulong Seed,
     double HuberDelta,
+    double InputDropout,
     long ParameterCount,
     DateTime CreatedAt);
 

@@ -23,9 +23,12 @@ internal static class BinaryCodec
             w.Write(l.L2);
             w.Write(l.Slope);
         }
+        w.Write(spec.InputDropout);
+        foreach (var l in spec.Layers) w.Write(l.Dropout);
     }
 
-    public static NetworkSpec ReadSpec(BinaryReader r)
+    /// <summary>Reads a spec; <paramref name="withDropout"/> false for formats written before dropout existed.</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, bool withDropout)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -36,7 +39,10 @@ internal static class BinaryCodec
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
             layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
-        return new NetworkSpec(input, layers, loss, init, seed, huber);
+        if (!withDropout) return new NetworkSpec(input, layers, loss, init, seed, huber);
+        double inputDropout = r.ReadDouble();
+        for (int i = 0; i < count; i++) layers[i] = layers[i] with { Dropout = r.ReadDouble() };
+        return new NetworkSpec(input, layers, loss, init, seed, huber, inputDropout);
     }
 
     public static void WriteOptions(BinaryWriter w, TrainingOptions o)

@@ -34,6 +34,7 @@ internal static class JsonSpec
         w.WriteString("init", JsonNames.Of(spec.Init));
         w.WriteNumber("seed", spec.Seed);
         w.WriteNumber("huberDelta", spec.HuberDelta);
+        w.WriteNumber("inputDropout", spec.InputDropout);
         w.WriteStartArray("layers");
         foreach (var l in spec.Layers)
         {
@@ -43,6 +44,7 @@ internal static class JsonSpec
             w.WriteNumber("learningRateMultiplier", l.LearningRateMultiplier);
             w.WriteNumber("l2", l.L2);
             w.WriteNumber("slope", l.Slope);
+            w.WriteNumber("dropout", l.Dropout);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -63,8 +65,10 @@ internal static class JsonSpec
             JsonNames.Parse<ActivationKind>(ModelSerializer.Required(l, "activation"), $"{path}.layers[{index}].activation"),
             l.TryGetProperty("learningRateMultiplier", out var m) ? m.GetDouble() : 1.0,
             l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : 0.0,
-            l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : 0.01)).ToArray();
-        var spec = new NetworkSpec(input, layers, loss, init, seed, huber);
+            l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : 0.01,
+            l.TryGetProperty("dropout", out var d) ? d.GetDouble() : 0.0)).ToArray();
+        double inputDropout = e.TryGetProperty("inputDropout", out var id) ? id.GetDouble() : 0.0;
+        var spec = new NetworkSpec(input, layers, loss, init, seed, huber, inputDropout);
         var errors = NetworkSpecValidator.Validate(spec);
         if (errors.Count > 0) throw new InvalidDataException($"{path}: " + string.Join(" ", errors.Select(x => $"{path}.{x}")));
         return spec;

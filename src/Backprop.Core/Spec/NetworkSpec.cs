@@ -6,12 +6,15 @@ namespace Backprop.Core.Spec;
 /// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer's weights and biases (1 = unchanged).</param>
 /// <param name="L2">Coefficient λ of the penalty <c>(λ/2)·‖W‖²</c> added to the loss for this layer's weights (never its biases).</param>
 /// <param name="Slope">Negative-side slope of leaky ReLU, or the alpha of ELU; ignored by other activations.</param>
+/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout: the kept ones are
+/// scaled by <c>1/(1−p)</c>, so evaluation and prediction use the network unchanged); 0 = none, and always 0 on the output layer.</param>
 public sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
     double LearningRateMultiplier = 1.0,
     double L2 = 0.0,
-    double Slope = 0.01);
+    double Slope = 0.01,
+    double Dropout = 0.0);
 
 /// <summary>A multilayer perceptron: input width, layers in order (the last is the output layer), loss and initialisation.</summary>
 /// <param name="InputWidth">Number of input features.</param>
@@ -20,14 +23,19 @@ public sealed record LayerSpec(
 /// <param name="Init">Weight initialisation scheme.</param>
 /// <param name="Seed">Seed of every random stream (initial weights, shuffles, validation split).</param>
 /// <param name="HuberDelta">Threshold of the Huber loss; ignored by other losses.</param>
+/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 = none.</param>
 public sealed record NetworkSpec(
     int InputWidth,
     IReadOnlyList<LayerSpec> Layers,
     LossKind Loss,
     InitKind Init = InitKind.Auto,
     ulong Seed = 0,
-    double HuberDelta = 1.0)
+    double HuberDelta = 1.0,
+    double InputDropout = 0.0)
 {
+    /// <summary>True when training draws dropout masks (input or any layer).</summary>
+    public bool HasDropout => InputDropout > 0 || (Layers?.Any(l => l.Dropout > 0) ?? false);
+
     /// <summary>Width of the output layer.</summary>
     public int OutputWidth => Layers.Count == 0 ? 0 : Layers[^1].Units;
 
@@ -57,5 +65,5 @@ public sealed record NetworkSpec(
     /// <summary>Value equality including the layer list (records compare lists by reference).</summary>
     public bool StructurallyEquals(NetworkSpec other) =>
         InputWidth == other.InputWidth && Loss == other.Loss && Init == other.Init && Seed == other.Seed
-        && HuberDelta.Equals(other.HuberDelta) && Layers.SequenceEqual(other.Layers);
+        && HuberDelta.Equals(other.HuberDelta) && InputDropout.Equals(other.InputDropout) && Layers.SequenceEqual(other.Layers);
 }

@@ -22,6 +22,8 @@ public sealed partial class TrainingSession
         int batches = 0;
         var layout = Network.Layout;
         bool shuffled = Options.Shuffle;
+        var dropout = _dropout;
+        ulong dropoutSeed = dropout is null ? 0 : DropoutMasks<float>.EpochSeed(ShuffleSeed, Epoch), dropoutCounter = 0;
         for (int start = 0; start < rows; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -43,11 +45,12 @@ public sealed partial class TrainingSession
                 labels = _prepared.TrainLabels is { } all ? all.AsSpan(start, count) : default;
             }
 
-            var output = Network.Forward(_workspace, x, count);
+            dropout?.Draw(dropoutSeed, ref dropoutCounter, count);
+            var output = Network.Forward(_workspace, x, count, dropout);
             double loss = Network.ComputeLoss(_workspace, y, count);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             _trainMetrics.Add(loss, output, y, labels, count);
-            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false);
+            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, dropout);
 
             double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)

@@ -2,7 +2,7 @@ namespace Backprop.Core.Training;
 
 /// <summary>
 /// The complete state of a training run after a whole number of epochs: spec, options, weights, optimizer state
-/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch), schedule state and
+/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch, which also fix the dropout masks), schedule state and
 /// early-stopping state. The split and normalisation are recomputed from the same data and seed on restore.
 /// </summary>
 public sealed record TrainingSnapshot(
@@ -18,7 +18,9 @@ public sealed record TrainingSnapshot(
     string? StopMessage)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    private const int FormatVersion = 1;
+    // 2 added the dropout rates to the spec; version 1 (no dropout) still reads. The dropout masks' RNG needs no
+    // field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
+    private const int FormatVersion = 2;
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -57,8 +59,8 @@ public sealed record TrainingSnapshot(
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a training snapshot.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
+            var spec = BinaryCodec.ReadSpec(r, withDropout: version >= 2);
             var options = BinaryCodec.ReadOptions(r);
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
