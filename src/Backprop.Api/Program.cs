@@ -5,6 +5,7 @@ using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
+using Backprop.Api.Selection;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLinkedAppSettings(builder.Environment);
@@ -13,6 +14,7 @@ builder.Services.AddWebApi(builder.Configuration);
 builder.Services.AddPersistence(builder.Configuration, builder.Environment);
 builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddTrainingJobs(builder.Configuration);
+builder.Services.AddModelSelection(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
 builder.Services.AddSecurity(builder.Configuration);
 
@@ -30,6 +32,7 @@ var api = app.MapGroup("/api");
 api.MapNetworksApi();
 api.MapDatasetsApi();
 api.MapJobsApi();
+api.MapSearchesApi();
 api.MapModelsApi();
 api.MapPredictionsApi();
 api.MapAdminKeysApi();

@@ -32,6 +32,19 @@ public sealed record EarlyStoppingRequest(
     double MinDelta = 0,
     bool RestoreBestWeights = true);
 
+/// <summary>k-fold cross-validation: k trainings, each holding out one fold as its validation split.</summary>
+/// <param name="Folds">k, at least 2.</param>
+/// <param name="Stratified">Keep each class's share in every fold (classification).</param>
+/// <param name="ShuffleSeed">Seed of the fold assignment; null = the job's seed.</param>
+/// <param name="TrainFinalModel">After the folds, train once more on all rows; that model becomes the job's model.</param>
+/// <param name="Fold">Train only this fold (0-based) as an ordinary job, e.g. to reproduce one fold of a cross-validation.</param>
+public sealed record CrossValidationRequest(
+    int Folds = 5,
+    bool Stratified = true,
+    ulong? ShuffleSeed = null,
+    bool TrainFinalModel = false,
+    int? Fold = null);
+
 /// <summary>Train a stored network on a stored dataset.</summary>
 /// <param name="NetworkId">The network configuration (POST /api/networks).</param>
 /// <param name="DatasetId">The dataset (POST /api/datasets).</param>
@@ -47,6 +60,7 @@ public sealed record EarlyStoppingRequest(
 /// <param name="Shuffle">Shuffle rows every epoch.</param>
 /// <param name="Seed">Seed of shuffles and the split; null = the network's seed.</param>
 /// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation.</param>
+/// <param name="CrossValidation">Run k-fold cross-validation as k child jobs (see docs/model-selection.md); null = one training.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -61,7 +75,8 @@ public sealed record TrainingJobRequest(
     double? ClipGradientNorm = null,
     bool Shuffle = true,
     ulong? Seed = null,
-    Guid? WarmStartModelId = null);
+    Guid? WarmStartModelId = null,
+    CrossValidationRequest? CrossValidation = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and
@@ -96,10 +111,33 @@ public sealed record JobResponse(
     ulong Seed,
     int Attempt,
     TrainingJobRequest Request,
-    JobLinks Links);
+    JobLinks Links,
+    Guid? ParentJobId = null,
+    int? Fold = null,
+    Guid? SearchId = null,
+    CrossValidationResult? CrossValidation = null);
 
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, Guid? ParentJobId = null, Guid? SearchId = null);
+
+/// <summary>One fold's training: its child job and the metrics of its last epoch.</summary>
+public sealed record FoldResult(int Fold, Guid JobId, JobStatus Status, int Epoch, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>Mean and standard deviation of one metric over the folds that finished.</summary>
+/// <param name="Mean">Arithmetic mean over the folds.</param>
+/// <param name="StandardDeviation">Sample standard deviation (n − 1 in the denominator, as pandas and R's sd); 0 for one fold.</param>
+/// <param name="PopulationStandardDeviation">Population standard deviation (n in the denominator, as numpy.std and scikit-learn's cv_results_).</param>
+public sealed record MetricSummary(double Mean, double StandardDeviation, double PopulationStandardDeviation);
+
+/// <summary>A cross-validation job's folds and their summary.</summary>
+/// <param name="Folds">k.</param>
+/// <param name="Stratified">Whether folds keep class proportions.</param>
+/// <param name="ShuffleSeed">Seed of the fold assignment.</param>
+/// <param name="PerFold">Each fold's child job and last-epoch metrics.</param>
+/// <param name="Summary">Per metric (trainLoss, validationLoss, validationAccuracy, ...): mean and standard deviations over the succeeded folds.</param>
+/// <param name="FinalJobId">The training on all rows, when trainFinalModel was asked for and has started.</param>
+public sealed record CrossValidationResult(int Folds, bool Stratified, ulong ShuffleSeed, IReadOnlyList<FoldResult> PerFold,
+    IReadOnlyDictionary<string, MetricSummary> Summary, Guid? FinalJobId);
 
 public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
 

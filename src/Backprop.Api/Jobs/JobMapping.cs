@@ -21,6 +21,7 @@ public static class JobMapping
             ClipGradientNorm = r.ClipGradientNorm,
             Shuffle = r.Shuffle,
             Seed = r.Seed,
+            Fold = r.CrossValidation is { Fold: { } fold } cv ? new CrossValidationFold(fold, cv.Folds, cv.Stratified, cv.ShuffleSeed ?? 0) : null,
         };
     }
 
@@ -29,7 +30,7 @@ public static class JobMapping
 
     public static bool IsFinished(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
-    public static JobResponse ToResponse(this TrainingJob j, DateTime now)
+    public static JobResponse ToResponse(this TrainingJob j, DateTime now, CrossValidationResult? crossValidation = null)
     {
         double? elapsed = j.StartedAt is { } start ? ((j.FinishedAt ?? now) - start).TotalSeconds : null;
         double? remaining = j.Status == JobStatus.Running && elapsed is { } e && j.Epoch > j.InitialEpoch ? e / (j.Epoch - j.InitialEpoch) * (j.Epochs - j.Epoch) : null;
@@ -37,11 +38,12 @@ public static class JobMapping
         return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.ContinuesModelId, j.Epoch, j.Epochs,
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
-            j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));
+            j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null),
+            j.ParentJobId, j.Fold, j.SearchId, crossValidation);
     }
 
     public static JobSummary ToSummary(this TrainingJob j) => new(j.Id, j.Status, j.NetworkId, j.DatasetId, j.Epoch, j.Epochs,
-        j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(), j.ModelId);
+        j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(), j.ModelId, j.ParentJobId, j.SearchId);
 
     public static EpochRecord ToRecord(this EpochReport r, Guid jobId, string tenantId) => new()
     {

@@ -1,6 +1,7 @@
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
+using Backprop.Api.Selection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 
@@ -27,7 +28,8 @@ public sealed partial class JobRunner
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.", job.Id, _progress.Epoch);
     }
 
-    private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)
+    /// <param name="stopReason">"pruned" when the search's early-termination rule stopped the trial; else from the session.</param>
+    private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset, string? stopReason = null)
     {
         var model = TrainedModel.FromSession(session, dataset.Data) is var m && m.FeatureNames is null ? m with { FeatureNames = dataset.FeatureNames } : m;
         if (model.Task == TaskKind.Classification && model.ClassNames is null && dataset.ClassNames is { } names) model = model with { ClassNames = names };
@@ -37,7 +39,7 @@ public sealed partial class JobRunner
         var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId, job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
         var name = $"{definition.Name ?? "network"} on {dataset.Name}";
         var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
-        var stop = session.StopReason == StopReason.EarlyStopped ? "early_stopped" : "completed";
+        var stop = stopReason ?? (session.StopReason == StopReason.EarlyStopped ? "early_stopped" : "completed");
         await FinishAsync(job, JobStatus.Succeeded, stop, null, entity.Id, () => { db.Add(entity); db.Add(blob); });
     }
 
@@ -49,6 +51,8 @@ public sealed partial class JobRunner
             .SetProperty(j => j.ModelId, modelId).SetProperty(j => j.FinishedAt, now)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), alsoAdd);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _progress.Epoch);
+        if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now
+
     }
 
     /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see cref="LeaseLostException"/>.</summary>

@@ -4,6 +4,7 @@ using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
+using Backprop.Api.Selection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +19,7 @@ namespace Backprop.Api.Jobs;
 /// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, ILogger<JobRunner> logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
     private JobProgress _progress = new();
@@ -86,14 +87,22 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
+        bool pruned = false;
         try
         {
+            var pruner = await TrialPruner.ForAsync(db, job, token);
             while (!session.IsFinished)
             {
                 var report = session.RunEpoch(token);
                 if (report is null) break;
                 _pending.Add(report);
                 _progress = _progress.After(report, session.Best);
+                pruner?.Observe(report);
+                if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
+                {
+                    await CheckpointWrittenAsync(); // the context serves one use at a time
+                    if (pruned = await pruner.ShouldStopAsync(db, job.Id, report, token)) break;
+                }
                 if (_checkpointWrite is { IsCompleted: true } written && !written.IsCompletedSuccessfully)
                     await CheckpointWrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
@@ -116,7 +125,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (session.StopReason == StopReason.Diverged)
             await FinishAsync(job, JobStatus.Failed, "diverged", session.StopMessage);
         else
-            await SucceedAsync(job, definition, session, dataset);
+            await SucceedAsync(job, definition, session, dataset, pruned ? "pruned" : null);
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>

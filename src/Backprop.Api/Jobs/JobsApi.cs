@@ -5,6 +5,7 @@ using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
+using Backprop.Api.Selection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -47,9 +48,14 @@ public static class JobsApi
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
+        ulong seed = request.Seed ?? spec.Seed;
+        var cv = request.CrossValidation is { } asked ? asked with { ShuffleSeed = asked.ShuffleSeed ?? seed } : null;
+        request = request with { CrossValidation = cv };
+        // A whole cross-validation is checked as its first fold; each fold differs only in which rows it holds out.
+        var checkedRequest = cv is { Fold: null } ? request with { CrossValidation = cv with { Fold = 0 } } : request;
 
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
+            .AddRange(checkedRequest.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
             .AddRange(dataset.Data.CompatibilityWith(spec));
         if (request.WarmStartModelId is { } modelId)
         {
@@ -72,13 +78,31 @@ public static class JobsApi
             CreatedAt = DateTime.UtcNow,
             RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
             NetworkJson = network.DefinitionJson,
-            Seed = request.Seed ?? spec.Seed,
+            Seed = seed,
         };
+        if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, request, cv, db, tenant, queue, quotas, ct);
         db.Add(job);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         queue.Enqueue(job.Id);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
+    }
+
+    /// <summary>The parent (running at once; no worker claims it) and one queued child job per fold, in one transaction within the quota.</summary>
+    private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> CreateCrossValidationAsync(
+        TrainingJob parent, TrainingJobRequest request, CrossValidationRequest cv, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue,
+        TenantQuotas quotas, CancellationToken ct)
+    {
+        parent.Status = JobStatus.Running;
+        parent.StartedAt = parent.CreatedAt;
+        parent.FoldCount = cv.Folds;
+        var folds = CrossValidation.CreateFolds(parent, request, cv);
+        db.Add(parent);
+        db.AddRange(folds);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct, adding: folds.Count), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
+        foreach (var fold in folds) queue.Enqueue(fold.Id);
+        return TypedResults.Accepted($"/api/jobs/{parent.Id}", parent.ToResponse(DateTime.UtcNow, await CrossValidation.SummarizeAsync(db, parent, ct)));
     }
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Continue(
@@ -134,14 +158,19 @@ public static class JobsApi
         return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
-        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow)) : TypedResults.NotFound();
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    {
+        if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        var folds = job.FoldCount is not null ? await CrossValidation.SummarizeAsync(db, job, ct) : null;
+        return TypedResults.Ok(job.ToResponse(DateTime.UtcNow, folds));
+    }
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = 1000)
     {
         if (limit is < 1 or > 100_000) return TypedResults.ValidationProblem(ProblemErrors.Single("limit", $"limit must be between 1 and 100000, got {limit}.").ToDictionary());
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        if (job.FoldCount is not null) return TypedResults.Ok(new JobHistoryResponse(id, job.Status, await CrossValidation.HistoryAsync(db, id, fromEpoch, limit, ct)));
         var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
             .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
         return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
@@ -151,6 +180,14 @@ public static class JobsApi
         Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        if (job.FoldCount is not null)
+        {
+            if (job.Status.IsFinished())
+                return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
+            await CrossValidation.CancelAsync(db, queue, id, ct);
+            var parent = (await Find(db, tenant, id, ct))!;
+            return TypedResults.Ok(parent.ToResponse(DateTime.UtcNow, await CrossValidation.SummarizeAsync(db, parent, ct)));
+        }
         var now = DateTime.UtcNow;
         int cancelled = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Queued)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)

@@ -63,6 +63,17 @@ internal static class BinaryCodec
         w.Write(o.Threads);
     }
 
+    /// <summary>The cross-validation fold, written after the options by snapshot format 2 and later.</summary>
+    public static void WriteFold(BinaryWriter w, CrossValidationFold? f)
+    {
+        w.Write(f is not null);
+        if (f is null) return;
+        w.Write(f.Index); w.Write(f.Count); w.Write(f.Stratified); w.Write(f.ShuffleSeed);
+    }
+
+    public static CrossValidationFold? ReadFold(BinaryReader r) =>
+        r.ReadBoolean() ? new CrossValidationFold(r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadUInt64()) : null;
+
     public static TrainingOptions ReadOptions(BinaryReader r)
     {
         int epochs = r.ReadInt32(), batch = r.ReadInt32();

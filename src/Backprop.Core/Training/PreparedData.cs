@@ -22,7 +22,7 @@ internal sealed class PreparedData
 
     public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
     {
-        var (trainIdx, valIdx) = Split(data, options.ValidationFraction, seed);
+        var (trainIdx, valIdx) = options.Fold is { } fold ? FoldSplit(data, fold) : Split(data, options.ValidationFraction, seed);
         var inputNormalizer = Normalizer.Fit(options.Normalization, data.Features, data.Width, trainIdx);
         int outputs = spec.OutputWidth;
         Normalizer? targetNormalizer = data.Task == TaskKind.Regression
@@ -68,6 +68,13 @@ internal sealed class PreparedData
         foreach (int i in validation) isValidation[i] = true;
         validation.Sort();
         return (Enumerable.Range(0, data.Rows).Where(i => !isValidation[i]).ToArray(), validation.ToArray());
+    }
+
+    private static (int[] Train, int[] Validation) FoldSplit(TrainingData data, CrossValidationFold fold)
+    {
+        var assigned = Folds.Assign(data, fold.Count, fold.Stratified, fold.ShuffleSeed);
+        var rows = Enumerable.Range(0, data.Rows);
+        return (rows.Where(i => assigned[i] != fold.Index).ToArray(), rows.Where(i => assigned[i] == fold.Index).ToArray());
     }
 
     private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)

@@ -18,7 +18,7 @@ public sealed record TrainingSnapshot(
     string? StopMessage)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    // 2 added the dropout rates to the spec; version 1 (no dropout) still reads. The dropout masks' RNG needs no
+    // 2 added the dropout rates to the spec and the cross-validation fold to the options; version 1 (neither) still reads. The dropout masks' RNG needs no
     // field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
     private const int FormatVersion = 2;
 
@@ -31,6 +31,7 @@ public sealed record TrainingSnapshot(
             w.Write(Magic); w.Write(FormatVersion);
             BinaryCodec.WriteSpec(w, Spec);
             BinaryCodec.WriteOptions(w, Options);
+            BinaryCodec.WriteFold(w, Options.Fold);
             w.Write(Epoch); w.Write(ShuffleSeed);
             BinaryCodec.WriteFloats(w, Parameters);
             w.Write(Optimizer.Step);
@@ -62,6 +63,7 @@ public sealed record TrainingSnapshot(
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
             var spec = BinaryCodec.ReadSpec(r, withDropout: version >= 2);
             var options = BinaryCodec.ReadOptions(r);
+            if (version >= 2) options = options with { Fold = BinaryCodec.ReadFold(r) };
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
             var optimizer = new OptimizerState(r.ReadInt64(), BinaryCodec.ReadFloats(r), BinaryCodec.ReadFloats(r));
