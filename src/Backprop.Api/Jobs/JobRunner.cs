@@ -1,9 +1,9 @@
-using Backprop.Api.Security;
 using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
+using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
-using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
