@@ -125,13 +125,13 @@ public static class CrossValidation
         var now = DateTime.UtcNow;
         if (folds.FirstOrDefault(f => f.Status == JobStatus.Failed) is { } failed)
         {
-            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.StopReason, "failed")
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.StopReason, JobStopReason.Failed)
                 .SetProperty(j => j.FailureReason, $"Fold {failed.Fold} failed: {failed.FailureReason}").SetProperty(j => j.FinishedAt, now), ct);
             return;
         }
         if (folds.Any(f => f.Status == JobStatus.Cancelled))
         {
-            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.StopReason, "cancelled")
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.StopReason, JobStopReason.Cancelled)
                 .SetProperty(j => j.FinishedAt, now), ct);
             return;
         }
@@ -154,7 +154,7 @@ public static class CrossValidation
                 return;
             }
         }
-        await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.StopReason, "completed")
+        await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.StopReason, JobStopReason.Completed)
             .SetProperty(j => j.ModelId, final?.ModelId).SetProperty(j => j.FinishedAt, now), ct);
     }
 
@@ -164,10 +164,9 @@ public static class CrossValidation
     /// <summary>Cancels a parent and every unfinished child: queued ones at once, running ones at their next batch (any replica's heartbeat sees the request).</summary>
     public static async Task CancelAsync(BackpropDbContext db, JobQueue queue, Guid parentId, CancellationToken ct)
     {
-        var now = DateTime.UtcNow;
-        await db.Set<TrainingJob>().Where(j => j.Id == parentId && j.Status == JobStatus.Running).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
-            .SetProperty(j => j.StopReason, "cancelled").SetProperty(j => j.FinishedAt, now), ct);
+        var cancel = JobTransitions.Cancel(DateTime.UtcNow);
+        await db.Set<TrainingJob>().Where(j => j.Id == parentId && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => cancel(s.SetProperty(j => j.CancelRequested, true)), ct);
         await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId), ct);
     }
 }

@@ -77,7 +77,7 @@ public sealed record TrialLinks(string Job, string History, string? Model);
 /// <param name="Value">The metric at the trial's last epoch so far.</param>
 /// <param name="Parameters">The value of each path of the space for this trial.</param>
 /// <param name="Best">The best finished trial of the search (its model is the search's result).</param>
-public sealed record TrialResponse(int? Rank, int Trial, Guid JobId, JobStatus Status, string? StopReason, int Epoch, int Epochs, double? Value,
+public sealed record TrialResponse(int? Rank, int Trial, Guid JobId, JobStatus Status, JobStopReason? StopReason, int Epoch, int Epochs, double? Value,
     IReadOnlyDictionary<string, JsonNode?> Parameters, bool Best, TrialLinks Links);
 
 public sealed record SearchResponse(Guid Id, string? Name, JobStatus Status, string? StopReason, SearchStrategy Strategy, string Metric,

@@ -58,7 +58,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         var now = DateTime.UtcNow;
         if (request.MaxWallSeconds is { } wall && (now - search.CreatedAt).TotalSeconds >= wall)
         {
-            await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.SearchId == searchId), ct, "wall_time");
+            await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.SearchId == searchId), ct);
             await FinishAsync(searchId, JobStatus.Succeeded, "wall_time", ct);
             return;
         }
@@ -130,7 +130,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         return true;
     }
 
-    private Task FinishAsync(Guid searchId, JobStatus status, string reason, CancellationToken ct)
+    private Task<int> FinishAsync(Guid searchId, JobStatus status, string reason, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         return db.Set<SearchEntity>().Where(s => s.Id == searchId && s.Status == JobStatus.Running).ExecuteUpdateAsync(s => s

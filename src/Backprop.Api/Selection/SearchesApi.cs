@@ -105,7 +105,7 @@ public static class SearchesApi
                 new TrialLinks($"/api/jobs/{x.Trial.Id}", $"/api/jobs/{x.Trial.Id}/history", x.Trial.ModelId is { } m ? $"/api/models/{m}" : null)))
             .ToList();
         double elapsed = ((search.FinishedAt ?? DateTime.UtcNow) - search.CreatedAt).TotalSeconds;
-        var budget = new SearchBudget(search.MaxTrials, trials.Count, trials.Count(t => t.Status.IsFinished()), trials.Count(t => t.StopReason == "pruned"),
+        var budget = new SearchBudget(search.MaxTrials, trials.Count, trials.Count(t => t.Status.IsFinished()), trials.Count(t => t.StopReason == JobStopReason.Pruned),
             request.MaxConcurrentTrials, request.MaxWallSeconds, elapsed);
         return new SearchResponse(search.Id, search.Name, search.Status, search.StopReason, request.Strategy, request.Metric,
             maximize ? OptimizationDirection.Maximize : OptimizationDirection.Minimize, search.CreatedAt.AsUtc(), search.FinishedAt.AsUtc(), budget,

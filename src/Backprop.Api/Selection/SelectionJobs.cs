@@ -8,12 +8,10 @@ namespace Backprop.Api.Selection;
 public static class SelectionJobs
 {
     /// <summary>Cancels the unfinished jobs among <paramref name="jobs"/>: queued ones at once, running ones at their next batch.</summary>
-    public static async Task CancelManyAsync(BackpropDbContext db, JobQueue queue, IQueryable<TrainingJob> jobs, CancellationToken ct, string stopReason = "cancelled")
+    public static async Task CancelManyAsync(BackpropDbContext db, JobQueue queue, IQueryable<TrainingJob> jobs, CancellationToken ct)
     {
-        var now = DateTime.UtcNow;
-        await jobs.Where(j => j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
-            .SetProperty(j => j.StopReason, stopReason).SetProperty(j => j.FinishedAt, now), ct);
+        var cancel = JobTransitions.Cancel(DateTime.UtcNow);
+        await jobs.Where(j => j.Status == JobStatus.Queued).ExecuteUpdateAsync(s => cancel(s.SetProperty(j => j.CancelRequested, true)), ct);
         var running = await jobs.Where(j => j.Status == JobStatus.Running && j.FoldCount == null).Select(j => j.Id).ToListAsync(ct);
         if (running.Count == 0) return;
         await db.Set<TrainingJob>().Where(j => running.Contains(j.Id)).ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
