@@ -143,6 +143,29 @@ public sealed partial class SearchSpace
         return null;
     }
 
+    /// <summary>
+    /// The paths that name no property of the request records once read back (a misspelt name would otherwise be ignored
+    /// by the reader, and every trial would train the same network).
+    /// </summary>
+    public IEnumerable<string> UnknownPaths(JsonNode network, JsonNode job)
+    {
+        var root = new JsonObject { ["network"] = network.DeepClone(), ["job"] = job.DeepClone() };
+        foreach (var (path, _) in _dimensions)
+        {
+            JsonNode? node = root;
+            foreach (Match segment in SegmentPattern().Matches(path))
+            {
+                var name = segment.Groups["name"].Value;
+                node = node is JsonObject obj && obj.FirstOrDefault(p => string.Equals(p.Key, name, StringComparison.OrdinalIgnoreCase)) is { Key: not null } found
+                    ? found.Value : null;
+                if (node is not null && segment.Groups["index"].Success)
+                    node = node is JsonArray array && int.Parse(segment.Groups["index"].Value, CultureInfo.InvariantCulture) is var i && i < array.Count ? array[i] : null;
+                if (node is null) break;
+            }
+            if (node is null) yield return path;
+        }
+    }
+
     [GeneratedRegex(@"^(network|job)(\.[A-Za-z][A-Za-z0-9]*(\[\d{1,4}\])?)+$")]
     private static partial Regex PathPattern();
 

@@ -272,6 +272,7 @@ public sealed class SearchTests
     [InlineData("""{"space": {"job.optimizer.learningRate": {"logUniform": [0.1, 0.001]}}}""", "space[job.optimizer.learningRate].logUniform")]
     [InlineData("""{"space": {"layers[0].units": {"choice": [4]}}}""", "space[layers[0].units]")]
     [InlineData("""{"space": {"network.layers[5].units": {"choice": [4]}}}""", "space")]
+    [InlineData("""{"space": {"job.optimizer.lerningRate": {"choice": [0.1]}}}""", "space[job.optimizer.lerningRate]")]
     [InlineData("""{"space": {"job.optimizer.learningRate": {"uniform": [0.1, 0.2]}}, "strategy": "grid"}""", "space[job.optimizer.learningRate]")]
     [InlineData("""{"space": {"job.epochs": {"choice": [1]}}, "metric": "f1"}""", "metric")]
     [InlineData("""{"space": {"network.layers[0].units": {"choice": [0]}}}""", "network.layers[0].units")]
