@@ -35,7 +35,8 @@ public static class JobMapping
         return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.ContinuesModelId, j.Epoch, j.Epochs,
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
-            j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));
+            j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null),
+            JobDiagnostics.Findings(j.DiagnosticsJson));
     }
 
     public static JobSummary ToSummary(this TrainingJob j) => new(j.Id, j.Status, j.NetworkId, j.DatasetId, j.Epoch, j.Epochs,
@@ -56,7 +57,8 @@ public static class JobMapping
         ValidationR2 = r.ValidationR2.Finite(),
         LearningRate = r.LearningRate.Finite(),
         LayersJson = JsonSerializer.Serialize(
-            r.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm.Finite(), l.BiasGradientNorm.Finite(), l.UpdateRatio.Finite())).ToArray(),
+            r.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm.Finite(), l.BiasGradientNorm.Finite(), l.UpdateRatio.Finite(),
+                l.BiasUpdateNorm.Finite(), l.InactiveFraction.Finite(), l.SaturatedFraction.Finite())).ToArray(),
             StoredJson.Options),
         DurationMs = r.Duration.TotalMilliseconds,
     };

@@ -50,6 +50,8 @@ public static class JobsApi
         var errors = new ProblemErrors()
             .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
             .AddRange(dataset.Data.CompatibilityWith(spec));
+        if (request.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -143,7 +145,8 @@ public static class JobsApi
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
             .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList(),
+            JobDiagnostics.Findings(job.DiagnosticsJson)));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(
