@@ -41,14 +41,15 @@ public static class JobsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        // Validated from the dataset's summary: the worker decodes the rows once, to train.
+        var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
 
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
-            .AddRange(dataset.Data.CompatibilityWith(spec));
+            .AddRange(request.ToOptions().Validate(dataset.RowCount, dataset.Task))
+            .AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
