@@ -43,6 +43,10 @@ public sealed record DiagnosticThresholdsRequest(
     int? OverfittingPatience = null,
     double? OverfittingRise = null)
 {
+    public static DiagnosticThresholdsRequest From(DiagnosticThresholds t) => new(t.MinEpochs, t.DeadUnitFraction, t.SaturatedFraction,
+        t.VanishingRatio, t.ExplodingRatio, t.GradientGrowth, t.MinUpdateRatio, t.MaxUpdateRatio, t.Window, t.LossRise, t.OscillationAmplitude,
+        t.PlateauImprovement, t.PlateauLossFraction, t.OverfittingPatience, t.OverfittingRise);
+
     public DiagnosticThresholds ToThresholds()
     {
         var d = DiagnosticThresholds.Default;
@@ -85,6 +89,8 @@ internal static class JobDiagnostics
         try { return JsonSerializer.Deserialize<DiagnosticsState>(json, StateJson); }
         catch (JsonException) { return null; } // an unreadable state only costs the findings so far, never the job
     }
+
+    public static DiagnosticThresholdsRequest ToRequest(this DiagnosticThresholds t) => DiagnosticThresholdsRequest.From(t);
 
     public static IReadOnlyList<FindingResponse> Findings(string? json) =>
         Read(json)?.Findings.Select(ToResponse).ToList() ?? [];
