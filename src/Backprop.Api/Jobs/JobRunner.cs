@@ -18,13 +18,33 @@ namespace Backprop.Api.Jobs;
 /// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
     private JobProgress _progress = new();
     private Task? _checkpointWrite;          // the periodic checkpoint being written, if any
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
+    {
+        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on a release.
+        long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+        if (!memory.TryReserve(jobId, estimate))
+        {
+            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
+            return;
+        }
+        try
+        {
+            await RunWithinBudgetAsync(jobId, stoppingToken);
+        }
+        finally
+        {
+            memory.Release(jobId);
+        }
+    }
+
+    private async Task RunWithinBudgetAsync(Guid jobId, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await JobLeases.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);

@@ -37,16 +37,27 @@ public static class JobsApi
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
-        IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
+        IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy, TenantQuotas quotas, CancellationToken ct)
     {
+        var required = new ProblemErrors();
+        if (request.NetworkId == Guid.Empty) required.Add("networkId", "networkId is required: the id of a stored network (POST /api/networks).");
+        if (request.DatasetId == Guid.Empty) required.Add("datasetId", "datasetId is required: the id of a stored dataset (POST /api/datasets).");
+        if (required.Any) return TypedResults.ValidationProblem(required.ToDictionary());
         if (request.Epochs > limits.Value.MaxEpochs)
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
-        if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
+        var size = await db.Set<DatasetEntity>().OwnedBy(tenant).AsNoTracking().Where(d => d.Id == request.DatasetId)
+            .Select(d => new { d.RowCount, d.FeatureCount }).SingleOrDefaultAsync(ct);
+        if (size is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
+        // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored sizes).
+        if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
+        if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, size.RowCount, size.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
+            return TypedResults.ValidationProblem(tooBig.ToDictionary());
+        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
 
         var errors = new ProblemErrors()
             .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
