@@ -26,6 +26,8 @@ public sealed class LimitsOptions
     [Range(1, long.MaxValue)] public long MaxPredictionValues { get; set; } = 4L << 20;
     /// <summary>Rows a gradient check may use (each costs two forward passes per parameter).</summary>
     [Range(1, 1_000)] public int MaxGradientCheckRows { get; set; } = 16;
+    /// <summary>Work of one gradient check, parameters² × rows multiply-adds (about 1 s of one core at the default).</summary>
+    [Range(1, long.MaxValue)] public long MaxGradientCheckCost { get; set; } = 2_000_000_000;
     /// <summary>Parameters a gradient check may perturb.</summary>
     [Range(1, long.MaxValue)] public long MaxGradientCheckParameters { get; set; } = 100_000;
     /// <summary>Largest request body in bytes (dataset uploads included).</summary>

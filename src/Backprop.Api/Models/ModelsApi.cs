@@ -19,10 +19,12 @@ public static class ModelsApi
             .WithSummary("Architecture, normalisation, label names, final metrics and lineage");
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
-            .Produces<object>(StatusCodes.Status200OK, "application/json");
+            .Produces<object>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
         group.MapPost("/import", Import).WithName("ImportModel")
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
         return group;
     }

@@ -46,5 +46,18 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)] public int JobSubmissionsPerWindow { get; set; } = 60;
     /// <summary>Prediction requests per tenant per window.</summary>
     [Range(1, 10_000_000)] public int PredictionsPerWindow { get; set; } = 12000; // 200 per second: predictions are cheap, jobs are not
+    /// <summary>Dataset uploads per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int UploadsPerWindow { get; set; } = 30;
+    /// <summary>Model imports per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int ImportsPerWindow { get; set; } = 30;
+    /// <summary>Weight exports per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int ExportsPerWindow { get; set; } = 60;
+    /// <summary>Dataset row previews per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int PreviewsPerWindow { get; set; } = 300;
+    /// <summary>Gradient checks per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int GradientChecksPerWindow { get; set; } = 10;
+    /// <summary>Failed authentications per client address per window; past it, keys from that address get 429 without a database lookup.</summary>
+    [Range(1, 1_000_000)] public int FailedAuthenticationsPerWindow { get; set; } = 30;
+    /// <summary>Length of every window; a refusal's Retry-After is the time left in the current one.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
 }
