@@ -52,7 +52,7 @@ public static class GradientCheckApi
         if (incompatible.Any) return TypedResults.ValidationProblem(incompatible.ToDictionary());
 
         var model = UntrainedModel(spec, data);
-        var result = GradientCheck.Run(model, data, request.Rows, ct); // stops between parameters when the client goes away
+        var result = GradientCheck.Run(model, data, request.Rows, cancellationToken: ct); // stops between parameters when the client goes away
         double max = result.MaxRelativeError;
         string verdict = !double.IsFinite(max) ? "The gradient is not finite at these weights."
             : max < 1e-6 ? "Backprop matches finite differences."

@@ -107,7 +107,7 @@ public static class PredictionInput
             }
             int predicted = batch.PredictedClasses![r];
             // A view over the batch's probabilities: no per-row dictionary, so the response holds no more than the batch.
-            var probabilities = batch.Probabilities is { } p ? new ProbabilityRow(classNames, p, r * classes, classes) : null;
+            var probabilities = batch.Probabilities is { } p ? new ProbabilityDictionary(classNames, p, r * classes, classes) : null;
             predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
         }
         return new PredictionResponse(modelId, model.Task, model.TargetNames, predictions);

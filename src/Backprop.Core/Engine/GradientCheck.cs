@@ -76,8 +76,8 @@ public static class GradientCheck
     /// Gradient check of a model on raw data rows: applies the model's input normalisation and target encoding
     /// (one-hot / 0-1 / standardised targets) to the first <paramref name="rows"/> rows of <paramref name="data"/>.
     /// </summary>
-    public static GradientCheckResult Run(TrainedModel model, TrainingData data, int rows, CancellationToken cancellationToken = default,
-        double step = 1e-6, double floor = 1e-6)
+    public static GradientCheckResult Run(TrainedModel model, TrainingData data, int rows, double step = 1e-6, double floor = 1e-6,
+        CancellationToken cancellationToken = default)
     {
         rows = Math.Clamp(rows, 1, data.Rows);
         int width = data.Width, outputs = model.Spec.OutputWidth;

@@ -1,9 +1,8 @@
 using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
-using System.Text;
 using Backprop.Api.Data;
-using Microsoft.EntityFrameworkCore;
+using System.Text;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>Tests that measure this process's memory run alone: no other test allocates while they measure.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]

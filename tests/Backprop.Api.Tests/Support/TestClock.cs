@@ -1,4 +1,4 @@
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>A clock the test moves by hand, so windows and expiries are checked without waiting for real time.</summary>
 public sealed class TestClock(DateTimeOffset start) : TimeProvider

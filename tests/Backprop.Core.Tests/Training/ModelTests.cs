@@ -78,6 +78,6 @@ public class ModelTests
         var (train, _) = SampleData.Load("iris");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => Backprop.Core.Engine.GradientCheck.Run(model, train, 4, cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Backprop.Core.Engine.GradientCheck.Run(model, train, 4, cancellationToken: cancelled.Token));
     }
 }
