@@ -71,7 +71,9 @@ public static class ModelsApi
 
         var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckModelsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
     }

@@ -35,6 +35,12 @@ public sealed class TenancyOptions
     [Range(1, long.MaxValue)] public long MaxDatasetBytes { get; set; } = 1L << 30;
     /// <summary>Models per tenant (trained and imported).</summary>
     [Range(1, 1_000_000)] public int MaxModels { get; set; } = 1000;
+    /// <summary>Stored model bytes per tenant (weights and the training state kept for continuing).</summary>
+    [Range(1, long.MaxValue)] public long MaxModelBytes { get; set; } = 2L << 30;
+    /// <summary>History rows (one per epoch) per tenant, counting the epochs its unfinished jobs will still write.</summary>
+    [Range(1, long.MaxValue)] public long MaxHistoryRows { get; set; } = 2_000_000;
+    /// <summary>Network configurations per tenant.</summary>
+    [Range(1, 1_000_000)] public int MaxNetworks { get; set; } = 1000;
 }
 
 /// <summary>Per-tenant request rates ("RateLimits" section): fixed windows; over the limit is answered 429 with Retry-After.</summary>

@@ -83,6 +83,20 @@ public static class ApiClient
         }
     }
 
+    /// <summary>Every epoch of a job's history, following the pages' next links.</summary>
+    public static async Task<List<JsonNode>> GetHistoryAsync(this HttpClient client, Guid id)
+    {
+        var epochs = new List<JsonNode>();
+        string? url = $"/api/jobs/{id}/history";
+        while (url is not null)
+        {
+            var page = await (await client.GetAsync(url)).ExpectAsync(HttpStatusCode.OK);
+            epochs.AddRange(page["epochs"]!.AsArray().Select(e => e!));
+            url = (string?)page["next"];
+        }
+        return epochs;
+    }
+
     public static async Task<JsonNode> TrainAsync(this HttpClient client, object request)
     {
         var job = await client.StartJobAsync(request);
