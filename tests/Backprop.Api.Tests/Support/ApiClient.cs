@@ -29,6 +29,10 @@ public static class ApiClient
         return problem;
     }
 
+    /// <summary>A node's JSON with nothing escaped beyond what JSON needs, for asserting on messages ('quotes', U+0000).</summary>
+    public static string Text(JsonNode node) =>
+        node.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
         client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
 
