@@ -15,13 +15,13 @@ public static class JobMemory
     public static async Task<TrainingMemory?> EstimateAsync(BackpropDbContext db, Guid jobId, CancellationToken ct)
     {
         var job = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
-            .Select(j => new { j.DatasetId, j.NetworkJson, j.RequestJson }).SingleOrDefaultAsync(ct);
+            .Select(j => new { j.DatasetId, j.NetworkJson, j.Request }).SingleOrDefaultAsync(ct);
         if (job is null) return null;
         var dataset = await db.Set<DatasetEntity>().AsNoTracking().Where(d => d.Id == job.DatasetId)
             .Select(d => new { d.RowCount, d.FeatureCount }).SingleOrDefaultAsync(ct);
         if (dataset is null) return null;
-        var request = System.Text.Json.JsonSerializer.Deserialize<TrainingJobRequest>(job.RequestJson, StoredJson.Options)!;
-        return Estimate(NetworkRules.ReadDefinition(job.NetworkJson).ToSpec(), request, dataset.RowCount, dataset.FeatureCount);
+        var spec = NetworkRules.ReadDefinition(job.NetworkJson).ToSpec();
+        return TrainingMemory.Estimate(spec, job.Request.ToOptions(), dataset.RowCount, dataset.FeatureCount, Math.Max(1, spec.OutputWidth));
     }
 
     /// <summary>The 400 problem for a job over Jobs:MaxJobMemoryBytes, naming the parts and the largest batch that fits; null when it fits.</summary>

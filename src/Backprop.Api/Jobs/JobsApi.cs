@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
@@ -52,21 +51,21 @@ public static class JobsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var size = await db.Set<DatasetEntity>().OwnedBy(tenant).AsNoTracking().Where(d => d.Id == request.DatasetId)
-            .Select(d => new { d.RowCount, d.FeatureCount }).SingleOrDefaultAsync(ct);
-        if (size is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
+        // Validated from the dataset's summary: the worker decodes the rows once, to train.
+        var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
+        if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
         // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored sizes).
         if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
-        if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, size.RowCount, size.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
+        if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
-        if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
 
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
-            .AddRange(dataset.Data.CompatibilityWith(spec));
+            .AddRange(request.ToOptions().Validate(dataset.RowCount, dataset.Task))
+            .AddRange(dataset.Shape.CompatibilityWith(spec));
+        if (request.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -86,7 +85,7 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Epochs = request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
             Seed = request.Seed ?? spec.Seed,
         };
@@ -128,7 +127,7 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(source.ReadRequest() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };
@@ -155,7 +154,8 @@ public static class JobsApi
                 return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
             query = query.Where(j => j.Status == wanted);
         }
-        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+        var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
@@ -172,7 +172,8 @@ public static class JobsApi
         // One row past the page tells whether there is a next page.
         var epochs = await history.Where(e => e.Epoch >= fromEpoch).OrderBy(e => e.Epoch).Take(limit + 1).ToListAsync(ct);
         string? next = epochs.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={epochs[limit].Epoch}&limit={limit}" : null;
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Take(limit).Select(e => e.ToResponse()).ToList(), total, next));
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Take(limit).Select(e => e.ToResponse()).ToList(),
+            JobDiagnostics.Findings(job.DiagnosticsJson), total, next));
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)

@@ -22,10 +22,12 @@ internal static class BinaryCodec
             w.Write(l.LearningRateMultiplier);
             w.Write(l.L2);
             w.Write(l.Slope);
+            w.Write(l.BiasLearningRateMultiplier);
         }
     }
 
-    public static NetworkSpec ReadSpec(BinaryReader r)
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier.</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -35,7 +37,8 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+                version >= 2 ? r.ReadDouble() : 1.0);
         return new NetworkSpec(input, layers, loss, init, seed, huber);
     }
 

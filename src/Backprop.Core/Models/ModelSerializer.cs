@@ -11,7 +11,7 @@ public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
     /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
     /// <summary>The JSON form's "format" value.</summary>
     public const string FormatName = "backprop-model";
 
@@ -43,8 +43,8 @@ public static class ModelSerializer
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
+            var spec = BinaryCodec.ReadSpec(r, version);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
@@ -112,7 +112,7 @@ public static class ModelSerializer
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
             if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String && format.GetString() == FormatName))
                 throw new InvalidDataException($"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
-            if (root.TryGetProperty("version", out var version) && version.GetInt32() != FormatVersion)
+            if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");
             var task = JsonNames.Parse<TaskKind>(Required(root, "task"), "task");
