@@ -17,12 +17,32 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
+    {
+        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on a release.
+        long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+        if (!memory.TryReserve(jobId, estimate))
+        {
+            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
+            return;
+        }
+        try
+        {
+            await RunWithinBudgetAsync(jobId, stoppingToken);
+        }
+        finally
+        {
+            memory.Release(jobId);
+        }
+    }
+
+    private async Task RunWithinBudgetAsync(Guid jobId, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);

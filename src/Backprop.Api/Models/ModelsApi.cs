@@ -19,10 +19,12 @@ public static class ModelsApi
             .WithSummary("Architecture, normalisation, label names, final metrics and lineage");
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
-            .Produces<object>(StatusCodes.Status200OK, "application/json");
+            .Produces<object>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
         group.MapPost("/import", Import).WithName("ImportModel")
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
         return group;
     }
@@ -66,12 +68,26 @@ public static class ModelsApi
         }
         var outcome = NetworkRules.Check(model.Spec.ToDefinition(), limits.Value);
         if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
+        if (!PredictsFinitely(model))
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
+                + "(weights near the limits of single precision overflow), so it cannot predict; check the weights' scale.").ToDictionary());
 
         var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckModelsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
+    }
+
+    /// <summary>Predictions at the input normalisation's centre and one scale either side (normalised features 0, +1, −1) must be finite.</summary>
+    private static bool PredictsFinitely(TrainedModel model)
+    {
+        var n = model.InputNormalizer;
+        var probes = new[] { 0.0, 1.0, -1.0 }.SelectMany(z => n.Offsets.Select((offset, c) => (float)(offset + z * n.Scales[c]))).ToArray();
+        var batch = model.CreatePredictor(3).Predict(probes, 3);
+        return batch.Outputs.All(float.IsFinite) && (batch.Probabilities?.All(float.IsFinite) ?? true);
     }
 
     private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)

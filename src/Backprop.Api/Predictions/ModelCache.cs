@@ -13,7 +13,7 @@ public sealed class PredictionOptions
     [Range(1, 100_000)] public int MaxCachedModels { get; set; } = 32;
 }
 
-/// <summary>A loaded model with a small pool of predictors (a predictor owns scratch buffers and is not thread-safe).</summary>
+/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is not thread-safe).</summary>
 public sealed class CachedModel(TrainedModel model, string tenantId)
 {
     private readonly ConcurrentBag<Predictor> _pool = [];
