@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Backprop.Api.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Infrastructure;
@@ -29,6 +30,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = 409, Title = "Conflict", Detail = "The resource was changed by another request; read it again and retry.",
+            },
+            _ when StorageErrors.IsOutOfSpace(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status507InsufficientStorage, Title = "Insufficient storage",
+                Detail = "The service's storage is full, so nothing could be saved; reads still work. Retry once space has been freed.",
+            },
+            _ when StorageErrors.IsIoError(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable, Title = "Storage unavailable",
+                Detail = "The service's storage reported an I/O error, so nothing was saved; retry later.",
             },
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,

@@ -58,6 +58,17 @@ public static class JobLeases
     }
 
     /// <summary>
+    /// Gives a job this worker holds back to the queue without touching its progress, checkpoint or history (a shutdown before
+    /// training resumed, or storage that failed); not a crash, so the claim does not count as a stalled attempt. Returns 0 when
+    /// the lease was no longer this worker's.
+    /// </summary>
+    public static Task<int> ReleaseAsync(BackpropDbContext db, Guid jobId, string owner, CancellationToken ct) =>
+        db.Set<TrainingJob>().HeldBy(jobId, owner, DateTime.UtcNow).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Queued)
+            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+            .SetProperty(j => j.StalledAttempts, j => j.StalledAttempts > 0 ? j.StalledAttempts - 1 : 0), ct);
+
+    /// <summary>
     /// Housekeeping for any worker: running jobs whose lease expired go back to queued (cancelled, if a cancel was requested
     /// meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had expired and the queued
     /// jobs' ids, oldest first.

@@ -1,3 +1,4 @@
+using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
@@ -12,7 +13,7 @@ public sealed partial class JobRunner
     /// A shutdown checkpoints and puts the job back in the queue for the next start (lease released); a cancel request ends it,
     /// keeping the history of the epochs it completed; a lost lease writes nothing.
     /// </summary>
-    private async Task StoppedAsync(TrainingJob job, TrainingSession? session, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
+    private async Task StoppedAsync(TrainingJob job, TrainingSession session, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
     {
         if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
         if (!stoppingToken.IsCancellationRequested)
@@ -21,10 +22,38 @@ public sealed partial class JobRunner
             return;
         }
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
-        await CommitAsync(job, session?.Snapshot().ToBytes(), s => s
+        await CommitAsync(job, session.Snapshot().ToBytes(), s => s
             .SetProperty(j => j.Status, JobStatus.Queued)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null));
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.", job.Id, _progress.Epoch);
+    }
+
+    /// <summary>
+    /// Stopped while loading, before there is a session to checkpoint: a shutdown only gives the lease back, leaving progress,
+    /// checkpoint and history as they are, so the next start resumes where the job was; a cancel request ends the job.
+    /// </summary>
+    private async Task StoppedBeforeSessionAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
+    {
+        if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            await FinishAsync(job, JobStatus.Cancelled, "cancelled", null);
+            return;
+        }
+        if (await JobLeases.ReleaseAsync(db, job.Id, worker.Id, CancellationToken.None) == 0) throw new LeaseLostException(job.Id);
+        logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; queued for the next start at epoch {Epoch}.", job.Id, job.Epoch);
+    }
+
+    /// <summary>Gives the job back after a storage failure; if even that cannot be written, the lease expires and the sweep re-queues it.</summary>
+    private async Task TryReleaseAsync(TrainingJob job)
+    {
+        _pending.Clear();
+        db.ChangeTracker.Clear();
+        try { await JobLeases.ReleaseAsync(db, job.Id, worker.Id, CancellationToken.None); }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+            logger.LogWarning("Job {JobId}: releasing its lease failed too ({Error}); it is re-queued when the lease expires.", job.Id, e.Message);
+        }
     }
 
     private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)
@@ -76,13 +105,38 @@ public sealed partial class JobRunner
     }
 
     /// <summary>
-    /// One short transaction: the job row (lease check and renewal, the progress <paramref name="p"/>, and its new state when
+    /// One short transaction, retried with backoff after a storage failure (<see cref="JobOptions.WriteRetries"/>; then
+    /// <see cref="StorageWriteException"/>): the job row (lease check and renewal, the progress <paramref name="p"/>, and its new state when
     /// <paramref name="final"/> is given), the history rows of <paramref name="epochs"/>, and the checkpoint: replaced by
     /// <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer holds the lease nothing is
     /// written and <see cref="LeaseLostException"/> is thrown.
     /// </summary>
     private async Task WriteAsync(TrainingJob job, byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
         List<EpochReport> epochs, JobProgress p, Action? alsoAdd = null)
+    {
+        var o = options.Value;
+        for (int retry = 0; ; retry++)
+        {
+            try
+            {
+                await WriteOnceAsync(job, snapshot, final, epochs, p, alsoAdd);
+                return;
+            }
+            catch (Exception e) when (StorageErrors.IsTransient(e))
+            {
+                db.ChangeTracker.Clear(); // the transaction rolled back; the same rows are added again on the retry
+                if (retry >= o.WriteRetries)
+                    throw new StorageWriteException($"writing epochs up to {p.Epoch} failed {retry + 1} times ({e.Message}).", e);
+                var delay = o.WriteRetryDelay * Math.Pow(2, retry);
+                logger.LogWarning("Job {JobId}: writing epochs up to {Epoch} failed ({Error}); retry {Retry} of {Retries} in {Delay} ms.",
+                    job.Id, p.Epoch, e.Message, retry + 1, o.WriteRetries, delay.TotalMilliseconds);
+                await Task.Delay(delay);
+            }
+        }
+    }
+
+    private async Task WriteOnceAsync(TrainingJob job, byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Action? alsoAdd)
     {
         var now = DateTime.UtcNow;
         var expires = now + options.Value.LeaseDuration;
@@ -117,6 +171,9 @@ public sealed partial class JobRunner
         db.ChangeTracker.Clear();
     }
 }
+
+/// <summary>A write kept failing for a storage reason; the job is given back, to resume from its last checkpoint.</summary>
+public sealed class StorageWriteException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>Latest and best losses so far (all finite or null).</summary>
 internal sealed record JobProgress(int Epoch = 0, double? TrainLoss = null, double? ValidationLoss = null,

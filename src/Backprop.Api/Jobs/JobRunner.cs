@@ -41,7 +41,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt + 1);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+        }
+        catch (StorageWriteException e)
+        {
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            await SettleCheckpointWriteAsync();
+            await TryReleaseAsync(job);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -65,6 +72,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var request = job.ReadRequest();
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        _progress = JobProgress.Of(job); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
@@ -79,7 +87,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (OperationCanceledException)
         {
-            await StoppedAsync(job, null, heartbeat, stoppingToken);
+            await StoppedBeforeSessionAsync(job, heartbeat, stoppingToken);
             return;
         }
 
@@ -126,7 +134,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (checkpoint is not null)
         {
             _progress = JobProgress.Of(job);
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _progress = new JobProgress(job.InitialEpoch);

@@ -25,7 +25,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             var seen = await client.WaitForJobAsync(job, j => (int)j["epoch"]! >= 20, JobTimeout);
             service.Kill();
             Assert.True((string)seen["status"]! == "running" && (int)seen["epoch"]! < Epochs, seen.ToJsonString());
-            Assert.Equal("Running", ReadJob(service.DatabasePath).Status); // killed while training
+            Assert.Equal("Running", JobRow.Read(service.DatabasePath).Status); // killed while training
             output.WriteLine($"{clock.Elapsed}: killed at epoch ≥ {seen["epoch"]}");
 
             client = await service.StartAsync();
@@ -66,7 +66,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine($"{clock.Elapsed}: SIGTERM at epoch ≥ {seen["epoch"]}, exited with {exitCode} after {took.TotalMilliseconds:F0} ms");
             Assert.Equal(0, exitCode);
             Assert.True(took < TimeSpan.FromSeconds(30), $"took {took}");
-            var left = ReadJob(service.DatabasePath);
+            var left = JobRow.Read(service.DatabasePath);
             Assert.Equal("Queued", left.Status);                // handed back, not cancelled
             Assert.Null(left.LeaseOwner);
             Assert.Equal(left.Epoch, left.CheckpointEpoch);    // progress and checkpoint written together
@@ -125,21 +125,5 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine(service.Log);
             throw;
         }
-    }
-
-    private sealed record JobRow(string Status, string? LeaseOwner, int Epoch, int? CheckpointEpoch);
-
-    private static JobRow ReadJob(string databasePath)
-    {
-        using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
-        connection.Open();
-        var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT j."Status", j."LeaseOwner", j."Epoch", c."Epoch" FROM "TrainingJobs" j
-            LEFT JOIN "JobCheckpoints" c ON c."JobId" = j."Id" ORDER BY j."CreatedAt" LIMIT 1
-            """;
-        using var reader = command.ExecuteReader();
-        Assert.True(reader.Read());
-        return new JobRow(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetInt32(3));
     }
 }
