@@ -19,18 +19,25 @@ public sealed class TestFaultOptions
     public int FailHistoryWritesAfter { get; set; }
     /// <summary>History writes that then fail with SQLITE_FULL, one after another; later ones succeed again.</summary>
     public int FailHistoryWrites { get; set; }
+    /// <summary>History writes that go through before a write waits on <see cref="HoldHistoryWritesWhileFileExists"/>.</summary>
+    public int HoldHistoryWritesAfter { get; set; }
+    /// <summary>
+    /// While this file exists, history writes after the first <see cref="HoldHistoryWritesAfter"/> wait (until it is deleted or the
+    /// service begins to stop): the job is then caught mid-run, at the checkpoint after the held one, on a machine of any speed.
+    /// </summary>
+    public string? HoldHistoryWritesWhileFileExists { get; set; }
     /// <summary>While this file exists every write fails with SQLITE_FULL, as on a full disk.</summary>
     public string? DiskFullWhileFileExists { get; set; }
     /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is cancelled.</summary>
     public string? HoldJobLoadsWhileFileExists { get; set; }
 
-    public bool Enabled => FailHistoryWrites > 0 || DiskFullWhileFileExists is not null || HoldJobLoadsWhileFileExists is not null;
+    public bool Enabled => FailHistoryWrites > 0 || HoldHistoryWritesWhileFileExists is not null || DiskFullWhileFileExists is not null || HoldJobLoadsWhileFileExists is not null;
 }
 
 /// <summary>The EF Core command interceptor that applies <see cref="TestFaultOptions"/>.</summary>
-public sealed partial class TestFaultInterceptor(TestFaultOptions options, ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
+public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHostApplicationLifetime lifetime, ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
 {
-    private int _historyWrites;
+    private int _historyWrites, _heldWrites;
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
@@ -73,11 +80,22 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, ILogg
     }
 
     /// <summary>A save that adds history rows is a history write (a checkpoint or a job's final state).</summary>
-    public ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
         if (eventData.Context?.ChangeTracker.Entries().Any(e => e.State == EntityState.Added && e.Metadata.GetTableName() == "EpochHistory") == true)
+        {
+            await HoldHistoryWriteAsync();
             FailHistoryWrite();
-        return ValueTask.FromResult(result);
+        }
+        return result;
+    }
+
+    private async Task HoldHistoryWriteAsync()
+    {
+        if (options.HoldHistoryWritesWhileFileExists is not { } flag) return;
+        if (Interlocked.Increment(ref _heldWrites) <= options.HoldHistoryWritesAfter || !File.Exists(flag)) return;
+        logger.LogWarning("TestFaults: history write held.");
+        while (File.Exists(flag) && !lifetime.ApplicationStopping.IsCancellationRequested) await Task.Delay(20, CancellationToken.None);
     }
 
     private void Fail(DbCommand command)

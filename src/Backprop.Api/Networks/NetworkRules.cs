@@ -11,7 +11,7 @@ public static class NetworkRules
     {
         var problems = new List<NetworkProblem>();
         var layers = definition.Layers ?? [];
-        if (definition.Layers is null) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
+        if (layers.Count == 0) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
         if (definition.Loss is null) problems.Add(new("loss", "The loss is required.", "Use mean_squared_error, binary_cross_entropy, categorical_cross_entropy or huber."));
         if (layers.Count > limits.MaxLayers) problems.Add(new("layers", $"The network has {layers.Count} layers; this service allows at most {limits.MaxLayers}.", "Use fewer layers."));
         for (int i = 0; i < layers.Count; i++)

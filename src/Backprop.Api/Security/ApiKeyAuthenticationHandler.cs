@@ -34,13 +34,14 @@ public sealed class ApiKeyAuthenticationHandler(
 
         string keyHash = Convert.ToHexString(ApiKeys.Hash(key));
         if (cache.TryGet(keyHash, out var cachedId, out var cachedTenant)) return Authenticated(cachedId, cachedTenant);
+        long generation = cache.Generation; // before the query: a revocation committed after it clears the cache after this read
         var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
         var prefix = ApiKeys.PrefixOf(key);
         var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
             .Select(k => new { k.Id, k.TenantId, k.Hash }).ToListAsync(Context.RequestAborted);
         var match = candidates.FirstOrDefault(k => ApiKeys.Matches(key, k.Hash));
         if (match is null) return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
-        cache.Add(keyHash, match.Id, match.TenantId);
+        cache.Add(keyHash, match.Id, match.TenantId, generation);
         return Authenticated(match.Id, match.TenantId);
     }
 

@@ -39,8 +39,9 @@ public sealed class JobFaultTests(ITestOutputHelper output)
             await service.WaitForLogAsync("TestFaults: job load held.", Timeout);
             Assert.Equal(0, (await service.TerminateAsync(Timeout)).ExitCode);
             var second = JobRow.Read(service.DatabasePath);
-            Assert.Equal(first with { Attempt = 2 }, second); // handed back with its progress, checkpoint and history untouched
-            Assert.Null(second.LeaseOwner);
+            // Handed back with its progress, checkpoint and history untouched (claimed at least once more meanwhile).
+            Assert.Equal(first with { Attempt = second.Attempt }, second);
+            Assert.True(second.Attempt >= 2, second.ToString());
 
             File.Delete(hold);
             client = await service.StartAsync();
@@ -50,8 +51,8 @@ public sealed class JobFaultTests(ITestOutputHelper output)
 
             // The first claim after the restart resumed from the checkpoint the first shutdown wrote; the log's attempt is the job's.
             // (A later lease lost on a loaded machine only adds attempts: the result is the same.)
-            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {first.Epoch} (attempt 3)", service.Log);
-            Assert.True((int)resumed["attempt"]! >= 3, resumed.ToJsonString());
+            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {first.Epoch} (attempt {second.Attempt + 1})", service.Log);
+            Assert.True((int)resumed["attempt"]! > second.Attempt, resumed.ToJsonString());
             Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, resumed));
             DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), await DigitsJob.HistoryAsync(client, job));
         }
