@@ -4,23 +4,34 @@ namespace Backprop.Api.Jobs;
 
 public static class JobMapping
 {
+    /// <summary>The core's options for this request: what it gives, and the core's defaults (<see cref="TrainingOptions.WithDefaults"/>) for the rest.</summary>
     public static TrainingOptions ToOptions(this TrainingJobRequest r)
     {
         var o = r.Optimizer ?? new OptimizerRequest();
         var s = r.Schedule ?? new ScheduleRequest();
-        return new TrainingOptions
+        var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null;
+        return TrainingOptions.WithDefaults(r.Epochs, r.ValidationFraction, early) with
         {
-            Epochs = r.Epochs,
             BatchSize = r.BatchSize,
             Optimizer = new OptimizerSettings(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening),
             Schedule = new ScheduleSettings(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown),
-            ValidationFraction = r.ValidationFraction,
-            EarlyStopping = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
             Normalization = r.Normalization,
             StandardizeTargets = r.StandardizeTargets,
             ClipGradientNorm = r.ClipGradientNorm,
             Shuffle = r.Shuffle,
             Seed = r.Seed,
+        };
+    }
+
+    /// <summary>The request with the epochs, validation split and early stopping it ran with written out (for a job that carries it on).</summary>
+    public static TrainingJobRequest Resolved(this TrainingJobRequest r)
+    {
+        var o = r.ToOptions();
+        return r with
+        {
+            Epochs = o.Epochs,
+            ValidationFraction = o.ValidationFraction,
+            EarlyStopping = o.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
         };
     }
 

@@ -48,8 +48,9 @@ public static class JobsApi
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
 
+        var options = request.ToOptions();
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
+            .AddRange(options.Validate(dataset.Data.Rows, dataset.Data.Task))
             .AddRange(dataset.Data.CompatibilityWith(spec));
         if (request.WarmStartModelId is { } modelId)
         {
@@ -68,7 +69,7 @@ public static class JobsApi
             DatasetId = request.DatasetId,
             WarmStartModelId = request.WarmStartModelId,
             Status = JobStatus.Queued,
-            Epochs = request.Epochs,
+            Epochs = options.Epochs,
             CreatedAt = DateTime.UtcNow,
             RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
             NetworkJson = network.DefinitionJson,
@@ -108,7 +109,7 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(source.ReadRequest() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            RequestJson = JsonSerializer.Serialize(source.ReadRequest().Resolved() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };

@@ -24,6 +24,7 @@ public static class ModelsApi
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
+        group.MapModelEvaluation();
         return group;
     }
 
