@@ -47,11 +47,11 @@ public static class ModelEvaluationApi
         return models;
     }
 
-    private static async Task<Results<Ok<ModelEvaluationResponse>, NotFound, ValidationProblem>> Evaluate(
+    private static async Task<Results<Ok<ModelEvaluationResponse>, ProblemHttpResult, ValidationProblem>> Evaluate(
         Guid id, EvaluateModelRequest request, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, DatasetLoader datasets, CancellationToken ct)
     {
-        if (await ModelLoader.LoadAsync(id, db, tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
-        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return TypedResults.NotFound();
+        if (await ModelLoader.LoadAsync(id, db, tenant, cache, ct) is not { } cached) return NotFoundProblems.For("Model", id);
+        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return NotFoundProblems.For("Dataset", request.DatasetId);
         var model = cached.Model;
         var errors = new ProblemErrors();
         var data = Align(model, dataset, errors);

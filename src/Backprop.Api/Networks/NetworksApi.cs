@@ -26,9 +26,9 @@ public static class NetworksApi
         return group;
     }
 
-    private static async Task<Results<Ok<NetworkDefinition>, NotFound>> Suggest(SuggestNetworkRequest request, DatasetLoader datasets, CancellationToken ct)
+    private static async Task<Results<Ok<NetworkDefinition>, ProblemHttpResult>> Suggest(SuggestNetworkRequest request, DatasetLoader datasets, CancellationToken ct)
     {
-        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return TypedResults.NotFound();
+        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return NotFoundProblems.For("Dataset", request.DatasetId);
         var data = dataset.Data;
         var spec = NetworkSuggestion.For(data.Width, data.Task, data.ClassCount, data.TargetWidth, request.Seed ?? 0);
         return TypedResults.Ok(spec.ToDefinition($"{dataset.Name} mlp"));
