@@ -6,6 +6,9 @@ namespace Backprop.Api.Infrastructure;
 /// <summary>Enums as their snake_case names (<c>leaky_relu</c>); an unknown name is refused with the accepted ones and the closest.</summary>
 public sealed class ApiEnumConverterFactory : JsonConverterFactory
 {
+    /// <summary>Marks the converter's own messages, which need no rewording.</summary>
+    internal const string NotOneOf = "is not one of";
+
     public override bool CanConvert(Type typeToConvert) => typeToConvert.IsEnum;
 
     public override JsonConverter CreateConverter(Type typeToConvert, JsonSerializerOptions options) =>
@@ -21,7 +24,7 @@ public sealed class ApiEnumConverter<TEnum> : JsonConverter<TEnum> where TEnum :
     public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
         if (reader.TokenType != JsonTokenType.String)
-            throw new JsonException($"Expected a string, one of {string.Join(", ", Names)}.");
+            throw new JsonException($"A {reader.TokenType.ToString().ToLowerInvariant()} {ApiEnumConverterFactory.NotOneOf} {string.Join(", ", Names)} (give the name as a string).");
         return Parse(reader.GetString()!);
     }
 
@@ -35,6 +38,6 @@ public sealed class ApiEnumConverter<TEnum> : JsonConverter<TEnum> where TEnum :
     {
         if (JsonNames.TryParse<TEnum>(text) is { } value) return value;
         var closest = NameSuggestions.Closest(text, Names.ToArray());
-        throw new JsonException($"'{text}' is not one of {string.Join(", ", Names)}." + (closest is null ? "" : $" Did you mean {closest}?"));
+        throw new JsonException($"'{text}' {ApiEnumConverterFactory.NotOneOf} {string.Join(", ", Names)}." + (closest is null ? "" : $" Did you mean {closest}?"));
     }
 }

@@ -18,7 +18,7 @@ public static partial class JsonProblems
         if (UnmappedMember().Match(message) is { Success: true } unmapped)
         {
             string name = unmapped.Groups[1].Value;
-            var known = KnownProperties(requestType, ParentOf(exception.Path, name), options);
+            var known = KnownProperties(NamedType(unmapped.Groups[2].Value) ?? TypeAt(requestType, ParentOf(exception.Path, name), options), options);
             string parent = path.EndsWith(name, StringComparison.Ordinal) ? path[..^name.Length].TrimEnd('.') : path;
             string key = parent.Length == 0 ? name : $"{parent}.{name}";
             var closest = known is null ? null : NameSuggestions.Closest(name, known);
@@ -29,9 +29,10 @@ public static partial class JsonProblems
             return (path, $"Required properties are missing: {missing.Groups[1].Value.Replace("'", "", StringComparison.Ordinal)}.");
         if (message.Contains("could not be converted to", StringComparison.Ordinal))
         {
-            var type = TypeAt(requestType, exception.Path, options);
+            var type = TypeAt(requestType, exception.Path, options) ?? ConvertedType(message, exception.Path, options);
             return (path, type is null ? $"The value at '{path}' has the wrong JSON type." : $"Expected {Describe(type)} for '{path}'.");
         }
+        if (message.Contains(ApiEnumConverterFactory.NotOneOf, StringComparison.Ordinal)) return (path, message);
         if (exception.LineNumber is { } line && exception.BytePositionInLine is { } position)
             return (path, $"Malformed JSON at line {line + 1}, byte {position + 1}: {TypeNames().Replace(message.Split(" Path:")[0], "the value")}");
         // Our converters' messages already use the API's names.
@@ -47,10 +48,21 @@ public static partial class JsonProblems
         return path.EndsWith("." + name, StringComparison.Ordinal) ? path[..^(name.Length + 1)] : path.EndsWith($"['{name}']", StringComparison.Ordinal) ? path[..^(name.Length + 4)] : path;
     }
 
-    private static IReadOnlyList<string>? KnownProperties(Type? root, string? jsonPath, JsonSerializerOptions options) =>
-        TypeAt(root, jsonPath, options) is { } type && options.GetTypeInfo(type) is { Kind: JsonTypeInfoKind.Object } info
-            ? info.Properties.Select(p => p.Name).ToArray()
-            : null;
+    private static IReadOnlyList<string>? KnownProperties(Type? type, JsonSerializerOptions options) =>
+        type is not null && options.GetTypeInfo(type) is { Kind: JsonTypeInfoKind.Object } info ? info.Properties.Select(p => p.Name).ToArray() : null;
+
+    /// <summary>The type a conversion message names: the value's own type, or (for a constructor parameter) the object holding it.</summary>
+    private static Type? ConvertedType(string message, string? jsonPath, JsonSerializerOptions options)
+    {
+        if (ConvertedTo().Match(message) is not { Success: true } match || NamedType(match.Groups[1].Value) is not { } named) return null;
+        var last = PathSegment().Matches(ApiPath(jsonPath)).LastOrDefault()?.Groups["name"];
+        if (last is { Success: true } && options.GetTypeInfo(Nullable.GetUnderlyingType(named) ?? named) is { Kind: JsonTypeInfoKind.Object } info)
+            return info.Properties.FirstOrDefault(p => p.Name == last.Value)?.PropertyType ?? named;
+        return named;
+    }
+
+    private static Type? NamedType(string name) =>
+        Type.GetType(name) ?? typeof(JsonProblems).Assembly.GetType(name) ?? typeof(TrainingOptions).Assembly.GetType(name);
 
     /// <summary>The declared type of the value at a JSON path, walking the request type's properties and list elements.</summary>
     private static Type? TypeAt(Type? root, string? jsonPath, JsonSerializerOptions options)
@@ -103,7 +115,10 @@ public static partial class JsonProblems
         _ => "values: " + description,
     };
 
-    [GeneratedRegex(@"The JSON property '(.+?)' could not be mapped to any \.NET member")]
+    [GeneratedRegex(@"could not be converted to ([\w.`\[\], ]+?)\. Path")]
+    private static partial Regex ConvertedTo();
+
+    [GeneratedRegex(@"The JSON property '(.+?)' could not be mapped to any \.NET member contained in type '(.+?)'")]
     private static partial Regex UnmappedMember();
 
     [GeneratedRegex(@"missing required properties,? including: (.+?)\.( Path|$)")]

@@ -12,8 +12,9 @@ public static class NameSuggestions
         if (known.FirstOrDefault(k => Normalize(k) == typed) is { } same) return same;
         // Initials (mse, bce, cce).
         if (typed.Length >= 2 && known.FirstOrDefault(k => Initials(k) == typed) is { } acronym) return acronym;
-        // A part of the name (cross_entropy, glorot, leaky).
+        // A part of the name (glorot, leaky), or the name with more around it (huber_loss, relu6).
         if (typed.Length >= 3 && known.FirstOrDefault(k => Normalize(k).Contains(typed, StringComparison.Ordinal)) is { } part) return part;
+        if (known.Where(k => Normalize(k).Length >= 3 && typed.Contains(Normalize(k), StringComparison.Ordinal)).MaxBy(k => k.Length) is { } whole) return whole;
         // A typo: at most one edit per three letters.
         var (best, distance) = known.Select(k => (k, Distance(typed, Normalize(k)))).MinBy(p => p.Item2);
         return best is not null && distance <= Math.Max(1, typed.Length / 3) ? best : null;
