@@ -48,7 +48,7 @@ public static partial class JsonProblems
         return path.EndsWith("." + name, StringComparison.Ordinal) ? path[..^(name.Length + 1)] : path.EndsWith($"['{name}']", StringComparison.Ordinal) ? path[..^(name.Length + 4)] : path;
     }
 
-    private static IReadOnlyList<string>? KnownProperties(Type? type, JsonSerializerOptions options) =>
+    private static string[]? KnownProperties(Type? type, JsonSerializerOptions options) =>
         type is not null && options.GetTypeInfo(type) is { Kind: JsonTypeInfoKind.Object } info ? info.Properties.Select(p => p.Name).ToArray() : null;
 
     /// <summary>The type a conversion message names: the value's own type, or (for a constructor parameter) the object holding it.</summary>

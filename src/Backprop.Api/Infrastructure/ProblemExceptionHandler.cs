@@ -17,7 +17,7 @@ public sealed class ProblemExceptionHandler(
         {
             InvalidNetworkSpecException e => Validation(e.Errors.ToProblemErrors()),
             InvalidTrainingOptionsException e => Validation(e.Errors.ToProblemErrors()),
-            BadHttpRequestException { InnerException: JsonException e } => Json(context, e),
+            BadHttpRequestException { InnerException: JsonException e } => Json(httpContext, e),
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,
@@ -29,7 +29,7 @@ public sealed class ProblemExceptionHandler(
                 },
                 Detail = e.Message,
             },
-            JsonException e => Json(context, e),
+            JsonException e => Json(httpContext, e),
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = 409, Title = "Conflict", Detail = "The resource was changed by another request; read it again and retry.",

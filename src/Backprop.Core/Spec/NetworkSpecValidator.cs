@@ -1,5 +1,3 @@
-using Backprop.Core.Models;
-
 namespace Backprop.Core.Spec;
 
 /// <summary>What is wrong with a network specification. Each code has exactly one cause.</summary>

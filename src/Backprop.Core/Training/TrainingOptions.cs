@@ -1,5 +1,3 @@
-using Backprop.Core.Models;
-
 namespace Backprop.Core.Training;
 
 /// <summary>The quantity early stopping and reduce-on-plateau watch.</summary>
