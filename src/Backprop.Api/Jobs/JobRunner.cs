@@ -5,6 +5,7 @@ using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
+using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
@@ -19,6 +20,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
+    private TrainingDiagnostics? _diagnostics;    // set once the session is open
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -60,7 +62,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
 
     private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
     {
-        var request = job.ReadRequest();
+        var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
         TrainingSession session;
         LoadedDataset dataset;
@@ -80,6 +82,9 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             return;
         }
 
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
@@ -90,10 +95,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 var report = session.RunEpoch(token);
                 if (report is null) break;
                 _writer.Add(report, session.Best);
+                _diagnostics.Observe(report);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
+                    _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
@@ -107,13 +114,16 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         if (session.StopReason == StopReason.Diverged)
+        {
+            _diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage ?? "a value became non-finite.");
             await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
+        }
         else
             await SucceedAsync(job, definition, session, dataset);
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>
-    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, LoadedDataset dataset, CancellationToken ct)
+    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
@@ -148,7 +158,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return TrainingSession.Restore(more, dataset.Data);
     }
 
-    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, CancellationToken ct)
+    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, CancellationToken ct)
     {
         if (job.WarmStartModelId is not { } modelId) return null;
         var blob = await db.Set<ModelBlob>().AsNoTracking().SingleOrDefaultAsync(b => b.ModelId == modelId, ct)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
@@ -42,15 +41,18 @@ public static class JobsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        // Validated from the dataset's summary: the worker decodes the rows once, to train.
+        var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
 
         var options = request.ToOptions();
         var errors = new ProblemErrors()
-            .AddRange(options.Validate(dataset.Data.Rows, dataset.Data.Task))
-            .AddRange(dataset.Data.CompatibilityWith(spec));
+            .AddRange(options.Validate(dataset.RowCount, dataset.Task))
+            .AddRange(dataset.Shape.CompatibilityWith(spec));
+        if (request.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -70,7 +72,7 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Epochs = options.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
             Seed = request.Seed ?? spec.Seed,
         };
@@ -108,7 +110,7 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(source.ReadRequest().Resolved() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };
@@ -131,7 +133,8 @@ public static class JobsApi
                 return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
             query = query.Where(j => j.Status == wanted);
         }
-        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+        var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
@@ -144,7 +147,8 @@ public static class JobsApi
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
             .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList(),
+            JobDiagnostics.Findings(job.DiagnosticsJson)));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(

@@ -11,6 +11,8 @@ namespace Backprop.Api.Networks;
 /// <param name="L2">λ of the penalty (λ/2)·‖W‖² on this layer's weights (never biases). It is in the gradient, but not in the reported
 /// trainLoss and validationLoss (the gradient check's loss includes it).</param>
 /// <param name="Slope">leaky_relu's negative slope (PyTorch's negative_slope); ignored by other activations.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales this layer's rate for its biases only (0 keeps the
+/// biases fixed, which the frozen_biases diagnostic then reports).</param>
 /// <param name="Alpha">elu's α in α·(e^z − 1) for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
 public sealed record LayerDefinition(
     int Units,
@@ -18,6 +20,7 @@ public sealed record LayerDefinition(
     double LearningRateMultiplier = LayerSpec.DefaultLearningRateMultiplier,
     double L2 = LayerSpec.DefaultL2,
     double Slope = LayerSpec.DefaultSlope,
+    double BiasLearningRateMultiplier = LayerSpec.DefaultBiasLearningRateMultiplier,
     double Alpha = LayerSpec.DefaultAlpha);
 
 /// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.

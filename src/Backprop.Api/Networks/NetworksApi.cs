@@ -23,6 +23,7 @@ public static class NetworksApi
             .WithSummary("Propose a network for a dataset: its input width, 100 relu units, and the output units, activation and loss its task needs (stores nothing)")
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGradientCheck();
+        group.MapSanityCheck();
         return group;
     }
 

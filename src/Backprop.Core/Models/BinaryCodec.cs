@@ -24,10 +24,12 @@ internal static class BinaryCodec
             // One slot for the activation's parameter (ELU's α, else the slope): models written before ELU had its own α
             // stored it in the slope, so they read back with the α they were trained with.
             w.Write(l.ActivationParameter);
+            w.Write(l.BiasLearningRateMultiplier);
         }
     }
 
-    public static NetworkSpec ReadSpec(BinaryReader r)
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier.</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -37,7 +39,8 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+                version >= 2 ? r.ReadDouble() : 1.0);
         return new NetworkSpec(input, layers, loss, init, seed, huber);
     }
 

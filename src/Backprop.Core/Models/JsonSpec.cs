@@ -43,6 +43,7 @@ internal static class JsonSpec
             w.WriteNumber("learningRateMultiplier", l.LearningRateMultiplier);
             w.WriteNumber("l2", l.L2);
             w.WriteNumber("slope", l.Slope);
+            w.WriteNumber("biasLearningRateMultiplier", l.BiasLearningRateMultiplier);
             w.WriteNumber("alpha", l.Alpha);
             w.WriteEndObject();
         }
@@ -70,7 +71,9 @@ internal static class JsonSpec
                 ModelSerializer.Required(l, "units").GetInt32(), activation,
                 l.TryGetProperty("learningRateMultiplier", out var m) ? m.GetDouble() : LayerSpec.DefaultLearningRateMultiplier,
                 l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : LayerSpec.DefaultL2,
-                slope, alpha);
+                slope,
+                l.TryGetProperty("biasLearningRateMultiplier", out var bm) ? bm.GetDouble() : LayerSpec.DefaultBiasLearningRateMultiplier,
+                alpha);
         }).ToArray();
         var spec = new NetworkSpec(input, layers, loss, init, seed, huber);
         var errors = NetworkSpecValidator.Validate(spec);
