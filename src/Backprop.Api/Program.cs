@@ -15,6 +15,7 @@ builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddTrainingJobs(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
 builder.Services.AddSecurity(builder.Configuration);
+builder.Services.WithoutDataProtectionAtStart();
 
 var app = builder.Build();
 

@@ -2,12 +2,15 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Backprop.Api.Data;
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Infrastructure;
 
 /// <summary>Maps the exceptions a client can cause to RFC 9457 problems; anything else is a 500 without details.</summary>
-public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+public sealed class ProblemExceptionHandler(
+    IProblemDetailsService problems, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -21,6 +24,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         {
             InvalidNetworkSpecException e => Validation(e.Errors.ToProblemErrors()),
             InvalidTrainingOptionsException e => Validation(e.Errors.ToProblemErrors()),
+            BadHttpRequestException { InnerException: JsonException e } => Json(httpContext, e),
             BadHttpRequestException e => new ProblemDetails
             {
                 Status = e.StatusCode,
@@ -32,9 +36,9 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                     StatusCodes.Status431RequestHeaderFieldsTooLarge => "Request header fields too large",
                     _ => "Malformed request",
                 },
-                Detail = e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message,
+                Detail = e.Message,
             },
-            JsonException e => new ProblemDetails { Status = 400, Title = "Malformed JSON", Detail = e.Message },
+            JsonException e => Json(httpContext, e),
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = 409, Title = "Conflict", Detail = "The resource was changed by another request; read it again and retry.",
@@ -66,6 +70,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     private static bool ClientWentAway(Exception e) =>
         e is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad
         && bad.Message.StartsWith("Unexpected end of request content", StringComparison.Ordinal);
+
+    /// <summary>A body the serializer refused: the field and what it expects, in the API's names.</summary>
+    private HttpValidationProblemDetails Json(HttpContext context, JsonException exception)
+    {
+        var requestType = context.GetEndpoint()?.Metadata.GetMetadata<IAcceptsMetadata>()?.RequestType;
+        var (path, message) = JsonProblems.Describe(exception, requestType, json.Value.SerializerOptions);
+        return new(new Dictionary<string, string[]> { [path.Length == 0 ? "$" : path] = [message] })
+        {
+            Status = 400, Title = "One or more validation errors occurred.", Detail = path.Length == 0 ? message : $"{path}: {message}",
+        };
+    }
 
     private static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) =>
         new(errors) { Status = 400, Title = "One or more validation errors occurred." };

@@ -51,10 +51,16 @@ public static class JobStorageMapping
         v => JsonSerializer.Serialize(v, StoredJson.Options).GetHashCode(StringComparison.Ordinal),
         v => v);
 
-    public static StoredTrainingRequest ToStored(this TrainingJobRequest r) => new(
-        r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
-        r.ValidationFraction, r.EarlyStopping?.ToStored(),
-        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToThresholds());
+    /// <summary>The request with what it left to the core's defaults written out (<see cref="TrainingOptions.WithDefaults"/>), so a stored job
+    /// trains the same whatever later versions choose as defaults.</summary>
+    public static StoredTrainingRequest ToStored(this TrainingJobRequest r)
+    {
+        var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null;
+        var resolved = TrainingOptions.WithDefaults(r.Epochs, r.ValidationFraction, early);
+        return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
+            resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor, stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
+            r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToThresholds());
+    }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
         r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize,
@@ -95,11 +101,9 @@ public static class JobStorageMapping
     }
 
     private static StoredOptimizer ToStored(this OptimizerRequest o) =>
-        new(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
+        new(o.Kind, o.LearningRate, o.Momentum ?? OptimizerSettings.DefaultMomentum(o.Kind), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
 
     private static StoredSchedule ToStored(this ScheduleRequest s) =>
         new(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown);
 
-    private static StoredEarlyStopping ToStored(this EarlyStoppingRequest e) =>
-        new(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights);
 }

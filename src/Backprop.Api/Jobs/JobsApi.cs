@@ -61,8 +61,9 @@ public static class JobsApi
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
 
+        var options = request.ToOptions();
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.RowCount, dataset.Task))
+            .AddRange(options.Validate(dataset.RowCount, dataset.Task))
             .AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
@@ -83,7 +84,7 @@ public static class JobsApi
             DatasetId = request.DatasetId,
             WarmStartModelId = request.WarmStartModelId,
             Status = JobStatus.Queued,
-            Epochs = request.Epochs,
+            Epochs = options.Epochs,
             CreatedAt = DateTime.UtcNow,
             Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
@@ -93,7 +94,7 @@ public static class JobsApi
         long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                 () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
-                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, request.Epochs, q, ct),
+                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs, q, ct),
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         queue.Enqueue(job.Id);

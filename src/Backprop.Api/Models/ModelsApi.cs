@@ -28,6 +28,7 @@ public static class ModelsApi
             .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
+        group.MapModelEvaluation();
         return group;
     }
 

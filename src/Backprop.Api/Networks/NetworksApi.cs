@@ -1,4 +1,5 @@
 using Backprop.Api.Data;
+using Backprop.Api.Datasets;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -19,9 +20,20 @@ public static class NetworksApi
         group.MapGet("/", List).WithName("ListNetworks").WithSummary("List network configurations, newest first");
         group.MapGet("/{id:guid}", Get).WithName("GetNetwork").WithSummary("Get a network configuration");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteNetwork").WithSummary("Delete a network configuration");
+        group.MapPost("/suggest", Suggest).WithName("SuggestNetwork")
+            .WithSummary("Propose a network for a dataset: its input width, 100 relu units, and the output units, activation and loss its task needs (stores nothing)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGradientCheck();
         group.MapSanityCheck();
         return group;
+    }
+
+    private static async Task<Results<Ok<NetworkDefinition>, ProblemHttpResult>> Suggest(SuggestNetworkRequest request, DatasetLoader datasets, CancellationToken ct)
+    {
+        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return NotFoundProblems.For("Dataset", request.DatasetId);
+        var data = dataset.Data;
+        var spec = NetworkSuggestion.For(data.Width, data.Task, data.ClassCount, data.TargetWidth, request.Seed ?? 0);
+        return TypedResults.Ok(spec.ToDefinition($"{dataset.Name} mlp"));
     }
 
     private static async Task<Results<Created<NetworkResponse>, ValidationProblem, ProblemHttpResult>> Create(

@@ -109,7 +109,7 @@ public sealed class Optimizer
         {
             case OptimizerKind.Sgd: OptimizerRules.Sgd(p, g, (float)lr, decay); break;
             case OptimizerKind.Momentum or OptimizerKind.Nesterov:
-                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.Momentum,
+                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.EffectiveMomentum,
                     (float)Settings.Dampening, Settings.Kind == OptimizerKind.Nesterov, Step == 1);
                 break;
             case OptimizerKind.Adam or OptimizerKind.AdamW:
@@ -118,7 +118,7 @@ public sealed class Optimizer
                 break;
             case OptimizerKind.RmsProp:
                 OptimizerRules.RmsProp(p, g, Second.AsSpan(offset, count), First.AsSpan(offset, count), (float)lr, decay,
-                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
+                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.EffectiveMomentum);
                 break;
         }
     }

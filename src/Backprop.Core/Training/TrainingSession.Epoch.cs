@@ -202,7 +202,7 @@ public sealed partial class TrainingSession
             {
                 if (es.RestoreBestWeights && state.BestParameters is { } best) best.CopyTo(Network.Parameters, 0);
                 StopReason = Training.StopReason.EarlyStopped;
-                StopMessage = $"early stopping at epoch {Epoch}: {es.Monitor} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
+                StopMessage = $"early stopping at epoch {Epoch}: {Models.JsonNames.Of(es.Monitor)} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
                     + (es.RestoreBestWeights ? "; restored the weights of that epoch." : ".");
                 return;
             }

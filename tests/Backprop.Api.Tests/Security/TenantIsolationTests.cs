@@ -26,6 +26,7 @@ public sealed class TenantIsolationTests
         ["DELETE /api/models/{id:guid}"] = _ => null,
         ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
+        ["POST /api/models/{id:guid}/evaluate"] = own => $$"""{"datasetId": "{{own.Dataset}}"}""",
     };
 
     /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>
