@@ -39,6 +39,14 @@ public sealed class JobOptions
     /// <summary>Memory this process may use: the machine's, or the container's limit.</summary>
     public static long MachineMemoryBytes => GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
 
+    /// <summary>
+    /// Retries of a checkpoint or final write that failed for a storage reason (disk full, I/O error, a lock held too long), after
+    /// <see cref="WriteRetryDelay"/>, doubling each time; then the worker gives the job back and it resumes from its last checkpoint.
+    /// </summary>
+    [Range(0, 20)] public int WriteRetries { get; set; } = 5;
+    /// <summary>Wait before the first retry of a failed write.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")] public TimeSpan WriteRetryDelay { get; set; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Renew the lease a few times per duration, and look for a cancel request (from any process) at least every second.</summary>
     public TimeSpan HeartbeatInterval => TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(1).Ticks, LeaseDuration.Ticks / 4));
 }

@@ -50,7 +50,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (claim != ClaimOutcome.Claimed) return;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
-        _writer = new JobCheckpointWriter(db, job, worker.Id, o.LeaseDuration, logger);
+        _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -60,7 +60,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt + 1);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+        }
+        catch (StorageWriteException e)
+        {
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            await _writer.SettleAsync();
+            await TryReleaseAsync(job);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -84,6 +91,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
@@ -98,7 +106,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (OperationCanceledException)
         {
-            await StoppedAsync(job, null, heartbeat, stoppingToken);
+            await StoppedBeforeSessionAsync(job, heartbeat, stoppingToken);
             return;
         }
 
@@ -149,7 +157,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));

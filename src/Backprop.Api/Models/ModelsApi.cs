@@ -1,4 +1,5 @@
 using Backprop.Api.Data;
+using Backprop.Api.Jobs;
 using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
@@ -25,7 +26,8 @@ public static class ModelsApi
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
+            .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
         return group;
     }
 
@@ -90,10 +92,16 @@ public static class ModelsApi
         return batch.Outputs.All(float.IsFinite) && (batch.Probabilities?.All(float.IsFinite) ?? true);
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
     {
-        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id).ExecuteDeleteAsync(ct);
+        // One statement: a job that warm-starts from or continues the model and is not finished keeps it (no check-then-delete gap).
+        var needed = db.Set<TrainingJob>().Where(j => (j.WarmStartModelId == id || j.ContinuesModelId == id)
+            && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running));
+        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id && !needed.Any()).ExecuteDeleteAsync(ct);
         cache.Remove(id);
-        return deleted > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
+        if (deleted > 0) return TypedResults.NoContent();
+        if (!await db.Set<ModelEntity>().OwnedBy(tenant).AnyAsync(m => m.Id == id, ct)) return TypedResults.NotFound();
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model in use",
+            detail: $"Model {id} is needed by a training job that has not finished (a warm start or a continuation); cancel the job or wait for it to end, then delete the model.");
     }
 }

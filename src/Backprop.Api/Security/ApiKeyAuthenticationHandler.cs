@@ -45,6 +45,7 @@ public sealed class ApiKeyAuthenticationHandler(
             Context.Items[BlockedItem] = retryAfter; // answered 429 by the challenge, without a database lookup
             return AuthenticateResult.Fail("Too many failed authentications from this address.");
         }
+        long generation = cache.Generation; // before the query: a revocation committed after it clears the cache after this read
         var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
         var prefix = ApiKeys.PrefixOf(key);
         var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
@@ -55,7 +56,7 @@ public sealed class ApiKeyAuthenticationHandler(
             failures.Record(address);
             return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
         }
-        cache.Add(keyHash, match.Id, match.TenantId);
+        cache.Add(keyHash, match.Id, match.TenantId, generation);
         return Authenticated(match.Id, match.TenantId);
     }
 
