@@ -21,6 +21,8 @@ public sealed class TenantIsolationTests
         ["GET /api/jobs/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}/history"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
+        ["DELETE /api/jobs/{id:guid}"] = _ => null,
+        ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
         ["GET /api/models/{id:guid}"] = _ => null,
         ["GET /api/models/{id:guid}/weights"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
