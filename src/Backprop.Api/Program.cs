@@ -17,12 +17,14 @@ builder.Services.AddTrainingJobs(builder.Configuration);
 builder.Services.AddModelSelection(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
 builder.Services.AddSecurity(builder.Configuration);
+builder.Services.WithoutDataProtectionAtStart();
 
 var app = builder.Build();
 
 await app.MigrateDatabaseAsync();
 
 app.UseExceptionHandler();
+app.UseRequestShapeLimits();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
 app.UseSecurity();

@@ -32,7 +32,7 @@ public class SpecValidationTests
         ["negative L2"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, L2: -1e-4)), SpecErrorCode.InvalidL2, "layers[1].l2", 1),
         ["NaN L2"] = (Net(LossKind.MeanSquaredError, Hidden with { L2 = double.NaN }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidL2, "layers[0].l2", 1),
         ["negative leaky ReLU slope"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.LeakyRelu, Slope: -0.01), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
-        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Slope: double.NaN), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
+        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Alpha: double.NaN), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].alpha", 1),
         ["dropout 1"] = (Net(LossKind.MeanSquaredError, Hidden with { Dropout = 1 }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidDropout, "layers[0].dropout", 1),
         ["dropout on the output layer"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, Dropout: 0.5)), SpecErrorCode.InvalidDropout, "layers[1].dropout", 1),
         ["negative input dropout"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity)) with { InputDropout = -0.1 }, SpecErrorCode.InvalidDropout, "inputDropout", 1),

@@ -6,6 +6,7 @@ using Backprop.Api.Networks;
 using Backprop.Api.Security;
 using Backprop.Api.Selection;
 using Microsoft.EntityFrameworkCore;
+using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
@@ -17,11 +18,32 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, ILogger<JobRunner> logger)
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
+    private TrainingDiagnostics? _diagnostics;    // set once the session is open
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
+    {
+        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on a release.
+        long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+        if (!memory.TryReserve(jobId, estimate))
+        {
+            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
+            return;
+        }
+        try
+        {
+            await RunWithinBudgetAsync(jobId, stoppingToken);
+        }
+        finally
+        {
+            memory.Release(jobId);
+        }
+    }
+
+    private async Task RunWithinBudgetAsync(Guid jobId, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
@@ -29,7 +51,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (claim != ClaimOutcome.Claimed) return;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
-        _writer = new JobCheckpointWriter(db, job, worker.Id, o.LeaseDuration, logger);
+        _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -39,7 +61,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt + 1);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+        }
+        catch (StorageWriteException e)
+        {
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            await _writer.SettleAsync();
+            await TryReleaseAsync(job);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -61,8 +90,9 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
 
     private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
     {
-        var request = job.ReadRequest();
+        var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
@@ -77,10 +107,13 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (OperationCanceledException)
         {
-            await StoppedAsync(job, null, heartbeat, stoppingToken);
+            await StoppedBeforeSessionAsync(job, heartbeat, stoppingToken);
             return;
         }
 
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
@@ -93,6 +126,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 var report = session.RunEpoch(token);
                 if (report is null) break;
                 _writer.Add(report, session.Best);
+                _diagnostics.Observe(report);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 pruner?.Observe(report);
@@ -103,6 +137,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 }
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
+                    _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
@@ -116,19 +151,22 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         if (session.StopReason == StopReason.Diverged)
+        {
+            _diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage ?? "a value became non-finite.");
             await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
+        }
         else
             await SucceedAsync(job, definition, session, dataset, pruned ? JobStopReason.Pruned : null);
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>
-    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, LoadedDataset dataset, CancellationToken ct)
+    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
@@ -157,7 +195,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return TrainingSession.Restore(more, dataset.Data);
     }
 
-    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, CancellationToken ct)
+    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, CancellationToken ct)
     {
         if (job.WarmStartModelId is not { } modelId) return null;
         var blob = await db.Set<ModelBlob>().AsNoTracking().SingleOrDefaultAsync(b => b.ModelId == modelId, ct)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Jobs;
 using Microsoft.EntityFrameworkCore;
@@ -13,21 +12,29 @@ namespace Backprop.Api.Selection;
 public static class CrossValidation
 {
     /// <summary>The parent and its fold jobs, queued; each child's request names its fold.</summary>
-    public static IReadOnlyList<TrainingJob> CreateFolds(TrainingJob parent, TrainingJobRequest request, CrossValidationRequest cv)
+    public static IReadOnlyList<TrainingJob> CreateFolds(TrainingJob parent)
     {
-        var folds = new List<TrainingJob>(cv.Folds);
-        for (int fold = 0; fold < cv.Folds; fold++)
+        int count = parent.Request.CrossValidation!.Folds;
+        var folds = new List<TrainingJob>(count);
+        for (int fold = 0; fold < count; fold++)
         {
-            folds.Add(Child(parent, request with { CrossValidation = cv with { Fold = fold, TrainFinalModel = false } }, Guid.CreateVersion7(), fold));
+            folds.Add(Child(parent, parent.Request with { CrossValidation = parent.Request.CrossValidation! with { Fold = fold, TrainFinalModel = false } },
+                Guid.CreateVersion7(), fold));
         }
         return folds;
     }
 
     /// <summary>The training on all rows once every fold succeeded; its id is derived from the parent's so that two coordinators cannot both add it.</summary>
-    public static TrainingJob CreateFinal(TrainingJob parent) =>
-        Child(parent, parent.ReadRequest() with { CrossValidation = null }, FinalJobId(parent.Id), null);
+    public static TrainingJob CreateFinal(TrainingJob parent)
+    {
+        var request = parent.Request with { CrossValidation = null };
+        // All rows train and none are held out: a stop on a validation metric (the folds' default) watches the training loss instead.
+        if (request is { ValidationFraction: <= 0, EarlyStopping: { Monitor: not MonitoredMetric.TrainLoss } stop })
+            request = request with { EarlyStopping = stop with { Monitor = MonitoredMetric.TrainLoss } };
+        return Child(parent, request, FinalJobId(parent.Id), null);
+    }
 
-    private static TrainingJob Child(TrainingJob parent, TrainingJobRequest request, Guid id, int? fold) => new()
+    private static TrainingJob Child(TrainingJob parent, StoredTrainingRequest request, Guid id, int? fold) => new()
     {
         Id = id,
         TenantId = parent.TenantId,
@@ -37,7 +44,7 @@ public static class CrossValidation
         Status = JobStatus.Queued,
         Epochs = parent.Epochs,
         CreatedAt = DateTime.UtcNow,
-        RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+        Request = request,
         NetworkJson = parent.NetworkJson,
         Seed = parent.Seed,
         ParentJobId = parent.Id,
@@ -76,7 +83,7 @@ public static class CrossValidation
     /// <summary>Per-fold results (each fold's last epoch) and, over the succeeded folds, every metric's mean and standard deviations.</summary>
     public static async Task<CrossValidationResult> SummarizeAsync(BackpropDbContext db, TrainingJob parent, CancellationToken ct)
     {
-        var cv = parent.ReadRequest().CrossValidation!;
+        var cv = parent.Request.CrossValidation!;
         var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id).ToListAsync(ct);
         var perFold = new List<FoldResult>();
         foreach (var child in children.Where(c => c.Fold is not null).OrderBy(c => c.Fold))
@@ -93,14 +100,17 @@ public static class CrossValidation
     }
 
     /// <summary>The parent's history: per epoch, the mean of each metric over the folds that reached it.</summary>
-    public static async Task<List<EpochResponse>> HistoryAsync(BackpropDbContext db, Guid parentId, int fromEpoch, int limit, CancellationToken ct)
+    /// <summary>The folds' mean per epoch from <paramref name="fromEpoch"/> (at most <paramref name="limit"/> epochs), and how many epochs there are in all.</summary>
+    public static async Task<(List<EpochResponse> Epochs, int Total)> HistoryAsync(BackpropDbContext db, Guid parentId, int fromEpoch, int limit, CancellationToken ct)
     {
         var folds = db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId && j.Fold != null).Select(j => j.Id);
+        int total = await db.Set<EpochRecord>().Where(e => folds.Contains(e.JobId)).Select(e => e.Epoch).Distinct().CountAsync(ct);
         var records = await db.Set<EpochRecord>().AsNoTracking().Where(e => folds.Contains(e.JobId) && e.Epoch >= fromEpoch).ToListAsync(ct);
-        return records.GroupBy(e => e.Epoch).OrderBy(g => g.Key).Take(limit).Select(g => new EpochResponse(g.Key,
+        var epochs = records.GroupBy(e => e.Epoch).OrderBy(g => g.Key).Take(limit).Select(g => new EpochResponse(g.Key,
             Mean(g, e => e.TrainLoss), Mean(g, e => e.ValidationLoss), Mean(g, e => e.TrainAccuracy), Mean(g, e => e.ValidationAccuracy),
             Mean(g, e => e.TrainRmse), Mean(g, e => e.ValidationRmse), Mean(g, e => e.TrainR2), Mean(g, e => e.ValidationR2),
             Mean(g, e => e.LearningRate), [], g.Sum(e => e.DurationMs))).ToList();
+        return (epochs, total);
 
         static double? Mean(IEnumerable<EpochRecord> records, Func<EpochRecord, double?> value) =>
             records.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values ? values.Average() : null;
@@ -135,7 +145,7 @@ public static class CrossValidation
                 .SetProperty(j => j.FinishedAt, now), ct);
             return;
         }
-        if (parent.ReadRequest().CrossValidation is { TrainFinalModel: true })
+        if (parent.Request.CrossValidation is { TrainFinalModel: true })
         {
             if (final is null)
             {

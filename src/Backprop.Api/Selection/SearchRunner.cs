@@ -19,8 +19,9 @@ public sealed record TrialPlan(NetworkDefinition? Network, NetworkSpec? Spec, Tr
 public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, TenantQuotas quotas,
     IOptions<LimitsOptions> limits, IOptions<SelectionOptions> selection, ILogger<SearchRunner> logger)
 {
-    /// <summary>Trial <paramref name="trial"/>'s network and job request, checked as POST /api/networks and POST /api/jobs check them.</summary>
-    public static TrialPlan Plan(SearchSpace space, int trial, TrainingData data, LimitsOptions limits)
+    /// <summary>Trial <paramref name="trial"/>'s network and job request, checked as POST /api/networks and POST /api/jobs check them
+    /// (from the dataset's summary, without decoding its rows).</summary>
+    public static TrialPlan Plan(SearchSpace space, int trial, DatasetSummary data, LimitsOptions limits)
     {
         var errors = new ProblemErrors();
         var (networkJson, jobJson, pathError) = space.Apply(trial);
@@ -44,8 +45,10 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         if (job.Epochs > limits.MaxEpochs) errors.Add("job.epochs", $"This service runs at most {limits.MaxEpochs} epochs per job, got {job.Epochs}.");
         if (job.CrossValidation is not null) errors.Add("job.crossValidation", "A search's trials are single trainings; leave crossValidation out of the job template.");
         if (job.WarmStartModelId is not null) errors.Add("job.warmStartModelId", "A search's trials start from scratch; leave warmStartModelId out of the job template.");
-        errors.AddRange(job.ToOptions().Validate(data.Rows, data.Task), "job.");
-        if (outcome.Spec is { } spec) errors.AddRange(data.CompatibilityWith(spec));
+        errors.AddRange(job.ToOptions().Validate(data.RowCount, data.Task), "job.");
+        if (job.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("job.diagnostics." + property, message);
+        if (outcome.Spec is { } spec) errors.AddRange(data.Shape.CompatibilityWith(spec));
         return new(network, outcome.Spec, job, errors);
     }
 
@@ -73,7 +76,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         if (unfinished >= request.MaxConcurrentTrials) return;
 
         var dataset = request.Job?["datasetId"]?.GetValue<string>() is { } text && Guid.TryParse(text, out var datasetId)
-            ? await datasets.LoadAsync(datasetId, ct) : null;
+            ? await datasets.GetSummaryAsync(datasetId, ct) : null;
         if (dataset is null)
         {
             await FinishAsync(searchId, JobStatus.Failed, "failed", ct);
@@ -89,9 +92,9 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
     }
 
     /// <summary>Stores trial <paramref name="trial"/> (its network and its job) within the tenant's quota; false when the quota or another coordinator got there first.</summary>
-    private async Task<bool> StartTrialAsync(SearchEntity search, SearchSpace space, int trial, LoadedDataset dataset, CancellationToken ct)
+    private async Task<bool> StartTrialAsync(SearchEntity search, SearchSpace space, int trial, DatasetSummary dataset, CancellationToken ct)
     {
-        var plan = Plan(space, trial, dataset.Data, limits.Value);
+        var plan = Plan(space, trial, dataset, limits.Value);
         if (plan.Errors.Any || plan.Spec is null)
         {
             logger.LogWarning("Search {SearchId} stopped: trial {Trial} is invalid: {Errors}", search.Id, trial, string.Join(" ", plan.Errors.ToDictionary().SelectMany(e => e.Value)));
@@ -106,18 +109,23 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
             OutputWidth = plan.Spec.OutputWidth, LayerCount = plan.Spec.Layers.Count, ParameterCount = plan.Spec.ParameterCount,
             DefinitionJson = definition.ToJson(), CreatedAt = now,
         };
-        var request = plan.Job! with { NetworkId = network.Id };
+        // Stored with the defaults resolved as POST /api/jobs stores them (epochs omitted: up to the budget, stopping early).
+        var request = (plan.Job! with { NetworkId = network.Id }).ToStored();
         var job = new TrainingJob
         {
             Id = Guid.CreateVersion7(), TenantId = search.TenantId, NetworkId = network.Id, DatasetId = dataset.Id, Status = JobStatus.Queued,
-            Epochs = request.Epochs, CreatedAt = now, RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            Epochs = request.Epochs, CreatedAt = now, Request = request,
             NetworkJson = network.DefinitionJson, Seed = request.Seed ?? plan.Spec.Seed, SearchId = search.Id, TrialNumber = trial,
         };
         db.Add(network);
         db.Add(job);
         try
         {
-            if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is not null)
+            long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
+            if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                    () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
+                    () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, request.Epochs, q, ct),
+                    () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is not null)
             {
                 db.ChangeTracker.Clear(); // over the tenant's quota: the trial waits for one of its jobs to finish
                 return false;

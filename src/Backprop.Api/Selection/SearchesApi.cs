@@ -36,12 +36,12 @@ public static class SearchesApi
         if (space is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         if (request.Job!["datasetId"] is not JsonValue value || !value.TryGetValue<string>(out var text) || !Guid.TryParse(text, out var datasetId))
             return TypedResults.ValidationProblem(ProblemErrors.Single("job.datasetId", "The job template needs the datasetId of an uploaded dataset.").ToDictionary());
-        var dataset = await datasets.LoadAsync(datasetId, ct);
+        var dataset = await datasets.GetSummaryAsync(datasetId, ct);
         if (dataset is null) return TypedResults.Problem($"Dataset {datasetId} does not exist.", statusCode: StatusCodes.Status404NotFound, title: "Not found");
         // Every trial is checked now (they are a function of the request), so a search never stops halfway on a bad draw.
         for (int trial = 0; trial < space.TrialCount; trial++)
         {
-            var plan = SearchRunner.Plan(space, trial, dataset.Data, limits.Value);
+            var plan = SearchRunner.Plan(space, trial, dataset, limits.Value);
             if (plan.Errors.Any)
                 return TypedResults.ValidationProblem(plan.Errors.ToDictionary().ToDictionary(e => e.Key, e => e.Value.Select(m => $"Trial {trial}: {m}").ToArray()));
         }

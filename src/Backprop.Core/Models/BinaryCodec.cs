@@ -21,14 +21,18 @@ internal static class BinaryCodec
             w.Write((int)l.Activation);
             w.Write(l.LearningRateMultiplier);
             w.Write(l.L2);
-            w.Write(l.Slope);
+            // One slot for the activation's parameter (ELU's α, else the slope): models written before ELU had its own α
+            // stored it in the slope, so they read back with the α they were trained with.
+            w.Write(l.ActivationParameter);
+            w.Write(l.BiasLearningRateMultiplier);
         }
         w.Write(spec.InputDropout);
         foreach (var l in spec.Layers) w.Write(l.Dropout);
     }
 
-    /// <summary>Reads a spec; <paramref name="withDropout"/> false for formats written before dropout existed.</summary>
-    public static NetworkSpec ReadSpec(BinaryReader r, bool withDropout)
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier and
+    /// versions below 3 predate dropout (read as none).</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -38,8 +42,9 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
-        if (!withDropout) return new NetworkSpec(input, layers, loss, init, seed, huber);
+            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+                version >= 2 ? r.ReadDouble() : 1.0);
+        if (version < 3) return new NetworkSpec(input, layers, loss, init, seed, huber);
         double inputDropout = r.ReadDouble();
         for (int i = 0; i < count; i++) layers[i] = layers[i] with { Dropout = r.ReadDouble() };
         return new NetworkSpec(input, layers, loss, init, seed, huber, inputDropout);
@@ -49,7 +54,7 @@ internal static class BinaryCodec
     {
         w.Write(o.Epochs); w.Write(o.BatchSize);
         var p = o.Optimizer;
-        w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.Momentum); w.Write(p.Beta1); w.Write(p.Beta2);
+        w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.EffectiveMomentum); w.Write(p.Beta1); w.Write(p.Beta2);
         w.Write(p.Epsilon); w.Write(p.WeightDecay); w.Write(p.Alpha); w.Write(p.Dampening);
         var s = o.Schedule;
         w.Write((int)s.Kind); w.Write(s.StepSize); w.Write(s.Gamma); w.Write(s.CosineEpochs ?? -1); w.Write(s.MinLearningRate);
@@ -63,7 +68,7 @@ internal static class BinaryCodec
         w.Write(o.Threads);
     }
 
-    /// <summary>The cross-validation fold, written after the options by snapshot format 2 and later.</summary>
+    /// <summary>The cross-validation fold, written after the options by snapshot format 3 and later.</summary>
     public static void WriteFold(BinaryWriter w, CrossValidationFold? f)
     {
         w.Write(f is not null);

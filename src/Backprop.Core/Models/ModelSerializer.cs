@@ -10,8 +10,11 @@ namespace Backprop.Core.Models;
 public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
-    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>; 2 added dropout rates to the spec (version 1 still reads, as no dropout).</summary>
-    public const int FormatVersion = 2;
+    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>; 2 added the bias multiplier and 3 dropout rates
+    /// to the spec (versions 1 and 2 still read).</summary>
+    public const int FormatVersion = 3;
+    /// <summary>The JSON form's "format" value.</summary>
+    public const string FormatName = "backprop-model";
 
     /// <summary>Compact binary form.</summary>
     public static byte[] ToBinary(TrainedModel model)
@@ -42,7 +45,7 @@ public static class ModelSerializer
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
-            var spec = BinaryCodec.ReadSpec(r, withDropout: version >= 2);
+            var spec = BinaryCodec.ReadSpec(r, version);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
@@ -63,7 +66,7 @@ public static class ModelSerializer
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
             w.WriteStartObject();
-            w.WriteString("format", "backprop-model");
+            w.WriteString("format", FormatName);
             w.WriteNumber("version", FormatVersion);
             w.WriteString("task", JsonNames.Of(model.Task));
             w.WritePropertyName("spec");
@@ -105,9 +108,11 @@ public static class ModelSerializer
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
+            if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String && format.GetString() == FormatName))
+                throw new InvalidDataException($"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
             if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");

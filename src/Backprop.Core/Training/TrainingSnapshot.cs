@@ -15,12 +15,14 @@ public sealed record TrainingSnapshot(
     ScheduleState Schedule,
     EarlyStoppingState? EarlyStopping,
     StopReason? StopReason,
-    string? StopMessage)
+    string? StopMessage,
+    double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    // 2 added the dropout rates to the spec and the cross-validation fold to the options; version 1 (neither) still reads. The dropout masks' RNG needs no
-    // field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
-    private const int FormatVersion = 2;
+    // 2 added the bias learning-rate multiplier to the layers; 3 the dropout rates to the spec and the cross-validation fold to
+    // the options; versions 1 and 2 still read. The dropout masks' RNG needs no field of its own: it is counter-based on
+    // (ShuffleSeed, Epoch), both already here.
+    private const int FormatVersion = 3;
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -47,6 +49,9 @@ public sealed record TrainingSnapshot(
             }
             w.Write(StopReason.HasValue ? (int)StopReason.Value : -1);
             w.Write(StopMessage ?? "");
+            // Appended: a snapshot written before it ends here and reads back with no start loss.
+            w.Write(StartLoss.HasValue);
+            w.Write(StartLoss ?? 0);
         }
         return stream.ToArray();
     }
@@ -61,9 +66,9 @@ public sealed record TrainingSnapshot(
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a training snapshot.");
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
-            var spec = BinaryCodec.ReadSpec(r, withDropout: version >= 2);
+            var spec = BinaryCodec.ReadSpec(r, version);
             var options = BinaryCodec.ReadOptions(r);
-            if (version >= 2) options = options with { Fold = BinaryCodec.ReadFold(r) };
+            if (version >= 3) options = options with { Fold = BinaryCodec.ReadFold(r) };
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
             var optimizer = new OptimizerState(r.ReadInt64(), BinaryCodec.ReadFloats(r), BinaryCodec.ReadFloats(r));
@@ -76,8 +81,15 @@ public sealed record TrainingSnapshot(
             }
             int reason = r.ReadInt32();
             string message = r.ReadString();
+            double? startLoss = null;
+            if (r.BaseStream.Position < r.BaseStream.Length)
+            {
+                bool hasStart = r.ReadBoolean();
+                double start = r.ReadDouble();
+                if (hasStart) startLoss = start;
+            }
             return new TrainingSnapshot(spec, options, epoch, seed, parameters, optimizer, schedule, early,
-                reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message);
+                reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message, startLoss);
         }
         catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
         {
@@ -94,7 +106,7 @@ public sealed partial class TrainingSession
         new OptimizerState(Optimizer.Step, (float[])Optimizer.First.Clone(), (float[])Optimizer.Second.Clone()),
         _schedule.State,
         _earlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null,
-        StopReason, StopMessage);
+        StopReason, StopMessage, StartLoss);
 
     /// <summary>Continues a run from a snapshot on the same data; the result equals the uninterrupted run bit for bit.</summary>
     /// <exception cref="InvalidTrainingOptionsException">The data does not fit the snapshot's network.</exception>
@@ -107,6 +119,7 @@ public sealed partial class TrainingSession
             Epoch = snapshot.Epoch,
             StopReason = snapshot.StopReason,
             StopMessage = snapshot.StopMessage,
+            StartLoss = snapshot.StartLoss,
         };
         session._schedule.State = snapshot.Schedule;
         session._earlyStopping = snapshot.EarlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null;

@@ -21,6 +21,8 @@ public sealed class TenantIsolationTests
         ["GET /api/jobs/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}/history"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
+        ["DELETE /api/jobs/{id:guid}"] = _ => null,
+        ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
         ["GET /api/models/{id:guid}"] = _ => null,
         ["GET /api/models/{id:guid}/weights"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
@@ -28,6 +30,7 @@ public sealed class TenantIsolationTests
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
         ["GET /api/searches/{id:guid}"] = _ => null,
         ["POST /api/searches/{id:guid}/cancel"] = _ => null,
+        ["POST /api/models/{id:guid}/evaluate"] = own => $$"""{"datasetId": "{{own.Dataset}}"}""",
     };
 
     /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>

@@ -101,9 +101,10 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<double>("DurationMs")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("LayersJson")
+                    b.Property<string>("Layers")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("LayersJson");
 
                     b.Property<double?>("LearningRate")
                         .HasColumnType("REAL");
@@ -197,6 +198,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DiagnosticsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Epoch")
                         .HasColumnType("INTEGER");
 
@@ -238,9 +242,10 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<Guid?>("ParentJobId")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("RequestJson")
+                    b.Property<string>("Request")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("RequestJson");
 
                     b.Property<Guid?>("SearchId")
                         .HasColumnType("TEXT");

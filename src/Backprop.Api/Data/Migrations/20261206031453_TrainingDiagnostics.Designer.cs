@@ -11,8 +11,8 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Backprop.Api.Data.Migrations
 {
     [DbContext(typeof(BackpropDbContext))]
-    [Migration("20261206030348_ModelSelection")]
-    partial class ModelSelection
+    [Migration("20261206031453_TrainingDiagnostics")]
+    partial class TrainingDiagnostics
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -200,6 +200,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DiagnosticsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Epoch")
                         .HasColumnType("INTEGER");
 
@@ -211,12 +214,6 @@ namespace Backprop.Api.Data.Migrations
 
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
-
-                    b.Property<int?>("Fold")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<int?>("FoldCount")
-                        .HasColumnType("INTEGER");
 
                     b.Property<int>("InitialEpoch")
                         .HasColumnType("INTEGER");
@@ -238,14 +235,8 @@ namespace Backprop.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<Guid?>("ParentJobId")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("RequestJson")
                         .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid?>("SearchId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Seed")
@@ -274,9 +265,6 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<double?>("TrainLoss")
                         .HasColumnType("REAL");
 
-                    b.Property<int?>("TrialNumber")
-                        .HasColumnType("INTEGER");
-
                     b.Property<double?>("ValidationLoss")
                         .HasColumnType("REAL");
 
@@ -287,12 +275,7 @@ namespace Backprop.Api.Data.Migrations
 
                     b.HasIndex("DatasetId");
 
-                    b.HasIndex("ParentJobId");
-
                     b.HasIndex("Status");
-
-                    b.HasIndex("SearchId", "TrialNumber")
-                        .IsUnique();
 
                     b.HasIndex("TenantId", "CreatedAt");
 
@@ -469,57 +452,6 @@ namespace Backprop.Api.Data.Migrations
                     b.HasIndex("TenantId", "CreatedAt");
 
                     b.ToTable("ApiKeys", (string)null);
-                });
-
-            modelBuilder.Entity("Backprop.Api.Selection.SearchEntity", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime>("CreatedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("FinishedAt")
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("MaxTrials")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<string>("Metric")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Name")
-                        .HasMaxLength(200)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("RequestJson")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("Status")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("StopReason")
-                        .HasMaxLength(32)
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("TenantId")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("Status");
-
-                    b.HasIndex("TenantId", "CreatedAt");
-
-                    b.ToTable("Searches", (string)null);
                 });
 
             modelBuilder.Entity("Backprop.Api.Datasets.DatasetContentEntity", b =>
