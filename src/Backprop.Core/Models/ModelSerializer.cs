@@ -10,8 +10,8 @@ namespace Backprop.Core.Models;
 public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
-    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>.</summary>
-    public const int FormatVersion = 1;
+    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>; 2 added the preparation (version 1 files still load).</summary>
+    public const int FormatVersion = 2;
 
     /// <summary>Compact binary form.</summary>
     public static byte[] ToBinary(TrainedModel model)
@@ -28,6 +28,7 @@ public static class ModelSerializer
             BinaryCodec.WriteStrings(w, model.FeatureNames);
             BinaryCodec.WriteStrings(w, model.ClassNames);
             BinaryCodec.WriteStrings(w, model.TargetNames);
+            BinaryCodec.WritePreparation(w, model.Preparation);
         }
         return stream.ToArray();
     }
@@ -41,13 +42,14 @@ public static class ModelSerializer
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = BinaryCodec.ReadSpec(r);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
             var model = new TrainedModel(spec, parameters, task, input, BinaryCodec.ReadNormalizer(r),
                 BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r));
+            if (version >= 2) model = model with { Preparation = BinaryCodec.ReadPreparation(r) };
             return EnsureValid(model);
         }
         catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
@@ -93,6 +95,7 @@ public static class ModelSerializer
             WriteStrings(w, "featureNames", model.FeatureNames);
             WriteStrings(w, "classNames", model.ClassNames);
             WriteStrings(w, "targetNames", model.TargetNames);
+            JsonPreparation.Write(w, model.Preparation);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
@@ -108,14 +111,14 @@ public static class ModelSerializer
             using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
-            if (root.TryGetProperty("version", out var version) && version.GetInt32() != FormatVersion)
+            if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");
             var task = JsonNames.Parse<TaskKind>(Required(root, "task"), "task");
             var parameters = ReadParameters(Required(root, "layers"), spec, json.Length);
             var input = ReadNormalizer(root, "inputNormalization") ?? Normalizer.Identity(spec.InputWidth);
             var model = new TrainedModel(spec, parameters, task, input, ReadNormalizer(root, "targetNormalization"),
-                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"));
+                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"), JsonPreparation.Read(root));
             return EnsureValid(model);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
@@ -195,7 +198,7 @@ public static class ModelSerializer
             ? v : throw new InvalidDataException($"{path}[{i}]: expected a finite number.")).ToArray();
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
+    internal static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
     {
         if (values is null) { w.WriteNull(name); return; }
         w.WriteStartArray(name);
@@ -203,7 +206,7 @@ public static class ModelSerializer
         w.WriteEndArray();
     }
 
-    private static string[]? ReadStrings(JsonElement root, string name)
+    internal static string[]? ReadStrings(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null) return null;
         if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{name}: expected an array of strings.");
