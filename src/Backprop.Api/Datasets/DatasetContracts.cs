@@ -4,10 +4,14 @@ namespace Backprop.Api.Datasets;
 
 /// <summary>A dataset and its profile.</summary>
 /// <param name="Task">"classification" or "regression".</param>
+/// <param name="FeatureCount">Raw feature columns (the sample weight column not counted).</param>
 /// <param name="SizeBytes">Size of the stored (encoded) data.</param>
+/// <param name="EncodedWidth">Network inputs after one-hot encoding with the default preparation, if every row were in the training split
+/// (the network's inputWidth; a job answers the exact width when its split or preparation options change it).</param>
+/// <param name="SampleWeightColumn">The column of per-row loss weights, or null.</param>
 public sealed record DatasetResponse(
     Guid Id, string Name, string Task, string TargetColumn, int RowCount, int FeatureCount, int ClassCount, long SizeBytes, DateTime CreatedAt,
-    IReadOnlyList<ColumnProfile> Columns, IReadOnlyList<ClassProfile>? Classes, IReadOnlyList<string> Warnings);
+    IReadOnlyList<ColumnProfile> Columns, IReadOnlyList<ClassProfile>? Classes, IReadOnlyList<string> Warnings, int EncodedWidth, string? SampleWeightColumn);
 
 /// <summary>A dataset in a listing: no profile, no data.</summary>
 public sealed record DatasetListItem(
@@ -38,7 +42,7 @@ internal static class DatasetMapping
     {
         var p = d.Profile();
         return new(d.Id, d.Name, d.Task, d.TargetColumn, d.RowCount, d.FeatureCount, d.ClassCount, d.SizeBytes, d.CreatedAt.AsUtc(),
-            p.Columns, p.Classes, p.Warnings);
+            p.Columns, p.Classes, p.Warnings, p.EncodedWidth ?? d.FeatureCount, p.SampleWeightColumn);
     }
 
     public static DatasetListItem ToListItem(this DatasetEntity d) =>

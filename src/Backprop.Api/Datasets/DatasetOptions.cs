@@ -15,6 +15,10 @@ public sealed class DatasetOptions
     [Range(2, 100_000)] public int MaxColumns { get; set; } = 10_000;
     /// <summary>Rows × columns.</summary>
     [Range(2, long.MaxValue)] public long MaxCells { get; set; } = 50_000_000;
+    /// <summary>Distinct levels of one categorical column.</summary>
+    [Range(2, 1_000_000)] public int MaxLevelsPerColumn { get; set; } = 1000;
+    /// <summary>Network inputs after one-hot encoding (each numeric or boolean column 1, each categorical column its levels + 1 for missing).</summary>
+    [Range(1, 10_000_000)] public int MaxEncodedWidth { get; set; } = 10_000;
 }
 
 /// <summary>Fixed limits that are part of the API's contract rather than deployment settings.</summary>

@@ -32,6 +32,17 @@ public sealed record EarlyStoppingRequest(
     double MinDelta = 0,
     bool RestoreBestWeights = true);
 
+/// <summary>How a dataset with categorical, boolean or missing cells is prepared; fitted on the training split and stored with the model.</summary>
+/// <param name="Imputation">mean or median: the training split's value fills a missing numeric or boolean cell.</param>
+/// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training split.</param>
+/// <param name="MinLevelCount">Categorical levels with fewer training rows share one "(other)" input; 1 = no grouping.</param>
+/// <param name="UnseenLevels">At prediction, a level the training split never held: ignore (all-zero encoding and a warning on the row) or refuse (400).</param>
+public sealed record PreparationRequest(
+    ImputationKind Imputation = ImputationKind.Mean,
+    bool MissingIndicators = false,
+    int MinLevelCount = 1,
+    UnseenLevelPolicy UnseenLevels = UnseenLevelPolicy.Ignore);
+
 /// <summary>Train a stored network on a stored dataset.</summary>
 /// <param name="NetworkId">The network configuration (POST /api/networks).</param>
 /// <param name="DatasetId">The dataset (POST /api/datasets).</param>
@@ -47,6 +58,9 @@ public sealed record EarlyStoppingRequest(
 /// <param name="Shuffle">Shuffle rows every epoch.</param>
 /// <param name="Seed">Seed of shuffles and the split; null = the network's seed.</param>
 /// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation.</param>
+/// <param name="Preparation">Imputation, missing indicators, rare-level grouping and unseen levels for datasets with categorical, boolean or missing cells.</param>
+/// <param name="ClassWeights">Classification: "balanced" (class c weighs n / (k · n_c) over the training split) or an object of class label to weight
+/// (every class; 0 or more). Multiplies the dataset's sample weights in the loss and the weighted accuracy (docs/tabular-data.md).</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -61,7 +75,9 @@ public sealed record TrainingJobRequest(
     double? ClipGradientNorm = null,
     bool Shuffle = true,
     ulong? Seed = null,
-    Guid? WarmStartModelId = null);
+    Guid? WarmStartModelId = null,
+    PreparationRequest? Preparation = null,
+    System.Text.Json.JsonElement? ClassWeights = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and

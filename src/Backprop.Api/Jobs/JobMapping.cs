@@ -4,8 +4,11 @@ namespace Backprop.Api.Jobs;
 
 public static class JobMapping
 {
-    public static TrainingOptions ToOptions(this TrainingJobRequest r)
+    /// <summary>The core's options; class weights given by label need the dataset's <paramref name="classNames"/> (else they are left out,
+    /// as when only the other options are checked).</summary>
+    public static TrainingOptions ToOptions(this TrainingJobRequest r, IReadOnlyList<string>? classNames = null)
     {
+        var p = r.Preparation ?? new PreparationRequest();
         var o = r.Optimizer ?? new OptimizerRequest();
         var s = r.Schedule ?? new ScheduleRequest();
         return new TrainingOptions
@@ -21,6 +24,8 @@ public static class JobMapping
             ClipGradientNorm = r.ClipGradientNorm,
             Shuffle = r.Shuffle,
             Seed = r.Seed,
+            Preparation = new PreparationSettings(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels),
+            ClassWeights = ClassWeightsRequest.Read(r.ClassWeights, classNames, new ProblemErrors()),
         };
     }
 

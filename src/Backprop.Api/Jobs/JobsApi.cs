@@ -48,9 +48,11 @@ public static class JobsApi
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
 
-        var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
-            .AddRange(dataset.Data.CompatibilityWith(spec));
+        var errors = new ProblemErrors();
+        ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
+        var options = request.ToOptions(dataset.ClassNames);
+        errors.AddRange(options.Validate(dataset.Data.Rows, dataset.Data.Task)).AddRange(dataset.Data.CompatibilityWith(spec));
+        if (!errors.Any) PreparedWidthErrors(dataset, options, spec, errors);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -165,6 +167,16 @@ public static class JobsApi
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
         return cancelled > 0 ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+    }
+
+    /// <summary>A dataset with column kinds is encoded by a preparation fitted on the training split: the network must take its width.</summary>
+    private static void PreparedWidthErrors(LoadedDataset dataset, TrainingOptions options, NetworkSpec spec, ProblemErrors errors)
+    {
+        if (TrainingSession.FitPreparation(dataset.Data, options, options.Seed ?? spec.Seed) is not { } preparation) return;
+        if (preparation.EncodedWidth == spec.InputWidth) return;
+        errors.Add("network.inputWidth", $"The dataset's prepared inputs are {preparation.EncodedWidth} wide ("
+            + string.Join(", ", preparation.Columns.Select(c => $"{c.Name}: {c.Width}")) + $") but the network expects {spec.InputWidth}; "
+            + $"set inputWidth to {preparation.EncodedWidth} (categorical columns give one input per training level, plus (other) and (missing) where they apply).");
     }
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>

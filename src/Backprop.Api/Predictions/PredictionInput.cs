@@ -1,7 +1,10 @@
+using Backprop.Api.Models;
+using System.Text.Json;
 
 namespace Backprop.Api.Predictions;
 
-/// <summary>Turns a prediction request into a raw feature matrix <c>(rows, inputWidth)</c>, naming every problem.</summary>
+/// <summary>Turns a prediction request into the network's input matrix <c>(rows, inputWidth)</c> in raw units (before normalisation),
+/// through the model's preparation when it has one, naming every problem.</summary>
 public static class PredictionInput
 {
     private const int MaxReported = 10;
@@ -9,8 +12,21 @@ public static class PredictionInput
 
     public static int RowCount(this PredictionRequest r) => (r.Rows?.Count ?? 0) + (r.Records?.Count ?? 0);
 
-    public static float[]? Read(PredictionRequest request, IReadOnlyList<string> featureNames, ProblemErrors errors)
+    /// <summary>The inputs, or null with <paramref name="errors"/> filled; <paramref name="warnings"/> per row (null entries when none).</summary>
+    public static float[]? Read(PredictionRequest request, TrainedModel model, ProblemErrors errors, out List<string>?[]? warnings)
     {
+        warnings = null;
+        if (model.Preparation is { } preparation)
+        {
+            if (request.Rows is not null && request.Records is null)
+            {
+                errors.Add("rows", "This model prepares raw columns (" + string.Join(", ", preparation.Columns.Select(c => c.Name))
+                    + "): send records, e.g. {\"records\": [{\"" + preparation.Columns[0].Name + "\": ...}]}, with strings for categorical levels and null for missing values.");
+                return null;
+            }
+            return PreparedInput.Read(request, preparation, errors, out warnings);
+        }
+        var featureNames = model.FeatureNamesOrDefault();
         int width = featureNames.Count;
         if ((request.Rows is null) == (request.Records is null))
         {
@@ -43,7 +59,8 @@ public static class PredictionInput
                 if (missing.Count > 0) Report($"records[{r}]", $"Missing column(s) {string.Join(", ", missing)}; the model's columns are {Expected()}.");
                 if (unknown.Count > 0 || missing.Count > 0) continue;
                 for (int c = 0; c < width; c++)
-                    if (!Store(record[featureNames[c]], r, c)) Report($"records[{r}].{featureNames[c]}", NotANumber);
+                    if (record[featureNames[c]] is not { ValueKind: JsonValueKind.Number } cell || !cell.TryGetDouble(out double value) || !Store(value, r, c))
+                        Report($"records[{r}].{featureNames[c]}", NotANumber);
             }
         return errors.Any ? null : features;
 
@@ -56,7 +73,8 @@ public static class PredictionInput
         }
     }
 
-    public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames)
+    public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames,
+        List<string>?[]? warnings = null)
     {
         var predictions = new RowPrediction[batch.Rows];
         int outputs = model.Spec.OutputWidth;
@@ -66,7 +84,7 @@ public static class PredictionInput
             {
                 var values = new float?[outputs];
                 for (int o = 0; o < outputs; o++) values[o] = batch.Outputs[r * outputs + o] is var v && float.IsFinite(v) ? v : null;
-                predictions[r] = new RowPrediction(null, null, null, values);
+                predictions[r] = new RowPrediction(null, null, null, values, warnings?[r]);
                 continue;
             }
             int predicted = batch.PredictedClasses![r];
@@ -77,7 +95,7 @@ public static class PredictionInput
                 probabilities = new Dictionary<string, float>(classes);
                 for (int c = 0; c < classes; c++) probabilities[classNames[c]] = p[r * classes + c] is var q && float.IsFinite(q) ? q : 0;
             }
-            predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
+            predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null, warnings?[r]);
         }
         return new PredictionResponse(modelId, model.Task, model.TargetNames, predictions);
     }

@@ -31,9 +31,9 @@ public static class PredictionsApi
         if (await ModelLoader.LoadAsync(id, () => http.RequestServices.GetRequiredService<BackpropDbContext>(), tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
         var model = cached.Model;
         var errors = new ProblemErrors();
-        var features = PredictionInput.Read(request, model.FeatureNamesOrDefault(), errors);
+        var features = PredictionInput.Read(request, model, errors, out var warnings);
         if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         var batch = cached.Predict(features, count);
-        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : []));
+        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : [], warnings));
     }
 }
