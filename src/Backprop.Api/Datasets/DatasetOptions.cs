@@ -17,7 +17,7 @@ public sealed class DatasetOptions
     [Range(2, long.MaxValue)] public long MaxCells { get; set; } = 50_000_000;
     /// <summary>Distinct levels of one categorical column.</summary>
     [Range(2, 1_000_000)] public int MaxLevelsPerColumn { get; set; } = 1000;
-    /// <summary>Network inputs after one-hot encoding (each numeric or boolean column 1, each categorical column its levels + 1 for missing).</summary>
+    /// <summary>Network inputs of the widest preparation: each column 1 (numeric, boolean) or its levels (categorical), + 1 where it has missing cells (an indicator or a missing level).</summary>
     [Range(1, 10_000_000)] public int MaxEncodedWidth { get; set; } = 10_000;
 }
 

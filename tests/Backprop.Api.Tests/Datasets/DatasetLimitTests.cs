@@ -104,7 +104,7 @@ public sealed class DatasetLimitTests
         var client = factory.CreateClient();
 
         await client.PostCsvAsync("a,label\n1,x\n2,\n");
-        await client.PostCsvAsync("a,label\n1,x\nz,y\n");
+        await client.PostCsvAsync("a,label\n1,x\nNaN,y\n");
         await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""");
         await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"));
 
