@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
-using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
@@ -153,20 +152,15 @@ public static class JobsApi
         Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
-        var now = DateTime.UtcNow;
-        int cancelled = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
-                .SetProperty(j => j.StopReason, "cancelled").SetProperty(j => j.FinishedAt, now), ct);
-        if (cancelled == 0)
+        bool cancelled = await JobTransitions.CancelQueuedAsync(db, id, ct);
+        if (!cancelled)
         {
-            int running = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-            if (running == 0)
+            if (!await JobTransitions.RequestCancelAsync(db, id, ct))
                 return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
             queue.Cancel(id);
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
-        return cancelled > 0 ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+        return cancelled ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
     }
 
     /// <summary>A dataset with column kinds is encoded by a preparation fitted on the training split: the network must take its width.</summary>

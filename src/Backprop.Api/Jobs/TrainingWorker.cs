@@ -32,7 +32,7 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
     private async Task SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var (expired, queued) = await JobLeases.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
+        var (expired, queued) = await JobTransitions.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
         foreach (var id in queued) queue.Enqueue(id);
         if (expired > 0) logger.LogWarning("Re-queued {Count} job(s) whose worker's lease expired.", expired);
     }

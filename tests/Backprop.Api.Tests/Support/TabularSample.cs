@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// samples/tabular (made by its generate.py): age, hours, income (numeric), workclass, region (categorical), member (boolean), gaps in
