@@ -24,10 +24,14 @@ public sealed record DatasetRows(Guid DatasetId, IReadOnlyList<string> Columns, 
 /// <param name="Task">"classification" or "regression"; inferred when absent.</param>
 /// <param name="Features">Rows of numbers, with <c>Targets</c> (one per row: numbers for regression, strings or integers for classification).</param>
 /// <param name="ClassNames">Fixes the label order; integer targets are then indices into it.</param>
-/// <param name="Records">Alternatively, one object per row with named columns; <c>TargetColumn</c> names the one to predict.</param>
+/// <param name="Records">Alternatively, one object per row with named columns; <c>TargetColumn</c> names the one to predict. Cells may be
+/// numbers, strings (categorical levels), booleans or null (missing).</param>
+/// <param name="ColumnTypes">Declared feature types by column name: numeric, categorical or boolean; others are inferred.</param>
+/// <param name="SampleWeightColumn">A column of per-row loss weights (numbers ≥ 0), taken out of the features.</param>
 public sealed record DatasetJsonUpload(
     string Name, string? Task, string? TargetColumn, IReadOnlyList<string>? FeatureNames, IReadOnlyList<string>? ClassNames,
-    float[][]? Features, JsonElement[]? Targets, Dictionary<string, JsonElement>[]? Records);
+    JsonElement[][]? Features, JsonElement[]? Targets, Dictionary<string, JsonElement>[]? Records,
+    Dictionary<string, ColumnKind>? ColumnTypes = null, string? SampleWeightColumn = null);
 
 internal static class DatasetMapping
 {
