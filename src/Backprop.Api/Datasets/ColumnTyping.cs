@@ -119,7 +119,7 @@ internal static class ColumnTyping
                 features[r * keep.Length + j] = code == DatasetTableBuilder.MissingCode ? float.NaN : kinds[c] switch
                 {
                     ColumnKind.Categorical => remap[c][code],
-                    ColumnKind.Boolean => float.IsNaN(raw) ? (cells.Texts[c].Texts[code].Equals("true", StringComparison.OrdinalIgnoreCase) ? 1 : 0) : raw,
+                    ColumnKind.Boolean => float.IsNaN(raw) ? (cells.Texts[c].Texts[code] == "true" ? 1 : 0) : raw,
                     _ => raw,
                 };
             }

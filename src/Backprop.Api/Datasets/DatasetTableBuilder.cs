@@ -230,9 +230,17 @@ internal sealed class ColumnTexts(int limit)
         if (isText)
         {
             if (TextCells++ == 0) { FirstText = text.ToString(); FirstTextRow = row; }
-            if (!text.Equals("true", StringComparison.OrdinalIgnoreCase) && !text.Equals("false", StringComparison.OrdinalIgnoreCase)) NonBooleanTextCells++;
+            // true/false in any case is one of two texts, so a boolean column never outgrows the level limit.
+            if (text.Equals("true", StringComparison.OrdinalIgnoreCase)) text = "true";
+            else if (text.Equals("false", StringComparison.OrdinalIgnoreCase)) text = "false";
+            else NonBooleanTextCells++;
         }
-        else NumberCells++;
+        else
+        {
+            NumberCells++;
+            // Past the limit a number's text is never needed: the column is numeric, or refused as too many levels.
+            if (Overflowed) return DatasetTableBuilder.UntrackedCode;
+        }
         var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
         if (lookup.TryGetValue(text, out int code)) return code;
         if (Texts.Count >= limit) { Overflowed = true; return DatasetTableBuilder.UntrackedCode; }
