@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
@@ -42,7 +41,8 @@ public static class JobsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        // Validated from the dataset's summary: the worker decodes the rows once, to train.
+        var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
@@ -50,8 +50,9 @@ public static class JobsApi
         var errors = new ProblemErrors();
         ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
         var options = request.ToOptions(dataset.ClassNames);
-        errors.AddRange(options.Validate(dataset.Data.Rows, dataset.Data.Task)).AddRange(dataset.Data.CompatibilityWith(spec));
-        if (!errors.Any) PreparedWidthErrors(dataset, options, spec, errors);
+        errors.AddRange(options.Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
+        // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so its rows are read.
+        if (!errors.Any && dataset.Prepared && await datasets.LoadAsync(request.DatasetId, ct) is { } loaded) PreparedWidthErrors(loaded, options, spec, errors);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -71,7 +72,7 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Epochs = request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
             Seed = request.Seed ?? spec.Seed,
         };
@@ -109,7 +110,7 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(source.ReadRequest() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };
@@ -132,7 +133,8 @@ public static class JobsApi
                 return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
             query = query.Where(j => j.Status == wanted);
         }
-        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+        var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
