@@ -21,6 +21,8 @@ public sealed class LimitsOptions
     [Range(1, 1_000)] public int MaxGradientCheckRows { get; set; } = 16;
     /// <summary>Parameters a gradient check may perturb.</summary>
     [Range(1, long.MaxValue)] public long MaxGradientCheckParameters { get; set; } = 100_000;
+    /// <summary>Multiply-adds a sanity check may spend (about 3 × parameters × rows × epochs).</summary>
+    [Range(1d, double.MaxValue)] public double MaxSanityCheckCost { get; set; } = 5e9;
     /// <summary>Largest request body in bytes (dataset uploads included).</summary>
     [Range(1024, long.MaxValue)] public long MaxRequestBodyBytes { get; set; } = 64 * 1024 * 1024;
     /// <summary>Slowest acceptable request body, after <see cref="RequestBodyGracePeriod"/> (slower → 408).</summary>

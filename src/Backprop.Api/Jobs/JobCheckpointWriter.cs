@@ -19,6 +19,9 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// <summary>The progress of the epochs handed to <see cref="Add"/>, written with the next checkpoint.</summary>
     public JobProgress Progress { get; private set; } = new();
 
+    /// <summary>The training diagnostics' state, written with the next checkpoint or ending.</summary>
+    public Backprop.Core.Diagnostics.DiagnosticsState? Diagnostics { get; set; }
+
     /// <summary>True when the checkpoint being written has failed (a lost lease, a database error).</summary>
     public bool Failed => _inFlight is { IsCompleted: true } write && !write.IsCompletedSuccessfully;
 
@@ -38,9 +41,9 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     public async Task BeginCheckpointAsync(byte[] snapshot)
     {
         await WrittenAsync();
-        var (rows, progress) = (_pending, Progress);
+        var (rows, progress, diagnostics) = (_pending, Progress, Diagnostics);
         _pending = [];
-        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress), CancellationToken.None);
+        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress, diagnostics), CancellationToken.None);
     }
 
     /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see cref="LeaseLostException"/>.</summary>
@@ -67,7 +70,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         await WrittenAsync();
         var rows = _pending;
         _pending = [];
-        await WriteAsync(snapshot, final, rows, Progress, alsoAdd);
+        await WriteAsync(snapshot, final, rows, Progress, Diagnostics, alsoAdd);
     }
 
     /// <summary>
@@ -77,8 +80,9 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// written and <see cref="LeaseLostException"/> is thrown.
     /// </summary>
     private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
-        List<EpochReport> epochs, JobProgress p, Action? alsoAdd = null)
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd = null)
     {
+        string? diagnosticsJson = diagnostics is null ? null : JobDiagnostics.Write(diagnostics);
         var now = DateTime.UtcNow;
         var expires = now + leaseDuration;
         bool ends = final is not null && snapshot is null;
@@ -89,6 +93,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
                 .SetProperty(j => j.ValidationLoss, p.ValidationLoss)
                 .SetProperty(j => j.BestTrainLoss, p.BestTrainLoss).SetProperty(j => j.BestValidationLoss, p.BestValidationLoss)
                 .SetProperty(j => j.BestEpoch, p.BestEpoch);
+            if (diagnosticsJson is not null) s.SetProperty(j => j.DiagnosticsJson, diagnosticsJson);
             // A checkpoint is progress, and a job that stops by itself did not crash its worker: either way it is not stalled.
             if (snapshot is not null || final is not null) s.SetProperty(j => j.StalledAttempts, 0);
             if (final is not null) final(s);

@@ -61,6 +61,7 @@ public sealed record PreparationRequest(
 /// <param name="Preparation">Imputation, missing indicators, rare-level grouping and unseen levels for datasets with categorical, boolean or missing cells.</param>
 /// <param name="ClassWeights">Classification: "balanced" (class c weighs n / (k · n_c) over the training split) or an object of class label to weight
 /// (every class; 0 or more). Multiplies the dataset's sample weights in the loss and the weighted accuracy (docs/tabular-data.md).</param>
+/// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -77,7 +78,8 @@ public sealed record TrainingJobRequest(
     ulong? Seed = null,
     Guid? WarmStartModelId = null,
     PreparationRequest? Preparation = null,
-    System.Text.Json.JsonElement? ClassWeights = null);
+    System.Text.Json.JsonElement? ClassWeights = null,
+    DiagnosticThresholdsRequest? Diagnostics = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and
@@ -112,12 +114,22 @@ public sealed record JobResponse(
     ulong Seed,
     int Attempt,
     TrainingJobRequest Request,
-    JobLinks Links);
+    JobLinks Links,
+    IReadOnlyList<FindingResponse> Diagnostics);
 
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
     DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
 
-public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
+/// <summary>One layer's signals over an epoch.</summary>
+/// <param name="Layer">0-based layer.</param>
+/// <param name="WeightGradientNorm">Mean over the epoch's batches of ‖dL/dW‖₂.</param>
+/// <param name="BiasGradientNorm">Mean over the epoch's batches of ‖dL/db‖₂.</param>
+/// <param name="UpdateRatio">‖ΔW‖₂ / ‖W‖₂ of the epoch's last update (around 1e-3 is typical).</param>
+/// <param name="BiasUpdateNorm">‖Δb‖₂ of the epoch's last update (0: the biases did not move).</param>
+/// <param name="InactiveFraction">ReLU-family hidden layers: share of units with no positive pre-activation this epoch.</param>
+/// <param name="SaturatedFraction">Sigmoid/tanh hidden layers: share of activations within 1 % of an asymptote.</param>
+public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio,
+    double? BiasUpdateNorm = null, double? InactiveFraction = null, double? SaturatedFraction = null);
 
 public sealed record EpochResponse(
     int Epoch,
@@ -133,4 +145,5 @@ public sealed record EpochResponse(
     IReadOnlyList<LayerStatisticsResponse> Layers,
     double DurationMs);
 
-public sealed record JobHistoryResponse(Guid JobId, JobStatus Status, IReadOnlyList<EpochResponse> Epochs);
+public sealed record JobHistoryResponse(Guid JobId, JobStatus Status, IReadOnlyList<EpochResponse> Epochs,
+    IReadOnlyList<FindingResponse> Diagnostics);

@@ -20,6 +20,7 @@ public sealed partial class JobRunner
             return;
         }
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
+        if (session is not null && _diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(session?.Snapshot().ToBytes(), JobTransitions.Release);
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
             job.Id, _writer.Progress.Epoch);
@@ -50,6 +51,7 @@ public sealed partial class JobRunner
     private async Task FinishAsync(TrainingJob job, JobStatus status, Action<UpdateSettersBuilder<TrainingJob>> transition,
         Action? alsoAdd = null)
     {
+        if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(null, transition, alsoAdd);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
     }

@@ -5,6 +5,7 @@ using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
+using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
@@ -19,6 +20,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
+    private TrainingDiagnostics? _diagnostics;    // set once the session is open
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -80,6 +82,9 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             return;
         }
 
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
@@ -90,10 +95,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 var report = session.RunEpoch(token);
                 if (report is null) break;
                 _writer.Add(report, session.Best);
+                _diagnostics.Observe(report);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
+                    _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
@@ -107,7 +114,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         if (session.StopReason == StopReason.Diverged)
+        {
+            _diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage ?? "a value became non-finite.");
             await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
+        }
         else
             await SucceedAsync(job, definition, session, dataset);
     }

@@ -24,7 +24,8 @@ public sealed record StoredTrainingRequest(
     ulong? Seed,
     Guid? WarmStartModelId,
     StoredPreparation? Preparation = null,
-    JsonElement? ClassWeights = null);
+    JsonElement? ClassWeights = null,
+    Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null);
 
 public sealed record StoredPreparation(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels);
 
@@ -37,7 +38,8 @@ public sealed record StoredSchedule(ScheduleKind Kind, int StepSize, double Gamm
 public sealed record StoredEarlyStopping(MonitoredMetric Monitor, int Patience, double MinDelta, bool RestoreBestWeights);
 
 /// <summary>One layer's gradient norms and update ratio in a history row (column <c>LayersJson</c>).</summary>
-public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
+public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio,
+    double? BiasUpdateNorm = null, double? InactiveFraction = null, double? SaturatedFraction = null);
 
 /// <summary>Maps a stored record to its JSON column with <see cref="StoredJson.Options"/>.</summary>
 internal sealed class StoredJsonConverter<T>() : ValueConverter<T, string>(
@@ -58,7 +60,8 @@ public static class JobStorageMapping
         r.ValidationFraction, r.EarlyStopping?.ToStored(),
         r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
         r.Preparation is { } p ? new StoredPreparation(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
-        r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone() : null);
+        r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone() : null,
+        r.Diagnostics?.ToThresholds());
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
         r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize,
@@ -73,7 +76,7 @@ public static class JobStorageMapping
         r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
         r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
         r.Preparation is { } p ? new PreparationRequest(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
-        r.ClassWeights);
+        r.ClassWeights, r.Diagnostics?.ToRequest());
 
     /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract. Class weights
     /// given by label need the dataset's <paramref name="classNames"/>.</summary>

@@ -51,6 +51,8 @@ public static class JobsApi
         ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
         var options = request.ToOptions(dataset.ClassNames);
         errors.AddRange(options.Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
+        if (request.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so its rows are read.
         if (!errors.Any && dataset.Prepared && await datasets.LoadAsync(request.DatasetId, ct) is { } loaded) PreparedWidthErrors(loaded, options, spec, errors);
         if (request.WarmStartModelId is { } modelId)
@@ -147,7 +149,8 @@ public static class JobsApi
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
             .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList(),
+            JobDiagnostics.Findings(job.DiagnosticsJson)));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(

@@ -8,12 +8,15 @@ namespace Backprop.Api.Networks;
 /// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer.</param>
 /// <param name="L2">Weight-decay coefficient λ of (λ/2)·‖W‖² for this layer's weights.</param>
 /// <param name="Slope">Negative slope of leaky_relu, or alpha of elu.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales this layer's rate for its biases only (default 1; 0 keeps the
+/// biases fixed, which the frozen_biases diagnostic then reports).</param>
 public sealed record LayerDefinition(
     int Units,
     ActivationKind? Activation,
     double LearningRateMultiplier = 1.0,
     double L2 = 0.0,
-    double Slope = 0.01);
+    double Slope = 0.01,
+    double BiasLearningRateMultiplier = 1.0);
 
 /// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.</summary>
 /// <param name="Name">Optional label shown in listings.</param>

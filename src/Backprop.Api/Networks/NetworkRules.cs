@@ -59,12 +59,14 @@ public static class NetworkRules
 
     public static NetworkSpec ToSpec(this NetworkDefinition d) => new(
         d.InputWidth,
-        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope)).ToList(),
+        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope,
+            l.BiasLearningRateMultiplier)).ToList(),
         d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta);
 
     public static NetworkDefinition ToDefinition(this NetworkSpec spec, string? name = null) => new(
         name, spec.InputWidth,
-        spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope)).ToList(),
+        spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope,
+            l.BiasLearningRateMultiplier)).ToList(),
         spec.Loss, spec.Init, spec.Seed, spec.HuberDelta);
 
     public static string ToJson(this NetworkDefinition d) => JsonSerializer.Serialize(d, StoredJson.Options);

@@ -19,6 +19,7 @@ public static class NetworksApi
         group.MapGet("/{id:guid}", Get).WithName("GetNetwork").WithSummary("Get a network configuration");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteNetwork").WithSummary("Delete a network configuration");
         group.MapGradientCheck();
+        group.MapSanityCheck();
         return group;
     }
 

@@ -22,10 +22,12 @@ internal static class BinaryCodec
             w.Write(l.LearningRateMultiplier);
             w.Write(l.L2);
             w.Write(l.Slope);
+            w.Write(l.BiasLearningRateMultiplier);
         }
     }
 
-    public static NetworkSpec ReadSpec(BinaryReader r)
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier.</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -35,7 +37,8 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+                version >= 2 ? r.ReadDouble() : 1.0);
         return new NetworkSpec(input, layers, loss, init, seed, huber);
     }
 
@@ -55,14 +58,14 @@ internal static class BinaryCodec
         w.Write(o.ClipGradientNorm ?? -1); w.Write(o.Shuffle);
         w.Write(o.Seed.HasValue); w.Write(o.Seed ?? 0);
         w.Write(o.Threads);
-        // Snapshot version 2 on.
+        // Snapshot version 3 on.
         var prep = o.Preparation;
         w.Write((int)prep.Imputation); w.Write(prep.MissingIndicators); w.Write(prep.MinLevelCount); w.Write((int)prep.UnseenLevels);
         w.Write(o.ClassWeights is null ? (byte)0 : o.ClassWeights.Balanced ? (byte)1 : (byte)2);
         if (o.ClassWeights is { Balanced: false } cw) WriteDoubles(w, [.. cw.Weights ?? []]);
     }
 
-    /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 2 have no preparation or class weights.</summary>
+    /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 3 have no preparation or class weights.</summary>
     public static TrainingOptions ReadOptions(BinaryReader r, int version)
     {
         int epochs = r.ReadInt32(), batch = r.ReadInt32();
@@ -82,7 +85,7 @@ internal static class BinaryCodec
         int threads = r.ReadInt32();
         var preparation = new PreparationSettings();
         ClassWeighting? classWeights = null;
-        if (version >= 2)
+        if (version >= 3)
         {
             preparation = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), (UnseenLevelPolicy)r.ReadInt32());
             classWeights = r.ReadByte() switch

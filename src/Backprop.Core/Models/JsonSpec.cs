@@ -43,6 +43,7 @@ internal static class JsonSpec
             w.WriteNumber("learningRateMultiplier", l.LearningRateMultiplier);
             w.WriteNumber("l2", l.L2);
             w.WriteNumber("slope", l.Slope);
+            w.WriteNumber("biasLearningRateMultiplier", l.BiasLearningRateMultiplier);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -63,7 +64,8 @@ internal static class JsonSpec
             JsonNames.Parse<ActivationKind>(ModelSerializer.Required(l, "activation"), $"{path}.layers[{index}].activation"),
             l.TryGetProperty("learningRateMultiplier", out var m) ? m.GetDouble() : 1.0,
             l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : 0.0,
-            l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : 0.01)).ToArray();
+            l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : 0.01,
+            l.TryGetProperty("biasLearningRateMultiplier", out var bm) ? bm.GetDouble() : 1.0)).ToArray();
         var spec = new NetworkSpec(input, layers, loss, init, seed, huber);
         var errors = NetworkSpecValidator.Validate(spec);
         if (errors.Count > 0) throw new InvalidDataException($"{path}: " + string.Join(" ", errors.Select(x => $"{path}.{x}")));

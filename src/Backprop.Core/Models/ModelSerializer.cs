@@ -10,8 +10,9 @@ namespace Backprop.Core.Models;
 public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
-    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>; 2 added the preparation (version 1 files still load).</summary>
-    public const int FormatVersion = 2;
+    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate multiplier, 3 the
+    /// preparation (earlier versions still load).</summary>
+    public const int FormatVersion = 3;
 
     /// <summary>Compact binary form.</summary>
     public static byte[] ToBinary(TrainedModel model)
@@ -43,13 +44,13 @@ public static class ModelSerializer
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            var spec = BinaryCodec.ReadSpec(r, version);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
             var model = new TrainedModel(spec, parameters, task, input, BinaryCodec.ReadNormalizer(r),
                 BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r));
-            if (version >= 2) model = model with { Preparation = BinaryCodec.ReadPreparation(r) };
+            if (version >= 3) model = model with { Preparation = BinaryCodec.ReadPreparation(r) };
             return EnsureValid(model);
         }
         catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long

@@ -6,12 +6,15 @@ namespace Backprop.Core.Spec;
 /// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer's weights and biases (1 = unchanged).</param>
 /// <param name="L2">Coefficient λ of the penalty <c>(λ/2)·‖W‖²</c> added to the loss for this layer's weights (never its biases).</param>
 /// <param name="Slope">Negative-side slope of leaky ReLU, or the alpha of ELU; ignored by other activations.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales the rate for this layer's biases only (0 freezes them; 1 = the
+/// layer's rate).</param>
 public sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
     double LearningRateMultiplier = 1.0,
     double L2 = 0.0,
-    double Slope = 0.01);
+    double Slope = 0.01,
+    double BiasLearningRateMultiplier = 1.0);
 
 /// <summary>A multilayer perceptron: input width, layers in order (the last is the output layer), loss and initialisation.</summary>
 /// <param name="InputWidth">Number of input features.</param>

@@ -89,6 +89,10 @@ public static class NetworkSpecValidator
             if (!(double.IsFinite(layer.LearningRateMultiplier) && layer.LearningRateMultiplier > 0))
                 errors.Add(new(SpecErrorCode.InvalidLearningRateMultiplier, path + ".learningRateMultiplier",
                     $"Learning-rate multiplier must be a positive finite number, got {layer.LearningRateMultiplier}.", "Use 1 for the optimizer's rate, or e.g. 0.1 to slow this layer down."));
+            if (!(double.IsFinite(layer.BiasLearningRateMultiplier) && layer.BiasLearningRateMultiplier >= 0))
+                errors.Add(new(SpecErrorCode.InvalidLearningRateMultiplier, path + ".biasLearningRateMultiplier",
+                    $"Bias learning-rate multiplier must be zero or a positive finite number, got {layer.BiasLearningRateMultiplier}.",
+                    "Use 1 to train the biases at the layer's rate, or 0 to keep them fixed."));
             if (!(double.IsFinite(layer.L2) && layer.L2 >= 0))
                 errors.Add(new(SpecErrorCode.InvalidL2, path + ".l2", $"L2 coefficient must be zero or positive and finite, got {layer.L2}.", "Use 0 for none, or e.g. 1e-4."));
             if (layer.Activation is ActivationKind.LeakyRelu or ActivationKind.Elu && !(double.IsFinite(layer.Slope) && layer.Slope >= 0))

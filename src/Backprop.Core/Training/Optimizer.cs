@@ -21,7 +21,7 @@ public sealed class Optimizer
             var view = layout[l];
             float multiplier = (float)spec.Layers[l].LearningRateMultiplier;
             Add(new(view.WeightOffset, view.WeightCount, multiplier, settings.WeightDecay != 0));
-            Add(new(view.BiasOffset, view.Units, multiplier, false));
+            Add(new(view.BiasOffset, view.Units, (float)(spec.Layers[l].LearningRateMultiplier * spec.Layers[l].BiasLearningRateMultiplier), false));
         }
         _segments = segments.ToArray();
 

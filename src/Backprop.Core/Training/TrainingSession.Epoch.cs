@@ -19,6 +19,7 @@ public sealed partial class TrainingSession
         _trainMetrics.Reset();
         Array.Clear(_weightNormSum);
         Array.Clear(_biasNormSum);
+        _activity.Reset();
         int batches = 0;
         var layout = Network.Layout;
         bool shuffled = Options.Shuffle;
@@ -49,6 +50,7 @@ public sealed partial class TrainingSession
             double loss = Network.ComputeLoss(_workspace, y, count, weights);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             _trainMetrics.Add(loss, output, y, labels, count);
+            _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, rowWeights: weights);
 
             double squaredNorm = 0;
@@ -155,8 +157,10 @@ public sealed partial class TrainingSession
             var before = BeforeLastUpdate.AsSpan(view.WeightOffset, view.WeightCount);
             var (squaredNorm, squaredDistance) = SquaredNormAndDistance(before, after);
             double weightNorm = Math.Sqrt(squaredNorm), updateNorm = Math.Sqrt(squaredDistance);
+            var (_, biasDistance) = SquaredNormAndDistance(BeforeLastUpdate.AsSpan(view.BiasOffset, view.Units), Network.Biases(view));
             layers[l] = new LayerStatistics(l, _weightNormSum[l] / _batchCount, _biasNormSum[l] / _batchCount,
-                weightNorm > 0 ? updateNorm / weightNorm : 0);
+                weightNorm > 0 ? updateNorm / weightNorm : 0, Math.Sqrt(biasDistance),
+                _activity.InactiveFraction(l), _activity.SaturatedFraction(l));
         }
         var target = _prepared.TargetNormalizer;
         return new EpochReport(Epoch, _trainMetrics.MeanLoss,

@@ -22,6 +22,7 @@ public sealed partial class TrainingSession
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
+    private readonly UnitActivity _activity;
 
     private TrainingSession(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart)
     {
@@ -65,6 +66,7 @@ public sealed partial class TrainingSession
         _weightNormSum = new double[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
+        _activity = new UnitActivity(spec);
     }
 
     /// <summary>Starts a run: validates spec, options and data together, splits and normalises, initialises the network.</summary>

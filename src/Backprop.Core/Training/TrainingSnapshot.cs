@@ -18,7 +18,7 @@ public sealed record TrainingSnapshot(
     string? StopMessage)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    private const int FormatVersion = 2; // 2: options carry preparation settings and class weights
+    private const int FormatVersion = 3; // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -58,7 +58,7 @@ public sealed record TrainingSnapshot(
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a training snapshot.");
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            var spec = BinaryCodec.ReadSpec(r, version);
             var options = BinaryCodec.ReadOptions(r, version);
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);

@@ -87,19 +87,19 @@ public class TabularPreparationTests
     }
 
     [Fact]
-    public void ModelFormatVersion1_WithoutPreparation_StillLoads()
+    public void ModelFormatVersion2_WithoutPreparation_StillLoads()
     {
         var model = Model() with { Preparation = null, FeatureNames = null };
-        var v2 = ModelSerializer.ToBinary(model);
-        // Version 1 is version 2 without the trailing preparation flag.
-        var v1 = v2[..^1];
-        BitConverter.GetBytes(1).CopyTo(v1, 4);
-        var loaded = ModelSerializer.FromBinary(v1);
+        var v3 = ModelSerializer.ToBinary(model);
+        // Version 2 is version 3 without the trailing preparation flag.
+        var v2 = v3[..^1];
+        BitConverter.GetBytes(2).CopyTo(v2, 4);
+        var loaded = ModelSerializer.FromBinary(v2);
         Assert.Null(loaded.Preparation);
         Assert.Equal(model.Parameters, loaded.Parameters);
 
-        var json = ModelSerializer.ToJson(model).Replace("\"version\": 2", "\"version\": 1").Replace("\"preparation\": null", "\"extra\": null");
-        Assert.Contains("\"version\": 1", json);
+        var json = ModelSerializer.ToJson(model).Replace("\"version\": 3", "\"version\": 2").Replace("\"preparation\": null", "\"extra\": null");
+        Assert.Contains("\"version\": 2", json);
         Assert.Null(ModelSerializer.FromJson(json).Preparation);
     }
 
