@@ -21,6 +21,7 @@ var app = builder.Build();
 await app.MigrateDatabaseAsync();
 
 app.UseExceptionHandler();
+app.UseRequestShapeLimits();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
 app.UseSecurity();

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Backprop.Api.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Infrastructure;
@@ -10,6 +11,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // The client hung up (a reset, or a body cut short): nobody reads an answer, and nothing here was malformed.
+        if (httpContext.RequestAborted.IsCancellationRequested || ClientWentAway(exception))
+        {
+            logger.LogDebug(exception, "The client of {Method} {Path} went away.", httpContext.Request.Method, httpContext.Request.Path);
+            return true;
+        }
         var problem = exception switch
         {
             InvalidNetworkSpecException e => Validation(e.Errors.ToProblemErrors()),
@@ -21,6 +28,8 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 {
                     StatusCodes.Status413PayloadTooLarge => "Request body too large",
                     StatusCodes.Status408RequestTimeout => "Request body too slow",
+                    StatusCodes.Status414UriTooLong => "URI too long",
+                    StatusCodes.Status431RequestHeaderFieldsTooLarge => "Request header fields too large",
                     _ => "Malformed request",
                 },
                 Detail = e.InnerException is JsonException json ? $"{e.Message} {json.Message}" : e.Message,
@@ -29,6 +38,16 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
             DbUpdateConcurrencyException => new ProblemDetails
             {
                 Status = 409, Title = "Conflict", Detail = "The resource was changed by another request; read it again and retry.",
+            },
+            _ when StorageErrors.IsOutOfSpace(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status507InsufficientStorage, Title = "Insufficient storage",
+                Detail = "The service's storage is full, so nothing could be saved; reads still work. Retry once space has been freed.",
+            },
+            _ when StorageErrors.IsIoError(exception) => new ProblemDetails
+            {
+                Status = StatusCodes.Status503ServiceUnavailable, Title = "Storage unavailable",
+                Detail = "The service's storage reported an I/O error, so nothing was saved; retry later.",
             },
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => null,
             _ => null,
@@ -42,6 +61,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
         httpContext.Response.StatusCode = problem.Status ?? 500;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>Kestrel reports a connection closed mid-body as a 400 BadHttpRequestException; its reason is only in the message.</summary>
+    private static bool ClientWentAway(Exception e) =>
+        e is BadHttpRequestException { StatusCode: StatusCodes.Status400BadRequest } bad
+        && bad.Message.StartsWith("Unexpected end of request content", StringComparison.Ordinal);
 
     private static HttpValidationProblemDetails Validation(IDictionary<string, string[]> errors) =>
         new(errors) { Status = 400, Title = "One or more validation errors occurred." };

@@ -33,6 +33,8 @@ public static class WebApiExtensions
         // No request document nests this deep (an imported model is ~6 levels); deeper is refused with 400 before it costs stack.
         options.MaxDepth = RequestLimits.MaxJsonDepth;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        // {"epochs": 1, "epochs": 100000} is refused rather than read as its last value.
+        options.AllowDuplicateProperties = false;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
     }
 

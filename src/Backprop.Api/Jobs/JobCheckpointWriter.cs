@@ -11,7 +11,7 @@ namespace Backprop.Api.Jobs;
 /// (one write in flight at a time; every other database use waits for it), so it costs the training loop a snapshot copy,
 /// not a transaction.
 /// </summary>
-internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, TimeSpan leaseDuration, ILogger logger)
+internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, JobOptions options, ILogger logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last write handed to the database
     private Task? _inFlight;                 // the periodic checkpoint being written, if any
@@ -74,17 +74,45 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     }
 
     /// <summary>
+    /// <see cref="WriteOnceAsync"/>, retried with backoff after a storage failure (disk full, an I/O error, a lock held past the
+    /// busy timeout) <see cref="JobOptions.WriteRetries"/> times, then <see cref="StorageWriteException"/>. The same rows are
+    /// written on each try, so the history never has a gap.
+    /// </summary>
+    private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd = null)
+    {
+        for (int retry = 0; ; retry++)
+        {
+            try
+            {
+                await WriteOnceAsync(snapshot, final, epochs, p, diagnostics, alsoAdd);
+                return;
+            }
+            catch (Exception e) when (StorageErrors.IsTransient(e))
+            {
+                db.ChangeTracker.Clear(); // the transaction rolled back
+                if (retry >= options.WriteRetries)
+                    throw new StorageWriteException($"writing epochs up to {p.Epoch} failed {retry + 1} times ({e.Message}).", e);
+                var delay = options.WriteRetryDelay * Math.Pow(2, retry);
+                logger.LogWarning("Job {JobId}: writing epochs up to {Epoch} failed ({Error}); retry {Retry} of {Retries} in {Delay} ms.",
+                    job.Id, p.Epoch, e.Message, retry + 1, options.WriteRetries, delay.TotalMilliseconds);
+                await Task.Delay(delay);
+            }
+        }
+    }
+
+    /// <summary>
     /// One short transaction: the job row (lease check and renewal, the progress <paramref name="p"/>, and its new state when
     /// <paramref name="final"/> is given), the history rows of <paramref name="epochs"/>, and the checkpoint: replaced by
     /// <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer holds the lease nothing is
     /// written and <see cref="LeaseLostException"/> is thrown.
     /// </summary>
-    private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
-        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd = null)
+    private async Task WriteOnceAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd)
     {
         string? diagnosticsJson = diagnostics is null ? null : JobDiagnostics.Write(diagnostics);
         var now = DateTime.UtcNow;
-        var expires = now + leaseDuration;
+        var expires = now + options.LeaseDuration;
         bool ends = final is not null && snapshot is null;
         await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         int held = await db.Set<TrainingJob>().HeldBy(job.Id, owner, now).ExecuteUpdateAsync(s =>
@@ -120,3 +148,6 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         db.ChangeTracker.Clear();
     }
 }
+
+/// <summary>A write kept failing for a storage reason; the job is given back, to resume from its last checkpoint.</summary>
+public sealed class StorageWriteException(string message, Exception inner) : Exception(message, inner);

@@ -145,5 +145,12 @@ public sealed record EpochResponse(
     IReadOnlyList<LayerStatisticsResponse> Layers,
     double DurationMs);
 
+/// <summary>One page of a job's history, in epoch order.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="Status">The job's status when the page was read.</param>
+/// <param name="Epochs">Up to limit epochs from fromEpoch on.</param>
+/// <param name="Diagnostics">Findings about the training run.</param>
+/// <param name="TotalCount">Epochs the job's history holds in all.</param>
+/// <param name="Next">The next page's URL, or null when this page reaches the end of the history.</param>
 public sealed record JobHistoryResponse(Guid JobId, JobStatus Status, IReadOnlyList<EpochResponse> Epochs,
-    IReadOnlyList<FindingResponse> Diagnostics);
+    IReadOnlyList<FindingResponse> Diagnostics, int TotalCount, string? Next);

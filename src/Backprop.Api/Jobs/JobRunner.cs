@@ -17,12 +17,32 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
+    {
+        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on a release.
+        long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+        if (!memory.TryReserve(jobId, estimate))
+        {
+            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
+            return;
+        }
+        try
+        {
+            await RunWithinBudgetAsync(jobId, stoppingToken);
+        }
+        finally
+        {
+            memory.Release(jobId);
+        }
+    }
+
+    private async Task RunWithinBudgetAsync(Guid jobId, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
@@ -30,7 +50,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (claim != ClaimOutcome.Claimed) return;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
-        _writer = new JobCheckpointWriter(db, job, worker.Id, o.LeaseDuration, logger);
+        _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -40,7 +60,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt + 1);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+        }
+        catch (StorageWriteException e)
+        {
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            await _writer.SettleAsync();
+            await TryReleaseAsync(job);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -64,6 +91,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
@@ -78,7 +106,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (OperationCanceledException)
         {
-            await StoppedAsync(job, null, heartbeat, stoppingToken);
+            await StoppedBeforeSessionAsync(job, heartbeat, stoppingToken);
             return;
         }
 
@@ -129,7 +157,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));

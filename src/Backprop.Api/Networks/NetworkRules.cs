@@ -11,8 +11,11 @@ public static class NetworkRules
     {
         var problems = new List<NetworkProblem>();
         var layers = definition.Layers ?? [];
-        if (definition.Layers is null) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
+        if (layers.Count == 0) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
         if (definition.Loss is null) problems.Add(new("loss", "The loss is required.", "Use mean_squared_error, binary_cross_entropy, categorical_cross_entropy or huber."));
+        if (definition.InputWidth > limits.MaxInputWidth)
+            problems.Add(new("inputWidth", $"The input width is {definition.InputWidth:N0}; this service allows at most {limits.MaxInputWidth:N0} (Limits:MaxInputWidth).",
+                "Use fewer features (e.g. select or reduce columns before upload)."));
         if (layers.Count > limits.MaxLayers) problems.Add(new("layers", $"The network has {layers.Count} layers; this service allows at most {limits.MaxLayers}.", "Use fewer layers."));
         for (int i = 0; i < layers.Count; i++)
         {

@@ -12,7 +12,8 @@ public static class NetworksApi
     public static RouteGroupBuilder MapNetworksApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/networks").WithTags("Networks");
-        group.MapPost("/", Create).WithName("CreateNetwork").WithSummary("Store a network configuration");
+        group.MapPost("/", Create).WithName("CreateNetwork").WithSummary("Store a network configuration")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/validate", Validate).WithName("ValidateNetwork")
             .WithSummary("Dry run: check a configuration without storing it (problems, warnings, parameter count)");
         group.MapGet("/", List).WithName("ListNetworks").WithSummary("List network configurations, newest first");
@@ -23,8 +24,8 @@ public static class NetworksApi
         return group;
     }
 
-    private static async Task<Results<Created<NetworkResponse>, ValidationProblem>> Create(
-        NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct)
+    private static async Task<Results<Created<NetworkResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
         var outcome = NetworkRules.Check(request, limits.Value);
         if (outcome.Spec is not { } spec) return TypedResults.ValidationProblem(outcome.Problems.ToProblemErrors());
@@ -41,7 +42,8 @@ public static class NetworksApi
             CreatedAt = DateTime.UtcNow,
         };
         db.Add(entity);
-        await db.SaveChangesAsync(ct);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckNetworksAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
         return TypedResults.Created($"/api/networks/{entity.Id}", entity.ToResponse());
     }
 

@@ -13,6 +13,8 @@ public static class ModelSerializer
     /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate multiplier, 3 the
     /// preparation (earlier versions still load).</summary>
     public const int FormatVersion = 3;
+    /// <summary>The JSON form's "format" value.</summary>
+    public const string FormatName = "backprop-model";
 
     /// <summary>Compact binary form.</summary>
     public static byte[] ToBinary(TrainedModel model)
@@ -66,7 +68,7 @@ public static class ModelSerializer
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
             w.WriteStartObject();
-            w.WriteString("format", "backprop-model");
+            w.WriteString("format", FormatName);
             w.WriteNumber("version", FormatVersion);
             w.WriteString("task", JsonNames.Of(model.Task));
             w.WritePropertyName("spec");
@@ -109,9 +111,11 @@ public static class ModelSerializer
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
+            if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String && format.GetString() == FormatName))
+                throw new InvalidDataException($"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
             if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");

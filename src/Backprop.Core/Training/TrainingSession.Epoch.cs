@@ -49,6 +49,9 @@ public sealed partial class TrainingSession
             var output = Network.Forward(_workspace, x, count);
             double loss = Network.ComputeLoss(_workspace, y, count, weights);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
+            StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
+            if (loss > DivergenceGrowth * Math.Max(StartLoss.Value, DivergenceFloor))
+                return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} times its start ({StartLoss.Value:G4})";
             _trainMetrics.Add(loss, output, y, labels, count);
             _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, rowWeights: weights);

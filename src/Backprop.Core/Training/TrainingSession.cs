@@ -113,6 +113,17 @@ public sealed partial class TrainingSession
     public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) => PreparedData.FitPreparation(data, options, seed);
     /// <summary>Target standardisation (regression), or null.</summary>
     public Normalizer? TargetNormalizer => _prepared.TargetNormalizer;
+    /// <summary>
+    /// A training loss this many times its start (the first batch's, at the initial weights) is divergence even while finite:
+    /// four orders of magnitude is no noise of a working run.
+    /// </summary>
+    public const double DivergenceGrowth = 1e4;
+    /// <summary>The start is taken as at least this, so a run that starts near zero loss is not stopped for ordinary noise.</summary>
+    public const double DivergenceFloor = 1e-2;
+
+    /// <summary>The training loss of the run's first batch (carried through snapshots); null before the first batch.</summary>
+    public double? StartLoss { get; private set; }
+
     /// <summary>Best monitored value and its epoch (with early stopping), else null.</summary>
     public (double Value, int Epoch)? Best => _earlyStopping is { BestEpoch: > 0 } s ? (s.Best, s.BestEpoch) : null;
 

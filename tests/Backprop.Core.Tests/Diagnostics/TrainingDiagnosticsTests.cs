@@ -157,6 +157,20 @@ public class TrainingDiagnosticsTests
         Assert.Empty(DiagnosticThresholds.Default.Validate());
     }
 
+    [Theory]
+    [InlineData(64)]
+    [InlineData(13)]
+    [InlineData(3)]
+    public void ColumnMax_MatchesScalarReference(int units)
+    {
+        const int rows = 37;
+        var z = Enumerable.Range(0, rows * units).Select(i => (float)Math.Sin(i * 0.71) * 5).ToArray();
+        var max = Enumerable.Repeat(float.NegativeInfinity, units).ToArray();
+        UnitActivity.ColumnMax(z, units, max);
+        for (int j = 0; j < units; j++)
+            Assert.Equal(Enumerable.Range(0, rows).Max(r => z[r * units + j]), max[j]);
+    }
+
     [Fact]
     public void CountBeyond_MatchesScalarReference()
     {

@@ -80,7 +80,8 @@ public sealed class ModelImportRegressionTests
         var snapshot = new TrainingSnapshot(Model.Spec, new TrainingOptions(), 3, 42, Model.Parameters, new OptimizerState(0, new float[6], new float[6]),
             new ScheduleState(0.01, double.PositiveInfinity, 0, 0), null, null, null);
         var bytes = snapshot.ToBytes();
-        byte[] corrupt = [.. bytes.AsSpan(0, bytes.Length - 1), .. length]; // the empty stop message is its length byte, last
+        // The empty stop message is its length byte, followed only by the optional start loss (a flag and a double).
+        byte[] corrupt = [.. bytes.AsSpan(0, bytes.Length - 1 - 9), .. length];
         Assert.Throws<InvalidDataException>(() => TrainingSnapshot.FromBytes(corrupt));
     }
 }
