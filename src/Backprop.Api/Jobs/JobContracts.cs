@@ -72,6 +72,16 @@ public sealed record CrossValidationRequest(
     ulong? ShuffleSeed = null,
     bool TrainFinalModel = false,
     int? Fold = null);
+/// <summary>How a dataset with categorical, boolean or missing cells is prepared; fitted on the training split and stored with the model.</summary>
+/// <param name="Imputation">mean or median: the training split's value fills a missing numeric or boolean cell.</param>
+/// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training split.</param>
+/// <param name="MinLevelCount">Categorical levels with fewer training rows share one "(other)" input; 1 = no grouping.</param>
+/// <param name="UnseenLevels">At prediction, a level the training split never held: ignore (all-zero encoding and a warning on the row) or refuse (400).</param>
+public sealed record PreparationRequest(
+    ImputationKind Imputation = ImputationKind.Mean,
+    bool MissingIndicators = false,
+    int MinLevelCount = 1,
+    UnseenLevelPolicy UnseenLevels = UnseenLevelPolicy.Ignore);
 
 /// <summary>Train a stored network on a stored dataset. Only networkId and datasetId are required: the defaults (the core's
 /// <see cref="TrainingOptions"/>) train with Adam at 10⁻³ on batches of min(200, rows) until the validation loss stops improving.</summary>
@@ -92,6 +102,9 @@ public sealed record CrossValidationRequest(
 /// <param name="Shuffle">Visit the training rows in a new seeded order every epoch.</param>
 /// <param name="Seed">Seed of the shuffles and the validation split; omitted = the network's seed.</param>
 /// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation; omitted = fresh.</param>
+/// <param name="Preparation">Imputation, missing indicators, rare-level grouping and unseen levels for datasets with categorical, boolean or missing cells.</param>
+/// <param name="ClassWeights">Classification: "balanced" (class c weighs n / (k · n_c) over the training split) or an object of class label to weight
+/// (every class; 0 or more). Multiplies the dataset's sample weights in the loss and the weighted accuracy (docs/tabular-data.md).</param>
 /// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
 /// <param name="CrossValidation">Run k-fold cross-validation as k child jobs (see docs/model-selection.md); null = one training.</param>
 public sealed record TrainingJobRequest(
@@ -109,6 +122,8 @@ public sealed record TrainingJobRequest(
     bool Shuffle = TrainingOptions.DefaultShuffle,
     ulong? Seed = null,
     Guid? WarmStartModelId = null,
+    PreparationRequest? Preparation = null,
+    System.Text.Json.JsonElement? ClassWeights = null,
     DiagnosticThresholdsRequest? Diagnostics = null,
     CrossValidationRequest? CrossValidation = null);
 

@@ -65,7 +65,7 @@ public sealed partial class JobRunner
         if (model.Task == TaskKind.Classification && model.ClassNames is null && dataset.ClassNames is { } names)
             model = model with { ClassNames = names };
         var validation = session.ValidationRows > 0;
-        var metrics = ModelEvaluation.Evaluate(model, dataset.Data, validation ? session.ValidationIndices : null)
+        var metrics = ModelEvaluation.Evaluate(model, dataset.Data, validation ? session.ValidationIndices : null, session.ClassWeights)
             .ToMetrics(validation ? "validation_split" : "training_data");
         var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId,
             job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);

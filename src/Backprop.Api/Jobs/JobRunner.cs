@@ -172,7 +172,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
         if (job.ContinuesModelId is { } modelId) return await ContinueAsync(job, modelId, dataset, ct);
         var warmStart = await LoadWarmStartAsync(job, spec, request, ct);
-        return TrainingSession.Start(spec, dataset.Data, request.ToOptions(), warmStart);
+        return TrainingSession.Start(spec, dataset.Data, request.ToOptions(dataset.ClassNames), warmStart);
     }
 
     /// <summary>

@@ -67,12 +67,14 @@ public static class JobsApi
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
 
-        var options = request.ToOptions();
-        var errors = new ProblemErrors()
-            .AddRange(checkedRequest.ToOptions().Validate(dataset.RowCount, dataset.Task))
-            .AddRange(dataset.Shape.CompatibilityWith(spec));
+        var errors = new ProblemErrors();
+        ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
+        var options = request.ToOptions(dataset.ClassNames);
+        errors.AddRange(checkedRequest.ToOptions(dataset.ClassNames).Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
+        // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so its rows are read.
+        if (!errors.Any && dataset.Prepared && await datasets.LoadAsync(request.DatasetId, ct) is { } loaded) PreparedWidthErrors(loaded, options, spec, errors);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -255,6 +257,16 @@ public static class JobsApi
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
         return cancelled ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+    }
+
+    /// <summary>A dataset with column kinds is encoded by a preparation fitted on the training split: the network must take its width.</summary>
+    private static void PreparedWidthErrors(LoadedDataset dataset, TrainingOptions options, NetworkSpec spec, ProblemErrors errors)
+    {
+        if (TrainingSession.FitPreparation(dataset.Data, options, options.Seed ?? spec.Seed) is not { } preparation) return;
+        if (preparation.EncodedWidth == spec.InputWidth) return;
+        errors.Add("network.inputWidth", $"The dataset's prepared inputs are {preparation.EncodedWidth} wide ("
+            + string.Join(", ", preparation.Columns.Select(c => $"{c.Name}: {c.Width}")) + $") but the network expects {spec.InputWidth}; "
+            + $"set inputWidth to {preparation.EncodedWidth} (categorical columns give one input per training level, plus (other) and (missing) where they apply).");
     }
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>

@@ -45,7 +45,11 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         if (job.Epochs > limits.MaxEpochs) errors.Add("job.epochs", $"This service runs at most {limits.MaxEpochs} epochs per job, got {job.Epochs}.");
         if (job.CrossValidation is not null) errors.Add("job.crossValidation", "A search's trials are single trainings; leave crossValidation out of the job template.");
         if (job.WarmStartModelId is not null) errors.Add("job.warmStartModelId", "A search's trials start from scratch; leave warmStartModelId out of the job template.");
-        errors.AddRange(job.ToOptions().Validate(data.RowCount, data.Task), "job.");
+        var weightErrors = new ProblemErrors();
+        ClassWeightsRequest.Read(job.ClassWeights, data.ClassNames, weightErrors);
+        foreach (var (key, messages) in weightErrors.ToDictionary())
+            foreach (var message in messages) errors.Add("job." + key, message);
+        errors.AddRange(job.ToOptions(data.ClassNames).Validate(data.RowCount, data.Task), "job.");
         if (job.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("job.diagnostics." + property, message);
         if (outcome.Spec is { } spec) errors.AddRange(data.Shape.CompatibilityWith(spec));

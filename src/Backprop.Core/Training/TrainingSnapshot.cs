@@ -19,10 +19,10 @@ public sealed record TrainingSnapshot(
     double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    // 2 added the bias learning-rate multiplier to the layers; 3 the dropout rates to the spec and the cross-validation fold to
-    // the options; versions 1 and 2 still read. The dropout masks' RNG needs no field of its own: it is counter-based on
-    // (ShuffleSeed, Epoch), both already here.
-    private const int FormatVersion = 3;
+    // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights; 4: the spec
+    // carries the dropout rates and the options the cross-validation fold. Earlier versions still read. The dropout masks' RNG
+    // needs no field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
+    private const int FormatVersion = 4;
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -67,8 +67,8 @@ public sealed record TrainingSnapshot(
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
             var spec = BinaryCodec.ReadSpec(r, version);
-            var options = BinaryCodec.ReadOptions(r);
-            if (version >= 3) options = options with { Fold = BinaryCodec.ReadFold(r) };
+            var options = BinaryCodec.ReadOptions(r, version);
+            if (version >= 4) options = options with { Fold = BinaryCodec.ReadFold(r) };
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
             var optimizer = new OptimizerState(r.ReadInt64(), BinaryCodec.ReadFloats(r), BinaryCodec.ReadFloats(r));

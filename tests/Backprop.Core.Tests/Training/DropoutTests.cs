@@ -142,22 +142,27 @@ public class DropoutTests
         var model = new TrainedModel(new NetworkSpec(2, [new LayerSpec(2, ActivationKind.Identity)], LossKind.MeanSquaredError),
             [1, 2, 3, 4, 5, 6], TaskKind.Regression, Normalizer.Identity(2), null, null, null, null);
         var current = ModelSerializer.ToBinary(model);
-        // Version 1 is version 3 without the layer's bias multiplier (bytes 72..80 of the one-layer spec) and the dropout rates (80..96).
-        byte[] version1 = [.. current.AsSpan(0, 4), 1, 0, 0, 0, .. current.AsSpan(8, 64), .. current.AsSpan(96)];
+        // Version 1 is version 4 without the layer's bias multiplier (bytes 72..80 of the one-layer spec), the dropout rates (80..96)
+        // and the trailing preparation flag.
+        byte[] version1 = [.. current.AsSpan(0, 4), 1, 0, 0, 0, .. current.AsSpan(8, 64), .. current.AsSpan(96, current.Length - 97)];
         var read = ModelSerializer.FromBinary(version1);
         Assert.True(read.Spec.StructurallyEquals(model.Spec));
         Assert.Equal(model.Parameters, read.Parameters);
     }
 
-    [Fact]
-    public void ModelFromBinary_FormatVersion2WithoutDropout_StillReads()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void ModelFromBinary_FormatVersion2Or3WithoutDropout_StillReads(byte version)
     {
         var model = new TrainedModel(new NetworkSpec(2, [new LayerSpec(2, ActivationKind.Identity, BiasLearningRateMultiplier: 0.5)], LossKind.MeanSquaredError),
             [1, 2, 3, 4, 5, 6], TaskKind.Regression, Normalizer.Identity(2), null, null, null, null);
         var current = ModelSerializer.ToBinary(model);
-        // Version 2 is version 3 without the dropout rates after the one-layer spec (40 + 40 bytes in; 8 + 8 bytes long).
-        byte[] version2 = [.. current.AsSpan(0, 4), 2, 0, 0, 0, .. current.AsSpan(8, 72), .. current.AsSpan(96)];
-        var read = ModelSerializer.FromBinary(version2);
+        // Versions 2 and 3 are version 4 without the dropout rates after the one-layer spec (40 + 40 bytes in; 8 + 8 bytes long);
+        // version 2 also without the trailing preparation flag.
+        int end = version == 2 ? current.Length - 1 : current.Length;
+        byte[] old = [.. current.AsSpan(0, 4), version, 0, 0, 0, .. current.AsSpan(8, 72), .. current.AsSpan(96, end - 96)];
+        var read = ModelSerializer.FromBinary(old);
         Assert.True(read.Spec.StructurallyEquals(model.Spec));
         Assert.Equal(0.5, read.Spec.Layers[0].BiasLearningRateMultiplier);
         Assert.Equal(0.0, read.Spec.Layers[0].Dropout);
