@@ -1,3 +1,4 @@
+using Backprop.Api.Dashboard;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Data;
@@ -23,6 +24,7 @@ await app.MigrateDatabaseAsync();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
+app.UseDashboard();
 app.UseSecurity();
 app.MapHealth();
 

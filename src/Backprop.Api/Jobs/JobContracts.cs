@@ -98,8 +98,9 @@ public sealed record JobResponse(
     TrainingJobRequest Request,
     JobLinks Links);
 
+/// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations; null when unknown.</param>
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null);
 
 public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
 

@@ -48,6 +48,7 @@ public sealed partial class JobRunner
             .SetProperty(j => j.Status, status).SetProperty(j => j.StopReason, stopReason).SetProperty(j => j.FailureReason, failure)
             .SetProperty(j => j.ModelId, modelId).SetProperty(j => j.FinishedAt, now)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), alsoAdd);
+        _live?.Finish(status, stopReason, failure, modelId);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _progress.Epoch);
     }
 
@@ -115,6 +116,7 @@ public sealed partial class JobRunner
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
+        _live?.Stored(p.Epoch);
     }
 }
 

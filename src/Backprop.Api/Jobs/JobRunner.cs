@@ -1,4 +1,5 @@
 using Backprop.Api.Security;
+using Backprop.Api.Jobs.Live;
 using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
@@ -18,11 +19,12 @@ namespace Backprop.Api.Jobs;
 /// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    IServiceScopeFactory scopes, IOptions<JobOptions> options, LiveJobs liveJobs, ILogger<JobRunner> logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
     private JobProgress _progress = new();
     private Task? _checkpointWrite;          // the periodic checkpoint being written, if any
+    private LiveJob? _live;                  // what readers in this process see of the job between checkpoints
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -32,6 +34,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (claim != ClaimOutcome.Claimed) return;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
+        _live = liveJobs.Start(job);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -58,6 +61,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await SettleCheckpointWriteAsync();
             await heartbeat.DisposeAsync();
             queue.Unregister(jobId, cts);
+            liveJobs.End(_live);
         }
     }
 
@@ -94,6 +98,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 if (report is null) break;
                 _pending.Add(report);
                 _progress = _progress.After(report, session.Best);
+                _live!.Publish(report, _progress);
                 if (_checkpointWrite is { IsCompleted: true } written && !written.IsCompletedSuccessfully)
                     await CheckpointWrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
+using Backprop.Api.Jobs.Live;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
@@ -24,10 +25,12 @@ public static class JobsApi
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
-            .WithSummary("Every epoch's report: losses, metrics, learning rate, per-layer gradient norms, duration");
+            .WithSummary("Every epoch's report: losses, metrics, learning rate, per-layer gradient norms, duration (as CSV with Accept: text/csv)")
+            .WithCsv();
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapJobEvents();
         api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
             .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -120,7 +123,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<Paged<JobSummary>>, ValidationProblem>> List(
-        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, LiveJobs live, CancellationToken ct,
         string? status = null, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
@@ -131,11 +134,11 @@ public static class JobsApi
                 return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
             query = query.Where(j => j.Status == wanted);
         }
-        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary().WithLive(live), ct));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
-        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow)) : TypedResults.NotFound();
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, LiveJobs live, CancellationToken ct) =>
+        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow).WithLive(live)) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = 1000)
