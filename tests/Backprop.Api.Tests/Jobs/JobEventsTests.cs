@@ -61,7 +61,7 @@ public sealed class JobEventsTests
     public async Task Events_ResumedWithLastEventIdMidJob_NoGapNoDuplicate()
     {
         using var factory = EveryEpochFactory();
-        var (client, id) = await StartAsync(factory, epochs: 100_000, batchSize: 1);
+        var (client, id) = await StartAsync(factory, epochs: 20_000, batchSize: 1);
 
         // The first connection sees epochs past a few checkpoints, but the client kept only up to epoch 5 when it dropped.
         var seen = new List<int>();
@@ -72,16 +72,17 @@ public sealed class JobEventsTests
         }
         seen = seen.TakeWhile(e => e <= 5).ToList();
 
-        // Resumed: epochs 6.. come from the stored history (checkpoints every 10) and then from the live job.
+        // Resumed: epochs 6.. come from the stored history (checkpoints every 10) and then from the live job, to its end.
         using var resumed = await EventStream.OpenAsync(client, id, lastEventId: "5");
         while (seen[^1] < 60)
             if (await resumed.NextAsync().WaitAsync(ApiClient.JobTimeout) is { Type: "epoch" } e) seen.Add(e.Epoch);
-        await (await client.PostAsync($"/api/jobs/{id}/cancel", null)).ExpectAsync(HttpStatusCode.Accepted);
+        var cancel = await client.PostAsync($"/api/jobs/{id}/cancel", null); // 409 when a fast machine has already finished it
+        Assert.Contains(cancel.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict });
         var rest = await resumed.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
         seen.AddRange(rest.Where(e => e.Type == "epoch").Select(e => e.Epoch));
 
-        Assert.Equal(("status", "cancelled"), (rest[^1].Type, rest[^1].Status));
         var job = await client.GetJobAsync(id);
+        Assert.Equal(("status", (string)job["status"]!), (rest[^1].Type, rest[^1].Status));
         Assert.Equal(Enumerable.Range(1, (int)job["epoch"]!), seen);
     }
 
@@ -117,7 +118,8 @@ public sealed class JobEventsTests
     [Fact]
     public async Task Events_ClientDisconnects_SubscriptionReleased()
     {
-        using var factory = EveryEpochFactory();
+        // At the default rate (10 events/s) the server cannot run ahead of the reader to the job's end.
+        using var factory = Kestrel(new ApiFactory());
         var live = factory.Services.GetRequiredService<LiveJobs>();
         var (client, id) = await StartAsync(factory, epochs: 100_000, batchSize: 1);
 

@@ -24,7 +24,7 @@ export class LineChart {
     this.plot = new uPlot({
       title: this.title, ...this.size(),
       scales: { x: { time: false }, y: this.log ? { distr: 3 } : {} },
-      axes: [{ label: 'epoch' }, {}],
+      axes: [{ label: 'epoch' }, { size: 60, values: (u, vals) => vals.map(v => v === null ? '' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : +v.toPrecision(3)) }],
       series: [{ label: 'epoch' }, ...this.names.map((n, i) => ({ label: n, stroke: COLORS[i % COLORS.length], width: 1.5, spanGaps: true }))],
       hooks: markers ? { draw: [u => drawMarkers(u, markers())] } : {},
     }, this.data, this.container);

@@ -82,7 +82,7 @@ async function showProfile(profile, id) {
       h('div.scroll', {}, h('table', {}, h('thead', {}, h('tr', {}, ['Column', 'Role', 'Type', 'Mean', 'Std', 'Min', 'Max', 'Missing', 'Histogram'].map((t, i) => h(i >= 3 && i <= 7 ? 'th.num' : 'th', {}, t)))),
         h('tbody', {}, d.columns.map(c => h('tr', {}, h('td', {}, c.name), h('td', {}, c.role), h('td', {}, c.type),
           h('td.num', {}, fmt(c.mean)), h('td.num', {}, fmt(c.std)), h('td.num', {}, fmt(c.min)), h('td.num', {}, fmt(c.max)), h('td.num', {}, c.missing),
-          h('td', {}, histogram(byColumn[c.name] || [])))))))));
+          h('td', {}, histogram(byColumn[c.name] || []))))))));
     if (d.classes?.length) card.append(h('h2', {}, 'Class balance'), classBalance(d.classes));
     profile.replaceChildren(card);
   } catch (e) { profile.replaceChildren(errorBox(e)); }

@@ -130,7 +130,7 @@ function renderHead(head, j, main) {
         catch (err) { head.append(errorBox(err)); }
       } }, 'Continue training'));
   }
-  head.replaceChildren(
+  head.replaceChildren(...[
     h('h1', {}, 'Job ', h('code', {}, j.id.slice(0, 8)), ' ', badge(j.status)),
     progressBar(j.epoch, j.epochs, `epoch ${j.epoch} of ${j.epochs}`),
     h('div.stats', {},
@@ -140,5 +140,5 @@ function renderHead(head, j, main) {
       h('div', {}, h('span.muted', {}, 'Remaining'), h('b', {}, running ? duration(j.estimatedRemainingSeconds) : '—')),
       j.stopReason ? h('div', {}, h('span.muted', {}, 'Stopped'), h('b', {}, j.stopReason.replace('_', ' '))) : null),
     j.failureReason ? h('p.error', { role: 'alert' }, 'Failed: ' + j.failureReason) : null,
-    actions);
+    actions].filter(Boolean)); // replaceChildren would print a null as "null"
 }
