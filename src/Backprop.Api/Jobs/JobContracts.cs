@@ -149,8 +149,9 @@ public sealed record JobResponse(
     JobLinks Links,
     IReadOnlyList<FindingResponse> Diagnostics);
 
+/// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations; null when unknown.</param>
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null);
 
 /// <summary>One layer's signals over an epoch.</summary>
 /// <param name="Layer">0-based layer.</param>
