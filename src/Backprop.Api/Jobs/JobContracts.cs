@@ -167,8 +167,9 @@ public sealed record JobResponse(
     Guid? SearchId = null,
     CrossValidationResult? CrossValidation = null);
 
+/// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations; null when unknown.</param>
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, Guid? ParentJobId = null, Guid? SearchId = null);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null, Guid? ParentJobId = null, Guid? SearchId = null);
 
 /// <summary>One fold's training: its child job and the metrics of its last epoch.</summary>
 public sealed record FoldResult(int Fold, Guid JobId, JobStatus Status, int Epoch, IReadOnlyDictionary<string, double> Metrics);

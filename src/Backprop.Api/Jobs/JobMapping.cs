@@ -23,7 +23,7 @@ public static class JobMapping
     /// <summary>A list row, projected in the query so that a list reads neither the stored request nor the network.</summary>
     public static readonly Expression<Func<TrainingJob, JobSummary>> Summary = j => new JobSummary(j.Id, j.Status, j.NetworkId,
         j.DatasetId, j.Epoch, j.Epochs, j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(),
-        j.ModelId, j.ParentJobId, j.SearchId);
+        j.ModelId, null, j.ParentJobId, j.SearchId);
 
     public static EpochRecord ToRecord(this EpochReport r, Guid jobId, string tenantId) => new()
     {

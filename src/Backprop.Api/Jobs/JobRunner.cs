@@ -1,3 +1,4 @@
+using Backprop.Api.Jobs.Live;
 using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
@@ -18,10 +19,12 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, ILogger<JobRunner> logger)
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, LiveJobs liveJobs,
+    ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
+    private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -52,6 +55,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
         _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
+        _live = liveJobs.Start(job);
+        _writer.Stored = epoch => _live?.Stored(epoch);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -85,6 +90,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await _writer.SettleAsync();
             await heartbeat.DisposeAsync();
             queue.Unregister(jobId, cts);
+            liveJobs.End(_live);
         }
     }
 
@@ -127,6 +133,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 if (report is null) break;
                 _writer.Add(report, session.Best);
                 _diagnostics.Observe(report);
+                _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 pruner?.Observe(report);

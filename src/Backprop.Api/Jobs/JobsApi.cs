@@ -1,5 +1,6 @@
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Jobs.Live;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
@@ -26,13 +27,15 @@ public static class JobsApi
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
-            .WithSummary($"Every epoch's report (losses, metrics, learning rate, per-layer gradient norms, duration), in pages of up to {MaxHistoryPage} epochs with the total and a next link");
+            .WithSummary($"Every epoch's report (losses, metrics, learning rate, per-layer gradient norms, duration), in pages of up to {MaxHistoryPage} epochs with the total and a next link (as CSV with Accept: text/csv)")
+            .WithCsv();
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteTrainingJob")
             .WithSummary("Delete a finished job with its history (409 while it is queued or running; its model, if any, stays)")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapJobEvents();
         api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
             .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -176,7 +179,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<Paged<JobSummary>>, ValidationProblem>> List(
-        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, LiveJobs live, CancellationToken ct,
         string? status = null, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
@@ -188,14 +191,14 @@ public static class JobsApi
             query = query.Where(j => j.Status == wanted);
         }
         var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
-        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j.WithLive(live), ct));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, LiveJobs live, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         var folds = job.FoldCount is not null ? await CrossValidation.SummarizeAsync(db, job, ct) : null;
-        return TypedResults.Ok(job.ToResponse(DateTime.UtcNow, folds));
+        return TypedResults.Ok(job.ToResponse(DateTime.UtcNow, folds).WithLive(live));
     }
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
