@@ -20,6 +20,7 @@ public sealed class TenantIsolationTests
         ["DELETE /api/datasets/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}/history"] = _ => null,
+        ["GET /api/jobs/{id:guid}/events"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
         ["DELETE /api/jobs/{id:guid}"] = _ => null,
         ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
