@@ -36,7 +36,6 @@ internal static class PropertyDescriptions
         ["JobResponse.request"] = "The request the job was started with, as given (omitted options show their defaults).",
         ["NetworkCheckResponse.parameterCount"] = "Weights and biases in the network; null when the definition is invalid.",
         ["NetworkCheckResponse.problems"] = "What prevents storing or training the network; empty when valid.",
-        ["JobResponse.diagnostics"] = "Findings about the training run (dead units, exploding gradients, ...); empty when there are none.",
         ["JobResponse.crossValidation"] = "A cross-validation job's folds and their summary; null on every other job.",
         ["JobResponse.fold"] = "The fold a cross-validation child holds out; null for every other job.",
         ["LevelProfile.level"] = "The categorical level as it appears in the upload.",
