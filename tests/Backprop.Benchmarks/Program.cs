@@ -5,6 +5,7 @@
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
+//   ... -- kernel-profile [ROUNDS] [THREADS]   a W3 step's parts and products alone, against a one-core FMA probe
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
@@ -19,6 +20,7 @@ switch (args[0])
     case "verify-data": return DataVerifier.Run();
     case "ratio-table": return RatioTable.Run(Console.In);
     case "predict": return PredictionLatency.Run();
+    case "kernel-profile": return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 5, args.Length > 2 ? int.Parse(args[2]) : 1);
     case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2 ? int.Parse(args[2]) : 7);
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
 }

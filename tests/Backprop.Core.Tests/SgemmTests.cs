@@ -1,7 +1,7 @@
 
 namespace Backprop.Core.Tests;
 
-/// <summary>The blocked SGEMM against its double-precision reference over odd sizes, tails, offsets and every transpose combination.</summary>
+/// <summary>The blocked SGEMM, with each micro-kernel, against its double-precision reference over odd sizes, tails, offsets and every transpose combination.</summary>
 public class SgemmTests
 {
     // float sums of up to ~600 products of values in [-1, 1): relative to Σ|terms| the float error stays far below this.
@@ -13,14 +13,59 @@ public class SgemmTests
         int[] sizes = [1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33, 64, 121];
         var random = new Random(42);
         for (int i = 0; i < 40; i++) data.Add(sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
-        data.Add(128, 512, 300);  // crosses KC = 256 and MC = 120
+        data.Add(128, 512, 300);  // k in two blocks of 152 (KC = 256)
         data.Add(250, 600, 40);   // crosses NC = 512
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Multiply_MatchesReference_ForEveryTransposeAccumulateAndBiasMode(int m, int n, int k)
+    public void Multiply_MatchesReference_ForEveryTransposeAccumulateAndBiasMode(int m, int n, int k) =>
+        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) => Sgemm.Multiply(a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
+
+    // Every micro-kernel, not only the one this CPU picks: a kernel for an instruction set the CPU lacks is skipped, and
+    // the skip names the kernel, so a run on an AVX2-only machine shows which paths it could not check.
+    public static TheoryData<SgemmKernel, int, int, int> KernelShapes()
+    {
+        var data = new TheoryData<SgemmKernel, int, int, int>();
+        var random = new Random(7);
+        int[] sizes = [1, 3, 6, 7, 8, 9, 12, 16, 17, 31, 32, 33, 47, 65];
+        foreach (var kernel in Enum.GetValues<SgemmKernel>())
+        {
+            for (int i = 0; i < 12; i++) data.Add(kernel, sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
+            data.Add(kernel, 150, 530, 784); // k in equal blocks (4 × 196), m in two (MC = 144), n over NC = 512, ragged tiles
+        }
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(KernelShapes))]
+    public void Multiply_WithEachKernelThisCpuRuns_MatchesReference(SgemmKernel kernel, int m, int n, int k)
+    {
+        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
+        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) => Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
+    }
+
+    [Fact]
+    public void ActiveKernel_IsOneThisCpuRuns()
+    {
+        Assert.True(Sgemm.IsSupported(Sgemm.ActiveKernel));
+        Assert.True(Sgemm.IsSupported(SgemmKernel.Scalar));
+    }
+
+    [SkippableFact]
+    public void Multiply_WithKernelThisCpuLacks_Throws()
+    {
+        var missing = Enum.GetValues<SgemmKernel>().Where(kernel => !Sgemm.IsSupported(kernel)).ToList();
+        Skip.If(missing.Count == 0, "this CPU runs every kernel");
+        Assert.Throws<PlatformNotSupportedException>(() =>
+            Sgemm.Multiply(missing[0], new float[4], 2, false, new float[4], 2, false, new float[4], 2, 2, 2, 2, false));
+    }
+
+    private delegate void Product(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB,
+        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> bias);
+
+    private static void AssertMatchesReference(int m, int n, int k, Product product)
     {
         var random = new Random(m * 10007 + n * 101 + k);
         foreach (bool transposeA in new[] { false, true })
@@ -35,7 +80,7 @@ public class SgemmTests
             var expected = (float[])c.Clone();
 
             var bias = random.Next(2) == 0 ? default : Random(random, n).AsSpan();
-            Sgemm.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc, m, n, k, accumulate, bias);
+            product(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc, accumulate, bias);
             SgemmReference.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, expected.AsSpan(offset), ldc, m, n, k, accumulate, bias);
 
             for (int i = 0; i < m; i++)

@@ -1,0 +1,98 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
+
+namespace Backprop.Core.Engine;
+
+// Packing: copies of op(A) and op(B) blocks laid out as the micro-kernels read them.
+public static unsafe partial class Sgemm
+{
+    // op(B) rows pc..pc+kc, columns jc..jc+nc → panels of NR columns, each (kc, NR) contiguous; the last zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackB(float* b, int ldb, bool transposeB, int pc, int jc, int kc, int nc, int NR, float* packed)
+    {
+        for (int jr = 0; jr < nc; jr += NR)
+        {
+            int nr = Math.Min(NR, nc - jr);
+            float* dst = packed + (long)(jr / NR) * kc * NR;
+            if (transposeB)
+            {
+                // element (p, j) at b[j·ldb + p]: gather one value from each of the nr stored rows, write the panel
+                // row contiguously
+                float* rowStart = b + (long)(jc + jr) * ldb + pc;
+                int done = 0;
+                if (Avx.IsSupported && nr == NR) done = PackTransposedBlocks(rowStart, ldb, kc, NR, dst);
+                dst += (long)done * NR;
+                for (int p = done; p < kc; p++, dst += NR)
+                {
+                    float* src = rowStart + p;
+                    int j = 0;
+                    for (; j < nr; j++) dst[j] = src[(long)j * ldb];
+                    for (; j < NR; j++) dst[j] = 0;
+                }
+                continue;
+            }
+            for (int p = 0; p < kc; p++, dst += NR)
+            {
+                float* src = b + (long)(pc + p) * ldb + jc + jr;
+                if (nr == NR) Unsafe.CopyBlockUnaligned(dst, src, (uint)(NR * sizeof(float)));
+                else
+                {
+                    for (int j = 0; j < nr; j++) dst[j] = src[j];
+                    for (int j = nr; j < NR; j++) dst[j] = 0;
+                }
+            }
+        }
+    }
+
+    // Full panels of a transposed B, 8 × 8 blocks at a time: 8 stored rows × 8 consecutive values are loaded as 8
+    // vectors, transposed in registers, and stored as 8 panel rows. Returns how many panel rows (a multiple of 8) it
+    // filled.
+    private static int PackTransposedBlocks(float* rows, int ldb, int kc, int nr, float* dst)
+    {
+        int blocks = kc / 8 * 8;
+        for (int j = 0; j < nr; j += 8)
+        {
+            float* r0 = rows + (long)j * ldb;
+            for (int p = 0; p < blocks; p += 8)
+            {
+                float* src = r0 + p;
+                var a0 = Avx.LoadVector256(src); var a1 = Avx.LoadVector256(src + ldb);
+                var a2 = Avx.LoadVector256(src + 2L * ldb); var a3 = Avx.LoadVector256(src + 3L * ldb);
+                var a4 = Avx.LoadVector256(src + 4L * ldb); var a5 = Avx.LoadVector256(src + 5L * ldb);
+                var a6 = Avx.LoadVector256(src + 6L * ldb); var a7 = Avx.LoadVector256(src + 7L * ldb);
+                var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
+                var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
+                var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
+                var t6 = Avx.UnpackLow(a6, a7); var t7 = Avx.UnpackHigh(a6, a7);
+                var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+                var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+                var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+                var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+                float* d = dst + (long)p * nr + j;
+                Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
+                Avx.Store(d + nr, Avx.Permute2x128(u1, u5, 0x20));
+                Avx.Store(d + 2L * nr, Avx.Permute2x128(u2, u6, 0x20));
+                Avx.Store(d + 3L * nr, Avx.Permute2x128(u3, u7, 0x20));
+                Avx.Store(d + 4L * nr, Avx.Permute2x128(u0, u4, 0x31));
+                Avx.Store(d + 5L * nr, Avx.Permute2x128(u1, u5, 0x31));
+                Avx.Store(d + 6L * nr, Avx.Permute2x128(u2, u6, 0x31));
+                Avx.Store(d + 7L * nr, Avx.Permute2x128(u3, u7, 0x31));
+            }
+        }
+        return blocks;
+    }
+
+    // op(A) rows row0..row0+rows (rows < mr), columns pc..pc+kc → one (kc, mr) panel, zero-padded.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void PackA(float* a, int lda, bool transposeA, int row0, int pc, int rows, int kc, int mr,
+        float* dst)
+    {
+        for (int p = 0; p < kc; p++, dst += mr)
+        {
+            int i = 0;
+            for (; i < rows; i++)
+                dst[i] = transposeA ? a[(long)(pc + p) * lda + row0 + i] : a[(long)(row0 + i) * lda + pc + p];
+            for (; i < mr; i++) dst[i] = 0;
+        }
+    }
+}
