@@ -58,7 +58,7 @@ public static class JobsApi
         // Validated from the dataset's summary: the worker decodes the rows once, to train.
         var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
-        var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
+        var definition = NetworkMapping.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
         ulong seed = request.Seed ?? spec.Seed;
         var cv = request.CrossValidation is { } asked ? asked with { ShuffleSeed = asked.ShuffleSeed ?? seed } : null;
@@ -82,7 +82,7 @@ public static class JobsApi
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
             if (model is null) return NotFound($"Model {modelId} does not exist.");
-            if (!WarmStarts.SameShape(NetworkRules.ReadDefinition(model.ArchitectureJson).ToSpec(), spec))
+            if (!WarmStarts.SameShape(NetworkMapping.ReadDefinition(model.ArchitectureJson).ToSpec(), spec))
                 errors.Add("warmStartModelId", "The model's layer shapes differ from the network's; warm-start needs the same input width and units per layer.");
         }
         if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());

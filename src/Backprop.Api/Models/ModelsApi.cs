@@ -69,7 +69,7 @@ public static class ModelsApi
             // System.Text.Json defers UTF-8 validation of strings inside a JsonElement until their text is read.
             return TypedResults.ValidationProblem(ProblemErrors.Single("model", "The model JSON contains text that is not valid UTF-8.").ToDictionary());
         }
-        var outcome = NetworkRules.Check(model.Spec.ToDefinition(), limits.Value);
+        var outcome = NetworkValidation.Check(model.Spec.ToDefinition(), limits.Value);
         if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
         if (!PredictsFinitely(model))
             return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "

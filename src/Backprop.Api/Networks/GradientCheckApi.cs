@@ -46,7 +46,7 @@ public static class GradientCheckApi
         if (OverCost(network.ParameterCount, request.Rows, limits) is { } tooCostly) return TypedResults.ValidationProblem(tooCostly.ToDictionary());
         var dataset = await datasets.LoadAsync(request.DatasetId, ct);
         if (dataset is null) return TypedResults.Problem($"Dataset {request.DatasetId} does not exist.", statusCode: 404, title: "Not found");
-        var spec = NetworkRules.ReadDefinition(network.DefinitionJson).ToSpec();
+        var spec = NetworkMapping.ReadDefinition(network.DefinitionJson).ToSpec();
         var data = dataset.Data;
         var incompatible = new ProblemErrors().AddRange(data.CompatibilityWith(spec));
         if (incompatible.Any) return TypedResults.ValidationProblem(incompatible.ToDictionary());
