@@ -75,7 +75,7 @@ public static class ModelsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
                 + "(weights near the limits of single precision overflow), so it cannot predict; check the weights' scale.").ToDictionary());
 
-        var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
+        var (entity, blob) = ModelMapping.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                 () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),

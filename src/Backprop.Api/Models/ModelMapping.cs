@@ -4,7 +4,7 @@ using Backprop.Api.Networks;
 namespace Backprop.Api.Models;
 
 /// <summary>Builds model rows from the core's <see cref="TrainedModel"/> and maps them to responses.</summary>
-public static class ModelRecords
+public static class ModelMapping
 {
     public static (ModelEntity Entity, ModelBlob Blob) Create(TrainedModel model, string tenantId, string? name, ModelLineage lineage, ModelMetrics? metrics, byte[]? snapshot)
     {
