@@ -214,7 +214,7 @@ public static class JobsApi
             string? nextPage = averaged.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={averaged[limit].Epoch}&limit={limit}" : null;
             return TypedResults.Ok(new JobHistoryResponse(id, job.Status, averaged.Take(limit).ToList(), [], count, nextPage));
         }
-        var history = db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id);
+        var history = db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == id);
         int total = await history.CountAsync(ct);
         // One row past the page tells whether there is a next page.
         var epochs = await history.Where(e => e.Epoch >= fromEpoch).OrderBy(e => e.Epoch).Take(limit + 1).ToListAsync(ct);
@@ -229,7 +229,7 @@ public static class JobsApi
         if (!job.Status.IsFinished())
             return Conflict($"The job is {JsonNames.Of(job.Status)}; cancel it (POST /api/jobs/{id}/cancel) and delete it once it has stopped.");
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Set<EpochRecord>().Where(e => e.JobId == id).ExecuteDeleteAsync(ct);
+        await db.Set<EpochEntity>().Where(e => e.JobId == id).ExecuteDeleteAsync(ct);
         await db.Set<JobCheckpoint>().Where(c => c.JobId == id).ExecuteDeleteAsync(ct);
         // Only a finished job is deleted: a cancel or a worker that got there first leaves the row (and answers 409 on retry).
         int deleted = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Id == id && (j.Status == JobStatus.Succeeded
