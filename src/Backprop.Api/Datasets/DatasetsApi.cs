@@ -34,12 +34,12 @@ public static class DatasetsApi
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.UploadsRateLimit);
+            .RequireRateLimiting(RateLimits.Uploads);
         group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");
         group.MapGet("/{id:guid}/rows", RowsAsync).WithName("GetDatasetRows")
             .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.PreviewsRateLimit);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Previews);
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset")
             .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
         return group;

@@ -23,7 +23,7 @@ public static class JobsApi
         group.MapPost("/", Create).WithName("StartTrainingJob")
             .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
@@ -39,7 +39,7 @@ public static class JobsApi
         api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
             .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         return group;
     }
 

@@ -21,11 +21,11 @@ public static class ModelsApi
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
             .Produces<object>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Exports);
         group.MapPost("/import", Import).WithName("ImportModel")
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
+            .RequireRateLimiting(RateLimits.Imports);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
         group.MapModelEvaluation();

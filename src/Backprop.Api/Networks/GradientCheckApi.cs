@@ -26,7 +26,7 @@ public static class GradientCheckApi
         networks.MapPost("/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
             .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.GradientChecksRateLimit);
+            .RequireRateLimiting(RateLimits.GradientChecks);
         return networks;
     }
 

@@ -19,7 +19,7 @@ public static class SearchesApi
         group.MapPost("/", Create).WithName("StartSearch")
             .WithSummary("Start a hyperparameter search (202 with its Location): random or grid trials of a job template, with optional early termination")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         group.MapGet("/", List).WithName("ListSearches").WithSummary("List searches, newest first");
         group.MapGet("/{id:guid}", Get).WithName("GetSearch").WithSummary("Status, budget used and the leaderboard of trials, best first");
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelSearch")
