@@ -18,7 +18,7 @@ public sealed record LayerGradientErrorResponse(int Layer, double? MaxRelativeEr
 public sealed record GradientCheckResponse(Guid NetworkId, Guid DatasetId, int Rows, double? Loss, double? MaxRelativeError, string Verdict,
     IReadOnlyList<LayerGradientErrorResponse> Layers);
 
-/// <summary>POST /api/networks/{id}/gradient-check: the write-up's first debugging tip, available to users.</summary>
+/// <summary>POST /api/networks/{id}/gradient-check: analytic against numerical gradients, the first check when backpropagation misbehaves.</summary>
 public static class GradientCheckApi
 {
     public static RouteGroupBuilder MapGradientCheck(this RouteGroupBuilder networks)

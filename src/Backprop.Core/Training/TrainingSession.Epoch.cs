@@ -105,7 +105,7 @@ public sealed partial class TrainingSession
 
     // Rows [from, to) of the batch starting at position start of this epoch's order. The rows come in shuffled order, so
     // each is likely a cache miss: asking for the row a few places ahead overlaps those misses instead of waiting for
-    // them one at a time (W2's 128-byte rows spent most of the gather waiting).
+    // them one at a time (with 128-byte rows, most of the gather was spent waiting).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void GatherRows(int start, int from, int to, int width, int outputs)
     {
