@@ -86,7 +86,7 @@ public sealed partial class JobRunner
         await _writer.CommitAsync(null, transition, alsoAdd);
         // Streams in this process see the ending at once, with the row's words for it.
         if (live is { } end)
-            _live?.Finish(status, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString()), end.Failure, end.ModelId);
+            _live?.Finish(status, JsonNames.Of(end.Reason), end.Failure, end.ModelId);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now
     }
