@@ -21,7 +21,7 @@ public sealed class RegressionTests
     }
 
     [Fact]
-    public async Task LinearTargetIsPredictedInRawUnitsWithinOneUnit()
+    public async Task Predict_LinearRegression_IsWithinOneRawUnit()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -7,7 +7,7 @@ namespace Backprop.Api.Tests;
 public sealed class RestartTests
 {
     [Fact]
-    public async Task StartAfterAKilledProcessClearsTheStaleMigrationLockAndResumesItsRunningJob()
+    public async Task Start_AfterKilledProcess_ClearsStaleLockAndResumesJob()
     {
         string databasePath;
         Guid id;

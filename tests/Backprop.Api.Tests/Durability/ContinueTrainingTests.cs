@@ -13,7 +13,7 @@ public sealed class ContinueTrainingTests
     };
 
     [Fact]
-    public async Task ContinuingAModelForKEpochsTrainsExactlyAsOneLongerRun()
+    public async Task Continue_ModelForKEpochs_TrainsAsOneLongerRun()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -45,7 +45,7 @@ public sealed class ContinueTrainingTests
     }
 
     [Fact]
-    public async Task ContinuingAnImportedModelIsAConflictAndAnUnknownOneNotFound()
+    public async Task Continue_ImportedModel_Returns409AndUnknownReturns404()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -18,7 +18,7 @@ public sealed class DropoutTrainingTests
     };
 
     [Fact]
-    public async Task ContinuingADropoutModel_TrainsExactlyAsOneLongerRun()
+    public async Task Continue_DropoutModel_TrainsAsOneLongerRun()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -38,7 +38,7 @@ public sealed class DropoutTrainingTests
     }
 
     [Fact]
-    public async Task DropoutJobs_SameSeedSameWeights_DifferentSeedDifferentWeights_AndPredictionsAreDeterministic()
+    public async Task DropoutJob_SameOrOtherSeed_SameOrOtherWeightsAndDeterministicPredictions()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

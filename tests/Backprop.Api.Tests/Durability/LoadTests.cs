@@ -12,7 +12,7 @@ public sealed class LoadTests(ITestOutputHelper output)
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task WhileTwoJobsTrainEveryConcurrentPredictionAndReadSucceedsAndNoHistoryRowIsLost()
+    public async Task Service_TwoJobsTrainingUnderReads_LosesNoRequestOrHistoryRow()
     {
         await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
         try

@@ -15,7 +15,7 @@ public sealed class DatasetHttpPropertyTests
     private const int Iterations = 30;
 
     [Fact]
-    public async Task GarbledCsvUploads_AreCreatedOrRefusedAndOnlyCreatedOnesAreStored()
+    public async Task UploadCsv_Garbled_IsCreatedOrRefusedAndOnlyCreatedIsStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -31,7 +31,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task GarbledJsonUploads_AreCreatedOrRefusedAndOnlyCreatedOnesAreStored()
+    public async Task UploadJson_Garbled_IsCreatedOrRefusedAndOnlyCreatedIsStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -46,7 +46,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task GarbledModelImports_AreCreatedOrRefused()
+    public async Task Import_GarbledModel_IsCreatedOrRefused()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -64,7 +64,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task InvalidUtf8InAnImportedModel_IsA400()
+    public async Task Import_InvalidUtf8InModel_Returns400()
     {
         using var factory = new ApiFactory();
         var content = new ByteArrayContent([.. "{\"name\":\"m\",\"model\":{\"format\":\"a"u8, 0xB0, .. "\"}}"u8]);
