@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Jobs;
 
 public sealed class TrainingJobTests
 {

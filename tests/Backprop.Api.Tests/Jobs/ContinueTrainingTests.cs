@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>POST /api/models/{id}/continue carries a finished run on, optimizer state included, as a new job.</summary>
 public sealed class ContinueTrainingTests

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>Reads and predictions stay correct and quick while jobs write history and checkpoints to the same SQLite file.</summary>
 [Collection(ServiceProcessCollection.Name)]

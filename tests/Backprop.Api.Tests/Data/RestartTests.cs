@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>What a killed process leaves behind must not hang or lose anything at the next start.</summary>
 public sealed class RestartTests

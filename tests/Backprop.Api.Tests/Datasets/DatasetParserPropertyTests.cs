@@ -2,7 +2,7 @@ using System.Text;
 using Backprop.Api.Datasets;
 using CsCheck;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
 /// The CSV and JSON dataset readers: a valid table written out parses back to the same names, labels and float32 bits; a garbled

@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Backprop.Api.Tests.Datasets;
 using CsCheck;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
 /// Garbled uploads through the whole service: every answer is 201 or a 4xx problem, never a 5xx, and exactly the 201s are stored.

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Backprop.Api.Tests.Predictions;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Infrastructure;
 
 /// <summary>Every bad input is answered with an RFC 9457 problem, never a 500 or a hang, and damages nothing stored.</summary>
 public sealed class BadInputTests : IDisposable

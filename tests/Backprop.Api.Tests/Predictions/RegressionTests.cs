@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Predictions;
 
 public sealed class RegressionTests
 {

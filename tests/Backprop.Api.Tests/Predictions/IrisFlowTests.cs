@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Predictions;
 
 /// <summary>The README's walkthrough: define → upload → train → watch → predict, on the iris sample.</summary>
 public sealed class IrisFlowTests

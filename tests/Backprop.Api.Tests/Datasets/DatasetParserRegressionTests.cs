@@ -1,9 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Backprop.Api.Datasets;
-using Backprop.Api.Tests.Datasets;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>The uploads the property tests found: each once escaped the JSON reader as InvalidOperationException (a 500), or was refused wrongly.</summary>
 public sealed class DatasetParserRegressionTests

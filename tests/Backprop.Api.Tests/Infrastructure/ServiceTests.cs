@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Infrastructure;
 
 public sealed class ServiceTests
 {

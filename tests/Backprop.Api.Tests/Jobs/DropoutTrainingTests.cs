@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>Dropout through the service: the masks follow the job's seed, so a continued run is the longer run, and predictions are unmasked.</summary>
 public sealed class DropoutTrainingTests

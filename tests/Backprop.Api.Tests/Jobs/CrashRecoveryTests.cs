@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>A queued job is a promise: it finishes, whatever happens to the process, with an exact history.</summary>
 [Collection(ServiceProcessCollection.Name)]
