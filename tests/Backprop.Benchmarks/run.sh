@@ -31,14 +31,15 @@ trap 'rm -f "$lines"' EXIT
 # The peers write generated data, builds and an unpacked OpenBLAS next to themselves, and shared/ is read-only:
 # run them from a writable copy outside this repository (our Directory.*.props must not apply to the TorchSharp
 # peer's build). They need Debian's python3-numpy and /usr/bin/time.
-if [ -d ../shared/bench ]; then
+shared=${BACKPROP_SHARED_BENCH:-../shared/bench} # another checkout (a worktree) can point at the suite
+if [ -d "$shared" ]; then
   command -v /usr/bin/time >/dev/null && /usr/bin/python3 -c 'import numpy' 2>/dev/null || \
     { apt-get update -qq && apt-get install -y -qq python3-numpy time >&2; }
   peer_dir="${TMPDIR:-/tmp}/backprop-bench-peers"
   mkdir -p "$peer_dir"
-  cp -rn ../shared/bench/. "$peer_dir/" && chmod -R u+w "$peer_dir"
+  cp -rn "$shared/." "$peer_dir/" && chmod -R u+w "$peer_dir"
 else
-  echo "run.sh: ../shared/bench not found; no peer numbers" >&2
+  echo "run.sh: $shared not found; no peer numbers" >&2
   peer_dir=""
 fi
 

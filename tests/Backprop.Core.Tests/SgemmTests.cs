@@ -13,7 +13,7 @@ public class SgemmTests
         int[] sizes = [1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33, 64, 121];
         var random = new Random(42);
         for (int i = 0; i < 40; i++) data.Add(sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
-        data.Add(128, 512, 300);  // k in two blocks of 152 (KC = 256)
+        data.Add(128, 512, 300);  // k over KC = 256
         data.Add(250, 600, 40);   // crosses NC = 512
         return data;
     }
@@ -33,7 +33,7 @@ public class SgemmTests
         foreach (var kernel in Enum.GetValues<SgemmKernel>())
         {
             for (int i = 0; i < 12; i++) data.Add(kernel, sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
-            data.Add(kernel, 150, 530, 784); // k in equal blocks (4 × 196), m in two (MC = 144), n over NC = 512, ragged tiles
+            data.Add(kernel, 150, 530, 784); // k over KC = 256, m in two blocks (MC = 144), n over NC = 512, ragged tiles
         }
         return data;
     }

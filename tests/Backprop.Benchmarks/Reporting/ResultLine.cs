@@ -7,7 +7,8 @@ namespace Backprop.Benchmarks.Reporting;
 /// <summary>One measurement in the peers' line format (the peers' keys, in the peers' order).</summary>
 public sealed record ResultLine(
     string Workload, int Threads, double SamplesPerSec, double EpochSeconds, double FinalLoss, double Accuracy,
-    double PeakRssMb, double TrainSeconds, double? Gflops, int? Reps = null, double? SpreadPct = null, double? CpuSeconds = null)
+    double PeakRssMb, double TrainSeconds, double? Gflops, int? Reps = null, double? SpreadPct = null, double? CpuSeconds = null,
+    double? CountedGflops = null)
 {
     public const string Peer = "backprop";
 
@@ -27,6 +28,8 @@ public sealed record ResultLine(
             json.WriteNumber("peak_rss_mb", Math.Round(PeakRssMb, 1));
             json.WriteNumber("train_seconds", TrainSeconds);
             if (Gflops is { } gflops) json.WriteNumber("gflops", gflops);
+            // The FLOPs the step really does (WorkloadDefinition.CountedFlopsPerSample), per second.
+            if (CountedGflops is { } counted) json.WriteNumber("gflops_counted", counted);
             // Informational: CPU time of the process in the timed region (≈ train_seconds × threads when the machine is quiet).
             if (CpuSeconds is { } cpu) json.WriteNumber("cpu_seconds", Math.Round(cpu, 6));
             if (Reps is { } reps) json.WriteNumber("reps", reps);
@@ -44,7 +47,8 @@ public sealed record ResultLine(
         return new ResultLine(root.GetProperty("workload").GetString()!, root.GetProperty("threads").GetInt32(),
             root.GetProperty("samples_per_sec").GetDouble(), root.GetProperty("epoch_seconds").GetDouble(),
             root.GetProperty("final_loss").GetDouble(), root.GetProperty("accuracy").GetDouble(),
-            root.GetProperty("peak_rss_mb").GetDouble(), root.GetProperty("train_seconds").GetDouble(), Optional("gflops"), CpuSeconds: Optional("cpu_seconds"));
+            root.GetProperty("peak_rss_mb").GetDouble(), root.GetProperty("train_seconds").GetDouble(), Optional("gflops"), CpuSeconds: Optional("cpu_seconds"),
+            CountedGflops: Optional("gflops_counted"));
     }
 
     /// <summary>Peak resident set size of this process (VmHWM), the same quantity <c>/usr/bin/time -v</c> reports.</summary>

@@ -33,6 +33,7 @@ public static class Repetitions
             TrainSeconds = Median(r => r.TrainSeconds),
             CpuSeconds = sorted[0].CpuSeconds is null ? null : Median(r => r.CpuSeconds ?? 0),
             Gflops = sorted[0].Gflops is null ? null : Median(r => r.Gflops ?? 0),
+            CountedGflops = sorted[0].CountedGflops is null ? null : Median(r => r.CountedGflops ?? 0),
             PeakRssMb = runs.Max(r => r.PeakRssMb),
             Reps = reps,
             SpreadPct = 100 * (sorted[^1].SamplesPerSec - sorted[0].SamplesPerSec) / median,

@@ -28,7 +28,8 @@ public static class TrainingRun
         double samples = (double)workload.Epochs * train.Rows;
         return new ResultLine(workload.Name, threads, samples / seconds, seconds / workload.Epochs, finalLoss,
             TestAccuracy(session.Network, data.Test, workload.IsXor), ResultLine.PeakRssMbOfThisProcess(), seconds,
-            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null, CpuSeconds: cpuSeconds);
+            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null, CpuSeconds: cpuSeconds,
+            CountedGflops: workload.Name == "W3" ? workload.CountedFlopsPerSample * samples / seconds / 1e9 : null);
     }
 
     /// <summary>W1: plain gradient descent, full batch, no shuffle; the others: Adam lr 1e-3 over the spec's shuffles.</summary>

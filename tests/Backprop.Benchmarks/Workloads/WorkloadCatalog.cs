@@ -8,6 +8,12 @@ public sealed record WorkloadDefinition(string Name, ulong Seed, int[] Sizes, in
     public bool IsXor => Name == "W1";
 
     public long ParameterCount => Sizes.Zip(Sizes.Skip(1), (a, b) => (long)a * b + b).Sum();
+
+    /// <summary>FLOPs a training step really does per sample: 2 per parameter forward, 2 for its gradient, and 2 per
+    /// parameter of every layer but the first for the gradient with respect to that layer's input (the first layer's
+    /// input gradient is never computed). WORKLOADS.md's nominal figure is 6 per parameter.</summary>
+    public long CountedFlopsPerSample =>
+        4 * ParameterCount + 2 * Sizes.Skip(1).Zip(Sizes.Skip(2), (a, b) => (long)a * b + b).Sum();
 }
 
 public static class WorkloadCatalog
