@@ -6,42 +6,84 @@ public class SpecValidationTests
 
     private static readonly LayerSpec Hidden = new(8, ActivationKind.Relu);
 
-    // One invalid configuration per cause: the code it must produce, the field its Path must name, and how many errors in all.
-    private static readonly Dictionary<string, (NetworkSpec Spec, SpecErrorCode Code, string Path, int Count)> Invalid = new()
+    // One invalid configuration per cause: the code it must produce, the field its Path must name, and how many errors
+    // in all.
+    private static readonly Dictionary<string, (NetworkSpec Spec, SpecErrorCode Code, string Path,
+        int Count)> Invalid = new()
     {
-        ["softmax output with MSE"] = (Net(LossKind.MeanSquaredError, Hidden, new(3, ActivationKind.Softmax)), SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy, "loss", 1),
-        ["softmax output with Huber"] = (Net(LossKind.Huber, Hidden, new(3, ActivationKind.Softmax)), SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy, "loss", 1),
-        ["CCE after sigmoid"] = (Net(LossKind.CategoricalCrossEntropy, Hidden, new(3, ActivationKind.Sigmoid)), SpecErrorCode.CategoricalCrossEntropyRequiresSoftmax, "layers[1].activation", 1),
-        ["BCE after tanh"] = (Net(LossKind.BinaryCrossEntropy, Hidden, new(1, ActivationKind.Tanh)), SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[1].activation", 1),
-        ["BCE after identity"] = (Net(LossKind.BinaryCrossEntropy, new LayerSpec(1, ActivationKind.Identity)), SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[0].activation", 1),
+        ["softmax output with MSE"] = (Net(LossKind.MeanSquaredError, Hidden, new(3, ActivationKind.Softmax)),
+            SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy, "loss", 1),
+        ["softmax output with Huber"] = (Net(LossKind.Huber, Hidden, new(3, ActivationKind.Softmax)),
+            SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy, "loss", 1),
+        ["CCE after sigmoid"] = (Net(LossKind.CategoricalCrossEntropy, Hidden, new(3, ActivationKind.Sigmoid)),
+            SpecErrorCode.CategoricalCrossEntropyRequiresSoftmax, "layers[1].activation", 1),
+        ["BCE after tanh"] = (Net(LossKind.BinaryCrossEntropy, Hidden, new(1, ActivationKind.Tanh)),
+            SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[1].activation", 1),
+        ["BCE after identity"] = (Net(LossKind.BinaryCrossEntropy, new LayerSpec(1, ActivationKind.Identity)),
+            SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[0].activation", 1),
         // Softmax with BCE breaks two rules: softmax needs CCE, and BCE needs sigmoid.
-        ["BCE after softmax"] = (Net(LossKind.BinaryCrossEntropy, Hidden, new(3, ActivationKind.Softmax)), SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[1].activation", 2),
-        ["softmax in hidden layer"] = (Net(LossKind.CategoricalCrossEntropy, new(8, ActivationKind.Softmax), new(3, ActivationKind.Softmax)), SpecErrorCode.SoftmaxInHiddenLayer, "layers[0].activation", 1),
-        ["softmax with one unit"] = (Net(LossKind.CategoricalCrossEntropy, Hidden, new(1, ActivationKind.Softmax)), SpecErrorCode.SoftmaxNeedsTwoOrMoreUnits, "layers[1].units", 1),
-        ["step in hidden layer"] = (Net(LossKind.BinaryCrossEntropy, new(8, ActivationKind.Step), new(1, ActivationKind.Sigmoid)), SpecErrorCode.NonDifferentiableActivation, "layers[0].activation", 1),
-        ["sign in output layer"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Sign)), SpecErrorCode.NonDifferentiableActivation, "layers[1].activation", 1),
-        ["zero units"] = (Net(LossKind.MeanSquaredError, new(0, ActivationKind.Relu), new(1, ActivationKind.Identity)), SpecErrorCode.NonPositiveUnits, "layers[0].units", 1),
-        ["negative units"] = (Net(LossKind.MeanSquaredError, Hidden, new(-2, ActivationKind.Identity)), SpecErrorCode.NonPositiveUnits, "layers[1].units", 1),
-        ["zero input width"] = (new(0, [new(1, ActivationKind.Identity)], LossKind.MeanSquaredError), SpecErrorCode.NonPositiveInputWidth, "inputWidth", 1),
-        ["negative input width"] = (new(-3, [new(1, ActivationKind.Identity)], LossKind.MeanSquaredError), SpecErrorCode.NonPositiveInputWidth, "inputWidth", 1),
+        ["BCE after softmax"] = (Net(LossKind.BinaryCrossEntropy, Hidden, new(3, ActivationKind.Softmax)),
+            SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, "layers[1].activation", 2),
+        ["softmax in hidden layer"] = (Net(LossKind.CategoricalCrossEntropy, new(8, ActivationKind.Softmax),
+            new(3, ActivationKind.Softmax)), SpecErrorCode.SoftmaxInHiddenLayer, "layers[0].activation", 1),
+        ["softmax with one unit"] = (Net(LossKind.CategoricalCrossEntropy, Hidden, new(1, ActivationKind.Softmax)),
+            SpecErrorCode.SoftmaxNeedsTwoOrMoreUnits, "layers[1].units", 1),
+        ["step in hidden layer"] = (Net(LossKind.BinaryCrossEntropy, new(8, ActivationKind.Step),
+            new(1, ActivationKind.Sigmoid)), SpecErrorCode.NonDifferentiableActivation, "layers[0].activation", 1),
+        ["sign in output layer"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Sign)),
+            SpecErrorCode.NonDifferentiableActivation, "layers[1].activation", 1),
+        ["zero units"] = (Net(LossKind.MeanSquaredError, new(0, ActivationKind.Relu), new(1, ActivationKind.Identity)),
+            SpecErrorCode.NonPositiveUnits, "layers[0].units", 1),
+        ["negative units"] = (Net(LossKind.MeanSquaredError, Hidden, new(-2, ActivationKind.Identity)),
+            SpecErrorCode.NonPositiveUnits, "layers[1].units", 1),
+        ["zero input width"] = (new(0, [new(1, ActivationKind.Identity)], LossKind.MeanSquaredError),
+            SpecErrorCode.NonPositiveInputWidth, "inputWidth", 1),
+        ["negative input width"] = (new(-3, [new(1, ActivationKind.Identity)], LossKind.MeanSquaredError),
+            SpecErrorCode.NonPositiveInputWidth, "inputWidth", 1),
         ["no layers"] = (Net(LossKind.MeanSquaredError), SpecErrorCode.NoLayers, "layers", 1),
-        ["learning-rate multiplier 0"] = (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = 0 }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier, "layers[0].learningRateMultiplier", 1),
-        ["learning-rate multiplier NaN"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, LearningRateMultiplier: double.NaN)), SpecErrorCode.InvalidLearningRateMultiplier, "layers[1].learningRateMultiplier", 1),
-        ["learning-rate multiplier negative"] = (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = -1 }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier, "layers[0].learningRateMultiplier", 1),
-        ["learning-rate multiplier infinite"] = (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = double.PositiveInfinity }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier, "layers[0].learningRateMultiplier", 1),
-        ["negative L2"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, L2: -1e-4)), SpecErrorCode.InvalidL2, "layers[1].l2", 1),
-        ["NaN L2"] = (Net(LossKind.MeanSquaredError, Hidden with { L2 = double.NaN }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidL2, "layers[0].l2", 1),
-        ["negative leaky ReLU slope"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.LeakyRelu, Slope: -0.01), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
-        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Alpha: double.NaN), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].alpha", 1),
-        ["dropout 1"] = (Net(LossKind.MeanSquaredError, Hidden with { Dropout = 1 }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidDropout, "layers[0].dropout", 1),
-        ["dropout on the output layer"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, Dropout: 0.5)), SpecErrorCode.InvalidDropout, "layers[1].dropout", 1),
-        ["negative input dropout"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity)) with { InputDropout = -0.1 }, SpecErrorCode.InvalidDropout, "inputDropout", 1),
-        ["Huber delta 0"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = 0 }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
-        ["Huber delta NaN"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = double.NaN }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
-        ["Huber delta negative"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = -1 }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
-        ["unknown activation"] = (Net(LossKind.MeanSquaredError, new(8, (ActivationKind)99), new(1, ActivationKind.Identity)), SpecErrorCode.UnknownValue, "layers[0].activation", 1),
-        ["unknown loss"] = (Net((LossKind)99, new LayerSpec(1, ActivationKind.Identity)), SpecErrorCode.UnknownValue, "loss", 1),
-        ["unknown init"] = (Net(LossKind.MeanSquaredError, new LayerSpec(1, ActivationKind.Identity)) with { Init = (InitKind)99 }, SpecErrorCode.UnknownValue, "init", 1),
+        ["learning-rate multiplier 0"] = (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = 0 },
+            new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier,
+                "layers[0].learningRateMultiplier", 1),
+        ["learning-rate multiplier NaN"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity,
+            LearningRateMultiplier: double.NaN)), SpecErrorCode.InvalidLearningRateMultiplier,
+                "layers[1].learningRateMultiplier", 1),
+        ["learning-rate multiplier negative"] =
+            (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = -1 },
+                new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier,
+                    "layers[0].learningRateMultiplier", 1),
+        ["learning-rate multiplier infinite"] =
+            (Net(LossKind.MeanSquaredError, Hidden with { LearningRateMultiplier = double.PositiveInfinity },
+                new(1, ActivationKind.Identity)), SpecErrorCode.InvalidLearningRateMultiplier,
+                    "layers[0].learningRateMultiplier", 1),
+        ["negative L2"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, L2: -1e-4)),
+            SpecErrorCode.InvalidL2, "layers[1].l2", 1),
+        ["NaN L2"] = (Net(LossKind.MeanSquaredError, Hidden with { L2 = double.NaN }, new(1, ActivationKind.Identity)),
+            SpecErrorCode.InvalidL2, "layers[0].l2", 1),
+        ["negative leaky ReLU slope"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.LeakyRelu, Slope: -0.01),
+            new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
+        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Alpha: double.NaN),
+            new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].alpha", 1),
+        ["dropout 1"] = (Net(LossKind.MeanSquaredError, Hidden with { Dropout = 1 }, new(1, ActivationKind.Identity)),
+            SpecErrorCode.InvalidDropout, "layers[0].dropout", 1),
+        ["dropout on the output layer"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity,
+            Dropout: 0.5)), SpecErrorCode.InvalidDropout, "layers[1].dropout", 1),
+        ["negative input dropout"] = (Net(LossKind.MeanSquaredError, Hidden,
+            new(1, ActivationKind.Identity)) with { InputDropout = -0.1 }, SpecErrorCode.InvalidDropout,
+                "inputDropout", 1),
+        ["Huber delta 0"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = 0 },
+            SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
+        ["Huber delta NaN"] =
+            (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = double.NaN },
+                SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
+        ["Huber delta negative"] =
+            (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = -1 },
+                SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
+        ["unknown activation"] = (Net(LossKind.MeanSquaredError, new(8, (ActivationKind)99),
+            new(1, ActivationKind.Identity)), SpecErrorCode.UnknownValue, "layers[0].activation", 1),
+        ["unknown loss"] = (Net((LossKind)99, new LayerSpec(1, ActivationKind.Identity)), SpecErrorCode.UnknownValue,
+            "loss", 1),
+        ["unknown init"] = (Net(LossKind.MeanSquaredError, new LayerSpec(1, ActivationKind.Identity)) with { Init = (
+            InitKind)99 }, SpecErrorCode.UnknownValue, "init", 1),
     };
 
     public static TheoryData<string> InvalidCases => new(Invalid.Keys);
@@ -66,7 +108,8 @@ public class SpecValidationTests
         var spec = Invalid[name].Spec;
         var expected = NetworkSpecValidator.Validate(spec);
         Assert.Equal(expected, Assert.Throws<InvalidNetworkSpecException>(() => Network<float>.Create(spec)).Errors);
-        Assert.Equal(expected, Assert.Throws<InvalidNetworkSpecException>(() => Network<double>.FromParameters(spec, new double[4])).Errors);
+        Assert.Equal(expected, Assert.Throws<InvalidNetworkSpecException>(() => Network<double>.FromParameters(spec,
+            new double[4])).Errors);
     }
 
     [Fact]
@@ -79,10 +122,12 @@ public class SpecValidationTests
     [Fact]
     public void SpecWithSeveralProblems_ListsEveryOneInSpecOrder()
     {
-        var spec = new NetworkSpec(0, [new(0, ActivationKind.Step, L2: -1), new(3, ActivationKind.Softmax)], LossKind.MeanSquaredError);
+        var spec = new NetworkSpec(0, [new(0, ActivationKind.Step, L2: -1), new(3, ActivationKind.Softmax)],
+            LossKind.MeanSquaredError);
         var errors = NetworkSpecValidator.Validate(spec);
         Assert.Equal(
-            [SpecErrorCode.NonPositiveInputWidth, SpecErrorCode.NonPositiveUnits, SpecErrorCode.NonDifferentiableActivation,
+            [SpecErrorCode.NonPositiveInputWidth, SpecErrorCode.NonPositiveUnits,
+                SpecErrorCode.NonDifferentiableActivation,
              SpecErrorCode.InvalidL2, SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy],
             errors.Select(e => e.Code));
         var thrown = Assert.Throws<InvalidNetworkSpecException>(spec.EnsureValid);
@@ -116,14 +161,16 @@ public class SpecValidationTests
     public void FieldsIgnoredByTheChosenKinds_AreNotValidated()
     {
         // Slope matters only to leaky ReLU / ELU, Huber delta only to the Huber loss.
-        var spec = new NetworkSpec(2, [new(3, ActivationKind.Relu, Slope: -5), new(1, ActivationKind.Identity)], LossKind.MeanSquaredError, HuberDelta: -1);
+        var spec = new NetworkSpec(2, [new(3, ActivationKind.Relu, Slope: -5), new(1, ActivationKind.Identity)],
+            LossKind.MeanSquaredError, HuberDelta: -1);
         Assert.Empty(NetworkSpecValidator.Validate(spec));
     }
 
     [Fact]
     public void ParameterCount_SumsWeightsAndBiasesOfEveryLayer()
     {
-        var spec = new NetworkSpec(32, [new(64, ActivationKind.Relu), new(64, ActivationKind.Relu), new(10, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var spec = new NetworkSpec(32, [new(64, ActivationKind.Relu), new(64, ActivationKind.Relu),
+            new(10, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
         Assert.Equal(32 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10, spec.ParameterCount); // 6922
         Assert.Equal(6922, new ParameterLayout(spec).Count);
         var layout = new ParameterLayout(spec);
