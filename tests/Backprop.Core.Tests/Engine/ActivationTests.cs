@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 /// <summary>Forward values at known points, extreme inputs staying finite, and each derivative against finite
 /// differences.</summary>
 public class ActivationTests

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>The fork/join team behind multi-threaded training steps: every part exactly once, errors surfaced,
 /// concurrent callers served.</summary>

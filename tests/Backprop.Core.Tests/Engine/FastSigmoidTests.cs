@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
 /// The float sigmoid's own SIMD exponential against the double-precision definition, over random inputs, every tail

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>Length checks come first, and the kernels touch only the region their shape names.</summary>
 public class GemmArgumentTests

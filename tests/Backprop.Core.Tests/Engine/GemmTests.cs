@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 /// <summary>
 /// The SIMD kernels against <see cref="GemmReference"/> over odd sizes. Error is measured relative to the sum of the
 /// absolute values of the terms that make up each output element, the natural scale of rounding error in a dot product.

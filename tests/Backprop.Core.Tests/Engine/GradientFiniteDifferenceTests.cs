@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
 /// ForwardBackward's analytic gradient against central finite differences (see <see cref="GradientCheck"/> for h and

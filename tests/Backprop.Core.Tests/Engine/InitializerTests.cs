@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>The random streams and initial weights reproduce the benchmark workloads' check values bit for
 /// bit.</summary>

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 /// <summary>Loss values against their definitions in <see cref="LossKind"/> (PyTorch's reductions), and stability at
 /// extreme logits.</summary>
 public class LossTests

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>What callers of ForwardBackward rely on besides the gradient's value: accumulation, the returned loss,
 /// float ≈ double.</summary>

@@ -1,5 +1,5 @@
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>The blocked SGEMM against its double-precision reference over odd sizes, tails, offsets and every transpose
 /// combination.</summary>

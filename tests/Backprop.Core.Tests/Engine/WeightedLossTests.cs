@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
 /// The weighted loss L = (1/rows) Σ_r w_r ℓ_r and its gradient: against a hand computation for one sigmoid unit, and

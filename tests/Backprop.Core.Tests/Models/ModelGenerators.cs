@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 
-namespace Backprop.Core.Tests.Properties;
+namespace Backprop.Core.Tests.Models;
 
 /// <summary>Random valid models and snapshots: small shapes, valid activation/loss pairs, and numbers from every corner
 /// of the float/double formats (subnormals, negative zero, the largest finite values) so that the text forms must

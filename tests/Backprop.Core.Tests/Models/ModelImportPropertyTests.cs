@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using CsCheck;
 
-namespace Backprop.Core.Tests.Properties;
+namespace Backprop.Core.Tests.Models;
 
 /// <summary>
 /// Model files (JSON and binary) and training snapshots round-trip bit for bit, and a garbled file only ever fails with

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.RegularExpressions;
 
-namespace Backprop.Core.Tests.Properties;
+namespace Backprop.Core.Tests.Models;
 
 /// <summary>The inputs the property tests found, each once escaping as something other than InvalidDataException (or
 /// allocating gigabytes).</summary>

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Training;
 
 /// <summary>
 /// One SGD step of the classic 3-4-1 sigmoid XOR net, worked by hand in scalar double code from the textbook formulas:
