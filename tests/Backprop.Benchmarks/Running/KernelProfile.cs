@@ -26,7 +26,8 @@ public static class KernelProfile
         for (int r = 0; r < rows; r++) y[r * outputs + r % outputs] = 1;
         var workspace = network.CreateWorkspace(rows);
         var gradient = new float[network.Layout.Count];
-        var optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e-3), spec, network.Layout);
+        var adam = new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e-3);
+        var optimizer = new Optimizer(adam, spec, network.Layout);
 
         long macs = 0, backwardMacs = 0;
         for (int l = 0; l < network.Layout.LayerCount; l++)
@@ -38,7 +39,8 @@ public static class KernelProfile
         (string Name, double Flops, Action Body)[] parts =
         [
             ("forward", 2.0 * macs, () => network.Forward(workspace, x, rows)),
-            ("backward", 2.0 * backwardMacs, () => network.Backward(workspace, x, y, rows, gradient, accumulate: false)),
+            ("backward", 2.0 * backwardMacs,
+                () => network.Backward(workspace, x, y, rows, gradient, accumulate: false)),
             ("adam step", 0, () => optimizer.Apply(network.Parameters, gradient, 1e-9, threads)),
             ("step", 2.0 * (macs + backwardMacs), () =>
             {
@@ -65,11 +67,14 @@ public static class KernelProfile
                 }
             }
         }
-        Console.WriteLine($"W3 step parts (10-unit products run by Gemm in training, shown here through Sgemm), fastest of {rounds}×20, {threads} thread(s), kernel {Sgemm.Kernel}; in-process FMA probe {bestPeak:F1} GFLOP/s");
+        Console.WriteLine($"W3 step parts (10-unit products run by Gemm in training, shown here through Sgemm), "
+            + $"fastest of {rounds}×20, {threads} thread(s), kernel {Sgemm.Kernel}; "
+            + $"in-process FMA probe {bestPeak:F1} GFLOP/s");
         for (int i = 0; i < parts.Length; i++)
         {
             double gflops = parts[i].Flops / best[i] / 1e9;
-            Console.WriteLine($"  {parts[i].Name,-34} {best[i] * 1e6,9:F1} µs {gflops,7:F1} GFLOP/s {gflops / bestPeak * 100,5:F1} % of probe");
+            Console.WriteLine($"  {parts[i].Name,-34} {best[i] * 1e6,9:F1} µs {gflops,7:F1} GFLOP/s "
+                + $"{gflops / bestPeak * 100,5:F1} % of probe");
         }
         return 0;
     }

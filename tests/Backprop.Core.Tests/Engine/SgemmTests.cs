@@ -1,10 +1,12 @@
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
-/// <summary>The blocked SGEMM, with each micro-kernel, against its double-precision reference over odd sizes, tails, offsets and every transpose combination.</summary>
+/// <summary>The blocked SGEMM, with each micro-kernel, against its double-precision reference over odd sizes, tails,
+/// offsets and every transpose combination.</summary>
 public class SgemmTests
 {
-    // float sums of up to ~600 products of values in [-1, 1): relative to Σ|terms| the float error stays far below this.
+    // float sums of up to ~800 products of values in [-1, 1): relative to Σ|terms| the float error stays far below
+    // this.
     private const double RelativeTolerance = 1e-5;
 
     public static TheoryData<int, int, int> Shapes()
@@ -12,7 +14,8 @@ public class SgemmTests
         var data = new TheoryData<int, int, int>();
         int[] sizes = [1, 2, 5, 6, 7, 8, 9, 15, 16, 17, 31, 33, 64, 121];
         var random = new Random(42);
-        for (int i = 0; i < 40; i++) data.Add(sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
+        for (int i = 0; i < 40; i++) data.Add(sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)],
+            sizes[random.Next(sizes.Length)]);
         data.Add(128, 512, 300);  // k over KC = 256
         data.Add(250, 600, 40);   // crosses NC = 512
         return data;
@@ -21,10 +24,11 @@ public class SgemmTests
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Multiply_MatchesReference_ForEveryTransposeAccumulateAndBiasMode(int m, int n, int k) =>
-        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) => Sgemm.Multiply(a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
+        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) =>
+            Sgemm.Multiply(a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
 
-    // Every micro-kernel, not only the one this CPU picks: a kernel for an instruction set the CPU lacks is skipped, and
-    // the skip names the kernel, so a run on an AVX2-only machine shows which paths it could not check.
+    // Every micro-kernel, not only the one this CPU picks: a kernel for an instruction set the CPU lacks is skipped,
+    // and the skip names the kernel, so a run on an AVX2-only machine shows which paths it could not check.
     public static TheoryData<SgemmKernel, int, int, int> KernelShapes()
     {
         var data = new TheoryData<SgemmKernel, int, int, int>();
@@ -32,8 +36,10 @@ public class SgemmTests
         int[] sizes = [1, 3, 6, 7, 8, 9, 12, 16, 17, 31, 32, 33, 47, 65];
         foreach (var kernel in Enum.GetValues<SgemmKernel>())
         {
-            for (int i = 0; i < 12; i++) data.Add(kernel, sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)]);
-            data.Add(kernel, 150, 530, 784); // k over KC = 256, m in two blocks (MC = 144), n over NC = 512, ragged tiles
+            for (int i = 0; i < 12; i++)
+                data.Add(kernel, sizes[random.Next(sizes.Length)], sizes[random.Next(sizes.Length)],
+                    sizes[random.Next(sizes.Length)]);
+            data.Add(kernel, 150, 530, 784); // k over KC = 256, m in two blocks (MC = 144), n over NC = 512
         }
         return data;
     }
@@ -43,7 +49,8 @@ public class SgemmTests
     public void Multiply_WithEachKernelThisCpuRuns_MatchesReference(SgemmKernel kernel, int m, int n, int k)
     {
         Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
-        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) => Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
+        AssertMatchesReference(m, n, k, (a, lda, tA, b, ldb, tB, c, ldc, acc, bias) =>
+            Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
     }
 
     [Fact]
@@ -59,11 +66,19 @@ public class SgemmTests
         var missing = Enum.GetValues<SgemmKernel>().Where(kernel => !Sgemm.IsSupported(kernel)).ToList();
         Skip.If(missing.Count == 0, "this CPU runs every kernel");
         Assert.Throws<PlatformNotSupportedException>(() =>
-            Sgemm.Multiply(missing[0], new float[4], 2, false, new float[4], 2, false, new float[4], 2, 2, 2, 2, false));
+            Sgemm.Multiply(missing[0], new float[4], 2, false, new float[4], 2, false, new float[4], 2, 2, 2, 2,
+                false));
     }
 
-    private delegate void Product(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB,
-        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> bias);
+    [Fact]
+    public void Multiply_WithShortBuffer_Throws()
+    {
+        Assert.Throws<ArgumentException>(() =>
+            Sgemm.Multiply(new float[5], 3, false, new float[9], 3, false, new float[6], 3, 2, 3, 3, false));
+    }
+
+    private delegate void Product(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb,
+        bool transposeB, Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> bias);
 
     private static void AssertMatchesReference(int m, int n, int k, Product product)
     {
@@ -73,34 +88,32 @@ public class SgemmTests
         foreach (bool accumulate in new[] { false, true })
         {
             int offset = random.Next(0, 3); // unaligned starts
-            int lda = (transposeA ? m : k) + random.Next(0, 2), ldb = (transposeB ? k : n) + random.Next(0, 2), ldc = n + random.Next(0, 2);
+            int lda = (transposeA ? m : k) + random.Next(0, 2), ldb = (transposeB ? k : n) + random.Next(0, 2);
+            int ldc = n + random.Next(0, 2);
             var a = Random(random, offset + (transposeA ? k : m) * lda);
             var b = Random(random, offset + (transposeB ? n : k) * ldb);
             var c = Random(random, offset + m * ldc);
             var expected = (float[])c.Clone();
 
             var bias = random.Next(2) == 0 ? default : Random(random, n).AsSpan();
-            product(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc, accumulate, bias);
-            SgemmReference.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, expected.AsSpan(offset), ldc, m, n, k, accumulate, bias);
+            product(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB, c.AsSpan(offset), ldc,
+                accumulate, bias);
+            SgemmReference.Multiply(a.AsSpan(offset), lda, transposeA, b.AsSpan(offset), ldb, transposeB,
+                expected.AsSpan(offset), ldc, m, n, k, accumulate, bias);
 
             for (int i = 0; i < m; i++)
                 for (int j = 0; j < n; j++)
                 {
-                    double scale = 2 + k + (accumulate ? 1 : 0); // bound on Σ|terms| (products, bias, C) for values in [-1, 1)
+                    double scale = 2 + k + (accumulate ? 1 : 0); // bound on Σ|terms| (products, bias, C) in [-1, 1)
                     int at = offset + i * ldc + j;
                     Assert.True(Math.Abs(c[at] - expected[at]) <= RelativeTolerance * scale,
-                        $"({i},{j}) of {m}x{n}x{k} tA={transposeA} tB={transposeB} acc={accumulate}: {c[at]} vs {expected[at]} (tolerance {RelativeTolerance}·{scale})");
+                        $"({i},{j}) of {m}x{n}x{k} tA={transposeA} tB={transposeB} acc={accumulate}: {c[at]} vs "
+                        + $"{expected[at]} (tolerance {RelativeTolerance}·{scale})");
                 }
             // Padding columns between rows (ldc > n) are never written.
             for (int i = 0; i < m; i++)
                 for (int j = n; j < ldc; j++) Assert.Equal(expected[offset + i * ldc + j], c[offset + i * ldc + j]);
         }
-    }
-
-    [Fact]
-    public void Multiply_WithShortBuffer_Throws()
-    {
-        Assert.Throws<ArgumentException>(() => Sgemm.Multiply(new float[5], 3, false, new float[9], 3, false, new float[6], 3, 2, 3, 3, false));
     }
 
     private static float[] Random(Random random, int length)
