@@ -8,7 +8,8 @@ using Microsoft.Playwright;
 namespace Backprop.Dashboard.Tests;
 
 /// <summary>
-/// The searches page in a real browser (Debian's Chromium driven by Playwright) against the real service: start a random search
+/// The searches page in a real browser (Debian's Chromium driven by Playwright) against the real service: start a
+/// random search
 /// from the form, watch the trials' curves grow and the leaderboard fill while it runs, and open the best model.
 /// </summary>
 public sealed class SearchPageTests
@@ -19,28 +20,46 @@ public sealed class SearchPageTests
     [Fact]
     public async Task SearchPage_RandomSearchWithAsha_ShowsLiveCurvesAndRankedLeaderboard()
     {
-        await using var service = new ServiceProcess(new Dictionary<string, string> { ["Live:MaxEventsPerSecond"] = "20" });
+        await using var service = new ServiceProcess(new Dictionary<string, string>
+        {
+            ["Live:MaxEventsPerSecond"] = "20",
+        });
         await service.StartAsync();
         var key = (await File.ReadAllTextAsync(Path.Combine(service.Folder, "dev-api-key.txt"))).Trim();
         using var http = new HttpClient { BaseAddress = service.BaseAddress };
         http.DefaultRequestHeaders.Add("X-Api-Key", key);
         var csv = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "iris.csv"));
-        (await http.PostAsync("/api/datasets?name=iris&targetColumn=species", new StringContent(csv, Encoding.UTF8, "text/csv"))).EnsureSuccessStatusCode();
+        var upload = new StringContent(csv, Encoding.UTF8, "text/csv");
+        (await http.PostAsync("/api/datasets?name=iris&targetColumn=species", upload)).EnsureSuccessStatusCode();
         (await http.PostAsJsonAsync("/api/networks", new
         {
             name = "iris-mlp", inputWidth = 4, loss = "categorical_cross_entropy",
-            layers = new object[] { new { units = 16, activation = "relu" }, new { units = 3, activation = "softmax" } },
+            layers = new object[]
+            {
+                new { units = 16, activation = "relu" }, new { units = 3, activation = "softmax" },
+            },
         })).EnsureSuccessStatusCode();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"],
+        });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var consoleErrors = new List<string>();
-        // Chromium logs the missing favicon.ico as a console error; every other one counts, as do uncaught script errors.
-        page.Console += (_, m) => { if (m.Type == "error" && !m.Location.Contains("favicon.ico", StringComparison.Ordinal)) consoleErrors.Add($"{m.Text} ({m.Location})"); };
+        // Chromium logs the missing favicon.ico as a console error; every other one counts, as do uncaught script
+        // errors.
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error" && !m.Location.Contains("favicon.ico", StringComparison.Ordinal))
+                consoleErrors.Add($"{m.Text} ({m.Location})");
+        };
         page.PageError += (_, e) => consoleErrors.Add(e);
         var failedRequests = new List<string>();
-        page.Response += (_, r) => { if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Request.Method} {r.Url}"); };
+        page.Response += (_, r) =>
+        {
+            if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Request.Method} {r.Url}");
+        };
         page.SetDefaultTimeout(60_000);
         // Assertions wait for events (a chart point, a status), never for a time: the bound only catches a hang.
         Assertions.SetDefaultExpectTimeout(120_000);
@@ -67,25 +86,31 @@ public sealed class SearchPageTests
         var chart = page.Locator("#trial-metric-chart");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", new Regex("^[1-9]"));
         int first = int.Parse((await chart.GetAttributeAsync("data-points"))!);
-        await page.WaitForFunctionAsync("n => +document.querySelector('#trial-metric-chart').dataset.points > n", first);
+        await page.WaitForFunctionAsync(
+            "n => +document.querySelector('#trial-metric-chart').dataset.points > n", first);
         await Assertions.Expect(page.Locator("#leaderboard tbody tr").First).ToBeVisibleAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "search-running.png"), FullPage = true });
 
-        // Finished: every trial on the leaderboard, ranked 1..4 by the metric, the best one marked, every trial's curve drawn.
-        await Assertions.Expect(page.Locator("#search-head h1 .badge")).ToHaveTextAsync("succeeded", new() { Timeout = 300_000 });
+        // Finished: every trial on the leaderboard, ranked 1..4 by the metric, the best one marked, every trial's curve
+        // drawn.
+        await Assertions.Expect(page.Locator("#search-head h1 .badge"))
+            .ToHaveTextAsync("succeeded", new() { Timeout = 300_000 });
         var rows = page.Locator("#leaderboard tbody tr");
         await Assertions.Expect(rows).ToHaveCountAsync(4);
         Assert.Equal(["1", "2", "3", "4"], await rows.Locator("td:first-child").AllTextContentsAsync());
         await Assertions.Expect(page.Locator("#leaderboard tr.best")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#leaderboard tr.best td:first-child")).ToHaveTextAsync("1");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-trials", "4");
-        var search = await http.GetFromJsonAsync<JsonNode>((await page.EvaluateAsync<string>("location.hash")).Replace("#/searches/", "/api/searches/"));
+        var hash = await page.EvaluateAsync<string>("location.hash");
+        var search = await http.GetFromJsonAsync<JsonNode>(hash.Replace("#/searches/", "/api/searches/"));
         var leaderboard = search!["leaderboard"]!.AsArray();
         int epochs = leaderboard.Sum(t => (int)t!["epoch"]!);
-        // Every epoch of every trial drawn once: epochs the live stream thinned out are filled in from the history when a trial ends.
+        // Every epoch of every trial drawn once: epochs the live stream thinned out are filled in from the history when
+        // a trial ends.
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", epochs.ToString());
         var best = leaderboard.Single(t => (bool)t!["best"]!)!;
-        await Assertions.Expect(page.Locator("#leaderboard tr.best")).ToHaveAttributeAsync("data-trial", best["trial"]!.ToString());
+        await Assertions.Expect(page.Locator("#leaderboard tr.best"))
+            .ToHaveAttributeAsync("data-trial", best["trial"]!.ToString());
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "search.png"), FullPage = true });
 
         // The best trial's model opens with its confusion matrix.
