@@ -6,6 +6,8 @@
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
 //   ... -- kernel-profile [ROUNDS] [THREADS]   a W3 step's parts and products alone, against a one-core FMA probe
+//   ... -- defaults-accuracy [PREFIX]   test accuracy of the job defaults and variants on iris-raw and digits,
+//          seeds 0-4
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
@@ -25,6 +27,7 @@ switch (args[0])
         args.Length > 2 ? int.Parse(args[2]) : 1);
     case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
         ? int.Parse(args[2]) : 7);
+    case "defaults-accuracy": return DefaultsAccuracy.Run(args.ElementAtOrDefault(1));
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
         ? int.Parse(args[2]) : null);
 }

@@ -97,7 +97,7 @@ public sealed class DashboardTests
 
     /// <summary>TestResults/screenshots at the repository root (beside the TRX files CI collects), else beside the
     /// tests.</summary>
-    private static string ScreenshotFolder()
+    internal static string ScreenshotFolder()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Backprop.Api.sln"))) dir = dir.Parent;

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Backprop.Api.Jobs;
 
 namespace Backprop.Api.Networks;
 
@@ -53,10 +54,22 @@ public sealed record NetworkDefinition(
     double HuberDelta = NetworkSpec.DefaultHuberDelta,
     double InputDropout = 0.0);
 
-/// <summary>Ask for a network that fits a dataset.</summary>
+/// <summary>Ask for a network that fits a dataset. On a dataset with categorical, boolean or missing cells the input
+/// width is
+/// that of the preparation a job with the same epochs, validationFraction, preparation and seed fits on its training
+/// split
+/// (the other fields matter only there).</summary>
 /// <param name="DatasetId">The dataset (POST /api/datasets) the network is for.</param>
-/// <param name="Seed">Seed of the proposed network's initial weights; omitted = 0.</param>
-public sealed record SuggestNetworkRequest(Guid DatasetId, ulong? Seed = null);
+/// <param name="Seed">Seed of the proposed network's initial weights (and of the validation split the width is fitted
+/// on); omitted = 0.</param>
+/// <param name="Epochs">As the job will give it: omitted means the default 10 % validation split, given means no split
+/// (unless validationFraction says otherwise).</param>
+/// <param name="ValidationFraction">As the job will give it; the categorical levels counted are those of the rows left
+/// for training.</param>
+/// <param name="Preparation">As the job will give it (rare-level grouping and missing indicators change the width);
+/// omitted = the defaults.</param>
+public sealed record SuggestNetworkRequest(Guid DatasetId, ulong? Seed = null, int? Epochs = null,
+    double? ValidationFraction = null, PreparationRequest? Preparation = null);
 
 public sealed record NetworkResponse(
     Guid Id,

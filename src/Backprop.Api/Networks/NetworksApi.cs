@@ -1,5 +1,6 @@
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Jobs;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -29,13 +30,27 @@ public static class NetworksApi
         return group;
     }
 
-    private static async Task<Results<Ok<NetworkDefinition>, ProblemHttpResult>> Suggest(SuggestNetworkRequest request,
-        DatasetLoader datasets, CancellationToken ct)
+    private static async Task<Results<Ok<NetworkDefinition>, ProblemHttpResult, ValidationProblem>> Suggest(
+        SuggestNetworkRequest request, DatasetLoader datasets, CancellationToken ct)
     {
         if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return NotFoundProblems.For("Dataset",
             request.DatasetId);
         var data = dataset.Data;
-        var spec = NetworkSuggestion.For(data.Width, data.Task, data.ClassCount, data.TargetWidth, request.Seed ?? 0);
+        ulong seed = request.Seed ?? 0;
+        int inputs = data.Width;
+        if (data.Columns is not null)
+        {
+            // A raw table's network inputs are its encoding, fitted as the job will fit it: on the rows its split
+            // leaves
+            // for training.
+            var job = new TrainingJobRequest(Guid.Empty, request.DatasetId, request.Epochs,
+                ValidationFraction: request.ValidationFraction, Preparation: request.Preparation, Seed: seed);
+            var options = job.ToOptions(data.ClassNames);
+            var errors = new ProblemErrors().AddRange(options.Validate(data.Rows, data.Task));
+            if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
+            inputs = TrainingSession.FitPreparation(data, options, seed)?.EncodedWidth ?? data.Width;
+        }
+        var spec = NetworkSuggestion.For(inputs, data.Task, data.ClassCount, data.TargetWidth, seed);
         return TypedResults.Ok(spec.ToDefinition($"{dataset.Name} mlp"));
     }
 

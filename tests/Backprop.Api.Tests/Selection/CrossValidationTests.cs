@@ -149,4 +149,41 @@ public sealed class CrossValidationTests
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]![path]);
     }
+
+    [Fact]
+    public async Task CrossValidation_WithoutEpochs_EachFoldStopsEarlyOnItsHeldOutFoldAndTheFinalModelOnTrainLoss()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        var network = await client.CreateIrisNetworkAsync();
+        var dataset = await client.UploadIrisAsync();
+        // No epochs: the default budget with early stopping. A high rate makes every fold's validation loss turn well
+        // before it.
+        var parent = await RunAsync(client, new
+        {
+            networkId = network, datasetId = dataset, optimizer = new { kind = "adam", learningRate = 0.05 },
+            crossValidation = new { folds = 3, shuffleSeed = 11, trainFinalModel = true },
+        });
+
+        Assert.Equal("succeeded", (string)parent["status"]!);
+        Assert.Equal(1000, (int)parent["epochs"]!);
+        foreach (var fold in parent["crossValidation"]!["perFold"]!.AsArray())
+        {
+            var job = await client.GetJobAsync((Guid)fold!["jobId"]!);
+            Assert.Equal(1000, (int)job["epochs"]!);
+            Assert.Equal(0, (double)job["request"]!["validationFraction"]!);
+            Assert.Equal("validation_loss", (string)job["request"]!["earlyStopping"]!["monitor"]!);
+            // Stopped at the 11th epoch without a better validation loss of the held-out fold (patience 10 tolerates
+            // ten).
+            Assert.Equal("early_stopped", (string)job["stopReason"]!);
+            Assert.Equal((int)job["bestEpoch"]! + 11, (int)job["epoch"]!);
+            Assert.True((double)fold["metrics"]!["validationLoss"]! >= (double)job["bestValidationLoss"]!);
+        }
+        // The final training holds nothing out, so it watches the training loss.
+        var final = await client.GetJobAsync((Guid)parent["crossValidation"]!["finalJobId"]!);
+        Assert.Equal("succeeded", (string)final["status"]!);
+        Assert.Equal("train_loss", (string)final["request"]!["earlyStopping"]!["monitor"]!);
+        Assert.Null(final["validationLoss"]);
+        Assert.Equal((string)final["modelId"]!, (string)parent["modelId"]!);
+    }
 }

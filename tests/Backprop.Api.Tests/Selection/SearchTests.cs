@@ -329,4 +329,40 @@ public sealed class SearchTests
         });
         await response.ExpectProblemAsync(HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task GridSearch_TemplateWithoutEpochs_TrialsStopEarlyWithinTheDefaultBudget()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        var dataset = await client.UploadIrisAsync();
+        var search = await StartAsync(client, new
+        {
+            name = "defaults", network = IrisNetwork, job = new { datasetId = dataset },
+            space = new Dictionary<string, object>
+            {
+                ["job.optimizer.learningRate"] = new { choice = new[] { 0.03, 0.1 } },
+            },
+            strategy = "grid", maxConcurrentTrials = 2, metric = "validationLoss",
+        });
+
+        var done = await WaitAsync(client, search);
+
+        Assert.Equal("succeeded", (string)done["status"]!);
+        var trials = done["leaderboard"]!.AsArray();
+        Assert.Equal(2, trials.Count);
+        foreach (var trial in trials)
+        {
+            var job = await client.GetJobAsync((Guid)trial!["jobId"]!);
+            // The job defaults: at most 1000 epochs, a 10 % validation split, stopped at the 11th epoch without a
+            // better validation loss.
+            Assert.Equal(1000, (int)job["epochs"]!);
+            Assert.Equal(0.1, (double)job["request"]!["validationFraction"]!);
+            Assert.Equal("early_stopped", (string)job["stopReason"]!);
+            Assert.Equal((int)job["bestEpoch"]! + 11, (int)job["epoch"]!);
+            Assert.Equal((double)trial["value"]!, (double)job["validationLoss"]!);
+        }
+        Assert.Single(trials, t => (bool)t!["best"]!);
+        Assert.True((double)trials[0]!["value"]! <= (double)trials[1]!["value"]!);
+    }
 }

@@ -34,9 +34,8 @@ export async function api(path, { method = 'GET', json, body, contentType, accep
 }
 
 // Server-sent events over fetch (EventSource cannot send the key header). Calls onEvent({type, id, data}) until the
-// stream ends or the signal aborts; resumes with Last-Event-ID after a dropped connection.
-export async function streamEvents(path, onEvent, signal) {
-  let lastId = null;
+// stream ends or the signal aborts; starts after `lastId` when given, and resumes with Last-Event-ID after a dropped connection.
+export async function streamEvents(path, onEvent, signal, lastId = null) {
   for (let attempt = 0; !signal.aborted; attempt++) {
     try {
       const response = await fetch(path, { headers: headers(lastId ? { 'Last-Event-ID': lastId, Accept: 'text/event-stream' } : { Accept: 'text/event-stream' }), signal });

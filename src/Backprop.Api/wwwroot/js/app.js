@@ -4,11 +4,13 @@ import { datasetsPage } from './datasets.js';
 import { networksPage } from './networks.js';
 import { jobsPage, jobPage } from './jobs.js';
 import { modelsPage, modelPage } from './models.js';
+import { searchesPage, searchPage } from './searches.js';
 import { h } from './ui.js';
 
 const routes = [
   [/^#\/datasets$/, datasetsPage], [/^#\/networks$/, networksPage], [/^#\/jobs$/, jobsPage], [/^#\/jobs\/([0-9a-f-]{36})$/, jobPage],
   [/^#\/models$/, modelsPage], [/^#\/models\/([0-9a-f-]{36})$/, modelPage],
+  [/^#\/searches$/, searchesPage], [/^#\/searches\/([0-9a-f-]{36})$/, searchPage],
 ];
 let leave = null; // the current page's cleanup (closes its event stream)
 
@@ -30,7 +32,7 @@ async function render() {
   }
   if (!getKey()) {
     main.append(h('div.card', {}, h('h1', {}, 'Welcome to Backprop'),
-      h('p', {}, 'Paste an API key above to see your datasets, networks, training jobs and models. '
+      h('p', {}, 'Paste an API key above to see your datasets, networks, training jobs, searches and models. '
         + 'A service started on this machine writes a development key to dev-api-key.txt beside its database; an administrator creates others with POST /api/admin/keys.'),
       h('p', {}, h('a', { href: '/swagger' }, 'The API documentation (Swagger UI)'), ' needs no key to read.')));
     document.getElementById('key-input').focus();

@@ -62,3 +62,61 @@ function drawMarkers(u, markers) {
     ctx.restore();
   }
 }
+
+// One line per trial of a search over a shared epoch axis: trials report different epochs, so each keeps its own points and
+// the aligned columns uPlot needs are rebuilt at most once per frame. The highlighted trial (the best) is drawn bold.
+export class TrialChart {
+  constructor(container, title, seriesNames, { log = false } = {}) {
+    this.container = container;
+    this.title = title;
+    this.names = seriesNames;
+    this.log = log;
+    this.series = seriesNames.map(() => new Map()); // epoch → value
+    this.highlighted = null;
+    this.build();
+    this.resizer = new ResizeObserver(() => this.plot.setSize(this.size()));
+    this.resizer.observe(container);
+  }
+
+  size() { return { width: Math.max(260, this.container.clientWidth - 4), height: 260 }; }
+
+  build() {
+    this.plot?.destroy();
+    const dash = (i) => i >= COLORS.length ? [6, 4] : undefined;
+    this.plot = new uPlot({
+      title: this.title, ...this.size(),
+      scales: { x: { time: false }, y: this.log ? { distr: 3 } : {} },
+      axes: [{ label: 'epoch' }, { size: 60, values: (u, vals) => vals.map(v => v === null ? '' : Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-2) ? v.toExponential(0) : +v.toPrecision(3)) }],
+      series: [{ label: 'epoch' }, ...this.names.map((n, i) => ({
+        label: n, stroke: COLORS[i % COLORS.length], dash: dash(i), width: i === this.highlighted ? 3.5 : 1.2, spanGaps: true,
+      }))],
+    }, this.columns(), this.container);
+  }
+
+  columns() {
+    const epochs = [...new Set(this.series.flatMap(s => [...s.keys()]))].sort((a, b) => a - b);
+    return [epochs, ...this.series.map(s => epochs.map(e => s.has(e) ? s.get(e) : null))];
+  }
+
+  push(series, epoch, value) {
+    if (series < 0 || series >= this.series.length || value === null || value === undefined || (this.log && value <= 0)) return;
+    this.series[series].set(epoch, value);
+    this.dirty = true;
+  }
+
+  highlight(series) {
+    if (series === this.highlighted) return;
+    this.highlighted = series;
+    this.build();
+  }
+
+  flush() {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.plot.setData(this.columns());
+  }
+
+  get points() { return this.series.reduce((n, s) => n + s.size, 0); }
+  get seriesWithPoints() { return this.series.filter(s => s.size > 0).length; }
+  destroy() { this.resizer.disconnect(); this.plot.destroy(); }
+}
