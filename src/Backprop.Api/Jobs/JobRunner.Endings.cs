@@ -23,6 +23,7 @@ public sealed partial class JobRunner
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
         if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(session.Snapshot().ToBytes(), JobTransitions.Release);
+        _trace.Interrupted("shutdown");
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
             job.Id, _writer.Progress.Epoch);
     }
@@ -40,6 +41,7 @@ public sealed partial class JobRunner
             return;
         }
         if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, worker.Id, CancellationToken.None)) throw new LeaseLostException(job.Id);
+        _trace.Interrupted("shutdown");
         logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; queued for the next start at epoch {Epoch}.", job.Id, job.Epoch);
     }
 
@@ -84,9 +86,15 @@ public sealed partial class JobRunner
     {
         if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(null, transition, alsoAdd);
-        // Streams in this process see the ending at once, with the row's words for it.
+        // Streams, the job's span and the metrics see the ending at once, with the row's words for it.
         if (live is { } end)
-            _live?.Finish(status, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString()), end.Failure, end.ModelId);
+        {
+            var reason = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString());
+            _live?.Finish(status, reason, end.Failure, end.ModelId);
+            var statusName = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
+            _trace.Finished(statusName, reason, end.Failure);
+            metrics.JobFinished(statusName, reason);
+        }
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now
     }
