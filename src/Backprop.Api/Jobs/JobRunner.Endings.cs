@@ -72,7 +72,7 @@ public sealed partial class JobRunner
         var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId,
             job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
         var name = $"{definition.Name ?? "network"} on {dataset.Name}";
-        var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
+        var (entity, blob) = ModelMapping.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
         var stop = stopReason ?? (session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed);
         await FinishAsync(job, JobStatus.Succeeded, JobTransitions.Succeed(stop, entity.Id, DateTime.UtcNow),
             () => { db.Add(entity); db.Add(blob); }, (stop, null, entity.Id));

@@ -43,7 +43,7 @@ public static class TelemetryServiceCollectionExtensions
         // The gauges publish themselves when created; nothing else asks for them.
         app.Services.GetRequiredService<JobGauges>();
         if (app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.PrometheusEnabled)
-            app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(SecurityExtensions.AdminPolicy);
+            app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy);
         return app;
     }
 
