@@ -13,7 +13,9 @@ public sealed record Problem(string? Type, string? Title, int? Status, string? D
     [JsonExtensionData] public Dictionary<string, JsonElement>? Extensions { get; init; }
 }
 
-/// <summary>The service answered with an error; <see cref="Problem"/> says what it was and, often, how to fix it.</summary>
+/// <summary>
+/// The service answered with an error; <see cref="Problem"/> says what it was and, often, how to fix it.
+/// </summary>
 public sealed class BackpropApiException : HttpRequestException
 {
     public BackpropApiException(HttpStatusCode status, Problem problem)

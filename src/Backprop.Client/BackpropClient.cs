@@ -6,9 +6,9 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Client;
 
 /// <summary>
-/// Typed calls to the Backprop service: define a network, upload a dataset, train, wait, read the history, predict. Get it
-/// from dependency injection after <see cref="BackpropClientServiceCollectionExtensions.AddBackpropClient"/>. An error
-/// answer throws <see cref="BackpropApiException"/> with the service's problem document.
+/// Typed calls to the Backprop service: define a network, upload a dataset, train, wait, read the history, predict. Get
+/// it from dependency injection after <see cref="BackpropClientServiceCollectionExtensions.AddBackpropClient"/>. An
+/// error answer throws <see cref="BackpropApiException"/> with the service's problem document.
 /// </summary>
 public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptions> options)
 {
@@ -18,7 +18,8 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
 
     /// <summary>Uploads a CSV file with a header row (<c>POST /api/datasets</c>, <c>text/csv</c>).</summary>
     /// <param name="name">The dataset's name.</param>
-    /// <param name="csv">The file; read to its end (buffered first when it cannot seek, so a retry can send it again).</param>
+    /// <param name="csv">The file; read to its end (buffered first when it cannot seek, so a retry can send it
+    /// again).</param>
     /// <param name="targetColumn">The column to predict.</param>
     /// <param name="task">Inferred from the target column when null.</param>
     public async Task<Dataset> UploadCsvAsync(string name, Stream csv, string targetColumn, TaskKind? task = null,
@@ -45,7 +46,9 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
         CancellationToken ct = default) =>
         UploadCsvAsync(name, new MemoryStream(Encoding.UTF8.GetBytes(csv)), targetColumn, task, ct);
 
-    /// <summary>Uploads rows as JSON: records keyed by column name, or features and targets (<c>POST /api/datasets</c>).</summary>
+    /// <summary>
+    /// Uploads rows as JSON: records keyed by column name, or features and targets (<c>POST /api/datasets</c>).
+    /// </summary>
     public Task<Dataset> UploadJsonAsync(JsonDatasetUpload upload, CancellationToken ct = default) =>
         PostJsonAsync<Dataset>("api/datasets", upload, ct);
 
@@ -58,8 +61,8 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
         GetAsync<TrainingJob>($"api/jobs/{jobId}", ct);
 
     /// <summary>
-    /// Reads the job every <see cref="BackpropClientOptions.PollInterval"/> until it succeeded, failed or was cancelled, and
-    /// returns it then. Cancelling <paramref name="ct"/> stops the waiting, not the job.
+    /// Reads the job every <see cref="BackpropClientOptions.PollInterval"/> until it succeeded, failed or was
+    /// cancelled, and returns it then. Cancelling <paramref name="ct"/> stops the waiting, not the job.
     /// </summary>
     public async Task<TrainingJob> WaitForJobAsync(Guid jobId, CancellationToken ct = default)
     {
@@ -71,7 +74,9 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
         }
     }
 
-    /// <summary>Starts a job and waits for it to finish; the job says whether it succeeded and which model it made.</summary>
+    /// <summary>
+    /// Starts a job and waits for it to finish; the job says whether it succeeded and which model it made.
+    /// </summary>
     public async Task<TrainingJob> TrainAsync(TrainingRequest request, CancellationToken ct = default) =>
         await WaitForJobAsync((await StartJobAsync(request, ct)).Id, ct);
 
@@ -90,12 +95,15 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
     }
 
     /// <summary>Predicts rows of feature values in the dataset's column order, in raw units.</summary>
-    public Task<PredictionResult> PredictAsync(Guid modelId, IEnumerable<double[]> rows, CancellationToken ct = default) =>
+    public Task<PredictionResult> PredictAsync(Guid modelId, IEnumerable<double[]> rows,
+        CancellationToken ct = default) =>
         PostJsonAsync<PredictionResult>($"api/models/{modelId}/predict", new PredictionBody(Rows: rows), ct);
 
-    /// <summary>Predicts records keyed by column name, in raw units (strings for categories, numbers, booleans).</summary>
-    public Task<PredictionResult> PredictRecordsAsync(Guid modelId, IEnumerable<IReadOnlyDictionary<string, object?>> records,
-        CancellationToken ct = default) =>
+    /// <summary>
+    /// Predicts records keyed by column name, in raw units (strings for categories, numbers, booleans).
+    /// </summary>
+    public Task<PredictionResult> PredictRecordsAsync(Guid modelId,
+        IEnumerable<IReadOnlyDictionary<string, object?>> records, CancellationToken ct = default) =>
         PostJsonAsync<PredictionResult>($"api/models/{modelId}/predict", new PredictionBody(Records: records), ct);
 
     private async Task<T> GetAsync<T>(string url, CancellationToken ct)
@@ -118,21 +126,27 @@ public sealed class BackpropClient(HttpClient http, IOptions<BackpropClientOptio
         using var response = await http.SendAsync(request, ct);
         if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, ct);
         return await response.Content.ReadFromJsonAsync<T>(ClientJson.Options, ct)
-            ?? throw new InvalidDataException($"The service answered {request.Method} {request.RequestUri} with an empty body.");
+            ?? throw new InvalidDataException(
+                $"The service answered {request.Method} {request.RequestUri} with an empty body.");
     }
 
-    /// <summary>The answer's problem document; an answer without one (a proxy's error page) becomes a problem of its own.</summary>
+    /// <summary>
+    /// The answer's problem document; an answer without one (a proxy's error page) becomes a problem of its own.
+    /// </summary>
     private static async Task<BackpropApiException> ErrorAsync(HttpResponseMessage response, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
         var text = await response.Content.ReadAsStringAsync(ct);
         Problem? problem = null;
-        if (response.Content.Headers.ContentType?.MediaType?.Contains("json", StringComparison.OrdinalIgnoreCase) == true)
+        var mediaType = response.Content.Headers.ContentType?.MediaType ?? "";
+        if (mediaType.Contains("json", StringComparison.OrdinalIgnoreCase))
         {
             try { problem = System.Text.Json.JsonSerializer.Deserialize<Problem>(text, ClientJson.Options); }
             catch (System.Text.Json.JsonException) { }
         }
-        problem ??= new Problem(null, response.ReasonPhrase, status, text.Length > 0 ? text[..Math.Min(text.Length, 500)] : null, null);
-        return new BackpropApiException(response.StatusCode, problem.Status is null ? problem with { Status = status } : problem);
+        problem ??= new Problem(null, response.ReasonPhrase, status,
+            text.Length > 0 ? text[..Math.Min(text.Length, 500)] : null, null);
+        return new BackpropApiException(response.StatusCode,
+            problem.Status is null ? problem with { Status = status } : problem);
     }
 }

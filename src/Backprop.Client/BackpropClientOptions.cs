@@ -3,7 +3,9 @@ namespace Backprop.Client;
 /// <summary>Where the service is, the key to send, and how patiently to call it.</summary>
 public sealed class BackpropClientOptions
 {
-    /// <summary>The service's root, e.g. <c>http://backprop:8080/</c> (required); a path prefix (a gateway's) is kept.</summary>
+    /// <summary>
+    /// The service's root, e.g. <c>http://backprop:8080/</c> (required); a path prefix (a gateway's) is kept.
+    /// </summary>
     public Uri? BaseAddress { get; set; }
 
     /// <summary>A tenant's API key, sent as <c>Authorization: Bearer</c>.</summary>
@@ -18,7 +20,9 @@ public sealed class BackpropClientOptions
     /// </summary>
     public int MaxRetryAttempts { get; set; } = 3;
 
-    /// <summary>First wait before a retry when the answer names none; it doubles (with jitter) with each attempt.</summary>
+    /// <summary>
+    /// First wait before a retry when the answer names none; it doubles (with jitter) with each attempt.
+    /// </summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Time limit of one attempt of one request.</summary>

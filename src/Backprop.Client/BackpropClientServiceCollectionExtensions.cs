@@ -11,16 +11,19 @@ namespace Backprop.Client;
 public static class BackpropClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="BackpropClient"/>: the base address and key from <paramref name="configure"/>, and retries of
-    /// answers that say "not now": 429 after the Retry-After the service sends, 503, and GETs that could not connect. POSTs
-    /// are not retried after other errors, so a job is never started twice.
+    /// Registers <see cref="BackpropClient"/>: the base address and key from <paramref name="configure"/>, and retries
+    /// of answers that say "not now": 429 after the Retry-After the service sends, 503, and GETs that could not
+    /// connect. POSTs are not retried after other errors, so a job is never started twice.
     /// </summary>
     /// <returns>The client's builder, to add handlers or replace the primary handler.</returns>
-    public static IHttpClientBuilder AddBackpropClient(this IServiceCollection services, Action<BackpropClientOptions> configure)
+    public static IHttpClientBuilder AddBackpropClient(this IServiceCollection services,
+        Action<BackpropClientOptions> configure)
     {
         services.AddOptions<BackpropClientOptions>().Configure(configure)
-            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true }, "BackpropClientOptions.BaseAddress must be an absolute URI.")
-            .Validate(o => o.MaxRetryAttempts is >= 0 and <= 20, "BackpropClientOptions.MaxRetryAttempts must be 0 to 20.")
+            .Validate(o => o.BaseAddress is { IsAbsoluteUri: true },
+                "BackpropClientOptions.BaseAddress must be an absolute URI.")
+            .Validate(o => o.MaxRetryAttempts is >= 0 and <= 20,
+                "BackpropClientOptions.MaxRetryAttempts must be 0 to 20.")
             .Validate(o => o.PollInterval > TimeSpan.Zero && o.RetryDelay > TimeSpan.Zero && o.Timeout > TimeSpan.Zero,
                 "BackpropClientOptions.PollInterval, RetryDelay and Timeout must be positive.");
         var builder = services.AddHttpClient<BackpropClient>((provider, http) =>
@@ -28,7 +31,8 @@ public static class BackpropClientServiceCollectionExtensions
             var o = provider.GetRequiredService<IOptions<BackpropClientOptions>>().Value;
             http.BaseAddress = WithTrailingSlash(o.BaseAddress!);
             http.Timeout = Timeout.InfiniteTimeSpan; // each attempt has its own limit, in the pipeline
-            if (o.ApiKey is { Length: > 0 } key) http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            if (o.ApiKey is { Length: > 0 } key)
+                http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         });
         builder.AddResilienceHandler("backprop", (pipeline, context) =>
         {

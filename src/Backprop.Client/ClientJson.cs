@@ -3,7 +3,9 @@ using System.Text.Json.Serialization;
 
 namespace Backprop.Client;
 
-/// <summary>The service's JSON conventions: camelCase properties, snake_case enum values, nulls left out of requests.</summary>
+/// <summary>
+/// The service's JSON conventions: camelCase properties, snake_case enum values, nulls left out of requests.
+/// </summary>
 internal static class ClientJson
 {
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)

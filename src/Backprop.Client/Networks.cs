@@ -16,9 +16,9 @@ public sealed record LayerDefinition(int Units, ActivationKind Activation, doubl
 /// <param name="Name">A name for people; optional.</param>
 /// <param name="InputWidth">Features per row (after the service's one-hot encoding for tabular data).</param>
 /// <param name="Seed">Seed of the weight initialisation; the service picks one when unset.</param>
-public sealed record NetworkDefinition(string? Name, int InputWidth, IReadOnlyList<LayerDefinition> Layers, LossKind Loss,
-    ulong? Seed = null);
+public sealed record NetworkDefinition(string? Name, int InputWidth, IReadOnlyList<LayerDefinition> Layers,
+    LossKind Loss, ulong? Seed = null);
 
 /// <summary>A stored network.</summary>
-public sealed record Network(Guid Id, string? Name, int InputWidth, int OutputWidth, IReadOnlyList<LayerDefinition> Layers,
-    LossKind? Loss, long ParameterCount, DateTime CreatedAt);
+public sealed record Network(Guid Id, string? Name, int InputWidth, int OutputWidth,
+    IReadOnlyList<LayerDefinition> Layers, LossKind? Loss, long ParameterCount, DateTime CreatedAt);

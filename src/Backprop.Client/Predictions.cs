@@ -10,6 +10,7 @@ public sealed record PredictionResult(Guid ModelId, TaskKind Task, IReadOnlyList
 /// <param name="ClassIndex">Classification: its index.</param>
 /// <param name="Probabilities">Classification: every class's probability by name.</param>
 /// <param name="Values">Regression: the predicted values in the target's raw units.</param>
-/// <param name="Warnings">What the service noticed in the row (an unseen category, a value outside training's range).</param>
+/// <param name="Warnings">What the service noticed in the row (an unseen category, a value outside training's
+/// range).</param>
 public sealed record RowPrediction(string? Label, int? ClassIndex, IReadOnlyDictionary<string, float>? Probabilities,
     IReadOnlyList<float?>? Values, IReadOnlyList<string>? Warnings);

@@ -8,6 +8,8 @@ public static class BackpropTelemetry
     /// <summary>The <see cref="ActivitySource"/> and meter name.</summary>
     public const string Name = "Backprop.Api";
 
-    /// <summary>Spans the service starts itself (training jobs); requests come from ASP.NET Core's own source.</summary>
+    /// <summary>
+    /// Spans the service starts itself (training jobs); requests come from ASP.NET Core's own source.
+    /// </summary>
     public static readonly ActivitySource Source = new(Name);
 }

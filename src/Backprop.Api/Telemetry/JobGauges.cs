@@ -5,9 +5,9 @@ using Backprop.Api.Jobs;
 namespace Backprop.Api.Telemetry;
 
 /// <summary>
-/// backprop.jobs.queued and backprop.jobs.running: the job rows in each state, counted when a reader collects (a Prometheus
-/// scrape, an OTLP export). The rows are the truth, so every replica reports the same numbers for the whole service,
-/// including jobs another replica runs or that wait for memory.
+/// backprop.jobs.queued and backprop.jobs.running: the job rows in each state, counted when a reader collects (a
+/// Prometheus scrape, an OTLP export). The rows are the truth, so every replica reports the same numbers for the whole
+/// service, including jobs another replica runs or that wait for memory.
 /// </summary>
 public sealed class JobGauges
 {

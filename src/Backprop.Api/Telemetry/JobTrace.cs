@@ -7,8 +7,9 @@ namespace Backprop.Api.Telemetry;
 
 /// <summary>
 /// The span of one run of a training job: a root span (the request that queued the job ended long ago) tagged with the
-/// tenant, job and network shape, an "epoch" event per epoch with its losses and metrics, and the stop reason at the end;
-/// a failed or diverged job ends with error status. Null-safe: without a listener there is no span and every call is free.
+/// tenant, job and network shape, an "epoch" event per epoch with its losses and metrics, and the stop reason at the
+/// end; a failed or diverged job ends with error status. Null-safe: without a listener there is no span and every call
+/// is free.
 /// </summary>
 public sealed class JobTrace : IDisposable
 {
@@ -27,7 +28,8 @@ public sealed class JobTrace : IDisposable
     {
         // The worker's loop may carry whatever span was current when it started; a job is its own trace.
         Activity.Current = null;
-        var activity = BackpropTelemetry.Source.StartActivity("training job", ActivityKind.Internal, parentContext: default,
+        var activity = BackpropTelemetry.Source.StartActivity("training job", ActivityKind.Internal,
+            parentContext: default,
             tags:
             [
                 new("backprop.tenant", job.TenantId),
@@ -45,7 +47,8 @@ public sealed class JobTrace : IDisposable
     {
         if (_activity is null) return;
         var widths = (definition.Layers ?? []).Select(l => l.Units.ToString(CultureInfo.InvariantCulture));
-        _activity.SetTag("backprop.network.shape", string.Join('-', widths.Prepend(definition.InputWidth.ToString(CultureInfo.InvariantCulture))));
+        var input = definition.InputWidth.ToString(CultureInfo.InvariantCulture);
+        _activity.SetTag("backprop.network.shape", string.Join('-', widths.Prepend(input)));
     }
 
     public void Epoch(EpochReport report)
@@ -85,7 +88,9 @@ public sealed class JobTrace : IDisposable
         else _activity.SetStatus(ActivityStatusCode.Ok);
     }
 
-    /// <summary>The run ended without ending the job (shutdown, lost lease, storage failure): another run resumes it.</summary>
+    /// <summary>
+    /// The run ended without ending the job (shutdown, lost lease, storage failure): another run resumes it.
+    /// </summary>
     public void Interrupted(string why) => _activity?.SetTag("backprop.job.interrupted", why);
 
     public void Dispose() => _activity?.Dispose();

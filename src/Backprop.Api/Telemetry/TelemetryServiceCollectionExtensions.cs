@@ -7,7 +7,9 @@ using OpenTelemetry.Trace;
 
 namespace Backprop.Api.Telemetry;
 
-/// <summary>OpenTelemetry traces and metrics: the service's own source and meter, ASP.NET Core's, and the configured exporters.</summary>
+/// <summary>
+/// OpenTelemetry traces and metrics: the service's own source and meter, ASP.NET Core's, and the configured exporters.
+/// </summary>
 public static class TelemetryServiceCollectionExtensions
 {
     public const string MetricsPath = "/metrics";
@@ -16,7 +18,8 @@ public static class TelemetryServiceCollectionExtensions
     {
         services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
+        var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>()
+            ?? new TelemetryOptions();
         services.AddSingleton<BackpropMetrics>();
         services.AddSingleton<JobGauges>();
 
@@ -37,13 +40,16 @@ public static class TelemetryServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>GET /metrics for the admin key when Telemetry:PrometheusEnabled; otherwise the path is unknown (404).</summary>
+    /// <summary>
+    /// GET /metrics for the admin key when Telemetry:PrometheusEnabled; otherwise the path is unknown (404).
+    /// </summary>
     public static WebApplication MapMetrics(this WebApplication app)
     {
         // The gauges publish themselves when created; nothing else asks for them.
         app.Services.GetRequiredService<JobGauges>();
         if (app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value.PrometheusEnabled)
-            app.MapPrometheusScrapingEndpoint(MetricsPath).RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy);
+            app.MapPrometheusScrapingEndpoint(MetricsPath)
+                .RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy);
         return app;
     }
 

@@ -31,13 +31,15 @@ public sealed class ClientRetryTests
         Assert.Equal(3, handler.Requests.Count);
         Assert.All(handler.Requests, r => Assert.Equal(HttpMethod.Post, r.Method));
         Assert.Equal([TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(2)], clock.Delays);
-        Assert.All(handler.Bodies, b => Assert.Contains("\"loss\":\"categorical_cross_entropy\"", b)); // sent whole each time
+        // sent whole each time
+        Assert.All(handler.Bodies, b => Assert.Contains("\"loss\":\"categorical_cross_entropy\"", b));
     }
 
     [Fact]
     public async Task GetJob_AnsweredServiceUnavailable_RetriesWithItsOwnBackoff()
     {
-        var (client, handler, clock) = Build(Status(HttpStatusCode.ServiceUnavailable), Status(HttpStatusCode.ServiceUnavailable),
+        var (client, handler, clock) = Build(
+            Status(HttpStatusCode.ServiceUnavailable), Status(HttpStatusCode.ServiceUnavailable),
             Ok("""{"id": "0b7e4a5e-0000-4000-8000-000000000002", "status": "queued", "epoch": 0, "epochs": 5}"""));
 
         var job = await client.GetJobAsync(Guid.Parse("0b7e4a5e-0000-4000-8000-000000000002"));
@@ -64,7 +66,8 @@ public sealed class ClientRetryTests
     [Fact]
     public async Task CreateNetwork_StillTooManyRequestsAfterTheLastRetry_ThrowsThe429Problem()
     {
-        var (client, handler, clock) = Build(TooManyRequests("1"), TooManyRequests("1"), TooManyRequests("1"), TooManyRequests("1"));
+        var (client, handler, clock) = Build(
+            TooManyRequests("1"), TooManyRequests("1"), TooManyRequests("1"), TooManyRequests("1"));
 
         var e = await Assert.ThrowsAsync<BackpropApiException>(() => client.CreateNetworkAsync(Definition));
 
@@ -95,7 +98,8 @@ public sealed class ClientRetryTests
         return response;
     };
 
-    private static Func<HttpResponseMessage> Problem(HttpStatusCode status, string title, string detail) => () => new(status)
+    private static Func<HttpResponseMessage> Problem(HttpStatusCode status, string title, string detail) =>
+        () => new(status)
     {
         Content = new StringContent($$"""{"title": "{{title}}", "status": {{(int)status}}, "detail": "{{detail}}"}""",
             Encoding.UTF8, "application/problem+json"),
@@ -127,8 +131,8 @@ public sealed class ClientRetryTests
     }
 
     /// <summary>
-    /// The system clock, except that a timer created to fire once after a delay (a retry's wait) is recorded and fires at
-    /// once. Timers created idle and set later (a timeout's cancellation) run on real time.
+    /// The system clock, except that a timer created to fire once after a delay (a retry's wait) is recorded and fires
+    /// at once. Timers created idle and set later (a timeout's cancellation) run on real time.
     /// </summary>
     private sealed class RecordingClock : TimeProvider
     {

@@ -13,21 +13,27 @@ public sealed class JobMetricsTests
     public async Task Metrics_AfterTrainingAndPredicting_CountJobsEpochsPredictionsCacheAndRejections()
     {
         var exported = new List<MetricSnapshot>();
-        using var factory = new ApiFactory().With("Predictions:MaxCachedModels", "1").With("RateLimits:PredictionsPerWindow", "4")
+        using var factory = new ApiFactory()
+            .With("Predictions:MaxCachedModels", "1").With("RateLimits:PredictionsPerWindow", "4")
             .WithServices(s => s.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported)));
         var client = factory.CreateClient();
-        var job = await client.TrainAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 5 });
+        var job = await client.TrainAsync(await IrisJobAsync(client, epochs: 5));
         var first = (Guid)job["modelId"]!;
-        var weights = await (await client.GetAsync($"/api/models/{first}/weights")).ExpectAsync(HttpStatusCode.OK); // a miss
-        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "copy", model = weights })).ExpectAsync(HttpStatusCode.Created);
+        // a miss
+        var weights = await (await client.GetAsync($"/api/models/{first}/weights")).ExpectAsync(HttpStatusCode.OK);
+        var copy = new { name = "copy", model = weights };
+        var imported = await (await client.PostAsJsonAsync("/api/models/import", copy))
+            .ExpectAsync(HttpStatusCode.Created);
         var second = (Guid)imported["id"]!;
 
         var row = new[] { 5.1, 3.5, 1.4, 0.2 };
         await (await Predict(first, 3)).ExpectAsync(HttpStatusCode.OK);  // hit
         await (await Predict(first, 2)).ExpectAsync(HttpStatusCode.OK);  // hit
-        await (await Predict(second, 1)).ExpectAsync(HttpStatusCode.OK); // miss; the cache holds one model, so the first goes
+        // miss; the cache holds one model, so the first goes
+        await (await Predict(second, 1)).ExpectAsync(HttpStatusCode.OK);
         await (await Predict(second, 1)).ExpectAsync(HttpStatusCode.OK); // hit
-        await (await Predict(second, 1)).ExpectProblemAsync(HttpStatusCode.TooManyRequests); // the fifth in a window of four
+        // the fifth in a window of four
+        await (await Predict(second, 1)).ExpectProblemAsync(HttpStatusCode.TooManyRequests);
 
         Assert.True(factory.Services.GetRequiredService<MeterProvider>().ForceFlush());
         var finished = Single(exported, "backprop.jobs.finished");
@@ -59,7 +65,7 @@ public sealed class JobMetricsTests
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false")
             .WithServices(s => s.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported)));
         var client = factory.CreateClient();
-        var request = new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 5 };
+        var request = await IrisJobAsync(client, epochs: 5);
         await client.StartJobAsync(request);
         await client.StartJobAsync(request);
 
@@ -67,6 +73,9 @@ public sealed class JobMetricsTests
         Assert.Equal(2, Single(exported, "backprop.jobs.queued").GetGaugeLastValueLong());
         Assert.Equal(0, Single(exported, "backprop.jobs.running").GetGaugeLastValueLong());
     }
+
+    internal static async Task<object> IrisJobAsync(HttpClient client, int epochs) =>
+        new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs };
 
     /// <summary>The one point of the metric's latest snapshot.</summary>
     private static MetricPoint Single(List<MetricSnapshot> exported, string name) =>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using Backprop.Api.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -6,7 +7,10 @@ using OpenTelemetry.Trace;
 
 namespace Backprop.Api.Tests.Telemetry;
 
-/// <summary>Each training job is a span with an event per epoch and its stop reason, seen through OpenTelemetry's in-memory exporter.</summary>
+/// <summary>
+/// Each training job is a span with an event per epoch and its stop reason, seen through OpenTelemetry's in-memory
+/// exporter.
+/// </summary>
 [Collection(TelemetryCollection.Name)]
 public sealed class JobSpanTests
 {
@@ -19,14 +23,16 @@ public sealed class JobSpanTests
             .AddInMemoryExporter(exported).AddProcessor(ended)));
         var client = factory.CreateClient();
         var network = await client.CreateIrisNetworkAsync();
-        var job = await client.TrainAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 7, seed = 3 });
+        var job = await client.TrainAsync(
+            new { networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 7, seed = 3 });
         var jobId = (string)job["id"]!;
 
         var span = await ended.WaitAsync(jobId);
         Assert.Contains(span, exported);
         Assert.Equal(BackpropTelemetry.Name, span.Source.Name);
         Assert.Equal(ActivityKind.Internal, span.Kind);
-        Assert.Equal(default, span.ParentSpanId); // a job is its own trace, not a child of whatever request woke the worker
+        // a job is its own trace, not a child of whatever request woke the worker
+        Assert.Equal(default, span.ParentSpanId);
         Assert.Equal(ApiFactory.DefaultTenant, span.GetTagItem("backprop.tenant"));
         Assert.Equal(network.ToString(), span.GetTagItem("backprop.network.id"));
         Assert.Equal("4-16-3", span.GetTagItem("backprop.network.shape"));
@@ -37,8 +43,10 @@ public sealed class JobSpanTests
         var epochs = span.Events.Where(e => e.Name == "epoch").ToList();
         Assert.Equal([1, 2, 3, 4, 5, 6, 7], epochs.Select(e => (int)e.Tags.Single(t => t.Key == "epoch").Value!));
         var history = await client.GetHistoryAsync(Guid.Parse(jobId));
-        Assert.Equal(history.Select(h => (double)h["trainLoss"]!), epochs.Select(e => (double)e.Tags.Single(t => t.Key == "train_loss").Value!));
-        Assert.All(epochs, e => Assert.Contains(e.Tags, t => t.Key == "train_accuracy" && t.Value is double a && a is >= 0 and <= 1));
+        Assert.Equal(history.Select(h => (double)h["trainLoss"]!),
+            epochs.Select(e => (double)e.Tags.Single(t => t.Key == "train_loss").Value!));
+        Assert.All(epochs, e => Assert.Contains(e.Tags,
+            t => t.Key == "train_accuracy" && t.Value is double a && a is >= 0 and <= 1));
 
         // Requests are traced too, by ASP.NET Core's instrumentation, with the route template as their name.
         var request = await ended.WaitForRequestAsync("POST", "/api/jobs/");
@@ -51,12 +59,14 @@ public sealed class JobSpanTests
     public async Task JobSpan_DivergedJob_EndsWithErrorStatusAndTheReason()
     {
         var ended = new SpanEnded("training job");
-        using var factory = new ApiFactory().WithServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(ended)));
+        using var factory = new ApiFactory()
+            .WithServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(ended)));
         var client = factory.CreateClient();
         var network = await client.CreateIrisNetworkAsync();
         var started = await client.StartJobAsync(new
         {
-            networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 100, optimizer = new { kind = "adam", learningRate = 1e6 },
+            networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 100,
+            optimizer = new { kind = "adam", learningRate = 1e6 },
         });
         var job = await client.WaitForJobAsync((Guid)started["id"]!);
         Assert.Equal("diverged", (string)job["stopReason"]!);
@@ -75,7 +85,7 @@ public sealed class JobSpanTests
         using var factory = new ApiFactory().With("Telemetry:MaxEpochEventsPerJob", "3")
             .WithServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(ended)));
         var client = factory.CreateClient();
-        var job = await client.TrainAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 10 });
+        var job = await client.TrainAsync(await JobMetricsTests.IrisJobAsync(client, epochs: 10));
 
         var span = await ended.WaitAsync((string)job["id"]!);
         Assert.Equal([1, 2, 3], span.Events.Select(e => (int)e.Tags.Single(t => t.Key == "epoch").Value!));
@@ -84,16 +94,17 @@ public sealed class JobSpanTests
     }
 
     /// <summary>
-    /// Completes when the named span of a job (or a request's span) ends; registered after the exporter, so the exporter has
-    /// it by then.
+    /// Completes when the named span of a job (or a request's span) ends; registered after the exporter, so the
+    /// exporter has it by then.
     /// </summary>
     private sealed class SpanEnded(string name) : BaseProcessor<Activity>
     {
-        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TaskCompletionSource<Activity>> _byKey = new();
+        private readonly ConcurrentDictionary<string, TaskCompletionSource<Activity>> _byKey = new();
 
         public override void OnEnd(Activity data)
         {
-            if (data.DisplayName == name && data.GetTagItem("backprop.job.id") is string job) For(job).TrySetResult(data);
+            if (data.DisplayName == name && data.GetTagItem("backprop.job.id") is string job)
+                For(job).TrySetResult(data);
             if (data.Kind == ActivityKind.Server) For(data.DisplayName).TrySetResult(data);
         }
 
@@ -102,6 +113,7 @@ public sealed class JobSpanTests
         public Task<Activity> WaitForRequestAsync(string method, string route) => WaitAsync($"{method} {route}");
 
         private TaskCompletionSource<Activity> For(string key) =>
-            _byKey.GetOrAdd(key, _ => new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously));
+            _byKey.GetOrAdd(key,
+                _ => new TaskCompletionSource<Activity>(TaskCreationOptions.RunContinuationsAsynchronously));
     }
 }
