@@ -89,11 +89,10 @@ public sealed partial class JobRunner
         // Streams, the job's span and the metrics see the ending at once, with the row's words for it.
         if (live is { } end)
         {
-            var reason = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString());
+            var reason = JsonNames.Of(end.Reason);
             _live?.Finish(status, reason, end.Failure, end.ModelId);
-            var statusName = System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(status.ToString());
-            _trace.Finished(statusName, reason, end.Failure);
-            metrics.JobFinished(statusName, reason);
+            _trace.Finished(JsonNames.Of(status), reason, end.Failure);
+            metrics.JobFinished(JsonNames.Of(status), reason);
         }
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now

@@ -101,7 +101,7 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         var row = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
             .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId, j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
         return row is null ? null : new View(row.Status, row.Epoch, row.Epoch, row.Epochs,
-            row.StopReason is { } stop ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(stop.ToString()) : null,
+            row.StopReason is { } stop ? JsonNames.Of(stop) : null,
             row.FailureReason, row.ModelId, null, started, started)
         {
             Findings = row.DiagnosticsJson is null ? null : JobDiagnostics.Findings(row.DiagnosticsJson),
