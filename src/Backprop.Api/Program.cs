@@ -7,6 +7,7 @@ using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
 using Backprop.Api.Selection;
+using Backprop.Api.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddLinkedAppSettings(builder.Environment);
@@ -18,6 +19,7 @@ builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddSelection(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
 builder.Services.AddSecurity(builder.Configuration);
+builder.Services.AddTelemetry(builder.Configuration);
 builder.Services.WithoutDataProtectionAtStart();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ app.MapApiDocumentation();
 app.UseDashboard();
 app.UseSecurity();
 app.MapHealth();
+app.MapMetrics();
 
 var api = app.MapGroup("/api");
 api.MapNetworksApi();

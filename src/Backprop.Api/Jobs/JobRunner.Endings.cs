@@ -25,6 +25,7 @@ public sealed partial class JobRunner
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
         if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(session.Snapshot().ToBytes(), JobTransitions.Release);
+        _trace.Interrupted("shutdown");
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
             job.Id, _writer.Progress.Epoch);
     }
@@ -46,6 +47,7 @@ public sealed partial class JobRunner
         }
         if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, worker.Id,
             CancellationToken.None)) throw new LeaseLostException(job.Id);
+        _trace.Interrupted("shutdown");
         logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; queued for the next start " +
             "at epoch {Epoch}.", job.Id, job.Epoch);
     }
@@ -99,9 +101,14 @@ public sealed partial class JobRunner
     {
         if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(null, transition, alsoAdd);
-        // Streams in this process see the ending at once, with the row's words for it.
+        // Streams, the job's span and the metrics see the ending at once, with the row's words for it.
         if (live is { } end)
-            _live?.Finish(status, JsonNames.Of(end.Reason), end.Failure, end.ModelId);
+        {
+            var reason = JsonNames.Of(end.Reason);
+            _live?.Finish(status, reason, end.Failure, end.ModelId);
+            _trace.Finished(JsonNames.Of(status), reason, end.Failure);
+            metrics.JobFinished(JsonNames.Of(status), reason);
+        }
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
         // its cross-validation or search moves on now
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify();

@@ -6,6 +6,7 @@ using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
 using Backprop.Api.Selection;
+using Backprop.Api.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -22,11 +23,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     JobQueue queue, WorkerIdentity worker,
     JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection,
         LiveJobs liveJobs,
-    ILogger<JobRunner> logger)
+    BackpropMetrics metrics, IOptions<TelemetryOptions> telemetry, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
+    private JobTrace _trace = null!;              // set once the job is claimed
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
@@ -62,6 +64,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
         _live = liveJobs.Start(job);
         _writer.Stored = epoch => _live?.Stored(epoch);
+        using var trace = _trace = JobTrace.Start(job, telemetry.Value.MaxEpochEventsPerJob);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -71,6 +74,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
+            _trace.Interrupted("lease_lost");
             logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, " +
                 "another worker resumes it.", jobId, job.Attempt);
         }
@@ -78,6 +82,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         {
             // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage
             // recovers.
+            _trace.Interrupted("storage_failure");
             logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId,
                 job.Attempt, e.Message);
             await _writer.SettleAsync();
@@ -108,6 +113,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var request = job.Request;
         var definition = NetworkMapping.ReadDefinition(job.NetworkJson);
+        _trace.Network(definition);
         _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
@@ -148,6 +154,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 if (report is null) break;
                 _writer.Add(report, session.Best);
                 _diagnostics.Observe(report);
+                _trace.Epoch(report);
+                metrics.EpochCompleted(report.Duration, session.TrainRows);
                 if (_diagnostics.Version != publishedFindings)
                 {
                     publishedFindings = _diagnostics.Version;

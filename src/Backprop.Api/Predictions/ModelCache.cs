@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using Backprop.Api.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Predictions;
@@ -38,7 +39,7 @@ public sealed class CachedModel(TrainedModel model, string tenantId)
 }
 
 /// <summary>Loaded models by id, capped in size. Deleting a model removes it.</summary>
-public sealed class ModelCache(IOptions<PredictionOptions> options)
+public sealed class ModelCache(IOptions<PredictionOptions> options, BackpropMetrics metrics)
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<CachedModel?>>> _models = new();
     private long _clock;
@@ -47,7 +48,10 @@ public sealed class ModelCache(IOptions<PredictionOptions> options)
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
     {
         long removals = Interlocked.Read(ref _removals);
-        var (model, entry) = await LoadAsync(id, load);
+        bool loaded = false; // the lazy entry runs this load only when it is new: a miss
+        var (model, entry) = await LoadAsync(id, () => { loaded = true; return load(); });
+        if (loaded) metrics.CacheMiss();
+        else if (model is not null) metrics.CacheHit();
         // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve
         // it.
         if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now)
@@ -88,6 +92,7 @@ public sealed class ModelCache(IOptions<PredictionOptions> options)
         if (excess <= 0) return;
         var oldest = _models.Where(p => p.Value.IsValueCreated && p.Value.Value.IsCompletedSuccessfully)
             .OrderBy(p => p.Value.Value.Result?.LastUsed ?? 0).Take(excess).Select(p => p.Key).ToList();
-        foreach (var id in oldest) _models.TryRemove(id, out _);
+        int evicted = oldest.Count(id => _models.TryRemove(id, out _));
+        if (evicted > 0) metrics.CacheEvicted(evicted);
     }
 }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Models;
 using Backprop.Api.Security;
+using Backprop.Api.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -25,8 +27,9 @@ public static class PredictionsApi
 
     private static async Task<Results<Ok<PredictionResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
         Guid id, PredictionRequest request, HttpContext http, ICurrentTenant tenant, ModelCache cache,
-            IOptions<LimitsOptions> limits, CancellationToken ct)
+            IOptions<LimitsOptions> limits, BackpropMetrics metrics, CancellationToken ct)
     {
+        long started = Stopwatch.GetTimestamp();
         int count = request.RowCount();
         if (count > limits.Value.MaxPredictionRows)
             return TypedResults.Problem($"{count} rows exceed this service's limit of " +
@@ -41,6 +44,7 @@ public static class PredictionsApi
         var features = PredictionInput.Read(request, model, errors, out var warnings);
         if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         var batch = cached.Predict(features, count);
+        metrics.Predicted(Stopwatch.GetElapsedTime(started), count);
         return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification
             ? model.ClassNamesOrDefault() : [], warnings));
     }

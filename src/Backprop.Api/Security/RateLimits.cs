@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
+using Backprop.Api.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Security;
@@ -56,6 +57,8 @@ public static class RateLimits
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
     {
         var http = context.HttpContext;
+        var policy = http.GetEndpoint()?.Metadata.GetMetadata<EnableRateLimitingAttribute>()?.PolicyName ?? "global";
+        http.RequestServices.GetRequiredService<BackpropMetrics>().RateLimited(policy);
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? RetryAfterSeconds(wait)
             : 1;

@@ -1,4 +1,7 @@
+using System.Diagnostics.Metrics;
 using Backprop.Api.Predictions;
+using Backprop.Api.Telemetry;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Tests.Predictions;
@@ -12,10 +15,13 @@ public sealed class ModelCacheTests
         [.. Enumerable.Range(0, 6).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null,
             ["a", "b"], ["no", "yes"], null), "tenant");
 
+    private static BackpropMetrics Metrics() =>
+        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+
     [Fact]
     public async Task GetAsync_WhenTheModelIsRemovedWhileItLoads_ReadsAgainAndFindsItGone()
     {
-        var cache = new ModelCache(Options.Create(new PredictionOptions()));
+        var cache = new ModelCache(Options.Create(new PredictionOptions()), Metrics());
         var id = Guid.NewGuid();
         var firstRead = new TaskCompletionSource<CachedModel?>();
         var loads = 0;

@@ -1,0 +1,38 @@
+using System.Diagnostics.Metrics;
+using Backprop.Api.Data;
+using Backprop.Api.Jobs;
+
+namespace Backprop.Api.Telemetry;
+
+/// <summary>
+/// backprop.jobs.queued and backprop.jobs.running: the job rows in each state, counted when a reader collects (a
+/// Prometheus scrape, an OTLP export). The rows are the truth, so every replica reports the same numbers for the whole
+/// service, including jobs another replica runs or that wait for memory.
+/// </summary>
+public sealed class JobGauges
+{
+    public JobGauges(IMeterFactory meters, IServiceScopeFactory scopes, ILogger<JobGauges> logger)
+    {
+        var meter = meters.Create(BackpropTelemetry.Name);
+        meter.CreateObservableGauge("backprop.jobs.queued", () => Count(scopes, logger, JobStatus.Queued), "{job}",
+            "Training jobs waiting for a worker (rows in status queued).");
+        meter.CreateObservableGauge("backprop.jobs.running", () => Count(scopes, logger, JobStatus.Running), "{job}",
+            "Training jobs being trained (rows in status running).");
+    }
+
+    private static IEnumerable<Measurement<long>> Count(IServiceScopeFactory scopes, ILogger logger, JobStatus status)
+    {
+        try
+        {
+            using var scope = scopes.CreateScope();
+            var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
+            return [new Measurement<long>(db.Set<TrainingJob>().LongCount(j => j.Status == status))];
+        }
+        catch (Exception e) when (StorageErrors.IsTransient(e) || e is ObjectDisposedException)
+        {
+            // A busy or stopping database leaves a gap in the series rather than failing the whole collection.
+            logger.LogDebug(e, "Counting {Status} jobs for the metrics failed.", status);
+            return [];
+        }
+    }
+}
