@@ -6,10 +6,10 @@ namespace Backprop.Core.Tests;
 /// </summary>
 public class PackedDenseTests
 {
-    // Around the kernels' edges: 6-row micro-kernel, 96-row blocks, 16-unit panels, four panels per single-row pass.
+    // Around the kernels' edges: 6-row micro-kernel, 96-row blocks, 256-input passes, 16-unit panels, four panels per single-row pass.
     private static readonly int[] RowCounts = [1, 2, 5, 6, 7, 12, 13, 95, 96, 97, 200];
     private static readonly int[] UnitCounts = [1, 3, 15, 16, 17, 33, 64, 65, 70];
-    private static readonly int[] InputCounts = [1, 2, 9, 64, 100];
+    private static readonly int[] InputCounts = [1, 2, 9, 64, 100, 256, 257, 600];
 
     private static float[] Random(Random rng, int length) => [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
 
@@ -76,5 +76,28 @@ public class PackedDenseTests
         Assert.Throws<ArgumentException>(() => new PackedDense(new float[4], new float[3], 2, 2));
         var layer = new PackedDense(new float[4], new float[2], 2, 2);
         Assert.Throws<ArgumentException>(() => layer.Forward(new float[3], new float[4], 2));
+    }
+}
+
+/// <summary>The prediction's softmax against the training one (TensorPrimitives' exponential, accurate to half an ulp).</summary>
+public class FastSoftmaxTests
+{
+    [Fact]
+    public void Compute_EveryWidth_MatchesTheTrainingSoftmaxTo1e6Relative()
+    {
+        var rng = new Random(3);
+        var softmax = Activation<float>.Create(new LayerSpec(2, ActivationKind.Softmax));
+        foreach (int cols in new[] { 1, 2, 3, 7, 8, 9, 10, 16, 17, 40 })
+        {
+            const int Rows = 50;
+            // Logits from −60 to 60, and a row of huge ones (1000s) that must not overflow.
+            var z = Enumerable.Range(0, Rows * cols).Select(i => i < cols ? 1000f + i : (float)(rng.NextDouble() * 120 - 60)).ToArray();
+            var expected = new float[z.Length];
+            softmax.Forward(z, expected, cols);
+            var actual = new float[z.Length];
+            FastSoftmax.Compute(z, actual, cols);
+            for (int i = 0; i < z.Length; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 * expected[i] + 1e-30, $"cols {cols}, element {i}: {actual[i]} vs {expected[i]}");
+        }
     }
 }

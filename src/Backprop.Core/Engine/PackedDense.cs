@@ -16,10 +16,12 @@ public sealed class PackedDense
 {
     /// <summary>Units per panel: two 8-float vectors.</summary>
     public const int PanelWidth = 16;
-    // Rows per micro-kernel call (12 accumulators + 2 weight vectors + 1 broadcast fit AVX2's 16 registers), and rows per
-    // block, so that a block of A (96 × inputs) stays in L2 while every panel passes over it.
+    // Rows per micro-kernel call (12 accumulators + 2 weight vectors + 1 broadcast fit AVX2's 16 registers); rows per block,
+    // so that a block of A stays in L2 while every panel passes over it; inputs per pass, so that a panel's slice (16 KB)
+    // stays in L1 while the block's rows pass over it. Partial sums wait in a (96, 16) tile between passes.
     private const int KernelRows = 6;
     private const int BlockRows = 96;
+    private const int BlockInputs = 256;
 
     private readonly float[] _panels; // (panels, inputs, 16)
     private readonly float[] _bias;   // (panels · 16)
@@ -69,19 +71,28 @@ public sealed class PackedDense
         ref float panels = ref MemoryArrayReference(_panels);
         ref float bias = ref MemoryArrayReference(_bias);
         int panelLength = Inputs * PanelWidth;
-        Span<float> tile = stackalloc float[KernelRows * 4 * PanelWidth];
+        Span<float> tile = stackalloc float[BlockRows * PanelWidth];
         ref float rt = ref MemoryMarshal.GetReference(tile);
         for (int start = 0; start < rows; start += BlockRows)
         {
             int count = Math.Min(BlockRows, rows - start), full = count / KernelRows * KernelRows;
-            for (int p = 0; p < Panels; p++)
+            for (int p = 0; p < Panels && full > 0; p++)
             {
                 ref float panel = ref Unsafe.Add(ref panels, (nint)p * panelLength);
-                for (int r = start; r < start + full; r += KernelRows)
+                for (int k = 0; k < Inputs; k += BlockInputs)
                 {
-                    Kernel6x16(ref Unsafe.Add(ref ra, (nint)r * Inputs), Inputs, ref panel, ref Unsafe.Add(ref bias, p * PanelWidth), ref rt);
-                    Store(ref rt, PanelWidth, KernelRows, ref Unsafe.Add(ref rz, (nint)r * Units), p * PanelWidth);
+                    int length = Math.Min(BlockInputs, Inputs - k);
+                    for (int r = 0; r < full; r += KernelRows)
+                    {
+                        ref float partial = ref Unsafe.Add(ref rt, r * PanelWidth);
+                        ref float rows6 = ref Unsafe.Add(ref ra, (nint)(start + r) * Inputs + k);
+                        ref float slice = ref Unsafe.Add(ref panel, k * PanelWidth);
+                        // The first pass starts every row from the bias (stride 0), later ones from the tile's partial sums.
+                        if (k == 0) Kernel6x16(ref rows6, Inputs, length, ref slice, ref Unsafe.Add(ref bias, p * PanelWidth), 0, ref partial);
+                        else Kernel6x16(ref rows6, Inputs, length, ref slice, ref partial, PanelWidth, ref partial);
+                    }
                 }
+                Store(ref rt, PanelWidth, full, ref Unsafe.Add(ref rz, (nint)start * Units), p * PanelWidth);
             }
             for (int r = start + full; r < start + count; r++) // the block's last rows, one at a time, four panels per pass
             {
@@ -114,20 +125,27 @@ public sealed class PackedDense
                 .CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref z, (nint)r * Units + first), length));
     }
 
-    /// <summary>Six rows × one panel: tile <c>(6, 16)</c> = bias + Σ_k a[r, k] · panel[k, ·].</summary>
+    /// <summary>
+    /// Six rows × one panel over <paramref name="length"/> inputs: tile <c>(6, 16)</c> = start + Σ_k a[r, k] · panel[k, ·], the
+    /// start read from <paramref name="start"/> with row stride <paramref name="startStride"/> (0: the bias for every row).
+    /// A's rows are <paramref name="stride"/> apart.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
-    private static void Kernel6x16(ref float a, int inputs, ref float panel, ref float bias, ref float tile)
+    private static void Kernel6x16(ref float a, int stride, int length, ref float panel, ref float start, int startStride, ref float tile)
     {
-        var b0 = Vector256.LoadUnsafe(ref bias);
-        var b1 = Vector256.LoadUnsafe(ref bias, 8);
-        Vector256<float> c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1, c40 = b0, c41 = b1, c50 = b0, c51 = b1;
+        Vector256<float> c00 = Vector256.LoadUnsafe(ref start), c01 = Vector256.LoadUnsafe(ref start, 8);
+        Vector256<float> c10 = Vector256.LoadUnsafe(ref start, (nuint)startStride), c11 = Vector256.LoadUnsafe(ref start, (nuint)startStride + 8);
+        Vector256<float> c20 = Vector256.LoadUnsafe(ref start, (nuint)(2 * startStride)), c21 = Vector256.LoadUnsafe(ref start, (nuint)(2 * startStride) + 8);
+        Vector256<float> c30 = Vector256.LoadUnsafe(ref start, (nuint)(3 * startStride)), c31 = Vector256.LoadUnsafe(ref start, (nuint)(3 * startStride) + 8);
+        Vector256<float> c40 = Vector256.LoadUnsafe(ref start, (nuint)(4 * startStride)), c41 = Vector256.LoadUnsafe(ref start, (nuint)(4 * startStride) + 8);
+        Vector256<float> c50 = Vector256.LoadUnsafe(ref start, (nuint)(5 * startStride)), c51 = Vector256.LoadUnsafe(ref start, (nuint)(5 * startStride) + 8);
         ref float a0 = ref a;
-        ref float a1 = ref Unsafe.Add(ref a, inputs);
-        ref float a2 = ref Unsafe.Add(ref a, 2 * inputs);
-        ref float a3 = ref Unsafe.Add(ref a, 3 * inputs);
-        ref float a4 = ref Unsafe.Add(ref a, 4 * inputs);
-        ref float a5 = ref Unsafe.Add(ref a, 5 * inputs);
-        for (int k = 0; k < inputs; k++)
+        ref float a1 = ref Unsafe.Add(ref a, stride);
+        ref float a2 = ref Unsafe.Add(ref a, 2 * stride);
+        ref float a3 = ref Unsafe.Add(ref a, 3 * stride);
+        ref float a4 = ref Unsafe.Add(ref a, 4 * stride);
+        ref float a5 = ref Unsafe.Add(ref a, 5 * stride);
+        for (int k = 0; k < length; k++)
         {
             var w0 = Vector256.LoadUnsafe(ref panel, (nuint)(k * PanelWidth));
             var w1 = Vector256.LoadUnsafe(ref panel, (nuint)(k * PanelWidth + 8));

@@ -59,7 +59,8 @@ public sealed class Predictor
             var z = _workspace.Z[l].AsSpan(0, length);
             var a = _workspace.A[l].AsSpan(0, length);
             _layers[l].Forward(previous, z, rows);
-            _activations[l].Forward(z, a, _layers[l].Units);
+            if (_activations[l].Kind == ActivationKind.Softmax) FastSoftmax.Compute(z, a, _layers[l].Units);
+            else _activations[l].Forward(z, a, _layers[l].Units);
             previous = a;
         }
         return previous;
