@@ -152,6 +152,23 @@ public sealed class OnnxExportTests : IDisposable
         await (await Client.GetAsync($"/api/models/{Guid.NewGuid()}/onnx")).ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task Onnx_RawColumnNamedLikeAnOutput_Returns409NamingIt()
+    {
+        var (plain, _) = Build(Pairings["relu→identity mse classification"], seed: 6);
+        var columns = new[] { "probabilities", "b", "c", "d" }.Select(n => new PreparedColumn(n, ColumnKind.Numeric, 0.5, false, [], [], false)).ToList();
+        var preparation = new TabularPreparation(columns, new PreparationSettings());
+        var model = plain with { Preparation = preparation, FeatureNames = preparation.EncodedNames(), ClassNames = ["x", "y", "z"] };
+        Assert.Empty(model.Validate());
+        var id = await ImportAsync(model);
+        // The classification head of this model names its scores "outputs"; a column named "outputs" would clash too.
+        var other = model with { Preparation = new TabularPreparation([.. columns.Skip(1).Prepend(columns[0] with { Name = "outputs" })], new PreparationSettings()) };
+        other = other with { FeatureNames = other.Preparation!.EncodedNames() };
+        var problem = await (await Client.GetAsync($"/api/models/{await ImportAsync(other)}/onnx")).ExpectProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("'outputs'", ApiClient.Text(problem), StringComparison.Ordinal);
+        await ExportAsync(id); // "probabilities" is free when the head writes "outputs"
+    }
+
     /// <summary>Random weights and biases, and raw features whose columns have their own centre and spread.</summary>
     private static (TrainedModel Model, float[] Features) Build(Pairing pairing, ulong seed)
     {
