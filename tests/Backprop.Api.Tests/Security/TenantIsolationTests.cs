@@ -82,7 +82,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task EveryEndpointWithAnIdAnswers404ToAnotherTenantsIds()
+    public async Task EveryIdEndpoint_AnotherTenantsId_Returns404()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();
@@ -117,7 +117,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task ListsShowOnlyTheCallersResources()
+    public async Task Lists_TwoTenants_ShowOnlyCallersResources()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();
@@ -138,7 +138,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task AJobCannotUseAnotherTenantsNetworkDatasetOrModel()
+    public async Task StartJob_AnotherTenantsNetworkDatasetOrModel_Returns404()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();
