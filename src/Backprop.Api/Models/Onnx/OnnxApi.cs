@@ -25,7 +25,7 @@ public static class OnnxApi
                 + "raw units). The metadata (metadata_props) holds task, feature_names, class_names, target_names and input_columns as JSON.")
             .Produces<byte[]>(StatusCodes.Status200OK, ContentType)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
+            .RequireRateLimiting(RateLimits.Exports);
         return models;
     }
 
