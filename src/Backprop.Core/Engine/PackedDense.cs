@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -75,27 +76,21 @@ public sealed class PackedDense
         ref float rt = ref MemoryMarshal.GetReference(tile);
         for (int start = 0; start < rows; start += BlockRows)
         {
-            int count = Math.Min(BlockRows, rows - start), full = count / KernelRows * KernelRows;
-            for (int p = 0; p < Panels && full > 0; p++)
+            int count = Math.Min(BlockRows, rows - start), full = count / KernelRows * KernelRows, rest = count - full;
+            if (full > 0) Blocked(ref Unsafe.Add(ref ra, (nint)start * Inputs), full, full, ref Unsafe.Add(ref rz, (nint)start * Units), ref rt);
+            if (rest >= 2)
             {
-                ref float panel = ref Unsafe.Add(ref panels, (nint)p * panelLength);
-                for (int k = 0; k < Inputs; k += BlockInputs)
-                {
-                    int length = Math.Min(BlockInputs, Inputs - k);
-                    for (int r = 0; r < full; r += KernelRows)
-                    {
-                        ref float partial = ref Unsafe.Add(ref rt, r * PanelWidth);
-                        ref float rows6 = ref Unsafe.Add(ref ra, (nint)(start + r) * Inputs + k);
-                        ref float slice = ref Unsafe.Add(ref panel, k * PanelWidth);
-                        // The first pass starts every row from the bias (stride 0), later ones from the tile's partial sums.
-                        if (k == 0) Kernel6x16(ref rows6, Inputs, length, ref slice, ref Unsafe.Add(ref bias, p * PanelWidth), 0, ref partial);
-                        else Kernel6x16(ref rows6, Inputs, length, ref slice, ref partial, PanelWidth, ref partial);
-                    }
-                }
-                Store(ref rt, PanelWidth, full, ref Unsafe.Add(ref rz, (nint)start * Units), p * PanelWidth);
+                // The last rows padded with zeros to six: one more pass costs less than streaming the weights once per row.
+                var scratch = ArrayPool<float>.Shared.Rent(KernelRows * Inputs);
+                var padded = scratch.AsSpan(0, KernelRows * Inputs);
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref ra, (nint)(start + full) * Inputs), rest * Inputs).CopyTo(padded);
+                padded[(rest * Inputs)..].Clear();
+                Blocked(ref MemoryMarshal.GetArrayDataReference(scratch), KernelRows, rest, ref Unsafe.Add(ref rz, (nint)(start + full) * Units), ref rt);
+                ArrayPool<float>.Shared.Return(scratch);
             }
-            for (int r = start + full; r < start + count; r++) // the block's last rows, one at a time, four panels per pass
+            else if (rest == 1) // a single row (a one-row prediction): four panels per pass, no padding
             {
+                int r = start + full;
                 ref float row = ref Unsafe.Add(ref ra, (nint)r * Inputs);
                 ref float output = ref Unsafe.Add(ref rz, (nint)r * Units);
                 int p = 0;
@@ -110,6 +105,36 @@ public sealed class PackedDense
                     Store(ref rt, PanelWidth, 1, ref output, p * PanelWidth);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> rows of A (a multiple of six) against every panel, <see cref="BlockInputs"/> inputs per pass with
+    /// the partial sums in <paramref name="tile"/> <c>(rows, 16)</c>; the first <paramref name="stored"/> rows go to Z.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Blocked(ref float a, int rows, int stored, ref float z, ref float tile)
+    {
+        ref float panels = ref MemoryArrayReference(_panels);
+        ref float bias = ref MemoryArrayReference(_bias);
+        int panelLength = Inputs * PanelWidth;
+        for (int p = 0; p < Panels; p++)
+        {
+            ref float panel = ref Unsafe.Add(ref panels, (nint)p * panelLength);
+            for (int k = 0; k < Inputs; k += BlockInputs)
+            {
+                int length = Math.Min(BlockInputs, Inputs - k);
+                for (int r = 0; r < rows; r += KernelRows)
+                {
+                    ref float partial = ref Unsafe.Add(ref tile, r * PanelWidth);
+                    ref float rows6 = ref Unsafe.Add(ref a, (nint)r * Inputs + k);
+                    ref float slice = ref Unsafe.Add(ref panel, k * PanelWidth);
+                    // The first pass starts every row from the bias (stride 0), later ones from the tile's partial sums.
+                    if (k == 0) Kernel6x16(ref rows6, Inputs, length, ref slice, ref Unsafe.Add(ref bias, p * PanelWidth), 0, ref partial);
+                    else Kernel6x16(ref rows6, Inputs, length, ref slice, ref partial, PanelWidth, ref partial);
+                }
+            }
+            Store(ref tile, PanelWidth, stored, ref z, p * PanelWidth);
         }
     }
 
