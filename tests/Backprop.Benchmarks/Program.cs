@@ -5,14 +5,15 @@
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
-//   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks (onnx-predict.sh)
+//   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
 const string ChildMarker = "BACKPROP_BENCH_CHILD";
-const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS] | predict";
+const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | " +
+    "compare-reference W4 [EPOCHS] | predict";
 
 if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
 switch (args[0])
@@ -21,10 +22,13 @@ switch (args[0])
     case "ratio-table": return RatioTable.Run(Console.In);
     case "predict": return PredictionLatency.Run();
 #if ONNX_COMPARISON
-    case "onnx-predict": return OnnxComparison.Run(args.Length > 1 ? int.Parse(args[1]) : 3, args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.5);
+    case "onnx-predict": return OnnxComparison.Run(args.Length > 1 ? int.Parse(args[1]) : 3,
+        args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.5);
 #endif
-    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2 ? int.Parse(args[2]) : 7);
-    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
+    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
+        ? int.Parse(args[2]) : 7);
+    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
+        ? int.Parse(args[2]) : null);
 }
 
 int threads = IntOption("--threads", 1);
@@ -37,7 +41,8 @@ var workloads = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
 
 // A single run whose thread count is already the runtime's (or that a parent started) measures in this process;
 // everything else becomes separate processes, so that no workload's heap or JIT state leaks into another's numbers.
-if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1" || threads == Environment.ProcessorCount))
+if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1"
+    || threads == Environment.ProcessorCount))
 {
     Console.WriteLine(TrainingRun.Run(WorkloadCatalog.Get(workloads[0]), threads).ToJson());
     return 0;

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
 /// The inference kernels over packed weights against the definition written on the unpacked <c>W (units, inputs)</c>: bias,
