@@ -23,7 +23,8 @@ public sealed class Predictor
     /// <summary>Scratch values (floats) a predictor may hold: 4 MiB.</summary>
     public const int MaxScratchValues = 1 << 20;
 
-    // Packed weights are read-only, so every predictor of a model (a cache pools several) shares one copy, kept while the model lives.
+    // Packed weights are read-only, so every predictor of a model (a cache pools several) shares one copy, kept while
+    // the model lives.
     private static readonly ConditionalWeakTable<TrainedModel, PackedDense[]> PackedLayers = [];
 
     private readonly TrainedModel _model;
@@ -44,15 +45,16 @@ public sealed class Predictor
         _normalized = new float[capacity * model.Spec.InputWidth];
     }
 
-<<<<<<< HEAD
     private static PackedDense[] Pack(TrainedModel model)
     {
         var layout = new ParameterLayout(model.Spec);
         return [.. Enumerable.Range(0, layout.LayerCount).Select(l => layout[l]).Select(v =>
-            new PackedDense(model.Parameters.AsSpan(v.WeightOffset, v.WeightCount), model.Parameters.AsSpan(v.BiasOffset, v.Units), v.Units, v.Inputs))];
+            new PackedDense(model.Parameters.AsSpan(v.WeightOffset, v.WeightCount),
+                model.Parameters.AsSpan(v.BiasOffset, v.Units), v.Units, v.Inputs))];
     }
 
-    /// <summary>The inference forward pass over packed weights; returns the output activations <c>(rows, outputs)</c>.</summary>
+    /// <summary>The inference forward pass over packed weights; returns the output activations
+    /// <c>(rows, outputs)</c>.</summary>
     private ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows)
     {
         ReadOnlySpan<float> previous = inputs;
@@ -69,11 +71,8 @@ public sealed class Predictor
         return previous;
     }
 
-    /// <summary>Rows per chunk: up to <paramref name="maxRows"/>, fewer when a row's scratch (input, then z and a per layer) is wide.</summary>
-=======
     /// <summary>Rows per chunk: up to <paramref name="maxRows"/>, fewer when a row's scratch (input, then z and a per
     /// layer) is wide.</summary>
->>>>>>> main
     internal static int CapacityFor(NetworkSpec spec, int maxRows)
     {
         long perRow = spec.InputWidth + 2L * spec.Layers.Sum(l => (long)l.Units);

@@ -82,7 +82,8 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
                 for (; c + 4 <= source.Length; c += 4)
                 {
                     var x = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref rs, (nuint)c));
-                    var scaled = Avx.Divide(Avx.Subtract(x, Vector256.LoadUnsafe(ref ro, (nuint)c)), Vector256.LoadUnsafe(ref rc, (nuint)c));
+                    var scaled = Avx.Divide(Avx.Subtract(x, Vector256.LoadUnsafe(ref ro, (nuint)c)),
+                        Vector256.LoadUnsafe(ref rc, (nuint)c));
                     Avx.ConvertToVector128Single(scaled).StoreUnsafe(ref rt, (nuint)c);
                 }
             }

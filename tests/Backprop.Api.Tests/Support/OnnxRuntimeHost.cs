@@ -5,8 +5,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace Backprop.Api.Tests.Support;
 
 /// <summary>
-/// ONNX Runtime with its log captured: one process-wide environment whose logging function records every message at warning
-/// level or above, so a test can assert that loading a model logged none. Sessions run on one thread.
+/// ONNX Runtime with its log captured: one process-wide environment whose logging function records every message at
+/// warning level or above, so a test can assert that loading a model logged none. Sessions run on one thread.
 /// </summary>
 internal static class OnnxRuntimeHost
 {
@@ -28,7 +28,8 @@ internal static class OnnxRuntimeHost
         return OrtEnv.CreateInstanceWithOptions(ref options);
     });
 
-    /// <summary>Loads a model with strict shape and type inference; returns the session and what ORT logged at warning or above while loading.</summary>
+    /// <summary>Loads a model with strict shape and type inference; returns the session and what ORT logged at warning
+    /// or above while loading.</summary>
     public static (InferenceSession Session, IReadOnlyList<string> Warnings) Load(byte[] model)
     {
         _ = Environment.Value;
@@ -50,8 +51,10 @@ internal static class OnnxRuntimeHost
         }
     }
 
-    /// <summary>Runs a session on float <c>[rows, width]</c> or string <c>[rows, 1]</c> inputs; returns every output by name.</summary>
-    public static Dictionary<string, Array> Run(InferenceSession session, IReadOnlyDictionary<string, object> inputs, int rows)
+    /// <summary>Runs a session on float <c>[rows, width]</c> or string <c>[rows, 1]</c> inputs; returns every output by
+    /// name.</summary>
+    public static Dictionary<string, Array> Run(InferenceSession session, IReadOnlyDictionary<string, object> inputs,
+        int rows)
     {
         var values = new List<OrtValue>();
         try
@@ -64,7 +67,8 @@ internal static class OnnxRuntimeHost
                     _ => throw new ArgumentException($"Unsupported input type for {name}."),
                 });
             using var results = session.Run(new RunOptions(), [.. inputs.Keys], values, session.OutputNames);
-            return session.OutputNames.Zip(results).ToDictionary(p => p.First, p => p.Second.GetTensorTypeAndShape().ElementDataType switch
+            return session.OutputNames.Zip(results).ToDictionary(p => p.First,
+                p => p.Second.GetTensorTypeAndShape().ElementDataType switch
             {
                 TensorElementType.Int64 => (Array)p.Second.GetTensorDataAsSpan<long>().ToArray(),
                 _ => p.Second.GetTensorDataAsSpan<float>().ToArray(),

@@ -9,9 +9,9 @@ namespace Backprop.Benchmarks.Running;
 /// <summary>
 /// Rows per second of the in-process predictor (what POST /predict runs: normalisation, forward pass, classes and
 /// probabilities) against ONNX Runtime on the same model exported by GET /api/models/{id}/onnx, single-threaded
-/// (IntraOpNumThreads = InterOpNumThreads = 1, sequential execution, all graph optimisations), for the W4 and W3 networks at
-/// batches of 1, 32 and 1,000 rows. Rounds interleave the two peers measurement by measurement, so a drift of this shared
-/// machine's speed touches both alike; the table gives each round's ratio and the medians.
+/// (IntraOpNumThreads = InterOpNumThreads = 1, sequential execution, all graph optimisations), for the W4 and W3
+/// networks at batches of 1, 32 and 1,000 rows. Rounds interleave the two peers measurement by measurement, so a drift
+/// of this shared machine's speed touches both alike; the table gives each round's ratio and the medians.
 /// </summary>
 public static class OnnxComparison
 {
@@ -29,28 +29,34 @@ public static class OnnxComparison
                     double ours = c.Backprop(batch, seconds), theirs = c.Onnx(batch, seconds);
                     results.Add((c.Name, batch, round, ours, theirs));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{{\"benchmark\":\"onnx-predict\",\"workload\":\"{c.Name}\",\"batch\":{batch},\"round\":{round},\"threads\":1,"
-                        + $"\"backprop_rows_per_sec\":{ours:F0},\"onnxruntime_rows_per_sec\":{theirs:F0},\"ratio\":{ours / theirs:F3},\"cpu\":\"{cpu}\"}}"));
+                        $"{{\"benchmark\":\"onnx-predict\",\"workload\":\"{c.Name}\",\"batch\":{batch},"
+                        + $"\"round\":{round},\"threads\":1,\"backprop_rows_per_sec\":{ours:F0},"
+                        + $"\"onnxruntime_rows_per_sec\":{theirs:F0},\"ratio\":{ours / theirs:F3},"
+                        + $"\"cpu\":\"{cpu}\"}}"));
                 }
         Console.WriteLine();
-        Console.WriteLine($"CPU: {cpu}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {rounds} rounds of {seconds} s per measurement");
+        Console.WriteLine($"CPU: {cpu}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {rounds} rounds of "
+            + $"{seconds} s per measurement");
         Console.WriteLine();
-        Console.WriteLine("| network | batch | Backprop rows/s (median) | ONNX Runtime rows/s (median) | ratio (rounds) |");
+        Console.WriteLine("| network | batch | Backprop rows/s (median) | ONNX Runtime rows/s (median) "
+            + "| ratio (rounds) |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => (r.Workload, r.Batch)))
         {
             var ratios = group.Select(r => r.Backprop / r.Onnx).ToList();
+            string perRound = string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {group.Key.Workload} | {group.Key.Batch:N0} | {Median(group.Select(r => r.Backprop)):N0} | {Median(group.Select(r => r.Onnx)):N0} | "
-                + $"{Median(ratios):F2}× ({string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))}) |"));
+                $"| {group.Key.Workload} | {group.Key.Batch:N0} | {Median(group.Select(r => r.Backprop)):N0} | "
+                + $"{Median(group.Select(r => r.Onnx)):N0} | {Median(ratios):F2}× ({perRound}) |"));
         }
         return 0;
     }
 
     private sealed record Case(string Name, Func<int, double, double> Backprop, Func<int, double, double> Onnx);
 
-    /// <summary>The workload's network with its initial weights (speed does not depend on their values), z-score normalisation
-    /// fitted on its rows, the ONNX session of its export, and a check that both predict the same.</summary>
+    /// <summary>The workload's network with its initial weights (speed does not depend on their values), z-score
+    /// normalisation fitted on its rows, the ONNX session of its export, and a check that both predict the
+    /// same.</summary>
     private static Case Prepare(WorkloadDefinition workload)
     {
         var spec = WorkloadNetworks.Spec(workload);
@@ -87,7 +93,8 @@ public static class OnnxComparison
             using var labelValue = OrtValue.CreateTensorValueFromMemory(labels, [batch]);
             using var probabilityValue = OrtValue.CreateTensorValueFromMemory(probabilities, [batch, classes]);
             using var runOptions = new RunOptions();
-            string[] inputNames = [OnnxExport.FeaturesInput], outputNames = [OnnxExport.LabelOutput, OnnxExport.ProbabilitiesOutput];
+            string[] inputNames = [OnnxExport.FeaturesInput];
+            string[] outputNames = [OnnxExport.LabelOutput, OnnxExport.ProbabilitiesOutput];
             OrtValue[] inputs = [inputValue], outputs = [labelValue, probabilityValue];
             long checksum = 0;
             void Call()
@@ -115,14 +122,16 @@ public static class OnnxComparison
         return calls * (double)batch * Stopwatch.Frequency / (now - started);
     }
 
-    /// <summary>W4: the digits test rows repeated; W3: its input distribution (uniform in [0, 1)) from a fixed seed.</summary>
+    /// <summary>W4: the digits test rows repeated; W3: its input distribution (uniform in [0, 1)) from a fixed
+    /// seed.</summary>
     private static float[] Rows(WorkloadDefinition workload, int width, int count)
     {
         var rows = new float[count * width];
         if (workload.Name == "W4")
         {
             var test = workload.Load().Test;
-            for (int r = 0; r < count; r++) test.Features.AsSpan(r % test.Rows * width, width).CopyTo(rows.AsSpan(r * width));
+            for (int r = 0; r < count; r++)
+                test.Features.AsSpan(r % test.Rows * width, width).CopyTo(rows.AsSpan(r * width));
             return rows;
         }
         var random = new Random(3);
@@ -135,11 +144,13 @@ public static class OnnxComparison
     {
         var ours = model.CreatePredictor(count).Predict(rows, count).Probabilities!;
         using var input = OrtValue.CreateTensorValueFromMemory(rows, [count, model.Spec.InputWidth]);
-        using var outputs = session.Run(new RunOptions(), [OnnxExport.FeaturesInput], [input], [OnnxExport.ProbabilitiesOutput]);
+        using var outputs = session.Run(new RunOptions(), [OnnxExport.FeaturesInput], [input],
+            [OnnxExport.ProbabilitiesOutput]);
         var theirs = outputs[0].GetTensorDataAsSpan<float>();
         for (int i = 0; i < ours.Length; i++)
             if (Math.Abs(ours[i] - theirs[i]) > 1e-4)
-                throw new InvalidOperationException($"Backprop and ONNX Runtime disagree at {i}: {ours[i]} vs {theirs[i]}.");
+                throw new InvalidOperationException($"Backprop and ONNX Runtime disagree at {i}: {ours[i]} vs "
+                    + $"{theirs[i]}.");
     }
 
     private static double Median(IEnumerable<double> values)
@@ -152,9 +163,11 @@ public static class OnnxComparison
     private static string CpuName()
     {
         string name = File.Exists("/proc/cpuinfo")
-            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown"
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))
+                ?.Split(':', 2)[1].Trim() ?? "unknown"
             : "unknown";
-        string isa = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : "no AVX2";
+        string isa = System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "AVX-512"
+            : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : "no AVX2";
         return $"{name} ({isa}, {Environment.ProcessorCount} logical CPUs)";
     }
 }

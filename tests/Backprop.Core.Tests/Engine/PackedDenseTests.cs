@@ -1,17 +1,20 @@
 namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
-/// The inference kernels over packed weights against the definition written on the unpacked <c>W (units, inputs)</c>: bias,
-/// then one fused multiply-add per input in order. The kernels do exactly that, so the outputs are equal, not just close.
+/// The inference kernels over packed weights against the definition written on the unpacked <c>W (units, inputs)</c>:
+/// bias, then one fused multiply-add per input in order. The kernels do exactly that, so the outputs are equal, not
+/// just close.
 /// </summary>
 public class PackedDenseTests
 {
-    // Around the kernels' edges: 6-row micro-kernel, 96-row blocks, 256-input passes, 16-unit panels, four panels per single-row pass.
+    // Around the kernels' edges: 6-row micro-kernel, 96-row blocks, 256-input passes, 16-unit panels, four panels per
+    // single-row pass.
     private static readonly int[] RowCounts = [1, 2, 5, 6, 7, 12, 13, 95, 96, 97, 200];
     private static readonly int[] UnitCounts = [1, 3, 15, 16, 17, 33, 64, 65, 70];
     private static readonly int[] InputCounts = [1, 2, 9, 64, 100, 256, 257, 600];
 
-    private static float[] Random(Random rng, int length) => [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
+    private static float[] Random(Random rng, int length) =>
+        [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
 
     private static float[] Definition(float[] a, float[] w, float[] b, int rows, int units, int inputs)
     {
@@ -20,7 +23,8 @@ public class PackedDenseTests
             for (int u = 0; u < units; u++)
             {
                 float sum = b[u];
-                for (int k = 0; k < inputs; k++) sum = MathF.FusedMultiplyAdd(a[r * inputs + k], w[u * inputs + k], sum);
+                for (int k = 0; k < inputs; k++)
+                    sum = MathF.FusedMultiplyAdd(a[r * inputs + k], w[u * inputs + k], sum);
                 z[r * units + u] = sum;
             }
         return z;
@@ -29,7 +33,8 @@ public class PackedDenseTests
     [Fact]
     public void Forward_EveryShape_EqualsTheDefinitionExactly()
     {
-        Assert.True(PackedDense.IsAccelerated, "This CPU has no AVX2 with FMA: only the reference path is tested here.");
+        Assert.True(PackedDense.IsAccelerated,
+            "This CPU has no AVX2 with FMA: only the reference path is tested here.");
         var rng = new Random(18);
         foreach (int units in UnitCounts)
             foreach (int inputs in InputCounts)
@@ -79,7 +84,8 @@ public class PackedDenseTests
     }
 }
 
-/// <summary>The prediction's softmax against the training one (TensorPrimitives' exponential, accurate to half an ulp).</summary>
+/// <summary>The prediction's softmax against the training one (TensorPrimitives' exponential, accurate to half an
+/// ulp).</summary>
 public class FastSoftmaxTests
 {
     [Fact]
@@ -91,13 +97,15 @@ public class FastSoftmaxTests
         {
             const int Rows = 50;
             // Logits from −60 to 60, and a row of huge ones (1000s) that must not overflow.
-            var z = Enumerable.Range(0, Rows * cols).Select(i => i < cols ? 1000f + i : (float)(rng.NextDouble() * 120 - 60)).ToArray();
+            var z = Enumerable.Range(0, Rows * cols).Select(i => i < cols ? 1000f + i
+                : (float)(rng.NextDouble() * 120 - 60)).ToArray();
             var expected = new float[z.Length];
             softmax.Forward(z, expected, cols);
             var actual = new float[z.Length];
             FastSoftmax.Compute(z, actual, cols);
             for (int i = 0; i < z.Length; i++)
-                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 * expected[i] + 1e-30, $"cols {cols}, element {i}: {actual[i]} vs {expected[i]}");
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6 * expected[i] + 1e-30,
+                    $"cols {cols}, element {i}: {actual[i]} vs {expected[i]}");
         }
     }
 }

@@ -1,6 +1,7 @@
 namespace Backprop.Core.Tests.Training;
 
-/// <summary>The vectorised normalisation against its scalar definition, <c>(float)((x − offset) / scale)</c> in double.</summary>
+/// <summary>The vectorised normalisation against its scalar definition, <c>(float)((x − offset) / scale)</c> in
+/// double.</summary>
 public class NormalizerTests
 {
     [Fact]

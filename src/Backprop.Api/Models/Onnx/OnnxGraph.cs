@@ -6,8 +6,8 @@ using DataType = Backprop.Api.Models.Onnx.Proto.TensorProto.Types.DataType;
 namespace Backprop.Api.Models.Onnx;
 
 /// <summary>
-/// Appends nodes, constants and typed inputs/outputs to an ONNX graph. Every value name is checked for uniqueness, since
-/// ONNX requires one producer per name and graph inputs come from the model's own column names.
+/// Appends nodes, constants and typed inputs/outputs to an ONNX graph. Every value name is checked for uniqueness,
+/// since ONNX requires one producer per name and graph inputs come from the model's own column names.
 /// </summary>
 internal sealed class OnnxGraph(string name, string doc)
 {
@@ -19,7 +19,8 @@ internal sealed class OnnxGraph(string name, string doc)
     public GraphProto Graph { get; } = new() { Name = name, DocString = doc };
 
     /// <summary>A node with one output; returns the output's name.</summary>
-    public string Node(string opType, string output, string doc, IEnumerable<string> inputs, params AttributeProto[] attributes)
+    public string Node(string opType, string output, string doc, IEnumerable<string> inputs,
+        params AttributeProto[] attributes)
     {
         Claim(output);
         var node = new NodeProto { OpType = opType, Name = output.TrimStart('/'), DocString = doc };
@@ -39,7 +40,8 @@ internal sealed class OnnxGraph(string name, string doc)
         return name;
     }
 
-    /// <summary>A one-dimensional float constant from double-precision values (rounded to nearest, as the core rounds).</summary>
+    /// <summary>A one-dimensional float constant from double-precision values (rounded to nearest, as the core
+    /// rounds).</summary>
     public string Floats(string name, IEnumerable<double> values, string doc)
     {
         var floats = values.Select(v => (float)v).ToArray();
@@ -71,12 +73,16 @@ internal sealed class OnnxGraph(string name, string doc)
         return name;
     }
 
-    /// <summary>Declares <paramref name="name"/> (already produced by a node) as a graph output of shape <c>[N]</c> or <c>[N, width]</c>.</summary>
-    public void Output(string name, DataType type, long? width, string doc) => Graph.Output.Add(Value(name, type, width, doc));
+    /// <summary>Declares <paramref name="name"/> (already produced by a node) as a graph output of shape <c>[N]</c> or
+    /// <c>[N, width]</c>.</summary>
+    public void Output(string name, DataType type, long? width, string doc) =>
+        Graph.Output.Add(Value(name, type, width, doc));
 
-    public static AttributeProto Int(string name, long value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
 
-    public static AttributeProto Float(string name, double value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
+    public static AttributeProto Float(string name, double value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = (float)value };
 
     private TensorProto Tensor(string name, DataType type, string doc, params long[] dims)
     {
@@ -101,7 +107,8 @@ internal sealed class OnnxGraph(string name, string doc)
     private void Claim(string name)
     {
         if (!_names.Add(name))
-            throw new OnnxExportException($"The name '{name}' would name two values of the ONNX graph (a column's name equals one the export uses).");
+            throw new OnnxExportException($"The name '{name}' would name two values of the ONNX graph (a column's "
+                + "name equals one the export uses).");
     }
 }
 
