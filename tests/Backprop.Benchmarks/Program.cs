@@ -8,6 +8,7 @@
 //   ... -- kernel-profile [ROUNDS] [THREADS]   a W3 step's parts and products alone, against a one-core FMA probe
 //   ... -- defaults-accuracy [PREFIX]   test accuracy of the job defaults and variants on iris-raw and digits,
 //          seeds 0-4
+//   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
@@ -25,6 +26,10 @@ switch (args[0])
     case "predict": return PredictionLatency.Run();
     case "kernel-profile": return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 5,
         args.Length > 2 ? int.Parse(args[2]) : 1);
+#if ONNX_COMPARISON
+    case "onnx-predict": return OnnxComparison.Run(args.Length > 1 ? int.Parse(args[1]) : 3,
+        args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.5);
+#endif
     case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
         ? int.Parse(args[2]) : 7);
     case "defaults-accuracy": return DefaultsAccuracy.Run(args.ElementAtOrDefault(1));

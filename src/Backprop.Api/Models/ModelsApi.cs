@@ -1,5 +1,6 @@
 using Backprop.Api.Data;
 using Backprop.Api.Jobs;
+using Backprop.Api.Models.Onnx;
 using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
@@ -33,6 +34,7 @@ public static class ModelsApi
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or " +
                 "continues it)");
         group.MapModelEvaluation();
+        group.MapOnnxExport();
         return group;
     }
 

@@ -18,7 +18,7 @@ public static class FastSigmoid
     private const float Ln2Low = -2.12194440e-4f;
     // Beyond these e^x is +∞ or below the smallest normal float; sigmoid is then exactly 0 or 1 in float anyway.
     private const float ExpMax = 88.37f;
-    private const float ExpMin = -87.33f;
+    internal const float ExpMin = -87.33f;
 
     /// <summary><c>a[i] = 1 / (1 + e^−z[i])</c>; NaN stays NaN, ±∞ give 1 and 0.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -80,7 +80,7 @@ public static class FastSigmoid
     // Cephes expf for x in [ExpMin, ExpMax] (callers fix the lanes outside): split off the power of two, degree-5
     // polynomial for e^r, then scale by 2^n through the exponent bits.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Exp(Vector256<float> x)
+    internal static Vector256<float> Exp(Vector256<float> x)
     {
         var n = Vector256.Floor(Vector256.FusedMultiplyAdd(x, Vector256.Create(Log2E), Vector256.Create(0.5f)));
         var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-Ln2High), x);
@@ -114,7 +114,7 @@ public static class FastSigmoid
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Exp(float x)
+    internal static float Exp(float x)
     {
         float n = MathF.Floor(MathF.FusedMultiplyAdd(x, Log2E, 0.5f));
         float r = MathF.FusedMultiplyAdd(n, -Ln2High, x);

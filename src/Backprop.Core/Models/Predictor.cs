@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Backprop.Core.Models;
 
 /// <summary>Predictions for a batch in raw units: outputs <c>(rows, outputs)</c>, and for classification the class and
@@ -21,8 +23,13 @@ public sealed class Predictor
     /// <summary>Scratch values (floats) a predictor may hold: 4 MiB.</summary>
     public const int MaxScratchValues = 1 << 20;
 
+    // Packed weights are read-only, so every predictor of a model (a cache pools several) shares one copy, kept while
+    // the model lives.
+    private static readonly ConditionalWeakTable<TrainedModel, PackedDense[]> PackedLayers = [];
+
     private readonly TrainedModel _model;
-    private readonly Network<float> _network;
+    private readonly PackedDense[] _layers;
+    private readonly Activation<float>[] _activations;
     private readonly Workspace<float> _workspace;
     private readonly float[] _normalized; // (capacity, inputWidth)
 
@@ -31,10 +38,37 @@ public sealed class Predictor
         var errors = model.Validate();
         if (errors.Count > 0) throw new InvalidTrainingOptionsException(errors);
         _model = model;
-        _network = Network<float>.FromParameters(model.Spec, model.Parameters);
+        _layers = PackedLayers.GetValue(model, Pack);
+        _activations = [.. model.Spec.Layers.Select(Activation<float>.Create)];
         int capacity = CapacityFor(model.Spec, maxRows);
-        _workspace = _network.CreateInferenceWorkspace(capacity);
+        _workspace = new Workspace<float>(new ParameterLayout(model.Spec), capacity, withDeltas: false);
         _normalized = new float[capacity * model.Spec.InputWidth];
+    }
+
+    private static PackedDense[] Pack(TrainedModel model)
+    {
+        var layout = new ParameterLayout(model.Spec);
+        return [.. Enumerable.Range(0, layout.LayerCount).Select(l => layout[l]).Select(v =>
+            new PackedDense(model.Parameters.AsSpan(v.WeightOffset, v.WeightCount),
+                model.Parameters.AsSpan(v.BiasOffset, v.Units), v.Units, v.Inputs))];
+    }
+
+    /// <summary>The inference forward pass over packed weights; returns the output activations
+    /// <c>(rows, outputs)</c>.</summary>
+    private ReadOnlySpan<float> Forward(ReadOnlySpan<float> inputs, int rows)
+    {
+        ReadOnlySpan<float> previous = inputs;
+        for (int l = 0; l < _layers.Length; l++)
+        {
+            int length = rows * _layers[l].Units;
+            var z = _workspace.Z[l].AsSpan(0, length);
+            var a = _workspace.A[l].AsSpan(0, length);
+            _layers[l].Forward(previous, z, rows);
+            if (_activations[l].Kind == ActivationKind.Softmax) FastSoftmax.Compute(z, a, _layers[l].Units);
+            else _activations[l].Forward(z, a, _layers[l].Units);
+            previous = a;
+        }
+        return previous;
     }
 
     /// <summary>Rows per chunk: up to <paramref name="maxRows"/>, fewer when a row's scratch (input, then z and a per
@@ -61,7 +95,7 @@ public sealed class Predictor
             int count = Math.Min(_workspace.Capacity, rows - start);
             var normalized = _normalized.AsSpan(0, count * width);
             _model.InputNormalizer.Apply(features.Slice(start * width, count * width), normalized);
-            _network.Forward(_workspace, normalized, count).CopyTo(output.AsSpan(start * outputs, count * outputs));
+            Forward(normalized, count).CopyTo(output.AsSpan(start * outputs, count * outputs));
         }
 
         if (_model.Task == TaskKind.Regression)

@@ -1,4 +1,7 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 namespace Backprop.Core.Training;
 
 /// <summary>How input columns (and regression targets) are scaled before training.</summary>
@@ -69,7 +72,22 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
         {
             var source = raw.Slice(row, Width);
             var target = normalized.Slice(row, Width);
-            for (int c = 0; c < source.Length; c++) target[c] = (float)((source[c] - offsets[c]) / scales[c]);
+            int c = 0;
+            if (Avx.IsSupported) // four columns at a time, in double as below: the same roundings, so the same floats
+            {
+                ref float rs = ref MemoryMarshal.GetReference(source);
+                ref float rt = ref MemoryMarshal.GetReference(target);
+                ref double ro = ref MemoryMarshal.GetReference(offsets);
+                ref double rc = ref MemoryMarshal.GetReference(scales);
+                for (; c + 4 <= source.Length; c += 4)
+                {
+                    var x = Avx.ConvertToVector256Double(Vector128.LoadUnsafe(ref rs, (nuint)c));
+                    var scaled = Avx.Divide(Avx.Subtract(x, Vector256.LoadUnsafe(ref ro, (nuint)c)),
+                        Vector256.LoadUnsafe(ref rc, (nuint)c));
+                    Avx.ConvertToVector128Single(scaled).StoreUnsafe(ref rt, (nuint)c);
+                }
+            }
+            for (; c < source.Length; c++) target[c] = (float)((source[c] - offsets[c]) / scales[c]);
         }
     }
 

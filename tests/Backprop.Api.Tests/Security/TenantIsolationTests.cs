@@ -28,6 +28,7 @@ public sealed class TenantIsolationTests
             $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
         ["GET /api/models/{id:guid}"] = _ => null,
         ["GET /api/models/{id:guid}/weights"] = _ => null,
+        ["GET /api/models/{id:guid}/onnx"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
         ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
