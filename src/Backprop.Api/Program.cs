@@ -1,6 +1,7 @@
 using Backprop.Api.Dashboard;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Inference;
 using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
@@ -17,6 +18,7 @@ builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddTrainingJobs(builder.Configuration);
 builder.Services.AddModelSelection(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
+builder.Services.AddInference();
 builder.Services.AddSecurity(builder.Configuration);
 builder.Services.WithoutDataProtectionAtStart();
 
@@ -41,6 +43,7 @@ api.MapModelsApi();
 api.MapPredictionsApi();
 api.MapAdminKeysApi();
 api.MapWhoAmIApi();
+app.MapInference();
 
 app.Run();
 
