@@ -5,7 +5,7 @@
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
-//   ... -- service-load URL KEY MODEL CSV [SECONDS] [CONNECTIONS]   a running service's prediction throughput (service-load.sh)
+//   ... -- service-load URL KEY MODEL CSV [ROUNDS] [CONNECTIONS]   a running service's prediction throughput (service-load.sh)
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;

@@ -2,12 +2,12 @@
 # Prediction throughput of the real service on loopback: /api/models/{id}/predict vs the Open Inference Protocol over REST
 # and gRPC (typed and raw tensors), 1 row and 1,000-row batches, rows/s and p50/p99; a trivial endpoint (GET /api/whoami)
 # and the in-process predictor in the same run (issue 18 item 4's ratios). The load client is a .NET console (ServiceLoad.cs).
-#   tests/Backprop.Benchmarks/service-load.sh [SECONDS=5] [CONNECTIONS=16]
+#   tests/Backprop.Benchmarks/service-load.sh [ROUNDS=5] [CONNECTIONS=16]   (each round: one second per scenario)
 # Rate limits are lifted for the run; everything else is the service's production configuration (Release build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-seconds=${1:-5}
+rounds=${1:-5}
 connections=${2:-16}
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >&2; }
 dotnet build -c Release src/Backprop.Api >&2
@@ -34,4 +34,4 @@ job=$(curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/js
 while curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do sleep 0.2; done
 model=$(curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -r .modelId)
 
-dotnet tests/Backprop.Benchmarks/bin/Release/net10.0/Backprop.Benchmarks.dll service-load "$B" "$KEY" "$model" samples/digits/test.csv "$seconds" "$connections"
+dotnet tests/Backprop.Benchmarks/bin/Release/net10.0/Backprop.Benchmarks.dll service-load "$B" "$KEY" "$model" samples/digits/test.csv "$rounds" "$connections"

@@ -15,7 +15,7 @@ namespace Backprop.Benchmarks.Running;
 /// Prediction throughput of a running service on loopback, every way a caller can ask, in one run: /api/models/{id}/predict
 /// (JSON rows), the Open Inference Protocol over REST (JSON tensor) and over gRPC (typed contents and raw_input_contents), for
 /// one row and 1,000-row batches; beside them a trivial authenticated endpoint (GET /api/whoami) and the in-process predictor
-/// on one thread. Each scenario: a warm-up second, then CONNECTIONS concurrent callers for SECONDS; rows/s and latency p50/p99.
+/// on one thread. CONNECTIONS concurrent callers; SECONDS rounds in which every scenario runs for one second; rows/s and p50/p99.
 /// </summary>
 public static class ServiceLoad
 {
@@ -37,10 +37,8 @@ public static class ServiceLoad
         var grpc = new GRPCInferenceService.GRPCInferenceServiceClient(channel);
         var headers = new Metadata { { "authorization", $"Bearer {key}" } };
 
-        var outcomes = new List<Outcome>
-        {
-            await MeasureAsync("trivial GET /api/whoami", 1, seconds, connections, async () => (await http.GetAsync("/api/whoami")).EnsureSuccessStatusCode()),
-        };
+        var scenarios = new List<Scenario> { new("trivial GET /api/whoami", 1, async () => (await http.GetAsync("/api/whoami")).EnsureSuccessStatusCode()) };
+        var weights = await http.GetStringAsync($"/api/models/{model}/weights");
         foreach (int rows in new[] { 1, 1000 })
         {
             var batch = Enumerable.Range(0, rows).Select(r => features[r % features.Length]).ToArray();
@@ -52,29 +50,34 @@ public static class ServiceLoad
                 Contents = new InferTensorContents { Fp32Contents = { flat } } } } };
             var raw = new ModelInferRequest { ModelName = model.ToString(), Inputs = { new InferInputTensor { Name = "input", Datatype = "FP32", Shape = { rows, 64 } } },
                 RawInputContents = { ByteString.CopyFrom(MemoryMarshal.AsBytes(flat.AsSpan())) } };
-
-            outcomes.Add(await MeasureAsync("POST /api/models/{id}/predict (JSON rows)", rows, seconds, connections, () => Post($"/api/models/{model}/predict", predictBody)));
-            outcomes.Add(await MeasureAsync("V2 REST infer (JSON FP32 tensor)", rows, seconds, connections, () => Post($"/v2/models/{model}/infer", inferBody)));
-            outcomes.Add(await MeasureAsync("V2 gRPC ModelInfer (fp32_contents)", rows, seconds, connections, async () => await grpc.ModelInferAsync(typed, headers)));
-            outcomes.Add(await MeasureAsync("V2 gRPC ModelInfer (raw_input_contents)", rows, seconds, connections, async () => await grpc.ModelInferAsync(raw, headers)));
-            outcomes.Add(InProcess(await http.GetStringAsync($"/api/models/{model}/weights"), flat, rows, seconds));
+            scenarios.Add(new("POST /api/models/{id}/predict (JSON rows)", rows, () => Post($"/api/models/{model}/predict", predictBody)));
+            scenarios.Add(new("V2 REST infer (JSON FP32 tensor)", rows, () => Post($"/v2/models/{model}/infer", inferBody)));
+            scenarios.Add(new("V2 gRPC ModelInfer (fp32_contents)", rows, async () => await grpc.ModelInferAsync(typed, headers)));
+            scenarios.Add(new("V2 gRPC ModelInfer (raw_input_contents)", rows, async () => await grpc.ModelInferAsync(raw, headers)));
+            scenarios.Add(new(InProcessName, rows, null, InProcess(weights, flat, rows)));
         }
+
+        // Round-robin, one second per scenario per round: the other work on a shared machine weighs on every scenario alike.
+        foreach (var scenario in scenarios) await scenario.RunAsync(TimeSpan.FromSeconds(0.5), connections, record: false); // warm-up
+        for (int round = 0; round < seconds; round++)
+            foreach (var scenario in scenarios) await scenario.RunAsync(TimeSpan.FromSeconds(1), connections, record: true);
+        var outcomes = scenarios.Select(s => s.Outcome()).ToList();
 
         string cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "unknown";
         foreach (var o in outcomes)
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{{\"peer\":\"backprop-service\",\"benchmark\":\"service-load\",\"scenario\":\"{o.Scenario}\",\"rows\":{o.Rows},\"connections\":{connections},"
                 + $"\"requests_per_sec\":{o.RequestsPerSecond:F0},\"rows_per_sec\":{o.RowsPerSecond:F0},\"p50_ms\":{o.P50Ms:F3},\"p99_ms\":{o.P99Ms:F3},\"cpu\":\"{cpu}\",\"cores\":{Environment.ProcessorCount}}}"));
-        Console.WriteLine($"CPU: {cpu}, {Environment.ProcessorCount} cores; {connections} concurrent callers, {seconds} s per scenario\n");
+        Console.WriteLine($"CPU: {cpu}, {Environment.ProcessorCount} cores; {connections} concurrent callers; {seconds} rounds of 1 s per scenario, round-robin\n");
         Console.WriteLine("| scenario | rows/request | requests/s | rows/s | p50 ms | p99 ms |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var o in outcomes)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {o.Scenario} | {o.Rows:N0} | {o.RequestsPerSecond:N0} | {o.RowsPerSecond:N0} | {o.P50Ms:F2} | {o.P99Ms:F2} |"));
         var trivial = outcomes[0].RequestsPerSecond;
         var oneRow = outcomes.First(o => o.Rows == 1 && o.Scenario.StartsWith("POST", StringComparison.Ordinal)).RequestsPerSecond;
-        var inProcess = outcomes.Last(o => o.Scenario.StartsWith("in-process", StringComparison.Ordinal)).RowsPerSecond;
+        var inProcess = outcomes.Last(o => o.Scenario == InProcessName).RowsPerSecond;
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"\none-row predict ÷ trivial endpoint: {oneRow / trivial:P0}"));
-        foreach (var o in outcomes.Where(o => o.Rows == 1000 && !o.Scenario.StartsWith("in-process", StringComparison.Ordinal)))
+        foreach (var o in outcomes.Where(o => o.Rows == 1000 && o.Scenario != InProcessName))
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"1,000-row {o.Scenario} ÷ in-process rows/s: {o.RowsPerSecond / inProcess:P0}"));
         return 0;
 
@@ -88,52 +91,48 @@ public static class ServiceLoad
         }
     }
 
-    private static async Task<Outcome> MeasureAsync(string scenario, int rows, int seconds, int connections, Func<Task> call)
-    {
-        await RunFor(TimeSpan.FromSeconds(1), connections, call, null); // warm-up: JIT, connections, the model cache
-        var latencies = new List<long>[connections];
-        for (int i = 0; i < connections; i++) latencies[i] = new List<long>(1 << 16);
-        var elapsed = await RunFor(TimeSpan.FromSeconds(seconds), connections, call, latencies);
-        var all = latencies.SelectMany(l => l).Order().ToArray();
-        double Ms(double q) => all.Length == 0 ? double.NaN : all[Math.Min(all.Length - 1, (int)(q * all.Length))] * 1000.0 / Stopwatch.Frequency;
-        return new Outcome(scenario, rows, all.Length, elapsed.TotalSeconds, Ms(0.50), Ms(0.99));
-    }
+    private const string InProcessName = "in-process predictor, 1 thread";
 
-    private static async Task<TimeSpan> RunFor(TimeSpan duration, int connections, Func<Task> call, List<long>[]? latencies)
+    /// <summary>One way to predict: concurrent HTTP or gRPC calls, or (no call) the in-process predictor on this thread.</summary>
+    private sealed class Scenario(string name, int rows, Func<Task>? call, Action? local = null)
     {
-        var started = Stopwatch.GetTimestamp();
-        long end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
-        {
-            while (Stopwatch.GetTimestamp() < end)
-            {
-                long t = Stopwatch.GetTimestamp();
-                await call();
-                latencies?[worker].Add(Stopwatch.GetTimestamp() - t);
-            }
-        }));
-        return Stopwatch.GetElapsedTime(started);
-    }
+        private readonly List<long> _latencies = new(1 << 16);
+        private double _seconds;
 
-    /// <summary>The model's own predictor on one thread, 1,000-row (or 1-row) batches: the ceiling an HTTP path is measured against.</summary>
-    private static Outcome InProcess(string weightsJson, float[] flat, int rows, int seconds)
-    {
-        var predictor = ModelSerializer.FromJson(weightsJson).CreatePredictor(256); // the service's pool size
-        long calls = 0;
-        var latencies = new List<long>(1 << 16);
-        var warm = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(warm).TotalSeconds < 1) predictor.Predict(flat, rows);
-        var started = Stopwatch.GetTimestamp();
-        while (Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
+        public async Task RunAsync(TimeSpan duration, int connections, bool record)
         {
-            long t = Stopwatch.GetTimestamp();
-            predictor.Predict(flat, rows);
-            latencies.Add(Stopwatch.GetTimestamp() - t);
-            calls++;
+            var started = Stopwatch.GetTimestamp();
+            long end = started + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+            var latencies = Enumerable.Range(0, connections).Select(_ => new List<long>()).ToArray();
+            if (call is null)
+                while (Stopwatch.GetTimestamp() < end) { long t = Stopwatch.GetTimestamp(); local!(); latencies[0].Add(Stopwatch.GetTimestamp() - t); }
+            else
+                await Task.WhenAll(Enumerable.Range(0, connections).Select(async worker =>
+                {
+                    while (Stopwatch.GetTimestamp() < end)
+                    {
+                        long t = Stopwatch.GetTimestamp();
+                        await call();
+                        latencies[worker].Add(Stopwatch.GetTimestamp() - t);
+                    }
+                }));
+            if (!record) return;
+            _seconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
+            foreach (var l in latencies) _latencies.AddRange(l);
         }
-        var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
-        var sorted = latencies.Order().ToArray();
-        return new Outcome("in-process predictor, 1 thread", rows, calls, elapsed,
-            sorted[sorted.Length / 2] * 1000.0 / Stopwatch.Frequency, sorted[Math.Min(sorted.Length - 1, (int)(0.99 * sorted.Length))] * 1000.0 / Stopwatch.Frequency);
+
+        public Outcome Outcome()
+        {
+            var all = _latencies.Order().ToArray();
+            double Ms(double q) => all[Math.Min(all.Length - 1, (int)(q * all.Length))] * 1000.0 / Stopwatch.Frequency;
+            return new Outcome(name, rows, all.Length, _seconds, Ms(0.50), Ms(0.99));
+        }
+    }
+
+    /// <summary>The model's own predictor on one thread (the service's chunk size): the ceiling an HTTP path is measured against.</summary>
+    private static Action InProcess(string weightsJson, float[] flat, int rows)
+    {
+        var predictor = ModelSerializer.FromJson(weightsJson).CreatePredictor(256);
+        return () => predictor.Predict(flat, rows);
     }
 }
