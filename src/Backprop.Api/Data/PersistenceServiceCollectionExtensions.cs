@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Backprop.Api.Data;
 
 /// <summary>EF Core on one SQLite file (WAL), migrated at start; the tenant seam.</summary>
-public static class PersistenceExtensions
+public static class PersistenceServiceCollectionExtensions
 {
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -50,7 +50,7 @@ public static class PersistenceExtensions
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
-        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceExtensions));
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceServiceCollectionExtensions));
         if (!(await db.Database.GetPendingMigrationsAsync()).Any())
         {
             await EnsureWalAsync(db, logger);
