@@ -32,7 +32,7 @@ public static class InferenceApi
             v2.MapGet(prefix + "/ready", ModelReady).WithName("V2ModelReady" + suffix).WithSummary("Whether the model can be used for inference");
             v2.MapPost(prefix + "/infer", Infer).WithName("V2ModelInfer" + suffix)
                 .WithSummary("Predict a batch of rows given as tensors: probabilities and label, or values in raw units")
-                .RequireRateLimiting(SecurityExtensions.PredictionsRateLimit)
+                .RequireRateLimiting(RateLimits.Predictions)
                 .DisableValidation(); // the runner checks every tensor itself
         }
         return app;

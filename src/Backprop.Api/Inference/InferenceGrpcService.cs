@@ -50,7 +50,7 @@ public sealed class InferenceGrpcService(IOptions<LimitsOptions> limits, HealthC
         };
     }
 
-    [EnableRateLimiting(SecurityExtensions.PredictionsRateLimit)]
+    [EnableRateLimiting(RateLimits.Predictions)]
     public override async Task<ModelInferResponse> ModelInfer(ModelInferRequest request, ServerCallContext context)
     {
         var served = await FindAsync(request.ModelName, request.ModelVersion, context);
