@@ -7,9 +7,12 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Backprop.Api.Inference;
 
 /// <summary>
-/// HTTP/2 with prior knowledge (RFC 9113 §3.3, "h2c") beside HTTP/1.1 on one cleartext endpoint, so gRPC clients and browsers
-/// share the service's port. Kestrel picks HTTP/2 on an HTTP/1.1-and-HTTP/2 endpoint only when TLS negotiated "h2" (ALPN);
-/// without TLS it always picks HTTP/1.1. This connection middleware looks at the first bytes without consuming them and,
+/// HTTP/2 with prior knowledge (RFC 9113 §3.3, "h2c") beside HTTP/1.1 on one cleartext endpoint, so gRPC clients and
+/// browsers
+/// share the service's port. Kestrel picks HTTP/2 on an HTTP/1.1-and-HTTP/2 endpoint only when TLS negotiated "h2"
+/// (ALPN);
+/// without TLS it always picks HTTP/1.1. This connection middleware looks at the first bytes without consuming them
+/// and,
 /// when they are the HTTP/2 client preface, tells Kestrel "h2" through the TLS features it reads. Any other connection
 /// (HTTP/1.1, a TLS handshake) goes on untouched.
 /// </summary>
@@ -38,7 +41,8 @@ public sealed class CleartextHttp2(ConnectionDelegate next, TimeSpan firstBytesT
         await next(connection);
     }
 
-    /// <summary>True for the HTTP/2 preface, false for anything else, null when the connection went quiet or closed first.</summary>
+    /// <summary>True for the HTTP/2 preface, false for anything else, null when the connection went quiet or closed
+    /// first.</summary>
     private static async Task<bool?> StartsWithPrefaceAsync(System.IO.Pipelines.PipeReader input, CancellationToken ct)
     {
         while (true)
@@ -54,7 +58,8 @@ public sealed class CleartextHttp2(ConnectionDelegate next, TimeSpan firstBytesT
             }
             var buffer = result.Buffer;
             bool? verdict = Verdict(buffer, result.IsCompleted);
-            // Nothing consumed: Kestrel's HTTP layer reads the same bytes next; all examined, so the next read waits for more.
+            // Nothing consumed: Kestrel's HTTP layer reads the same bytes next; all examined, so the next read waits
+            // for more.
             input.AdvanceTo(buffer.Start, verdict is null ? buffer.End : buffer.Start);
             if (verdict is not null || result.IsCompleted || result.IsCanceled) return verdict ?? false;
         }
@@ -70,11 +75,13 @@ public sealed class CleartextHttp2(ConnectionDelegate next, TimeSpan firstBytesT
         return completed ? false : null;
     }
 
-    /// <summary>What Kestrel reads to choose HTTP/2: a "TLS" connection whose negotiated protocol is h2. No certificate.</summary>
+    /// <summary>What Kestrel reads to choose HTTP/2: a "TLS" connection whose negotiated protocol is h2. No
+    /// certificate.</summary>
     private sealed class PriorKnowledge : ITlsConnectionFeature, ITlsApplicationProtocolFeature
     {
         public X509Certificate2? ClientCertificate { get; set; }
         public ReadOnlyMemory<byte> ApplicationProtocol => "h2"u8.ToArray();
-        public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) => Task.FromResult<X509Certificate2?>(null);
+        public Task<X509Certificate2?> GetClientCertificateAsync(CancellationToken cancellationToken) =>
+            Task.FromResult<X509Certificate2?>(null);
     }
 }

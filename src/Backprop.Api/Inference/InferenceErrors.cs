@@ -7,11 +7,13 @@ public enum InferenceFailure
     BadRequest,
     /// <summary>404 / NOT_FOUND: no such model or version for this tenant.</summary>
     NotFound,
-    /// <summary>413 / RESOURCE_EXHAUSTED: over this service's prediction budget (Limits:MaxPredictionRows, MaxPredictionValues).</summary>
+    /// <summary>413 / RESOURCE_EXHAUSTED: over this service's prediction budget (Limits:MaxPredictionRows,
+    /// MaxPredictionValues).</summary>
     TooLarge,
 }
 
-/// <summary>A request the protocol answers with an error; the message names the problem in the protocol's terms.</summary>
+/// <summary>A request the protocol answers with an error; the message names the problem in the protocol's
+/// terms.</summary>
 public sealed class InferenceException(InferenceFailure failure, string message) : Exception(message)
 {
     public InferenceFailure Failure { get; } = failure;

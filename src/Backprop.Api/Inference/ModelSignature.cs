@@ -8,9 +8,12 @@ public sealed record TensorMetadata(string Name, string Datatype, long[] Shape);
 
 /// <summary>
 /// The tensors a model takes and gives over the protocol. A model without a preparation takes one FP32 (or FP64) tensor
-/// "input" of shape [-1, F] in featureNames order; a model with a preparation takes one tensor per raw column, named after it
-/// (FP32 numbers, BYTES levels, BOOL flags), shape [-1]. Classification gives "probabilities" FP32 [-1, C] (when the output
-/// layer gives them) and "label" INT64 [-1], the class index; regression gives "values" FP32 [-1, T] in raw target units.
+/// "input" of shape [-1, F] in featureNames order; a model with a preparation takes one tensor per raw column, named
+/// after it
+/// (FP32 numbers, BYTES levels, BOOL flags), shape [-1]. Classification gives "probabilities" FP32 [-1, C] (when the
+/// output
+/// layer gives them) and "label" INT64 [-1], the class index; regression gives "values" FP32 [-1, T] in raw target
+/// units.
 /// </summary>
 public static class ModelSignature
 {

@@ -13,8 +13,10 @@ public static class PredictionBudget
         long values = rows * widest;
         if (values <= limits.MaxPredictionValues) return null;
         long fits = Math.Max(1, limits.MaxPredictionValues / widest);
-        return $"{rows:N0} rows × {widest:N0} values per row (the model's widest of {model.Spec.InputWidth:N0} inputs and {model.Spec.OutputWidth:N0} outputs) = "
-            + $"{values:N0} values, over this service's budget of {limits.MaxPredictionValues:N0} per request (Limits:MaxPredictionValues); "
+        return $"{rows:N0} rows × {widest:N0} values per row (the model's widest of {model.Spec.InputWidth:N0} inputs "
+            + $"and {model.Spec.OutputWidth:N0} outputs) = "
+            + $"{values:N0} values, over this service's budget of {limits.MaxPredictionValues:N0} per request "
+                + $"(Limits:MaxPredictionValues); "
             + $"send at most {fits:N0} rows per request.";
     }
 }

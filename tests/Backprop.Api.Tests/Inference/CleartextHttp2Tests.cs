@@ -8,7 +8,8 @@ using static Backprop.Api.Tests.Inference.InferenceSetup;
 
 namespace Backprop.Api.Tests.Inference;
 
-/// <summary>The real service on one cleartext port: HTTP/1.1 for browsers and curl, HTTP/2 (prior knowledge) for gRPC clients.</summary>
+/// <summary>The real service on one cleartext port: HTTP/1.1 for browsers and curl, HTTP/2 (prior knowledge) for gRPC
+/// clients.</summary>
 public sealed class CleartextHttp2Tests
 {
     [Fact]
@@ -25,9 +26,11 @@ public sealed class CleartextHttp2Tests
         {
             ModelName = model.ToString(),
             Inputs = { new InferInputTensor { Name = "input", Datatype = "FP32", Shape = { 10, 4 },
-                Contents = new InferTensorContents { Fp32Contents = { rows.SelectMany(r => r).Select(v => (float)v) } } } },
+                Contents = new InferTensorContents { Fp32Contents = { rows.SelectMany(r => r).Select(v =>
+                    (float)v) } } } },
         };
-        var grpc = await new GRPCInferenceService.GRPCInferenceServiceClient(channel).ModelInferAsync(request, new Metadata { { "x-api-key", key } });
+        var grpc = await new GRPCInferenceService.GRPCInferenceServiceClient(channel).ModelInferAsync(request,
+            new Metadata { { "x-api-key", key } });
 
         var http11 = await client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows });
         Assert.Equal(HttpVersion.Version11, http11.Version);

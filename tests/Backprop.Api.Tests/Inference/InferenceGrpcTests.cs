@@ -9,7 +9,8 @@ using static Backprop.Api.Tests.Inference.InferenceSetup;
 
 namespace Backprop.Api.Tests.Inference;
 
-/// <summary>inference.GRPCInferenceService through Grpc.Net.Client against the app (the factory's HTTP/2 handler).</summary>
+/// <summary>inference.GRPCInferenceService through Grpc.Net.Client against the app (the factory's HTTP/2
+/// handler).</summary>
 public sealed class InferenceGrpcTests : IDisposable
 {
     private readonly ApiFactory _factory = new();
@@ -20,12 +21,15 @@ public sealed class InferenceGrpcTests : IDisposable
 
     private static ModelInferRequest Request(Guid model, double[][] rows, bool raw = false, string datatype = "FP32")
     {
-        var input = new InferInputTensor { Name = "input", Datatype = datatype, Shape = { rows.Length, rows[0].Length } };
+        var input = new InferInputTensor { Name = "input", Datatype = datatype, Shape = { rows.Length,
+            rows[0].Length } };
         var request = new ModelInferRequest { ModelName = model.ToString(), Inputs = { input } };
         var floats = rows.SelectMany(r => r).Select(v => (float)v).ToArray();
         var doubles = rows.SelectMany(r => r).ToArray();
         if (raw)
-            request.RawInputContents.Add(datatype == "FP32" ? ByteString.CopyFrom(MemoryMarshal.AsBytes(floats.AsSpan())) : ByteString.CopyFrom(MemoryMarshal.AsBytes(doubles.AsSpan())));
+            request.RawInputContents.Add(datatype == "FP32"
+                ? ByteString.CopyFrom(MemoryMarshal.AsBytes(floats.AsSpan()))
+                    : ByteString.CopyFrom(MemoryMarshal.AsBytes(doubles.AsSpan())));
         else if (datatype == "FP32") input.Contents = new InferTensorContents { Fp32Contents = { floats } };
         else input.Contents = new InferTensorContents { Fp64Contents = { doubles } };
         return request;
@@ -33,8 +37,10 @@ public sealed class InferenceGrpcTests : IDisposable
 
     private async Task<(int[] Probabilities, long[] Labels)> PredictAsync(Guid model, double[][] rows)
     {
-        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows })).ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
-        return ([.. predictions.SelectMany(p => IrisClasses.Select(c => BitConverter.SingleToInt32Bits((float)p!["probabilities"]![c]!)))],
+        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
+        return ([.. predictions.SelectMany(p => IrisClasses.Select(c =>
+            BitConverter.SingleToInt32Bits((float)p!["probabilities"]![c]!)))],
             [.. predictions.Select(p => (long)p!["classIndex"]!)]);
     }
 
@@ -55,15 +61,18 @@ public sealed class InferenceGrpcTests : IDisposable
         var model = await ImportClassifierAsync(Client);
         var grpc = GrpcClient(_factory);
 
-        var metadata = await grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = model.ToString(), Version = model.ToString() }, Key());
+        var metadata = await grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = model.ToString(),
+            Version = model.ToString() }, Key());
         var ready = await grpc.ModelReadyAsync(new ModelReadyRequest { Name = model.ToString() }, Key());
 
         Assert.True(ready.Ready);
         Assert.Equal(model.ToString(), metadata.Name);
         Assert.Equal([model.ToString()], metadata.Versions);
         Assert.Equal("backprop_mlp", metadata.Platform);
-        Assert.Equal("input FP32 [-1,4]", string.Join(" | ", metadata.Inputs.Select(t => $"{t.Name} {t.Datatype} [{string.Join(",", t.Shape)}]")));
-        Assert.Equal("probabilities FP32 [-1,3] | label INT64 [-1]", string.Join(" | ", metadata.Outputs.Select(t => $"{t.Name} {t.Datatype} [{string.Join(",", t.Shape)}]")));
+        Assert.Equal("input FP32 [-1,4]", string.Join(" | ", metadata.Inputs.Select(t =>
+            $"{t.Name} {t.Datatype} [{string.Join(",", t.Shape)}]")));
+        Assert.Equal("probabilities FP32 [-1,3] | label INT64 [-1]", string.Join(" | ", metadata.Outputs.Select(t =>
+            $"{t.Name} {t.Datatype} [{string.Join(",", t.Shape)}]")));
     }
 
     [Theory]
@@ -122,9 +131,11 @@ public sealed class InferenceGrpcTests : IDisposable
         var model = await ImportRegressionAsync(Client);
         var rows = Rows(9, 3);
         var response = await GrpcClient(_factory).ModelInferAsync(Request(model, rows), Key());
-        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows })).ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
+        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
         Assert.Equal("values", response.Outputs[0].Name);
-        Assert.Equal(predictions.SelectMany(p => p!["values"]!.AsArray().Select(v => BitConverter.SingleToInt32Bits((float)v!))),
+        Assert.Equal(predictions.SelectMany(p => p!["values"]!.AsArray().Select(v =>
+            BitConverter.SingleToInt32Bits((float)v!))),
             response.Outputs[0].Contents.Fp32Contents.Select(BitConverter.SingleToInt32Bits));
     }
 
@@ -135,13 +146,17 @@ public sealed class InferenceGrpcTests : IDisposable
         var grpc = GrpcClient(_factory);
         var otherKey = Key(await _factory.CreateTenantKeyAsync("other"));
 
-        foreach (var (name, key) in new[] { (Guid.NewGuid().ToString(), Key()), ("no-such-model", Key()), (model.ToString(), otherKey) })
+        foreach (var (name, key) in new[] { (Guid.NewGuid().ToString(), Key()), ("no-such-model", Key()),
+            (model.ToString(), otherKey) })
         {
             var request = Request(model, Rows(1, 4));
             request.ModelName = name;
-            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => grpc.ModelInferAsync(request, key).ResponseAsync)).StatusCode);
-            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => grpc.ModelReadyAsync(new ModelReadyRequest { Name = name }, key).ResponseAsync)).StatusCode);
-            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() => grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = name }, key).ResponseAsync)).StatusCode);
+            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() =>
+                grpc.ModelInferAsync(request, key).ResponseAsync)).StatusCode);
+            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() =>
+                grpc.ModelReadyAsync(new ModelReadyRequest { Name = name }, key).ResponseAsync)).StatusCode);
+            Assert.Equal(StatusCode.NotFound, (await Assert.ThrowsAsync<RpcException>(() =>
+                grpc.ModelMetadataAsync(new ModelMetadataRequest { Name = name }, key).ResponseAsync)).StatusCode);
         }
     }
 
@@ -159,9 +174,11 @@ public sealed class InferenceGrpcTests : IDisposable
         var nan = Request(model, Rows(2, 4));
         nan.Inputs[0].Contents.Fp32Contents[5] = float.NaN;
 
-        foreach (var (request, expected) in new[] { (wrongShape, "shape [2, 3]"), (rawCount, "raw_input_contents has 2 entries"), (rawLength, "7 raw bytes"), (nan, "element 5") })
+        foreach (var (request, expected) in new[] { (wrongShape, "shape [2, 3]"), (rawCount,
+            "raw_input_contents has 2 entries"), (rawLength, "7 raw bytes"), (nan, "element 5") })
         {
-            var error = await Assert.ThrowsAsync<RpcException>(() => grpc.ModelInferAsync(request, Key()).ResponseAsync);
+            var error = await Assert.ThrowsAsync<RpcException>(() => grpc.ModelInferAsync(request, Key())
+                .ResponseAsync);
             Assert.Equal(StatusCode.InvalidArgument, error.StatusCode);
             Assert.Contains(expected, error.Status.Detail);
         }
@@ -171,7 +188,8 @@ public sealed class InferenceGrpcTests : IDisposable
     public async Task ModelInfer_WithoutKey_FailsUnauthenticated()
     {
         var model = await ImportClassifierAsync(Client);
-        var error = await Assert.ThrowsAsync<RpcException>(() => GrpcClient(_factory).ModelInferAsync(Request(model, Rows(1, 4))).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => GrpcClient(_factory).ModelInferAsync(Request(model,
+            Rows(1, 4))).ResponseAsync);
         Assert.Equal(StatusCode.Unauthenticated, error.StatusCode);
     }
 
@@ -180,7 +198,8 @@ public sealed class InferenceGrpcTests : IDisposable
     {
         _factory.With("Limits:MaxPredictionValues", "20");
         var model = await ImportClassifierAsync(Client);
-        var error = await Assert.ThrowsAsync<RpcException>(() => GrpcClient(_factory).ModelInferAsync(Request(model, Rows(6, 4)), Key()).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => GrpcClient(_factory).ModelInferAsync(Request(model,
+            Rows(6, 4)), Key()).ResponseAsync);
         Assert.Equal(StatusCode.ResourceExhausted, error.StatusCode);
         Assert.Contains("Limits:MaxPredictionValues", error.Status.Detail);
     }
@@ -193,7 +212,8 @@ public sealed class InferenceGrpcTests : IDisposable
         var grpc = GrpcClient(_factory);
         await grpc.ModelInferAsync(Request(model, Rows(1, 4)), Key());
 
-        var error = await Assert.ThrowsAsync<RpcException>(() => grpc.ModelInferAsync(Request(model, Rows(1, 4)), Key()).ResponseAsync);
+        var error = await Assert.ThrowsAsync<RpcException>(() => grpc.ModelInferAsync(Request(model, Rows(1, 4)),
+            Key()).ResponseAsync);
 
         Assert.Equal(StatusCode.Unavailable, error.StatusCode); // HTTP 429 as gRPC maps it
         Assert.Contains("429", error.Status.Detail);

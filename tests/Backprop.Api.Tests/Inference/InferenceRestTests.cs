@@ -5,7 +5,8 @@ using static Backprop.Api.Tests.Inference.InferenceSetup;
 
 namespace Backprop.Api.Tests.Inference;
 
-/// <summary>The Open Inference Protocol's REST endpoints, request and response bodies as its specification gives them.</summary>
+/// <summary>The Open Inference Protocol's REST endpoints, request and response bodies as its specification gives
+/// them.</summary>
 public sealed class InferenceRestTests : IDisposable
 {
     private readonly ApiFactory _factory = new();
@@ -14,8 +15,13 @@ public sealed class InferenceRestTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private static string InferBody(double[][] rows, string datatype = "FP32", string? extra = null) =>
-        $$"""{"inputs": [{"name": "input", "datatype": "{{datatype}}", "shape": [{{rows.Length}}, {{rows[0].Length}}], "data": [{{string.Join(", ", rows.SelectMany(r => r).Select(Json))}}]}]{{extra}}}""";
+    private static string InferBody(double[][] rows, string datatype = "FP32", string? extra = null)
+    {
+        var data = string.Join(", ", rows.SelectMany(r => r).Select(Json));
+        var shape = $"[{rows.Length}, {rows[0].Length}]";
+        var input = $$"""{"name": "input", "datatype": "{{datatype}}", "shape": {{shape}}, "data": [{{data}}]}""";
+        return $$"""{"inputs": [{{input}}]{{extra}}}""";
+    }
 
     private async Task<JsonNode> InferAsync(Guid model, string body, HttpStatusCode status = HttpStatusCode.OK) =>
         await (await Client.PostJsonAsync($"/v2/models/{model}/infer", body)).ExpectAsync(status);
@@ -34,8 +40,10 @@ public sealed class InferenceRestTests : IDisposable
     public async Task HealthLiveAndReady_WithoutKey_Return200True()
     {
         var anonymous = _factory.CreateAnonymousClient();
-        Assert.True((bool)(await (await anonymous.GetAsync("/v2/health/live")).ExpectAsync(HttpStatusCode.OK))["live"]!);
-        Assert.True((bool)(await (await anonymous.GetAsync("/v2/health/ready")).ExpectAsync(HttpStatusCode.OK))["ready"]!);
+        Assert.True((bool)(await (await anonymous.GetAsync("/v2/health/live"))
+            .ExpectAsync(HttpStatusCode.OK))["live"]!);
+        Assert.True((bool)(await (await anonymous.GetAsync("/v2/health/ready"))
+            .ExpectAsync(HttpStatusCode.OK))["ready"]!);
     }
 
     [Fact]
@@ -58,7 +66,8 @@ public sealed class InferenceRestTests : IDisposable
             Assert.Equal([model.ToString()], metadata["versions"]!.AsArray().Select(v => (string)v!));
             Assert.Equal("backprop_mlp", (string)metadata["platform"]!);
             Assert.Equal("""[{"name":"input","datatype":"FP32","shape":[-1,4]}]""", metadata["inputs"]!.ToJsonString());
-            Assert.Equal("""[{"name":"probabilities","datatype":"FP32","shape":[-1,3]},{"name":"label","datatype":"INT64","shape":[-1]}]""",
+            Assert.Equal("""[{"name":"probabilities","datatype":"FP32","shape":[-1,3]},"""
+                + """{"name":"label","datatype":"INT64","shape":[-1]}]""",
                 metadata["outputs"]!.ToJsonString());
         }
     }
@@ -91,7 +100,8 @@ public sealed class InferenceRestTests : IDisposable
         var rows = Rows(40, 4);
 
         var response = await InferAsync(model, InferBody(rows));
-        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows })).ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
+        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
 
         Assert.Equal(model.ToString(), (string)response["model_name"]!);
         Assert.Equal(model.ToString(), (string)response["model_version"]!);
@@ -111,7 +121,8 @@ public sealed class InferenceRestTests : IDisposable
         {
             Assert.Equal((long)predictions[r]!["classIndex"]!, labels[r]);
             for (int c = 0; c < 3; c++)
-                Assert.Equal(BitConverter.SingleToInt32Bits((float)predictions[r]!["probabilities"]![IrisClasses[c]]!), BitConverter.SingleToInt32Bits(data[r * 3 + c]));
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)predictions[r]!["probabilities"]![IrisClasses[c]]!),
+                    BitConverter.SingleToInt32Bits(data[r * 3 + c]));
         }
     }
 
@@ -120,7 +131,8 @@ public sealed class InferenceRestTests : IDisposable
     {
         var model = await ImportClassifierAsync(Client);
         var rows = Rows(7, 4);
-        var nested = $$"""{"inputs": [{"name": "input", "datatype": "FP64", "shape": [7, 4], "data": [{{string.Join(", ", rows.Select(r => "[" + string.Join(", ", r.Select(Json)) + "]"))}}]}]}""";
+        var data = string.Join(", ", rows.Select(r => "[" + string.Join(", ", r.Select(Json)) + "]"));
+        var nested = $$"""{"inputs": [{"name": "input", "datatype": "FP64", "shape": [7, 4], "data": [{{data}}]}]}""";
 
         var fp64 = await InferAsync(model, nested);
         var fp32 = await InferAsync(model, InferBody(rows));
@@ -135,7 +147,8 @@ public sealed class InferenceRestTests : IDisposable
         var rows = Rows(12, 3);
 
         var values = (await InferAsync(model, InferBody(rows)))["outputs"]![0]!;
-        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows })).ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
+        var predictions = (await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
 
         Assert.Equal("values", (string)values["name"]!);
         Assert.Equal("[12,2]", values["shape"]!.ToJsonString());
@@ -143,7 +156,8 @@ public sealed class InferenceRestTests : IDisposable
         Assert.Contains(data, v => Math.Abs(v) > 50); // raw units (targets centred at 100), not standardised
         for (int r = 0; r < rows.Length; r++)
             for (int t = 0; t < 2; t++)
-                Assert.Equal(BitConverter.SingleToInt32Bits((float)predictions[r]!["values"]![t]!), BitConverter.SingleToInt32Bits(data[r * 2 + t]));
+                Assert.Equal(BitConverter.SingleToInt32Bits((float)predictions[r]!["values"]![t]!),
+                    BitConverter.SingleToInt32Bits(data[r * 2 + t]));
     }
 
     [Fact]
@@ -153,7 +167,8 @@ public sealed class InferenceRestTests : IDisposable
         var rows = Rows(3, 4);
 
         var labelOnly = await InferAsync(model, InferBody(rows, extra: """, "outputs": [{"name": "label"}]"""));
-        var reversed = await InferAsync(model, InferBody(rows, extra: """, "outputs": [{"name": "label"}, {"name": "probabilities", "parameters": {"binary_data": false}}]"""));
+        var reversed = await InferAsync(model, InferBody(rows,
+            extra: """, "outputs": [{"name": "label"}, {"name": "probabilities", "parameters": {"binary": false}}]"""));
 
         Assert.Equal(["label"], labelOnly["outputs"]!.AsArray().Select(o => (string)o!["name"]!));
         Assert.Equal(["label", "probabilities"], reversed["outputs"]!.AsArray().Select(o => (string)o!["name"]!));
@@ -163,22 +178,31 @@ public sealed class InferenceRestTests : IDisposable
     public async Task Infer_IdAndParameters_IdIsEchoed()
     {
         var model = await ImportClassifierAsync(Client);
-        var response = await InferAsync(model, InferBody(Rows(1, 4), extra: """, "id": "request-42", "parameters": {"priority": 2, "trace": true, "tag": "a"}"""));
+        var response = await InferAsync(model, InferBody(Rows(1, 4),
+            extra: """, "id": "request-42", "parameters": {"priority": 2, "trace": true, "tag": "a"}"""));
         Assert.Equal("request-42", (string)response["id"]!);
     }
 
+    private const string Head = """{"inputs": [""";
+    private const string Row = """{"name": "input", "datatype": "FP32", "shape": [1, 4]""";
+    private const string Data = """, "data": [1, 2, 3, 4]}]""";
+
     [Theory]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [2, 3], "data": [1, 2, 3, 4, 5, 6]}]}""", "shape [2, 3]")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [2, 4], "data": [1, 2, 3]}]}""", "needs 8 elements; got 3")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "INT32", "shape": [1, 4], "data": [1, 2, 3, 4]}]}""", "datatype 'INT32'")]
-    [InlineData("""{"inputs": [{"name": "x", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}]}""", "one input, 'input'")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, "a", 3, 4]}]}""", "element 1 (row 0, column 1)")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 1e300]}]}""", "element 3")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}], "outputs": [{"name": "logits"}]}""", "no output 'logits'")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}], "parameters": {"p": [1]}}""", "parameters.p")]
+    [InlineData(Head + """{"name": "input", "datatype": "FP32", "shape": [2, 3], "data": [1, 2, 3, 4, 5, 6]}]}""",
+        "shape [2, 3]")]
+    [InlineData(Head + """{"name": "input", "datatype": "FP32", "shape": [2, 4], "data": [1, 2, 3]}]}""",
+        "needs 8 elements; got 3")]
+    [InlineData(Head + """{"name": "input", "datatype": "INT32", "shape": [1, 4], "data": [1, 2, 3, 4]}]}""",
+        "datatype 'INT32'")]
+    [InlineData(Head + """{"name": "x", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}]}""",
+        "one input, 'input'")]
+    [InlineData(Head + Row + """, "data": [1, "a", 3, 4]}]}""", "element 1 (row 0, column 1)")]
+    [InlineData(Head + Row + """, "data": [1, 2, 3, 1e300]}]}""", "element 3")]
+    [InlineData(Head + Row + Data + """, "outputs": [{"name": "logits"}]}""", "no output 'logits'")]
+    [InlineData(Head + Row + Data + """, "parameters": {"p": [1]}}""", "parameters.p")]
     [InlineData("""{"inputs": []}""", "input tensors")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]}], "extra": 1}""", "extra")]
-    [InlineData("""{"inputs": [{"name": "input", "datatype": "FP32", "shape": [1, 4], "data": [1, 2, 3, 4]""", "JSON")]
+    [InlineData(Head + Row + Data + """, "extra": 1}""", "extra")]
+    [InlineData(Head + Row + """, "data": [1, 2, 3, 4]""", "JSON")]
     public async Task Infer_BadRequest_Returns400WithProtocolError(string body, string expected)
     {
         var model = await ImportClassifierAsync(Client);
@@ -191,10 +215,12 @@ public sealed class InferenceRestTests : IDisposable
     {
         var model = await ImportClassifierAsync(Client);
         var body = InferBody(Rows(1, 4));
-        foreach (var url in new[] { $"/v2/models/{Guid.NewGuid()}/infer", "/v2/models/no-such-model/infer", $"/v2/models/{model}/versions/{Guid.NewGuid()}/infer" })
+        foreach (var url in new[] { $"/v2/models/{Guid.NewGuid()}/infer", "/v2/models/no-such-model/infer",
+            $"/v2/models/{model}/versions/{Guid.NewGuid()}/infer" })
             ErrorOf(await (await Client.PostJsonAsync(url, body)).ExpectAsync(HttpStatusCode.NotFound));
         ErrorOf(await (await Client.GetAsync($"/v2/models/{Guid.NewGuid()}")).ExpectAsync(HttpStatusCode.NotFound));
-        ErrorOf(await (await Client.GetAsync($"/v2/models/{Guid.NewGuid()}/ready")).ExpectAsync(HttpStatusCode.NotFound));
+        ErrorOf(await (await Client.GetAsync($"/v2/models/{Guid.NewGuid()}/ready"))
+            .ExpectAsync(HttpStatusCode.NotFound));
     }
 
     [Fact]
@@ -203,19 +229,23 @@ public sealed class InferenceRestTests : IDisposable
         var model = await ImportClassifierAsync(Client);
         var other = await _factory.CreateTenantClientAsync("other");
 
-        var infer = ErrorOf(await (await other.PostJsonAsync($"/v2/models/{model}/infer", InferBody(Rows(1, 4)))).ExpectAsync(HttpStatusCode.NotFound));
-        var unknown = ErrorOf(await (await other.PostJsonAsync($"/v2/models/{Guid.Empty}/infer", InferBody(Rows(1, 4)))).ExpectAsync(HttpStatusCode.NotFound));
+        var infer = ErrorOf(await (await other.PostJsonAsync($"/v2/models/{model}/infer", InferBody(Rows(1, 4))))
+            .ExpectAsync(HttpStatusCode.NotFound));
+        var unknown = ErrorOf(await (await other.PostJsonAsync($"/v2/models/{Guid.Empty}/infer", InferBody(Rows(1,
+            4)))).ExpectAsync(HttpStatusCode.NotFound));
         ErrorOf(await (await other.GetAsync($"/v2/models/{model}")).ExpectAsync(HttpStatusCode.NotFound));
         ErrorOf(await (await other.GetAsync($"/v2/models/{model}/ready")).ExpectAsync(HttpStatusCode.NotFound));
 
-        Assert.Equal(unknown.Replace(Guid.Empty.ToString(), "", StringComparison.Ordinal), infer.Replace(model.ToString(), "", StringComparison.Ordinal));
+        Assert.Equal(unknown.Replace(Guid.Empty.ToString(), "", StringComparison.Ordinal),
+            infer.Replace(model.ToString(), "", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Infer_WithoutKey_Returns401WithProtocolError()
     {
         var model = await ImportClassifierAsync(Client);
-        var response = await _factory.CreateAnonymousClient().PostJsonAsync($"/v2/models/{model}/infer", InferBody(Rows(1, 4)));
+        var response = await _factory.CreateAnonymousClient().PostJsonAsync($"/v2/models/{model}/infer",
+            InferBody(Rows(1, 4)));
         ErrorOf(await response.ExpectAsync(HttpStatusCode.Unauthorized));
     }
 
@@ -224,7 +254,8 @@ public sealed class InferenceRestTests : IDisposable
     {
         _factory.With("Limits:MaxPredictionRows", "5");
         var model = await ImportClassifierAsync(Client);
-        Assert.Contains("limit of 5", ErrorOf(await InferAsync(model, InferBody(Rows(6, 4)), HttpStatusCode.RequestEntityTooLarge)));
+        Assert.Contains("limit of 5", ErrorOf(await InferAsync(model, InferBody(Rows(6, 4)),
+            HttpStatusCode.RequestEntityTooLarge)));
     }
 
     [Fact]
@@ -233,7 +264,8 @@ public sealed class InferenceRestTests : IDisposable
         _factory.With("RateLimits:PredictionsPerWindow", "2");
         var model = await ImportClassifierAsync(Client);
         await InferAsync(model, InferBody(Rows(1, 4)));
-        await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows = Rows(1, 4) })).ExpectAsync(HttpStatusCode.OK);
+        await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows = Rows(1, 4) }))
+            .ExpectAsync(HttpStatusCode.OK);
 
         var response = await Client.PostJsonAsync($"/v2/models/{model}/infer", InferBody(Rows(1, 4)));
 
