@@ -7,10 +7,12 @@ namespace Backprop.Api.Data;
 /// <summary>EF Core on one SQLite file (WAL), migrated at start; the tenant seam.</summary>
 public static class PersistenceServiceCollectionExtensions
 {
-    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration,
+        IHostEnvironment environment)
     {
         var connectionString = ResolveConnectionString(
-            configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set."),
+            configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException(
+                "ConnectionStrings:Backprop is not set."),
             environment.ContentRootPath);
         var faults = configuration.GetSection(TestFaultOptions.Section).Get<TestFaultOptions>() ?? new();
         if (faults.Enabled) services.AddSingleton(faults).AddSingleton<TestFaultInterceptor>();
@@ -26,7 +28,8 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs with no setup.</summary>
+    /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs
+    /// with no setup.</summary>
     private static string ResolveConnectionString(string connectionString, string contentRoot)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
@@ -40,30 +43,34 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Applies pending migrations. Nothing is written when none is pending, so the service starts and serves reads on a full disk.
-    /// EF (9+) serialises migrations on SQLite with a row in __EFMigrationsLock, which a start killed mid-migration leaves behind
-    /// (the next start would wait for it forever). Each migrating process first holds an OS lock on a file beside the database,
-    /// which the OS releases when the process dies: once this process holds it, no other process is migrating, so a lock row is
-    /// provably stale and is removed; while another process holds it, this one waits.
+    /// Applies pending migrations. Nothing is written when none is pending, so the service starts and serves reads on a
+    /// full disk. EF (9+) serialises migrations on SQLite with a row in __EFMigrationsLock, which a start killed
+    /// mid-migration leaves behind (the next start would wait for it forever). Each migrating process first holds an OS
+    /// lock on a file beside the database, which the OS releases when the process dies: once this process holds it, no
+    /// other process is migrating, so a lock row is provably stale and is removed; while another process holds it, this
+    /// one waits.
     /// </summary>
     public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
-        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceServiceCollectionExtensions));
+        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>()
+            .CreateLogger(typeof(PersistenceServiceCollectionExtensions));
         if (!(await db.Database.GetPendingMigrationsAsync()).Any())
         {
             await EnsureWalAsync(db, logger);
             return;
         }
         var file = DatabaseFile(db);
-        await using var migrating = file is null ? null : await MigrationFileLock.AcquireAsync(file + ".migrating", logger, app.Lifetime.ApplicationStopping);
+        await using var migrating = file is null ? null : await MigrationFileLock.AcquireAsync(file + ".migrating",
+            logger, app.Lifetime.ApplicationStopping);
         await db.Database.OpenConnectionAsync();
         try
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             var hasLockTable = await db.Database
-                .SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
+                .SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = " +
+                    "'__EFMigrationsLock'")
                 .SingleAsync() > 0;
             if (hasLockTable && await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\";") > 0)
                 logger.LogWarning("Removed the migration lock of a start that no longer runs.");
@@ -75,7 +82,8 @@ public static class PersistenceServiceCollectionExtensions
         await db.Database.MigrateAsync();
     }
 
-    /// <summary>WAL lets readers go on while a job writes; the mode is stored in the file, so this only writes if it was never set.</summary>
+    /// <summary>WAL lets readers go on while a job writes; the mode is stored in the file, so this only writes if it
+    /// was never set.</summary>
     private static async Task EnsureWalAsync(BackpropDbContext db, ILogger logger)
     {
         if (DatabaseFile(db) is null) return;
@@ -100,11 +108,13 @@ public static class PersistenceServiceCollectionExtensions
     private static string? DatabaseFile(BackpropDbContext db)
     {
         var builder = new SqliteConnectionStringBuilder(db.Database.GetConnectionString());
-        return builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory ? file : null;
+        return builder.DataSource is { Length: > 0 } file && file != ":memory:"
+            && builder.Mode != SqliteOpenMode.Memory ? file : null;
     }
 }
 
-/// <summary>An exclusive OS lock on a file (released by the OS when its process dies): held by the one process migrating.</summary>
+/// <summary>An exclusive OS lock on a file (released by the OS when its process dies): held by the one process
+/// migrating.</summary>
 internal sealed class MigrationFileLock : IAsyncDisposable
 {
     private readonly FileStream _stream;
@@ -117,11 +127,13 @@ internal sealed class MigrationFileLock : IAsyncDisposable
         {
             try
             {
-                return new MigrationFileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                return new MigrationFileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                    FileShare.None));
             }
             catch (IOException) when (File.Exists(path))
             {
-                if (!told) logger.LogWarning("Waiting for another process's migration of this database ({Path} is locked).", path);
+                if (!told) logger.LogWarning(
+                    "Waiting for another process's migration of this database ({Path} is locked).", path);
                 told = true;
                 await Task.Delay(100, ct);
             }
