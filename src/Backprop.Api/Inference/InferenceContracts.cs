@@ -59,16 +59,21 @@ public sealed record InferenceOutputBody(string Name, string Datatype, long[] Sh
 public sealed record InferenceErrorBody(string Error);
 
 /// <summary>GET /v2/health/live.</summary>
+/// <param name="Live">True: the server answers.</param>
 public sealed record LiveBody(bool Live);
 
 /// <summary>GET /v2/health/ready.</summary>
+/// <param name="Ready">True when the database answers; false (with 400) when not.</param>
 public sealed record ReadyBody(bool Ready);
 
 /// <summary>GET /v2/models/{name}/ready.</summary>
 /// <param name="Name">The name the request used.</param>
+/// <param name="Ready">True: the model can be used for inference.</param>
 public sealed record ModelReadyBody(string Name, bool Ready);
 
 /// <summary>GET /v2: the server's metadata.</summary>
+/// <param name="Name">backprop.</param>
+/// <param name="Version">The service's version.</param>
 /// <param name="Extensions">Protocol extensions supported: none.</param>
 public sealed record ServerMetadataBody(string Name, string Version, IReadOnlyList<string> Extensions);
 
