@@ -1,6 +1,7 @@
 using Backprop.Api.Dashboard;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Inference;
 using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
@@ -18,6 +19,7 @@ builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddJobs(builder.Configuration);
 builder.Services.AddSelection(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
+builder.Services.AddInference();
 builder.Services.AddSecurity(builder.Configuration);
 builder.Services.AddTelemetry(builder.Configuration);
 builder.Services.WithoutDataProtectionAtStart();
@@ -44,6 +46,7 @@ api.MapModelsApi();
 api.MapPredictionsApi();
 api.MapAdminKeysApi();
 api.MapWhoAmIApi();
+app.MapInference();
 
 app.Run();
 

@@ -9,6 +9,7 @@
 //   ... -- defaults-accuracy [PREFIX]   test accuracy of the job defaults and variants on iris-raw and digits,
 //          seeds 0-4
 //   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks
+//   ... -- service-load URL KEY MODEL CSV [ROUNDS] [CONNECTIONS]   a running service's prediction throughput (service-load.sh)
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Verification;
@@ -33,6 +34,8 @@ switch (args[0])
     case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
         ? int.Parse(args[2]) : 7);
     case "defaults-accuracy": return DefaultsAccuracy.Run(args.ElementAtOrDefault(1));
+    case "service-load": return await ServiceLoad.RunAsync(args[1], args[2], Guid.Parse(args[3]), args[4],
+        args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 16);
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
         ? int.Parse(args[2]) : null);
 }
