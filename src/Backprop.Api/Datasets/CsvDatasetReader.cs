@@ -1,3 +1,4 @@
+using System.Text;
 
 namespace Backprop.Api.Datasets;
 
@@ -9,8 +10,7 @@ internal static class CsvDatasetReader
 {
     public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits, CancellationToken ct)
     {
-        using var text = new StreamReader(body, CsvRecordReader.StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
-        var csv = new CsvRecordReader(text);
+        using var csv = new CsvRecordReader(body);
         if (!await csv.ReadAsync(ct))
             throw new InvalidDatasetException("file", "The file is empty: expected a header row of column names, then one row per sample.");
         var header = ReadHeader(csv, limits);
@@ -45,12 +45,12 @@ internal static class CsvDatasetReader
             throw new InvalidDatasetException("header", $"The header has {csv.FieldCount} columns; at most {limits.MaxColumns} are allowed (Datasets:MaxColumns).");
         if (csv.FieldCount < 2)
             throw new InvalidDatasetException("header", "The header needs at least two columns (one or more features and the target), "
-                + $"separated by commas; got '{DatasetTableBuilder.Clip(csv[0])}'.");
+                + $"separated by commas; got '{DatasetTableBuilder.Clip(Encoding.UTF8.GetString(csv[0]))}'.");
         var names = new string[csv.FieldCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Length; i++)
         {
-            var name = names[i] = csv[i].Trim().ToString();
+            var name = names[i] = Encoding.UTF8.GetString(csv[i]).Trim();
             if (name.Length == 0)
                 throw new InvalidDatasetException("header", $"Column {i + 1} of the header has no name; every column needs a unique name.");
             if (name.Length > DatasetLimits.MaxColumnNameLength)

@@ -94,7 +94,7 @@ internal static class DatasetUpload
         return (name, task);
     }
 
-    private static DatasetEntity ToEntity(DatasetContent content, string name, string tenantId, DateTime now)
+    private static DatasetEntity ToEntity(DatasetColumns content, string name, string tenantId, DateTime now)
     {
         var profile = DatasetProfiler.Profile(content);
         var data = DatasetContentCodec.Encode(content);

@@ -78,12 +78,8 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                // The number's text is the level should the column be categorical (a JSON number is ASCII, at most a few dozen bytes).
-                Span<char> chars = stackalloc char[64];
-                ReadOnlySpan<char> digits = reader.ValueSpan.Length <= chars.Length
-                    ? chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)] : Encoding.UTF8.GetString(reader.ValueSpan);
-                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value, digits);
-                else table.SetFeature(column, float.PositiveInfinity, digits); // beyond float32
+                // The number's text (ASCII, never escaped) is the level should the column be categorical.
+                table.SetFeature(column, reader.ValueSpan);
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(column);
@@ -92,7 +88,7 @@ internal static class JsonCells
                 table.SetFeature(column, Text(ref reader, "$")); // as a CSV cell: blank = missing, a number, or a level
                 break;
             case JsonTokenType.True or JsonTokenType.False:
-                table.SetText(column, reader.TokenType == JsonTokenType.True ? "true" : "false");
+                table.SetFeature(column, reader.TokenType == JsonTokenType.True ? "true"u8 : "false"u8);
                 break;
             default:
                 table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be numbers, strings, booleans or null.");
@@ -114,7 +110,7 @@ internal static class JsonCells
                 else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
                 break;
             case JsonTokenType.Number:
-                table.AddTarget(Encoding.UTF8.GetString(reader.ValueSpan));
+                table.AddTarget(reader.ValueSpan);
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(-1);
