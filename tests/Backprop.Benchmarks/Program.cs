@@ -5,8 +5,10 @@
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
+//   ... -- upload-speed URL API_KEY PID [ROUNDS] [FOLDER] [PYTHON]   CSV/JSON uploads to a running service vs pandas.read_csv
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
+using Backprop.Benchmarks.Uploads;
 using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
@@ -20,6 +22,9 @@ switch (args[0])
     case "ratio-table": return RatioTable.Run(Console.In);
     case "predict": return PredictionLatency.Run();
     case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2 ? int.Parse(args[2]) : 7);
+    case "upload-speed":
+        return await UploadSpeed.RunAsync(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 3,
+            args.ElementAtOrDefault(5) ?? Path.GetTempPath(), args.ElementAtOrDefault(6) ?? "/usr/bin/python3");
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
 }
 

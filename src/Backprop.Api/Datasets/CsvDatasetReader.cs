@@ -8,6 +8,9 @@ namespace Backprop.Api.Datasets;
 /// </summary>
 internal static class CsvDatasetReader
 {
+    /// <summary>Rows parsed before they are stored column by column.</summary>
+    private const int BlockRows = 256;
+
     public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits, CancellationToken ct)
     {
         using var csv = new CsvRecordReader(body);
@@ -17,22 +20,24 @@ internal static class CsvDatasetReader
         int target = TargetIndex(header, targetColumn);
         var features = header.Where((_, i) => i != target).ToArray();
 
+        var featureField = Enumerable.Range(0, header.Length).Where(i => i != target).ToArray();
         DatasetTableBuilder table = null!;
-        table = new DatasetTableBuilder(features, header[target], limits, column =>
+        int first = 0;
+        table = new DatasetTableBuilder(features, header[target], limits, _ => throw new InvalidOperationException("CSV rows arrive in blocks."));
+        CellLocation Locate(int column, int record)
         {
             var name = column < 0 ? header[target] : features[column];
-            return new CellLocation(name, $"Row {table.Rows} (line {csv.Line}), column '{name}'");
-        });
-        while (await csv.ReadAsync(ct))
+            return new CellLocation(name, $"Row {first + record + 1} (line {csv.LineOf(record)}), column '{name}'");
+        }
+        for (int records; (records = await csv.ReadBlockAsync(BlockRows, ct)) > 0;)
         {
-            if (csv.FieldCount != header.Length)
-                throw new InvalidDatasetException($"row {table.Rows + 1}", $"Row {table.Rows + 1} (line {csv.Line}) has {csv.FieldCount} cell(s) but the "
-                    + $"header has {header.Length} columns; every row needs one value per column (quote values that contain commas).");
-            table.BeginRow();
-            for (int i = 0, f = 0; i < header.Length; i++)
-                if (i == target) table.AddTarget(csv[i]);
-                else table.SetFeature(f++, csv[i]);
-            table.EndRow();
+            first = table.Rows;
+            int ragged = 0;
+            while (ragged < records && csv.FieldCountOf(ragged) == header.Length) ragged++;
+            table.AddRows(csv, ragged, featureField, target, Locate);
+            if (ragged < records)
+                throw new InvalidDatasetException($"row {table.Rows + 1}", $"Row {table.Rows + 1} (line {csv.LineOf(ragged)}) has {csv.FieldCountOf(ragged)} "
+                    + $"cell(s) but the header has {header.Length} columns; every row needs one value per column (quote values that contain commas).");
         }
         if (table.Rows == 0)
             throw new InvalidDatasetException("file", "The file has a header but no data rows: add one row per sample below the column names.");

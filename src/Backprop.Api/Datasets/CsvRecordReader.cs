@@ -20,23 +20,51 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
         [(byte)'"', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b => (byte)b)]);
 
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-    private int _start, _end, _line = 1;
+    private int _start, _end, _line = 1, _base;
     private bool _eof, _skipLf, _first = true;
-    private int[] _fieldStart = new int[64], _fieldLength = new int[64];
-    private bool[] _unescape = new bool[64];
+    private int[] _fieldStart = new int[1024], _fieldLength = new int[1024];
+    private bool[] _unescape = new bool[1024];
+    private int[] _recordBase = new int[16], _recordFields = new int[16], _recordLine = new int[16];
+    private InvalidDatasetException? _pending;
 
-    /// <summary>1-based line on which the current record starts.</summary>
-    public int Line { get; private set; }
-    public int FieldCount { get; private set; }
-    public ReadOnlySpan<byte> this[int field] => _buffer.AsSpan(_fieldStart[field], _fieldLength[field]);
+    /// <summary>Records in the current block.</summary>
+    public int Records { get; private set; }
+    /// <summary>1-based line on which a record of the block starts.</summary>
+    public int LineOf(int record) => _recordLine[record];
+    public int FieldCountOf(int record) => _recordFields[record];
+    public ReadOnlySpan<byte> Field(int record, int field) =>
+        _buffer.AsSpan(_fieldStart[_recordBase[record] + field], _fieldLength[_recordBase[record] + field]);
+
+    /// <summary>The first record of the block, after <see cref="ReadAsync"/>.</summary>
+    public int Line => LineOf(0);
+    public int FieldCount => FieldCountOf(0);
+    public ReadOnlySpan<byte> this[int field] => Field(0, field);
 
     /// <summary>Reads the next record; false at the end of the input.</summary>
-    public async ValueTask<bool> ReadAsync(CancellationToken ct)
+    public async ValueTask<bool> ReadAsync(CancellationToken ct) => await ReadBlockAsync(1, ct) == 1;
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> records that are already buffered (at least one unless the input has ended),
+    /// so their fields stay valid until the next call. An input error after the block's first record is thrown by the next call,
+    /// so that the records before it are used first, as a reader going record by record would.
+    /// </summary>
+    public async ValueTask<int> ReadBlockAsync(int maxRecords, CancellationToken ct)
     {
+        if (_pending is { } error) { _pending = null; throw error; }
+        Records = 0;
+        _base = 0;
         while (true)
         {
-            if (TryRecord()) return true;
-            if (_eof) return false;
+            try
+            {
+                while (Records < maxRecords && TryRecord()) { }
+            }
+            catch (InvalidDatasetException e) when (Records > 0)
+            {
+                _pending = e;
+                return Records;
+            }
+            if (Records > 0 || _eof) return Records;
             await FillAsync(ct);
         }
     }
@@ -96,8 +124,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
         int recordStart = pos;
         while (true)
         {
-            if (count == _fieldStart.Length) GrowFields();
-            _unescape[count] = false;
+            if (_base + count == _fieldStart.Length) GrowFields();
+            _unescape[_base + count] = false;
             if (pos < _end && data[pos] == '"')
             {
                 int quoteLine = line, fieldStart = ++pos;
@@ -114,21 +142,21 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
                     if (b == '"')
                     {
                         if (pos + 1 == _end && !_eof) return false;
-                        if (pos + 1 < _end && data[pos + 1] == '"') { pos += 2; _unescape[count] = true; continue; }
+                        if (pos + 1 < _end && data[pos + 1] == '"') { pos += 2; _unescape[_base + count] = true; continue; }
                         break;
                     }
                     if (b is (byte)'\r' or (byte)'\n')
                     {
                         if (b == '\r' && pos + 1 == _end && !_eof) return false;
                         line++;
-                        _unescape[count] = true;
+                        _unescape[_base + count] = true;
                         pos += b == '\r' && pos + 1 < _end && data[pos + 1] == '\n' ? 2 : 1;
                         continue;
                     }
                     throw Control(line, count, b);
                 }
-                _fieldStart[count] = fieldStart;
-                _fieldLength[count++] = pos - fieldStart;
+                _fieldStart[_base + count] = fieldStart;
+                _fieldLength[_base + count++] = pos - fieldStart;
                 pos++; // the closing quote
                 if (pos == _end)
                 {
@@ -146,13 +174,13 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
             if (found < 0)
             {
                 if (!_eof) return false;
-                _fieldStart[count] = start;
-                _fieldLength[count++] = _end - start;
+                _fieldStart[_base + count] = start;
+                _fieldLength[_base + count++] = _end - start;
                 return Finish(recordStart, _end, _end, line, recordLine, count, skipLf: false);
             }
             pos += found;
-            _fieldStart[count] = start;
-            _fieldLength[count++] = pos - start;
+            _fieldStart[_base + count] = start;
+            _fieldLength[_base + count++] = pos - start;
             byte c = data[pos];
             if (c == ',') { pos++; continue; }
             if (c is (byte)'\r' or (byte)'\n') return EndOfLine(data, recordStart, pos, line, recordLine, count);
@@ -175,10 +203,17 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
     {
         var record = _buffer.AsSpan(recordStart, recordEnd - recordStart);
         if (!Ascii.IsValid(record)) CheckText(recordLine, count);
-        for (int f = 0; f < count; f++)
+        for (int f = _base; f < _base + count; f++)
             if (_unescape[f]) Unescape(f);
-        FieldCount = count;
-        Line = recordLine;
+        if (Records == _recordBase.Length)
+        {
+            Array.Resize(ref _recordBase, Records * 2);
+            Array.Resize(ref _recordFields, Records * 2);
+            Array.Resize(ref _recordLine, Records * 2);
+        }
+        (_recordBase[Records], _recordFields[Records], _recordLine[Records]) = (_base, count, recordLine);
+        Records++;
+        _base += count;
         _line = line;
         _start = next;
         _skipLf = skipLf;
@@ -205,7 +240,7 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable
     {
         for (int f = 0; f < count; f++)
         {
-            var field = this[f];
+            var field = _buffer.AsSpan(_fieldStart[_base + f], _fieldLength[_base + f]);
             if (Ascii.IsValid(field)) continue;
             int line = recordLine + LineBreaks(field);
             if (!Utf8.IsValid(field))

@@ -67,7 +67,7 @@ internal sealed class DatasetTableBuilder
         var text = Trim(utf8, out var trimmed);
         if (text.IsEmpty) { SetMissing(column); return; }
         _set[column] = true;
-        if (_columns[column].Add(text) == CellKind.NonFinite) Problem(column, NonFinite(text));
+        if (!_columns[column].Add(text)) Problem(column, NonFinite(text));
         if (trimmed is not null) ArrayPool<byte>.Shared.Return(trimmed);
     }
 
@@ -106,11 +106,56 @@ internal sealed class DatasetTableBuilder
     {
         var text = Trim(utf8, out var trimmed);
         if (text.IsEmpty) { SetMissing(-1); return; }
-        if (_target.Add(text) == CellKind.NonFinite) Problem(-1, NonFinite(text));
+        if (!_target.Add(text)) Problem(-1, NonFinite(text));
         if (trimmed is not null) ArrayPool<byte>.Shared.Return(trimmed);
     }
 
     public void AddTarget(ReadOnlySpan<char> text) => WithUtf8(text, -1, (b, _, t) => b.AddTarget(t));
+
+    /// <summary>
+    /// Appends <paramref name="count"/> rows of a CSV block, column after column (each column's dictionary stays in cache for the
+    /// block, where row after row would touch every column's per cell). Cell problems are reported in row order, as row by row
+    /// would (so the same ten stop the parse); rows past the row or cell limit are refused after the rows before them.
+    /// </summary>
+    /// <param name="featureField">The record field of each feature.</param>
+    /// <param name="locate">(column, record of the block) → where; column −1 is the target.</param>
+    public void AddRows(CsvRecordReader block, int count, int[] featureField, int targetField, Func<int, int, CellLocation> locate)
+    {
+        int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) - Rows));
+        List<(int Record, int Field, int Column)>? events = null;
+        for (int c = 0; c < Width; c++)
+        {
+            var column = _columns[c];
+            int field = featureField[c];
+            for (int r = 0; r < allowed; r++)
+            {
+                var text = Trim(block.Field(r, field), out var rented);
+                if (text.IsEmpty) column.AddMissing();
+                else if (!column.Add(text)) (events ??= []).Add((r, field, c));
+                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+        for (int r = 0; r < allowed; r++)
+        {
+            var text = Trim(block.Field(r, targetField), out var rented);
+            if (text.IsEmpty) { _target.AddMissing(); (events ??= []).Add((r, targetField, -1)); }
+            else if (!_target.Add(text)) (events ??= []).Add((r, targetField, -1));
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+        int first = Rows;
+        Rows += allowed;
+        foreach (var (record, field, column) in (events ?? []).OrderBy(e => e.Record).ThenBy(e => e.Field))
+        {
+            var at = locate(column, record);
+            var text = Trim(block.Field(record, field), out _);
+            if (text.IsEmpty)
+            {
+                if (_listedMissing++ < DatasetLimits.MaxReportedProblems) _problems.Add(at.Key, $"{at.Where} has no value (a missing value).");
+            }
+            else Problem(at, NonFinite(text));
+        }
+        if (allowed < count) BeginRow(); // refuses the first row past the limits
+    }
 
     /// <summary>The finished table, or an <see cref="InvalidDatasetException"/> listing the bad or missing cells.</summary>
     public DatasetTable Build(IReadOnlyList<string>? classNames = null)
@@ -122,9 +167,10 @@ internal sealed class DatasetTableBuilder
         return new DatasetTable(FeatureNames, TargetColumn, _columns, Rows, _target, classNames);
     }
 
-    private void Problem(int column, string message)
+    private void Problem(int column, string message) => Problem(_locate(column), message);
+
+    private void Problem(CellLocation at, string message)
     {
-        var at = _locate(column);
         var sentence = $"{at.Where}: {message}";
         _firstProblem ??= sentence;
         _problems.Add(at.Key, sentence);

@@ -27,7 +27,7 @@ internal static class DatasetUpload
             var upload = MediaType(http.Request) switch
             {
                 "text/csv" => await ReadCsvAsync(http.Request, body, limits, ct),
-                "application/json" => await ReadJsonAsync(body, limits, ct),
+                "application/json" => await ReadJsonAsync(body, limits, http.Request.ContentLength, ct),
                 "multipart/form-data" => await MultipartDatasetReader.ReadAsync(http.Request, body, limits, ct),
                 _ => null,
             };
@@ -71,9 +71,9 @@ internal static class DatasetUpload
             new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null : weights));
     }
 
-    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
+    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, long? contentLength, CancellationToken ct)
     {
-        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
+        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct, contentLength);
         return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes, header.SampleWeightColumn));
     }
 

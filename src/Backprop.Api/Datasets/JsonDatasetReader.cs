@@ -26,10 +26,12 @@ internal static class JsonDatasetReader
     private static readonly string[] Properties =
         ["name", "task", "targetColumn", "featureNames", "classNames", "features", "targets", "records", "columnTypes", "sampleWeightColumn"];
 
-    public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body, DatasetOptions limits, CancellationToken ct)
+    public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body, DatasetOptions limits, CancellationToken ct,
+        long? contentLength = null)
     {
-        using var buffer = new MemoryStream();
-        await body.CopyToAsync(buffer, ct);
+        // Sized from Content-Length (already checked against the limit), the buffer is never regrown and copied.
+        using var buffer = new MemoryStream(contentLength is > 0 and var length && length <= limits.MaxUploadBytes ? (int)length : 0);
+        await body.CopyToAsync(buffer, 1 << 20, ct);
         try
         {
             return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), limits);

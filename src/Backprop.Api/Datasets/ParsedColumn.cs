@@ -25,7 +25,8 @@ internal sealed class ParsedColumn
     private readonly List<string> _texts = [];
     private readonly List<float> _values = [];
     private readonly List<CellKind> _kinds = [];
-    private readonly List<int> _counts = [];
+    private int[] _counts = []; // per code, counted from the cells when asked (a count per cell would cost a cache miss per cell)
+    private int _countedRows = -1, _nonFiniteEntries;
     private int _missingCode = -1, _trueCode = -1, _falseCode = -1;
     private readonly List<byte[]> _chunks = [];
     private byte[] _chunk = [];
@@ -55,12 +56,12 @@ internal sealed class ParsedColumn
     public string Text(int code) => _texts[code];
     public CellKind Kind(int code) => _kinds[code];
     public float Value(int code) => _values[code];
-    public int Count(int code) => _counts[code];
+    public int Count(int code) => Counts()[code];
     public void SetValue(int code, float value) => _values[code] = value;
     public string? FirstText { get; private set; }
     public int FirstTextRow { get; private set; }
 
-    public int Missing => _floatMissing + (_missingCode >= 0 ? _counts[_missingCode] : 0);
+    public int Missing => _floatMissing + (_missingCode >= 0 ? Counts()[_missingCode] : 0);
     public int NumberCells => _floatNumbers + Sum(k => k is CellKind.Number or CellKind.NonFinite);
     public int TextCells => _floatTexts + Sum(k => k == CellKind.Text);
     public int NonBooleanTextCells => _floatNonBoolean + SumCodes(c => _kinds[c] == CellKind.Text && c != _trueCode && c != _falseCode);
@@ -68,8 +69,8 @@ internal sealed class ParsedColumn
     public IEnumerable<(string Text, int Code)> Distinct() =>
         Enumerable.Range(0, _texts.Count).Where(c => _kinds[c] != CellKind.Missing).Select(c => (_texts[c], c));
 
-    /// <summary>Appends a present cell (trimmed, not empty); says what it is.</summary>
-    public CellKind Add(ReadOnlySpan<byte> text)
+    /// <summary>Appends a present cell (trimmed, not empty); false when it is a number that is not finite (NaN, Infinity, beyond float32).</summary>
+    public bool Add(ReadOnlySpan<byte> text)
     {
         if (_codes is not null)
         {
@@ -77,8 +78,7 @@ internal sealed class ParsedColumn
             if (code >= 0)
             {
                 AppendCode(code);
-                _counts[code]++;
-                return _kinds[code];
+                return _nonFiniteEntries == 0 || _kinds[code] != CellKind.NonFinite;
             }
         }
         if (Utf8Numbers.TryParse(text, out float value))
@@ -86,12 +86,12 @@ internal sealed class ParsedColumn
             _floatNumbers++;
             bool finite = float.IsFinite(value);
             AppendFloat(finite ? value : 0);
-            return finite ? CellKind.Number : CellKind.NonFinite;
+            return finite;
         }
         if (_floatTexts++ == 0 && FirstText is null) (FirstText, FirstTextRow) = (Encoding.UTF8.GetString(text), Rows + 1);
         if (!IsBoolean(text)) _floatNonBoolean++;
         AppendFloat(float.NaN);
-        return CellKind.Text;
+        return true;
     }
 
     public void AddMissing()
@@ -99,7 +99,6 @@ internal sealed class ParsedColumn
         if (_codes is null) { AppendMissingFloat(); return; }
         if (_missingCode < 0) _missingCode = AddEntry("", float.NaN, CellKind.Missing);
         AppendCode(_missingCode);
-        _counts[_missingCode]++;
     }
 
     /// <summary>The cell's code (a coded column).</summary>
@@ -164,7 +163,7 @@ internal sealed class ParsedColumn
         _texts.Add(text);
         _values.Add(value);
         _kinds.Add(kind);
-        _counts.Add(0);
+        if (kind == CellKind.NonFinite) _nonFiniteEntries++;
         return code;
     }
 
@@ -174,10 +173,32 @@ internal sealed class ParsedColumn
 
     private int SumCodes(Func<int, bool> which)
     {
+        var counts = Counts();
         int sum = 0;
-        for (int c = 0; c < _counts.Count; c++)
-            if (which(c)) sum += _counts[c];
+        for (int c = 0; c < counts.Length; c++)
+            if (which(c)) sum += counts[c];
         return sum;
+    }
+
+    /// <summary>Cells per code: one pass over the codes, repeated only after more cells arrive.</summary>
+    private int[] Counts()
+    {
+        if (_codes is null) return [];
+        if (_countedRows == Rows && _counts.Length == _texts.Count) return _counts;
+        var counts = new int[_texts.Count];
+        for (int i = 0; i < _chunks.Count; i++)
+        {
+            int cells = Math.Min(ChunkRows, Rows - (i << ChunkShift));
+            var chunk = _chunks[i].AsSpan(0, cells * CellBytes);
+            switch (CellBytes)
+            {
+                case 1: foreach (byte code in chunk) counts[code]++; break;
+                case 2: foreach (ushort code in MemoryMarshal.Cast<byte, ushort>(chunk)) counts[code]++; break;
+                default: foreach (int code in MemoryMarshal.Cast<byte, int>(chunk)) counts[code]++; break;
+            }
+        }
+        (_counts, _countedRows) = (counts, Rows);
+        return counts;
     }
 
     private void AppendCode(int code)
@@ -234,6 +255,10 @@ internal sealed class ParsedColumn
     /// <summary>Past the limit: every cell becomes its float, and the counts so far move to the float counters.</summary>
     private void ToFloats()
     {
+        _floatMissing += Missing;
+        _floatNumbers += NumberCells;
+        _floatTexts += TextCells;
+        _floatNonBoolean += NonBooleanTextCells;
         for (int i = 0; i < _chunks.Count; i++)
         {
             var floats = new byte[ChunkRows * 4];
@@ -242,13 +267,10 @@ internal sealed class ParsedColumn
             for (int j = 0; j < cells; j++) values[j] = _values[CodeAt((i << ChunkShift) + j)];
             _chunks[i] = floats;
         }
-        _floatMissing += Missing;
-        _floatNumbers += NumberCells;
-        _floatTexts += TextCells;
-        _floatNonBoolean += NonBooleanTextCells;
         _codes = null;
         _missingCode = _trueCode = _falseCode = -1;
-        _texts.Clear(); _values.Clear(); _kinds.Clear(); _counts.Clear();
+        _texts.Clear(); _values.Clear(); _kinds.Clear();
+        _counts = [];
         CellBytes = 4;
         if (_chunks.Count > 0) _chunk = _chunks[^1];
     }
