@@ -119,7 +119,9 @@ internal sealed class DatasetTableBuilder
     /// </summary>
     /// <param name="featureField">The record field of each feature.</param>
     /// <param name="locate">(column, record of the block) → where; column −1 is the target.</param>
-    public void AddRows(CsvRecordReader block, int count, int[] featureField, int targetField, Func<int, int, CellLocation> locate)
+    /// <param name="targetField">The record field of the target, or −1 when the block has no targets (they come through <see cref="AddTarget(ReadOnlySpan{byte})"/>).</param>
+    public void AddRows<TBlock>(TBlock block, int count, int[] featureField, int targetField, Func<int, int, CellLocation> locate)
+        where TBlock : ICellBlock, allows ref struct
     {
         int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) - Rows));
         List<(int Record, int Field, int Column)>? events = null;
@@ -129,15 +131,15 @@ internal sealed class DatasetTableBuilder
             int field = featureField[c];
             for (int r = 0; r < allowed; r++)
             {
-                var text = Trim(block.Field(r, field), out var rented);
+                var text = Trim(block.Cell(r, field), out var rented);
                 if (text.IsEmpty) column.AddMissing();
                 else if (!column.Add(text)) (events ??= []).Add((r, field, c));
                 if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
             }
         }
-        for (int r = 0; r < allowed; r++)
+        for (int r = 0; r < allowed && targetField >= 0; r++)
         {
-            var text = Trim(block.Field(r, targetField), out var rented);
+            var text = Trim(block.Cell(r, targetField), out var rented);
             if (text.IsEmpty) { _target.AddMissing(); (events ??= []).Add((r, targetField, -1)); }
             else if (!_target.Add(text)) (events ??= []).Add((r, targetField, -1));
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
@@ -147,7 +149,7 @@ internal sealed class DatasetTableBuilder
         foreach (var (record, field, column) in (events ?? []).OrderBy(e => e.Record).ThenBy(e => e.Field))
         {
             var at = locate(column, record);
-            var text = Trim(block.Field(record, field), out _);
+            var text = Trim(block.Cell(record, field), out _);
             if (text.IsEmpty)
             {
                 if (_listedMissing++ < DatasetLimits.MaxReportedProblems) _problems.Add(at.Key, $"{at.Where} has no value (a missing value).");
@@ -201,6 +203,7 @@ internal sealed class DatasetTableBuilder
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text, out byte[]? rented)
     {
         rented = null;
+        if (text.Length > 0 && text[0] is > 32 and < 0x80 && text[^1] is > 32 and < 0x80) return text;
         text = text.Trim(" \t\n\v\f\r"u8);
         if (text.IsEmpty || (text[0] < 0x80 && text[^1] < 0x80)) return text;
         var chars = Encoding.UTF8.GetString(text).AsSpan().Trim();
@@ -222,6 +225,12 @@ internal sealed class DatasetTableBuilder
     }
 
     private delegate void Utf8Action(DatasetTableBuilder builder, int column, ReadOnlySpan<byte> utf8);
+}
+
+/// <summary>Rows of cells as UTF-8 text, by record of the block and field of the record.</summary>
+internal interface ICellBlock
+{
+    ReadOnlySpan<byte> Cell(int record, int field);
 }
 
 /// <summary>Parsed rows before the task is settled: one <see cref="ParsedColumn"/> per feature, and the target cells as texts.</summary>
