@@ -10,7 +10,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-sizes=${1:-"10000 100000 1000000"}
+sizes=${1-"10000 100000 1000000"}
 jobs=${2:-200}
 data=${UPLOAD_DATA:-/tmp/backprop-upload-data}
 mkdir -p "$data"
@@ -87,7 +87,7 @@ for job in $(cat "$work/jobs.txt"); do
 done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" '
   def t: rtrimstr("Z") | split(".") as $p | ($p[0] + "Z" | fromdateiso8601) + ("0." + ($p[1] // "0") | tonumber);
   def median: sort | .[(length - 1) / 2 | floor];
-  map(. + {overhead_ms: ((.finishedAt | t) - (.startedAt | t)) * 1000 - .epoch_ms}) as $j
+  map(. + {overhead_ms: ((((.finishedAt | t) - (.startedAt | t)) * 1000) - .epoch_ms)}) as $j
   | ($j | map(.epoch_ms) | add / 1000) as $epochs
   | (($j | map(.finishedAt | t) | max) - ($j | map(.createdAt | t) | min)) as $makespan
   | {bench: "iris-jobs", cpu: $cpu, jobs: ($j | length), succeeded: ($j | map(select(.status == "succeeded")) | length), workers: $workers,
