@@ -16,8 +16,9 @@ namespace Backprop.Api.Tests;
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
-    /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on that scope.</summary>
-    public const string DefaultTenant = TenantContext.DefaultId;
+    /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on
+    /// that scope.</summary>
+    public const string DefaultTenant = "default"; // a tenant name like any other; nothing falls back to it
     public const string DefaultKey = "bp_testDefaultTenantKey0000000000000000000000";
     public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";
 
@@ -34,7 +35,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     /// <summary>The SQLite file this app uses (reuse it in a second factory to simulate a restart).</summary>
     public string DatabasePath { get; }
 
-    /// <summary>Leave the SQLite file in place on dispose, so a second factory on <see cref="DatabasePath"/> can find it (a restart).</summary>
+    /// <summary>Leave the SQLite file in place on dispose, so a second factory on <see cref="DatabasePath"/> can find
+    /// it (a restart).</summary>
     public bool KeepDatabase { get; set; }
 
     /// <summary>Overrides a configuration value (e.g. a limit) before the app starts.</summary>
@@ -44,7 +46,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         return this;
     }
 
-    /// <summary>Replaces or adds services after the app's own (e.g. a clock the test moves), before the app starts.</summary>
+    /// <summary>Replaces or adds services after the app's own (e.g. a clock the test moves), before the app
+    /// starts.</summary>
     public ApiFactory WithServices(Action<IServiceCollection> configure)
     {
         _services.Add(configure);
@@ -87,14 +90,17 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public async Task<string> CreateTenantKeyAsync(string tenant)
     {
         var response = await CreateAdminClient().PostAsync("/api/admin/keys",
-            new StringContent($$"""{"tenant": "{{tenant}}", "name": "test"}""", System.Text.Encoding.UTF8, "application/json"));
+            new StringContent($$"""{"tenant": "{{tenant}}", "name": "test"}""", System.Text.Encoding.UTF8,
+                "application/json"));
         var created = await response.ExpectAsync(System.Net.HttpStatusCode.Created);
         return (string)created["key"]!;
     }
 
-    public async Task<HttpClient> CreateTenantClientAsync(string tenant) => CreateClientWithKey(await CreateTenantKeyAsync(tenant));
+    public async Task<HttpClient> CreateTenantClientAsync(string tenant) =>
+        CreateClientWithKey(await CreateTenantKeyAsync(tenant));
 
-    /// <summary>Stores <see cref="DefaultKey"/> for <see cref="DefaultTenant"/> (once per database, so restarts keep it).</summary>
+    /// <summary>Stores <see cref="DefaultKey"/> for <see cref="DefaultTenant"/> (once per database, so restarts keep
+    /// it).</summary>
     private sealed class DefaultKeySeed(IServiceScopeFactory scopes) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)

@@ -1,11 +1,12 @@
-// Benchmark console for the workloads of ../shared/bench/WORKLOADS.md (not a test project).
+// Benchmark console for the workloads of Workloads/WorkloadCatalog.cs (not a test project).
 //   dotnet run -c Release --project tests/Backprop.Benchmarks -- W1|W2|W3|W4|all [--threads T] [--reps N] [--epochs E]
 //   ... -- verify-data        regenerate every array and compare with the reference SHA-256 sums
 //   ... -- ratio-table        JSON result lines on stdin → markdown table of backprop ÷ peer samples/s
 //   ... -- compare-reference W2|W3|W4 [EPOCHS]   core vs a plain scalar trainer, loss per epoch
 //   ... -- predict            in-process latency of one-row predictions with the trained W4 model
 //   ... -- diagnostics-cost W2|W3 [ROUNDS]   share of an epoch that the per-epoch unit-activity pass takes
-//   ... -- upload-speed URL API_KEY PID [ROUNDS] [FOLDER] [PYTHON]   CSV/JSON uploads to a running service vs pandas.read_csv
+//   ... -- upload-speed URL API_KEY PID [ROUNDS] [FOLDER] [PYTHON]   CSV/JSON uploads to a running service
+//                         against pandas.read_csv
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
 using Backprop.Benchmarks.Uploads;
@@ -13,7 +14,8 @@ using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
 const string ChildMarker = "BACKPROP_BENCH_CHILD";
-const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS] | predict";
+const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | " +
+    "compare-reference W4 [EPOCHS] | predict";
 
 if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
 switch (args[0])
@@ -21,11 +23,14 @@ switch (args[0])
     case "verify-data": return DataVerifier.Run();
     case "ratio-table": return RatioTable.Run(Console.In);
     case "predict": return PredictionLatency.Run();
-    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2 ? int.Parse(args[2]) : 7);
+    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
+        ? int.Parse(args[2]) : 7);
     case "upload-speed":
-        return await UploadSpeed.RunAsync(args[1], args[2], int.Parse(args[3]), args.Length > 4 ? int.Parse(args[4]) : 3,
-            args.ElementAtOrDefault(5) ?? Path.GetTempPath(), args.ElementAtOrDefault(6) ?? "/usr/bin/python3");
-    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
+        return await UploadSpeed.RunAsync(args[1], args[2], int.Parse(args[3]),
+            args.Length > 4 ? int.Parse(args[4]) : 3, args.ElementAtOrDefault(5) ?? Path.GetTempPath(),
+            args.ElementAtOrDefault(6) ?? "/usr/bin/python3");
+    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
+        ? int.Parse(args[2]) : null);
 }
 
 int threads = IntOption("--threads", 1);
@@ -38,7 +43,8 @@ var workloads = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
 
 // A single run whose thread count is already the runtime's (or that a parent started) measures in this process;
 // everything else becomes separate processes, so that no workload's heap or JIT state leaks into another's numbers.
-if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1" || threads == Environment.ProcessorCount))
+if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1"
+    || threads == Environment.ProcessorCount))
 {
     Console.WriteLine(TrainingRun.Run(WorkloadCatalog.Get(workloads[0]), threads).ToJson());
     return 0;

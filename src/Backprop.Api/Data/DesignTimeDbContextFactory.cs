@@ -3,7 +3,8 @@ using Microsoft.EntityFrameworkCore.Design;
 
 namespace Backprop.Api.Data;
 
-/// <summary>Lets `dotnet ef migrations add` build the model without starting the app or reading its configuration.</summary>
+/// <summary>Lets `dotnet ef migrations add` build the model without starting the app or reading its
+/// configuration.</summary>
 internal sealed class DesignTimeDbContextFactory : IDesignTimeDbContextFactory<BackpropDbContext>
 {
     public BackpropDbContext CreateDbContext(string[] args) =>

@@ -7,7 +7,8 @@ internal sealed record ColumnSettings(IReadOnlyDictionary<string, ColumnKind>? C
 {
     public static readonly ColumnSettings None = new(null, null);
 
-    /// <summary>columnTypes as a query parameter or form field: a JSON object (<c>{"zip":"categorical"}</c>) or <c>zip:categorical,age:numeric</c>.</summary>
+    /// <summary>columnTypes as a query parameter or form field: a JSON object (<c>{"zip":"categorical"}</c>) or
+    /// <c>zip:categorical,age:numeric</c>.</summary>
     public static IReadOnlyDictionary<string, ColumnKind>? ParseTypes(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
@@ -17,20 +18,24 @@ internal sealed record ColumnSettings(IReadOnlyDictionary<string, ColumnKind>? C
         {
             try
             {
-                pairs = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(text)!.Select(p => (p.Key, p.Value));
+                pairs = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, string>>(text)!.Select(p =>
+                    (p.Key, p.Value));
             }
             catch (System.Text.Json.JsonException)
             {
-                throw new InvalidDatasetException("columnTypes", "columnTypes must be a JSON object of column name to type, e.g. {\"zip\": \"categorical\"}, "
+                throw new InvalidDatasetException("columnTypes",
+                    "columnTypes must be a JSON object of column name to type, e.g. {\"zip\": \"categorical\"}, "
                     + "or name:type pairs separated by commas, e.g. zip:categorical,age:numeric.");
             }
         }
         else
-            pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair =>
+            pairs = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(pair
+                =>
             {
                 int colon = pair.LastIndexOf(':');
                 return colon > 0 ? (pair[..colon].Trim(), pair[(colon + 1)..].Trim())
-                    : throw new InvalidDatasetException("columnTypes", $"'{pair}' in columnTypes is not name:type (e.g. zip:categorical).");
+                    : throw new InvalidDatasetException("columnTypes",
+                    $"'{pair}' in columnTypes is not name:type (e.g. zip:categorical).");
             });
         var types = new Dictionary<string, ColumnKind>(StringComparer.Ordinal);
         foreach (var (name, type) in pairs) types[name] = ParseKind(name, type);
@@ -42,14 +47,18 @@ internal sealed record ColumnSettings(IReadOnlyDictionary<string, ColumnKind>? C
         "numeric" => ColumnKind.Numeric,
         "categorical" => ColumnKind.Categorical,
         "boolean" => ColumnKind.Boolean,
-        _ => throw new InvalidDatasetException($"columnTypes.{column}", $"The type of column '{column}' must be 'numeric', 'categorical' or 'boolean', got '{type}'."),
+        _ => throw new InvalidDatasetException($"columnTypes.{column}",
+            $"The type of column '{column}' must be 'numeric', 'categorical' or 'boolean', got '{type}'."),
     };
 }
 
 /// <summary>
-/// Settles each feature column's type after parsing: declared in columnTypes, or inferred: every cell a number → numeric
-/// (integers too, unless declared categorical); every cell true/false → boolean; any other text → categorical, whose levels
-/// are the distinct cell texts in ordinal order (numbers in such a column are levels as written). Takes the sample weight
+/// Settles each feature column's type after parsing: declared in columnTypes, or inferred: every cell a number →
+/// numeric
+/// (integers too, unless declared categorical); every cell true/false → boolean; any other text → categorical, whose
+/// levels
+/// are the distinct cell texts in ordinal order (numbers in such a column are levels as written). Takes the sample
+/// weight
 /// column out of the features, and checks the level and encoded-width limits, naming the column and the fix. A settled
 /// column's dictionary holds what training reads: the number, the level's index, or 1/0.
 /// </summary>
@@ -70,7 +79,8 @@ internal static class ColumnTyping
             var column = table.Cells[c];
             if (column.Missing == rows && c != weightIndex)
             {
-                errors.Add(name, $"Column '{name}' has no values (every cell is missing); drop the column and upload again.");
+                errors.Add(name, $"Column '{name}' has no values (every cell is missing); drop the column and upload "
+                    + $"again.");
                 continue;
             }
             ColumnKind? declared = settings.ColumnTypes?.TryGetValue(name, out var k) == true ? k : null;
@@ -79,29 +89,37 @@ internal static class ColumnTyping
             {
                 case ColumnKind.Numeric when column.TextCells > 0:
                     errors.Add(name, c == weightIndex
-                        ? $"The sample weight column '{name}' holds '{DatasetTableBuilder.Clip(column.FirstText)}' in row {column.FirstTextRow}; sample weights must be numbers (0 or more)."
-                        : $"Column '{name}' is declared numeric but row {column.FirstTextRow} holds '{DatasetTableBuilder.Clip(column.FirstText)}'; fix the cell, "
+                        ? $"The sample weight column '{name}' holds '{DatasetTableBuilder.Clip(column.FirstText)}' "
+                        + $"in row {column.FirstTextRow}; sample weights must be numbers (0 or more)."
+                        : $"Column '{name}' is declared numeric but row {column.FirstTextRow} holds "
+                        + $"'{DatasetTableBuilder.Clip(column.FirstText)}'; fix the cell, "
                             + "or declare the column categorical in columnTypes.");
                     break;
                 case ColumnKind.Boolean:
                     if (!column.Coded || column.NonBooleanTextCells > 0 || NumbersOtherThanZeroOne(column))
-                        errors.Add(name, $"Column '{name}' is declared boolean but holds values other than true/false (or 1/0), e.g. "
-                            + $"'{DatasetTableBuilder.Clip(column.NonBooleanTextCells > 0 ? column.FirstText : "a number")}'; declare it categorical or numeric instead.");
+                        errors.Add(name, $"Column '{name}' is declared boolean but holds values other than "
+                            + $"true/false (or 1/0), e.g. "
+                            + $"'{DatasetTableBuilder.Clip(column.NonBooleanTextCells > 0 ? column.FirstText : "a "
+                            + "number")}'; declare it categorical or numeric instead.");
                     else
                         foreach (var (text, code) in column.Distinct())
                             if (column.Kind(code) == CellKind.Text) column.SetValue(code, text == "true" ? 1 : 0);
                     break;
                 case ColumnKind.Categorical:
                     if (!column.Coded)
-                        errors.Add(name, $"Column '{name}' has more than {limits.MaxLevelsPerColumn} distinct values, too many levels for a categorical column "
+                        errors.Add(name, $"Column '{name}' has more than {limits.MaxLevelsPerColumn} distinct "
+                            + $"values, too many levels for a categorical column "
                             + $"(Datasets:MaxLevelsPerColumn)" + (column.TextCells > 0 && declared is null
-                                ? $"; it was read as categorical because row {column.FirstTextRow} holds '{DatasetTableBuilder.Clip(column.FirstText)}': if the column is numeric, fix that cell"
+                                ? $"; it was read as categorical because row {column.FirstTextRow} holds "
+                                + $"'{DatasetTableBuilder.Clip(column.FirstText)}': if the column is numeric, fix "
+                                + $"that cell"
                                 : "") + ", or drop the column, or group rare values before uploading.");
                     else
                     {
                         var distinct = column.Distinct().OrderBy(d => d.Text, StringComparer.Ordinal).ToList();
                         levels[c] = [.. distinct.Select(d => d.Text)];
-                        for (int level = 0; level < distinct.Count; level++) column.SetValue(distinct[level].Code, level);
+                        for (int level = 0; level < distinct.Count; level++) column.SetValue(distinct[level].Code,
+                            level);
                     }
                     break;
             }
@@ -111,7 +129,8 @@ internal static class ColumnTyping
         float[]? weights = weightIndex >= 0 ? Weights(table, weightIndex) : null;
         var keep = Enumerable.Range(0, width).Where(c => c != weightIndex).ToArray();
         bool plain = keep.All(c => kinds[c] == ColumnKind.Numeric && table.Cells[c].Missing == 0);
-        var columns = plain ? null : keep.Select(c => new RawColumn(table.FeatureNames[c], kinds[c], levels[c])).ToArray();
+        var columns = plain ? null : keep.Select(c => new RawColumn(table.FeatureNames[c], kinds[c],
+            levels[c])).ToArray();
         if (columns is not null) CheckEncodedWidth(columns, [.. keep.Select(c => table.Cells[c])], limits);
         return table with
         {
@@ -137,9 +156,13 @@ internal static class ColumnTyping
         foreach (var name in settings.ColumnTypes?.Keys ?? [])
         {
             if (name == table.TargetColumn)
-                throw new InvalidDatasetException($"columnTypes.{name}", $"'{name}' is the target column; its type follows from task (classification or regression), not columnTypes.");
+                throw new InvalidDatasetException($"columnTypes.{name}",
+                    $"'{name}' is the target column; its type follows from task (classification or regression), not "
+                        + $"columnTypes.");
             if (!table.FeatureNames.Contains(name))
-                throw new InvalidDatasetException($"columnTypes.{name}", $"columnTypes names '{name}', which is not a column of the data ({string.Join(", ", table.FeatureNames)}).");
+                throw new InvalidDatasetException($"columnTypes.{name}",
+                    $"columnTypes names '{name}', which is not a column of the data "
+                        + $"({string.Join(", ", table.FeatureNames)}).");
         }
     }
 
@@ -149,12 +172,15 @@ internal static class ColumnTyping
         if (index >= 0)
         {
             if (table.Width < 2)
-                throw new InvalidDatasetException("sampleWeightColumn", $"'{name}' is the only feature column; the data needs at least one feature besides the sample weights.");
+                throw new InvalidDatasetException("sampleWeightColumn",
+                    $"'{name}' is the only feature column; the data needs at least one feature besides the sample "
+                        + $"weights.");
             return index;
         }
         throw new InvalidDatasetException("sampleWeightColumn", name.Trim() == table.TargetColumn
             ? $"The sample weight column '{name}' is the target column; name a column of weights."
-            : $"The sample weight column '{name}' is not a column of the data ({string.Join(", ", table.FeatureNames)}).");
+            : $"The sample weight column '{name}' is not a column of the data "
+            + $"({string.Join(", ", table.FeatureNames)}).");
     }
 
     private static float[] Weights(DatasetTable table, int c)
@@ -167,29 +193,39 @@ internal static class ColumnTyping
         {
             float w = weights[r];
             if (float.IsNaN(w))
-                throw new InvalidDatasetException(name, $"Row {r + 1} of the sample weight column '{name}' is empty; every row needs a weight (use 1 for an ordinary row).");
+                throw new InvalidDatasetException(name,
+                    $"Row {r + 1} of the sample weight column '{name}' is empty; every row needs a weight (use 1 for "
+                        + $"an ordinary row).");
             if (w < 0)
-                throw new InvalidDatasetException(name, $"Row {r + 1} of the sample weight column '{name}' is {w.ToString(CultureInfo.InvariantCulture)}; weights must be 0 or more.");
+                throw new InvalidDatasetException(name,
+                    $"Row {r + 1} of the sample weight column '{name}' "
+                        + $"is {w.ToString(CultureInfo.InvariantCulture)}; weights must be 0 or more.");
             sum += w;
         }
-        if (sum <= 0) throw new InvalidDatasetException(name, $"Every weight in the sample weight column '{name}' is 0; at least one row must weigh more than 0.");
+        if (sum <= 0) throw new InvalidDatasetException(name,
+            $"Every weight in the sample weight column '{name}' is 0; at least one row must weigh more than 0.");
         return weights;
     }
 
     private static void CheckEncodedWidth(RawColumn[] columns, ParsedColumn[] cells, DatasetOptions limits)
     {
         // The widest preparation: every level of the data, a missing level or indicator wherever cells are missing.
-        var widths = columns.Select((column, j) => (column.Name, Width: (column.Levels?.Count ?? 1) + (cells[j].Missing > 0 ? 1 : 0))).ToList();
+        var widths = columns.Select((column, j) => (column.Name, Width: (column.Levels?.Count ?? 1) + (cells[j].Missing
+            > 0 ? 1 : 0))).ToList();
         long total = widths.Sum(w => (long)w.Width);
         if (total <= limits.MaxEncodedWidth) return;
         var widest = widths.MaxBy(w => w.Width);
-        throw new InvalidDatasetException(widest.Name, $"One-hot encoding gives {total} network inputs, more than {limits.MaxEncodedWidth} (Datasets:MaxEncodedWidth); "
-            + $"column '{widest.Name}' alone gives {widest.Width}: drop it, declare it numeric if it is a number, or group its rare values before uploading.");
+        throw new InvalidDatasetException(widest.Name,
+            $"One-hot encoding gives {total} network inputs, more than {limits.MaxEncodedWidth} "
+                + $"(Datasets:MaxEncodedWidth); "
+            + $"column '{widest.Name}' alone gives {widest.Width}: drop it, declare it numeric if it is a number, or "
+            + $"group its rare values before uploading.");
     }
 
     private static InvalidDatasetException Refused(ProblemErrors errors)
     {
         var all = errors.ToDictionary();
-        return new InvalidDatasetException(all.First().Value[0] + (all.Count > 1 ? $" ({all.Count} columns have problems; all are listed in errors.)" : ""), all);
+        return new InvalidDatasetException(all.First().Value[0] + (all.Count > 1 ?
+            $" ({all.Count} columns have problems; all are listed in errors.)" : ""), all);
     }
 }

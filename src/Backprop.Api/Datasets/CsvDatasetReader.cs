@@ -3,19 +3,23 @@ using System.Text;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Streams a CSV upload (UTF-8, header row first, RFC 4180 quoting) into a <see cref="DatasetTable"/>: every column but the
-/// target must be numeric (culture-invariant, '.' decimal point); the target cell is kept as text until the task is settled.
+/// Streams a CSV upload (UTF-8, header row first, RFC 4180 quoting) into a <see cref="DatasetTable"/>: every column
+/// but the
+/// target must be numeric (culture-invariant, '.' decimal point); the target cell is kept as text until the task is
+/// settled.
 /// </summary>
 internal static class CsvDatasetReader
 {
     /// <summary>Rows parsed before they are stored column by column.</summary>
     private const int BlockRows = 256;
 
-    public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits, CancellationToken ct)
+    public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits,
+        CancellationToken ct)
     {
         using var csv = new CsvRecordReader(body);
         if (!await csv.ReadAsync(ct))
-            throw new InvalidDatasetException("file", "The file is empty: expected a header row of column names, then one row per sample.");
+            throw new InvalidDatasetException("file",
+                "The file is empty: expected a header row of column names, then one row per sample.");
         var header = ReadHeader(csv, limits);
         int target = TargetIndex(header, targetColumn);
         var features = header.Where((_, i) => i != target).ToArray();
@@ -23,7 +27,8 @@ internal static class CsvDatasetReader
         var featureField = Enumerable.Range(0, header.Length).Where(i => i != target).ToArray();
         DatasetTableBuilder table = null!;
         int first = 0;
-        table = new DatasetTableBuilder(features, header[target], limits, _ => throw new InvalidOperationException("CSV rows arrive in blocks."));
+        table = new DatasetTableBuilder(features, header[target], limits, _ => throw new
+            InvalidOperationException("CSV rows arrive in blocks."));
         CellLocation Locate(int column, int record)
         {
             var name = column < 0 ? header[target] : features[column];
@@ -36,20 +41,26 @@ internal static class CsvDatasetReader
             while (ragged < records && csv.FieldCountOf(ragged) == header.Length) ragged++;
             table.AddRows(csv, ragged, featureField, target, Locate);
             if (ragged < records)
-                throw new InvalidDatasetException($"row {table.Rows + 1}", $"Row {table.Rows + 1} (line {csv.LineOf(ragged)}) has {csv.FieldCountOf(ragged)} "
-                    + $"cell(s) but the header has {header.Length} columns; every row needs one value per column (quote values that contain commas).");
+                throw new InvalidDatasetException($"row {table.Rows + 1}",
+                    $"Row {table.Rows + 1} (line {csv.LineOf(ragged)}) has {csv.FieldCountOf(ragged)} "
+                    + $"cell(s) but the header has {header.Length} columns; every row needs one value per column "
+                    + $"(quote values that contain commas).");
         }
         if (table.Rows == 0)
-            throw new InvalidDatasetException("file", "The file has a header but no data rows: add one row per sample below the column names.");
+            throw new InvalidDatasetException("file",
+                "The file has a header but no data rows: add one row per sample below the column names.");
         return table.Build();
     }
 
     private static string[] ReadHeader(CsvRecordReader csv, DatasetOptions limits)
     {
         if (csv.FieldCount > limits.MaxColumns)
-            throw new InvalidDatasetException("header", $"The header has {csv.FieldCount} columns; at most {limits.MaxColumns} are allowed (Datasets:MaxColumns).");
+            throw new InvalidDatasetException("header",
+                $"The header has {csv.FieldCount} columns; at most {limits.MaxColumns} are allowed "
+                    + $"(Datasets:MaxColumns).");
         if (csv.FieldCount < 2)
-            throw new InvalidDatasetException("header", "The header needs at least two columns (one or more features and the target), "
+            throw new InvalidDatasetException("header",
+                "The header needs at least two columns (one or more features and the target), "
                 + $"separated by commas; got '{DatasetTableBuilder.Clip(Encoding.UTF8.GetString(csv[0]))}'.");
         var names = new string[csv.FieldCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -57,11 +68,14 @@ internal static class CsvDatasetReader
         {
             var name = names[i] = Encoding.UTF8.GetString(csv[i]).Trim();
             if (name.Length == 0)
-                throw new InvalidDatasetException("header", $"Column {i + 1} of the header has no name; every column needs a unique name.");
+                throw new InvalidDatasetException("header",
+                    $"Column {i + 1} of the header has no name; every column needs a unique name.");
             if (name.Length > DatasetLimits.MaxColumnNameLength)
-                throw new InvalidDatasetException("header", $"Column {i + 1}'s name is longer than {DatasetLimits.MaxColumnNameLength} characters.");
+                throw new InvalidDatasetException("header",
+                    $"Column {i + 1}'s name is longer than {DatasetLimits.MaxColumnNameLength} characters.");
             if (seen.TryGetValue(name, out int first))
-                throw new InvalidDatasetException("header", $"Column name '{name}' appears twice in the header (columns {first + 1} and {i + 1}); "
+                throw new InvalidDatasetException("header",
+                    $"Column name '{name}' appears twice in the header (columns {first + 1} and {i + 1}); "
                     + "column names must be unique.");
             seen[name] = i;
         }
@@ -72,11 +86,14 @@ internal static class CsvDatasetReader
     {
         var columns = string.Join(", ", header);
         if (string.IsNullOrWhiteSpace(targetColumn))
-            throw new InvalidDatasetException("targetColumn", $"Name the column to predict with targetColumn; the header has: {columns}.");
+            throw new InvalidDatasetException("targetColumn",
+                $"Name the column to predict with targetColumn; the header has: {columns}.");
         int index = Array.IndexOf(header, targetColumn.Trim());
         if (index >= 0) return index;
-        var near = header.FirstOrDefault(h => string.Equals(h, targetColumn.Trim(), StringComparison.OrdinalIgnoreCase));
-        throw new InvalidDatasetException("targetColumn", $"The target column '{targetColumn}' is not in the header ({columns})"
+        var near = header.FirstOrDefault(h => string.Equals(h, targetColumn.Trim(),
+            StringComparison.OrdinalIgnoreCase));
+        throw new InvalidDatasetException("targetColumn",
+            $"The target column '{targetColumn}' is not in the header ({columns})"
             + (near is null ? "." : $"; did you mean '{near}'? (names are case-sensitive)"));
     }
 }

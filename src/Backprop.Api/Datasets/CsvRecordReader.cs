@@ -5,20 +5,26 @@ using System.Text.Unicode;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// RFC 4180 tokenizer over UTF-8 bytes read from a <see cref="Stream"/> in large blocks: fields separated by commas, records by
-/// CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote (unescaped in place,
-/// line breaks inside quotes read as "\n"). Completely empty lines are skipped; a UTF-8 byte order mark is skipped. Fields are
+/// RFC 4180 tokenizer over UTF-8 bytes read from a <see cref="Stream"/> in large blocks: fields separated by commas,
+/// records by
+/// CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote
+/// (unescaped in place,
+/// line breaks inside quotes read as "\n"). Completely empty lines are skipped; a UTF-8 byte order mark is skipped.
+/// Fields are
 /// spans of the block, so a record costs no allocation; a record that is not plain ASCII is checked to be UTF-8 without
 /// control characters.
 /// </summary>
 internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
 {
     /// <summary>The bytes of <see cref="Unquoted"/> as a table, for the scalar scan of short fields.</summary>
-    private static readonly bool[] EndsUnquoted = [.. Enumerable.Range(0, 256).Select(b => b is ',' or '"' or '\r' or '\n' or 0x7F || (b < 32 && b != '\t'))];
+    private static readonly bool[] EndsUnquoted = [.. Enumerable.Range(0, 256).Select(b => b is ',' or '"' or '\r' or
+        '\n' or 0x7F || (b < 32 && b != '\t'))];
 
-    /// <summary>Bytes that end an unquoted run: separators, quotes and the control characters a cell may not hold (tab may).</summary>
+    /// <summary>Bytes that end an unquoted run: separators, quotes and the control characters a cell may not hold (tab
+    /// may).</summary>
     private static readonly SearchValues<byte> Unquoted = SearchValues.Create(
-        [(byte)',', (byte)'"', (byte)'\r', (byte)'\n', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b => (byte)b)]);
+        [(byte)',', (byte)'"', (byte)'\r', (byte)'\n', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b
+            => (byte)b)]);
     private static readonly SearchValues<byte> Quoted = SearchValues.Create(
         [(byte)'"', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b => (byte)b)]);
 
@@ -48,8 +54,10 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
     public async ValueTask<bool> ReadAsync(CancellationToken ct) => await ReadBlockAsync(1, ct) == 1;
 
     /// <summary>
-    /// Reads up to <paramref name="maxRecords"/> records that are already buffered (at least one unless the input has ended),
-    /// so their fields stay valid until the next call. An input error after the block's first record is thrown by the next call,
+    /// Reads up to <paramref name="maxRecords"/> records that are already buffered (at least one unless the input has
+    /// ended),
+    /// so their fields stay valid until the next call. An input error after the block's first record is thrown by the
+    /// next call,
     /// so that the records before it are used first, as a reader going record by record would.
     /// </summary>
     public async ValueTask<int> ReadBlockAsync(int maxRecords, CancellationToken ct)
@@ -98,7 +106,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
         }
     }
 
-    /// <summary>Parses one record from the buffered bytes; false when they end before it does (and the input has more).</summary>
+    /// <summary>Parses one record from the buffered bytes; false when they end before it does (and the input has
+    /// more).</summary>
     private bool TryRecord()
     {
         if (_first) return false;
@@ -139,14 +148,16 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
                     if (at < 0)
                     {
                         if (!_eof) return false;
-                        throw new InvalidDatasetException("file", $"Line {quoteLine}: a quoted field is never closed (the input ends inside it).");
+                        throw new InvalidDatasetException("file",
+                            $"Line {quoteLine}: a quoted field is never closed (the input ends inside it).");
                     }
                     pos += at;
                     byte b = data[pos];
                     if (b == '"')
                     {
                         if (pos + 1 == _end && !_eof) return false;
-                        if (pos + 1 < _end && data[pos + 1] == '"') { pos += 2; _unescape[_base + count] = true; continue; }
+                        if (pos + 1 < _end && data[pos + 1] == '"') { pos += 2; _unescape[_base + count] = true;
+                            continue; }
                         break;
                     }
                     if (b is (byte)'\r' or (byte)'\n')
@@ -170,7 +181,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
                 byte next = data[pos];
                 if (next == ',') { pos++; continue; }
                 if (next is (byte)'\r' or (byte)'\n') return EndOfLine(data, recordStart, pos, line, recordLine, count);
-                throw new InvalidDatasetException("file", $"Line {line}: '{(char)next}' after the closing quote of a quoted field; a closing quote must be "
+                throw new InvalidDatasetException("file",
+                    $"Line {line}: '{(char)next}' after the closing quote of a quoted field; a closing quote must be "
                     + "followed by a comma or the end of the line (write a quote inside a quoted field as \"\").");
             }
             int start = pos;
@@ -192,7 +204,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
             if (c == ',') { pos++; continue; }
             if (c is (byte)'\r' or (byte)'\n') return EndOfLine(data, recordStart, pos, line, recordLine, count);
             if (c == '"')
-                throw new InvalidDatasetException("file", $"Line {line}: a quote inside an unquoted field. Enclose the field in quotes and double "
+                throw new InvalidDatasetException("file",
+                    $"Line {line}: a quote inside an unquoted field. Enclose the field in quotes and double "
                     + "any quote inside it (RFC 4180), e.g. \"say \"\"hi\"\"\".");
             throw Control(line, count - 1, c);
         }
@@ -251,7 +264,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
             if (Ascii.IsValid(field)) continue;
             int line = recordLine + LineBreaks(field);
             if (!Utf8.IsValid(field))
-                throw new InvalidDatasetException("file", $"Line {line}, column {f + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
+                throw new InvalidDatasetException("file",
+                    $"Line {line}, column {f + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
             foreach (var rune in Encoding.UTF8.GetString(field).EnumerateRunes())
                 if (Rune.IsControl(rune) && rune.Value >= 0x80)
                     throw Control(line, f, rune.Value);
@@ -268,7 +282,8 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
 
     // Control characters are never data: "2\0" must not read as 2. Tabs pass (whitespace around numbers).
     private static InvalidDatasetException Control(int line, int field, int c) =>
-        new("file", $"Line {line}, column {field + 1}: control character U+{c:X4}; remove it (only tabs and, inside quotes, line breaks are allowed).");
+        new("file", $"Line {line}, column {field + 1}: control character U+{c:X4}; remove it (only tabs and, inside "
+            + $"quotes, line breaks are allowed).");
 
     private void GrowFields()
     {

@@ -3,18 +3,23 @@ using System.Text;
 
 namespace Backprop.Api.Datasets;
 
-/// <summary>Where a cell sits, for error messages: <c>Key</c> groups errors (column name or JSON path), <c>Where</c> starts a sentence.</summary>
+/// <summary>Where a cell sits, for error messages: <c>Key</c> groups errors (column name or JSON path), <c>Where</c>
+/// starts a sentence.</summary>
 internal readonly record struct CellLocation(string Key, string Where);
 
 /// <summary>
-/// Collects parsed rows into one <see cref="ParsedColumn"/> per feature and one for the target as a reader streams them,
-/// enforcing the row and cell limits and gathering cell problems: up to <see cref="DatasetLimits.MaxReportedProblems"/> bad
-/// cells stop the parse. Missing feature cells are kept for the preparation to fill; missing targets are counted to the end
+/// Collects parsed rows into one <see cref="ParsedColumn"/> per feature and one for the target as a reader streams
+/// them,
+/// enforcing the row and cell limits and gathering cell problems: up to <see
+/// cref="DatasetLimits.MaxReportedProblems"/> bad
+/// cells stop the parse. Missing feature cells are kept for the preparation to fill; missing targets are counted to
+/// the end
 /// and then refused. Column types are settled afterwards by <see cref="ColumnTyping"/>.
 /// </summary>
 internal sealed class DatasetTableBuilder
 {
-    /// <summary>Distinct target texts kept as a dictionary (classes have at most <see cref="DatasetAssembler.MaxClasses"/>).</summary>
+    /// <summary>Distinct target texts kept as a dictionary (classes have at most <see
+    /// cref="DatasetAssembler.MaxClasses"/>).</summary>
     private const int TargetTexts = 100_000;
 
     private readonly DatasetOptions _limits;
@@ -26,7 +31,8 @@ internal sealed class DatasetTableBuilder
     private int _problemCount, _listedMissing;
     private string? _firstProblem;
 
-    public DatasetTableBuilder(IReadOnlyList<string> featureNames, string targetColumn, DatasetOptions limits, Func<int, CellLocation> locate)
+    public DatasetTableBuilder(IReadOnlyList<string> featureNames, string targetColumn, DatasetOptions limits,
+        Func<int, CellLocation> locate)
     {
         FeatureNames = featureNames;
         TargetColumn = targetColumn;
@@ -42,13 +48,16 @@ internal sealed class DatasetTableBuilder
     /// <summary>Rows begun so far; the current row's 1-based number while it is read.</summary>
     public int Rows { get; private set; }
 
-    /// <summary>Starts a row: its feature cells may then be set in any order; <see cref="EndRow"/> counts the unset ones as missing.</summary>
+    /// <summary>Starts a row: its feature cells may then be set in any order; <see cref="EndRow"/> counts the unset
+    /// ones as missing.</summary>
     public void BeginRow()
     {
         if (Rows + 1 > _limits.MaxRows)
-            throw new InvalidDatasetException("rows", $"The data has more than {_limits.MaxRows} rows (Datasets:MaxRows).");
+            throw new InvalidDatasetException("rows",
+                $"The data has more than {_limits.MaxRows} rows (Datasets:MaxRows).");
         if ((long)(Rows + 1) * (Width + 1) > _limits.MaxCells)
-            throw new InvalidDatasetException("rows", $"The data has more than {_limits.MaxCells} cells (rows × columns, Datasets:MaxCells); "
+            throw new InvalidDatasetException("rows",
+                $"The data has more than {_limits.MaxCells} cells (rows × columns, Datasets:MaxCells); "
                 + $"with {Width + 1} columns at most {_limits.MaxCells / (Width + 1)} rows fit.");
         Rows++;
         Array.Clear(_set);
@@ -60,7 +69,8 @@ internal sealed class DatasetTableBuilder
             if (!_set[c]) SetMissing(c);
     }
 
-    /// <summary>A feature cell as UTF-8 text; blank means missing, a number is a number, other text a level (or a boolean).</summary>
+    /// <summary>A feature cell as UTF-8 text; blank means missing, a number is a number, other text a level (or a
+    /// boolean).</summary>
     public void SetFeature(int column, ReadOnlySpan<byte> utf8)
     {
         if (_set[column]) return; // a repeated cell of a refused row
@@ -72,7 +82,8 @@ internal sealed class DatasetTableBuilder
     }
 
     /// <summary>A feature cell as text (a JSON string, or true/false).</summary>
-    public void SetFeature(int column, ReadOnlySpan<char> text) => WithUtf8(text, column, (b, c, t) => b.SetFeature(c, t));
+    public void SetFeature(int column, ReadOnlySpan<char> text) => WithUtf8(text, column, (b, c, t) => b.SetFeature(c,
+        t));
 
     /// <summary>A cell of the wrong kind (a JSON string or boolean where a number belongs).</summary>
     public void Reject(int column, string message)
@@ -101,7 +112,8 @@ internal sealed class DatasetTableBuilder
         _target.AddMissing();
     }
 
-    /// <summary>Appends the next row's target cell as UTF-8 text: class labels keep their spelling; regression reads it as a number later.</summary>
+    /// <summary>Appends the next row's target cell as UTF-8 text: class labels keep their spelling; regression reads
+    /// it as a number later.</summary>
     public void AddTarget(ReadOnlySpan<byte> utf8)
     {
         var text = Trim(utf8, out var trimmed);
@@ -113,17 +125,22 @@ internal sealed class DatasetTableBuilder
     public void AddTarget(ReadOnlySpan<char> text) => WithUtf8(text, -1, (b, _, t) => b.AddTarget(t));
 
     /// <summary>
-    /// Appends <paramref name="count"/> rows of a CSV block, column after column (each column's dictionary stays in cache for the
-    /// block, where row after row would touch every column's per cell). Cell problems are reported in row order, as row by row
+    /// Appends <paramref name="count"/> rows of a CSV block, column after column (each column's dictionary stays in
+    /// cache for the
+    /// block, where row after row would touch every column's per cell). Cell problems are reported in row order, as
+    /// row by row
     /// would (so the same ten stop the parse); rows past the row or cell limit are refused after the rows before them.
     /// </summary>
     /// <param name="featureField">The record field of each feature.</param>
     /// <param name="locate">(column, record of the block) → where; column −1 is the target.</param>
-    /// <param name="targetField">The record field of the target, or −1 when the block has no targets (they come through <see cref="AddTarget(ReadOnlySpan{byte})"/>).</param>
-    public void AddRows<TBlock>(TBlock block, int count, int[] featureField, int targetField, Func<int, int, CellLocation> locate)
+    /// <param name="targetField">The record field of the target, or −1 when the block has no targets (they come
+    /// through <see cref="AddTarget(ReadOnlySpan{byte})"/>).</param>
+    public void AddRows<TBlock>(TBlock block, int count, int[] featureField, int targetField, Func<int, int,
+        CellLocation> locate)
         where TBlock : ICellBlock, allows ref struct
     {
-        int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) - Rows));
+        int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) -
+            Rows));
         List<(int Record, int Field, int Column)>? events = null;
         for (int c = 0; c < Width; c++)
         {
@@ -152,18 +169,21 @@ internal sealed class DatasetTableBuilder
             var text = Trim(block.Cell(record, field), out _);
             if (text.IsEmpty)
             {
-                if (_listedMissing++ < DatasetLimits.MaxReportedProblems) _problems.Add(at.Key, $"{at.Where} has no value (a missing value).");
+                if (_listedMissing++ < DatasetLimits.MaxReportedProblems) _problems.Add(at.Key,
+                    $"{at.Where} has no value (a missing value).");
             }
             else Problem(at, NonFinite(text));
         }
         if (allowed < count) BeginRow(); // refuses the first row past the limits
     }
 
-    /// <summary>The finished table, or an <see cref="InvalidDatasetException"/> listing the bad or missing cells.</summary>
+    /// <summary>The finished table, or an <see cref="InvalidDatasetException"/> listing the bad or missing
+    /// cells.</summary>
     public DatasetTable Build(IReadOnlyList<string>? classNames = null)
     {
         if (Rows == 0)
-            throw new InvalidDatasetException("rows", "The data has no rows: at least one row of values is needed besides the column names.");
+            throw new InvalidDatasetException("rows",
+                "The data has no rows: at least one row of values is needed besides the column names.");
         if (_problemCount > 0 || _listedMissing > 0) throw Refusal();
         if (_target.Rows != Rows) throw new InvalidOperationException($"{_target.Rows} targets for {Rows} rows.");
         return new DatasetTable(FeatureNames, TargetColumn, _columns, Rows, _target, classNames);
@@ -183,22 +203,28 @@ internal sealed class DatasetTableBuilder
     {
         if (_firstProblem is not null)
         {
-            var more = _problemCount > 1 ? $" ({_problemCount} cells could not be read before parsing stopped; all are listed in errors.)" : "";
+            var more = _problemCount > 1 ?
+                $" ({_problemCount} cells could not be read before parsing stopped; all are listed in errors.)" : "";
             return new(_firstProblem + more, _problems.ToDictionary());
         }
-        return new($"The target column '{TargetColumn}' has {_listedMissing} missing value(s) (empty cells); a row without a target cannot be "
+        return new($"The target column '{TargetColumn}' has {_listedMissing} missing value(s) (empty cells); a row "
+            + $"without a target cannot be "
             + $"learned from: fill or drop those rows and upload again (missing feature cells are fine). The first "
-            + $"{Math.Min(_listedMissing, DatasetLimits.MaxReportedProblems)} are listed in errors.", _problems.ToDictionary());
+            + $"{Math.Min(_listedMissing, DatasetLimits.MaxReportedProblems)} are listed in errors.",
+            _problems.ToDictionary());
     }
 
     internal static string NonFinite(ReadOnlySpan<char> text) =>
-        $"'{Clip(text)}' is not a finite number; NaN and Infinity are not allowed (and values must fit in float32, |x| < 3.4e38).";
+        $"'{Clip(text)}' is not a finite number; NaN and Infinity are not allowed (and values must fit in float32, "
+            + $"|x| < 3.4e38).";
 
     private static string NonFinite(ReadOnlySpan<byte> utf8) => NonFinite(Encoding.UTF8.GetString(utf8));
 
-    internal static string Clip(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() : string.Concat(text[..40], "…");
+    internal static string Clip(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() :
+        string.Concat(text[..40], "…");
 
-    /// <summary>The text without white space around it. ASCII edges are trimmed in place; a non-ASCII edge (which may be a Unicode
+    /// <summary>The text without white space around it. ASCII edges are trimmed in place; a non-ASCII edge (which may
+    /// be a Unicode
     /// space) is trimmed as text, into a pooled buffer returned in <paramref name="rented"/>.</summary>
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text, out byte[]? rented)
     {
@@ -233,19 +259,23 @@ internal interface ICellBlock
     ReadOnlySpan<byte> Cell(int record, int field);
 }
 
-/// <summary>Parsed rows before the task is settled: one <see cref="ParsedColumn"/> per feature, and the target cells as texts.</summary>
+/// <summary>Parsed rows before the task is settled: one <see cref="ParsedColumn"/> per feature, and the target cells
+/// as texts.</summary>
 /// <remarks><c>ClassNames</c>, when the client sent them, fixes the label order.</remarks>
-internal sealed record DatasetTable(IReadOnlyList<string> FeatureNames, string TargetColumn, ParsedColumn[] Cells, int Rows, ParsedColumn Target,
+internal sealed record DatasetTable(IReadOnlyList<string> FeatureNames, string TargetColumn, ParsedColumn[] Cells, int
+    Rows, ParsedColumn Target,
     IReadOnlyList<string>? ClassNames = null)
 {
     public int Width => FeatureNames.Count;
-    /// <summary>Column kinds once settled, when any column is not numeric or has gaps; null = every feature numeric and complete.</summary>
+    /// <summary>Column kinds once settled, when any column is not numeric or has gaps; null = every feature numeric
+    /// and complete.</summary>
     public IReadOnlyList<RawColumn>? Columns { get; init; }
     /// <summary>The sample weight column's values (taken out of the features), or null.</summary>
     public float[]? SampleWeights { get; init; }
     public string? SampleWeightColumn { get; init; }
 
-    /// <summary>A row-major copy of the features <c>(rows, width)</c>, NaN for text and missing cells until the types are settled.</summary>
+    /// <summary>A row-major copy of the features <c>(rows, width)</c>, NaN for text and missing cells until the types
+    /// are settled.</summary>
     public float[] Features()
     {
         var features = new float[Rows * Width];

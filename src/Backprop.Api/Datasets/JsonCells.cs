@@ -24,16 +24,19 @@ internal static class JsonCells
         var list = new List<string>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]", $"{path}[{list.Count}] must be a string.");
+            if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]",
+                $"{path}[{list.Count}] must be a string.");
             if (list.Count == max) throw new InvalidDatasetException(path, $"{path} has more than {max} entries.");
             list.Add(Text(ref reader, $"{path}[{list.Count}]").Trim());
         }
         return list;
     }
 
-    /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can still
+    /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can
+    /// still
     /// leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
-    /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name holds a broken
+    /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name
+    /// holds a broken
     /// \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation error.</summary>
     public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
     {
@@ -55,7 +58,8 @@ internal static class JsonCells
         }
         catch (InvalidOperationException e)
         {
-            throw new InvalidDatasetException(path, $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
+            throw new InvalidDatasetException(path,
+                $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
                 + "(a \\u escape must not leave half of a surrogate pair).");
         }
     }
@@ -68,8 +72,11 @@ internal static class JsonCells
         {
             if (name.Length == 0) throw new InvalidDatasetException(path, "Column names must not be empty.");
             if (name.Length > DatasetLimits.MaxColumnNameLength)
-                throw new InvalidDatasetException(path, $"Column name '{DatasetTableBuilder.Clip(name)}' is longer than {DatasetLimits.MaxColumnNameLength} characters.");
-            if (!seen.Add(name)) throw new InvalidDatasetException(path, $"Column name '{name}' is used twice; column names (features and target) must be unique.");
+                throw new InvalidDatasetException(path,
+                    $"Column name '{DatasetTableBuilder.Clip(name)}' is longer "
+                        + $"than {DatasetLimits.MaxColumnNameLength} characters.");
+            if (!seen.Add(name)) throw new InvalidDatasetException(path,
+                $"Column name '{name}' is used twice; column names (features and target) must be unique.");
         }
     }
 
@@ -91,14 +98,17 @@ internal static class JsonCells
                 table.SetFeature(column, reader.TokenType == JsonTokenType.True ? "true"u8 : "false"u8);
                 break;
             default:
-                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be numbers, strings, booleans or null.");
+                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be "
+                    + $"numbers, strings, booleans or null.");
                 reader.Skip();
                 break;
         }
     }
 
-    /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into them.</summary>
-    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table, IReadOnlyList<string>? classNames)
+    /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into
+    /// them.</summary>
+    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table, IReadOnlyList<string>?
+        classNames)
     {
         switch (reader.TokenType)
         {
@@ -106,8 +116,11 @@ internal static class JsonCells
                 table.AddTarget(Text(ref reader, "$"));
                 break;
             case JsonTokenType.Number when classNames is not null:
-                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(classNames[index]);
-                else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
+                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count)
+                    table.AddTarget(classNames[index]);
+                else table.Reject(-1,
+                    $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} "
+                        + $"(classNames has {classNames.Count} names).");
                 break;
             case JsonTokenType.Number:
                 table.AddTarget(reader.ValueSpan);
@@ -116,7 +129,8 @@ internal static class JsonCells
                 table.SetMissing(-1);
                 break;
             default:
-                table.Reject(-1, $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a class label).");
+                table.Reject(-1, $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a "
+                    + $"class label).");
                 reader.Skip();
                 break;
         }

@@ -8,12 +8,17 @@ namespace Backprop.Api.Datasets;
 internal enum CellKind : byte { Number, Text, NonFinite, Missing }
 
 /// <summary>
-/// One column of an upload, filled a cell per row as the reader streams. While the column has at most <c>limit</c> distinct
+/// One column of an upload, filled a cell per row as the reader streams. While the column has at most <c>limit</c>
+/// distinct
 /// texts each cell is a code (1, 2 or 4 bytes) into a dictionary of those texts, each with its number (NaN for text and
-/// missing cells) and count: pixel-like columns cost a byte per cell, categorical columns keep their texts as written, and a
-/// profile needs one pass over the dictionary. Past the limit (a column of real numbers) the cells become float32 and new
-/// texts are only counted: such a column cannot be categorical. Cells live in chunks of <see cref="ChunkRows"/>, so growing
-/// never copies the column. Settling the column's type rewrites dictionary values (a level's index, a boolean's 1/0), not cells.
+/// missing cells) and count: pixel-like columns cost a byte per cell, categorical columns keep their texts as written,
+/// and a
+/// profile needs one pass over the dictionary. Past the limit (a column of real numbers) the cells become float32 and
+/// new
+/// texts are only counted: such a column cannot be categorical. Cells live in chunks of <see cref="ChunkRows"/>, so
+/// growing
+/// never copies the column. Settling the column's type rewrites dictionary values (a level's index, a boolean's 1/0),
+/// not cells.
 /// </summary>
 internal sealed class ParsedColumn
 {
@@ -25,7 +30,8 @@ internal sealed class ParsedColumn
     private readonly List<string> _texts = [];
     private readonly List<float> _values = [];
     private readonly List<CellKind> _kinds = [];
-    private int[] _counts = []; // per code, counted from the cells when asked (a count per cell would cost a cache miss per cell)
+    private int[] _counts = [];
+        // per code, counted from the cells when asked (a count per cell would cost a cache miss per cell)
     private int _countedRows = -1, _nonFiniteEntries;
     private int _missingCode = -1, _trueCode = -1, _falseCode = -1;
     private readonly List<byte[]> _chunks = [];
@@ -34,7 +40,8 @@ internal sealed class ParsedColumn
     private int _floatNumbers, _floatTexts, _floatNonBoolean, _floatMissing;
 
     /// <param name="limit">Distinct texts kept as a dictionary.</param>
-    /// <param name="booleans">true/false in any case is one text (a feature); a target keeps its labels' spelling.</param>
+    /// <param name="booleans">true/false in any case is one text (a feature); a target keeps its labels'
+    /// spelling.</param>
     public ParsedColumn(int limit, bool booleans = true) => (_limit, _booleans) = (limit, booleans);
 
     /// <summary>A column of floats (NaN = missing) taken from a row-major table.</summary>
@@ -64,12 +71,14 @@ internal sealed class ParsedColumn
     public int Missing => _floatMissing + (_missingCode >= 0 ? Counts()[_missingCode] : 0);
     public int NumberCells => _floatNumbers + Sum(k => k is CellKind.Number or CellKind.NonFinite);
     public int TextCells => _floatTexts + Sum(k => k == CellKind.Text);
-    public int NonBooleanTextCells => _floatNonBoolean + SumCodes(c => _kinds[c] == CellKind.Text && c != _trueCode && c != _falseCode);
+    public int NonBooleanTextCells => _floatNonBoolean + SumCodes(c => _kinds[c] == CellKind.Text && c != _trueCode &&
+        c != _falseCode);
     /// <summary>Distinct texts of present cells, in order of appearance, with their codes (a coded column).</summary>
     public IEnumerable<(string Text, int Code)> Distinct() =>
         Enumerable.Range(0, _texts.Count).Where(c => _kinds[c] != CellKind.Missing).Select(c => (_texts[c], c));
 
-    /// <summary>Appends a present cell (trimmed, not empty); false when it is a number that is not finite (NaN, Infinity, beyond float32).</summary>
+    /// <summary>Appends a present cell (trimmed, not empty); false when it is a number that is not finite (NaN,
+    /// Infinity, beyond float32).</summary>
     public bool Add(ReadOnlySpan<byte> text)
     {
         if (_codes is not null)
@@ -88,7 +97,8 @@ internal sealed class ParsedColumn
             AppendFloat(finite ? value : 0);
             return finite;
         }
-        if (_floatTexts++ == 0 && FirstText is null) (FirstText, FirstTextRow) = (Encoding.UTF8.GetString(text), Rows + 1);
+        if (_floatTexts++ == 0 && FirstText is null) (FirstText, FirstTextRow) = (Encoding.UTF8.GetString(text), Rows +
+            1);
         if (!IsBoolean(text)) _floatNonBoolean++;
         AppendFloat(float.NaN);
         return true;
@@ -106,12 +116,14 @@ internal sealed class ParsedColumn
     {
         var chunk = _chunks[row >> ChunkShift];
         int i = row & (ChunkRows - 1);
-        return CellBytes switch { 1 => chunk[i], 2 => Unsafe.ReadUnaligned<ushort>(ref chunk[i * 2]), _ => Unsafe.ReadUnaligned<int>(ref chunk[i * 4]) };
+        return CellBytes switch { 1 => chunk[i], 2 => Unsafe.ReadUnaligned<ushort>(ref chunk[i * 2]), _ =>
+            Unsafe.ReadUnaligned<int>(ref chunk[i * 4]) };
     }
 
     /// <summary>The cell's number: its dictionary value, or its float.</summary>
     public float ValueAt(int row) =>
-        _codes is not null ? _values[CodeAt(row)] : Unsafe.ReadUnaligned<float>(ref _chunks[row >> ChunkShift][(row & (ChunkRows - 1)) * 4]);
+        _codes is not null ? _values[CodeAt(row)] : Unsafe.ReadUnaligned<float>(ref _chunks[row >> ChunkShift][(row &
+            (ChunkRows - 1)) * 4]);
 
     /// <summary>The cells as stored, <see cref="CellBytes"/> each, chunk by chunk.</summary>
     public IEnumerable<ReadOnlyMemory<byte>> CellChunks()
@@ -131,14 +143,17 @@ internal sealed class ParsedColumn
         if (Utf8Numbers.TryParse(text, out float value))
         {
             bool finite = float.IsFinite(value);
-            return Remember(text, AddEntry(Encoding.UTF8.GetString(text), finite ? value : 0, finite ? CellKind.Number : CellKind.NonFinite));
+            return Remember(text, AddEntry(Encoding.UTF8.GetString(text), finite ? value : 0, finite ? CellKind.Number
+                : CellKind.NonFinite));
         }
         // true/false in any case is one entry, so a boolean column never outgrows the limit.
-        bool isTrue = _booleans && Ascii.EqualsIgnoreCase(text, "true"u8), isFalse = _booleans && !isTrue && Ascii.EqualsIgnoreCase(text, "false"u8);
+        bool isTrue = _booleans && Ascii.EqualsIgnoreCase(text, "true"u8), isFalse = _booleans && !isTrue &&
+            Ascii.EqualsIgnoreCase(text, "false"u8);
         if (isTrue && _trueCode >= 0) return Remember(text, _trueCode);
         if (isFalse && _falseCode >= 0) return Remember(text, _falseCode);
         if (FirstText is null) (FirstText, FirstTextRow) = (Encoding.UTF8.GetString(text), Rows + 1);
-        int code = AddEntry(isTrue ? "true" : isFalse ? "false" : Encoding.UTF8.GetString(text), float.NaN, CellKind.Text);
+        int code = AddEntry(isTrue ? "true" : isFalse ? "false" : Encoding.UTF8.GetString(text), float.NaN,
+            CellKind.Text);
         if (code < 0) return code;
         if (isTrue) _trueCode = code;
         if (isFalse) _falseCode = code;
@@ -167,7 +182,8 @@ internal sealed class ParsedColumn
         return code;
     }
 
-    private static bool IsBoolean(ReadOnlySpan<byte> text) => Ascii.EqualsIgnoreCase(text, "true"u8) || Ascii.EqualsIgnoreCase(text, "false"u8);
+    private static bool IsBoolean(ReadOnlySpan<byte> text) => Ascii.EqualsIgnoreCase(text, "true"u8) ||
+        Ascii.EqualsIgnoreCase(text, "false"u8);
 
     private int Sum(Func<CellKind, bool> which) => SumCodes(c => which(_kinds[c]));
 
@@ -252,7 +268,8 @@ internal sealed class ParsedColumn
         if (_chunks.Count > 0) _chunk = _chunks[^1];
     }
 
-    /// <summary>Past the limit: every cell becomes its float, and the counts so far move to the float counters.</summary>
+    /// <summary>Past the limit: every cell becomes its float, and the counts so far move to the float
+    /// counters.</summary>
     private void ToFloats()
     {
         _floatMissing += Missing;

@@ -4,9 +4,12 @@ using System.Text;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Cell text (UTF-8) → code, for the dictionary of a <see cref="ParsedColumn"/>. Texts of up to 7 bytes (numbers like pixel values,
-/// short labels) are packed with their length into one <c>ulong</c> and found in an open-addressed table without hashing a
-/// string; longer texts go through a string dictionary. Integers 0..999 written plainly (pixel values, small counts) skip even
+/// Cell text (UTF-8) → code, for the dictionary of a <see cref="ParsedColumn"/>. Texts of up to 7 bytes (numbers like
+/// pixel values,
+/// short labels) are packed with their length into one <c>ulong</c> and found in an open-addressed table without
+/// hashing a
+/// string; longer texts go through a string dictionary. Integers 0..999 written plainly (pixel values, small counts)
+/// skip even
 /// that: their code is at their value in a small array. Several texts may share a code (TRUE and true).
 /// </summary>
 internal sealed class TextCodes
@@ -77,7 +80,8 @@ internal sealed class TextCodes
             case 1:
                 return (uint)(text[0] - '0') <= 9 ? text[0] - '0' : -1;
             case 2:
-                return (uint)(text[0] - '1') <= 8 && (uint)(text[1] - '0') <= 9 ? (text[0] - '0') * 10 + text[1] - '0' : -1;
+                return (uint)(text[0] - '1') <= 8 && (uint)(text[1] - '0') <= 9 ? (text[0] - '0') * 10 + text[1] - '0'
+                    : -1;
             case 3:
                 return (uint)(text[0] - '1') <= 8 && (uint)(text[1] - '0') <= 9 && (uint)(text[2] - '0') <= 9
                     ? (text[0] - '0') * 100 + (text[1] - '0') * 10 + text[2] - '0' : -1;
@@ -93,5 +97,6 @@ internal sealed class TextCodes
         return key;
     }
 
-    private static int Slot(ulong key, int mask) => (int)((key * 0x9E3779B97F4A7C15UL) >> (64 - BitOperations.Log2((uint)mask + 1))) & mask;
+    private static int Slot(ulong key, int mask) => (int)((key * 0x9E3779B97F4A7C15UL) >> (64 -
+        BitOperations.Log2((uint)mask + 1))) & mask;
 }

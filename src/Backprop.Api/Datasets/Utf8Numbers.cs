@@ -3,16 +3,21 @@ using System.Globalization;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// float32 from culture-invariant UTF-8 text, as <see cref="Reference"/> (<c>float.TryParse</c> with <see cref="NumberStyles.Float"/>)
-/// reads it, bit for bit. The fast path takes plain decimals (<c>[+-]digits[.digits][e[+-]digits]</c>) whose significand fits in 2^53
-/// and whose power of ten is at most 22: one IEEE multiplication or division of two exact doubles rounds correctly (Clinger), and
-/// rounding that double to float32 is the correct float32 unless the double is exactly halfway between two floats (a decimal on
+/// float32 from culture-invariant UTF-8 text, as <see cref="Reference"/> (<c>float.TryParse</c> with <see
+/// cref="NumberStyles.Float"/>)
+/// reads it, bit for bit. The fast path takes plain decimals (<c>[+-]digits[.digits][e[+-]digits]</c>) whose
+/// significand fits in 2^53
+/// and whose power of ten is at most 22: one IEEE multiplication or division of two exact doubles rounds correctly
+/// (Clinger), and
+/// rounding that double to float32 is the correct float32 unless the double is exactly halfway between two floats (a
+/// decimal on
 /// one side of a float32 midpoint rounds to a double on the same side or onto it). Everything else takes the reference.
 /// </summary>
 internal static class Utf8Numbers
 {
     private static readonly double[] PowersOfTen =
-        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];
+        [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19,
+            1e20, 1e21, 1e22];
 
     /// <summary>The plain, obviously-correct reading the fast path must match.</summary>
     public static bool Reference(ReadOnlySpan<byte> utf8, out float value) =>
@@ -24,8 +29,10 @@ internal static class Utf8Numbers
         {
             ulong bits = BitConverter.DoubleToUInt64Bits(exact);
             double magnitude = Math.Abs(exact);
-            // 29 low bits exactly 1000…0: halfway between two floats; below the smallest normal float the midpoints lie elsewhere.
-            if ((bits & 0x1FFF_FFFF) != 0x1000_0000 && (magnitude == 0 || (magnitude >= 1.1754943508222875e-38 && magnitude <= float.MaxValue)))
+            // 29 low bits exactly 1000…0: halfway between two floats; below the smallest normal float the midpoints
+            // lie elsewhere.
+            if ((bits & 0x1FFF_FFFF) != 0x1000_0000 && (magnitude == 0 || (magnitude >= 1.1754943508222875e-38 &&
+                magnitude <= float.MaxValue)))
             {
                 value = (float)exact;
                 return true;
@@ -48,7 +55,8 @@ internal static class Utf8Numbers
         if (i < s.Length && s[i] == '.')
         {
             int fraction = ++i;
-            for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++, digits++) mantissa = mantissa * 10 + (uint)(s[i] - '0');
+            for (; i < s.Length && (uint)(s[i] - '0') <= 9; i++, digits++) mantissa = mantissa * 10 + (uint)(s[i] -
+                '0');
             scale = fraction - i;
             if (integerDigits == 0 && i == fraction) return false; // "." or "-."
         }
@@ -59,7 +67,8 @@ internal static class Utf8Numbers
             bool negativeExponent = false;
             if (i < s.Length && s[i] is (byte)'-' or (byte)'+') { negativeExponent = s[i] == '-'; i++; }
             int exponentStart = i, exponent = 0;
-            for (; i < s.Length && (uint)(s[i] - '0') <= 9 && i - exponentStart < 4; i++) exponent = exponent * 10 + (s[i] - '0');
+            for (; i < s.Length && (uint)(s[i] - '0') <= 9 && i - exponentStart < 4; i++) exponent = exponent * 10 +
+                (s[i] - '0');
             if (i == exponentStart) return false;
             scale += negativeExponent ? -exponent : exponent;
         }

@@ -5,12 +5,14 @@ using System.Threading.Channels;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Wake-up calls for the worker (job ids only; the job row is the truth) and the cancellation handles of the jobs running in
-/// this process. An id waits in the queue at most once, so the periodic sweep can wake every queued job without piling up calls.
+/// Wake-up calls for the worker (job ids only; the job row is the truth) and the cancellation handles of the jobs
+/// running in this process. An id waits in the queue at most once, so the periodic sweep can wake every queued job
+/// without piling up calls.
 /// </summary>
 public sealed class JobQueue
 {
-    private readonly Channel<Guid> _channel = Channel.CreateUnbounded<Guid>(new UnboundedChannelOptions { SingleReader = false });
+    private readonly Channel<Guid> _channel = Channel.CreateUnbounded<Guid>(
+        new UnboundedChannelOptions { SingleReader = false });
     private readonly ConcurrentDictionary<Guid, byte> _waiting = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
 
@@ -29,7 +31,8 @@ public sealed class JobQueue
         }
     }
 
-    /// <summary>Registers a job about to run; the token fires on a cancel request, a lost lease or at host shutdown.</summary>
+    /// <summary>Registers a job about to run; the token fires on a cancel request, a lost lease or at host
+    /// shutdown.</summary>
     public CancellationTokenSource Register(Guid jobId, CancellationToken stopping)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -37,7 +40,8 @@ public sealed class JobQueue
         return cts;
     }
 
-    public void Unregister(Guid jobId, CancellationTokenSource cts) => _running.TryRemove(KeyValuePair.Create(jobId, cts));
+    public void Unregister(Guid jobId, CancellationTokenSource cts) => _running.TryRemove(KeyValuePair.Create(jobId,
+        cts));
 
     /// <summary>Signals a running job to stop; false when it isn't running in this process.</summary>
     public bool Cancel(Guid jobId)

@@ -13,13 +13,15 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the last
-/// checkpoint (or starts), trains epoch by epoch, and checkpoints every <see cref="JobOptions.CheckpointEveryEpochs"/> epochs or
-/// <see cref="JobOptions.CheckpointInterval"/> through its <see cref="JobCheckpointWriter"/>, and ends it with one of the
-/// <see cref="JobTransitions"/>.
+/// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the
+/// last checkpoint (or starts), trains epoch by epoch, and checkpoints every <see
+/// cref="JobOptions.CheckpointEveryEpochs"/> epochs or <see cref="JobOptions.CheckpointInterval"/> through its <see
+/// cref="JobCheckpointWriter"/>, and ends it with one of the <see cref="JobTransitions"/>.
 /// </summary>
-public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection, LiveJobs liveJobs,
+public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
+    JobQueue queue, WorkerIdentity worker,
+    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection,
+        LiveJobs liveJobs,
     ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
@@ -28,11 +30,13 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
 
     public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
     {
-        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on a release.
+        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on
+        // a release.
         long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
         if (!memory.TryReserve(jobId, estimate))
         {
-            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs " +
+                "hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
                 jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
             return;
         }
@@ -50,7 +54,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var o = options.Value;
         var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
-        if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
+        if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row " +
+            "without reaching a checkpoint.", jobId, o.MaxAttempts);
         if (claim != ClaimOutcome.Claimed) return;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
@@ -66,12 +71,15 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, " +
+                "another worker resumes it.", jobId, job.Attempt);
         }
         catch (StorageWriteException e)
         {
-            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
-            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage
+            // recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId,
+                job.Attempt, e.Message);
             await _writer.SettleAsync();
             await TryReleaseAsync(job);
         }
@@ -82,7 +90,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await _writer.SettleAsync();
             _writer.Discard();
             db.ChangeTracker.Clear();
-            try { await FailAsync(job, JobStopReason.Failed, $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
+            try { await FailAsync(job, JobStopReason.Failed,
+                $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
             catch (LeaseLostException) { }
         }
         finally
@@ -94,19 +103,22 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
     }
 
-    private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
+    private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token,
+        CancellationToken stoppingToken)
     {
         var request = job.Request;
-        var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        var definition = NetworkMapping.ReadDefinition(job.NetworkJson);
         _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
         {
-            dataset = await datasets.LoadAsync(job.DatasetId, token) ?? throw new InvalidDataException($"Dataset {job.DatasetId} no longer exists.");
+            dataset = await datasets.LoadAsync(job.DatasetId, token) ?? throw new InvalidDataException(
+                $"Dataset {job.DatasetId} no longer exists.");
             session = await OpenSessionAsync(job, definition.ToSpec(), request, dataset, token);
         }
-        catch (Exception e) when (e is InvalidTrainingOptionsException or InvalidNetworkSpecException or InvalidDataException)
+        catch (Exception e) when (
+            e is InvalidTrainingOptionsException or InvalidNetworkSpecException or InvalidDataException)
         {
             await FailAsync(job, JobStopReason.Failed, e.Message);
             return;
@@ -117,9 +129,11 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             return;
         }
 
-        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed
+        // twice.
         _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
-            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch
+                ? saved : null);
         int publishedFindings = 0;
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
@@ -141,14 +155,16 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 }
                 _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
-                    await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                    // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                    await _writer.WrittenAsync();
                 pruner?.Observe(report);
                 if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
                 {
                     await _writer.WrittenAsync(); // the context serves one use at a time
                     if (pruned = await pruner.ShouldStopAsync(db, job.Id, report, token)) break;
                 }
-                if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
+                if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs
+                    || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
                     _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
@@ -172,14 +188,17 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await SucceedAsync(job, definition, session, dataset, pruned ? JobStopReason.Pruned : null);
     }
 
-    /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>
-    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
+    /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh
+    /// initialisation.</summary>
+    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec,
+        StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).",
+                job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
@@ -189,15 +208,19 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     }
 
     /// <summary>
-    /// The model's final snapshot with more epochs: weights, optimizer moments and step, schedule and RNG position carry on,
-    /// so the continued run is the longer run it would have been (an early stop's patience starts afresh).
+    /// The model's final snapshot with more epochs: weights, optimizer moments and step, schedule and RNG position
+    /// carry on, so the continued run is the longer run it would have been (an early stop's patience starts afresh).
     /// </summary>
-    private async Task<TrainingSession> ContinueAsync(TrainingJob job, Guid modelId, LoadedDataset dataset, CancellationToken ct)
+    private async Task<TrainingSession> ContinueAsync(TrainingJob job, Guid modelId, LoadedDataset dataset,
+        CancellationToken ct)
     {
-        var bytes = await db.Set<ModelBlob>().AsNoTracking().Where(b => b.ModelId == modelId).Select(b => b.Snapshot).SingleOrDefaultAsync(ct)
-            ?? throw new InvalidDataException($"Model {modelId} no longer exists or has no training state to continue.");
+        var bytes = await db.Set<ModelBlob>().AsNoTracking().Where(b => b.ModelId == modelId).Select(b => b.Snapshot)
+            .SingleOrDefaultAsync(ct)
+            ?? throw new InvalidDataException(
+                $"Model {modelId} no longer exists or has no training state to continue.");
         var final = TrainingSnapshot.FromBytes(bytes);
-        if (final.Epoch != job.InitialEpoch) throw new InvalidDataException($"Model {modelId} was trained for {final.Epoch} epochs, the job expected {job.InitialEpoch}.");
+        if (final.Epoch != job.InitialEpoch) throw new InvalidDataException(
+            $"Model {modelId} was trained for {final.Epoch} epochs, the job expected {job.InitialEpoch}.");
         var more = final with
         {
             Options = final.Options with { Epochs = job.Epochs },
@@ -208,7 +231,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return TrainingSession.Restore(more, dataset.Data);
     }
 
-    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, CancellationToken ct)
+    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request,
+        CancellationToken ct)
     {
         if (job.WarmStartModelId is not { } modelId) return null;
         var blob = await db.Set<ModelBlob>().AsNoTracking().SingleOrDefaultAsync(b => b.ModelId == modelId, ct)
@@ -220,7 +244,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (blob.Snapshot is { } bytes)
         {
             var snapshot = TrainingSnapshot.FromBytes(bytes);
-            if (snapshot.Options.Optimizer.Kind == (request.Optimizer?.Kind ?? OptimizerKind.Adam)) state = snapshot.Optimizer;
+            if (snapshot.Options.Optimizer.Kind == (request.Optimizer?.Kind ?? OptimizerKind.Adam)) state =
+                snapshot.Optimizer;
         }
         return new WarmStart(model.Parameters, state);
     }

@@ -13,7 +13,8 @@ public sealed class PredictionOptions
     [Range(1, 100_000)] public int MaxCachedModels { get; set; } = 32;
 }
 
-/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is not thread-safe).</summary>
+/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is
+/// not thread-safe).</summary>
 public sealed class CachedModel(TrainedModel model, string tenantId)
 {
     private readonly ConcurrentBag<Predictor> _pool = [];
@@ -47,8 +48,10 @@ public sealed class ModelCache(IOptions<PredictionOptions> options)
     {
         long removals = Interlocked.Read(ref _removals);
         var (model, entry) = await LoadAsync(id, load);
-        // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve it.
-        if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now) && now == entry))
+        // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve
+        // it.
+        if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now)
+            && now == entry))
             (model, _) = await LoadAsync(id, load);
         if (model is null) return null;
         model.LastUsed = Interlocked.Increment(ref _clock);

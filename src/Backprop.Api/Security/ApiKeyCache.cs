@@ -14,7 +14,8 @@ public sealed class ApiKeyCache(TimeProvider clock)
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified = new();
+    private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified =
+        new();
     private readonly Lock _lock = new();
     private long _generation;
 
@@ -32,13 +33,15 @@ public sealed class ApiKeyCache(TimeProvider clock)
         return false;
     }
 
-    /// <summary>Remembers a key verified by a lookup that started at <paramref name="generation"/>; ignored if a clear came since.</summary>
+    /// <summary>Remembers a key verified by a lookup that started at <paramref name="generation"/>; ignored if a clear
+    /// came since.</summary>
     public void Add(string keyHash, Guid keyId, string tenantId, long generation)
     {
         lock (_lock)
         {
             if (generation != _generation) return;
-            if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
+            // bounded: many distinct keys just fall back to the database
+            if (_verified.Count >= MaxEntries) _verified.Clear();
             _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
         }
     }

@@ -7,7 +7,7 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetLimitTests
 {
     [Fact]
-    public async Task CsvBodyOverMaxUploadBytesIsRefusedWith413()
+    public async Task UploadCsv_BodyOverMaxUploadBytes_Returns413()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
@@ -20,19 +20,20 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MultipartUploadOverMaxUploadBytesIsRefusedWith413()
+    public async Task UploadMultipart_OverMaxUploadBytes_Returns413()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
 
-        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"), ("targetColumn", "label"));
+        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"),
+            ("targetColumn", "label"));
 
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, await client.DatasetCountAsync());
     }
 
     [Fact]
-    public async Task ChunkedUploadWithoutContentLengthIsCutOffAtMaxUploadBytes()
+    public async Task Upload_ChunkedWithoutContentLength_IsCutOffAtMaxUploadBytes()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
@@ -45,7 +46,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreCellsThanMaxCellsIsRefusedWith400()
+    public async Task Upload_MoreCellsThanMaxCells_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxCells", "100");
         var client = factory.CreateClient();
@@ -57,7 +58,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreRowsThanMaxRowsIsRefusedWith400()
+    public async Task Upload_MoreRowsThanMaxRows_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxRows", "50");
 
@@ -67,7 +68,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreColumnsThanMaxColumnsIsRefusedWith400()
+    public async Task Upload_MoreColumnsThanMaxColumns_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxColumns", "3");
 
@@ -77,37 +78,44 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task JsonOverMaxRowsIsRefusedWith400()
+    public async Task UploadJson_OverMaxRows_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxRows", "2");
 
-        var response = await factory.CreateClient().PostJsonAsync("""{ "name": "x", "features": [[1], [2], [3]], "targets": [0, 1, 0] }""");
+        var response = await factory.CreateClient()
+            .PostJsonAsync("""{ "name": "x", "features": [[1], [2], [3]], "targets": [0, 1, 0] }""");
 
         await response.RefusedAsync("rows", "more than 2 rows");
     }
 
     [Fact]
-    public void InvalidLimitsStopTheAppAtStart()
+    public void Start_InvalidDatasetLimits_Fails()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "0");
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
-        var validation = error as OptionsValidationException ?? Assert.IsType<OptionsValidationException>(error.InnerException, exactMatch: false);
+        var validation = error as OptionsValidationException ?? Assert.IsType<OptionsValidationException>(
+            error.InnerException, exactMatch: false);
         Assert.Contains("MaxUploadBytes", validation.Message);
     }
 
     [Fact]
-    public async Task FailedUploadsLeaveNothingStored()
+    public async Task Upload_Failed_LeavesNothingStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
         // Each refused for its own reason (a 500 would leave nothing stored too).
-        await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);   // missing label
-        await (await client.PostCsvAsync("a,label\n1,x\nNaN,y\n")).ProblemAsync(HttpStatusCode.BadRequest); // NaN feature
-        await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""")).ProblemAsync(HttpStatusCode.BadRequest);
-        await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"))).ProblemAsync(HttpStatusCode.BadRequest); // no targetColumn
+        // missing label
+        await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);
+        // NaN feature
+        await (await client.PostCsvAsync("a,label\n1,x\nNaN,y\n")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }"""))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+        // no targetColumn
+        await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x")))
+            .ProblemAsync(HttpStatusCode.BadRequest);
 
         var list = await (await client.GetAsync("/api/datasets")).JsonAsync();
         Assert.Equal(0, list.GetProperty("totalCount").GetInt32());

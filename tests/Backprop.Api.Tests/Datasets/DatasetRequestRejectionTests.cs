@@ -10,12 +10,13 @@ public sealed class DatasetRequestRejectionTests
     [InlineData("text/plain")]
     [InlineData("application/xml")]
     [InlineData("application/x-www-form-urlencoded")]
-    public async Task OtherContentTypesAreRefusedWith415(string contentType)
+    public async Task Upload_OtherContentType_Returns415(string contentType)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
-        var response = await client.PostAsync("/api/datasets?name=x&targetColumn=label", new StringContent("a,label\n1,x\n", Encoding.UTF8, contentType));
+        var response = await client.PostAsync("/api/datasets?name=x&targetColumn=label",
+            new StringContent("a,label\n1,x\n", Encoding.UTF8, contentType));
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
         Assert.Contains($"'{contentType}", problem.GetProperty("detail").GetString());
@@ -23,7 +24,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task UploadWithoutContentTypeIsRefusedWith415()
+    public async Task Upload_WithoutContentType_Returns415()
     {
         using var factory = new ApiFactory();
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes("a,label\n1,x\n"));
@@ -34,10 +35,11 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartWithoutAFileFieldIsRefused()
+    public async Task UploadMultipart_WithoutFileField_Returns400()
     {
         using var factory = new ApiFactory();
-        var form = new MultipartFormDataContent { { new StringContent("iris"), "name" }, { new StringContent("label"), "targetColumn" } };
+        var form = new MultipartFormDataContent { { new StringContent("iris"), "name" }, { new StringContent("label"),
+            "targetColumn" } };
 
         var response = await factory.CreateClient().PostAsync("/api/datasets", form);
 
@@ -45,17 +47,18 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartWithAnUnknownFieldIsRefusedNamingIt()
+    public async Task UploadMultipart_UnknownField_Returns400NamingIt()
     {
         using var factory = new ApiFactory();
 
-        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\n2,y\n", false, ("name", "x"), ("target", "label"));
+        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\n2,y\n", false, ("name", "x"),
+            ("target", "label"));
 
         await response.RefusedAsync("target", "Unknown form field 'target'");
     }
 
     [Fact]
-    public async Task TruncatedMultipartBodyIsRefused()
+    public async Task UploadMultipart_TruncatedBody_Returns400()
     {
         using var factory = new ApiFactory();
         var body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\na,label\n1,x\n";
@@ -68,11 +71,12 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartCsvErrorsNameRowAndColumnToo()
+    public async Task UploadMultipart_CsvError_NamesRowAndColumn()
     {
         using var factory = new ApiFactory();
 
-        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\nNaN,y\n", false, ("name", "x"), ("targetColumn", "label"));
+        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\nNaN,y\n", false, ("name", "x"),
+            ("targetColumn", "label"));
 
         await response.RefusedAsync("a", "Row 2 (line 3), column 'a': 'NaN' is not a finite number");
     }

@@ -2,30 +2,32 @@ namespace Backprop.Api.Tests.Datasets;
 
 public sealed class DatasetTaskInferenceTests
 {
-    private static async Task<System.Text.Json.JsonElement> UploadAsync(string csv, string query = "name=t&targetColumn=y")
+    private static async Task<System.Text.Json.JsonElement> UploadAsync(string csv,
+        string query = "name=t&targetColumn=y")
     {
         using var factory = new ApiFactory();
         return await (await factory.CreateClient().PostCsvAsync(csv, query)).CreatedAsync();
     }
 
     [Fact]
-    public async Task NonNumericTargetIsInferredAsClassification()
+    public async Task Upload_NonNumericTarget_InfersClassification()
     {
         var body = await UploadAsync("x,y\n1,cat\n2,dog\n3,cat\n");
         Assert.Equal("classification", body.GetProperty("task").GetString());
     }
 
     [Fact]
-    public async Task FewDistinctIntegerTargetsAreInferredAsClassificationKeepingTheirText()
+    public async Task Upload_FewDistinctIntegerTargets_InfersClassificationKeepingText()
     {
         var body = await UploadAsync("x,y\n1,2\n2,10\n3,2\n4,1\n");
         Assert.Equal("classification", body.GetProperty("task").GetString());
         // All-integer labels are ordered by value, so label "10" is class index 2, not 1.
-        Assert.Equal(["1", "2", "10"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["1", "2", "10"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label")
+            .GetString()));
     }
 
     [Fact]
-    public async Task FractionalTargetIsInferredAsRegressionWithANumericTargetProfile()
+    public async Task Upload_FractionalTarget_InfersRegressionWithNumericProfile()
     {
         var body = await UploadAsync("x,y\n1,0.5\n2,1.5\n3,2.5\n");
         Assert.Equal("regression", body.GetProperty("task").GetString());
@@ -36,7 +38,7 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task MoreThanTwentyDistinctIntegersAreInferredAsRegression()
+    public async Task Upload_MoreThanTwentyDistinctIntegers_InfersRegression()
     {
         var csv = "x,y\n" + string.Join("\n", Enumerable.Range(0, 21).Select(i => $"{i},{i * 3}"));
         var body = await UploadAsync(csv);
@@ -44,22 +46,23 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task ExplicitTaskOverridesInference()
+    public async Task Upload_ExplicitTask_OverridesInference()
     {
         var body = await UploadAsync("x,y\n1,0\n2,1\n3,0\n", "name=t&targetColumn=y&task=regression");
         Assert.Equal("regression", body.GetProperty("task").GetString());
     }
 
     [Fact]
-    public async Task RegressionWithANonNumericTargetIsRefusedNamingTheRow()
+    public async Task Upload_RegressionWithNonNumericTarget_Returns400NamingRow()
     {
         using var factory = new ApiFactory();
-        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,2.5\n2,tall\n", "name=t&targetColumn=y&task=regression");
+        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,2.5\n2,tall\n",
+            "name=t&targetColumn=y&task=regression");
         await response.RefusedAsync("y", "Row 2, target column 'y': 'tall' is not a number");
     }
 
     [Fact]
-    public async Task ClassificationWithASingleClassIsRefused()
+    public async Task Upload_ClassificationWithOneClass_Returns400()
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,a\n", "name=t&targetColumn=y");
@@ -67,10 +70,11 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task UnknownTaskIsRefused()
+    public async Task Upload_UnknownTask_Returns400()
     {
         using var factory = new ApiFactory();
-        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,b\n", "name=t&targetColumn=y&task=clustering");
+        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,b\n",
+            "name=t&targetColumn=y&task=clustering");
         await response.RefusedAsync("task", "'clustering'");
     }
 }

@@ -4,7 +4,8 @@ using Backprop.Api.Datasets;
 
 namespace Backprop.Api.Tests.Datasets;
 
-/// <summary>The fast float32 reader against <c>float.TryParse</c>: the same answer and the same bits on every input.</summary>
+/// <summary>The fast float32 reader against <c>float.TryParse</c>: the same answer and the same bits on every
+/// input.</summary>
 public sealed class Utf8NumbersTests
 {
     [Theory]
@@ -46,15 +47,18 @@ public sealed class Utf8NumbersTests
             var text = (i % 4) switch
             {
                 0 => ((float)(random.NextDouble() * 2 - 1)).ToString(CultureInfo.InvariantCulture),
-                1 => (random.NextDouble() * Math.Pow(10, random.Next(-30, 30))).ToString("R", CultureInfo.InvariantCulture),
-                2 => random.Next(-100_000_000, 100_000_000).ToString(CultureInfo.InvariantCulture) + "." + random.Next(0, 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture),
+                1 => (random.NextDouble() * Math.Pow(10, random.Next(-30, 30))).ToString("R",
+                    CultureInfo.InvariantCulture),
+                2 => random.Next(-100_000_000, 100_000_000).ToString(CultureInfo.InvariantCulture) + "." +
+                    random.Next(0, 1_000_000_000).ToString("D9", CultureInfo.InvariantCulture),
                 _ => $"{random.Next(1, 100_000)}e{random.Next(-50, 50)}",
             };
             AssertSame(text);
         }
     }
 
-    /// <summary>Decimals exactly halfway between two float32 values, which only the reference may round (to even).</summary>
+    /// <summary>Decimals exactly halfway between two float32 values, which only the reference may round (to
+    /// even).</summary>
     [Fact]
     public void TryParse_Float32Midpoints_MatchFloatTryParse()
     {
@@ -73,6 +77,7 @@ public sealed class Utf8NumbersTests
         bool expected = Utf8Numbers.Reference(utf8, out float reference);
         bool actual = Utf8Numbers.TryParse(utf8, out float fast);
         Assert.Equal(expected, actual);
-        Assert.True(BitConverter.SingleToUInt32Bits(reference) == BitConverter.SingleToUInt32Bits(fast), $"'{text}': {reference:R} vs {fast:R}");
+        Assert.True(BitConverter.SingleToUInt32Bits(reference) == BitConverter.SingleToUInt32Bits(fast),
+            $"'{text}': {reference:R} vs {fast:R}");
     }
 }

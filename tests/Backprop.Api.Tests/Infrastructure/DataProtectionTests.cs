@@ -3,11 +3,12 @@ using Microsoft.Extensions.Hosting;
 
 namespace Backprop.Api.Tests.Infrastructure;
 
-/// <summary>Nothing in an API-key service protects data with ASP.NET Core data protection, so it does not create a key ring at start.</summary>
+/// <summary>Nothing in an API-key service protects data with ASP.NET Core data protection, so it does not create a key
+/// ring at start.</summary>
 public sealed class DataProtectionTests
 {
     [Fact]
-    public void Start_DoesNotRunTheDataProtectionKeyRingService()
+    public void Start_DefaultServices_DoesNotRunDataProtectionKeyRing()
     {
         using var factory = new ApiFactory();
         _ = factory.CreateClient();

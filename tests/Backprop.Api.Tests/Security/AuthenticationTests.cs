@@ -11,7 +11,7 @@ namespace Backprop.Api.Tests.Security;
 public sealed class AuthenticationTests
 {
     [Fact]
-    public async Task EveryApiEndpointAnswers401WithABearerChallengeWithoutAKey()
+    public async Task EveryApiEndpoint_WithoutKey_Returns401WithBearerChallenge()
     {
         using var factory = new ApiFactory();
         var anonymous = factory.CreateAnonymousClient();
@@ -27,7 +27,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task HealthOpenApiAndSwaggerUiNeedNoKey()
+    public async Task HealthOpenApiAndSwaggerUi_WithoutKey_AreServed()
     {
         using var factory = new ApiFactory();
         var anonymous = factory.CreateAnonymousClient();
@@ -36,7 +36,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task AKeyWorksAsBearerTokenAndAsXApiKeyHeader()
+    public async Task ApiKey_AsBearerOrXApiKeyHeader_IsAccepted()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateAnonymousClient();
@@ -49,7 +49,7 @@ public sealed class AuthenticationTests
     [InlineData("bp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // well formed, unknown
     [InlineData("bp_testDefaultTenantKey0000000000000000000001")] // same prefix as a real key, one character off
     [InlineData("not-a-key")]
-    public async Task AnUnknownKeyIs401InvalidToken(string key)
+    public async Task ApiKey_Unknown_Returns401InvalidToken(string key)
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClientWithKey(key).GetAsync("/api/networks");
@@ -58,11 +58,12 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task AdminCreatesListsAndRevokesKeysAndRevocationIsImmediate()
+    public async Task AdminKeys_CreateListRevoke_RevocationIsImmediate()
     {
         using var factory = new ApiFactory();
         var admin = factory.CreateAdminClient();
-        var created = await (await admin.PostJsonAsync("/api/admin/keys", """{"tenant": "acme", "name": "ci"}""")).ExpectAsync(HttpStatusCode.Created);
+        var created = await (await admin.PostJsonAsync("/api/admin/keys", """{"tenant": "acme", "name": "ci"}"""))
+            .ExpectAsync(HttpStatusCode.Created);
         var key = (string)created["key"]!;
         Assert.Matches("^bp_[A-Za-z0-9_-]{43}$", key);
         Assert.Equal(key[..12], (string)created["prefix"]!);
@@ -77,26 +78,30 @@ public sealed class AuthenticationTests
         Assert.Null(listed["hash"]);
         Assert.DoesNotContain(key, list.ToJsonString());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/keys/{created["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/keys/{created["id"]}"))
+            .StatusCode);
         await (await tenant.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/admin/keys/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/admin/keys/{Guid.NewGuid()}"))
+            .StatusCode);
     }
 
     [Fact]
-    public async Task KeysAreStoredAsSha256HashesOnly()
+    public async Task ApiKey_WhenStored_IsOnlySha256Hash()
     {
         using var factory = new ApiFactory();
         var key = await factory.CreateTenantKeyAsync("acme");
         await using var scope = factory.Services.CreateAsyncScope();
-        var row = await scope.ServiceProvider.GetRequiredService<BackpropDbContext>().Set<ApiKeyEntity>().SingleAsync(k => k.TenantId == "acme");
+        var row = await scope.ServiceProvider.GetRequiredService<BackpropDbContext>().Set<ApiKeyEntity>()
+            .SingleAsync(k => k.TenantId == "acme");
         Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(key)), row.Hash);
         Assert.Equal(key[..12], row.Prefix);
         var file = await File.ReadAllBytesAsync(factory.DatabasePath);
-        Assert.True(file.AsSpan().IndexOf(Encoding.UTF8.GetBytes(key)) < 0, "The plaintext key is in the database file");
+        Assert.True(file.AsSpan().IndexOf(Encoding.UTF8.GetBytes(key)) < 0,
+            "The plaintext key is in the database file");
     }
 
     [Fact]
-    public async Task ATenantKeyIsForbiddenOnAdminEndpointsAndTheAdminKeyOnTenantEndpoints()
+    public async Task Endpoints_KeyOfWrongRole_Returns403()
     {
         using var factory = new ApiFactory();
         var routes = ApiEndpoints.All(factory);
@@ -112,7 +117,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task WithoutAnAdminKeyConfiguredTheAdminApiIsClosed()
+    public async Task AdminApi_NoAdminKeyConfigured_IsClosed()
     {
         using var factory = new ApiFactory().With("Auth:AdminKey", "");
         var response = await factory.CreateAdminClient().GetAsync("/api/admin/keys");
@@ -120,10 +125,11 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task TheOpenApiDocumentOffersTheKeyToSwaggerUi()
+    public async Task OpenApi_Document_DeclaresApiKeySecurity()
     {
         using var factory = new ApiFactory();
-        var document = await (await factory.CreateAnonymousClient().GetAsync("/openapi/v1.json")).ExpectAsync(HttpStatusCode.OK);
+        var document = await (await factory.CreateAnonymousClient().GetAsync("/openapi/v1.json"))
+            .ExpectAsync(HttpStatusCode.OK);
         var schemes = document["components"]!["securitySchemes"]!;
         Assert.Equal("bearer", (string)schemes["Bearer"]!["scheme"]!);
         Assert.Equal("X-Api-Key", (string)schemes["ApiKeyHeader"]!["name"]!);

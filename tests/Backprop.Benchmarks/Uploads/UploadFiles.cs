@@ -5,8 +5,10 @@ namespace Backprop.Benchmarks.Uploads;
 
 /// <summary>
 /// The upload benchmark's files, written deterministically from indexed SplitMix64 streams (seed 18):
-/// "floats" (150,000 rows × 32 features in [−1, 1) written as the shortest float32 text, + a class label 0..9, ≈ 49 MB) and
-/// "mnist" (60,000 rows × 784 integer pixels, 0 with probability 0.4 else 1..255, + a label 0..9, ≈ 141 MB), each as CSV and
+/// "floats" (150,000 rows × 32 features in [−1, 1) written as the shortest float32 text, + a class label 0..9, ≈ 49
+/// MB) and
+/// "mnist" (60,000 rows × 784 integer pixels, 0 with probability 0.4 else 1..255, + a label 0..9, ≈ 141 MB), each as
+/// CSV and
 /// as a JSON body (<c>{name, targetColumn, featureNames, features: [[...]], targets: [...]}</c>).
 /// </summary>
 public static class UploadFiles
@@ -19,7 +21,8 @@ public static class UploadFiles
     public static readonly Spec Mnist = new("mnist", 60_000, 784, u =>
         (u >> 32) % 10 < 4 ? "0" : (1 + (u & 0xFFFF) % 255).ToString(CultureInfo.InvariantCulture));
 
-    /// <summary>Writes <c>name.csv</c> and <c>name.json</c> into <paramref name="folder"/> unless present; returns their paths.</summary>
+    /// <summary>Writes <c>name.csv</c> and <c>name.json</c> into <paramref name="folder"/> unless present; returns
+    /// their paths.</summary>
     public static (string Csv, string Json) Write(Spec spec, string folder)
     {
         string csv = Path.Combine(folder, spec.Name + ".csv"), json = Path.Combine(folder, spec.Name + ".json");
@@ -31,7 +34,8 @@ public static class UploadFiles
         {
             c.Write(string.Join(",", names));
             c.Write(",label\n");
-            j.Write($"{{\"name\":\"{spec.Name}\",\"targetColumn\":\"label\",\"featureNames\":[{string.Join(",", names.Select(n => $"\"{n}\""))}],\"features\":[");
+            j.Write($"{{\"name\":\"{spec.Name}\",\"targetColumn\":\"label\",\"featureNames\":[{string.Join(",",
+                names.Select(n => $"\"{n}\""))}],\"features\":[");
             var labels = new StringBuilder();
             for (int r = 0; r < spec.Rows; r++)
             {
@@ -44,7 +48,8 @@ public static class UploadFiles
                     if (f > 0) j.Write(',');
                     j.Write(cell);
                 }
-                var label = (SplitMix64.Next(stream, (ulong)r * (ulong)(spec.Features + 1) + (ulong)spec.Features) % 10).ToString(CultureInfo.InvariantCulture);
+                var label = (SplitMix64.Next(stream, (ulong)r * (ulong)(spec.Features + 1) + (ulong)spec.Features) %
+                    10).ToString(CultureInfo.InvariantCulture);
                 c.Write(label);
                 c.Write('\n');
                 j.Write(']');

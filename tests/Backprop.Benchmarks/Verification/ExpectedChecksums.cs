@@ -1,14 +1,15 @@
 namespace Backprop.Benchmarks.Verification;
 
-/// <summary>SHA-256 (lowercase hex) of one split's float32 features and int32 labels, little-endian, plus its class counts.</summary>
+/// <summary>SHA-256 (lowercase hex) of one split's float32 features and int32 labels, little-endian, plus its class
+/// counts.</summary>
 public sealed record SplitChecksums(string Features, string Labels, int[] ClassCounts, float[] FirstFeatures);
 
 /// <summary>Per-workload checks on the initial weights (one hash per layer's W) and the epoch-0 shuffle.</summary>
 public sealed record ModelChecksums(string[] LayerWeights, float[] FirstWeights, int[]? FirstPermutation);
 
 /// <summary>
-/// Copied from ../shared/bench/data/checksums.json (the reference the Python and TorchSharp peers are checked
-/// against), so that this program needs nothing outside its own output folder at run time.
+/// The checksums of the generated workload data, the same the Python and TorchSharp peers are checked against, kept
+/// here so that this program needs nothing outside its own output folder at run time.
 /// </summary>
 public static class ExpectedChecksums
 {

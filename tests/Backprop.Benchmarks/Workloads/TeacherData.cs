@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Backprop.Benchmarks.Workloads;
 
 /// <summary>
-/// W2/W3: inputs from indexed SplitMix64 streams, labels from the integer teacher of WORKLOADS.md §3.
+/// W2/W3: inputs from indexed SplitMix64 streams, labels from an integer teacher network.
 /// The teacher runs in double: every product is an integer below 2^26 and every partial sum below 2^45,
 /// so any summation order (including TensorPrimitives' SIMD one) is exact and equals the int64 reference.
 /// </summary>
@@ -36,7 +36,8 @@ public sealed class TeacherData
                 _cp[j * width + f] = _ch[j * width + (f + 1) % width]; // features rotated by one
     }
 
-    /// <summary>Generates <paramref name="rows"/> samples from input stream <paramref name="streamK"/> (3 train, 4 test).</summary>
+    /// <summary>Generates <paramref name="rows"/> samples from input stream <paramref name="streamK"/> (3 train, 4
+    /// test).</summary>
     public DataSplit Generate(ulong streamK, int rows)
     {
         var features = new float[(long)rows * _width];

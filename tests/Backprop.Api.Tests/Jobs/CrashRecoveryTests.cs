@@ -1,0 +1,158 @@
+using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
+
+namespace Backprop.Api.Tests.Jobs;
+
+/// <summary>A queued job is a promise: it finishes, whatever happens to the process, with an exact history.</summary>
+[Collection(ServiceProcessCollection.Name)]
+public sealed class CrashRecoveryTests(ITestOutputHelper output)
+{
+    // The kill lands mid-training on any machine: the job's second history write is held (TestFaults) until the kill or
+    // the stop, so the job waits at the checkpoint after it, with the first checkpoint on disk.
+    private const int Epochs = 1500;
+    private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(90);
+
+    [Fact]
+    public async Task Job_KilledMidTraining_ResumesToUninterruptedWeights()
+    {
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
+        var hold = HoldSecondHistoryWrite(service);
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var client = await service.StartAsync();
+            output.WriteLine($"{clock.Elapsed}: ready");
+            var (network, dataset) = await DigitsJob.CreateAsync(client);
+            var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+            service.Kill();
+            var left = JobRow.Read(service.DatabasePath);
+            Assert.Equal("Running", left.Status); // killed while training
+            left.AssertConsistent();
+            Assert.True(left.Epoch is > 0 and < Epochs, left.ToString());
+            output.WriteLine($"{clock.Elapsed}: killed after the checkpoint at epoch {left.Epoch}");
+
+            File.Delete(hold);
+            client = await service.StartAsync();
+            output.WriteLine($"{clock.Elapsed}: restarted");
+            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+            var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
+                JobTimeout);
+            output.WriteLine($"{clock.Elapsed}: both finished");
+
+            // Resumed from the checkpoint on disk (a lease lost on a loaded machine only adds attempts, each from the
+            // checkpoint before it).
+            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
+            DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
+        }
+        catch
+        {
+            output.WriteLine(service.Log);
+            throw;
+        }
+    }
+
+    [Fact]
+    public async Task Job_Sigterm_CheckpointsAndResumesToUninterruptedWeights()
+    {
+        var settings = DigitsJob.FastRecoverySettings();
+        // so the state on disk after SIGTERM is the shutdown's own checkpoint, not a timed one
+        settings["Jobs:CheckpointInterval"] = "00:01:00";
+        await using var service = new ServiceProcess(settings);
+        var hold = HoldSecondHistoryWrite(service); // released when the service begins to stop
+        try
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var client = await service.StartAsync();
+            output.WriteLine($"{clock.Elapsed}: ready");
+            var (network, dataset) = await DigitsJob.CreateAsync(client);
+            var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+
+            var (exitCode, took) = await service.TerminateAsync(TimeSpan.FromSeconds(30));
+            output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after " +
+                $"{took.TotalMilliseconds:F0} ms");
+            Assert.Equal(0, exitCode);
+            var left = JobRow.Read(service.DatabasePath);
+            Assert.Equal("Queued", left.Status);                // handed back, not cancelled
+            Assert.Null(left.LeaseOwner);
+            left.AssertConsistent();                           // progress, checkpoint and history written together
+            // past the held write (epochs 11..20)
+            Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}");
+
+            File.Delete(hold);
+            client = await service.StartAsync();
+            output.WriteLine($"{clock.Elapsed}: restarted");
+            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+            var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
+                JobTimeout);
+            output.WriteLine($"{clock.Elapsed}: both finished");
+
+            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
+            DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
+        }
+        catch
+        {
+            output.WriteLine(service.Log);
+            throw;
+        }
+    }
+
+    /// <summary>Holds every history write after the first while the returned file exists (created here).</summary>
+    private static string HoldSecondHistoryWrite(ServiceProcess service)
+    {
+        var hold = Path.Combine(service.Folder, "hold-history-writes");
+        File.WriteAllText(hold, "");
+        service.Configure("TestFaults:HoldHistoryWritesWhileFileExists", hold);
+        service.Configure("TestFaults:HoldHistoryWritesAfter", "1");
+        return hold;
+    }
+
+    [Fact]
+    public async Task Start_AfterKillsDuringStartUpAndMigration_Succeeds()
+    {
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
+        try
+        {
+            // From before the database exists to well into the migration (a fresh start takes about a second here).
+            foreach (var delay in new[] { 150, 400, 650, 900 })
+            {
+                service.Launch();
+                await Task.Delay(delay);
+                service.Kill();
+            }
+            // And the lock row of a migration killed at the worst moment, however the kills above fell.
+            await using (var connection = new SqliteConnection($"Data Source={service.DatabasePath};Pooling=False"))
+            {
+                await connection.OpenAsync();
+                var command = connection.CreateCommand();
+                command.CommandText = """
+                    CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
+                        ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                    INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
+                    """;
+                await command.ExecuteNonQueryAsync();
+            }
+
+            var client = await service.StartAsync(TimeSpan.FromSeconds(30));
+            var (network, dataset) = await DigitsJob.CreateAsync(client);
+            var job = await DigitsJob.StartAsync(client, network, dataset, 5);
+            await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, JobTimeout);
+        }
+        catch
+        {
+            output.WriteLine(service.Log);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Text.Json.Nodes;
+
+namespace Backprop.Api.Tests.Support;
+
+/// <summary>A digits job (64 → 32 relu → 10 softmax, adam, 20 % validation) on a service, and the checks of its
+/// result.</summary>
+public static class DigitsJob
+{
+    /// <summary>Settings for a child-process service that checkpoints often and notices a dead worker within about five
+    /// seconds.</summary>
+    public static Dictionary<string, string> FastRecoverySettings() => new()
+    {
+        ["Jobs:MaxConcurrentJobs"] = "2",
+        ["Jobs:CheckpointEveryEpochs"] = "10",
+        ["Jobs:CheckpointInterval"] = "00:00:00.500",
+        ["Jobs:LeaseDuration"] = "00:00:05",
+        ["Jobs:SweepInterval"] = "00:00:00.250",
+        ["RateLimits:PredictionsPerWindow"] = "10000000",
+        ["RateLimits:JobSubmissionsPerWindow"] = "100000",
+        ["Logging:LogLevel:Default"] = "Warning",
+        ["Logging:LogLevel:Backprop.Api.Jobs"] = "Information",
+    };
+
+    public static async Task<(Guid Network, Guid Dataset)> CreateAsync(HttpClient client)
+    {
+        var network = await client.CreateNetworkAsync(new
+        {
+            name = "digits-mlp",
+            inputWidth = 64,
+            layers = new object[] { new { units = 32, activation = "relu" },
+                new { units = 10, activation = "softmax" } },
+            loss = "categorical_cross_entropy",
+            seed = 11,
+        });
+        var csv = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "digits", "train.csv"));
+        return (network, await client.UploadCsvAsync("digits-train", csv, "label"));
+    }
+
+    public static object Request(Guid network, Guid dataset, int epochs) => new
+    {
+        networkId = network, datasetId = dataset, epochs, batchSize = 16, seed = 5, validationFraction = 0.2,
+        optimizer = new { kind = "adam", learningRate = 1e-3 },
+    };
+
+    public static async Task<Guid> StartAsync(HttpClient client, Guid network, Guid dataset, int epochs) =>
+        (Guid)(await client.StartJobAsync(Request(network, dataset, epochs)))["id"]!;
+
+    /// <summary>The job succeeded and its history holds epochs 1..epochs, each exactly once.</summary>
+    public static async Task<JsonNode> AssertSucceededWithContiguousHistoryAsync(HttpClient client, Guid job,
+        int epochs, TimeSpan timeout)
+    {
+        var finished = await client.WaitForJobAsync(job, timeout: timeout);
+        Assert.True((string)finished["status"]! == "succeeded", finished.ToJsonString());
+        AssertContiguous(await HistoryAsync(client, job), 1, epochs);
+        return finished;
+    }
+
+    /// <summary>The run that finished the job resumed from a checkpoint, and the log names it by the job's own attempt
+    /// number.</summary>
+    public static void AssertLastRunResumed(string log, Guid job, JsonNode finishedJob)
+    {
+        int attempt = (int)finishedJob["attempt"]!;
+        Assert.True(attempt >= 2, finishedJob.ToJsonString());
+        Assert.Matches($@"Job {job} resumes from its checkpoint at epoch \d+ \(attempt {attempt}\)", log);
+    }
+
+    public static async Task<JsonArray> HistoryAsync(HttpClient client, Guid job) =>
+        new([.. (await client.GetHistoryAsync(job)).Select(e => e.DeepClone())]);
+
+    public static void AssertContiguous(JsonArray history, int first, int last) =>
+        Assert.Equal(Enumerable.Range(first, last - first + 1), history.Select(e => (int)e!["epoch"]!));
+
+    /// <summary>The per-layer weights and biases of the job's model, as exported (JSON text, so equality is bit for bit
+    /// on the floats' round-trip form).</summary>
+    public static async Task<string> WeightsAsync(HttpClient client, JsonNode finishedJob)
+    {
+        var model = await (await client.GetAsync($"/api/models/{finishedJob["modelId"]}/weights"))
+            .ExpectAsync(HttpStatusCode.OK);
+        return model["layers"]!.ToJsonString();
+    }
+
+    /// <summary>Every epoch's losses and accuracies of two runs are the same numbers (durations and ids
+    /// aside).</summary>
+    public static void AssertSameCurves(JsonArray expected, JsonArray actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        foreach (var (e, a) in expected.Zip(actual))
+            foreach (var metric in new[] { "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy",
+                "learningRate" })
+                Assert.True(e![metric]?.ToJsonString() == a![metric]?.ToJsonString(),
+                    $"epoch {e["epoch"]}: {metric} {e[metric]} vs {a[metric]}");
+    }
+}
