@@ -9,9 +9,13 @@
 //   ... -- defaults-accuracy [PREFIX]   test accuracy of the job defaults and variants on iris-raw and digits,
 //          seeds 0-4
 //   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks
-//   ... -- service-load URL KEY MODEL CSV [ROUNDS] [CONNECTIONS]   a running service's prediction throughput (service-load.sh)
+//   ... -- service-load URL KEY MODEL CSV [ROUNDS] [CONNECTIONS]   a running service's prediction throughput
+//          (service-load.sh)
+//   ... -- upload-speed URL API_KEY PID [ROUNDS] [FOLDER] [PYTHON]   CSV/JSON uploads to a running service
+//                         against pandas.read_csv
 using Backprop.Benchmarks.Reporting;
 using Backprop.Benchmarks.Running;
+using Backprop.Benchmarks.Uploads;
 using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
@@ -36,6 +40,10 @@ switch (args[0])
     case "defaults-accuracy": return DefaultsAccuracy.Run(args.ElementAtOrDefault(1));
     case "service-load": return await ServiceLoad.RunAsync(args[1], args[2], Guid.Parse(args[3]), args[4],
         args.Length > 5 ? int.Parse(args[5]) : 5, args.Length > 6 ? int.Parse(args[6]) : 16);
+    case "upload-speed":
+        return await UploadSpeed.RunAsync(args[1], args[2], int.Parse(args[3]),
+            args.Length > 4 ? int.Parse(args[4]) : 3, args.ElementAtOrDefault(5) ?? Path.GetTempPath(),
+            args.ElementAtOrDefault(6) ?? "/usr/bin/python3");
     case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
         ? int.Parse(args[2]) : null);
 }

@@ -1,19 +1,22 @@
+using System.Text;
 
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Streams a CSV upload (UTF-8, header row first, RFC 4180 quoting) into a <see cref="DatasetTable"/>: every column but
-/// the target must be numeric (culture-invariant, '.' decimal point); the target cell is kept as text until the task is
+/// Streams a CSV upload (UTF-8, header row first, RFC 4180 quoting) into a <see cref="DatasetTable"/>: every column
+/// but the
+/// target must be numeric (culture-invariant, '.' decimal point); the target cell is kept as text until the task is
 /// settled.
 /// </summary>
 internal static class CsvDatasetReader
 {
+    /// <summary>Rows parsed before they are stored column by column.</summary>
+    private const int BlockRows = 256;
+
     public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits,
         CancellationToken ct)
     {
-        using var text = new StreamReader(body, CsvRecordReader.StrictUtf8, detectEncodingFromByteOrderMarks: true,
-            bufferSize: 16 * 1024, leaveOpen: true);
-        var csv = new CsvRecordReader(text);
+        using var csv = new CsvRecordReader(body);
         if (!await csv.ReadAsync(ct))
             throw new InvalidDatasetException("file",
                 "The file is empty: expected a header row of column names, then one row per sample.");
@@ -21,24 +24,27 @@ internal static class CsvDatasetReader
         int target = TargetIndex(header, targetColumn);
         var features = header.Where((_, i) => i != target).ToArray();
 
+        var featureField = Enumerable.Range(0, header.Length).Where(i => i != target).ToArray();
         DatasetTableBuilder table = null!;
-        table = new DatasetTableBuilder(features, header[target], limits, column =>
+        int first = 0;
+        table = new DatasetTableBuilder(features, header[target], limits, _ => throw new
+            InvalidOperationException("CSV rows arrive in blocks."));
+        CellLocation Locate(int column, int record)
         {
             var name = column < 0 ? header[target] : features[column];
-            return new CellLocation(name, $"Row {table.Rows} (line {csv.Line}), column '{name}'");
-        });
-        while (await csv.ReadAsync(ct))
+            return new CellLocation(name, $"Row {first + record + 1} (line {csv.LineOf(record)}), column '{name}'");
+        }
+        for (int records; (records = await csv.ReadBlockAsync(BlockRows, ct)) > 0;)
         {
-            if (csv.FieldCount != header.Length)
+            first = table.Rows;
+            int ragged = 0;
+            while (ragged < records && csv.FieldCountOf(ragged) == header.Length) ragged++;
+            table.AddRows(csv, ragged, featureField, target, Locate);
+            if (ragged < records)
                 throw new InvalidDatasetException($"row {table.Rows + 1}",
-                    $"Row {table.Rows + 1} (line {csv.Line}) has {csv.FieldCount} cell(s) but the "
-                    + $"header has {header.Length} columns; every row needs one value per column (quote values that "
-                    + "contain commas).");
-            table.BeginRow();
-            for (int i = 0, f = 0; i < header.Length; i++)
-                if (i == target) table.AddTarget(csv[i]);
-                else table.SetFeature(f++, csv[i]);
-            table.EndRow();
+                    $"Row {table.Rows + 1} (line {csv.LineOf(ragged)}) has {csv.FieldCountOf(ragged)} "
+                    + $"cell(s) but the header has {header.Length} columns; every row needs one value per column "
+                    + $"(quote values that contain commas).");
         }
         if (table.Rows == 0)
             throw new InvalidDatasetException("file",
@@ -49,17 +55,18 @@ internal static class CsvDatasetReader
     private static string[] ReadHeader(CsvRecordReader csv, DatasetOptions limits)
     {
         if (csv.FieldCount > limits.MaxColumns)
-            throw new InvalidDatasetException("header", $"The header has {csv.FieldCount} columns; " +
-                $"at most {limits.MaxColumns} are allowed (Datasets:MaxColumns).");
+            throw new InvalidDatasetException("header",
+                $"The header has {csv.FieldCount} columns; at most {limits.MaxColumns} are allowed "
+                    + $"(Datasets:MaxColumns).");
         if (csv.FieldCount < 2)
             throw new InvalidDatasetException("header",
                 "The header needs at least two columns (one or more features and the target), "
-                + $"separated by commas; got '{DatasetTableBuilder.Clip(csv[0])}'.");
+                + $"separated by commas; got '{DatasetTableBuilder.Clip(Encoding.UTF8.GetString(csv[0]))}'.");
         var names = new string[csv.FieldCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Length; i++)
         {
-            var name = names[i] = csv[i].Trim().ToString();
+            var name = names[i] = Encoding.UTF8.GetString(csv[i]).Trim();
             if (name.Length == 0)
                 throw new InvalidDatasetException("header",
                     $"Column {i + 1} of the header has no name; every column needs a unique name.");

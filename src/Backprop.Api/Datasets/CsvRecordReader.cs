@@ -1,135 +1,300 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// RFC 4180 tokenizer over a <see cref="TextReader"/>, read asynchronously in blocks: fields separated by commas,
-/// records by CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one
-/// quote. Completely empty lines are skipped. Field text is kept in one reusable buffer, so numeric cells allocate
-/// nothing.
+/// RFC 4180 tokenizer over UTF-8 bytes read from a <see cref="Stream"/> in large blocks: fields separated by commas,
+/// records by
+/// CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote
+/// (unescaped in place,
+/// line breaks inside quotes read as "\n"). Completely empty lines are skipped; a UTF-8 byte order mark is skipped.
+/// Fields are
+/// spans of the block, so a record costs no allocation; a record that is not plain ASCII is checked to be UTF-8 without
+/// control characters.
 /// </summary>
-internal sealed class CsvRecordReader(TextReader reader)
+internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
 {
-    /// <summary>
-    /// Bytes that are not UTF-8 decode to U+FFFF (a noncharacter no dataset needs) rather than U+FFFD, which valid text
-    /// may hold: the reader refuses it with its line and column instead of storing replacement characters in names and
-    /// labels.
-    /// </summary>
-    public static readonly Encoding StrictUtf8 = Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback,
-        new DecoderReplacementFallback(NotUtf8.ToString()));
-    private const char NotUtf8 = '\uFFFF';
+    /// <summary>The bytes of <see cref="Unquoted"/> as a table, for the scalar scan of short fields.</summary>
+    private static readonly bool[] EndsUnquoted = [.. Enumerable.Range(0, 256).Select(b => b is ',' or '"' or '\r' or
+        '\n' or 0x7F || (b < 32 && b != '\t'))];
 
-    private enum State { FieldStart, Unquoted, Quoted, QuoteInQuoted }
+    /// <summary>Bytes that end an unquoted run: separators, quotes and the control characters a cell may not hold (tab
+    /// may).</summary>
+    private static readonly SearchValues<byte> Unquoted = SearchValues.Create(
+        [(byte)',', (byte)'"', (byte)'\r', (byte)'\n', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b
+            => (byte)b)]);
+    private static readonly SearchValues<byte> Quoted = SearchValues.Create(
+        [(byte)'"', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b => (byte)b)]);
 
-    private readonly char[] _block = new char[16 * 1024];
-    private readonly List<(int Start, int Length)> _fields = [];
-    private char[] _record = new char[1024];
-    private int _recordLength, _pos, _len, _line = 1, _quoteLine;
-    private bool _eof, _skipLf, _any;
-    private State _state;
+    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+    private int _start, _end, _line = 1, _base;
+    private bool _eof, _skipLf, _first = true;
+    private int[] _fieldStart = new int[1024], _fieldLength = new int[1024];
+    private bool[] _unescape = new bool[1024];
+    private int[] _recordBase = new int[16], _recordFields = new int[16], _recordLine = new int[16];
+    private InvalidDatasetException? _pending;
 
-    /// <summary>1-based line on which the current record starts.</summary>
-    public int Line { get; private set; }
-    public int FieldCount => _fields.Count;
-    public ReadOnlySpan<char> this[int field] => _record.AsSpan(_fields[field].Start, _fields[field].Length);
+    /// <summary>Records in the current block.</summary>
+    public int Records { get; private set; }
+    /// <summary>1-based line on which a record of the block starts.</summary>
+    public int LineOf(int record) => _recordLine[record];
+    public int FieldCountOf(int record) => _recordFields[record];
+    public ReadOnlySpan<byte> Cell(int record, int field) => Field(record, field);
+    public ReadOnlySpan<byte> Field(int record, int field) =>
+        _buffer.AsSpan(_fieldStart[_recordBase[record] + field], _fieldLength[_recordBase[record] + field]);
+
+    /// <summary>The first record of the block, after <see cref="ReadAsync"/>.</summary>
+    public int Line => LineOf(0);
+    public int FieldCount => FieldCountOf(0);
+    public ReadOnlySpan<byte> this[int field] => Field(0, field);
 
     /// <summary>Reads the next record; false at the end of the input.</summary>
-    public async ValueTask<bool> ReadAsync(CancellationToken ct)
+    public async ValueTask<bool> ReadAsync(CancellationToken ct) => await ReadBlockAsync(1, ct) == 1;
+
+    /// <summary>
+    /// Reads up to <paramref name="maxRecords"/> records that are already buffered (at least one unless the input has
+    /// ended),
+    /// so their fields stay valid until the next call. An input error after the block's first record is thrown by the
+    /// next call,
+    /// so that the records before it are used first, as a reader going record by record would.
+    /// </summary>
+    public async ValueTask<int> ReadBlockAsync(int maxRecords, CancellationToken ct)
     {
-        _fields.Clear(); _recordLength = 0; _state = State.FieldStart; _any = false; Line = _line;
+        if (_pending is { } error) { _pending = null; throw error; }
+        Records = 0;
+        _base = 0;
         while (true)
         {
-            if (_pos == _len)
+            try
             {
-                if (!_eof)
-                {
-                    _len = await reader.ReadAsync(_block.AsMemory(), ct);
-                    _pos = 0;
-                    _eof = _len == 0;
-                }
-                if (_eof) return FinishAtEnd();
+                while (Records < maxRecords && TryRecord()) { }
             }
-            if (Scan()) return true;
+            catch (InvalidDatasetException e) when (Records > 0)
+            {
+                _pending = e;
+                return Records;
+            }
+            if (Records > 0 || _eof) return Records;
+            await FillAsync(ct);
         }
     }
 
-    /// <summary>Consumes buffered characters until a record ends (true) or the block runs out (false).</summary>
-    private bool Scan()
+    private async ValueTask FillAsync(CancellationToken ct)
     {
-        while (_pos < _len)
+        if (_start > 0)
         {
-            char c = _block[_pos++];
-            if (_skipLf) { _skipLf = false; if (c == '\n') continue; }
-            switch (_state)
-            {
-                case State.FieldStart when c == '"':
-                    _state = State.Quoted; _quoteLine = _line; _any = true; break;
-                case State.FieldStart or State.Unquoted when c == ',':
-                    EndField(); _any = true; break;
-                case State.FieldStart or State.Unquoted when c is '\r' or '\n':
-                    NewLine(c);
-                    if (!_any) { Line = _line; break; } // blank line
-                    EndField(); return true;
-                case State.FieldStart or State.Unquoted when c == '"':
-                    throw new InvalidDatasetException("file",
-                        $"Line {_line}: a quote inside an unquoted field. Enclose the field in quotes and double "
-                        + "any quote inside it (RFC 4180), e.g. \"say \"\"hi\"\"\".");
-                case State.FieldStart or State.Unquoted:
-                    Append(c); _state = State.Unquoted; _any = true; break;
-                case State.Quoted when c == '"':
-                    _state = State.QuoteInQuoted; break;
-                case State.Quoted when c is '\r' or '\n':
-                    NewLine(c); Append('\n'); break; // CRLF inside quotes is one line break
-                case State.Quoted:
-                    Append(c); break;
-                case State.QuoteInQuoted when c == '"':
-                    Append('"'); _state = State.Quoted; break;
-                case State.QuoteInQuoted when c == ',':
-                    EndField(); break;
-                case State.QuoteInQuoted when c is '\r' or '\n':
-                    NewLine(c); EndField(); return true;
-                case State.QuoteInQuoted:
-                    throw new InvalidDatasetException("file",
-                        $"Line {_line}: '{c}' after the closing quote of a quoted field; a closing quote must be "
-                        + "followed by a comma or the end of the line (write a quote inside a quoted field as \"\").");
-            }
+            _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
+            _end -= _start;
+            _start = 0;
         }
-        return false;
+        if (_end == _buffer.Length) // one record longer than the block
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+            _buffer.AsSpan(0, _end).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = larger;
+        }
+        int read = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
+        _end += read;
+        _eof = read == 0;
+        if (_first && (_end >= 3 || _eof))
+        {
+            _first = false;
+            if (_buffer.AsSpan(0, _end).StartsWith("\uFEFF"u8)) _start = 3;
+        }
     }
 
-    private bool FinishAtEnd()
+    /// <summary>Parses one record from the buffered bytes; false when they end before it does (and the input has
+    /// more).</summary>
+    private bool TryRecord()
     {
-        if (_state == State.Quoted)
-            throw new InvalidDatasetException("file",
-                $"Line {_quoteLine}: a quoted field is never closed (the input ends inside it).");
-        if (!_any) return false;
-        EndField();
+        if (_first) return false;
+        var data = _buffer.AsSpan(0, _end);
+        int pos = _start, line = _line, count = 0, recordLine = _line;
+        bool skipLf = _skipLf;
+        if (skipLf && pos < _end)
+        {
+            if (data[pos] == '\n') pos++;
+            skipLf = false;
+        }
+        while (true) // blank lines
+        {
+            if (pos == _end)
+            {
+                if (!_eof) return false;
+                _start = pos; _skipLf = skipLf;
+                return false;
+            }
+            if (data[pos] is not ((byte)'\r' or (byte)'\n')) break;
+            line++;
+            if (data[pos] == '\r' && pos + 1 < _end && data[pos + 1] == '\n') pos++;
+            else if (data[pos] == '\r' && pos + 1 == _end && !_eof) return false;
+            pos++;
+        }
+        recordLine = line;
+        int recordStart = pos;
+        while (true)
+        {
+            if (_base + count == _fieldStart.Length) GrowFields();
+            _unescape[_base + count] = false;
+            if (pos < _end && data[pos] == '"')
+            {
+                int quoteLine = line, fieldStart = ++pos;
+                while (true)
+                {
+                    int at = pos < _end ? data[pos..].IndexOfAny(Quoted) : -1;
+                    if (at < 0)
+                    {
+                        if (!_eof) return false;
+                        throw new InvalidDatasetException("file",
+                            $"Line {quoteLine}: a quoted field is never closed (the input ends inside it).");
+                    }
+                    pos += at;
+                    byte b = data[pos];
+                    if (b == '"')
+                    {
+                        if (pos + 1 == _end && !_eof) return false;
+                        if (pos + 1 < _end && data[pos + 1] == '"') { pos += 2; _unescape[_base + count] = true;
+                            continue; }
+                        break;
+                    }
+                    if (b is (byte)'\r' or (byte)'\n')
+                    {
+                        if (b == '\r' && pos + 1 == _end && !_eof) return false;
+                        line++;
+                        _unescape[_base + count] = true;
+                        pos += b == '\r' && pos + 1 < _end && data[pos + 1] == '\n' ? 2 : 1;
+                        continue;
+                    }
+                    throw Control(line, count, b);
+                }
+                _fieldStart[_base + count] = fieldStart;
+                _fieldLength[_base + count++] = pos - fieldStart;
+                pos++; // the closing quote
+                if (pos == _end)
+                {
+                    if (!_eof) return false;
+                    return Finish(recordStart, pos, pos, line, recordLine, count, skipLf: false);
+                }
+                byte next = data[pos];
+                if (next == ',') { pos++; continue; }
+                if (next is (byte)'\r' or (byte)'\n') return EndOfLine(data, recordStart, pos, line, recordLine, count);
+                throw new InvalidDatasetException("file",
+                    $"Line {line}: '{(char)next}' after the closing quote of a quoted field; a closing quote must be "
+                    + "followed by a comma or the end of the line (write a quote inside a quoted field as \"\").");
+            }
+            int start = pos;
+            // Most cells are short numbers: a few table lookups beat a vector search's setup.
+            int scalarEnd = Math.Min(_end, pos + 16);
+            while (pos < scalarEnd && !EndsUnquoted[data[pos]]) pos++;
+            int found = pos < scalarEnd ? 0 : data[pos..].IndexOfAny(Unquoted);
+            if (found < 0)
+            {
+                if (!_eof) return false;
+                _fieldStart[_base + count] = start;
+                _fieldLength[_base + count++] = _end - start;
+                return Finish(recordStart, _end, _end, line, recordLine, count, skipLf: false);
+            }
+            pos += found;
+            _fieldStart[_base + count] = start;
+            _fieldLength[_base + count++] = pos - start;
+            byte c = data[pos];
+            if (c == ',') { pos++; continue; }
+            if (c is (byte)'\r' or (byte)'\n') return EndOfLine(data, recordStart, pos, line, recordLine, count);
+            if (c == '"')
+                throw new InvalidDatasetException("file",
+                    $"Line {line}: a quote inside an unquoted field. Enclose the field in quotes and double "
+                    + "any quote inside it (RFC 4180), e.g. \"say \"\"hi\"\"\".");
+            throw Control(line, count - 1, c);
+        }
+    }
+
+    private bool EndOfLine(ReadOnlySpan<byte> data, int recordStart, int pos, int line, int recordLine, int count)
+    {
+        bool cr = data[pos] == '\r';
+        int next = pos + 1;
+        if (cr && next < _end && data[next] == '\n') { next++; cr = false; }
+        return Finish(recordStart, pos, next, line + 1, recordLine, count, skipLf: cr);
+    }
+
+    private bool Finish(int recordStart, int recordEnd, int next, int line, int recordLine, int count, bool skipLf)
+    {
+        var record = _buffer.AsSpan(recordStart, recordEnd - recordStart);
+        if (!Ascii.IsValid(record)) CheckText(recordLine, count);
+        for (int f = _base; f < _base + count; f++)
+            if (_unescape[f]) Unescape(f);
+        if (Records == _recordBase.Length)
+        {
+            Array.Resize(ref _recordBase, Records * 2);
+            Array.Resize(ref _recordFields, Records * 2);
+            Array.Resize(ref _recordLine, Records * 2);
+        }
+        (_recordBase[Records], _recordFields[Records], _recordLine[Records]) = (_base, count, recordLine);
+        Records++;
+        _base += count;
+        _line = line;
+        _start = next;
+        _skipLf = skipLf;
         return true;
     }
 
-    private void NewLine(char c)
+    /// <summary>"" → " and CRLF or CR → LF, in place (the field only shrinks).</summary>
+    private void Unescape(int field)
     {
-        _line++;
-        _skipLf = c == '\r';
+        var span = _buffer.AsSpan(_fieldStart[field], _fieldLength[field]);
+        int w = 0;
+        for (int r = 0; r < span.Length; r++)
+        {
+            byte b = span[r];
+            if (b == '"') r++;
+            else if (b == '\r') { b = (byte)'\n'; if (r + 1 < span.Length && span[r + 1] == '\n') r++; }
+            span[w++] = b;
+        }
+        _fieldLength[field] = w;
     }
 
-    private void EndField()
+    /// <summary>A record with non-ASCII bytes: each field must be UTF-8 without C1 control characters.</summary>
+    private void CheckText(int recordLine, int count)
     {
-        int start = _fields.Count == 0 ? 0 : _fields[^1].Start + _fields[^1].Length;
-        _fields.Add((start, _recordLength - start));
-        _state = State.FieldStart;
+        for (int f = 0; f < count; f++)
+        {
+            var field = _buffer.AsSpan(_fieldStart[_base + f], _fieldLength[_base + f]);
+            if (Ascii.IsValid(field)) continue;
+            int line = recordLine + LineBreaks(field);
+            if (!Utf8.IsValid(field))
+                throw new InvalidDatasetException("file",
+                    $"Line {line}, column {f + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
+            foreach (var rune in Encoding.UTF8.GetString(field).EnumerateRunes())
+                if (Rune.IsControl(rune) && rune.Value >= 0x80)
+                    throw Control(line, f, rune.Value);
+        }
     }
 
-    private void Append(char c)
+    private static int LineBreaks(ReadOnlySpan<byte> field)
     {
-        // Control characters are never data: "2\0" must not read as 2. Tabs pass (whitespace around numbers).
-        if (c == NotUtf8)
-            throw new InvalidDatasetException("file",
-                $"Line {_line}, column {_fields.Count + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
-        if (char.IsControl(c) && c is not '\t' and not '\n')
-            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: " +
-                $"control character U+{(int)c:X4}; remove it (only tabs and, inside quotes, line breaks are allowed).");
-        if (_recordLength == _record.Length) Array.Resize(ref _record, _record.Length * 2);
-        _record[_recordLength++] = c;
+        int breaks = 0;
+        for (int i = 0; i < field.Length; i++)
+            if (field[i] == '\n' || (field[i] == '\r' && (i + 1 == field.Length || field[i + 1] != '\n'))) breaks++;
+        return breaks;
+    }
+
+    // Control characters are never data: "2\0" must not read as 2. Tabs pass (whitespace around numbers).
+    private static InvalidDatasetException Control(int line, int field, int c) =>
+        new("file", $"Line {line}, column {field + 1}: control character U+{c:X4}; remove it (only tabs and, inside "
+            + $"quotes, line breaks are allowed).");
+
+    private void GrowFields()
+    {
+        Array.Resize(ref _fieldStart, _fieldStart.Length * 2);
+        Array.Resize(ref _fieldLength, _fieldLength.Length * 2);
+        Array.Resize(ref _unescape, _unescape.Length * 2);
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }

@@ -3,43 +3,44 @@ using System.Globalization;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Settles the task and turns target text into class indices or numbers. Task when not given: a non-numeric target (or
+/// Settles the task and turns the target's texts into class indices or numbers. Task when not given: a non-numeric
+/// target (or
 /// explicit classNames) means classification; numeric targets with at most <see
-/// cref="DatasetLimits.MaxInferredClasses"/> distinct integer values mean classification; anything else regression.
-/// Class names are the label texts, ordered numerically when all are integers and ordinally otherwise, unless the
-/// client sent classNames.
+/// cref="DatasetLimits.MaxInferredClasses"/>
+/// distinct integer values mean classification; anything else regression. Class names are the label texts, ordered
+/// numerically when all are integers and ordinally otherwise, unless the client sent classNames.
 /// </summary>
 internal static class DatasetAssembler
 {
     public const int MaxClasses = 10_000;
 
-    public static DatasetContent Assemble(DatasetTable table, TaskKind? task)
+    public static DatasetColumns Assemble(DatasetTable table, TaskKind? task)
     {
         if (table.Width < 1)
             throw new InvalidDatasetException("features",
                 "The data needs at least one feature column besides the target.");
-        var numbers = ParseNumbers(table.Targets);
-        task ??= table.ClassNames is not null || numbers is null || LooksLikeLabels(numbers) ? TaskKind.Classification
-            : TaskKind.Regression;
+        var target = table.Target;
+        bool numeric = target.TextCells == 0;
+        task ??= table.ClassNames is not null || !numeric || LooksLikeLabels(target) ? TaskKind.Classification :
+            TaskKind.Regression;
         if (task == TaskKind.Regression)
         {
             if (table.ClassNames is not null)
                 throw new InvalidDatasetException("classNames",
                     "classNames only applies to classification; drop it or send task 'classification'.");
-            if (numbers is null)
-            {
-                int row = Array.FindIndex(table.Targets, t => ParseNumber(t) is null);
-                throw new InvalidDatasetException(table.TargetColumn, $"Row {row + 1}, " +
-                    $"target column '{table.TargetColumn}': '{DatasetTableBuilder.Clip(table.Targets[row])}' "
-                    + "is not a number; regression needs numeric targets (send task 'classification' for class "
-                    + "labels).");
-            }
-            return new DatasetContent(TaskKind.Regression, table.Rows, table.Width, table.Features, null, numbers,
-                table.FeatureNames, table.TargetColumn, null)
-                { Columns = table.Columns, SampleWeights = table.SampleWeights,
-                    SampleWeightColumn = table.SampleWeightColumn };
+            if (!numeric)
+                throw new InvalidDatasetException(table.TargetColumn,
+                    $"Row {target.FirstTextRow}, target column '{table.TargetColumn}': "
+                    + $"'{DatasetTableBuilder.Clip(target.FirstText)}' is not a number; regression needs numeric "
+                    + $"targets (send task 'classification' for class labels).");
+            return Columns(table, TaskKind.Regression, null);
         }
-        var classes = table.ClassNames ?? Distinct(table.Targets);
+        if (!target.Coded)
+            throw new InvalidDatasetException(table.TargetColumn,
+                $"The target column '{table.TargetColumn}' has more than {MaxClasses} distinct labels; at "
+                    + $"most {MaxClasses} "
+                + "classes are supported (send task 'regression' for a numeric target).");
+        var classes = table.ClassNames ?? Distinct(target);
         if (classes.Count < 2)
             throw new InvalidDatasetException(table.TargetColumn,
                 $"Classification needs at least 2 classes, but the target column '{table.TargetColumn}' holds only "
@@ -51,65 +52,54 @@ internal static class DatasetAssembler
         if (table.ClassNames?.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidDatasetException("classNames",
                 $"classNames lists '{twice.Key}' more than once; class names must be unique.");
-        var labels = Labels(table, classes);
-        if (table.ClassNames is not null)
-        {
-            var held = new bool[classes.Count];
-            foreach (int label in labels) held[label] = true;
-            if (Array.IndexOf(held, false) is var missing and >= 0)
-                throw new InvalidDatasetException("classNames",
-                    $"classNames declares '{DatasetTableBuilder.Clip(classes[missing])}' but no row has that label; "
-                    + "a class without rows cannot be learned or evaluated. Drop it from classNames, "
-                    + "or add rows of it.");
-        }
-        return new DatasetContent(TaskKind.Classification, table.Rows, table.Width, table.Features, labels, null,
-            table.FeatureNames, table.TargetColumn, classes)
-            { Columns = table.Columns, SampleWeights = table.SampleWeights,
-                SampleWeightColumn = table.SampleWeightColumn };
+        var held = Label(table, classes);
+        if (table.ClassNames is not null && Array.IndexOf(held, false) is var missing and >= 0)
+            throw new InvalidDatasetException("classNames",
+                $"classNames declares '{DatasetTableBuilder.Clip(classes[missing])}' but no row has that label; "
+                + "a class without rows cannot be learned or evaluated. Drop it from classNames, or add rows of it.");
+        return Columns(table, TaskKind.Classification, classes);
     }
 
-    private static int[] Labels(DatasetTable table, IReadOnlyList<string> classes)
+    private static DatasetColumns Columns(DatasetTable table, TaskKind task, IReadOnlyList<string>? classes) =>
+        new(task, table.Rows, table.FeatureNames, table.TargetColumn, classes, table.Cells, table.Target)
+            { Columns = table.Columns, SampleWeights = table.SampleWeights, SampleWeightColumn =
+                table.SampleWeightColumn };
+
+    /// <summary>Sets each target text's value to its class index; says which classes have rows.</summary>
+    private static bool[] Label(DatasetTable table, IReadOnlyList<string> classes)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < classes.Count; i++) index[classes[i]] = i;
-        var labels = new int[table.Rows];
-        for (int r = 0; r < labels.Length; r++)
-            labels[r] = index.TryGetValue(table.Targets[r], out int label) ? label
-                : throw new InvalidDatasetException(table.TargetColumn,
-                    $"Row {r + 1}: label '{DatasetTableBuilder.Clip(table.Targets[r])}' is not one of "
-                    + $"classNames ({string.Join(", ", classes)}).");
-        return labels;
+        var held = new bool[classes.Count];
+        var unknown = new HashSet<int>();
+        foreach (var (text, code) in table.Target.Distinct())
+            if (index.TryGetValue(text, out int label)) { table.Target.SetValue(code, label); held[label] = true; }
+            else unknown.Add(code);
+        if (unknown.Count == 0) return held;
+        int row = Enumerable.Range(0, table.Rows).First(r => unknown.Contains(table.Target.CodeAt(r)));
+        throw new InvalidDatasetException(table.TargetColumn,
+            $"Row {row + 1}: label '{DatasetTableBuilder.Clip(table.Target.Text(table.Target.CodeAt(row)))}' "
+            + $"is not one of classNames ({string.Join(", ", classes)}).");
     }
 
-    private static List<string> Distinct(string[] targets)
+    private static List<string> Distinct(ParsedColumn target)
     {
-        var distinct = new HashSet<string>(targets, StringComparer.Ordinal).ToList();
+        var distinct = target.Distinct().Select(d => d.Text).ToList();
         if (distinct.All(t => long.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out _)))
-            return [.. distinct.OrderBy(t => long.Parse(t, CultureInfo.InvariantCulture))
-                .ThenBy(t => t, StringComparer.Ordinal)];
+            return [.. distinct.OrderBy(t => long.Parse(t, CultureInfo.InvariantCulture)).ThenBy(t => t,
+                StringComparer.Ordinal)];
         distinct.Sort(StringComparer.Ordinal);
         return distinct;
     }
 
-    private static bool LooksLikeLabels(float[] numbers)
+    private static bool LooksLikeLabels(ParsedColumn target)
     {
+        if (!target.Coded) return false;
         var distinct = new HashSet<float>();
-        foreach (var value in numbers)
-            if (value != MathF.Round(value) || (distinct.Add(value)
-                && distinct.Count > DatasetLimits.MaxInferredClasses)) return false;
+        foreach (var (_, code) in target.Distinct())
+            if (target.Value(code) is var value && (value != MathF.Round(value) || (distinct.Add(value) &&
+                distinct.Count > DatasetLimits.MaxInferredClasses)))
+                return false;
         return true;
     }
-
-    private static float[]? ParseNumbers(string[] targets)
-    {
-        var numbers = new float[targets.Length];
-        for (int i = 0; i < targets.Length; i++)
-            if (ParseNumber(targets[i]) is { } value) numbers[i] = value;
-            else return null;
-        return numbers;
-    }
-
-    private static float? ParseNumber(string text) =>
-        float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
-            && float.IsFinite(value) ? value : null;
 }

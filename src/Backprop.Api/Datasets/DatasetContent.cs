@@ -24,3 +24,33 @@ public sealed record DatasetContent(
         : TrainingData.Regression(Features, Rows, Width, Targets!, 1, [TargetColumn], FeatureNames, Columns,
             SampleWeights);
 }
+
+/// <summary>
+/// A dataset as an upload stores it, column by column as parsed (<see cref="ParsedColumn"/>): each feature's cells
+/// read as numbers,
+/// level indices or 1/0 once the types are settled; the target's as class indices (classification) or numbers
+/// (regression).
+/// </summary>
+internal sealed record DatasetColumns(TaskKind Task, int Rows, IReadOnlyList<string> FeatureNames, string TargetColumn,
+    IReadOnlyList<string>? ClassNames, ParsedColumn[] Features, ParsedColumn Target)
+{
+    public int Width => FeatureNames.Count;
+    public int ClassCount => ClassNames?.Count ?? 0;
+    public IReadOnlyList<RawColumn>? Columns { get; init; }
+    public float[]? SampleWeights { get; init; }
+    public string? SampleWeightColumn { get; init; }
+
+    /// <summary>The columns of a row-major dataset (float cells).</summary>
+    public static DatasetColumns From(DatasetContent data)
+    {
+        var features = Enumerable.Range(0, data.Width).Select(c => ParsedColumn.FromValues(data.Features, c,
+            data.Width)).ToArray();
+        var target = data.Labels is { } labels
+            ? ParsedColumn.FromValues([.. labels.Select(l => (float)l)], 0, 1)
+            : ParsedColumn.FromValues(data.Targets, 0, 1);
+        return new DatasetColumns(data.Task, data.Rows, data.FeatureNames, data.TargetColumn, data.ClassNames,
+            features, target)
+            { Columns = data.Columns, SampleWeights = data.SampleWeights, SampleWeightColumn =
+                data.SampleWeightColumn };
+    }
+}

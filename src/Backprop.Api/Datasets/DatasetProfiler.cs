@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace Backprop.Api.Datasets;
 
@@ -11,7 +12,10 @@ internal static class DatasetProfiler
 
     public const int ProfiledLevels = 20;
 
-    public static DatasetProfile Profile(DatasetContent data)
+    /// <summary>The profile of settled columns: a coded column's statistics come from its dictionary (each distinct
+    /// value and its
+    /// count), a column of floats' from one pass over them.</summary>
+    public static DatasetProfile Profile(DatasetColumns data)
     {
         var columns = new List<ColumnProfile>(data.Width + 2);
         int encodedWidth = 0;
@@ -19,23 +23,23 @@ internal static class DatasetProfiler
         {
             var kind = data.Columns?[c].Kind ?? ColumnKind.Numeric;
             var profile = kind == ColumnKind.Categorical
-                ? Categorical(data.FeatureNames[c], data.Columns![c].Levels!, data.Features.AsSpan(), c, data.Width)
-                : Numeric(data.FeatureNames[c], "feature", data.Features.AsSpan(), c,
-                    data.Width) with { Type = kind == ColumnKind.Boolean ? "boolean" : "numeric" };
+                ? Categorical(data.FeatureNames[c], data.Columns![c].Levels!, data.Features[c])
+                : Numeric(data.FeatureNames[c], "feature", data.Features[c]) with { Type = kind == ColumnKind.Boolean ?
+                "boolean" : "numeric" };
             columns.Add(profile);
             encodedWidth += (profile.LevelCount ?? 1) + (kind == ColumnKind.Categorical && profile.Missing > 0 ? 1 : 0);
         }
         if (data.SampleWeights is { } weights) columns.Add(Numeric(data.SampleWeightColumn ?? "", "sample_weight",
-            weights, 0, 1));
+            ParsedColumn.FromValues(weights, 0, 1)));
         columns.Add(data.Task == TaskKind.Regression
-            ? Numeric(data.TargetColumn, "target", data.Targets!, 0, 1)
+            ? Numeric(data.TargetColumn, "target", data.Target)
             : new ColumnProfile(data.TargetColumn, "target", "categorical", null, null, null, null, 0));
 
         List<ClassProfile>? classes = null;
-        if (data.Labels is not null)
+        if (data.Task == TaskKind.Classification)
         {
             var counts = new int[data.ClassCount];
-            foreach (var label in data.Labels) counts[label]++;
+            foreach (var (value, count) in Values(data.Target)) counts[(int)value] += count;
             classes = [.. data.ClassNames!.Select((name, i) => new ClassProfile(name, counts[i]))];
         }
         return new DatasetProfile(data.Rows, JsonTask(data.Task), data.TargetColumn, columns, classes,
@@ -44,39 +48,57 @@ internal static class DatasetProfiler
 
     public static string JsonTask(TaskKind task) => task == TaskKind.Classification ? "classification" : "regression";
 
-    private static ColumnProfile Numeric(string name, string role, ReadOnlySpan<float> values, int column, int stride)
+    private static ColumnProfile Numeric(string name, string role, ParsedColumn column)
     {
-        int rows = values.Length / stride, present = 0;
-        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-        for (int r = 0; r < rows; r++)
+        long present = 0;
+        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity, squares = 0;
+        if (column.Coded)
         {
-            double v = values[r * stride + column];
-            if (double.IsNaN(v)) continue;
-            present++;
-            sum += v; min = Math.Min(min, v); max = Math.Max(max, v);
+            for (int code = 0; code < column.Entries; code++)
+                if (column.Value(code) is var v && !float.IsNaN(v) && column.Count(code) is var n and > 0)
+                {
+                    present += n; sum += (double)v * n; min = Math.Min(min, v); max = Math.Max(max, v);
+                }
+            double mean = sum / present;
+            for (int code = 0; code < column.Entries; code++)
+                if (column.Value(code) - mean is var d && !double.IsNaN(d)) squares += d * d * column.Count(code);
         }
-        double mean = sum / present, squares = 0;
-        for (int r = 0; r < rows; r++)
+        else
         {
-            double d = values[r * stride + column] - mean;
-            if (!double.IsNaN(d)) squares += d * d;
+            foreach (var chunk in column.CellChunks())
+                foreach (double v in MemoryMarshal.Cast<byte, float>(chunk.Span))
+                    if (!double.IsNaN(v)) { present++; sum += v; min = Math.Min(min, v); max = Math.Max(max, v); }
+            double mean = sum / present;
+            foreach (var chunk in column.CellChunks())
+                foreach (float v in MemoryMarshal.Cast<byte, float>(chunk.Span))
+                    if (v - mean is var d && !double.IsNaN(d)) squares += d * d;
         }
-        return new ColumnProfile(name, role, "numeric", mean, Math.Sqrt(squares / present), Shortest(min),
-            Shortest(max), rows - present);
+        return new ColumnProfile(name, role, "numeric", sum / present, Math.Sqrt(squares / present), Shortest(min),
+            Shortest(max), (int)(column.Rows - present));
     }
 
-    private static ColumnProfile Categorical(string name, IReadOnlyList<string> levels, ReadOnlySpan<float> values,
-        int column, int stride)
+    private static ColumnProfile Categorical(string name, IReadOnlyList<string> levels, ParsedColumn column)
     {
-        int rows = values.Length / stride, missing = 0;
         var counts = new int[levels.Count];
-        for (int r = 0; r < rows; r++)
-            if (values[r * stride + column] is var v && float.IsNaN(v)) missing++;
-            else counts[(int)v]++;
-        var top = Enumerable.Range(0, levels.Count).OrderByDescending(l => counts[l]).ThenBy(l => l)
-            .Take(ProfiledLevels)
+        foreach (var (value, count) in Values(column))
+            if (!float.IsNaN(value)) counts[(int)value] += count;
+        var top = Enumerable.Range(0, levels.Count).OrderByDescending(l => counts[l]).ThenBy(l =>
+            l).Take(ProfiledLevels)
             .Select(l => new LevelProfile(levels[l], counts[l])).ToList();
-        return new ColumnProfile(name, "feature", "categorical", null, null, null, null, missing, levels.Count, top);
+        return new ColumnProfile(name, "feature", "categorical", null, null, null, null, column.Missing, levels.Count,
+            top);
+    }
+
+    /// <summary>Each distinct value with its number of cells (a coded column), or each cell once (a column of
+    /// floats).</summary>
+    private static IEnumerable<(float Value, int Count)> Values(ParsedColumn column)
+    {
+        if (column.Coded)
+        {
+            for (int code = 0; code < column.Entries; code++) yield return (column.Value(code), column.Count(code));
+            yield break;
+        }
+        for (int r = 0; r < column.Rows; r++) yield return (column.ValueAt(r), 1);
     }
 
     /// <summary>A float32 as the double its shortest text denotes (5.1f reads 5.1, not 5.099999904632568).</summary>
@@ -87,12 +109,12 @@ internal static class DatasetProfiler
     {
         var warnings = new List<string>();
         foreach (var c in columns.Where(c => c.Std == 0 && c.Role != "sample_weight"))
-            warnings.Add(
-                $"Column '{c.Name}' is constant (every value is {c.Min}); it carries no information for training.");
+            warnings.Add($"Column '{c.Name}' is constant (every value is {c.Min}); it carries no information for "
+                + $"training.");
 
         foreach (var c in columns.Where(c => c.LevelCount == 1))
-            warnings.Add($"Column '{c.Name}' has a single level ('{c.Levels![0].Level}'); it carries no information " +
-                "for training.");
+            warnings.Add($"Column '{c.Name}' has a single level ('{c.Levels![0].Level}'); it carries no information "
+                + $"for training.");
         var varying = columns.Where(c => c.Role == "feature" && c.Type == "numeric" && c.Std > 0).ToList();
         if (varying.Count >= 2)
         {
@@ -100,10 +122,10 @@ internal static class DatasetProfiler
             var narrowest = varying.MinBy(c => c.Std)!;
             double ratio = widest.Std!.Value / narrowest.Std!.Value;
             if (ratio > ScaleRatioWarning)
-                warnings.Add($"Features are on very different scales: '{widest.Name}' has standard deviation " +
-                    $"{widest.Std:G4} and '{narrowest.Name}' "
+                warnings.Add($"Features are on very different scales: '{widest.Name}' has standard "
+                    + $"deviation {widest.Std:G4} and '{narrowest.Name}' "
                     + $"{narrowest.Std:G4} (ratio {ratio:G3} > {ScaleRatioWarning}); keep input normalization on "
-                    + "(z_score, the default) when training.");
+                    + $"(z_score, the default) when training.");
         }
 
         if (classes is { Count: >= 2 })
@@ -113,10 +135,10 @@ internal static class DatasetProfiler
             if (smallest.Count == 0)
                 warnings.Add($"Class '{smallest.Label}' has no rows.");
             else if ((double)largest.Count / smallest.Count > ImbalanceRatioWarning)
-                warnings.Add($"Heavy class imbalance: class '{largest.Label}' has {largest.Count} rows and class " +
-                    $"'{smallest.Label}' {smallest.Count} "
-                    + $"(ratio {(double)largest.Count / smallest.Count:G3} > {ImbalanceRatioWarning}); "
-                    + "accuracy alone will flatter a model that ignores the rare class.");
+                warnings.Add($"Heavy class imbalance: class '{largest.Label}' has {largest.Count} rows and class "
+                    + $"'{smallest.Label}' {smallest.Count} "
+                    + $"(ratio {(double)largest.Count / smallest.Count:G3} > {ImbalanceRatioWarning}); accuracy "
+                    + $"alone will flatter a model that ignores the rare class.");
         }
         return warnings;
     }

@@ -1,5 +1,5 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
+using System.Buffers;
+using System.Text;
 
 namespace Backprop.Api.Datasets;
 
@@ -8,25 +8,27 @@ namespace Backprop.Api.Datasets;
 internal readonly record struct CellLocation(string Key, string Where);
 
 /// <summary>
-/// Collects parsed rows (features as float32 and as interned text, target cells as text) as a reader streams them,
-/// enforcing the row and cell limits and gathering cell problems: up to <see cref="DatasetLimits.MaxReportedProblems"/>
-/// bad cells stop the parse. Missing feature cells are kept (NaN) for the preparation to fill; missing targets are
-/// counted to the end and then refused. Column types are settled afterwards by <see cref="ColumnTyping"/>.
+/// Collects parsed rows into one <see cref="ParsedColumn"/> per feature and one for the target as a reader streams
+/// them,
+/// enforcing the row and cell limits and gathering cell problems: up to <see
+/// cref="DatasetLimits.MaxReportedProblems"/> bad
+/// cells stop the parse. Missing feature cells are kept for the preparation to fill; missing targets are counted to
+/// the end
+/// and then refused. Column types are settled afterwards by <see cref="ColumnTyping"/>.
 /// </summary>
 internal sealed class DatasetTableBuilder
 {
+    /// <summary>Distinct target texts kept as a dictionary (classes have at most <see
+    /// cref="DatasetAssembler.MaxClasses"/>).</summary>
+    private const int TargetTexts = 100_000;
+
     private readonly DatasetOptions _limits;
     private readonly Func<int, CellLocation> _locate; // column index, −1 = target
-    private readonly List<float> _features = [];
-    private readonly List<string> _targets = [];
-    private readonly Dictionary<string, string> _labels = new(StringComparer.Ordinal);
+    private readonly ParsedColumn[] _columns;
+    private readonly ParsedColumn _target = new(TargetTexts, booleans: false);
     private readonly ProblemErrors _problems = new();
-    private readonly int[] _missing; // per feature, then the target
     private readonly bool[] _set; // per feature, in the current row
-    // (rows, width): index of the cell's text in its column's texts; Missing or Untracked
-    private readonly List<int> _codes = [];
-    private readonly ColumnTexts[] _texts;   // per feature
-    private int _rowStart, _problemCount, _listedMissing;
+    private int _problemCount, _listedMissing;
     private string? _firstProblem;
 
     public DatasetTableBuilder(IReadOnlyList<string> featureNames, string targetColumn, DatasetOptions limits,
@@ -36,12 +38,9 @@ internal sealed class DatasetTableBuilder
         TargetColumn = targetColumn;
         _limits = limits;
         _locate = locate;
-        _missing = new int[featureNames.Count + 1];
         _set = new bool[featureNames.Count];
-        _texts = [.. featureNames.Select(_ => new ColumnTexts(limits.MaxLevelsPerColumn))];
+        _columns = [.. featureNames.Select(_ => new ParsedColumn(limits.MaxLevelsPerColumn))];
     }
-
-    internal const int MissingCode = -1, UntrackedCode = -2;
 
     public IReadOnlyList<string> FeatureNames { get; }
     public string TargetColumn { get; }
@@ -61,75 +60,48 @@ internal sealed class DatasetTableBuilder
                 $"The data has more than {_limits.MaxCells} cells (rows × columns, Datasets:MaxCells); "
                 + $"with {Width + 1} columns at most {_limits.MaxCells / (Width + 1)} rows fit.");
         Rows++;
-        _rowStart = _features.Count;
-        CollectionsMarshal.SetCount(_features, _rowStart + Width);
-        CollectionsMarshal.AsSpan(_features)[_rowStart..].Clear();
-        CollectionsMarshal.SetCount(_codes, _rowStart + Width);
         Array.Clear(_set);
     }
 
     public void EndRow()
     {
-        for (int c = 0; c < Width; c++)
+        for (int c = 0; c < _set.Length; c++)
             if (!_set[c]) SetMissing(c);
     }
 
-    /// <summary>A feature cell as text; blank means missing, a number is a number, other text a level (or a
+    /// <summary>A feature cell as UTF-8 text; blank means missing, a number is a number, other text a level (or a
     /// boolean).</summary>
-    public void SetFeature(int column, ReadOnlySpan<char> text)
+    public void SetFeature(int column, ReadOnlySpan<byte> utf8)
     {
-        text = text.Trim();
+        if (_set[column]) return; // a repeated cell of a refused row
+        var text = Trim(utf8, out var trimmed);
         if (text.IsEmpty) { SetMissing(column); return; }
-        if (!float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value))
-        {
-            SetText(column, text);
-            return;
-        }
-        SetFeature(column, value, text);
+        _set[column] = true;
+        if (!_columns[column].Add(text)) Problem(column, NonFinite(text));
+        if (trimmed is not null) ArrayPool<byte>.Shared.Return(trimmed);
     }
 
-    /// <summary>A feature cell already parsed (JSON numbers); <paramref name="text"/> is its text (the level, should
-    /// the column be categorical) and is quoted in the error when the value is not finite.</summary>
-    public void SetFeature(int column, float value, ReadOnlySpan<char> text)
-    {
-        if (!float.IsFinite(value))
-        {
-            Problem(column, NonFinite(text));
-            value = 0;
-        }
-        _set[column] = true;
-        _features[_rowStart + column] = value;
-        _codes[_rowStart + column] = _texts[column].Code(text.IsEmpty ? value.ToString(CultureInfo.InvariantCulture)
-            : text, isText: false, Rows);
-    }
-
-    /// <summary>A non-numeric feature cell (a level, or true/false): the feature is NaN until the column's type is
-    /// settled.</summary>
-    public void SetText(int column, ReadOnlySpan<char> text)
-    {
-        _set[column] = true;
-        _features[_rowStart + column] = float.NaN;
-        _codes[_rowStart + column] = _texts[column].Code(text, isText: true, Rows);
-    }
+    /// <summary>A feature cell as text (a JSON string, or true/false).</summary>
+    public void SetFeature(int column, ReadOnlySpan<char> text) => WithUtf8(text, column, (b, c, t) => b.SetFeature(c,
+        t));
 
     /// <summary>A cell of the wrong kind (a JSON string or boolean where a number belongs).</summary>
     public void Reject(int column, string message)
     {
         Problem(column, message);
-        if (column >= 0) _set[column] = true;
-        else _targets.Add("");
+        if (column < 0) _target.AddMissing();
+        else if (!_set[column]) { _set[column] = true; _columns[column].AddMissing(); }
     }
 
-    /// <summary>A missing feature cell is NaN (the preparation fills it); a missing target is refused at the end.
-    /// Target cells are appended, one per row, as for <see cref="AddTarget"/>.</summary>
+    /// <summary>A missing feature cell (the preparation fills it); a missing target is refused at the end. Target cells
+    /// are appended, one per row, as for <see cref="AddTarget(ReadOnlySpan{byte})"/>.</summary>
     public void SetMissing(int column)
     {
-        _missing[column < 0 ? Width : column]++;
         if (column >= 0)
         {
+            if (_set[column]) return;
             _set[column] = true;
-            _features[_rowStart + column] = float.NaN;
-            _codes[_rowStart + column] = MissingCode;
+            _columns[column].AddMissing();
             return;
         }
         if (_listedMissing++ < DatasetLimits.MaxReportedProblems)
@@ -137,19 +109,72 @@ internal sealed class DatasetTableBuilder
             var at = _locate(column);
             _problems.Add(at.Key, $"{at.Where} has no value (a missing value).");
         }
-        _targets.Add("");
+        _target.AddMissing();
     }
 
-    /// <summary>Appends the next row's target cell as text: class labels keep their spelling; regression parses it
-    /// later.</summary>
-    public void AddTarget(ReadOnlySpan<char> text)
+    /// <summary>Appends the next row's target cell as UTF-8 text: class labels keep their spelling; regression reads
+    /// it as a number later.</summary>
+    public void AddTarget(ReadOnlySpan<byte> utf8)
     {
-        text = text.Trim();
+        var text = Trim(utf8, out var trimmed);
         if (text.IsEmpty) { SetMissing(-1); return; }
-        if (float.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out float value)
-            && !float.IsFinite(value))
-            Problem(-1, NonFinite(text));
-        _targets.Add(Intern(text));
+        if (!_target.Add(text)) Problem(-1, NonFinite(text));
+        if (trimmed is not null) ArrayPool<byte>.Shared.Return(trimmed);
+    }
+
+    public void AddTarget(ReadOnlySpan<char> text) => WithUtf8(text, -1, (b, _, t) => b.AddTarget(t));
+
+    /// <summary>
+    /// Appends <paramref name="count"/> rows of a CSV block, column after column (each column's dictionary stays in
+    /// cache for the
+    /// block, where row after row would touch every column's per cell). Cell problems are reported in row order, as
+    /// row by row
+    /// would (so the same ten stop the parse); rows past the row or cell limit are refused after the rows before them.
+    /// </summary>
+    /// <param name="featureField">The record field of each feature.</param>
+    /// <param name="locate">(column, record of the block) → where; column −1 is the target.</param>
+    /// <param name="targetField">The record field of the target, or −1 when the block has no targets (they come
+    /// through <see cref="AddTarget(ReadOnlySpan{byte})"/>).</param>
+    public void AddRows<TBlock>(TBlock block, int count, int[] featureField, int targetField, Func<int, int,
+        CellLocation> locate)
+        where TBlock : ICellBlock, allows ref struct
+    {
+        int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) -
+            Rows));
+        List<(int Record, int Field, int Column)>? events = null;
+        for (int c = 0; c < Width; c++)
+        {
+            var column = _columns[c];
+            int field = featureField[c];
+            for (int r = 0; r < allowed; r++)
+            {
+                var text = Trim(block.Cell(r, field), out var rented);
+                if (text.IsEmpty) column.AddMissing();
+                else if (!column.Add(text)) (events ??= []).Add((r, field, c));
+                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+        for (int r = 0; r < allowed && targetField >= 0; r++)
+        {
+            var text = Trim(block.Cell(r, targetField), out var rented);
+            if (text.IsEmpty) { _target.AddMissing(); (events ??= []).Add((r, targetField, -1)); }
+            else if (!_target.Add(text)) (events ??= []).Add((r, targetField, -1));
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+        int first = Rows;
+        Rows += allowed;
+        foreach (var (record, field, column) in (events ?? []).OrderBy(e => e.Record).ThenBy(e => e.Field))
+        {
+            var at = locate(column, record);
+            var text = Trim(block.Cell(record, field), out _);
+            if (text.IsEmpty)
+            {
+                if (_listedMissing++ < DatasetLimits.MaxReportedProblems) _problems.Add(at.Key,
+                    $"{at.Where} has no value (a missing value).");
+            }
+            else Problem(at, NonFinite(text));
+        }
+        if (allowed < count) BeginRow(); // refuses the first row past the limits
     }
 
     /// <summary>The finished table, or an <see cref="InvalidDatasetException"/> listing the bad or missing
@@ -160,16 +185,14 @@ internal sealed class DatasetTableBuilder
             throw new InvalidDatasetException("rows",
                 "The data has no rows: at least one row of values is needed besides the column names.");
         if (_problemCount > 0 || _listedMissing > 0) throw Refusal();
-        if (_targets.Count != Rows) throw new InvalidOperationException($"{_targets.Count} targets for {Rows} rows.");
-        return new DatasetTable(FeatureNames, TargetColumn, _features.ToArray(), Rows, _targets.ToArray(), classNames)
-        {
-            Cells = new RawCells(_codes.ToArray(), _texts, _missing[..Width]),
-        };
+        if (_target.Rows != Rows) throw new InvalidOperationException($"{_target.Rows} targets for {Rows} rows.");
+        return new DatasetTable(FeatureNames, TargetColumn, _columns, Rows, _target, classNames);
     }
 
-    private void Problem(int column, string message)
+    private void Problem(int column, string message) => Problem(_locate(column), message);
+
+    private void Problem(CellLocation at, string message)
     {
-        var at = _locate(column);
         var sentence = $"{at.Where}: {message}";
         _firstProblem ??= sentence;
         _problems.Add(at.Key, sentence);
@@ -180,95 +203,87 @@ internal sealed class DatasetTableBuilder
     {
         if (_firstProblem is not null)
         {
-            var more = _problemCount > 1
-                ? $" ({_problemCount} cells could not be read before parsing stopped; all are listed in errors.)" : "";
+            var more = _problemCount > 1 ?
+                $" ({_problemCount} cells could not be read before parsing stopped; all are listed in errors.)" : "";
             return new(_firstProblem + more, _problems.ToDictionary());
         }
-        return new($"The target column '{TargetColumn}' has {_listedMissing} missing value(s) (empty cells); " +
-            "a row without a target cannot be "
+        return new($"The target column '{TargetColumn}' has {_listedMissing} missing value(s) (empty cells); a row "
+            + $"without a target cannot be "
             + $"learned from: fill or drop those rows and upload again (missing feature cells are fine). The first "
             + $"{Math.Min(_listedMissing, DatasetLimits.MaxReportedProblems)} are listed in errors.",
-                _problems.ToDictionary());
+            _problems.ToDictionary());
     }
 
     internal static string NonFinite(ReadOnlySpan<char> text) =>
-        $"'{Clip(text)}' is not a finite number; NaN and Infinity are not allowed (and values must fit in float32, " +
-        "|x| < 3.4e38).";
+        $"'{Clip(text)}' is not a finite number; NaN and Infinity are not allowed (and values must fit in float32, "
+            + $"|x| < 3.4e38).";
 
-    internal static string Clip(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString()
-        : string.Concat(text[..40], "…");
+    private static string NonFinite(ReadOnlySpan<byte> utf8) => NonFinite(Encoding.UTF8.GetString(utf8));
 
-    private string Intern(ReadOnlySpan<char> text)
+    internal static string Clip(ReadOnlySpan<char> text) => text.Length <= 40 ? text.ToString() :
+        string.Concat(text[..40], "…");
+
+    /// <summary>The text without white space around it. ASCII edges are trimmed in place; a non-ASCII edge (which may
+    /// be a Unicode
+    /// space) is trimmed as text, into a pooled buffer returned in <paramref name="rented"/>.</summary>
+    private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text, out byte[]? rented)
     {
-        var lookup = _labels.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(text, out var known)) return known;
-        var s = text.ToString();
-        if (_labels.Count < 100_000) _labels[s] = s;
-        return s;
+        rented = null;
+        if (text.Length > 0 && text[0] is > 32 and < 0x80 && text[^1] is > 32 and < 0x80) return text;
+        text = text.Trim(" \t\n\v\f\r"u8);
+        if (text.IsEmpty || (text[0] < 0x80 && text[^1] < 0x80)) return text;
+        var chars = Encoding.UTF8.GetString(text).AsSpan().Trim();
+        rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(chars.Length));
+        return rented.AsSpan(0, Encoding.UTF8.GetBytes(chars, rented));
     }
+
+    private void WithUtf8(ReadOnlySpan<char> text, int column, Utf8Action action)
+    {
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            action(this, column, rented.AsSpan(0, Encoding.UTF8.GetBytes(text, rented)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    private delegate void Utf8Action(DatasetTableBuilder builder, int column, ReadOnlySpan<byte> utf8);
 }
 
-/// <summary>Parsed rows before the task is settled: features <c>(rows, width)</c> (NaN for text and missing cells) and
-/// the target cell of each row as text.</summary>
+/// <summary>Rows of cells as UTF-8 text, by record of the block and field of the record.</summary>
+internal interface ICellBlock
+{
+    ReadOnlySpan<byte> Cell(int record, int field);
+}
+
+/// <summary>Parsed rows before the task is settled: one <see cref="ParsedColumn"/> per feature, and the target cells
+/// as texts.</summary>
 /// <remarks><c>ClassNames</c>, when the client sent them, fixes the label order.</remarks>
-internal sealed record DatasetTable(IReadOnlyList<string> FeatureNames, string TargetColumn, float[] Features,
-    int Rows, string[] Targets, IReadOnlyList<string>? ClassNames = null)
+internal sealed record DatasetTable(IReadOnlyList<string> FeatureNames, string TargetColumn, ParsedColumn[] Cells, int
+    Rows, ParsedColumn Target,
+    IReadOnlyList<string>? ClassNames = null)
 {
     public int Width => FeatureNames.Count;
-    /// <summary>Each feature cell's text, for settling column types; null for tables made without a builder (all
-    /// numeric, complete).</summary>
-    public RawCells? Cells { get; init; }
-    /// <summary>Column kinds once settled, when any column is not numeric or has gaps; null = every feature numeric and
-    /// complete.</summary>
+    /// <summary>Column kinds once settled, when any column is not numeric or has gaps; null = every feature numeric
+    /// and complete.</summary>
     public IReadOnlyList<RawColumn>? Columns { get; init; }
     /// <summary>The sample weight column's values (taken out of the features), or null.</summary>
     public float[]? SampleWeights { get; init; }
     public string? SampleWeightColumn { get; init; }
-}
 
-/// <summary>Feature cells as codes <c>(rows, width)</c> into each column's distinct texts, and the missing cells per
-/// column.</summary>
-internal sealed record RawCells(int[] Codes, ColumnTexts[] Texts, int[] Missing);
-
-/// <summary>
-/// A column's distinct cell texts in order of appearance, up to a limit (past it the column is marked overflowed and
-/// further new texts are not kept: such a column cannot be categorical anyway). Counts text (non-numeric) cells and
-/// remembers the first.
-/// </summary>
-internal sealed class ColumnTexts(int limit)
-{
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
-
-    public List<string> Texts { get; } = [];
-    public bool Overflowed { get; private set; }
-    public int TextCells { get; private set; }
-    public int NumberCells { get; private set; }
-    public int NonBooleanTextCells { get; private set; }
-    public string? FirstText { get; private set; }
-    public int FirstTextRow { get; private set; }
-
-    public int Code(ReadOnlySpan<char> text, bool isText, int row)
+    /// <summary>A row-major copy of the features <c>(rows, width)</c>, NaN for text and missing cells until the types
+    /// are settled.</summary>
+    public float[] Features()
     {
-        if (isText)
-        {
-            if (TextCells++ == 0) { FirstText = text.ToString(); FirstTextRow = row; }
-            // true/false in any case is one of two texts, so a boolean column never outgrows the level limit.
-            if (text.Equals("true", StringComparison.OrdinalIgnoreCase)) text = "true";
-            else if (text.Equals("false", StringComparison.OrdinalIgnoreCase)) text = "false";
-            else NonBooleanTextCells++;
-        }
-        else
-        {
-            NumberCells++;
-            // Past the limit a number's text is never needed: the column is numeric, or refused as too many levels.
-            if (Overflowed) return DatasetTableBuilder.UntrackedCode;
-        }
-        var lookup = _index.GetAlternateLookup<ReadOnlySpan<char>>();
-        if (lookup.TryGetValue(text, out int code)) return code;
-        if (Texts.Count >= limit) { Overflowed = true; return DatasetTableBuilder.UntrackedCode; }
-        var s = text.ToString();
-        _index[s] = Texts.Count;
-        Texts.Add(s);
-        return Texts.Count - 1;
+        var features = new float[Rows * Width];
+        for (int c = 0; c < Width; c++)
+            for (int r = 0; r < Rows; r++) features[r * Width + c] = Cells[c].ValueAt(r);
+        return features;
     }
+
+    /// <summary>Each row's target text (a target kept as a dictionary of texts).</summary>
+    public string[] Targets() => [.. Enumerable.Range(0, Rows).Select(r => Target.Text(Target.CodeAt(r)))];
 }

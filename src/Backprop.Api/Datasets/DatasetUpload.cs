@@ -17,21 +17,21 @@ internal static class DatasetUpload
         ColumnSettings Columns);
 
     public static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>> HandleAsync(
-        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options,
-            TimeProvider clock, TenantQuotas quotas, CancellationToken ct)
+        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider
+            clock, TenantQuotas quotas, CancellationToken ct)
     {
         var limits = options.Value;
         if (http.Request.ContentLength > limits.MaxUploadBytes) return TooLarge(limits.MaxUploadBytes);
         // Kestrel's server-wide body limit must not cut the upload short of ours.
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-            size.MaxRequestBodySize = limits.MaxUploadBytes + 1;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize
+            = limits.MaxUploadBytes + 1;
         var body = new LimitedReadStream(http.Request.Body, limits.MaxUploadBytes);
         try
         {
             var upload = MediaType(http.Request) switch
             {
                 "text/csv" => await ReadCsvAsync(http.Request, body, limits, ct),
-                "application/json" => await ReadJsonAsync(body, limits, ct),
+                "application/json" => await ReadJsonAsync(body, limits, http.Request.ContentLength, ct),
                 "multipart/form-data" => await MultipartDatasetReader.ReadAsync(http.Request, body, limits, ct),
                 _ => null,
             };
@@ -63,8 +63,8 @@ internal static class DatasetUpload
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)) return null;
         var media = type.MediaType.Value?.ToLowerInvariant();
-        return media is not null && media.StartsWith("application/", StringComparison.Ordinal)
-            && media.EndsWith("+json", StringComparison.Ordinal)
+        return media is not null && media.StartsWith("application/", StringComparison.Ordinal) &&
+            media.EndsWith("+json", StringComparison.Ordinal)
             ? "application/json" : media;
     }
 
@@ -75,21 +75,22 @@ internal static class DatasetUpload
         var table = await CsvDatasetReader.ReadAsync(body, q["targetColumn"], limits, ct);
         var weights = q["sampleWeightColumn"].ToString();
         return new ParsedUpload(q["name"], q["task"], null, table,
-            new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null
-                : weights));
+            new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null :
+                weights));
     }
 
-    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
+    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, long? contentLength,
+        CancellationToken ct)
     {
-        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
+        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct, contentLength);
         return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes,
             header.SampleWeightColumn));
     }
 
     private static (string Name, TaskKind? Task) CheckSettings(ParsedUpload upload)
     {
-        var name = (string.IsNullOrWhiteSpace(upload.Name) ? Path.GetFileNameWithoutExtension(upload.FileName)
-            : upload.Name)?.Trim();
+        var name = (string.IsNullOrWhiteSpace(upload.Name) ? Path.GetFileNameWithoutExtension(upload.FileName) :
+            upload.Name)?.Trim();
         if (string.IsNullOrEmpty(name))
             throw new InvalidDatasetException("name",
                 "Give the dataset a name (query parameter or form field 'name', or 'name' in a JSON body).");
@@ -107,7 +108,7 @@ internal static class DatasetUpload
         return (name, task);
     }
 
-    private static DatasetEntity ToEntity(DatasetContent content, string name, string tenantId, DateTime now)
+    private static DatasetEntity ToEntity(DatasetColumns content, string name, string tenantId, DateTime now)
     {
         var profile = DatasetProfiler.Profile(content);
         var data = DatasetContentCodec.Encode(content);
@@ -116,20 +117,21 @@ internal static class DatasetUpload
         {
             Id = id, TenantId = tenantId, Name = name, Task = profile.Task, TargetColumn = content.TargetColumn,
             FeatureNames = [.. content.FeatureNames], ClassNames = content.ClassNames?.ToList(),
-            RowCount = content.Rows, FeatureCount = content.Width, ClassCount = content.ClassCount,
-                SizeBytes = data.Length,
+            RowCount = content.Rows, FeatureCount = content.Width, ClassCount = content.ClassCount, SizeBytes =
+                data.Length,
             ProfileJson = JsonSerializer.Serialize(profile, DatasetMapping.ProfileJson), CreatedAt = now,
             Content = new DatasetContentEntity { DatasetId = id, Data = data },
         };
     }
 
-    private static ProblemHttpResult TooLarge(long limit) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+    private static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(statusCode:
+        StatusCodes.Status413PayloadTooLarge,
         title: "Upload too large", detail: new DatasetTooLargeException(limit).Message);
 
-    private static ProblemHttpResult Unsupported(string? contentType) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
-        detail: $"Content-Type '{contentType ?? "(none)"}' is not accepted. " +
-            "Upload a CSV file as multipart/form-data (field 'file'), "
+    private static ProblemHttpResult Unsupported(string? contentType) => TypedResults.Problem(statusCode:
+        StatusCodes.Status415UnsupportedMediaType,
+        title: "Unsupported media type",
+        detail: $"Content-Type '{contentType ?? "(none)"}' is not accepted. Upload a CSV file as multipart/form-data "
+            + "(field 'file'), "
             + "a CSV body as text/csv, or a JSON body as application/json.");
 }

@@ -33,10 +33,11 @@ internal static class JsonCells
     }
 
     /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can
-    /// still leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
+    /// still
+    /// leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
     /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name
-    /// holds a broken \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation
-    /// error.</summary>
+    /// holds a broken
+    /// \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation error.</summary>
     public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
     {
         try
@@ -71,8 +72,9 @@ internal static class JsonCells
         {
             if (name.Length == 0) throw new InvalidDatasetException(path, "Column names must not be empty.");
             if (name.Length > DatasetLimits.MaxColumnNameLength)
-                throw new InvalidDatasetException(path, $"Column name '{DatasetTableBuilder.Clip(name)}' is longer " +
-                    $"than {DatasetLimits.MaxColumnNameLength} characters.");
+                throw new InvalidDatasetException(path,
+                    $"Column name '{DatasetTableBuilder.Clip(name)}' is longer "
+                        + $"than {DatasetLimits.MaxColumnNameLength} characters.");
             if (!seen.Add(name)) throw new InvalidDatasetException(path,
                 $"Column name '{name}' is used twice; column names (features and target) must be unique.");
         }
@@ -83,15 +85,8 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                // The number's text is the level should the column be categorical (a JSON number is ASCII, at most a
-                // few dozen bytes).
-                Span<char> chars = stackalloc char[64];
-                ReadOnlySpan<char> digits = reader.ValueSpan.Length <= chars.Length
-                    ? chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)] : Encoding.UTF8.GetString(
-                        reader.ValueSpan);
-                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value,
-                    digits);
-                else table.SetFeature(column, float.PositiveInfinity, digits); // beyond float32
+                // The number's text (ASCII, never escaped) is the level should the column be categorical.
+                table.SetFeature(column, reader.ValueSpan);
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(column);
@@ -100,11 +95,11 @@ internal static class JsonCells
                 table.SetFeature(column, Text(ref reader, "$")); // as a CSV cell: blank = missing, a number, or a level
                 break;
             case JsonTokenType.True or JsonTokenType.False:
-                table.SetText(column, reader.TokenType == JsonTokenType.True ? "true" : "false");
+                table.SetFeature(column, reader.TokenType == JsonTokenType.True ? "true"u8 : "false"u8);
                 break;
             default:
-                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; " +
-                    "feature values must be numbers, strings, booleans or null.");
+                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be "
+                    + $"numbers, strings, booleans or null.");
                 reader.Skip();
                 break;
         }
@@ -112,8 +107,8 @@ internal static class JsonCells
 
     /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into
     /// them.</summary>
-    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table,
-        IReadOnlyList<string>? classNames)
+    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table, IReadOnlyList<string>?
+        classNames)
     {
         switch (reader.TokenType)
         {
@@ -121,20 +116,21 @@ internal static class JsonCells
                 table.AddTarget(Text(ref reader, "$"));
                 break;
             case JsonTokenType.Number when classNames is not null:
-                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(
-                    classNames[index]);
-                else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index " +
-                    $"0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
+                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count)
+                    table.AddTarget(classNames[index]);
+                else table.Reject(-1,
+                    $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} "
+                        + $"(classNames has {classNames.Count} names).");
                 break;
             case JsonTokenType.Number:
-                table.AddTarget(Encoding.UTF8.GetString(reader.ValueSpan));
+                table.AddTarget(reader.ValueSpan);
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(-1);
                 break;
             default:
-                table.Reject(-1,
-                    $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a class label).");
+                table.Reject(-1, $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a "
+                    + $"class label).");
                 reader.Skip();
                 break;
         }

@@ -87,9 +87,9 @@ public sealed class DatasetParserPropertyTests
     {
         Assert.Equal(t.FeatureNames.Select(name), table.FeatureNames);
         Assert.Equal(name(t.TargetName), table.TargetColumn);
-        Assert.Equal(t.Labels.Select(label), table.Targets);
+        Assert.Equal(t.Labels.Select(label), table.Targets());
         Assert.Equal(t.Rows.SelectMany(r => r).Select(BitConverter.SingleToUInt32Bits),
-            table.Features.Select(BitConverter.SingleToUInt32Bits));
+            table.Features().Select(BitConverter.SingleToUInt32Bits));
     }
 
     private static T Finish<T>(Task<T> task)

@@ -44,7 +44,7 @@ public sealed class DatasetParserRegressionTests
             "{\"name\":\"r\",\"targetColumn\":\" y \",\"records\":[{\"x\":1,\" y \":\"a\"},{\"x\":2,\" y \":\"b\"}]}";
         var (_, table) = await ReadJsonAsync(Encoding.UTF8.GetBytes(json));
         Assert.Equal(" y ", table.TargetColumn);
-        Assert.Equal(["a", "b"], table.Targets);
+        Assert.Equal(["a", "b"], table.Targets());
     }
 
     [Fact]

@@ -1,0 +1,96 @@
+#!/bin/bash
+# Costs that should grow linearly with the work, through the real service (Release, loopback, temp database):
+#  1. W2-width datasets (32 features in [-1, 1) with 4 decimals, 10 classes) of 10k, 100k and 1M rows: upload seconds and the
+#     service's RSS growth during it, then one epoch of W2's network (32-64-64-10, Adam 1e-3, batch 256): the epoch's duration
+#     from the job history, the job's wall time and the service's RSS growth while it ran.
+#  2. 200 iris jobs (4-16-3, 100 epochs, batch 16) submitted at once: per job the time outside its epochs
+#     (finishedAt − startedAt − Σ epoch durations; queueing excluded), and the makespan (first submission → last finish) against
+#     the sum of all epoch durations divided by the worker count (Jobs:MaxConcurrentJobs, the CPU count by default).
+#   tests/Backprop.Benchmarks/linear-costs.sh [SIZES="10000 100000 1000000"] [JOBS=200]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$root"
+sizes=${1-"10000 100000 1000000"}
+jobs=${2:-200}
+data=${UPLOAD_DATA:-/tmp/backprop-upload-data}
+mkdir -p "$data"
+command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >&2; }
+/usr/bin/python3 -c 'import numpy' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-numpy >&2; }
+dotnet build -c Release src/Backprop.Api >&2
+for n in $sizes; do
+  [ -s "$data/w2-$n.csv" ] || /usr/bin/python3 - "$n" "$data/w2-$n.csv" <<'PY'
+import sys, numpy as np
+n, path = int(sys.argv[1]), sys.argv[2]
+rng = np.random.default_rng(2)
+x = rng.uniform(-1, 1, size=(n, 32)).round(4)
+y = rng.integers(0, 10, size=n)
+with open(path, "w") as f:
+    f.write(",".join(f"x{i}" for i in range(32)) + ",label\n")
+    for start in range(0, n, 100000):
+        block = np.column_stack([x[start:start + 100000], y[start:start + 100000]])
+        np.savetxt(f, block, fmt=["%.4f"] * 32 + ["%d"], delimiter=",")
+PY
+done
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+ConnectionStrings__Backprop="Data Source=$work/backprop.db" Datasets__MaxUploadBytes=1073741824 \
+  Tenancy__MaxConcurrentJobs=$jobs Tenancy__MaxQueuedJobs=$jobs RateLimits__JobSubmissionsPerWindow=100000 \
+  dotnet src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll --urls "http://127.0.0.1:$port" > "$work/service.log" 2>&1 &
+service=$!
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 60); do [ -s "$work/dev-api-key.txt" ] && break; sleep 1; done
+B="http://127.0.0.1:$port"
+AUTH="Authorization: Bearer $(cat "$work/dev-api-key.txt")"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+rss() { awk -v k="$1" '$1 == k {print $2}' /proc/$service/status; }
+reset_peak() { echo 5 > /proc/$service/clear_refs; }
+wait_job() { while curl -sf "$B/api/jobs/$1" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do sleep 0.1; done; }
+
+w2=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: application/json' -d '{"name": "W2", "inputWidth": 32,
+  "layers": [{"units": 64, "activation": "relu"}, {"units": 64, "activation": "relu"}, {"units": 10, "activation": "softmax"}],
+  "loss": "categorical_cross_entropy", "init": "glorot_uniform", "seed": 2}' | jq -r .id)
+for n in $sizes; do
+  file="$data/w2-$n.csv"
+  reset_peak; before=$(rss VmRSS:)
+  start=$(date +%s.%N)
+  dataset=$(curl -sf -X POST "$B/api/datasets?name=w2-$n&targetColumn=label&task=classification" -H "$AUTH" \
+    -H 'Content-Type: text/csv' --data-binary @"$file" | jq -r .id)
+  upload=$(echo "$(date +%s.%N) - $start" | bc)
+  upload_peak=$(( ($(rss VmHWM:) - before) / 1024 ))
+  reset_peak; before=$(rss VmRSS:)
+  job=$(curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"networkId\": \"$w2\",
+    \"datasetId\": \"$dataset\", \"epochs\": 1, \"batchSize\": 256, \"optimizer\": {\"kind\": \"adam\", \"learningRate\": 0.001},
+    \"normalization\": \"none\", \"validationFraction\": 0}" | jq -r .id)
+  wait_job "$job"
+  train_peak=$(( ($(rss VmHWM:) - before) / 1024 ))
+  epoch_ms=$(curl -sf "$B/api/jobs/$job/history?limit=10" -H "$AUTH" | jq '[.epochs[].durationMs] | add')
+  curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -c --arg cpu "$cpu" --argjson n "$n" --argjson upload "$upload" --argjson mb "$(stat -c %s "$file")" \
+    --argjson up "$upload_peak" --argjson tp "$train_peak" --argjson epoch "$epoch_ms" '{bench: "linear-w2", cpu: $cpu, rows: $n,
+    csv_mb: ($mb / 1e6 | . * 10 | round / 10), upload_seconds: ($upload | . * 1000 | round / 1000), upload_rss_growth_mb: $up,
+    epoch_seconds: ($epoch / 1000), job_wall_seconds: .elapsedSeconds, train_rss_growth_mb: $tp, status}'
+done
+
+iris=$(curl -sf -X POST "$B/api/datasets?name=iris&targetColumn=species" -H "$AUTH" -H 'Content-Type: text/csv' \
+  --data-binary @samples/iris.csv | jq -r .id)
+net=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: application/json' -d '{"name": "iris", "inputWidth": 4,
+  "layers": [{"units": 16, "activation": "relu"}, {"units": 3, "activation": "softmax"}], "loss": "categorical_cross_entropy",
+  "init": "glorot_uniform", "seed": 1}' | jq -r .id)
+body="{\"networkId\": \"$net\", \"datasetId\": \"$iris\", \"epochs\": 100, \"batchSize\": 16, \"optimizer\": {\"kind\": \"adam\", \"learningRate\": 0.01}}"
+start=$(date +%s.%N)
+seq 1 "$jobs" | xargs -P 16 -I{} curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "$body" \
+  | jq -r .id > "$work/jobs.txt"
+for job in $(cat "$work/jobs.txt"); do wait_job "$job"; done
+workers=$(grep -c ^processor /proc/cpuinfo)
+for job in $(cat "$work/jobs.txt"); do
+  curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -c --argjson epochs "$(curl -sf "$B/api/jobs/$job/history?limit=1000" -H "$AUTH" \
+    | jq '[.epochs[].durationMs] | add')" '{createdAt, startedAt, finishedAt, status, epoch_ms: $epochs}'
+done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" '
+  def t: rtrimstr("Z") | split(".") as $p | ($p[0] + "Z" | fromdateiso8601) + ("0." + ($p[1] // "0") | tonumber);
+  def median: sort | .[(length - 1) / 2 | floor];
+  map(. + {overhead_ms: ((((.finishedAt | t) - (.startedAt | t)) * 1000) - .epoch_ms)}) as $j
+  | ($j | map(.epoch_ms) | add / 1000) as $epochs
+  | (($j | map(.finishedAt | t) | max) - ($j | map(.createdAt | t) | min)) as $makespan
+  | {bench: "iris-jobs", cpu: $cpu, jobs: ($j | length), succeeded: ($j | map(select(.status == "succeeded")) | length), workers: $workers,
+     overhead_ms_median: ($j | map(.overhead_ms) | median), overhead_ms_p90: ($j | map(.overhead_ms) | sort | .[(length * 9 / 10) | floor]),
+     epoch_ms_median_per_job: ($j | map(.epoch_ms) | median), makespan_seconds: $makespan, epoch_seconds_sum: $epochs,
+     bound_seconds: (1.2 * $epochs / $workers), makespan_over_ideal: ($makespan / ($epochs / $workers))}'
