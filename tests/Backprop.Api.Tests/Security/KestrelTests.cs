@@ -29,7 +29,7 @@ public sealed class KestrelTests : IDisposable
     [Fact]
     public async Task ABodyOverTheLimitIs413()
     {
-        using var factory = StartOnLoopback(new ApiFactory(DatabasePath).With("Limits:MaxRequestBodyBytes", "2048"));
+        using var factory = StartOnLoopback(new ApiFactory().With("Limits:MaxRequestBodyBytes", "2048"));
         var body = $$"""{"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}""";
         var response = await factory.CreateClient().PostJsonAsync("/api/networks/validate", body);
         var problem = await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
@@ -39,7 +39,7 @@ public sealed class KestrelTests : IDisposable
     [Fact]
     public async Task ABodyThatTricklesInIs408()
     {
-        using var factory = StartOnLoopback(new ApiFactory(DatabasePath)
+        using var factory = StartOnLoopback(new ApiFactory()
             .With("Limits:MinRequestBodyBytesPerSecond", "100").With("Limits:RequestBodyGracePeriod", "00:00:02"));
         var server = new Uri(factory.CreateClient().BaseAddress!, "/");
         using var tcp = new TcpClient();
@@ -65,7 +65,7 @@ public sealed class KestrelTests : IDisposable
     public async Task ALoopbackOnlyServiceCreatesADevelopmentKeyOnceAndNoWiderServiceAcceptsIt()
     {
         string key;
-        using (var first = StartOnLoopback(new ApiFactory(DatabasePath) { KeepDatabase = true }))
+        using (var first = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
         {
             Assert.True(File.Exists(KeyFile), "No development key file beside the database");
             key = File.ReadAllText(KeyFile).Trim();
@@ -76,12 +76,12 @@ public sealed class KestrelTests : IDisposable
             Assert.Equal(DevelopmentKey.TenantId, (string)(await (await first.CreateAdminClient().GetAsync("/api/admin/keys?tenant=dev")).ReadJsonAsync())["items"]![0]!["tenant"]!);
             Assert.Equal(HttpStatusCode.NotFound, (await first.CreateClient().GetAsync($"/api/networks/{network}")).StatusCode);
         }
-        using (var second = StartOnLoopback(new ApiFactory(DatabasePath) { KeepDatabase = true }))
+        using (var second = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
         {
             Assert.Equal(key, File.ReadAllText(KeyFile).Trim()); // reused, not replaced
             await (await second.CreateClientWithKey(key).GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK);
         }
-        using (var wide = new ApiFactory(DatabasePath))
+        using (var wide = new ApiFactory(DatabasePath, sqlite: true))
         {
             wide.UseKestrel(o => o.ListenAnyIP(0));
             wide.StartServer();
