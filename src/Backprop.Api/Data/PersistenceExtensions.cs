@@ -21,6 +21,8 @@ public static class PersistenceExtensions
             services.AddDbContextPool<BackpropDbContext, PostgresBackpropDbContext>(o => o.UseNpgsql(connectionString));
         else
             services.AddDbContextPool<BackpropDbContext>(o => o.UseSqlite(connectionString));
+        services.AddSingleton<ClusterEvents>();
+        services.AddHostedService<PostgresEventListener>();
         services.AddScoped<TenantContext>();
         services.AddScoped<ICurrentTenant>(sp => sp.GetRequiredService<TenantContext>());
         services.AddHealthChecks().AddDbContextCheck<BackpropDbContext>("database", tags: ["ready"]);
@@ -95,4 +97,6 @@ public static class PersistenceExtensions
 internal static class AdvisoryLocks
 {
     public const long Migration = 0x4270_0001;
+    /// <summary>First half of the (int, int) key of a tenant's quota lock; the second is hashtext(tenant id).</summary>
+    public const int TenantQuota = 0x4270;
 }

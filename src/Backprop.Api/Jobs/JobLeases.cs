@@ -58,11 +58,29 @@ public static class JobLeases
     }
 
     /// <summary>
-    /// Housekeeping for any worker: running jobs whose lease expired go back to queued (cancelled, if a cancel was requested
-    /// meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had expired and the queued
-    /// jobs' ids, oldest first.
+    /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the fewest
+    /// jobs running (on any replica), among those the tenant whose last job started longest ago (never, first), then that
+    /// tenant's oldest job. Each worker claims the first of these it can (<see cref="ClaimAsync"/> is conditional, so when
+    /// workers race for one job exactly one gets it and the others try the next).
     /// </summary>
-    public static async Task<(int Expired, IReadOnlyList<Guid> Queued)> SweepAsync(BackpropDbContext db, CancellationToken ct)
+    public static Task<List<Guid>> NextCandidatesAsync(BackpropDbContext db, int count, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        var jobs = db.Set<TrainingJob>();
+        return jobs.Claimable(now).Where(j => !j.CancelRequested)
+            .OrderBy(j => jobs.Count(r => r.TenantId == j.TenantId && r.Status == JobStatus.Running && r.LeaseExpiresAt > now))
+            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt) == null ? 0 : 1)
+            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt))
+            .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
+            .Select(j => j.Id).Take(count).ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Housekeeping for any worker: running jobs whose lease expired go back to queued (cancelled, if a cancel was requested
+    /// meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had expired and whether
+    /// any job is waiting.
+    /// </summary>
+    public static async Task<(int Expired, bool AnyQueued)> SweepAsync(BackpropDbContext db, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         var orphaned = db.Set<TrainingJob>().Claimable(now);
@@ -72,6 +90,6 @@ public static class JobLeases
         int expired = await orphaned.Where(j => j.Status == JobStatus.Running).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, JobStatus.Queued)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
-        return (expired, await db.Set<TrainingJob>().Where(j => j.Status == JobStatus.Queued).OrderBy(j => j.CreatedAt).Select(j => j.Id).ToListAsync(ct));
+        return (expired, await db.Set<TrainingJob>().AnyAsync(j => j.Status == JobStatus.Queued, ct));
     }
 }

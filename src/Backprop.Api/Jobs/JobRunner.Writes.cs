@@ -1,3 +1,4 @@
+using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
@@ -25,6 +26,9 @@ public sealed partial class JobRunner
             .SetProperty(j => j.Status, JobStatus.Queued)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null));
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.", job.Id, _progress.Epoch);
+        // Another replica, if there is one, resumes it now rather than at its next sweep.
+        try { await events.PublishAsync(db, ClusterEvent.JobQueued, job.TenantId); }
+        catch (Exception e) { logger.LogWarning(e, "Could not announce job {JobId} to the other replicas; their sweep finds it.", job.Id); }
     }
 
     private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)

@@ -18,18 +18,38 @@ namespace Backprop.Api.Jobs;
 /// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    ClusterEvents events, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
     private JobProgress _progress = new();
     private Task? _checkpointWrite;          // the periodic checkpoint being written, if any
 
-    public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
+    /// <summary>
+    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) and runs it; false when there was none to
+    /// claim. When other workers keep taking the candidates first it answers true, so the caller looks again at once.
+    /// </summary>
+    public async Task<bool> RunNextAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var claim = await JobLeases.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
-        if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
-        if (claim != ClaimOutcome.Claimed) return;
+        for (int round = 0; round < 4; round++)
+        {
+            var candidates = await JobLeases.NextCandidatesAsync(db, 4, stoppingToken);
+            if (candidates.Count == 0) return false;
+            foreach (var jobId in candidates)
+            {
+                var claim = await JobLeases.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
+                if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
+                if (claim != ClaimOutcome.Claimed) continue;
+                await RunClaimedAsync(jobId, stoppingToken);
+                return true;
+            }
+        }
+        return true;
+    }
+
+    private async Task RunClaimedAsync(Guid jobId, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
 

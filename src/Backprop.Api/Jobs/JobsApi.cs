@@ -36,7 +36,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
-        TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
+        TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue, ClusterEvents events,
         IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Epochs > limits.Value.MaxEpochs)
@@ -77,12 +77,19 @@ public static class JobsApi
         db.Add(job);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
-        queue.Enqueue(job.Id);
+        await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 
+    /// <summary>Wakes this process's idle workers at once and every other replica's through the database.</summary>
+    private static async Task QueuedAsync(BackpropDbContext db, JobQueue queue, ClusterEvents events, ICurrentTenant tenant)
+    {
+        queue.Wake();
+        await events.PublishAsync(db, ClusterEvent.JobQueued, tenant.Id, CancellationToken.None);
+    }
+
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Continue(
-        Guid id, ContinueTrainingRequest request, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, IOptions<LimitsOptions> limits,
+        Guid id, ContinueTrainingRequest request, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, ClusterEvents events, IOptions<LimitsOptions> limits,
         TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Epochs < 1 || request.Epochs > limits.Value.MaxEpochs)
@@ -115,7 +122,7 @@ public static class JobsApi
         db.Add(job);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
-        queue.Enqueue(job.Id);
+        await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 
@@ -148,7 +155,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(
-        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, ClusterEvents events, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         var now = DateTime.UtcNow;
@@ -161,7 +168,8 @@ public static class JobsApi
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
             if (running == 0)
                 return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
-            queue.Cancel(id);
+            // Stops it within a batch on whichever replica runs it (the lease heartbeat also polls for the request).
+            if (!queue.Cancel(id)) await events.PublishAsync(db, ClusterEvent.JobCancelRequested, id.ToString(), ct);
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
         return cancelled > 0 ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);

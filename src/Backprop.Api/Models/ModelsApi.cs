@@ -74,10 +74,11 @@ public static class ModelsApi
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
     {
         int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         cache.Remove(id);
+        if (deleted > 0) await events.PublishAsync(db, ClusterEvent.ModelDeleted, id.ToString(), CancellationToken.None);
         return deleted > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 }

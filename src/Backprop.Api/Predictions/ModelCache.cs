@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using Backprop.Api.Data;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Predictions;
@@ -36,14 +37,26 @@ public sealed class CachedModel(TrainedModel model, string tenantId)
     }
 }
 
-/// <summary>Loaded models by id, capped in size. Deleting a model removes it.</summary>
-public sealed class ModelCache(IOptions<PredictionOptions> options)
+/// <summary>
+/// Loaded models by id, capped in size. Deleting a model removes it here at once and on every other replica through
+/// <see cref="ClusterEvent.ModelDeleted"/>; while a replica cannot hear those events it loads every model afresh.
+/// </summary>
+public sealed class ModelCache
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<CachedModel?>>> _models = new();
+    private readonly IOptions<PredictionOptions> options;
+    private readonly ClusterEvents events;
     private long _clock;
+
+    public ModelCache(IOptions<PredictionOptions> options, ClusterEvents events)
+    {
+        (this.options, this.events) = (options, events);
+        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id, out var modelId)) Remove(modelId); else _models.Clear(); });
+    }
 
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
     {
+        if (!events.Live) return await load();
         var entry = _models.GetOrAdd(id, _ => new Lazy<Task<CachedModel?>>(load));
         CachedModel? model;
         try

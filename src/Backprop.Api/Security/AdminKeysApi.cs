@@ -50,12 +50,13 @@ public static class AdminKeysApi
             k => new ApiKeyResponse(k.Id, k.TenantId, k.Name, k.Prefix, k.IsDevelopment, k.CreatedAt.AsUtc(), k.RevokedAt.AsUtc()), ct));
     }
 
-    private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, BackpropDbContext db, TimeProvider clock, ApiKeyCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, BackpropDbContext db, TimeProvider clock, ApiKeyCache cache, ClusterEvents events, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         int revoked = await db.Set<ApiKeyEntity>().Where(k => k.Id == id && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
         cache.Clear();
+        if (revoked > 0) await events.PublishAsync(db, ClusterEvent.KeyRevoked, id.ToString(), CancellationToken.None);
         return revoked > 0 || await db.Set<ApiKeyEntity>().AnyAsync(k => k.Id == id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 }

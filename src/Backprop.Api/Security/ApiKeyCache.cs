@@ -1,14 +1,26 @@
 using System.Collections.Concurrent;
+using Backprop.Api.Data;
 
 namespace Backprop.Api.Security;
 
 /// <summary>
 /// Keys already verified against the database, by their SHA-256, so a busy client does not cost a query per request
-/// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache, so a
-/// revocation still applies to the next request; entries also expire after <see cref="Lifetime"/> as a safety net.
+/// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache of every
+/// replica (<see cref="ClusterEvent.KeyRevoked"/>: at once here, within a NOTIFY round trip elsewhere), so a revocation applies
+/// to the next request; while a replica cannot hear those events the cache is not used at all, and entries also expire
+/// after <see cref="Lifetime"/> as a safety net.
 /// </summary>
-public sealed class ApiKeyCache(TimeProvider clock)
+public sealed class ApiKeyCache
 {
+    private readonly TimeProvider clock;
+    private readonly ClusterEvents events;
+
+    public ApiKeyCache(TimeProvider clock, ClusterEvents events)
+    {
+        (this.clock, this.events) = (clock, events);
+        events.On(ClusterEvent.KeyRevoked, _ => Clear());
+    }
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private const int MaxEntries = 10_000;
 
@@ -16,7 +28,7 @@ public sealed class ApiKeyCache(TimeProvider clock)
 
     public bool TryGet(string keyHash, out Guid keyId, out string tenantId)
     {
-        if (_verified.TryGetValue(keyHash, out var entry) && entry.Expires > clock.GetUtcNow())
+        if (events.Live && _verified.TryGetValue(keyHash, out var entry) && entry.Expires > clock.GetUtcNow())
         {
             (keyId, tenantId) = (entry.KeyId, entry.TenantId);
             return true;
@@ -27,6 +39,7 @@ public sealed class ApiKeyCache(TimeProvider clock)
 
     public void Add(string keyHash, Guid keyId, string tenantId)
     {
+        if (!events.Live) return;
         if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
         _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
     }

@@ -24,7 +24,7 @@ public static class SecurityExtensions
         services.AddOptions<TenancyOptions>().Bind(configuration.GetSection(TenancyOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<TenantQuotas>();
+        services.AddScoped<TenantQuotas>();
         services.AddHostedService<DevelopmentKey>();
 
         services.AddSingleton<ApiKeyCache>();
@@ -64,7 +64,7 @@ public static class SecurityExtensions
         var tenant = http.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? "";
         return RateLimitPartition.GetFixedWindowLimiter(tenant, _ => new FixedWindowRateLimiterOptions
         {
-            PermitLimit = permits(options), Window = options.Window, QueueLimit = 0, AutoReplenishment = true,
+            PermitLimit = options.ShareOf(permits(options)), Window = options.Window, QueueLimit = 0, AutoReplenishment = true,
         });
     }
 

@@ -37,7 +37,11 @@ public sealed class TenancyOptions
     [Range(1, 1_000_000)] public int MaxModels { get; set; } = 1000;
 }
 
-/// <summary>Per-tenant request rates ("RateLimits" section): fixed windows; over the limit is answered 429 with Retry-After.</summary>
+/// <summary>
+/// Per-tenant request rates ("RateLimits" section): fixed windows; over the limit is answered 429 with Retry-After. Counted in
+/// each process: with <see cref="Replicas"/> replicas behind a load balancer each admits its share, so a tenant's total across
+/// all of them stays within the limit.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
@@ -47,4 +51,9 @@ public sealed class RateLimitOptions
     /// <summary>Prediction requests per tenant per window.</summary>
     [Range(1, 10_000_000)] public int PredictionsPerWindow { get; set; } = 12000; // 200 per second: predictions are cheap, jobs are not
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Replicas sharing the limits: each admits limit ÷ replicas per tenant and window (rounded down, at least 1).</summary>
+    [Range(1, 1000)] public int Replicas { get; set; } = 1;
+
+    /// <summary>This replica's share of <paramref name="limit"/>.</summary>
+    public int ShareOf(int limit) => Math.Max(1, limit / Replicas);
 }
