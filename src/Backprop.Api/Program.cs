@@ -1,8 +1,8 @@
-using Backprop.Api.Models;
-using Backprop.Api.Networks;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
+using Backprop.Api.Models;
+using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
 

@@ -90,7 +90,7 @@ public class NetworkBackwardContractTests
         var (x, y) = Batch(2);
         var workspace = network.CreateWorkspace(2);
         Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x, y, 2, new double[network.Parameters.Length - 1]));
-        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x[..5], y, 2, new double[network.Parameters.Length]));
+        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x.AsSpan(..5), y, 2, new double[network.Parameters.Length]));
         Assert.Throws<ArgumentOutOfRangeException>(() => network.Forward(workspace, x, 3));
         Assert.Throws<ArgumentException>(() => Network<double>.FromParameters(Spec, new double[(int)Spec.ParameterCount + 1]));
     }

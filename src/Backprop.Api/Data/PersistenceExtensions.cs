@@ -1,8 +1,6 @@
+using Backprop.Api.Security;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
-
-using Backprop.Api.Security;
 
 namespace Backprop.Api.Data;
 

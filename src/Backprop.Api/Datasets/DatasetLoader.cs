@@ -1,5 +1,5 @@
-using Backprop.Api.Security;
 using Backprop.Api.Data;
+using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Datasets;

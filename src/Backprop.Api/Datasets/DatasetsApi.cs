@@ -1,5 +1,5 @@
-using Backprop.Api.Security;
 using Backprop.Api.Data;
+using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;

@@ -75,7 +75,7 @@ internal static class MultipartDatasetReader
         public Task<Stream> OpenAsync() => Task.FromResult<Stream>(_file ??= new FileStream(Path.Combine(Path.GetTempPath(), $"backprop-upload-{Guid.NewGuid():N}.csv"),
             FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous));
 
-        public Stream Rewind()
+        public FileStream Rewind()
         {
             _file!.Position = 0;
             return _file;

@@ -1,6 +1,6 @@
-using Backprop.Api.Security;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Jobs;

@@ -90,7 +90,7 @@ public sealed record JobResponse(
     DateTime? FinishedAt,
     double? ElapsedSeconds,
     double? EstimatedRemainingSeconds,
-    string? StopReason,
+    JobStopReason? StopReason,
     string? FailureReason,
     Guid? ModelId,
     ulong Seed,

@@ -1,11 +1,9 @@
-using Backprop.Api.Security;
 using Backprop.Api.Data;
+using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Backprop.Api.Jobs;
-
-public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
 
 /// <summary>A training job. The row is the truth; the in-memory queue only carries its id as a wake-up call.</summary>
 public sealed class TrainingJob : ITenantOwned
@@ -29,8 +27,8 @@ public sealed class TrainingJob : ITenantOwned
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public string? FailureReason { get; set; }
-    /// <summary>completed, early_stopped, diverged or cancelled once finished.</summary>
-    public string? StopReason { get; set; }
+    /// <summary>Set once the job has finished.</summary>
+    public JobStopReason? StopReason { get; set; }
     public Guid? ModelId { get; set; }
     /// <summary>The <see cref="TrainingJobRequest"/> as JSON.</summary>
     public required string RequestJson { get; set; }
@@ -94,7 +92,7 @@ internal sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Traini
         b.ToTable("TrainingJobs");
         b.Property(e => e.TenantId).HasMaxLength(64);
         b.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
-        b.Property(e => e.StopReason).HasMaxLength(32);
+        b.Property(e => e.StopReason).HasConversion(new SnakeCaseEnumConverter<JobStopReason>()).HasMaxLength(32);
         b.Property(e => e.Seed).HasConversion(v => unchecked((long)v), v => unchecked((ulong)v));
         b.HasIndex(e => new { e.TenantId, e.CreatedAt });
         b.HasIndex(e => e.Status);

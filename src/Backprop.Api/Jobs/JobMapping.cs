@@ -27,8 +27,6 @@ public static class JobMapping
     public static TrainingJobRequest ReadRequest(this TrainingJob job) =>
         JsonSerializer.Deserialize<TrainingJobRequest>(job.RequestJson, StoredJson.Options) ?? throw new InvalidDataException("Empty job request.");
 
-    public static bool IsFinished(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
-
     public static JobResponse ToResponse(this TrainingJob j, DateTime now)
     {
         double? elapsed = j.StartedAt is { } start ? ((j.FinishedAt ?? now) - start).TotalSeconds : null;

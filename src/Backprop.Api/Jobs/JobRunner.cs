@@ -1,9 +1,9 @@
-using Backprop.Api.Security;
 using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
+using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -12,17 +12,13 @@ namespace Backprop.Api.Jobs;
 /// <summary>
 /// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the last
 /// checkpoint (or starts), trains epoch by epoch, and checkpoints every <see cref="JobOptions.CheckpointEveryEpochs"/> epochs or
-/// <see cref="JobOptions.CheckpointInterval"/>. History rows are written only with a checkpoint or a final state, in the same
-/// transaction, so the history holds every epoch exactly once whatever happens to the process. A periodic checkpoint is
-/// written on another thread while training goes on (one write in flight at a time; every other database use waits for
-/// it), so history and checkpoints cost the training loop a snapshot copy, not a transaction.
+/// <see cref="JobOptions.CheckpointInterval"/> through its <see cref="JobCheckpointWriter"/>, and ends it with one of the
+/// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
     ClusterEvents events, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
-    private List<EpochReport> _pending = []; // epochs since the last checkpoint handed to the database
-    private JobProgress _progress = new();
-    private Task? _checkpointWrite;          // the periodic checkpoint being written, if any
+    private JobCheckpointWriter _writer = null!; // set once the job is claimed
 
     /// <summary>
     /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) and runs it; false when there was none to
@@ -37,7 +33,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             if (candidates.Count == 0) return false;
             foreach (var jobId in candidates)
             {
-                var claim = await JobLeases.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
+                var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
                 if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
                 if (claim != ClaimOutcome.Claimed) continue;
                 await RunClaimedAsync(jobId, stoppingToken);
@@ -53,6 +49,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, worker.Id, job.Attempt);
+        _writer = new JobCheckpointWriter(db, job, worker.Id, o.LeaseDuration, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
@@ -68,15 +65,15 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         {
             // The row must not stay "running" forever; the details go to the log, not to the client.
             logger.LogError(e, "Training job {JobId} failed unexpectedly.", jobId);
-            await SettleCheckpointWriteAsync();
-            _pending.Clear();
+            await _writer.SettleAsync();
+            _writer.Discard();
             db.ChangeTracker.Clear();
-            try { await FinishAsync(job, JobStatus.Failed, "failed", $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
+            try { await FailAsync(job, JobStopReason.Failed, $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
             catch (LeaseLostException) { }
         }
         finally
         {
-            await SettleCheckpointWriteAsync();
+            await _writer.SettleAsync();
             await heartbeat.DisposeAsync();
             queue.Unregister(jobId, cts);
         }
@@ -95,7 +92,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (Exception e) when (e is InvalidTrainingOptionsException or InvalidNetworkSpecException or InvalidDataException)
         {
-            await FinishAsync(job, JobStatus.Failed, "failed", e.Message);
+            await FailAsync(job, JobStopReason.Failed, e.Message);
             return;
         }
         catch (OperationCanceledException)
@@ -113,16 +110,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             {
                 var report = session.RunEpoch(token);
                 if (report is null) break;
-                _pending.Add(report);
-                _progress = _progress.After(report, session.Best);
-                if (_checkpointWrite is { IsCompleted: true } written && !written.IsCompletedSuccessfully)
-                    await CheckpointWrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                _writer.Add(report, session.Best);
+                if (_writer.Failed)
+                    await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
-                    await CheckpointWrittenAsync();
-                    var (snapshot, rows, progress) = (session.Snapshot().ToBytes(), _pending, _progress);
-                    _pending = [];
-                    _checkpointWrite = Task.Run(() => WriteAsync(job, snapshot, final: null, rows, progress), CancellationToken.None);
+                    await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
                 }
@@ -135,7 +128,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         if (session.StopReason == StopReason.Diverged)
-            await FinishAsync(job, JobStatus.Failed, "diverged", session.StopMessage);
+            await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
         else
             await SucceedAsync(job, definition, session, dataset);
     }
@@ -146,11 +139,11 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
         {
-            _progress = JobProgress.Of(job);
+            _writer.StartFrom(JobProgress.Of(job));
             logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
-        _progress = new JobProgress(job.InitialEpoch);
+        _writer.StartFrom(new JobProgress(job.InitialEpoch));
         if (job.ContinuesModelId is { } modelId) return await ContinueAsync(job, modelId, dataset, ct);
         var warmStart = await LoadWarmStartAsync(job, spec, request, ct);
         return TrainingSession.Start(spec, dataset.Data, request.ToOptions(), warmStart);

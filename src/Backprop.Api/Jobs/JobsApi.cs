@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
-using Backprop.Api.Jobs;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
@@ -158,21 +157,16 @@ public static class JobsApi
         Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, ClusterEvents events, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
-        var now = DateTime.UtcNow;
-        int cancelled = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
-                .SetProperty(j => j.StopReason, "cancelled").SetProperty(j => j.FinishedAt, now), ct);
-        if (cancelled == 0)
+        bool cancelled = await JobTransitions.CancelQueuedAsync(db, id, ct);
+        if (!cancelled)
         {
-            int running = await db.Set<TrainingJob>().Where(j => j.Id == id && j.Status == JobStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-            if (running == 0)
+            if (!await JobTransitions.RequestCancelAsync(db, id, ct))
                 return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
             // Stops it within a batch on whichever replica runs it (the lease heartbeat also polls for the request).
             if (!queue.Cancel(id)) await events.PublishAsync(db, ClusterEvent.JobCancelRequested, id.ToString(), ct);
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
-        return cancelled > 0 ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+        return cancelled ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
     }
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>

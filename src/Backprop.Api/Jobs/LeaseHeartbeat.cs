@@ -38,7 +38,7 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
                 {
                     if (sinceRenewal.Elapsed >= options.LeaseDuration / 3)
                     {
-                        if (!await JobLeases.RenewAsync(db, jobId, owner, options.LeaseDuration, _stop.Token))
+                        if (!await JobTransitions.RenewAsync(db, jobId, owner, options.LeaseDuration, _stop.Token))
                         {
                             _leaseLost = true;
                             training.Cancel();

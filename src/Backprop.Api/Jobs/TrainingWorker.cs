@@ -33,7 +33,7 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
     private async Task SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var (expired, anyQueued) = await JobLeases.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
+        var (expired, anyQueued) = await JobTransitions.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
         if (anyQueued) queue.Wake();
         if (expired > 0) logger.LogWarning("Re-queued {Count} job(s) whose worker's lease expired.", expired);
     }

@@ -1,5 +1,4 @@
 using Backprop.Api.Security;
-using Backprop.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 

@@ -1,6 +1,5 @@
-using Backprop.Api.Security;
 using Backprop.Api.Data;
-using Backprop.Api.Networks;
+using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

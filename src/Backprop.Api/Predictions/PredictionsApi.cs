@@ -1,5 +1,5 @@
-using Backprop.Api.Models;
 using Backprop.Api.Data;
+using Backprop.Api.Models;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;

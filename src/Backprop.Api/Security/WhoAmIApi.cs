@@ -1,5 +1,3 @@
-using Backprop.Api.Data;
-
 namespace Backprop.Api.Security;
 
 /// <summary>GET /api/whoami: the tenant a key belongs to — lets a client check its key before it does real work.</summary>

@@ -1,6 +1,5 @@
-using Backprop.Api.Security;
-using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Security;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Datasets;

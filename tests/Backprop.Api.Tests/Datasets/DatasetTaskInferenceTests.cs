@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace Backprop.Api.Tests.Datasets;
 
 public sealed class DatasetTaskInferenceTests

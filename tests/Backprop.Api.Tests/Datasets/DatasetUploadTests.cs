@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.Json;
-
 namespace Backprop.Api.Tests.Datasets;
 
 public sealed class DatasetUploadTests

@@ -1,5 +1,5 @@
-using Xunit.Abstractions;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Durability;
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Durability;

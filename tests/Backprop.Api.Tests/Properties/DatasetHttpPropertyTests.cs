@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Unicode;
 using Backprop.Api.Tests.Datasets;
 using CsCheck;
 

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>The requests a user makes, as a test would make them, with the response bodies as JSON nodes.</summary>
 public static class ApiClient

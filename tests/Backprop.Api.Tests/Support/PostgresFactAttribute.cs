@@ -1,4 +1,4 @@
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// A test of replicas sharing one database, which only PostgreSQL supports: it runs in the suite's PostgreSQL pass

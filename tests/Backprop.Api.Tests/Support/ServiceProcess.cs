@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// The real service as a child process (<c>dotnet Backprop.Api.dll</c>, the build the tests reference, copied beside them) on a

@@ -2,7 +2,7 @@ using Backprop.Api.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// Which database the tests run on: SQLite files by default; PostgreSQL when BACKPROP_TEST_POSTGRES holds a connection string to a

@@ -1,0 +1,60 @@
+using Backprop.Api.Data;
+using Backprop.Api.Datasets;
+using Backprop.Api.Models;
+using Backprop.Api.Networks;
+using Microsoft.EntityFrameworkCore.Query;
+
+namespace Backprop.Api.Jobs;
+
+public sealed partial class JobRunner
+{
+    /// <summary>
+    /// A shutdown checkpoints and puts the job back in the queue for the next start (lease released); a cancel request
+    /// ends it, keeping the history of the epochs it completed; a lost lease writes nothing.
+    /// </summary>
+    private async Task StoppedAsync(TrainingJob job, TrainingSession? session, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
+    {
+        if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow));
+            return;
+        }
+        // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
+        await _writer.CommitAsync(session?.Snapshot().ToBytes(), JobTransitions.Release);
+        logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
+            job.Id, _writer.Progress.Epoch);
+        // Another replica, if there is one, resumes it now rather than at its next sweep.
+        try { await events.PublishAsync(db, ClusterEvent.JobQueued, job.TenantId, CancellationToken.None); }
+        catch (Exception e) { logger.LogWarning(e, "Could not announce job {JobId} to the other replicas; their sweep finds it.", job.Id); }
+    }
+
+    private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)
+    {
+        var model = TrainedModel.FromSession(session, dataset.Data) is var m && m.FeatureNames is null
+            ? m with { FeatureNames = dataset.FeatureNames }
+            : m;
+        if (model.Task == TaskKind.Classification && model.ClassNames is null && dataset.ClassNames is { } names)
+            model = model with { ClassNames = names };
+        var validation = session.ValidationRows > 0;
+        var metrics = ModelEvaluation.Evaluate(model, dataset.Data, validation ? session.ValidationIndices : null)
+            .ToMetrics(validation ? "validation_split" : "training_data");
+        var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId,
+            job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
+        var name = $"{definition.Name ?? "network"} on {dataset.Name}";
+        var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
+        var stop = session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed;
+        await FinishAsync(job, JobStatus.Succeeded, JobTransitions.Succeed(stop, entity.Id, DateTime.UtcNow),
+            () => { db.Add(entity); db.Add(blob); });
+    }
+
+    private Task FailAsync(TrainingJob job, JobStopReason reason, string? message) =>
+        FinishAsync(job, JobStatus.Failed, JobTransitions.Fail(reason, message, DateTime.UtcNow));
+
+    private async Task FinishAsync(TrainingJob job, JobStatus status, Action<UpdateSettersBuilder<TrainingJob>> transition,
+        Action? alsoAdd = null)
+    {
+        await _writer.CommitAsync(null, transition, alsoAdd);
+        logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
+    }
+}
