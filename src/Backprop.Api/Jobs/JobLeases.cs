@@ -6,7 +6,15 @@ namespace Backprop.Api.Jobs;
 /// <summary>This process as a lease owner: unique per process, so a restarted service never mistakes an old lease for its own.</summary>
 public sealed class WorkerIdentity
 {
+    private long _claims;
+
     public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>
+    /// The owner name of one claim (<see cref="Id"/>:n): unique per claim, so that when a lease expires and another worker of
+    /// this same process claims the job, the first one's writes are fenced off like any other worker's.
+    /// </summary>
+    public string NextLeaseOwner() => $"{Id}:{Interlocked.Increment(ref _claims)}";
 }
 
 /// <summary>The lease of a running job was taken over or expired: the worker must stop and write nothing more.</summary>

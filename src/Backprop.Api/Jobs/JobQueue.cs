@@ -38,6 +38,9 @@ public sealed class JobQueue
 
     public void Unregister(Guid jobId, CancellationTokenSource cts) => _running.TryRemove(KeyValuePair.Create(jobId, cts));
 
+    /// <summary>Whether a worker of this process runs the job (its lease may have expired without it knowing yet).</summary>
+    public bool IsRunning(Guid jobId) => _running.ContainsKey(jobId);
+
     /// <summary>Signals a running job to stop; false when it isn't running in this process.</summary>
     public bool Cancel(Guid jobId)
     {

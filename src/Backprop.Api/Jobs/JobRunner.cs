@@ -29,30 +29,32 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var o = options.Value;
         for (int round = 0; round < 4; round++)
         {
-            var candidates = await JobLeases.NextCandidatesAsync(db, 4, stoppingToken);
+            // A job still running here, whose lease ran out under load, is left to its own worker unless another process takes it.
+            var candidates = (await JobLeases.NextCandidatesAsync(db, 8, stoppingToken)).Where(id => !queue.IsRunning(id)).ToList();
             if (candidates.Count == 0) return false;
             foreach (var jobId in candidates)
             {
-                var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
+                var owner = worker.NextLeaseOwner();
+                var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
                 if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
                 if (claim != ClaimOutcome.Claimed) continue;
-                await RunClaimedAsync(jobId, stoppingToken);
+                await RunClaimedAsync(jobId, owner, stoppingToken);
                 return true;
             }
         }
         return true;
     }
 
-    private async Task RunClaimedAsync(Guid jobId, CancellationToken stoppingToken)
+    private async Task RunClaimedAsync(Guid jobId, string owner, CancellationToken stoppingToken)
     {
         var o = options.Value;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
-        logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, worker.Id, job.Attempt);
-        _writer = new JobCheckpointWriter(db, job, worker.Id, o.LeaseDuration, logger);
+        logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
+        _writer = new JobCheckpointWriter(db, job, owner, o.LeaseDuration, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
-        var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
+        var heartbeat = LeaseHeartbeat.Start(scopes, jobId, owner, o, cts, logger);
         try
         {
             await TrainAsync(job, heartbeat, cts.Token, stoppingToken);

@@ -148,7 +148,7 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
         return (int)(long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Process ids of the replicas holding a live lease (lease owners are machine:pid:suffix).</summary>
+    /// <summary>Process ids of the replicas holding a live lease (lease owners are machine:pid:process:claim).</summary>
     private static async Task<HashSet<int>> RunningOwnerPidsAsync(string database)
     {
         await using var connection = new NpgsqlConnection(TestDatabase.PostgresConnectionString(database));
@@ -157,7 +157,7 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
         var pids = new HashSet<int>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())
-            if (reader.GetString(0).Split(':') is [_, var pid, _] && int.TryParse(pid, out var p)) pids.Add(p);
+            if (reader.GetString(0).Split(':') is [_, var pid, ..] && int.TryParse(pid, out var p)) pids.Add(p);
         return pids;
     }
 
