@@ -8,10 +8,15 @@ namespace Backprop.Api.Datasets;
 public sealed record LoadedDataset(
     Guid Id, string Name, TaskKind Task, IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn, TrainingData Data);
 
-/// <summary>What a compatibility check needs, read without the data. <c>ClassCount</c> is 0 for regression.</summary>
+/// <summary>What validating a training request needs, read without the data. <c>ClassCount</c> is 0 for regression.</summary>
 public sealed record DatasetSummary(
     Guid Id, string Name, TaskKind Task, int RowCount, int FeatureCount, int ClassCount,
-    IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn);
+    IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn)
+{
+    /// <summary>What a network must match (one target column for regression, as every stored dataset has).</summary>
+    public DatasetShape Shape => new(Task, RowCount, FeatureCount, Task == TaskKind.Classification ? ClassCount : 0,
+        Task == TaskKind.Classification ? 0 : 1);
+}
 
 /// <summary>Datasets for the training jobs, seen as the current tenant (scoped).</summary>
 public sealed class DatasetLoader(BackpropDbContext db, ICurrentTenant tenant)

@@ -30,8 +30,8 @@ public sealed class TrainingJob : ITenantOwned
     /// <summary>Set once the job has finished.</summary>
     public JobStopReason? StopReason { get; set; }
     public Guid? ModelId { get; set; }
-    /// <summary>The <see cref="TrainingJobRequest"/> as JSON.</summary>
-    public required string RequestJson { get; set; }
+    /// <summary>The request as queued, stored as JSON (column <c>RequestJson</c>).</summary>
+    public required StoredTrainingRequest Request { get; set; }
     /// <summary>The network definition at queue time, so deleting or editing the network never changes a job.</summary>
     public required string NetworkJson { get; set; }
     /// <summary>Seed of shuffles and the validation split (the request's, else the network's).</summary>
@@ -80,8 +80,8 @@ public sealed class EpochRecord : ITenantOwned
     public double? TrainR2 { get; set; }
     public double? ValidationR2 { get; set; }
     public double? LearningRate { get; set; }
-    /// <summary>Per-layer gradient norms and update ratios (<see cref="LayerStatisticsResponse"/>[]) as JSON.</summary>
-    public required string LayersJson { get; set; }
+    /// <summary>Per-layer gradient norms and update ratios, stored as JSON (column <c>LayersJson</c>).</summary>
+    public required StoredLayerStatistics[] Layers { get; set; }
     public double DurationMs { get; set; }
 }
 
@@ -93,6 +93,8 @@ internal sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Traini
         b.Property(e => e.TenantId).HasMaxLength(64);
         b.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(e => e.StopReason).HasConversion(new SnakeCaseEnumConverter<JobStopReason>()).HasMaxLength(32);
+        b.Property(e => e.Request).HasColumnName("RequestJson")
+            .HasConversion(new StoredJsonConverter<StoredTrainingRequest>(), JobStorageMapping.JsonComparer<StoredTrainingRequest>());
         b.Property(e => e.Seed).HasConversion(v => unchecked((long)v), v => unchecked((ulong)v));
         b.HasIndex(e => new { e.TenantId, e.CreatedAt });
         b.HasIndex(e => e.Status);
@@ -119,6 +121,8 @@ internal sealed class EpochRecordConfiguration : IEntityTypeConfiguration<EpochR
         b.ToTable("EpochHistory");
         b.HasKey(e => new { e.JobId, e.Epoch });
         b.Property(e => e.TenantId).HasMaxLength(64);
+        b.Property(e => e.Layers).HasColumnName("LayersJson")
+            .HasConversion(new StoredJsonConverter<StoredLayerStatistics[]>(), JobStorageMapping.JsonComparer<StoredLayerStatistics[]>());
         b.HasOne<TrainingJob>().WithMany().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
     }
 }

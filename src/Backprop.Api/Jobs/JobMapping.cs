@@ -1,31 +1,11 @@
-using System.Text.Json;
+using System.Linq.Expressions;
 
 namespace Backprop.Api.Jobs;
 
 public static class JobMapping
 {
-    public static TrainingOptions ToOptions(this TrainingJobRequest r)
-    {
-        var o = r.Optimizer ?? new OptimizerRequest();
-        var s = r.Schedule ?? new ScheduleRequest();
-        return new TrainingOptions
-        {
-            Epochs = r.Epochs,
-            BatchSize = r.BatchSize,
-            Optimizer = new OptimizerSettings(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening),
-            Schedule = new ScheduleSettings(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown),
-            ValidationFraction = r.ValidationFraction,
-            EarlyStopping = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
-            Normalization = r.Normalization,
-            StandardizeTargets = r.StandardizeTargets,
-            ClipGradientNorm = r.ClipGradientNorm,
-            Shuffle = r.Shuffle,
-            Seed = r.Seed,
-        };
-    }
-
-    public static TrainingJobRequest ReadRequest(this TrainingJob job) =>
-        JsonSerializer.Deserialize<TrainingJobRequest>(job.RequestJson, StoredJson.Options) ?? throw new InvalidDataException("Empty job request.");
+    /// <summary>The core's options of a request, through the same mapping the worker uses for the stored request.</summary>
+    public static TrainingOptions ToOptions(this TrainingJobRequest r) => r.ToStored().ToOptions();
 
     public static JobResponse ToResponse(this TrainingJob j, DateTime now)
     {
@@ -35,11 +15,13 @@ public static class JobMapping
         return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.ContinuesModelId, j.Epoch, j.Epochs,
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
-            j.ReadRequest(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));
+            j.Request.ToContract(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));
     }
 
-    public static JobSummary ToSummary(this TrainingJob j) => new(j.Id, j.Status, j.NetworkId, j.DatasetId, j.Epoch, j.Epochs,
-        j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(), j.ModelId);
+    /// <summary>A list row, projected in the query so that a list reads neither the stored request nor the network.</summary>
+    public static readonly Expression<Func<TrainingJob, JobSummary>> Summary = j => new JobSummary(j.Id, j.Status, j.NetworkId,
+        j.DatasetId, j.Epoch, j.Epochs, j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(),
+        j.ModelId);
 
     public static EpochRecord ToRecord(this EpochReport r, Guid jobId, string tenantId) => new()
     {
@@ -55,13 +37,13 @@ public static class JobMapping
         TrainR2 = r.TrainR2.Finite(),
         ValidationR2 = r.ValidationR2.Finite(),
         LearningRate = r.LearningRate.Finite(),
-        LayersJson = JsonSerializer.Serialize(
-            r.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm.Finite(), l.BiasGradientNorm.Finite(), l.UpdateRatio.Finite())).ToArray(),
-            StoredJson.Options),
+        Layers = r.Layers.Select(l => new StoredLayerStatistics(l.Layer, l.WeightGradientNorm.Finite(), l.BiasGradientNorm.Finite(),
+            l.UpdateRatio.Finite())).ToArray(),
         DurationMs = r.Duration.TotalMilliseconds,
     };
 
     public static EpochResponse ToResponse(this EpochRecord e) => new(e.Epoch, e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
         e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate,
-        JsonSerializer.Deserialize<LayerStatisticsResponse[]>(e.LayersJson, StoredJson.Options) ?? [], e.DurationMs);
+        e.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm, l.BiasGradientNorm, l.UpdateRatio)).ToList(),
+        e.DurationMs);
 }

@@ -83,7 +83,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
 
     private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
     {
-        var request = job.ReadRequest();
+        var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
         TrainingSession session;
         LoadedDataset dataset;
@@ -136,7 +136,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>
-    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, LoadedDataset dataset, CancellationToken ct)
+    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
@@ -171,7 +171,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return TrainingSession.Restore(more, dataset.Data);
     }
 
-    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, TrainingJobRequest request, CancellationToken ct)
+    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, CancellationToken ct)
     {
         if (job.WarmStartModelId is not { } modelId) return null;
         var blob = await db.Set<ModelBlob>().AsNoTracking().SingleOrDefaultAsync(b => b.ModelId == modelId, ct)

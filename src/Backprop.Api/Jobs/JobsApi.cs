@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
@@ -42,14 +41,15 @@ public static class JobsApi
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
         if (network is null) return NotFound($"Network {request.NetworkId} does not exist.");
-        var dataset = await datasets.LoadAsync(request.DatasetId, ct);
+        // Validated from the dataset's summary: the worker decodes the rows once, to train.
+        var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
 
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.Data.Rows, dataset.Data.Task))
-            .AddRange(dataset.Data.CompatibilityWith(spec));
+            .AddRange(request.ToOptions().Validate(dataset.RowCount, dataset.Task))
+            .AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -69,7 +69,7 @@ public static class JobsApi
             Status = JobStatus.Queued,
             Epochs = request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(request, StoredJson.Options),
+            Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
             Seed = request.Seed ?? spec.Seed,
         };
@@ -114,7 +114,7 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            RequestJson = JsonSerializer.Serialize(source.ReadRequest() with { Epochs = request.Epochs, WarmStartModelId = null }, StoredJson.Options),
+            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };
@@ -137,7 +137,8 @@ public static class JobsApi
                 return TypedResults.ValidationProblem(ProblemErrors.Single("status", $"Unknown status '{status}'; use queued, running, succeeded, failed or cancelled.").ToDictionary());
             query = query.Where(j => j.Status == wanted);
         }
-        return TypedResults.Ok(await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).ToPageAsync(page, pageSize, j => j.ToSummary(), ct));
+        var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>

@@ -1,0 +1,103 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Backprop.Api.Jobs;
+
+// What a job stores as JSON, apart from the HTTP contracts: a contract can change without rewriting stored rows, and a
+// stored row's shape changes only with a migration. Property names are the JSON names the rows already hold.
+
+/// <summary>The training request as the job stored it when it was queued (column <c>RequestJson</c>).</summary>
+public sealed record StoredTrainingRequest(
+    Guid NetworkId,
+    Guid DatasetId,
+    int Epochs,
+    int BatchSize,
+    StoredOptimizer? Optimizer,
+    StoredSchedule? Schedule,
+    double ValidationFraction,
+    StoredEarlyStopping? EarlyStopping,
+    NormalizationKind Normalization,
+    bool StandardizeTargets,
+    double? ClipGradientNorm,
+    bool Shuffle,
+    ulong? Seed,
+    Guid? WarmStartModelId);
+
+public sealed record StoredOptimizer(OptimizerKind Kind, double LearningRate, double Momentum, double Beta1, double Beta2,
+    double Epsilon, double WeightDecay, double Alpha, double Dampening);
+
+public sealed record StoredSchedule(ScheduleKind Kind, int StepSize, double Gamma, int? CosineEpochs, double MinLearningRate,
+    double Factor, int Patience, double Threshold, int Cooldown);
+
+public sealed record StoredEarlyStopping(MonitoredMetric Monitor, int Patience, double MinDelta, bool RestoreBestWeights);
+
+/// <summary>One layer's gradient norms and update ratio in a history row (column <c>LayersJson</c>).</summary>
+public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
+
+/// <summary>Maps a stored record to its JSON column with <see cref="StoredJson.Options"/>.</summary>
+internal sealed class StoredJsonConverter<T>() : ValueConverter<T, string>(
+    value => JsonSerializer.Serialize(value, StoredJson.Options),
+    json => JsonSerializer.Deserialize<T>(json, StoredJson.Options)!)
+    where T : class;
+
+public static class JobStorageMapping
+{
+    /// <summary>Stored records are replaced, never mutated, and compare by their JSON.</summary>
+    internal static ValueComparer<T> JsonComparer<T>() where T : class => new(
+        (a, b) => JsonSerializer.Serialize(a, StoredJson.Options) == JsonSerializer.Serialize(b, StoredJson.Options),
+        v => JsonSerializer.Serialize(v, StoredJson.Options).GetHashCode(StringComparison.Ordinal),
+        v => v);
+
+    public static StoredTrainingRequest ToStored(this TrainingJobRequest r) => new(
+        r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
+        r.ValidationFraction, r.EarlyStopping?.ToStored(),
+        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId);
+
+    public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
+        r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize,
+        r.Optimizer is { } o
+            ? new OptimizerRequest(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening)
+            : null,
+        r.Schedule is { } s
+            ? new ScheduleRequest(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience,
+                s.Threshold, s.Cooldown)
+            : null,
+        r.ValidationFraction,
+        r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
+        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId);
+
+    /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract.</summary>
+    public static TrainingOptions ToOptions(this StoredTrainingRequest r)
+    {
+        var o = r.Optimizer ?? new OptimizerRequest().ToStored();
+        var s = r.Schedule ?? new ScheduleRequest().ToStored();
+        return new TrainingOptions
+        {
+            Epochs = r.Epochs,
+            BatchSize = r.BatchSize,
+            Optimizer = new OptimizerSettings(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay,
+                o.Alpha, o.Dampening),
+            Schedule = new ScheduleSettings(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience,
+                s.Threshold, s.Cooldown),
+            ValidationFraction = r.ValidationFraction,
+            EarlyStopping = r.EarlyStopping is { } e
+                ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights)
+                : null,
+            Normalization = r.Normalization,
+            StandardizeTargets = r.StandardizeTargets,
+            ClipGradientNorm = r.ClipGradientNorm,
+            Shuffle = r.Shuffle,
+            Seed = r.Seed,
+        };
+    }
+
+    private static StoredOptimizer ToStored(this OptimizerRequest o) =>
+        new(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
+
+    private static StoredSchedule ToStored(this ScheduleRequest s) =>
+        new(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown);
+
+    private static StoredEarlyStopping ToStored(this EarlyStoppingRequest e) =>
+        new(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights);
+}
