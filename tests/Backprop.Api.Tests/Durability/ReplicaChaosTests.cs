@@ -26,7 +26,9 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
         var services = Enumerable.Range(0, Replicas).Select(_ => new ServiceProcess(Settings(database))).ToArray();
         try
         {
-            var admins = await Task.WhenAll(services.Select(s => s.StartAsync()));
+            // One after another, each with the test's timeout: three cold starts at once on a loaded 2-core machine are slow.
+            var admins = new List<HttpClient>();
+            foreach (var service in services) admins.Add(await service.StartAsync(Timeout));
             var keys = new string[Tenants];
             for (int t = 0; t < Tenants; t++) keys[t] = await CreateKeyAsync(admins[0], $"tenant-{t}");
             var setups = new (Guid Network, Guid Dataset)[Tenants];
@@ -63,7 +65,7 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
                         foreach (var survivor in services.Where(s => s != victim))
                             await (await survivor.CreateClient(keys[0]).PostAsJsonAsync($"/api/models/{firstModel}/predict", new { rows = new[] { new float[64] } }))
                                 .ExpectAsync(HttpStatusCode.OK);
-                        await victim.StartAsync();
+                        await victim.StartAsync(Timeout);
                     }
                 }
                 await Task.Delay(100);
