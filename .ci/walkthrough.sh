@@ -33,7 +33,9 @@ script="$work/walkthrough.sh"
   echo '[ "$(curl -s -H "$AUTH" $B/api/jobs/$JOB | jq -r .status)" = succeeded ] || { echo "walkthrough: job did not succeed"; exit 1; }'
   echo 'curl -s -H "$AUTH" -X POST $B/api/models/$MODEL/predict -H "Content-Type: application/json" -d "{\"rows\": [[1.0, 0.1, 0.9, 1.2]]}" | jq -e ".predictions[0].label | type == \"string\"" > /dev/null || { echo "walkthrough: prediction has no label"; exit 1; }'
   echo '[ "$(curl -s -o /dev/null -w "%{http_code}" $B/api/networks)" = 401 ] || { echo "walkthrough: /api answered without a key"; exit 1; }'
-  echo 'rm -f iris-model.json'
 } > "$script"
+before=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
 (cd "$(pwd)" && timeout 600 bash "$script") || { echo "walkthrough: a step failed"; tail -50 "$log"; exit 1; }
+after=$(git status --porcelain --untracked-files=all 2>/dev/null || true)
+[ "$before" = "$after" ] || { echo "walkthrough: it left files in the repository:"; diff <(echo "$before") <(echo "$after") || true; exit 1; }
 echo "walkthrough: all steps succeeded"

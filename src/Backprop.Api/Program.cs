@@ -15,12 +15,14 @@ builder.Services.AddDatasets(builder.Configuration);
 builder.Services.AddTrainingJobs(builder.Configuration);
 builder.Services.AddPredictions(builder.Configuration);
 builder.Services.AddSecurity(builder.Configuration);
+builder.Services.WithoutDataProtectionAtStart();
 
 var app = builder.Build();
 
 await app.MigrateDatabaseAsync();
 
 app.UseExceptionHandler();
+app.UseRequestShapeLimits();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
 app.UseSecurity();

@@ -3,6 +3,7 @@ using Backprop.Api.Data;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,6 +23,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";
 
     private readonly Dictionary<string, string?> _settings = new();
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     /// <param name="databasePath">An existing database to start on (a restart, or a second replica); a new one when null.</param>
     /// <param name="sqlite">Always SQLite: for behaviour that only the embedded database has (its file, its migration lock).</param>
@@ -57,11 +59,19 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Replaces or adds services after the app's own (e.g. a clock the test moves), before the app starts.</summary>
+    public ApiFactory WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
         builder.ConfigureServices(s => s.AddHostedService<DefaultKeySeed>());
+        builder.ConfigureTestServices(s => { foreach (var configure in _services) configure(s); });
     }
 
     protected override void ConfigureClient(HttpClient client)

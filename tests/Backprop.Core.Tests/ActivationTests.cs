@@ -6,10 +6,11 @@ public class ActivationTests
 {
     private const double Exact = 1e-15; // double results that are one library call away from the definition
 
-    private static T[] Forward<T>(ActivationKind kind, T[] z, int cols, double slope = 0.01) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T[] Forward<T>(ActivationKind kind, T[] z, int cols, double slope = LayerSpec.DefaultSlope, double alpha = LayerSpec.DefaultAlpha)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         var a = new T[z.Length];
-        Activation<T>.Create(new LayerSpec(cols, kind, Slope: slope)).Forward(z, a, cols);
+        Activation<T>.Create(new LayerSpec(cols, kind, Slope: slope, Alpha: alpha)).Forward(z, a, cols);
         return a;
     }
 
@@ -46,8 +47,15 @@ public class ActivationTests
     [Fact]
     public void Elu_IsAlphaTimesExpMinusOneBelowZero()
     {
-        var a = Forward<double>(ActivationKind.Elu, [-1, 0, 2, -50], 4, slope: 1.5);
+        var a = Forward<double>(ActivationKind.Elu, [-1, 0, 2, -50], 4, alpha: 1.5);
         AssertClose([1.5 * (Math.Exp(-1) - 1), 0, 2, -1.5], a, Exact);
+    }
+
+    [Fact]
+    public void Elu_DefaultAlphaIsOne_AsPyTorch_AndIgnoresTheSlope()
+    {
+        var a = Forward<double>(ActivationKind.Elu, [-1, 2], 2, slope: 0.3);
+        AssertClose([Math.Exp(-1) - 1, 2], a, Exact); // torch.nn.ELU()(tensor([-1., 2.])) = [-0.6321, 2.]
     }
 
     [Fact]

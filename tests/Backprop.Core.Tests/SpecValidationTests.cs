@@ -32,7 +32,7 @@ public class SpecValidationTests
         ["negative L2"] = (Net(LossKind.MeanSquaredError, Hidden, new(1, ActivationKind.Identity, L2: -1e-4)), SpecErrorCode.InvalidL2, "layers[1].l2", 1),
         ["NaN L2"] = (Net(LossKind.MeanSquaredError, Hidden with { L2 = double.NaN }, new(1, ActivationKind.Identity)), SpecErrorCode.InvalidL2, "layers[0].l2", 1),
         ["negative leaky ReLU slope"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.LeakyRelu, Slope: -0.01), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
-        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Slope: double.NaN), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].slope", 1),
+        ["NaN ELU alpha"] = (Net(LossKind.MeanSquaredError, new(8, ActivationKind.Elu, Alpha: double.NaN), new(1, ActivationKind.Identity)), SpecErrorCode.InvalidSlope, "layers[0].alpha", 1),
         ["Huber delta 0"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = 0 }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
         ["Huber delta NaN"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = double.NaN }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),
         ["Huber delta negative"] = (Net(LossKind.Huber, new LayerSpec(1, ActivationKind.Identity)) with { HuberDelta = -1 }, SpecErrorCode.InvalidHuberDelta, "huberDelta", 1),

@@ -1,4 +1,3 @@
-using System.Text;
 
 namespace Backprop.Api.Datasets;
 
@@ -10,7 +9,7 @@ internal static class CsvDatasetReader
 {
     public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits, CancellationToken ct)
     {
-        using var text = new StreamReader(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
+        using var text = new StreamReader(body, CsvRecordReader.StrictUtf8, detectEncodingFromByteOrderMarks: true, bufferSize: 16 * 1024, leaveOpen: true);
         var csv = new CsvRecordReader(text);
         if (!await csv.ReadAsync(ct))
             throw new InvalidDatasetException("file", "The file is empty: expected a header row of column names, then one row per sample.");

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace Backprop.Api.Datasets;
 
 /// <summary>
@@ -7,6 +9,13 @@ namespace Backprop.Api.Datasets;
 /// </summary>
 internal sealed class CsvRecordReader(TextReader reader)
 {
+    /// <summary>
+    /// Bytes that are not UTF-8 decode to U+FFFF (a noncharacter no dataset needs) rather than U+FFFD, which valid text may
+    /// hold: the reader refuses it with its line and column instead of storing replacement characters in names and labels.
+    /// </summary>
+    public static readonly Encoding StrictUtf8 = Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback, new DecoderReplacementFallback(NotUtf8.ToString()));
+    private const char NotUtf8 = '\uFFFF';
+
     private enum State { FieldStart, Unquoted, Quoted, QuoteInQuoted }
 
     private readonly char[] _block = new char[16 * 1024];
@@ -107,6 +116,11 @@ internal sealed class CsvRecordReader(TextReader reader)
 
     private void Append(char c)
     {
+        // Control characters are never data: "2\0" must not read as 2. Tabs pass (whitespace around numbers).
+        if (c == NotUtf8)
+            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
+        if (char.IsControl(c) && c is not '\t' and not '\n')
+            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: control character U+{(int)c:X4}; remove it (only tabs and, inside quotes, line breaks are allowed).");
         if (_recordLength == _record.Length) Array.Resize(ref _record, _record.Length * 2);
         _record[_recordLength++] = c;
     }

@@ -39,7 +39,16 @@ internal static class DatasetAssembler
                 + "classes are supported (send task 'regression' for a numeric target).");
         if (table.ClassNames?.GroupBy(c => c, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new InvalidDatasetException("classNames", $"classNames lists '{twice.Key}' more than once; class names must be unique.");
-        return new DatasetContent(TaskKind.Classification, table.Rows, table.Width, table.Features, Labels(table, classes), null,
+        var labels = Labels(table, classes);
+        if (table.ClassNames is not null)
+        {
+            var held = new bool[classes.Count];
+            foreach (int label in labels) held[label] = true;
+            if (Array.IndexOf(held, false) is var missing and >= 0)
+                throw new InvalidDatasetException("classNames", $"classNames declares '{DatasetTableBuilder.Clip(classes[missing])}' but no row has that label; "
+                    + "a class without rows cannot be learned or evaluated. Drop it from classNames, or add rows of it.");
+        }
+        return new DatasetContent(TaskKind.Classification, table.Rows, table.Width, table.Features, labels, null,
             table.FeatureNames, table.TargetColumn, classes);
     }
 

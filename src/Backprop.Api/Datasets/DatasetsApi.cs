@@ -29,11 +29,13 @@ public static class DatasetsApi
             .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status409Conflict);
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.UploadsRateLimit);
         group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
         group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");
         group.MapGet("/{id:guid}/rows", RowsAsync).WithName("GetDatasetRows")
-            .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target");
+            .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.PreviewsRateLimit);
         group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset")
             .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
         return group;

@@ -12,12 +12,15 @@ internal static class MultipartDatasetReader
 {
     private static readonly string[] Fields = ["name", "targetColumn", "task"];
     private const int MaxFieldLength = 4 * 1024;
+    private const int MaxBoundaryLength = 70;
 
     public static async Task<DatasetUpload.ParsedUpload> ReadAsync(HttpRequest request, Stream body, DatasetOptions limits, CancellationToken ct)
     {
         var boundary = HeaderUtilities.RemoveQuotes(MediaTypeHeaderValue.Parse(request.ContentType).Boundary).Value;
         if (string.IsNullOrWhiteSpace(boundary))
             throw new InvalidDatasetException("Content-Type", "multipart/form-data needs a boundary parameter in Content-Type.");
+        if (boundary.Length > MaxBoundaryLength) // RFC 2046 §5.1.1; MultipartReader would throw ArgumentException past its buffer
+            throw new InvalidDatasetException("Content-Type", $"The multipart boundary is {boundary.Length} characters long; at most {MaxBoundaryLength} are allowed.");
         var values = Fields.ToDictionary(f => f, f => (string?)request.Query[f].ToString(), StringComparer.OrdinalIgnoreCase);
         var reader = new MultipartReader(boundary, body) { BodyLengthLimit = null }; // the body as a whole is capped by MaxUploadBytes
         DatasetTable? table = null;

@@ -9,6 +9,8 @@ public sealed class LimitsOptions
 
     /// <summary>Layers per network.</summary>
     [Range(1, 10_000)] public int MaxLayers { get; set; } = 64;
+    /// <summary>Input width (features) of a network or an imported model.</summary>
+    [Range(1, int.MaxValue)] public int MaxInputWidth { get; set; } = 10_000;
     /// <summary>Units in any one layer.</summary>
     [Range(1, int.MaxValue)] public int MaxUnitsPerLayer { get; set; } = 65_536;
     /// <summary>Trainable parameters (weights + biases) per network.</summary>
@@ -17,10 +19,19 @@ public sealed class LimitsOptions
     [Range(1, int.MaxValue)] public int MaxEpochs { get; set; } = 100_000;
     /// <summary>Rows per prediction request.</summary>
     [Range(1, 1_000_000)] public int MaxPredictionRows { get; set; } = 10_000;
+    /// <summary>
+    /// Values one prediction request may hold: rows × max(input width, outputs, classes), checked before any buffer is sized
+    /// (4,194,304 floats = 16 MiB per buffer).
+    /// </summary>
+    [Range(1, long.MaxValue)] public long MaxPredictionValues { get; set; } = 4L << 20;
     /// <summary>Rows a gradient check may use (each costs two forward passes per parameter).</summary>
     [Range(1, 1_000)] public int MaxGradientCheckRows { get; set; } = 16;
+    /// <summary>Work of one gradient check, parameters² × rows multiply-adds (about 1 s of one core at the default).</summary>
+    [Range(1, long.MaxValue)] public long MaxGradientCheckCost { get; set; } = 2_000_000_000;
     /// <summary>Parameters a gradient check may perturb.</summary>
     [Range(1, long.MaxValue)] public long MaxGradientCheckParameters { get; set; } = 100_000;
+    /// <summary>Multiply-adds a sanity check may spend (about 3 × parameters × rows × epochs).</summary>
+    [Range(1d, double.MaxValue)] public double MaxSanityCheckCost { get; set; } = 5e9;
     /// <summary>Largest request body in bytes (dataset uploads included).</summary>
     [Range(1024, long.MaxValue)] public long MaxRequestBodyBytes { get; set; } = 64 * 1024 * 1024;
     /// <summary>Slowest acceptable request body, after <see cref="RequestBodyGracePeriod"/> (slower → 408).</summary>

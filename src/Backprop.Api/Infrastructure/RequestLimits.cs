@@ -12,6 +12,10 @@ namespace Backprop.Api.Infrastructure;
 public static class RequestLimits
 {
     public const int MaxJsonDepth = 32;
+    /// <summary>Longest request target (path and query) answered; longer → 414 with a problem body.</summary>
+    public const int MaxRequestTargetLength = 8 * 1024;
+    /// <summary>Largest total of request headers answered; larger → 431 with a problem body.</summary>
+    public const int MaxRequestHeadersBytes = 32 * 1024;
 
     public static IServiceCollection AddRequestLimits(this IServiceCollection services)
     {
@@ -23,7 +27,9 @@ public static class RequestLimits
             kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
             kestrel.Limits.MinRequestBodyDataRate = new MinDataRate(limits.MinRequestBodyBytesPerSecond, limits.RequestBodyGracePeriod);
             kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-            kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            // Twice the limits the service answers with a problem (UseRequestShapeLimits): Kestrel's own 414/431 have no body.
+            kestrel.Limits.MaxRequestLineSize = 2 * MaxRequestTargetLength;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 2 * MaxRequestHeadersBytes;
         });
         // For any form read through the framework (dataset uploads stream multipart themselves, with the same header limits).
         services.AddOptions<FormOptions>().Configure<IOptions<LimitsOptions>>((form, options) =>
@@ -35,5 +41,37 @@ public static class RequestLimits
             form.ValueLengthLimit = 64 * 1024;
         });
         return services;
+    }
+
+    /// <summary>414 and 431 as RFC 9457 problems, for the targets and headers Kestrel still accepts (up to twice these limits).</summary>
+    public static IApplicationBuilder UseRequestShapeLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var request = context.Request;
+        long target = request.Path.Value?.Length + request.QueryString.Value?.Length ?? 0;
+        if (target > MaxRequestTargetLength)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status414UriTooLong, "URI too long",
+                $"The request target is {target} characters long; this service accepts at most {MaxRequestTargetLength}. Send large inputs in the body.");
+            return;
+        }
+        long headers = 0;
+        foreach (var (name, values) in request.Headers) headers += name.Length + 4 + values.Sum(v => v?.Length ?? 0);
+        if (headers > MaxRequestHeadersBytes)
+        {
+            await WriteProblemAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request header fields too large",
+                $"The request headers total about {headers} bytes; this service accepts at most {MaxRequestHeadersBytes}.");
+            return;
+        }
+        await next(context);
+    });
+
+    private static async Task WriteProblemAsync(HttpContext context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            ProblemDetails = new Microsoft.AspNetCore.Mvc.ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
     }
 }

@@ -13,7 +13,7 @@ public static class WebApiExtensions
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddRequestLimits();
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddProblemDetails();
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = NotFoundProblems.Customize);
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddValidation();
         services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
@@ -22,8 +22,24 @@ public static class WebApiExtensions
             document.Info.Description = "Define neural networks, train them by backpropagation on uploaded datasets, and query the trained models. "
                 + "Every /api call needs an API key (Authorize).";
             return Task.CompletedTask;
-        }).AddApiKeySecurity());
+        }).AddDocumentation().AddApiKeySecurity());
         return services;
+    }
+
+    /// <summary>
+    /// Keeps ASP.NET Core data protection from creating a key ring at start (authentication registers it; it logged "No XML encryptor
+    /// configured" on the first start). Nothing here protects data with it: API keys are hashed, there are no cookies or antiforgery tokens.
+    /// Call after everything else is registered.
+    /// </summary>
+    public static IServiceCollection WithoutDataProtectionAtStart(this IServiceCollection services)
+    {
+        services.RemoveAll<IHostedService>(d => d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
+        return services;
+    }
+
+    private static void RemoveAll<T>(this IServiceCollection services, Func<ServiceDescriptor, bool> match)
+    {
+        foreach (var d in services.Where(d => d.ServiceType == typeof(T) && match(d)).ToList()) services.Remove(d);
     }
 
     /// <summary>Web defaults plus: no numbers from strings ("NaN"), no unknown properties, enums as snake_case strings.</summary>
@@ -33,7 +49,9 @@ public static class WebApiExtensions
         // No request document nests this deep (an imported model is ~6 levels); deeper is refused with 400 before it costs stack.
         options.MaxDepth = RequestLimits.MaxJsonDepth;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
+        // {"epochs": 1, "epochs": 100000} is refused rather than read as its last value.
+        options.AllowDuplicateProperties = false;
+        options.Converters.Add(new ApiEnumConverterFactory());
     }
 
     /// <summary>/openapi/v1.json (Microsoft.AspNetCore.OpenApi) shown by Swagger UI at /swagger.</summary>

@@ -11,13 +11,16 @@ namespace Backprop.Api.Jobs;
 /// (one write in flight at a time; every other database use waits for it), so it costs the training loop a snapshot copy,
 /// not a transaction.
 /// </summary>
-internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, TimeSpan leaseDuration, ILogger logger)
+internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, JobOptions options, ILogger logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last write handed to the database
     private Task? _inFlight;                 // the periodic checkpoint being written, if any
 
     /// <summary>The progress of the epochs handed to <see cref="Add"/>, written with the next checkpoint.</summary>
     public JobProgress Progress { get; private set; } = new();
+
+    /// <summary>The training diagnostics' state, written with the next checkpoint or ending.</summary>
+    public Backprop.Core.Diagnostics.DiagnosticsState? Diagnostics { get; set; }
 
     /// <summary>True when the checkpoint being written has failed (a lost lease, a database error).</summary>
     public bool Failed => _inFlight is { IsCompleted: true } write && !write.IsCompletedSuccessfully;
@@ -38,9 +41,9 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     public async Task BeginCheckpointAsync(byte[] snapshot)
     {
         await WrittenAsync();
-        var (rows, progress) = (_pending, Progress);
+        var (rows, progress, diagnostics) = (_pending, Progress, Diagnostics);
         _pending = [];
-        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress), CancellationToken.None);
+        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress, diagnostics), CancellationToken.None);
     }
 
     /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see cref="LeaseLostException"/>.</summary>
@@ -67,7 +70,35 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         await WrittenAsync();
         var rows = _pending;
         _pending = [];
-        await WriteAsync(snapshot, final, rows, Progress, alsoAdd);
+        await WriteAsync(snapshot, final, rows, Progress, Diagnostics, alsoAdd);
+    }
+
+    /// <summary>
+    /// <see cref="WriteOnceAsync"/>, retried with backoff after a storage failure (disk full, an I/O error, a lock held past the
+    /// busy timeout) <see cref="JobOptions.WriteRetries"/> times, then <see cref="StorageWriteException"/>. The same rows are
+    /// written on each try, so the history never has a gap.
+    /// </summary>
+    private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd = null)
+    {
+        for (int retry = 0; ; retry++)
+        {
+            try
+            {
+                await WriteOnceAsync(snapshot, final, epochs, p, diagnostics, alsoAdd);
+                return;
+            }
+            catch (Exception e) when (StorageErrors.IsTransient(e))
+            {
+                db.ChangeTracker.Clear(); // the transaction rolled back
+                if (retry >= options.WriteRetries)
+                    throw new StorageWriteException($"writing epochs up to {p.Epoch} failed {retry + 1} times ({e.Message}).", e);
+                var delay = options.WriteRetryDelay * Math.Pow(2, retry);
+                logger.LogWarning("Job {JobId}: writing epochs up to {Epoch} failed ({Error}); retry {Retry} of {Retries} in {Delay} ms.",
+                    job.Id, p.Epoch, e.Message, retry + 1, options.WriteRetries, delay.TotalMilliseconds);
+                await Task.Delay(delay);
+            }
+        }
     }
 
     /// <summary>
@@ -76,11 +107,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer holds the lease nothing is
     /// written and <see cref="LeaseLostException"/> is thrown.
     /// </summary>
-    private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
-        List<EpochReport> epochs, JobProgress p, Action? alsoAdd = null)
+    private async Task WriteOnceAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd)
     {
+        string? diagnosticsJson = diagnostics is null ? null : JobDiagnostics.Write(diagnostics);
         var now = DateTime.UtcNow;
-        var expires = now + leaseDuration;
+        var expires = now + options.LeaseDuration;
         bool ends = final is not null && snapshot is null;
         await using var tx = await db.Database.BeginTransactionAsync(CancellationToken.None);
         int held = await db.Set<TrainingJob>().HeldBy(job.Id, owner, now).ExecuteUpdateAsync(s =>
@@ -89,6 +121,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
                 .SetProperty(j => j.ValidationLoss, p.ValidationLoss)
                 .SetProperty(j => j.BestTrainLoss, p.BestTrainLoss).SetProperty(j => j.BestValidationLoss, p.BestValidationLoss)
                 .SetProperty(j => j.BestEpoch, p.BestEpoch);
+            if (diagnosticsJson is not null) s.SetProperty(j => j.DiagnosticsJson, diagnosticsJson);
             // A checkpoint is progress, and a job that stops by itself did not crash its worker: either way it is not stalled.
             if (snapshot is not null || final is not null) s.SetProperty(j => j.StalledAttempts, 0);
             if (final is not null) final(s);
@@ -115,3 +148,6 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         db.ChangeTracker.Clear();
     }
 }
+
+/// <summary>A write kept failing for a storage reason; the job is given back, to resume from its last checkpoint.</summary>
+public sealed class StorageWriteException(string message, Exception inner) : Exception(message, inner);

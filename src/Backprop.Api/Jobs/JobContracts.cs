@@ -1,73 +1,107 @@
 
 namespace Backprop.Api.Jobs;
 
-/// <summary>Optimizer and its settings; defaults are PyTorch's (as the core's).</summary>
+/// <summary>The optimizer and its settings. Every default is PyTorch's (<c>torch.optim</c>) and is the core's own
+/// (<see cref="OptimizerSettings"/>); the OpenAPI document shows each as the property's default.</summary>
+/// <param name="Kind">The update rule: sgd, momentum (heavy ball), nesterov, adam, adam_w or rms_prop.</param>
+/// <param name="LearningRate">Base learning rate γ, multiplied by the schedule and by each layer's learningRateMultiplier.</param>
+/// <param name="Momentum">μ of momentum and nesterov (default 0.9) and of rms_prop (default 0, as PyTorch's RMSprop); ignored by the others.</param>
+/// <param name="Beta1">Adam's and AdamW's first-moment decay β1.</param>
+/// <param name="Beta2">Adam's and AdamW's second-moment decay β2.</param>
+/// <param name="Epsilon">ε added to the denominator of adam, adam_w and rms_prop.</param>
+/// <param name="WeightDecay">λ on weights only, never biases: added to the gradient as λ·w (sgd, momentum, nesterov, adam, rms_prop, as PyTorch's
+/// weight_decay), decoupled for adam_w (w ← w − γλw). Not part of the reported loss.</param>
+/// <param name="Alpha">rms_prop's smoothing constant α.</param>
+/// <param name="Dampening">Dampening τ of momentum (nesterov needs 0).</param>
 public sealed record OptimizerRequest(
-    OptimizerKind Kind = OptimizerKind.Adam,
-    double LearningRate = 1e-3,
-    double Momentum = 0.9,
-    double Beta1 = 0.9,
-    double Beta2 = 0.999,
-    double Epsilon = 1e-8,
-    double WeightDecay = 0,
-    double Alpha = 0.99,
-    double Dampening = 0);
+    OptimizerKind Kind = OptimizerSettings.DefaultKind,
+    double LearningRate = OptimizerSettings.DefaultLearningRate,
+    double? Momentum = null,
+    double Beta1 = OptimizerSettings.DefaultBeta1,
+    double Beta2 = OptimizerSettings.DefaultBeta2,
+    double Epsilon = OptimizerSettings.DefaultEpsilon,
+    double WeightDecay = OptimizerSettings.DefaultWeightDecay,
+    double Alpha = OptimizerSettings.DefaultAlpha,
+    double Dampening = OptimizerSettings.DefaultDampening);
 
-/// <summary>Learning-rate schedule (constant, step, exponential, cosine, reduce_on_plateau) and its parameters.</summary>
+/// <summary>How the learning rate changes from epoch to epoch (PyTorch's scheduler of the same name, stepped once per epoch).
+/// Defaults are the core's (<see cref="ScheduleSettings"/>).</summary>
+/// <param name="Kind">constant, step (StepLR), exponential (ExponentialLR), cosine (CosineAnnealingLR) or reduce_on_plateau (ReduceLROnPlateau).</param>
+/// <param name="StepSize">step: epochs between two multiplications by gamma.</param>
+/// <param name="Gamma">step and exponential: the multiplier, in (0, 1].</param>
+/// <param name="CosineEpochs">cosine: the period T in epochs (null = the job's epochs). The rate follows
+/// min + (γ − min)(1 + cos(π·e/T))/2 and stays at min after T epochs (PyTorch's would rise again).</param>
+/// <param name="MinLearningRate">cosine and reduce_on_plateau: the lowest rate. Absolute, then multiplied by each layer's
+/// learningRateMultiplier like every rate (a layer with multiplier m ends at m·min).</param>
+/// <param name="Factor">reduce_on_plateau: multiplier applied to the rate, in (0, 1).</param>
+/// <param name="Patience">reduce_on_plateau: epochs without improvement of the monitored loss (validation loss, else training loss) before reducing.</param>
+/// <param name="Threshold">reduce_on_plateau: relative improvement that counts (PyTorch's threshold_mode rel).</param>
+/// <param name="Cooldown">reduce_on_plateau: epochs to wait after a reduction.</param>
 public sealed record ScheduleRequest(
-    ScheduleKind Kind = ScheduleKind.Constant,
-    int StepSize = 10,
-    double Gamma = 0.1,
+    ScheduleKind Kind = ScheduleSettings.DefaultKind,
+    int StepSize = ScheduleSettings.DefaultStepSize,
+    double Gamma = ScheduleSettings.DefaultGamma,
     int? CosineEpochs = null,
-    double MinLearningRate = 0,
-    double Factor = 0.1,
-    int Patience = 10,
-    double Threshold = 1e-4,
-    int Cooldown = 0);
+    double MinLearningRate = ScheduleSettings.DefaultMinLearningRate,
+    double Factor = ScheduleSettings.DefaultFactor,
+    int Patience = ScheduleSettings.DefaultPatience,
+    double Threshold = ScheduleSettings.DefaultThreshold,
+    int Cooldown = ScheduleSettings.DefaultCooldown);
 
-/// <summary>Stop when the monitored metric has not improved by more than minDelta for patience epochs.</summary>
+/// <summary>Stop when the monitored metric has not improved by more than minDelta for patience epochs (defaults: the core's
+/// <see cref="EarlyStoppingSettings"/>).</summary>
+/// <param name="Monitor">validation_loss (needs a validation split), train_loss, or validation_accuracy (classification with a validation split).</param>
+/// <param name="Patience">Epochs without improvement tolerated before stopping.</param>
+/// <param name="MinDelta">Smallest change of the monitored metric that counts as an improvement.</param>
+/// <param name="RestoreBestWeights">The model keeps the weights of the best epoch rather than the last one.</param>
 public sealed record EarlyStoppingRequest(
-    MonitoredMetric Monitor = MonitoredMetric.ValidationLoss,
-    int Patience = 10,
-    double MinDelta = 0,
-    bool RestoreBestWeights = true);
+    MonitoredMetric Monitor = EarlyStoppingSettings.DefaultMonitor,
+    int Patience = EarlyStoppingSettings.DefaultPatience,
+    double MinDelta = EarlyStoppingSettings.DefaultMinDelta,
+    bool RestoreBestWeights = EarlyStoppingSettings.DefaultRestoreBestWeights);
 
-/// <summary>Train a stored network on a stored dataset.</summary>
-/// <param name="NetworkId">The network configuration (POST /api/networks).</param>
-/// <param name="DatasetId">The dataset (POST /api/datasets).</param>
-/// <param name="Epochs">Passes over the training split.</param>
-/// <param name="BatchSize">Rows per gradient step.</param>
-/// <param name="Optimizer">Defaults to adam with learning rate 0.001.</param>
-/// <param name="Schedule">Defaults to a constant learning rate.</param>
-/// <param name="ValidationFraction">Share of rows held out (stratified for classification); 0 = none.</param>
-/// <param name="EarlyStopping">Null = train all epochs.</param>
-/// <param name="Normalization">z_score, min_max or none; fitted on the training split and stored with the model.</param>
-/// <param name="StandardizeTargets">Standardise regression targets (predictions are in raw units either way).</param>
-/// <param name="ClipGradientNorm">Clip the gradient's global L2 norm to this; null = no clipping.</param>
-/// <param name="Shuffle">Shuffle rows every epoch.</param>
-/// <param name="Seed">Seed of shuffles and the split; null = the network's seed.</param>
-/// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation.</param>
+/// <summary>Train a stored network on a stored dataset. Only networkId and datasetId are required: the defaults (the core's
+/// <see cref="TrainingOptions"/>) train with Adam at 10⁻³ on batches of min(200, rows) until the validation loss stops improving.</summary>
+/// <param name="NetworkId">The network to train (from POST /api/networks).</param>
+/// <param name="DatasetId">The dataset to train on (from POST /api/datasets); its feature count must equal the network's inputWidth.</param>
+/// <param name="Epochs">Passes over the training split. Given, the job trains exactly that many (earlier only with earlyStopping).
+/// Omitted, it trains at most 1000 epochs and stops early when the validation loss of a 10 % validation split has not improved for
+/// 10 epochs, keeping the best epoch's weights (with validationFraction 0: when the training loss has not).</param>
+/// <param name="BatchSize">Rows per gradient step; larger than the training split means full-batch gradient descent.</param>
+/// <param name="Optimizer">The update rule and its settings; omitted = adam with learning rate 0.001.</param>
+/// <param name="Schedule">The learning-rate schedule; omitted = a constant rate.</param>
+/// <param name="ValidationFraction">Share of rows held out for validation, in [0, 1), stratified by class for classification.
+/// Omitted: 0.1 when epochs is omitted (for early stopping), else 0 (none).</param>
+/// <param name="EarlyStopping">Stop when a metric stops improving; omitted = none when epochs is given (see epochs otherwise).</param>
+/// <param name="Normalization">Input scaling fitted on the training split and stored with the model: z_score, min_max or none.</param>
+/// <param name="StandardizeTargets">Standardise regression targets while training (predictions come back in raw units either way).</param>
+/// <param name="ClipGradientNorm">Rescale the gradient when its global L2 norm exceeds this; omitted = no clipping.</param>
+/// <param name="Shuffle">Visit the training rows in a new seeded order every epoch.</param>
+/// <param name="Seed">Seed of the shuffles and the validation split; omitted = the network's seed.</param>
+/// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation; omitted = fresh.</param>
+/// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
-    int Epochs = 10,
-    int BatchSize = 32,
+    int? Epochs = null,
+    int BatchSize = TrainingOptions.DefaultBatchSize,
     OptimizerRequest? Optimizer = null,
     ScheduleRequest? Schedule = null,
-    double ValidationFraction = 0,
+    double? ValidationFraction = null,
     EarlyStoppingRequest? EarlyStopping = null,
-    NormalizationKind Normalization = NormalizationKind.ZScore,
-    bool StandardizeTargets = true,
+    NormalizationKind Normalization = TrainingOptions.DefaultNormalization,
+    bool StandardizeTargets = TrainingOptions.DefaultStandardizeTargets,
     double? ClipGradientNorm = null,
-    bool Shuffle = true,
+    bool Shuffle = TrainingOptions.DefaultShuffle,
     ulong? Seed = null,
-    Guid? WarmStartModelId = null);
+    Guid? WarmStartModelId = null,
+    DiagnosticThresholdsRequest? Diagnostics = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and
 /// step, learning-rate schedule, shuffle position) on the same dataset with the same settings, so it trains exactly as a single
 /// longer run would have; its history is numbered on from the model's epochs.</param>
-public sealed record ContinueTrainingRequest(int Epochs = 10);
+public sealed record ContinueTrainingRequest(int Epochs);
 
 public sealed record JobLinks(string Self, string History, string? Model);
 
@@ -96,12 +130,22 @@ public sealed record JobResponse(
     ulong Seed,
     int Attempt,
     TrainingJobRequest Request,
-    JobLinks Links);
+    JobLinks Links,
+    IReadOnlyList<FindingResponse> Diagnostics);
 
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
     DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
 
-public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
+/// <summary>One layer's signals over an epoch.</summary>
+/// <param name="Layer">0-based layer.</param>
+/// <param name="WeightGradientNorm">Mean over the epoch's batches of ‖dL/dW‖₂.</param>
+/// <param name="BiasGradientNorm">Mean over the epoch's batches of ‖dL/db‖₂.</param>
+/// <param name="UpdateRatio">‖ΔW‖₂ / ‖W‖₂ of the epoch's last update (around 1e-3 is typical).</param>
+/// <param name="BiasUpdateNorm">‖Δb‖₂ of the epoch's last update (0: the biases did not move).</param>
+/// <param name="InactiveFraction">ReLU-family hidden layers: share of units with no positive pre-activation this epoch.</param>
+/// <param name="SaturatedFraction">Sigmoid/tanh hidden layers: share of activations within 1 % of an asymptote.</param>
+public sealed record LayerStatisticsResponse(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio,
+    double? BiasUpdateNorm = null, double? InactiveFraction = null, double? SaturatedFraction = null);
 
 public sealed record EpochResponse(
     int Epoch,
@@ -117,4 +161,12 @@ public sealed record EpochResponse(
     IReadOnlyList<LayerStatisticsResponse> Layers,
     double DurationMs);
 
-public sealed record JobHistoryResponse(Guid JobId, JobStatus Status, IReadOnlyList<EpochResponse> Epochs);
+/// <summary>One page of a job's history, in epoch order.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="Status">The job's status when the page was read.</param>
+/// <param name="Epochs">Up to limit epochs from fromEpoch on.</param>
+/// <param name="Diagnostics">Findings about the training run.</param>
+/// <param name="TotalCount">Epochs the job's history holds in all.</param>
+/// <param name="Next">The next page's URL, or null when this page reaches the end of the history.</param>
+public sealed record JobHistoryResponse(Guid JobId, JobStatus Status, IReadOnlyList<EpochResponse> Epochs,
+    IReadOnlyList<FindingResponse> Diagnostics, int TotalCount, string? Next);

@@ -49,6 +49,8 @@ public sealed class TrainingJob : ITenantOwned
     public Guid? ContinuesModelId { get; set; }
     /// <summary>The epoch the job starts from: 0, or the continued model's epochs.</summary>
     public int InitialEpoch { get; set; }
+    /// <summary>The training diagnostics' state (the core's <c>DiagnosticsState</c>) as JSON, written with each checkpoint.</summary>
+    public string? DiagnosticsJson { get; set; }
 }
 
 /// <summary>

@@ -15,7 +15,8 @@ public static class JobMapping
         return new JobResponse(j.Id, j.Status, j.NetworkId, j.DatasetId, j.WarmStartModelId, j.ContinuesModelId, j.Epoch, j.Epochs,
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
-            j.Request.ToContract(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null));
+            j.Request.ToContract(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null),
+            JobDiagnostics.Findings(j.DiagnosticsJson));
     }
 
     /// <summary>A list row, projected in the query so that a list reads neither the stored request nor the network.</summary>
@@ -38,12 +39,13 @@ public static class JobMapping
         ValidationR2 = r.ValidationR2.Finite(),
         LearningRate = r.LearningRate.Finite(),
         Layers = r.Layers.Select(l => new StoredLayerStatistics(l.Layer, l.WeightGradientNorm.Finite(), l.BiasGradientNorm.Finite(),
-            l.UpdateRatio.Finite())).ToArray(),
+            l.UpdateRatio.Finite(), l.BiasUpdateNorm.Finite(), l.InactiveFraction.Finite(), l.SaturatedFraction.Finite())).ToArray(),
         DurationMs = r.Duration.TotalMilliseconds,
     };
 
     public static EpochResponse ToResponse(this EpochRecord e) => new(e.Epoch, e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
         e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate,
-        e.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm, l.BiasGradientNorm, l.UpdateRatio)).ToList(),
+        e.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm, l.BiasGradientNorm, l.UpdateRatio,
+            l.BiasUpdateNorm, l.InactiveFraction, l.SaturatedFraction)).ToList(),
         e.DurationMs);
 }

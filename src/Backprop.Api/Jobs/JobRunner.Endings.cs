@@ -12,7 +12,7 @@ public sealed partial class JobRunner
     /// A shutdown checkpoints and puts the job back in the queue for the next start (lease released); a cancel request
     /// ends it, keeping the history of the epochs it completed; a lost lease writes nothing.
     /// </summary>
-    private async Task StoppedAsync(TrainingJob job, TrainingSession? session, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
+    private async Task StoppedAsync(TrainingJob job, TrainingSession session, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
     {
         if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
         if (!stoppingToken.IsCancellationRequested)
@@ -21,12 +21,41 @@ public sealed partial class JobRunner
             return;
         }
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
-        await _writer.CommitAsync(session?.Snapshot().ToBytes(), JobTransitions.Release);
+        if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
+        await _writer.CommitAsync(session.Snapshot().ToBytes(), JobTransitions.Release);
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
             job.Id, _writer.Progress.Epoch);
         // Another replica, if there is one, resumes it now rather than at its next sweep.
         try { await events.PublishAsync(db, ClusterEvent.JobQueued, job.TenantId, CancellationToken.None); }
         catch (Exception e) { logger.LogWarning(e, "Could not announce job {JobId} to the other replicas; their sweep finds it.", job.Id); }
+    }
+
+    /// <summary>
+    /// Stopped while loading, before there is a session to checkpoint: a shutdown only gives the lease back, leaving progress,
+    /// checkpoint and history as they are, so the next start resumes where the job was; a cancel request ends the job.
+    /// </summary>
+    private async Task StoppedBeforeSessionAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken stoppingToken)
+    {
+        if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
+        if (!stoppingToken.IsCancellationRequested)
+        {
+            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow));
+            return;
+        }
+        if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, _owner, CancellationToken.None)) throw new LeaseLostException(job.Id);
+        logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; queued for the next start at epoch {Epoch}.", job.Id, job.Epoch);
+    }
+
+    /// <summary>Gives the job back after a storage failure; if even that cannot be written, the lease expires and the sweep re-queues it.</summary>
+    private async Task TryReleaseAsync(TrainingJob job)
+    {
+        _writer.Discard();
+        db.ChangeTracker.Clear();
+        try { await JobTransitions.ReleaseHeldAsync(db, job.Id, _owner, CancellationToken.None); }
+        catch (Exception e) when (StorageErrors.IsTransient(e))
+        {
+            logger.LogWarning("Job {JobId}: releasing its lease failed too ({Error}); it is re-queued when the lease expires.", job.Id, e.Message);
+        }
     }
 
     private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)
@@ -54,6 +83,7 @@ public sealed partial class JobRunner
     private async Task FinishAsync(TrainingJob job, JobStatus status, Action<UpdateSettersBuilder<TrainingJob>> transition,
         Action? alsoAdd = null)
     {
+        if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(null, transition, alsoAdd);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
     }

@@ -5,6 +5,7 @@ using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
+using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
@@ -16,13 +17,17 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    ClusterEvents events, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
+    private TrainingDiagnostics? _diagnostics;    // set once the session is open
+    private string _owner = null!;               // this claim's lease owner
 
     /// <summary>
-    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) and runs it; false when there was none to
-    /// claim. When other workers keep taking the candidates first it answers true, so the caller looks again at once.
+    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside the running
+    /// jobs' (<see cref="JobMemoryBudget"/>), and runs it; false when there was none to claim. A candidate that does not fit stays
+    /// queued and is woken on a release. When other workers keep taking the candidates first it answers true, so the caller
+    /// looks again at once.
     /// </summary>
     public async Task<bool> RunNextAsync(CancellationToken stoppingToken)
     {
@@ -32,15 +37,33 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             // A job still running here, whose lease ran out under load, is left to its own worker unless another process takes it.
             var candidates = (await JobLeases.NextCandidatesAsync(db, 8, stoppingToken)).Where(id => !queue.IsRunning(id)).ToList();
             if (candidates.Count == 0) return false;
+            bool anyFitted = false;
             foreach (var jobId in candidates)
             {
-                var owner = worker.NextLeaseOwner();
-                var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
-                if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
-                if (claim != ClaimOutcome.Claimed) continue;
-                await RunClaimedAsync(jobId, owner, stoppingToken);
-                return true;
+                long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+                if (!memory.TryReserve(jobId, estimate))
+                {
+                    logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                        jobId, estimate, memory.UsedBytes, o.MemoryBudgetBytes);
+                    continue;
+                }
+                anyFitted = true;
+                try
+                {
+                    var owner = worker.NextLeaseOwner();
+                    var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
+                    if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
+                    if (claim != ClaimOutcome.Claimed) continue;
+                    await RunClaimedAsync(jobId, owner, stoppingToken);
+                    return true;
+                }
+                finally
+                {
+                    memory.Release(jobId);
+                }
             }
+            // Every candidate waits for memory: the next release wakes the worker.
+            if (!anyFitted) return false;
         }
         return true;
     }
@@ -51,7 +74,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
-        _writer = new JobCheckpointWriter(db, job, owner, o.LeaseDuration, logger);
+        _owner = owner;
+        _writer = new JobCheckpointWriter(db, job, owner, o, logger);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, owner, o, cts, logger);
@@ -61,7 +85,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt + 1);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+        }
+        catch (StorageWriteException e)
+        {
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            await _writer.SettleAsync();
+            await TryReleaseAsync(job);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -85,6 +116,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     {
         var request = job.Request;
         var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;
         try
@@ -99,10 +131,13 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (OperationCanceledException)
         {
-            await StoppedAsync(job, null, heartbeat, stoppingToken);
+            await StoppedBeforeSessionAsync(job, heartbeat, stoppingToken);
             return;
         }
 
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
@@ -113,10 +148,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 var report = session.RunEpoch(token);
                 if (report is null) break;
                 _writer.Add(report, session.Best);
+                _diagnostics.Observe(report);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
+                    _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                     checkpointEpoch = session.Epoch;
                     sinceCheckpoint.Restart();
@@ -130,7 +167,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         if (session.StopReason == StopReason.Diverged)
+        {
+            _diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage ?? "a value became non-finite.");
             await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
+        }
         else
             await SucceedAsync(job, definition, session, dataset);
     }
@@ -142,7 +182,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt + 1);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));

@@ -22,7 +22,8 @@ public sealed record StoredTrainingRequest(
     double? ClipGradientNorm,
     bool Shuffle,
     ulong? Seed,
-    Guid? WarmStartModelId);
+    Guid? WarmStartModelId,
+    Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null);
 
 public sealed record StoredOptimizer(OptimizerKind Kind, double LearningRate, double Momentum, double Beta1, double Beta2,
     double Epsilon, double WeightDecay, double Alpha, double Dampening);
@@ -33,7 +34,8 @@ public sealed record StoredSchedule(ScheduleKind Kind, int StepSize, double Gamm
 public sealed record StoredEarlyStopping(MonitoredMetric Monitor, int Patience, double MinDelta, bool RestoreBestWeights);
 
 /// <summary>One layer's gradient norms and update ratio in a history row (column <c>LayersJson</c>).</summary>
-public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio);
+public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio,
+    double? BiasUpdateNorm = null, double? InactiveFraction = null, double? SaturatedFraction = null);
 
 /// <summary>Maps a stored record to its JSON column with <see cref="StoredJson.Options"/>.</summary>
 internal sealed class StoredJsonConverter<T>() : ValueConverter<T, string>(
@@ -49,10 +51,16 @@ public static class JobStorageMapping
         v => JsonSerializer.Serialize(v, StoredJson.Options).GetHashCode(StringComparison.Ordinal),
         v => v);
 
-    public static StoredTrainingRequest ToStored(this TrainingJobRequest r) => new(
-        r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
-        r.ValidationFraction, r.EarlyStopping?.ToStored(),
-        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId);
+    /// <summary>The request with what it left to the core's defaults written out (<see cref="TrainingOptions.WithDefaults"/>), so a stored job
+    /// trains the same whatever later versions choose as defaults.</summary>
+    public static StoredTrainingRequest ToStored(this TrainingJobRequest r)
+    {
+        var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null;
+        var resolved = TrainingOptions.WithDefaults(r.Epochs, r.ValidationFraction, early);
+        return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
+            resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor, stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
+            r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToThresholds());
+    }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
         r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize,
@@ -65,7 +73,7 @@ public static class JobStorageMapping
             : null,
         r.ValidationFraction,
         r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
-        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId);
+        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToRequest());
 
     /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract.</summary>
     public static TrainingOptions ToOptions(this StoredTrainingRequest r)
@@ -93,11 +101,9 @@ public static class JobStorageMapping
     }
 
     private static StoredOptimizer ToStored(this OptimizerRequest o) =>
-        new(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
+        new(o.Kind, o.LearningRate, o.Momentum ?? OptimizerSettings.DefaultMomentum(o.Kind), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
 
     private static StoredSchedule ToStored(this ScheduleRequest s) =>
         new(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown);
 
-    private static StoredEarlyStopping ToStored(this EarlyStoppingRequest e) =>
-        new(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights);
 }

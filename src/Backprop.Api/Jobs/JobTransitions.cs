@@ -48,6 +48,18 @@ public static class JobTransitions
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, now + lease), ct) > 0;
     }
 
+    /// <summary>
+    /// Gives a job this worker holds back to the queue without touching its progress, checkpoint or history (a shutdown before
+    /// training resumed, or storage that kept failing); not a crash, so that claim does not count as a stalled attempt.
+    /// False when the lease was no longer this worker's.
+    /// </summary>
+    public static async Task<bool> ReleaseHeldAsync(BackpropDbContext db, Guid jobId, string owner, CancellationToken ct) =>
+        await db.Set<TrainingJob>().HeldBy(jobId, owner, DateTime.UtcNow).ExecuteUpdateAsync(s =>
+        {
+            Release(s);
+            s.SetProperty(j => j.StalledAttempts, j => j.StalledAttempts > 0 ? j.StalledAttempts - 1 : 0);
+        }, ct) > 0;
+
     /// <summary>Cancels a queued job at once; false when the job is not queued.</summary>
     public static async Task<bool> CancelQueuedAsync(BackpropDbContext db, Guid jobId, CancellationToken ct)
     {

@@ -12,6 +12,9 @@ namespace Backprop.Api.Jobs;
 /// <summary>/api/jobs: training jobs, run in the background; their status, per-epoch history and cancellation.</summary>
 public static class JobsApi
 {
+    /// <summary>Most epochs in one page of history.</summary>
+    public const int MaxHistoryPage = 1000;
+
     public static RouteGroupBuilder MapJobsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/jobs").WithTags("Training jobs");
@@ -22,7 +25,10 @@ public static class JobsApi
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
-            .WithSummary("Every epoch's report: losses, metrics, learning rate, per-layer gradient norms, duration");
+            .WithSummary($"Every epoch's report (losses, metrics, learning rate, per-layer gradient norms, duration), in pages of up to {MaxHistoryPage} epochs with the total and a next link");
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteTrainingJob")
+            .WithSummary("Delete a finished job with its history (409 while it is queued or running; its model, if any, stays)")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -35,8 +41,12 @@ public static class JobsApi
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue, ClusterEvents events,
-        IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
+        IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy, TenantQuotas quotas, CancellationToken ct)
     {
+        var required = new ProblemErrors();
+        if (request.NetworkId == Guid.Empty) required.Add("networkId", "networkId is required: the id of a stored network (POST /api/networks).");
+        if (request.DatasetId == Guid.Empty) required.Add("datasetId", "datasetId is required: the id of a stored dataset (POST /api/datasets).");
+        if (required.Any) return TypedResults.ValidationProblem(required.ToDictionary());
         if (request.Epochs > limits.Value.MaxEpochs)
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs", $"This service runs at most {limits.Value.MaxEpochs} epochs per job, got {request.Epochs}.").ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == request.NetworkId, ct);
@@ -46,10 +56,17 @@ public static class JobsApi
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
+        // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored sizes).
+        if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
+        if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
+            return TypedResults.ValidationProblem(tooBig.ToDictionary());
 
+        var options = request.ToOptions();
         var errors = new ProblemErrors()
-            .AddRange(request.ToOptions().Validate(dataset.RowCount, dataset.Task))
+            .AddRange(options.Validate(dataset.RowCount, dataset.Task))
             .AddRange(dataset.Shape.CompatibilityWith(spec));
+        if (request.Diagnostics is { } thresholds)
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -67,14 +84,18 @@ public static class JobsApi
             DatasetId = request.DatasetId,
             WarmStartModelId = request.WarmStartModelId,
             Status = JobStatus.Queued,
-            Epochs = request.Epochs,
+            Epochs = options.Epochs,
             CreatedAt = DateTime.UtcNow,
             Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
             Seed = request.Seed ?? spec.Seed,
         };
         db.Add(job);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+        long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
+                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
@@ -119,7 +140,11 @@ public static class JobsApi
             Seed = source.Seed,
         };
         db.Add(job);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckJobsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+        long modelBytes = TenantQuotas.ModelBytesOf(model.ParameterCount);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
+                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, request.Epochs, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
@@ -145,13 +170,34 @@ public static class JobsApi
         await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow)) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
-        Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = 1000)
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = MaxHistoryPage)
     {
-        if (limit is < 1 or > 100_000) return TypedResults.ValidationProblem(ProblemErrors.Single("limit", $"limit must be between 1 and 100000, got {limit}.").ToDictionary());
+        if (limit is < 1 or > MaxHistoryPage)
+            return TypedResults.ValidationProblem(ProblemErrors.Single("limit", $"limit must be between 1 and {MaxHistoryPage}, got {limit}; follow the response's next link for more.").ToDictionary());
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
-        var epochs = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= fromEpoch)
-            .OrderBy(e => e.Epoch).Take(limit).ToListAsync(ct);
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Select(e => e.ToResponse()).ToList()));
+        var history = db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id);
+        int total = await history.CountAsync(ct);
+        // One row past the page tells whether there is a next page.
+        var epochs = await history.Where(e => e.Epoch >= fromEpoch).OrderBy(e => e.Epoch).Take(limit + 1).ToListAsync(ct);
+        string? next = epochs.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={epochs[limit].Epoch}&limit={limit}" : null;
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Take(limit).Select(e => e.ToResponse()).ToList(),
+            JobDiagnostics.Findings(job.DiagnosticsJson), total, next));
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    {
+        if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        if (!job.Status.IsFinished())
+            return Conflict($"The job is {JsonNames.Of(job.Status)}; cancel it (POST /api/jobs/{id}/cancel) and delete it once it has stopped.");
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await db.Set<EpochRecord>().Where(e => e.JobId == id).ExecuteDeleteAsync(ct);
+        await db.Set<JobCheckpoint>().Where(c => c.JobId == id).ExecuteDeleteAsync(ct);
+        // Only a finished job is deleted: a cancel or a worker that got there first leaves the row (and answers 409 on retry).
+        int deleted = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Id == id && (j.Status == JobStatus.Succeeded
+            || j.Status == JobStatus.Failed || j.Status == JobStatus.Cancelled)).ExecuteDeleteAsync(ct);
+        if (deleted == 0) return Conflict("The job changed state while it was being deleted; read it again.");
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(

@@ -14,6 +14,7 @@ public static class JobsServiceCollectionExtensions
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
         services.AddSingleton<JobQueue>();
         services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton<JobMemoryBudget>();
         services.AddScoped<JobRunner>();
         services.AddScoped<IDatasetUsage, DatasetUsage>();
         services.AddHostedService<TrainingWorker>();

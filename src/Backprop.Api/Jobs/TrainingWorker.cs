@@ -26,6 +26,11 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
         {
             return;
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // E.g. a full disk: the service still starts and serves reads; the periodic sweep tries again.
+            logger.LogWarning(e, "Job sweep at start failed; retrying at the next interval.");
+        }
         var consumers = Enumerable.Range(0, options.Value.MaxConcurrentJobs).Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), CancellationToken.None));
         await Task.WhenAll(consumers.Append(SweepPeriodicallyAsync(stoppingToken)));
     }

@@ -1,4 +1,5 @@
 using Backprop.Api.Data;
+using Backprop.Api.Jobs;
 using Backprop.Api.Networks;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
@@ -19,11 +20,15 @@ public static class ModelsApi
             .WithSummary("Architecture, normalisation, label names, final metrics and lineage");
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
-            .Produces<object>(StatusCodes.Status200OK, "application/json");
+            .Produces<object>(StatusCodes.Status200OK, "application/json")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
         group.MapPost("/import", Import).WithName("ImportModel")
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
-            .ProducesProblem(StatusCodes.Status409Conflict);
-        group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel").WithSummary("Delete a model and its weights");
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
+            .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
+        group.MapModelEvaluation();
         return group;
     }
 
@@ -66,19 +71,42 @@ public static class ModelsApi
         }
         var outcome = NetworkRules.Check(model.Spec.ToDefinition(), limits.Value);
         if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
+        if (!PredictsFinitely(model))
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
+                + "(weights near the limits of single precision overflow), so it cannot predict; check the weights' scale.").ToDictionary());
 
         var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckModelsAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
     }
 
-    private static async Task<Results<NoContent, NotFound>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
+    /// <summary>Predictions at the input normalisation's centre and one scale either side (normalised features 0, +1, −1) must be finite.</summary>
+    private static bool PredictsFinitely(TrainedModel model)
     {
-        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id).ExecuteDeleteAsync(ct);
+        var n = model.InputNormalizer;
+        var probes = new[] { 0.0, 1.0, -1.0 }.SelectMany(z => n.Offsets.Select((offset, c) => (float)(offset + z * n.Scales[c]))).ToArray();
+        var batch = model.CreatePredictor(3).Predict(probes, 3);
+        return batch.Outputs.All(float.IsFinite) && (batch.Probabilities?.All(float.IsFinite) ?? true);
+    }
+
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
+    {
+        // One statement: a job that warm-starts from or continues the model and is not finished keeps it (no check-then-delete gap).
+        var needed = db.Set<TrainingJob>().Where(j => (j.WarmStartModelId == id || j.ContinuesModelId == id)
+            && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running));
+        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id && !needed.Any()).ExecuteDeleteAsync(ct);
         cache.Remove(id);
-        if (deleted > 0) await events.PublishAsync(db, ClusterEvent.ModelDeleted, id.ToString(), CancellationToken.None);
-        return deleted > 0 ? TypedResults.NoContent() : TypedResults.NotFound();
+        if (deleted > 0)
+        {
+            await events.PublishAsync(db, ClusterEvent.ModelDeleted, id.ToString(), CancellationToken.None);
+            return TypedResults.NoContent();
+        }
+        if (!await db.Set<ModelEntity>().OwnedBy(tenant).AnyAsync(m => m.Id == id, ct)) return TypedResults.NotFound();
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model in use",
+            detail: $"Model {id} is needed by a training job that has not finished (a warm start or a continuation); cancel the job or wait for it to end, then delete the model.");
     }
 }

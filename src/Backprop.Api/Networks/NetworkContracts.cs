@@ -2,35 +2,50 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Backprop.Api.Networks;
 
-/// <summary>One dense layer. Defaults mirror the core's.</summary>
-/// <param name="Units">Neurons in the layer.</param>
-/// <param name="Activation">identity, sigmoid, tanh, relu, leaky_relu, elu, softplus or softmax (output only).</param>
-/// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer.</param>
-/// <param name="L2">Weight-decay coefficient λ of (λ/2)·‖W‖² for this layer's weights.</param>
-/// <param name="Slope">Negative slope of leaky_relu, or alpha of elu.</param>
+/// <summary>One dense layer, z = W·a + b then a = f(z). Defaults are the core's (<see cref="LayerSpec"/>).</summary>
+/// <param name="Units">Neurons in the layer (at least 1); the output layer's units are the number of classes (softmax), 1 (sigmoid for two
+/// classes) or the number of regression targets.</param>
+/// <param name="Activation">f: identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, or softmax (output layer only, with
+/// categorical_cross_entropy).</param>
+/// <param name="LearningRateMultiplier">Multiplies the optimizer's (scheduled) learning rate for this layer's weights and biases.</param>
+/// <param name="L2">λ of the penalty (λ/2)·‖W‖² on this layer's weights (never biases). It is in the gradient, but not in the reported
+/// trainLoss and validationLoss (the gradient check's loss includes it).</param>
+/// <param name="Slope">leaky_relu's negative slope (PyTorch's negative_slope); ignored by other activations.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales this layer's rate for its biases only (0 keeps the
+/// biases fixed, which the frozen_biases diagnostic then reports).</param>
+/// <param name="Alpha">elu's α in α·(e^z − 1) for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
 public sealed record LayerDefinition(
     int Units,
     ActivationKind? Activation,
-    double LearningRateMultiplier = 1.0,
-    double L2 = 0.0,
-    double Slope = 0.01);
+    double LearningRateMultiplier = LayerSpec.DefaultLearningRateMultiplier,
+    double L2 = LayerSpec.DefaultL2,
+    double Slope = LayerSpec.DefaultSlope,
+    double BiasLearningRateMultiplier = LayerSpec.DefaultBiasLearningRateMultiplier,
+    double Alpha = LayerSpec.DefaultAlpha);
 
-/// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.</summary>
-/// <param name="Name">Optional label shown in listings.</param>
-/// <param name="InputWidth">Number of input features (dataset feature columns).</param>
-/// <param name="Layers">Hidden layers then the output layer.</param>
-/// <param name="Loss">mean_squared_error, binary_cross_entropy, categorical_cross_entropy or huber.</param>
-/// <param name="Init">auto, glorot_uniform, glorot_normal, he_uniform or he_normal.</param>
-/// <param name="Seed">Seed of the initial weights (and, unless a job overrides it, shuffles and the validation split).</param>
-/// <param name="HuberDelta">Threshold of the huber loss.</param>
+/// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.
+/// POST /api/networks/suggest proposes one for a dataset.</summary>
+/// <param name="Name">Optional label shown in listings (at most 200 characters).</param>
+/// <param name="InputWidth">Number of input features: the dataset's feature columns.</param>
+/// <param name="Layers">Hidden layers then the output layer (at least one layer).</param>
+/// <param name="Loss">mean_squared_error or huber (regression), binary_cross_entropy (sigmoid output), categorical_cross_entropy (softmax output).</param>
+/// <param name="Init">Initial weights: auto (glorot_uniform for identity, sigmoid, tanh, softplus and softmax layers; he_uniform for relu,
+/// leaky_relu and elu), glorot_uniform, glorot_normal, he_uniform or he_normal. Biases start at 0.</param>
+/// <param name="Seed">Seed of the initial weights (and, unless a job gives its own, of the shuffles and the validation split).</param>
+/// <param name="HuberDelta">Threshold δ of the huber loss; ignored by other losses.</param>
 public sealed record NetworkDefinition(
     [property: MaxLength(200)] string? Name,
     int InputWidth,
     IReadOnlyList<LayerDefinition>? Layers,
     LossKind? Loss,
-    InitKind Init = InitKind.Auto,
+    InitKind Init = NetworkSpec.DefaultInit,
     ulong Seed = 0,
-    double HuberDelta = 1.0);
+    double HuberDelta = NetworkSpec.DefaultHuberDelta);
+
+/// <summary>Ask for a network that fits a dataset.</summary>
+/// <param name="DatasetId">The dataset (POST /api/datasets) the network is for.</param>
+/// <param name="Seed">Seed of the proposed network's initial weights; omitted = 0.</param>
+public sealed record SuggestNetworkRequest(Guid DatasetId, ulong? Seed = null);
 
 public sealed record NetworkResponse(
     Guid Id,

@@ -11,8 +11,11 @@ public static class NetworkRules
     {
         var problems = new List<NetworkProblem>();
         var layers = definition.Layers ?? [];
-        if (definition.Layers is null) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
+        if (layers.Count == 0) problems.Add(new("layers", "The network has no layers.", "Add at least an output layer, e.g. [{\"units\": 3, \"activation\": \"softmax\"}]."));
         if (definition.Loss is null) problems.Add(new("loss", "The loss is required.", "Use mean_squared_error, binary_cross_entropy, categorical_cross_entropy or huber."));
+        if (definition.InputWidth > limits.MaxInputWidth)
+            problems.Add(new("inputWidth", $"The input width is {definition.InputWidth:N0}; this service allows at most {limits.MaxInputWidth:N0} (Limits:MaxInputWidth).",
+                "Use fewer features (e.g. select or reduce columns before upload)."));
         if (layers.Count > limits.MaxLayers) problems.Add(new("layers", $"The network has {layers.Count} layers; this service allows at most {limits.MaxLayers}.", "Use fewer layers."));
         for (int i = 0; i < layers.Count; i++)
         {
@@ -59,18 +62,26 @@ public static class NetworkRules
 
     public static NetworkSpec ToSpec(this NetworkDefinition d) => new(
         d.InputWidth,
-        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope)).ToList(),
+        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope,
+            l.BiasLearningRateMultiplier, l.Alpha)).ToList(),
         d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta);
 
     public static NetworkDefinition ToDefinition(this NetworkSpec spec, string? name = null) => new(
         name, spec.InputWidth,
-        spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope)).ToList(),
+        spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope,
+            l.BiasLearningRateMultiplier, l.Alpha)).ToList(),
         spec.Loss, spec.Init, spec.Seed, spec.HuberDelta);
 
     public static string ToJson(this NetworkDefinition d) => JsonSerializer.Serialize(d, StoredJson.Options);
 
-    public static NetworkDefinition ReadDefinition(string json) =>
-        JsonSerializer.Deserialize<NetworkDefinition>(json, StoredJson.Options) ?? throw new InvalidDataException("Empty network definition.");
+    public static NetworkDefinition ReadDefinition(string json)
+    {
+        var d = JsonSerializer.Deserialize<NetworkDefinition>(json, StoredJson.Options) ?? throw new InvalidDataException("Empty network definition.");
+        // Definitions stored before elu had its own alpha kept it in slope: they read back with the alpha they were trained with.
+        if (d.Layers is { } layers && layers.Any(l => l?.Activation == ActivationKind.Elu) && !json.Contains("\"alpha\"", StringComparison.Ordinal))
+            d = d with { Layers = layers.Select(l => l is { Activation: ActivationKind.Elu } ? l with { Alpha = l.Slope } : l).ToList() };
+        return d;
+    }
 
     public static NetworkResponse ToResponse(this NetworkEntity e)
     {

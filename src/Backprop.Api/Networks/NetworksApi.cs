@@ -1,4 +1,5 @@
 using Backprop.Api.Data;
+using Backprop.Api.Datasets;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -12,18 +13,31 @@ public static class NetworksApi
     public static RouteGroupBuilder MapNetworksApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/networks").WithTags("Networks");
-        group.MapPost("/", Create).WithName("CreateNetwork").WithSummary("Store a network configuration");
+        group.MapPost("/", Create).WithName("CreateNetwork").WithSummary("Store a network configuration")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/validate", Validate).WithName("ValidateNetwork")
             .WithSummary("Dry run: check a configuration without storing it (problems, warnings, parameter count)");
         group.MapGet("/", List).WithName("ListNetworks").WithSummary("List network configurations, newest first");
         group.MapGet("/{id:guid}", Get).WithName("GetNetwork").WithSummary("Get a network configuration");
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteNetwork").WithSummary("Delete a network configuration");
+        group.MapPost("/suggest", Suggest).WithName("SuggestNetwork")
+            .WithSummary("Propose a network for a dataset: its input width, 100 relu units, and the output units, activation and loss its task needs (stores nothing)")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGradientCheck();
+        group.MapSanityCheck();
         return group;
     }
 
-    private static async Task<Results<Created<NetworkResponse>, ValidationProblem>> Create(
-        NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct)
+    private static async Task<Results<Ok<NetworkDefinition>, ProblemHttpResult>> Suggest(SuggestNetworkRequest request, DatasetLoader datasets, CancellationToken ct)
+    {
+        if (await datasets.LoadAsync(request.DatasetId, ct) is not { } dataset) return NotFoundProblems.For("Dataset", request.DatasetId);
+        var data = dataset.Data;
+        var spec = NetworkSuggestion.For(data.Width, data.Task, data.ClassCount, data.TargetWidth, request.Seed ?? 0);
+        return TypedResults.Ok(spec.ToDefinition($"{dataset.Name} mlp"));
+    }
+
+    private static async Task<Results<Created<NetworkResponse>, ValidationProblem, ProblemHttpResult>> Create(
+        NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
         var outcome = NetworkRules.Check(request, limits.Value);
         if (outcome.Spec is not { } spec) return TypedResults.ValidationProblem(outcome.Problems.ToProblemErrors());
@@ -40,7 +54,8 @@ public static class NetworksApi
             CreatedAt = DateTime.UtcNow,
         };
         db.Add(entity);
-        await db.SaveChangesAsync(ct);
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckNetworksAsync(db, tenant, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
         return TypedResults.Created($"/api/networks/{entity.Id}", entity.ToResponse());
     }
 

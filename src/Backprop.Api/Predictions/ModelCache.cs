@@ -14,7 +14,7 @@ public sealed class PredictionOptions
     [Range(1, 100_000)] public int MaxCachedModels { get; set; } = 32;
 }
 
-/// <summary>A loaded model with a small pool of predictors (a predictor owns scratch buffers and is not thread-safe).</summary>
+/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is not thread-safe).</summary>
 public sealed class CachedModel(TrainedModel model, string tenantId)
 {
     private readonly ConcurrentBag<Predictor> _pool = [];
@@ -47,16 +47,30 @@ public sealed class ModelCache
     private readonly IOptions<PredictionOptions> options;
     private readonly ClusterEvents events;
     private long _clock;
+    private long _removals; // bumped by every Remove
 
     public ModelCache(IOptions<PredictionOptions> options, ClusterEvents events)
     {
         (this.options, this.events) = (options, events);
-        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id, out var modelId)) Remove(modelId); else _models.Clear(); });
+        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id, out var modelId)) Remove(modelId); else RemoveAll(); });
     }
 
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
     {
         if (!events.Live) return await load();
+        long removals = Interlocked.Read(ref _removals);
+        var (model, entry) = await LoadAsync(id, load);
+        // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve it.
+        if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now) && now == entry))
+            (model, _) = await LoadAsync(id, load);
+        if (model is null) return null;
+        model.LastUsed = Interlocked.Increment(ref _clock);
+        Trim();
+        return model;
+    }
+
+    private async Task<(CachedModel?, Lazy<Task<CachedModel?>>)> LoadAsync(Guid id, Func<Task<CachedModel?>> load)
+    {
         var entry = _models.GetOrAdd(id, _ => new Lazy<Task<CachedModel?>>(load));
         CachedModel? model;
         try
@@ -68,13 +82,22 @@ public sealed class ModelCache
             _models.TryRemove(new(id, entry));
             throw;
         }
-        if (model is null) { _models.TryRemove(new(id, entry)); return null; }
-        model.LastUsed = Interlocked.Increment(ref _clock);
-        Trim();
-        return model;
+        if (model is null) _models.TryRemove(new(id, entry));
+        return (model, entry);
     }
 
-    public void Remove(Guid id) => _models.TryRemove(id, out _);
+    public void Remove(Guid id)
+    {
+        Interlocked.Increment(ref _removals);
+        _models.TryRemove(id, out _);
+    }
+
+    /// <summary>Forgets every model (an event whose model id could not be read).</summary>
+    public void RemoveAll()
+    {
+        Interlocked.Increment(ref _removals);
+        _models.Clear();
+    }
 
     private void Trim()
     {

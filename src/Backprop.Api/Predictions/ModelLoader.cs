@@ -17,10 +17,11 @@ public static class ModelLoader
         var cached = await cache.GetAsync(id, async () =>
         {
             var db = database();
-            var row = await db.Set<ModelEntity>().AsNoTracking().Where(m => m.Id == id).Select(m => new { m.TenantId }).SingleOrDefaultAsync(CancellationToken.None);
-            if (row is null) return null;
-            var blob = await db.Set<ModelBlob>().AsNoTracking().SingleAsync(b => b.ModelId == id, CancellationToken.None);
-            return new CachedModel(ModelSerializer.FromBinary(blob.Model), row.TenantId);
+            // One query for the row and its weights: a delete between two queries would find the row but not the weights.
+            var row = await db.Set<ModelEntity>().AsNoTracking().Where(m => m.Id == id)
+                .Join(db.Set<ModelBlob>(), m => m.Id, b => b.ModelId, (m, b) => new { m.TenantId, b.Model })
+                .SingleOrDefaultAsync(CancellationToken.None);
+            return row is null ? null : new CachedModel(ModelSerializer.FromBinary(row.Model), row.TenantId);
         });
         return cached?.TenantId == tenant.Id ? cached : null;
     }

@@ -30,10 +30,28 @@ public static class PredictionsApi
         // The database is only needed on a cache miss: a warm prediction never rents a context.
         if (await ModelLoader.LoadAsync(id, () => http.RequestServices.GetRequiredService<BackpropDbContext>(), tenant, cache, ct) is not { } cached) return TypedResults.NotFound();
         var model = cached.Model;
+        if (OverBudget(count, model, limits.Value) is { } tooLarge) return tooLarge;
         var errors = new ProblemErrors();
         var features = PredictionInput.Read(request, model.FeatureNamesOrDefault(), errors);
         if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         var batch = cached.Predict(features, count);
         return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : []));
+    }
+
+    /// <summary>
+    /// rows × the widest buffer the request needs (input features, outputs or class probabilities), in long arithmetic,
+    /// against Limits:MaxPredictionValues: checked before anything is sized from the request.
+    /// </summary>
+    private static ProblemHttpResult? OverBudget(int rows, TrainedModel model, LimitsOptions limits)
+    {
+        long widest = Math.Max(model.Spec.InputWidth, Math.Max(model.Spec.OutputWidth, model.ClassCount));
+        long values = rows * widest;
+        if (values <= limits.MaxPredictionValues) return null;
+        long fits = Math.Max(1, limits.MaxPredictionValues / widest);
+        return TypedResults.Problem(
+            $"{rows:N0} rows × {widest:N0} values per row (the model's widest of {model.Spec.InputWidth:N0} inputs and {model.Spec.OutputWidth:N0} outputs) = "
+            + $"{values:N0} values, over this service's budget of {limits.MaxPredictionValues:N0} per request (Limits:MaxPredictionValues); "
+            + $"send at most {fits:N0} rows per request.",
+            statusCode: StatusCodes.Status413PayloadTooLarge, title: "Prediction too large");
     }
 }

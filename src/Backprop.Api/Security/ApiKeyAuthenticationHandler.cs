@@ -17,30 +17,46 @@ namespace Backprop.Api.Security;
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems, ApiKeyCache cache)
+    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems, ApiKeyCache cache, FailedAuthentications failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-Api-Key";
     public const string TenantClaim = "tenant";
     public const string AdminRole = "admin";
+    private const string BlockedItem = "Backprop.AuthenticationBlockedFor";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (ReadKey(Request) is not { } key) return AuthenticateResult.NoResult();
         if (auth.CurrentValue.AdminKey is { Length: > 0 } admin && ApiKeys.Matches(key, ApiKeys.Hash(admin)))
             return Success(new Claim(ClaimTypes.Role, AdminRole), new Claim(ClaimTypes.Name, "admin"));
-        if (!ApiKeys.IsWellFormed(key)) return AuthenticateResult.Fail("The API key is not valid.");
+        var address = Context.Connection.RemoteIpAddress;
+        if (!ApiKeys.IsWellFormed(key))
+        {
+            failures.Record(address);
+            return AuthenticateResult.Fail("The API key is not valid.");
+        }
 
         string keyHash = Convert.ToHexString(ApiKeys.Hash(key));
         if (cache.TryGet(keyHash, out var cachedId, out var cachedTenant)) return Authenticated(cachedId, cachedTenant);
+        if (failures.IsBlocked(address, out var retryAfter))
+        {
+            Context.Items[BlockedItem] = retryAfter; // answered 429 by the challenge, without a database lookup
+            return AuthenticateResult.Fail("Too many failed authentications from this address.");
+        }
+        long generation = cache.Generation; // before the query: a revocation committed after it clears the cache after this read
         var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
         var prefix = ApiKeys.PrefixOf(key);
         var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
             .Select(k => new { k.Id, k.TenantId, k.Hash }).ToListAsync(Context.RequestAborted);
         var match = candidates.FirstOrDefault(k => ApiKeys.Matches(key, k.Hash));
-        if (match is null) return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
-        cache.Add(keyHash, match.Id, match.TenantId);
+        if (match is null)
+        {
+            failures.Record(address);
+            return AuthenticateResult.Fail("The API key is not valid or has been revoked.");
+        }
+        cache.Add(keyHash, match.Id, match.TenantId, generation);
         return Authenticated(match.Id, match.TenantId);
     }
 
@@ -63,6 +79,15 @@ public sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items[BlockedItem] is TimeSpan wait)
+        {
+            int seconds = SecurityExtensions.RetryAfterSeconds(wait);
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed authentications",
+                $"This address has sent too many keys that are not valid (RateLimits:FailedAuthenticationsPerWindow); retry after {seconds} s.");
+            return;
+        }
         bool presented = ReadKey(Request) is not null;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.Append(HeaderNames.WWWAuthenticate, presented ? "Bearer error=\"invalid_token\"" : "Bearer");

@@ -9,6 +9,8 @@ namespace Backprop.Api.Security;
 /// replica (<see cref="ClusterEvent.KeyRevoked"/>: at once here, within a NOTIFY round trip elsewhere), so a revocation applies
 /// to the next request; while a replica cannot hear those events the cache is not used at all, and entries also expire
 /// after <see cref="Lifetime"/> as a safety net.
+/// Each clear starts a new <see cref="Generation"/>: an authentication reads it before its database query and adds its
+/// result only if no clear happened meanwhile, so a key revoked while it was being verified is never cached.
 /// </summary>
 public sealed class ApiKeyCache
 {
@@ -25,6 +27,11 @@ public sealed class ApiKeyCache
     private const int MaxEntries = 10_000;
 
     private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified = new();
+    private readonly Lock _lock = new();
+    private long _generation;
+
+    /// <summary>Read before looking a key up in the database; pass it to <see cref="Add"/>.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
 
     public bool TryGet(string keyHash, out Guid keyId, out string tenantId)
     {
@@ -37,13 +44,25 @@ public sealed class ApiKeyCache
         return false;
     }
 
-    public void Add(string keyHash, Guid keyId, string tenantId)
+    /// <summary>Remembers a key verified by a lookup that started at <paramref name="generation"/>; ignored if a clear came since.</summary>
+    public void Add(string keyHash, Guid keyId, string tenantId, long generation)
     {
         if (!events.Live) return;
-        if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
-        _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
+        lock (_lock)
+        {
+            if (generation != _generation) return;
+            if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
+            _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
+        }
     }
 
-    /// <summary>Forget every verified key (called on any revocation).</summary>
-    public void Clear() => _verified.Clear();
+    /// <summary>Forget every verified key (called on any revocation, after it is written).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            Interlocked.Increment(ref _generation);
+            _verified.Clear();
+        }
+    }
 }

@@ -38,7 +38,9 @@ internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes
         bool loopbackOnly = addresses.All(IsLoopback);
         if (!loopbackOnly || !options.Value.DevelopmentKey)
         {
-            int revoked = await db.Set<ApiKeyEntity>().Where(k => k.IsDevelopment && k.RevokedAt == null)
+            var live = db.Set<ApiKeyEntity>().Where(k => k.IsDevelopment && k.RevokedAt == null);
+            // Written only when there is something to revoke, so a start on a full disk still serves reads.
+            int revoked = !await live.AnyAsync(cancellationToken) ? 0 : await live
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, clock.GetUtcNow().UtcDateTime), cancellationToken);
             cache.Clear();
             if (file is not null && File.Exists(file)) File.Delete(file);
@@ -58,11 +60,21 @@ internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes
             }
         }
         var key = ApiKeys.Generate();
-        db.Add(ApiKeys.CreateEntity(key, TenantId, "development", clock.GetUtcNow().UtcDateTime, development: true));
-        await db.SaveChangesAsync(cancellationToken);
-        await WritePrivateAsync(file, key, cancellationToken);
-        logger.LogWarning("Created a development API key for tenant '{Tenant}' (valid while the service listens only on loopback): {Key} — also in {File}",
-            TenantId, key, file);
+        try
+        {
+            db.Add(ApiKeys.CreateEntity(key, TenantId, "development", clock.GetUtcNow().UtcDateTime, development: true));
+            await db.SaveChangesAsync(cancellationToken);
+            await WritePrivateAsync(file, key, cancellationToken);
+        }
+        catch (Exception e) when (StorageErrors.IsTransient(e) || StorageErrors.IsOutOfSpace(e))
+        {
+            // A full disk must not stop the service from serving reads; the key is created at the next start.
+            logger.LogError("Could not create a development API key ({Error}); the service runs without one.", e.Message);
+            return;
+        }
+        // The key itself stays out of the log (logs are collected and kept); its prefix identifies it, the file holds it.
+        logger.LogWarning("Created a development API key for tenant '{Tenant}' (valid while the service listens only on loopback), prefix {Prefix}, in {File}",
+            TenantId, ApiKeys.PrefixOf(key), file);
     }
 
     /// <summary>dev-api-key.txt in the database's folder; null for an in-memory database.</summary>

@@ -16,12 +16,12 @@ internal static class OpenApiSecurity
         document.Components.SecuritySchemes[Bearer] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.Http, Scheme = "bearer", BearerFormat = "bp_…",
-            Description = "A tenant key (or the admin key for /api/admin): Authorization: Bearer <key>.",
+            Description = "A tenant key (or the admin key for /api/admin), sent as `Authorization: Bearer <key>`.",
         };
         document.Components.SecuritySchemes[Header] = new OpenApiSecurityScheme
         {
             Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = ApiKeyAuthenticationHandler.HeaderName,
-            Description = "The same key in the X-Api-Key header.",
+            Description = "The same key in the header `X-Api-Key: <key>`.",
         };
         foreach (var (path, item) in document.Paths)
         {

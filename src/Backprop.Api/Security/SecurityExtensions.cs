@@ -16,6 +16,11 @@ public static class SecurityExtensions
     public const string AdminPolicy = "admin";
     public const string JobsRateLimit = "jobs";
     public const string PredictionsRateLimit = "predictions";
+    public const string UploadsRateLimit = "uploads";
+    public const string ImportsRateLimit = "imports";
+    public const string ExportsRateLimit = "exports";
+    public const string PreviewsRateLimit = "previews";
+    public const string GradientChecksRateLimit = "gradient-checks";
 
     public static IServiceCollection AddSecurity(this IServiceCollection services, IConfiguration configuration)
     {
@@ -25,6 +30,7 @@ public static class SecurityExtensions
         services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.AddScoped<TenantQuotas>();
+        services.AddSingleton<FailedAuthentications>();
         services.AddHostedService<DevelopmentKey>();
 
         services.AddSingleton<ApiKeyCache>();
@@ -44,6 +50,11 @@ public static class SecurityExtensions
             o.OnRejected = RejectAsync;
             o.AddPolicy(JobsRateLimit, http => PerTenant(http, r => r.JobSubmissionsPerWindow));
             o.AddPolicy(PredictionsRateLimit, http => PerTenant(http, r => r.PredictionsPerWindow));
+            o.AddPolicy(UploadsRateLimit, http => PerTenant(http, r => r.UploadsPerWindow));
+            o.AddPolicy(ImportsRateLimit, http => PerTenant(http, r => r.ImportsPerWindow));
+            o.AddPolicy(ExportsRateLimit, http => PerTenant(http, r => r.ExportsPerWindow));
+            o.AddPolicy(PreviewsRateLimit, http => PerTenant(http, r => r.PreviewsPerWindow));
+            o.AddPolicy(GradientChecksRateLimit, http => PerTenant(http, r => r.GradientChecksPerWindow));
         });
         return services;
     }
@@ -62,17 +73,18 @@ public static class SecurityExtensions
     {
         var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var tenant = http.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? "";
-        return RateLimitPartition.GetFixedWindowLimiter(tenant, _ => new FixedWindowRateLimiterOptions
-        {
-            PermitLimit = options.ShareOf(permits(options)), Window = options.Window, QueueLimit = 0, AutoReplenishment = true,
-        });
+        var clock = http.RequestServices.GetRequiredService<TimeProvider>();
+        return RateLimitPartition.Get(tenant, _ => new WindowRateLimiter(options.ShareOf(permits(options)), options.Window, clock));
     }
+
+    /// <summary>Whole seconds, rounded up and at least 1 (a Retry-After of 0 invites a retry storm).</summary>
+    public static int RetryAfterSeconds(TimeSpan wait) => Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
 
     private static async ValueTask RejectAsync(OnRejectedContext context, CancellationToken ct)
     {
         var http = context.HttpContext;
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? RetryAfterSeconds(wait) : 1;
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {

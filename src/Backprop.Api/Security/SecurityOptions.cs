@@ -35,6 +35,12 @@ public sealed class TenancyOptions
     [Range(1, long.MaxValue)] public long MaxDatasetBytes { get; set; } = 1L << 30;
     /// <summary>Models per tenant (trained and imported).</summary>
     [Range(1, 1_000_000)] public int MaxModels { get; set; } = 1000;
+    /// <summary>Stored model bytes per tenant (weights and the training state kept for continuing).</summary>
+    [Range(1, long.MaxValue)] public long MaxModelBytes { get; set; } = 2L << 30;
+    /// <summary>History rows (one per epoch) per tenant, counting the epochs its unfinished jobs will still write.</summary>
+    [Range(1, long.MaxValue)] public long MaxHistoryRows { get; set; } = 2_000_000;
+    /// <summary>Network configurations per tenant.</summary>
+    [Range(1, 1_000_000)] public int MaxNetworks { get; set; } = 1000;
 }
 
 /// <summary>
@@ -50,6 +56,19 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)] public int JobSubmissionsPerWindow { get; set; } = 60;
     /// <summary>Prediction requests per tenant per window.</summary>
     [Range(1, 10_000_000)] public int PredictionsPerWindow { get; set; } = 12000; // 200 per second: predictions are cheap, jobs are not
+    /// <summary>Dataset uploads per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int UploadsPerWindow { get; set; } = 30;
+    /// <summary>Model imports per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int ImportsPerWindow { get; set; } = 30;
+    /// <summary>Weight exports per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int ExportsPerWindow { get; set; } = 60;
+    /// <summary>Dataset row previews per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int PreviewsPerWindow { get; set; } = 300;
+    /// <summary>Gradient checks per tenant per window.</summary>
+    [Range(1, 1_000_000)] public int GradientChecksPerWindow { get; set; } = 10;
+    /// <summary>Failed authentications per client address per window; past it, keys from that address get 429 without a database lookup.</summary>
+    [Range(1, 1_000_000)] public int FailedAuthenticationsPerWindow { get; set; } = 30;
+    /// <summary>Length of every window; a refusal's Retry-After is the time left in the current one.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
     /// <summary>Replicas sharing the limits: each admits limit ÷ replicas per tenant and window (rounded down, at least 1).</summary>
     [Range(1, 1000)] public int Replicas { get; set; } = 1;

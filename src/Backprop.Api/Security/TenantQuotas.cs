@@ -2,6 +2,7 @@ using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
 using Backprop.Api.Models;
+using Backprop.Api.Networks;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -56,6 +57,51 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
         long stored = await db.Set<DatasetEntity>().OwnedBy(tenant).SumAsync(d => (long?)d.SizeBytes, ct) ?? 0;
         return stored + adding > limits.MaxDatasetBytes
             ? Exceeded($"This dataset needs {adding:N0} bytes; the tenant stores {stored:N0} of its {limits.MaxDatasetBytes:N0} (Tenancy:MaxDatasetBytes). Delete datasets it no longer needs.")
+            : null;
+    }
+
+    /// <summary>The first quota a creation would exceed, checking in order; null when none.</summary>
+    public static async Task<ProblemHttpResult?> FirstExceededAsync(params Func<Task<ProblemHttpResult?>>[] checks)
+    {
+        foreach (var check in checks)
+            if (await check() is { } exceeded) return exceeded;
+        return null;
+    }
+
+    /// <summary>What a trained model of this many parameters stores, about: its weights, and a snapshot of weights and two optimizer moments.</summary>
+    public static long ModelBytesOf(long parameters) => parameters * sizeof(float) * 4;
+
+    public static async Task<ProblemHttpResult?> CheckNetworksAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    {
+        int networks = await db.Set<NetworkEntity>().OwnedBy(tenant).CountAsync(ct);
+        return networks >= limits.MaxNetworks
+            ? Exceeded($"This tenant has {networks} networks, its limit (Tenancy:MaxNetworks = {limits.MaxNetworks}); delete networks it no longer needs.")
+            : null;
+    }
+
+    /// <summary>The tenant's stored model bytes (weights and training state) plus <paramref name="adding"/> against Tenancy:MaxModelBytes.</summary>
+    public static async Task<ProblemHttpResult?> CheckModelBytesAsync(BackpropDbContext db, ICurrentTenant tenant, long adding, TenancyOptions limits, CancellationToken ct)
+    {
+        var owned = db.Set<ModelEntity>().OwnedBy(tenant).Select(m => m.Id);
+        long stored = await db.Set<ModelBlob>().Where(b => owned.Contains(b.ModelId))
+            .SumAsync(b => (long?)b.Model.Length + (b.Snapshot == null ? 0 : b.Snapshot.Length), ct) ?? 0;
+        return stored + adding > limits.MaxModelBytes
+            ? Exceeded($"This model needs about {adding:N0} bytes; the tenant stores {stored:N0} of its {limits.MaxModelBytes:N0} (Tenancy:MaxModelBytes). Delete models it no longer needs.")
+            : null;
+    }
+
+    /// <summary>
+    /// History rows stored, plus the epochs unfinished jobs will still write, plus <paramref name="epochs"/> against
+    /// Tenancy:MaxHistoryRows: a job is admitted only when its whole history fits.
+    /// </summary>
+    public static async Task<ProblemHttpResult?> CheckHistoryRowsAsync(BackpropDbContext db, ICurrentTenant tenant, int epochs, TenancyOptions limits, CancellationToken ct)
+    {
+        long stored = await db.Set<EpochRecord>().OwnedBy(tenant).LongCountAsync(ct);
+        long pending = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+            .SumAsync(j => (long?)(j.Epochs - j.Epoch), ct) ?? 0;
+        return stored + pending + epochs > limits.MaxHistoryRows
+            ? Exceeded($"This job writes up to {epochs:N0} history rows; the tenant stores {stored:N0} and its unfinished jobs will write {pending:N0} more, "
+                + $"of its {limits.MaxHistoryRows:N0} (Tenancy:MaxHistoryRows). Delete finished jobs it no longer needs (DELETE /api/jobs/{{id}}).")
             : null;
     }
 

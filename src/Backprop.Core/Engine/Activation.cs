@@ -27,7 +27,7 @@ public abstract class Activation<T> where T : unmanaged, IFloatingPointIeee754<T
         ActivationKind.Tanh => new TanhActivation<T>(),
         ActivationKind.Relu => new ReluActivation<T>(),
         ActivationKind.LeakyRelu => new LeakyReluActivation<T>(T.CreateTruncating(layer.Slope)),
-        ActivationKind.Elu => new EluActivation<T>(T.CreateTruncating(layer.Slope)),
+        ActivationKind.Elu => new EluActivation<T>(T.CreateTruncating(layer.Alpha)),
         ActivationKind.Softplus => new SoftplusActivation<T>(),
         ActivationKind.Softmax => new SoftmaxActivation<T>(),
         _ => throw new ArgumentException($"Activation {layer.Activation} has no useful derivative and cannot be trained."),

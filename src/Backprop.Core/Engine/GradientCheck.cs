@@ -25,8 +25,10 @@ public static class GradientCheck
     /// <param name="rows">Batch rows.</param>
     /// <param name="step">Finite-difference step h.</param>
     /// <param name="floor">Denominator floor of the relative error.</param>
+    /// <param name="cancellationToken">Checked before each parameter's two forward passes.</param>
+    /// <exception cref="OperationCanceledException">The token was cancelled.</exception>
     public static GradientCheckResult Run(NetworkSpec spec, ReadOnlySpan<double> parameters, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets,
-        int rows, double step = 1e-6, double floor = 1e-6)
+        int rows, double step = 1e-6, double floor = 1e-6, CancellationToken cancellationToken = default)
     {
         var network = Network<double>.FromParameters(spec, parameters);
         var workspace = network.CreateWorkspace(rows);
@@ -49,6 +51,7 @@ public static class GradientCheck
             double max = 0;
             for (int i = offset; i < offset + count; i++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 double saved = p[i];
                 p[i] = saved + step;
                 double plus = Loss(network, workspace, x, y, rows);
@@ -73,7 +76,8 @@ public static class GradientCheck
     /// Gradient check of a model on raw data rows: applies the model's input normalisation and target encoding
     /// (one-hot / 0-1 / standardised targets) to the first <paramref name="rows"/> rows of <paramref name="data"/>.
     /// </summary>
-    public static GradientCheckResult Run(TrainedModel model, TrainingData data, int rows, double step = 1e-6, double floor = 1e-6)
+    public static GradientCheckResult Run(TrainedModel model, TrainingData data, int rows, double step = 1e-6, double floor = 1e-6,
+        CancellationToken cancellationToken = default)
     {
         rows = Math.Clamp(rows, 1, data.Rows);
         int width = data.Width, outputs = model.Spec.OutputWidth;
@@ -95,6 +99,6 @@ public static class GradientCheck
                 for (int c = 0; c < outputs; c++) targets[r * outputs + c] = scaled[c];
             }
         }
-        return Run(model.Spec, model.Parameters.Select(v => (double)v).ToArray(), normalized.Select(v => (double)v).ToArray(), targets, rows, step, floor);
+        return Run(model.Spec, model.Parameters.Select(v => (double)v).ToArray(), normalized.Select(v => (double)v).ToArray(), targets, rows, step, floor, cancellationToken);
     }
 }

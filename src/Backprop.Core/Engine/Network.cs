@@ -65,7 +65,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool HasL2 { get; }
 
     /// <summary>Scratch buffers for batches of up to <paramref name="maxRows"/> rows.</summary>
-    public Workspace<T> CreateWorkspace(int maxRows) => new(Layout, maxRows);
+    public Workspace<T> CreateWorkspace(int maxRows) => new(Layout, maxRows, withDeltas: true);
+
+    /// <summary>Scratch for <see cref="Forward"/> and <see cref="Predict"/> only: no delta buffers (a predictor never runs backward).</summary>
+    public Workspace<T> CreateInferenceWorkspace(int maxRows) => new(Layout, maxRows, withDeltas: false);
 
     /// <summary>Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -117,6 +120,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true)
     {
         if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
+        if (!workspace.HasDeltas) throw new ArgumentException("The workspace is for inference only (CreateInferenceWorkspace); backward needs CreateWorkspace.", nameof(workspace));
         int last = Layout.LayerCount - 1;
         int outN = rows * OutputWidth;
         if (targets.Length < outN) throw new ArgumentException($"Expected {rows}×{OutputWidth} targets, got {targets.Length} values.", nameof(targets));
@@ -173,10 +177,13 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Biases(LayerView view) => Parameters.AsSpan(view.BiasOffset, view.Units);
 }
 
-/// <summary>Per-layer scratch for batches of up to <see cref="Capacity"/> rows: pre-activations, activations and two delta buffers.</summary>
+/// <summary>
+/// Per-layer scratch for batches of up to <see cref="Capacity"/> rows: pre-activations, activations and, for training, two
+/// delta buffers of <c>capacity × max width</c> (the input width included), which inference does without.
+/// </summary>
 public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    internal Workspace(ParameterLayout layout, int capacity)
+    internal Workspace(ParameterLayout layout, int capacity, bool withDeltas)
     {
         if (capacity <= 0) throw new ArgumentOutOfRangeException(nameof(capacity), "Capacity must be positive.");
         Capacity = capacity;
@@ -184,12 +191,16 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
         A = new T[layout.LayerCount][];
         for (int l = 0; l < layout.LayerCount; l++)
         {
-            Z[l] = new T[capacity * layout[l].Units]; // (rows, units)
-            A[l] = new T[capacity * layout[l].Units]; // (rows, units)
+            Z[l] = new T[(long)capacity * layout[l].Units]; // (rows, units)
+            A[l] = new T[(long)capacity * layout[l].Units]; // (rows, units)
         }
-        DeltaA = new T[capacity * layout.MaxWidth];
-        DeltaB = new T[capacity * layout.MaxWidth];
+        HasDeltas = withDeltas;
+        DeltaA = withDeltas ? new T[(long)capacity * layout.MaxWidth] : [];
+        DeltaB = withDeltas ? new T[(long)capacity * layout.MaxWidth] : [];
     }
+
+    /// <summary>False for an inference-only workspace.</summary>
+    public bool HasDeltas { get; }
 
     /// <summary>Maximum rows per pass.</summary>
     public int Capacity { get; }

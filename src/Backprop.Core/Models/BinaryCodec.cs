@@ -21,11 +21,15 @@ internal static class BinaryCodec
             w.Write((int)l.Activation);
             w.Write(l.LearningRateMultiplier);
             w.Write(l.L2);
-            w.Write(l.Slope);
+            // One slot for the activation's parameter (ELU's α, else the slope): models written before ELU had its own α
+            // stored it in the slope, so they read back with the α they were trained with.
+            w.Write(l.ActivationParameter);
+            w.Write(l.BiasLearningRateMultiplier);
         }
     }
 
-    public static NetworkSpec ReadSpec(BinaryReader r)
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier.</summary>
+    public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
         var loss = (LossKind)r.ReadInt32();
@@ -35,7 +39,8 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = new LayerSpec(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
+                version >= 2 ? r.ReadDouble() : 1.0);
         return new NetworkSpec(input, layers, loss, init, seed, huber);
     }
 
@@ -43,7 +48,7 @@ internal static class BinaryCodec
     {
         w.Write(o.Epochs); w.Write(o.BatchSize);
         var p = o.Optimizer;
-        w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.Momentum); w.Write(p.Beta1); w.Write(p.Beta2);
+        w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.EffectiveMomentum); w.Write(p.Beta1); w.Write(p.Beta2);
         w.Write(p.Epsilon); w.Write(p.WeightDecay); w.Write(p.Alpha); w.Write(p.Dampening);
         var s = o.Schedule;
         w.Write((int)s.Kind); w.Write(s.StepSize); w.Write(s.Gamma); w.Write(s.CosineEpochs ?? -1); w.Write(s.MinLearningRate);

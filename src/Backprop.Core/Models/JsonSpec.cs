@@ -43,6 +43,8 @@ internal static class JsonSpec
             w.WriteNumber("learningRateMultiplier", l.LearningRateMultiplier);
             w.WriteNumber("l2", l.L2);
             w.WriteNumber("slope", l.Slope);
+            w.WriteNumber("biasLearningRateMultiplier", l.BiasLearningRateMultiplier);
+            w.WriteNumber("alpha", l.Alpha);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -53,17 +55,26 @@ internal static class JsonSpec
     {
         int input = ModelSerializer.Required(e, "inputWidth").GetInt32();
         var loss = JsonNames.Parse<LossKind>(ModelSerializer.Required(e, "loss"), path + ".loss");
-        var init = e.TryGetProperty("init", out var i) ? JsonNames.Parse<InitKind>(i, path + ".init") : InitKind.Auto;
+        var init = e.TryGetProperty("init", out var i) ? JsonNames.Parse<InitKind>(i, path + ".init") : NetworkSpec.DefaultInit;
         ulong seed = e.TryGetProperty("seed", out var s) ? s.GetUInt64() : 0;
-        double huber = e.TryGetProperty("huberDelta", out var h) ? h.GetDouble() : 1.0;
+        double huber = e.TryGetProperty("huberDelta", out var h) ? h.GetDouble() : NetworkSpec.DefaultHuberDelta;
         var layersElement = ModelSerializer.Required(e, "layers");
         if (layersElement.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}.layers: expected an array.");
-        var layers = layersElement.EnumerateArray().Select((l, index) => new LayerSpec(
-            ModelSerializer.Required(l, "units").GetInt32(),
-            JsonNames.Parse<ActivationKind>(ModelSerializer.Required(l, "activation"), $"{path}.layers[{index}].activation"),
-            l.TryGetProperty("learningRateMultiplier", out var m) ? m.GetDouble() : 1.0,
-            l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : 0.0,
-            l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : 0.01)).ToArray();
+        var layers = layersElement.EnumerateArray().Select((l, index) =>
+        {
+            var activation = JsonNames.Parse<ActivationKind>(ModelSerializer.Required(l, "activation"), $"{path}.layers[{index}].activation");
+            double slope = l.TryGetProperty("slope", out var sl) ? sl.GetDouble() : LayerSpec.DefaultSlope;
+            // A file without "alpha" was written before ELU had its own α and stored it in "slope".
+            double alpha = l.TryGetProperty("alpha", out var al) ? al.GetDouble()
+                : activation == ActivationKind.Elu && l.TryGetProperty("slope", out _) ? slope : LayerSpec.DefaultAlpha;
+            return new LayerSpec(
+                ModelSerializer.Required(l, "units").GetInt32(), activation,
+                l.TryGetProperty("learningRateMultiplier", out var m) ? m.GetDouble() : LayerSpec.DefaultLearningRateMultiplier,
+                l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : LayerSpec.DefaultL2,
+                slope,
+                l.TryGetProperty("biasLearningRateMultiplier", out var bm) ? bm.GetDouble() : LayerSpec.DefaultBiasLearningRateMultiplier,
+                alpha);
+        }).ToArray();
         var spec = new NetworkSpec(input, layers, loss, init, seed, huber);
         var errors = NetworkSpecValidator.Validate(spec);
         if (errors.Count > 0) throw new InvalidDataException($"{path}: " + string.Join(" ", errors.Select(x => $"{path}.{x}")));

@@ -1,13 +1,31 @@
 namespace Backprop.Core.Models;
 
-/// <summary>Metrics of a model on labelled data: accuracy and confusion matrix (classification) or RMSE and R² (regression), raw units.</summary>
+/// <summary>Precision, recall and F1 of one class (one-vs-rest), and how many rows have it.</summary>
+/// <param name="Precision">Correct predictions of the class ÷ predictions of the class; null when it was never predicted.</param>
+/// <param name="Recall">Correct predictions of the class ÷ rows of the class; null when no row has it.</param>
+/// <param name="F1">Harmonic mean of precision and recall; 0 when both are 0, null when either is undefined.</param>
+/// <param name="Support">Rows whose actual class it is.</param>
+public sealed record ClassMetrics(double? Precision, double? Recall, double? F1, int Support);
+
+/// <summary>
+/// Metrics of a model on labelled data, in raw units. Classification: accuracy, confusion matrix, per-class precision, recall and F1,
+/// and log loss (mean −ln p of the actual class, probabilities renormalised per row and clipped to [1e-15, 1], as scikit-learn's
+/// <c>log_loss</c>). Regression: RMSE, MAE and R² (RMSE and MAE over all outputs, R² averaged over target columns).
+/// </summary>
 /// <param name="Rows">Rows evaluated.</param>
 /// <param name="Accuracy">Share classified correctly.</param>
 /// <param name="ConfusionMatrix">Counts, [actual][predicted].</param>
 /// <param name="Rmse">Root-mean-square error over all outputs.</param>
 /// <param name="R2">Coefficient of determination, averaged over target columns.</param>
-public sealed record ModelEvaluation(int Rows, double? Accuracy, int[][]? ConfusionMatrix, double? Rmse, double? R2)
+/// <param name="LogLoss">Mean negative log-probability of the actual class (classification).</param>
+/// <param name="PerClass">Precision, recall, F1 and support per class, in class order (classification).</param>
+/// <param name="Mae">Mean absolute error over all outputs (regression).</param>
+public sealed record ModelEvaluation(int Rows, double? Accuracy, int[][]? ConfusionMatrix, double? Rmse, double? R2,
+    double? LogLoss = null, IReadOnlyList<ClassMetrics>? PerClass = null, double? Mae = null)
 {
+    /// <summary>Probabilities are clipped to at least this before the logarithm (scikit-learn's eps for float64).</summary>
+    public const double LogLossClip = 1e-15;
+
     /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (or the listed rows of it).</summary>
     public static ModelEvaluation Evaluate(TrainedModel model, TrainingData data, IReadOnlyList<int>? rows = null)
     {
@@ -17,35 +35,61 @@ public sealed record ModelEvaluation(int Rows, double? Accuracy, int[][]? Confus
         var x = new float[n * width];
         for (int i = 0; i < n; i++) data.Features.AsSpan(indices[i] * width, width).CopyTo(x.AsSpan(i * width));
         var prediction = model.CreatePredictor(Math.Min(n, 1024)).Predict(x, n);
-        if (data.Task == TaskKind.Classification)
+        return data.Task == TaskKind.Classification
+            ? Classification(model.ClassCount, indices.Select(i => data.Labels![i]).ToArray(), prediction)
+            : Regression(indices.Select(i => data.Targets.AsSpan(i * data.TargetWidth, data.TargetWidth).ToArray()).ToArray(), prediction);
+    }
+
+    private static ModelEvaluation Classification(int classes, int[] actual, PredictionBatch prediction)
+    {
+        int n = actual.Length;
+        var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
+        int correct = 0;
+        double logLoss = 0;
+        for (int i = 0; i < n; i++)
         {
-            int classes = model.ClassCount;
-            var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
-            int correct = 0;
-            for (int i = 0; i < n; i++)
+            int predicted = prediction.PredictedClasses![i];
+            confusion[actual[i]][predicted]++;
+            if (actual[i] == predicted) correct++;
+            if (prediction.Probabilities is { } p)
             {
-                int actual = data.Labels![indices[i]], predicted = prediction.PredictedClasses![i];
-                confusion[actual][predicted]++;
-                if (actual == predicted) correct++;
+                double sum = 0;
+                for (int c = 0; c < classes; c++) sum += p[i * classes + c];
+                logLoss -= Math.Log(Math.Clamp(p[i * classes + actual[i]] / sum, LogLossClip, 1));
             }
-            return new ModelEvaluation(n, (double)correct / n, confusion, null, null);
         }
-        int outputs = data.TargetWidth;
-        double sse = 0, r2 = 0;
+        var perClass = new ClassMetrics[classes];
+        for (int c = 0; c < classes; c++)
+        {
+            int truePositives = confusion[c][c], support = confusion[c].Sum(), predictedAs = confusion.Sum(row => row[c]);
+            double? precision = predictedAs > 0 ? (double)truePositives / predictedAs : null;
+            double? recall = support > 0 ? (double)truePositives / support : null;
+            double? f1 = precision is { } pr && recall is { } re ? (pr + re > 0 ? 2 * pr * re / (pr + re) : 0) : null;
+            perClass[c] = new ClassMetrics(precision, recall, f1, support);
+        }
+        return new ModelEvaluation(n, (double)correct / n, confusion, null, null,
+            prediction.Probabilities is null ? null : logLoss / n, perClass);
+    }
+
+    private static ModelEvaluation Regression(float[][] targets, PredictionBatch prediction)
+    {
+        int n = targets.Length, outputs = targets[0].Length;
+        double sse = 0, sae = 0, r2 = 0;
         for (int c = 0; c < outputs; c++)
         {
             double mean = 0, sst = 0, columnSse = 0;
-            for (int i = 0; i < n; i++) mean += data.Targets![indices[i] * outputs + c];
+            for (int i = 0; i < n; i++) mean += targets[i][c];
             mean /= n;
             for (int i = 0; i < n; i++)
             {
-                double y = data.Targets![indices[i] * outputs + c], d = prediction.Outputs[i * outputs + c] - y;
+                double y = targets[i][c], d = prediction.Outputs[i * outputs + c] - y;
                 columnSse += d * d;
+                sae += Math.Abs(d);
                 sst += (y - mean) * (y - mean);
             }
             sse += columnSse;
             r2 += sst > 0 ? 1 - columnSse / sst : 0;
         }
-        return new ModelEvaluation(n, null, null, Math.Sqrt(sse / (n * outputs)), r2 / outputs);
+        return new ModelEvaluation(n, null, null, Math.Sqrt(sse / (n * outputs)), r2 / outputs, Mae: sae / (n * outputs));
     }
 }

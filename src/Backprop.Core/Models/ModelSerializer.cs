@@ -11,7 +11,9 @@ public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
     /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+    /// <summary>The JSON form's "format" value.</summary>
+    public const string FormatName = "backprop-model";
 
     /// <summary>Compact binary form.</summary>
     public static byte[] ToBinary(TrainedModel model)
@@ -41,8 +43,8 @@ public static class ModelSerializer
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
+            var spec = BinaryCodec.ReadSpec(r, version);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
@@ -63,7 +65,7 @@ public static class ModelSerializer
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = indented }))
         {
             w.WriteStartObject();
-            w.WriteString("format", "backprop-model");
+            w.WriteString("format", FormatName);
             w.WriteNumber("version", FormatVersion);
             w.WriteString("task", JsonNames.Of(model.Task));
             w.WritePropertyName("spec");
@@ -105,10 +107,12 @@ public static class ModelSerializer
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16 });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
-            if (root.TryGetProperty("version", out var version) && version.GetInt32() != FormatVersion)
+            if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String && format.GetString() == FormatName))
+                throw new InvalidDataException($"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
+            if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");
             var task = JsonNames.Parse<TaskKind>(Required(root, "task"), "task");

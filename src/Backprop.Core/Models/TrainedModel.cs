@@ -28,6 +28,14 @@ public sealed record TrainedModel(
         if (InputNormalizer.Offsets.Length != InputNormalizer.Scales.Length || InputNormalizer.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || InputNormalizer.Offsets.Any(o => !double.IsFinite(o)))
             errors.Add(new("normalization", "Normalisation offsets must be finite and scales finite and non-zero."));
         if (FeatureNames is not null && FeatureNames.Count != Spec.InputWidth) errors.Add(new("featureNames", $"Expected {Spec.InputWidth} feature names, got {FeatureNames.Count}."));
+        if (FirstRepeated(FeatureNames) is { } feature) errors.Add(new("featureNames", $"'{feature}' appears more than once; feature names must be unique (records are matched by name)."));
+        if (FirstRepeated(ClassNames) is { } @class) errors.Add(new("classNames", $"'{@class}' appears more than once; class names must be unique."));
+        if (FirstRepeated(TargetNames) is { } target) errors.Add(new("targetNames", $"'{target}' appears more than once; target names must be unique."));
+        var output = Spec.Layers[^1];
+        if (Task == TaskKind.Regression && (output.Activation == ActivationKind.Softmax || Spec.Loss is LossKind.CategoricalCrossEntropy or LossKind.BinaryCrossEntropy))
+            errors.Add(new("task", $"task regression does not match a {JsonNames.Of(output.Activation)} output trained with {JsonNames.Of(Spec.Loss)}; use task classification, or an identity output with mean_squared_error or huber."));
+        if (Task == TaskKind.Classification && Spec.Loss is LossKind.CategoricalCrossEntropy && output.Activation != ActivationKind.Softmax)
+            errors.Add(new("task", $"categorical_cross_entropy needs a softmax output, got {JsonNames.Of(output.Activation)}."));
         if (Task == TaskKind.Classification)
         {
             int classes = Spec.OutputWidth == 1 ? 2 : Spec.OutputWidth;
@@ -36,6 +44,14 @@ public sealed record TrainedModel(
         else if (TargetNormalizer is { } t && (t.Width != Spec.OutputWidth || t.Scales.Length != t.Offsets.Length || t.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || t.Offsets.Any(o => !double.IsFinite(o))))
             errors.Add(new("targetNormalization", $"Target normalisation must have {Spec.OutputWidth} finite columns with non-zero scales."));
         return errors;
+    }
+
+    private static string? FirstRepeated(IReadOnlyList<string>? names)
+    {
+        if (names is null) return null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var name in names) if (!seen.Add(name)) return name;
+        return null;
     }
 
     /// <summary>The spec's parameter count, or −1 when it passes <paramref name="limit"/>; unlike <see cref="NetworkSpec.ParameterCount"/>

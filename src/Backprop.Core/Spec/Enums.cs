@@ -11,9 +11,9 @@ public enum ActivationKind
     Tanh,
     /// <summary><c>f(z) = max(z, 0)</c>; derivative taken as 0 at z = 0 (as PyTorch does).</summary>
     Relu,
-    /// <summary><c>f(z) = z</c> for z &gt; 0, else <c>slope · z</c>.</summary>
+    /// <summary><c>f(z) = z</c> for z &gt; 0, else <c>slope · z</c> (the layer's slope, default 0.01 as PyTorch).</summary>
     LeakyRelu,
-    /// <summary><c>f(z) = z</c> for z &gt; 0, else <c>alpha · (e^z − 1)</c> (alpha is the layer's slope).</summary>
+    /// <summary><c>f(z) = z</c> for z &gt; 0, else <c>alpha · (e^z − 1)</c> (the layer's alpha, default 1 as PyTorch).</summary>
     Elu,
     /// <summary><c>f(z) = ln(1 + e^z)</c>, computed without overflow.</summary>
     Softplus,

@@ -5,13 +5,39 @@ namespace Backprop.Core.Spec;
 /// <param name="Activation">The non-linearity <c>f</c>.</param>
 /// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer's weights and biases (1 = unchanged).</param>
 /// <param name="L2">Coefficient λ of the penalty <c>(λ/2)·‖W‖²</c> added to the loss for this layer's weights (never its biases).</param>
-/// <param name="Slope">Negative-side slope of leaky ReLU, or the alpha of ELU; ignored by other activations.</param>
+/// <param name="Slope">Negative-side slope of leaky ReLU (PyTorch's negative_slope); ignored by other activations.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales the rate for this layer's biases only (0 freezes them; 1 = the
+/// layer's rate).</param>
+/// <param name="Alpha">α of ELU, <c>α(e^z − 1)</c> for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
 public sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
-    double LearningRateMultiplier = 1.0,
-    double L2 = 0.0,
-    double Slope = 0.01);
+    double LearningRateMultiplier = LayerSpec.DefaultLearningRateMultiplier,
+    double L2 = LayerSpec.DefaultL2,
+    double Slope = LayerSpec.DefaultSlope,
+    double BiasLearningRateMultiplier = LayerSpec.DefaultBiasLearningRateMultiplier,
+    double Alpha = LayerSpec.DefaultAlpha)
+{
+    /// <summary>The optimizer's rate unchanged.</summary>
+    public const double DefaultLearningRateMultiplier = 1.0;
+    /// <summary>No L2 penalty.</summary>
+    public const double DefaultL2 = 0.0;
+    /// <summary>PyTorch's LeakyReLU negative_slope.</summary>
+    public const double DefaultSlope = 0.01;
+    /// <summary>Biases at the layer's rate.</summary>
+    public const double DefaultBiasLearningRateMultiplier = 1.0;
+    /// <summary>PyTorch's and Keras' ELU alpha.</summary>
+    public const double DefaultAlpha = 1.0;
+
+    /// <summary>The one activation parameter this layer uses (ELU's α, leaky ReLU's slope), stored in one slot by the binary formats.</summary>
+    internal double ActivationParameter => Activation == ActivationKind.Elu ? Alpha : Slope;
+
+    /// <summary>A layer whose activation parameter is <paramref name="value"/> (ELU's α or otherwise the slope).</summary>
+    internal static LayerSpec WithActivationParameter(int units, ActivationKind activation, double multiplier, double l2, double value,
+        double biasMultiplier) => activation == ActivationKind.Elu
+            ? new(units, activation, multiplier, l2, BiasLearningRateMultiplier: biasMultiplier, Alpha: value)
+            : new(units, activation, multiplier, l2, value, biasMultiplier);
+}
 
 /// <summary>A multilayer perceptron: input width, layers in order (the last is the output layer), loss and initialisation.</summary>
 /// <param name="InputWidth">Number of input features.</param>
@@ -24,10 +50,15 @@ public sealed record NetworkSpec(
     int InputWidth,
     IReadOnlyList<LayerSpec> Layers,
     LossKind Loss,
-    InitKind Init = InitKind.Auto,
+    InitKind Init = NetworkSpec.DefaultInit,
     ulong Seed = 0,
-    double HuberDelta = 1.0)
+    double HuberDelta = NetworkSpec.DefaultHuberDelta)
 {
+    /// <summary>Glorot or He per layer by its activation.</summary>
+    public const InitKind DefaultInit = InitKind.Auto;
+    /// <summary>PyTorch's HuberLoss delta.</summary>
+    public const double DefaultHuberDelta = 1.0;
+
     /// <summary>Width of the output layer.</summary>
     public int OutputWidth => Layers.Count == 0 ? 0 : Layers[^1].Units;
 

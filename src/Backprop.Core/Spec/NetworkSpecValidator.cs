@@ -59,9 +59,9 @@ public static class NetworkSpecValidator
             errors.Add(new(SpecErrorCode.NonPositiveInputWidth, "inputWidth",
                 $"Input width must be positive, got {spec.InputWidth}.", "Set inputWidth to the number of feature columns."));
         if (!Enum.IsDefined(spec.Loss))
-            errors.Add(new(SpecErrorCode.UnknownValue, "loss", $"Unknown loss {(int)spec.Loss}.", "Use one of " + string.Join(", ", Enum.GetNames<LossKind>()) + "."));
+            errors.Add(new(SpecErrorCode.UnknownValue, "loss", $"Unknown loss {(int)spec.Loss}.", "Use one of " + string.Join(", ", Enum.GetValues<LossKind>().Select(v => JsonNames.Of(v))) + "."));
         if (!Enum.IsDefined(spec.Init))
-            errors.Add(new(SpecErrorCode.UnknownValue, "init", $"Unknown initialisation {(int)spec.Init}.", "Use one of " + string.Join(", ", Enum.GetNames<InitKind>()) + "."));
+            errors.Add(new(SpecErrorCode.UnknownValue, "init", $"Unknown initialisation {(int)spec.Init}.", "Use one of " + string.Join(", ", Enum.GetValues<InitKind>().Select(v => JsonNames.Of(v))) + "."));
         if (spec.Loss == LossKind.Huber && !(double.IsFinite(spec.HuberDelta) && spec.HuberDelta > 0))
             errors.Add(new(SpecErrorCode.InvalidHuberDelta, "huberDelta", $"Huber delta must be a positive finite number, got {spec.HuberDelta}.", "Use e.g. 1.0."));
         if (spec.Layers is null || spec.Layers.Count == 0)
@@ -81,7 +81,7 @@ public static class NetworkSpecValidator
                 errors.Add(new(SpecErrorCode.UnknownValue, path + ".activation", $"Unknown activation {(int)layer.Activation}.", "Use one of identity, sigmoid, tanh, relu, leaky_relu, elu, softplus, softmax."));
             if (layer.Activation is ActivationKind.Step or ActivationKind.Sign)
                 errors.Add(new(SpecErrorCode.NonDifferentiableActivation, path + ".activation",
-                    $"Activation {layer.Activation} is a hard threshold: its derivative is zero almost everywhere, so backpropagation cannot train through it.",
+                    $"Activation {JsonNames.Of(layer.Activation)} is a hard threshold: its derivative is zero almost everywhere, so backpropagation cannot train through it.",
                     isOutput ? "Use sigmoid (binary) or softmax (multi-class) and threshold the prediction instead." : "Use a differentiable activation such as relu, tanh or sigmoid."));
             if (layer.Activation == ActivationKind.Softmax && !isOutput)
                 errors.Add(new(SpecErrorCode.SoftmaxInHiddenLayer, path + ".activation",
@@ -89,10 +89,16 @@ public static class NetworkSpecValidator
             if (!(double.IsFinite(layer.LearningRateMultiplier) && layer.LearningRateMultiplier > 0))
                 errors.Add(new(SpecErrorCode.InvalidLearningRateMultiplier, path + ".learningRateMultiplier",
                     $"Learning-rate multiplier must be a positive finite number, got {layer.LearningRateMultiplier}.", "Use 1 for the optimizer's rate, or e.g. 0.1 to slow this layer down."));
+            if (!(double.IsFinite(layer.BiasLearningRateMultiplier) && layer.BiasLearningRateMultiplier >= 0))
+                errors.Add(new(SpecErrorCode.InvalidLearningRateMultiplier, path + ".biasLearningRateMultiplier",
+                    $"Bias learning-rate multiplier must be zero or a positive finite number, got {layer.BiasLearningRateMultiplier}.",
+                    "Use 1 to train the biases at the layer's rate, or 0 to keep them fixed."));
             if (!(double.IsFinite(layer.L2) && layer.L2 >= 0))
                 errors.Add(new(SpecErrorCode.InvalidL2, path + ".l2", $"L2 coefficient must be zero or positive and finite, got {layer.L2}.", "Use 0 for none, or e.g. 1e-4."));
-            if (layer.Activation is ActivationKind.LeakyRelu or ActivationKind.Elu && !(double.IsFinite(layer.Slope) && layer.Slope >= 0))
-                errors.Add(new(SpecErrorCode.InvalidSlope, path + ".slope", $"Slope must be zero or positive and finite, got {layer.Slope}.", "Use e.g. 0.01 for leaky ReLU or 1.0 for ELU."));
+            if (layer.Activation is ActivationKind.LeakyRelu && !(double.IsFinite(layer.Slope) && layer.Slope >= 0))
+                errors.Add(new(SpecErrorCode.InvalidSlope, path + ".slope", $"Slope must be zero or positive and finite, got {layer.Slope}.", "Use e.g. 0.01."));
+            if (layer.Activation is ActivationKind.Elu && !(double.IsFinite(layer.Alpha) && layer.Alpha >= 0))
+                errors.Add(new(SpecErrorCode.InvalidSlope, path + ".alpha", $"ELU alpha must be zero or positive and finite, got {layer.Alpha}.", "Use e.g. 1.0."));
         }
 
         var output = spec.Layers[^1];
@@ -102,13 +108,13 @@ public static class NetworkSpecValidator
                 "Softmax over one unit always outputs 1.", "For two classes use one sigmoid unit with binary_cross_entropy, or two softmax units."));
         if (output.Activation == ActivationKind.Softmax && spec.Loss != LossKind.CategoricalCrossEntropy)
             errors.Add(new(SpecErrorCode.SoftmaxRequiresCategoricalCrossEntropy, "loss",
-                $"Softmax output needs loss categorical_cross_entropy, got {spec.Loss}.", "Set loss to categorical_cross_entropy (its gradient with softmax is exactly a − y)."));
+                $"Softmax output needs loss categorical_cross_entropy, got {JsonNames.Of(spec.Loss)}.", "Set loss to categorical_cross_entropy (its gradient with softmax is exactly a − y)."));
         if (spec.Loss == LossKind.CategoricalCrossEntropy && output.Activation != ActivationKind.Softmax)
             errors.Add(new(SpecErrorCode.CategoricalCrossEntropyRequiresSoftmax, outPath + ".activation",
-                $"Loss categorical_cross_entropy needs a softmax output layer, got {output.Activation}.", "Set the output activation to softmax."));
+                $"Loss categorical_cross_entropy needs a softmax output layer, got {JsonNames.Of(output.Activation)}.", "Set the output activation to softmax."));
         if (spec.Loss == LossKind.BinaryCrossEntropy && output.Activation != ActivationKind.Sigmoid)
             errors.Add(new(SpecErrorCode.BinaryCrossEntropyRequiresSigmoid, outPath + ".activation",
-                $"Loss binary_cross_entropy needs a sigmoid output layer, got {output.Activation}.", output.Activation == ActivationKind.Softmax
+                $"Loss binary_cross_entropy needs a sigmoid output layer, got {JsonNames.Of(output.Activation)}.", output.Activation == ActivationKind.Softmax
                     ? "Use loss categorical_cross_entropy with softmax." : "Set the output activation to sigmoid."));
         return errors;
     }

@@ -9,24 +9,52 @@ public enum ScheduleKind
     Step,
     /// <summary><c>γ₀ · gamma^e</c> (ExponentialLR).</summary>
     Exponential,
-    /// <summary><c>min + (γ₀ − min)(1 + cos(π e / T))/2</c>, T = <see cref="ScheduleSettings.CosineEpochs"/> or the run's epochs (CosineAnnealingLR).</summary>
+    /// <summary><c>min + (γ₀ − min)(1 + cos(π e / T))/2</c>, T = <see cref="ScheduleSettings.CosineEpochs"/> or the run's epochs (CosineAnnealingLR);
+    /// after T epochs the rate stays at min (it does not rise again as PyTorch's would past T_max).</summary>
     Cosine,
     /// <summary>Multiply by <c>factor</c> after <c>patience</c> epochs without relative improvement of the monitored loss (ReduceLROnPlateau, mode min).</summary>
     ReduceOnPlateau,
 }
 
-/// <summary>A schedule and its parameters.</summary>
+/// <summary>A schedule and its parameters; defaults are PyTorch's schedulers' (the constants are the only place they are written).</summary>
+/// <param name="Kind">The schedule.</param>
+/// <param name="StepSize">step: epochs between two multiplications by gamma.</param>
+/// <param name="Gamma">step and exponential: the factor.</param>
+/// <param name="CosineEpochs">cosine: the period T in epochs; null = the run's epochs.</param>
+/// <param name="MinLearningRate">cosine and reduce_on_plateau: the lowest rate. An absolute rate: it is then multiplied by each layer's
+/// learning-rate multiplier like every rate, so a layer with multiplier m ends at m · min.</param>
+/// <param name="Factor">reduce_on_plateau: the factor.</param>
+/// <param name="Patience">reduce_on_plateau: epochs without improvement before reducing.</param>
+/// <param name="Threshold">reduce_on_plateau: relative improvement that counts (mode rel).</param>
+/// <param name="Cooldown">reduce_on_plateau: epochs to wait after a reduction.</param>
 public sealed record ScheduleSettings(
-    ScheduleKind Kind = ScheduleKind.Constant,
-    int StepSize = 10,
-    double Gamma = 0.1,
+    ScheduleKind Kind = ScheduleSettings.DefaultKind,
+    int StepSize = ScheduleSettings.DefaultStepSize,
+    double Gamma = ScheduleSettings.DefaultGamma,
     int? CosineEpochs = null,
-    double MinLearningRate = 0,
-    double Factor = 0.1,
-    int Patience = 10,
-    double Threshold = 1e-4,
-    int Cooldown = 0)
+    double MinLearningRate = ScheduleSettings.DefaultMinLearningRate,
+    double Factor = ScheduleSettings.DefaultFactor,
+    int Patience = ScheduleSettings.DefaultPatience,
+    double Threshold = ScheduleSettings.DefaultThreshold,
+    int Cooldown = ScheduleSettings.DefaultCooldown)
 {
+    /// <summary>A constant learning rate.</summary>
+    public const ScheduleKind DefaultKind = ScheduleKind.Constant;
+    /// <summary>StepLR's step_size has no PyTorch default; 10 epochs.</summary>
+    public const int DefaultStepSize = 10;
+    /// <summary>StepLR's gamma (0.1).</summary>
+    public const double DefaultGamma = 0.1;
+    /// <summary>CosineAnnealingLR's eta_min and ReduceLROnPlateau's min_lr (0).</summary>
+    public const double DefaultMinLearningRate = 0;
+    /// <summary>ReduceLROnPlateau's factor.</summary>
+    public const double DefaultFactor = 0.1;
+    /// <summary>ReduceLROnPlateau's patience.</summary>
+    public const int DefaultPatience = 10;
+    /// <summary>ReduceLROnPlateau's threshold (relative).</summary>
+    public const double DefaultThreshold = 1e-4;
+    /// <summary>ReduceLROnPlateau's cooldown.</summary>
+    public const int DefaultCooldown = 0;
+
     /// <summary>Every problem with these settings.</summary>
     public IEnumerable<OptionError> Validate(string path = "schedule")
     {

@@ -21,7 +21,7 @@ public sealed class Optimizer
             var view = layout[l];
             float multiplier = (float)spec.Layers[l].LearningRateMultiplier;
             Add(new(view.WeightOffset, view.WeightCount, multiplier, settings.WeightDecay != 0));
-            Add(new(view.BiasOffset, view.Units, multiplier, false));
+            Add(new(view.BiasOffset, view.Units, (float)(spec.Layers[l].LearningRateMultiplier * spec.Layers[l].BiasLearningRateMultiplier), false));
         }
         _segments = segments.ToArray();
 
@@ -109,7 +109,7 @@ public sealed class Optimizer
         {
             case OptimizerKind.Sgd: OptimizerRules.Sgd(p, g, (float)lr, decay); break;
             case OptimizerKind.Momentum or OptimizerKind.Nesterov:
-                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.Momentum,
+                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.EffectiveMomentum,
                     (float)Settings.Dampening, Settings.Kind == OptimizerKind.Nesterov, Step == 1);
                 break;
             case OptimizerKind.Adam or OptimizerKind.AdamW:
@@ -118,7 +118,7 @@ public sealed class Optimizer
                 break;
             case OptimizerKind.RmsProp:
                 OptimizerRules.RmsProp(p, g, Second.AsSpan(offset, count), First.AsSpan(offset, count), (float)lr, decay,
-                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.Momentum);
+                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.EffectiveMomentum);
                 break;
         }
     }

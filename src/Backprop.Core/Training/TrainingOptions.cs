@@ -12,19 +12,68 @@ public enum MonitoredMetric
 }
 
 /// <summary>Stop when the monitored metric has not improved by more than <paramref name="MinDelta"/> for <paramref name="Patience"/> epochs.</summary>
+/// <param name="Monitor">The metric watched.</param>
+/// <param name="Patience">Epochs without improvement tolerated (scikit-learn's n_iter_no_change, Keras' patience).</param>
+/// <param name="MinDelta">Smallest change that counts as an improvement.</param>
+/// <param name="RestoreBestWeights">End with the weights of the best epoch rather than the last one.</param>
 public sealed record EarlyStoppingSettings(
-    MonitoredMetric Monitor = MonitoredMetric.ValidationLoss,
-    int Patience = 10,
-    double MinDelta = 0,
-    bool RestoreBestWeights = true);
+    MonitoredMetric Monitor = EarlyStoppingSettings.DefaultMonitor,
+    int Patience = EarlyStoppingSettings.DefaultPatience,
+    double MinDelta = EarlyStoppingSettings.DefaultMinDelta,
+    bool RestoreBestWeights = EarlyStoppingSettings.DefaultRestoreBestWeights)
+{
+    /// <summary>Validation loss.</summary>
+    public const MonitoredMetric DefaultMonitor = MonitoredMetric.ValidationLoss;
+    /// <summary>10 epochs, scikit-learn's n_iter_no_change.</summary>
+    public const int DefaultPatience = 10;
+    /// <summary>Any improvement counts.</summary>
+    public const double DefaultMinDelta = 0;
+    /// <summary>End with the best epoch's weights.</summary>
+    public const bool DefaultRestoreBestWeights = true;
+}
 
-/// <summary>Everything about a training run except the network and the data.</summary>
+/// <summary>Everything about a training run except the network and the data. The defaults (the constants here and in
+/// <see cref="OptimizerSettings"/>, <see cref="ScheduleSettings"/> and <see cref="EarlyStoppingSettings"/>) are the only place they
+/// are written; see <see cref="WithDefaults"/> for a run whose epochs are not given.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>Epochs at most when none are given: training stops earlier once the monitored loss stops improving.</summary>
+    public const int DefaultEpochBudget = 1000;
+    /// <summary>Rows per step: min(200, training rows), as scikit-learn's MLP.</summary>
+    public const int DefaultBatchSize = 200;
+    /// <summary>Share held out for early stopping when no epochs (and no validation fraction) are given, as scikit-learn's validation_fraction.</summary>
+    public const double DefaultValidationFraction = 0.1;
+    /// <summary>Input normalisation.</summary>
+    public const NormalizationKind DefaultNormalization = NormalizationKind.ZScore;
+    /// <summary>Regression targets standardised while training.</summary>
+    public const bool DefaultStandardizeTargets = true;
+    /// <summary>Rows visited in a new order each epoch.</summary>
+    public const bool DefaultShuffle = true;
+
+    /// <summary>
+    /// Options with the defaults filled in for what was not given. Given <paramref name="epochs"/>, the run trains exactly that many
+    /// (no early stopping unless <paramref name="earlyStopping"/> is given, no validation split unless
+    /// <paramref name="validationFraction"/> is). Without epochs it trains at most <see cref="DefaultEpochBudget"/> epochs and stops
+    /// early: on the validation loss of a <see cref="DefaultValidationFraction"/> split (restoring the best epoch's weights), or on the
+    /// training loss when <paramref name="validationFraction"/> is 0.
+    /// </summary>
+    public static TrainingOptions WithDefaults(int? epochs, double? validationFraction, EarlyStoppingSettings? earlyStopping)
+    {
+        if (epochs is { } given)
+            return new TrainingOptions { Epochs = given, ValidationFraction = validationFraction ?? 0, EarlyStopping = earlyStopping };
+        double fraction = validationFraction ?? DefaultValidationFraction;
+        return new TrainingOptions
+        {
+            Epochs = DefaultEpochBudget,
+            ValidationFraction = fraction,
+            EarlyStopping = earlyStopping ?? new EarlyStoppingSettings(fraction > 0 ? MonitoredMetric.ValidationLoss : MonitoredMetric.TrainLoss),
+        };
+    }
+
     /// <summary>Number of passes over the training split.</summary>
-    public int Epochs { get; init; } = 10;
+    public int Epochs { get; init; } = DefaultEpochBudget;
     /// <summary>Rows per gradient step; 1 = stochastic, ≥ training rows = full-batch gradient descent.</summary>
-    public int BatchSize { get; init; } = 32;
+    public int BatchSize { get; init; } = DefaultBatchSize;
     /// <summary>The update rule.</summary>
     public OptimizerSettings Optimizer { get; init; } = new();
     /// <summary>The learning-rate schedule.</summary>
@@ -34,13 +83,13 @@ public sealed record TrainingOptions
     /// <summary>Early stopping, or null for none.</summary>
     public EarlyStoppingSettings? EarlyStopping { get; init; }
     /// <summary>Input normalisation, fitted on the training split.</summary>
-    public NormalizationKind Normalization { get; init; } = NormalizationKind.ZScore;
+    public NormalizationKind Normalization { get; init; } = DefaultNormalization;
     /// <summary>Standardise regression targets (predictions are returned in raw units either way).</summary>
-    public bool StandardizeTargets { get; init; } = true;
+    public bool StandardizeTargets { get; init; } = DefaultStandardizeTargets;
     /// <summary>Rescale the gradient when its global L2 norm exceeds this; null = no clipping.</summary>
     public double? ClipGradientNorm { get; init; }
     /// <summary>Visit rows in a new seeded order every epoch.</summary>
-    public bool Shuffle { get; init; } = true;
+    public bool Shuffle { get; init; } = DefaultShuffle;
     /// <summary>Threads one training run may use for its large matrix products (1 = single-threaded). Small products always run on one thread.</summary>
     public int Threads { get; init; } = 1;
     /// <summary>Seed for shuffles and the validation split; null = the network spec's seed.</summary>
@@ -66,7 +115,7 @@ public sealed record TrainingOptions
             if (es.Patience < 0) errors.Add(new("earlyStopping.patience", $"Patience must be zero or positive, got {es.Patience}."));
             if (!(double.IsFinite(es.MinDelta) && es.MinDelta >= 0)) errors.Add(new("earlyStopping.minDelta", $"minDelta must be zero or positive, got {es.MinDelta}."));
             if (es.Monitor != MonitoredMetric.TrainLoss && ValidationFraction <= 0)
-                errors.Add(new("earlyStopping.monitor", $"Monitoring {es.Monitor} needs a validation split; set validationFraction (e.g. 0.2) or monitor TrainLoss."));
+                errors.Add(new("earlyStopping.monitor", $"Monitoring {JsonNames.Of(es.Monitor)} needs a validation split; set validationFraction (e.g. 0.2) or monitor train_loss."));
             if (es.Monitor == MonitoredMetric.ValidationAccuracy && task != TaskKind.Classification)
                 errors.Add(new("earlyStopping.monitor", "Validation accuracy exists only for classification."));
         }

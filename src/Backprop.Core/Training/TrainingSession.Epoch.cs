@@ -19,6 +19,7 @@ public sealed partial class TrainingSession
         _trainMetrics.Reset();
         Array.Clear(_weightNormSum);
         Array.Clear(_biasNormSum);
+        _activity.Reset();
         int batches = 0;
         var layout = Network.Layout;
         bool shuffled = Options.Shuffle;
@@ -46,7 +47,11 @@ public sealed partial class TrainingSession
             var output = Network.Forward(_workspace, x, count);
             double loss = Network.ComputeLoss(_workspace, y, count);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
+            StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
+            if (loss > DivergenceGrowth * Math.Max(StartLoss.Value, DivergenceFloor))
+                return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} times its start ({StartLoss.Value:G4})";
             _trainMetrics.Add(loss, output, y, labels, count);
+            _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false);
 
             double squaredNorm = 0;
@@ -151,8 +156,10 @@ public sealed partial class TrainingSession
             var before = BeforeLastUpdate.AsSpan(view.WeightOffset, view.WeightCount);
             var (squaredNorm, squaredDistance) = SquaredNormAndDistance(before, after);
             double weightNorm = Math.Sqrt(squaredNorm), updateNorm = Math.Sqrt(squaredDistance);
+            var (_, biasDistance) = SquaredNormAndDistance(BeforeLastUpdate.AsSpan(view.BiasOffset, view.Units), Network.Biases(view));
             layers[l] = new LayerStatistics(l, _weightNormSum[l] / _batchCount, _biasNormSum[l] / _batchCount,
-                weightNorm > 0 ? updateNorm / weightNorm : 0);
+                weightNorm > 0 ? updateNorm / weightNorm : 0, Math.Sqrt(biasDistance),
+                _activity.InactiveFraction(l), _activity.SaturatedFraction(l));
         }
         var target = _prepared.TargetNormalizer;
         return new EpochReport(Epoch, _trainMetrics.MeanLoss,
@@ -195,7 +202,7 @@ public sealed partial class TrainingSession
             {
                 if (es.RestoreBestWeights && state.BestParameters is { } best) best.CopyTo(Network.Parameters, 0);
                 StopReason = Training.StopReason.EarlyStopped;
-                StopMessage = $"early stopping at epoch {Epoch}: {es.Monitor} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
+                StopMessage = $"early stopping at epoch {Epoch}: {Models.JsonNames.Of(es.Monitor)} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
                     + (es.RestoreBestWeights ? "; restored the weights of that epoch." : ".");
                 return;
             }

@@ -21,6 +21,7 @@ public sealed partial class TrainingSession
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
+    private readonly UnitActivity _activity;
 
     private TrainingSession(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart)
     {
@@ -61,6 +62,7 @@ public sealed partial class TrainingSession
         _weightNormSum = new double[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
+        _activity = new UnitActivity(spec);
     }
 
     /// <summary>Starts a run: validates spec, options and data together, splits and normalises, initialises the network.</summary>
@@ -101,6 +103,17 @@ public sealed partial class TrainingSession
     public Normalizer InputNormalizer => _prepared.InputNormalizer;
     /// <summary>Target standardisation (regression), or null.</summary>
     public Normalizer? TargetNormalizer => _prepared.TargetNormalizer;
+    /// <summary>
+    /// A training loss this many times its start (the first batch's, at the initial weights) is divergence even while finite:
+    /// four orders of magnitude is no noise of a working run.
+    /// </summary>
+    public const double DivergenceGrowth = 1e4;
+    /// <summary>The start is taken as at least this, so a run that starts near zero loss is not stopped for ordinary noise.</summary>
+    public const double DivergenceFloor = 1e-2;
+
+    /// <summary>The training loss of the run's first batch (carried through snapshots); null before the first batch.</summary>
+    public double? StartLoss { get; private set; }
+
     /// <summary>Best monitored value and its epoch (with early stopping), else null.</summary>
     public (double Value, int Epoch)? Best => _earlyStopping is { BestEpoch: > 0 } s ? (s.Best, s.BestEpoch) : null;
 

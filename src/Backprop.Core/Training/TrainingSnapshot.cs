@@ -15,10 +15,11 @@ public sealed record TrainingSnapshot(
     ScheduleState Schedule,
     EarlyStoppingState? EarlyStopping,
     StopReason? StopReason,
-    string? StopMessage)
+    string? StopMessage,
+    double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    private const int FormatVersion = 1;
+    private const int FormatVersion = 2; // 2: layers carry the bias learning-rate multiplier
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -44,6 +45,9 @@ public sealed record TrainingSnapshot(
             }
             w.Write(StopReason.HasValue ? (int)StopReason.Value : -1);
             w.Write(StopMessage ?? "");
+            // Appended: a snapshot written before it ends here and reads back with no start loss.
+            w.Write(StartLoss.HasValue);
+            w.Write(StartLoss ?? 0);
         }
         return stream.ToArray();
     }
@@ -57,8 +61,8 @@ public sealed record TrainingSnapshot(
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a training snapshot.");
             int version = r.ReadInt32();
-            if (version != FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
-            var spec = BinaryCodec.ReadSpec(r);
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
+            var spec = BinaryCodec.ReadSpec(r, version);
             var options = BinaryCodec.ReadOptions(r);
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
@@ -72,8 +76,15 @@ public sealed record TrainingSnapshot(
             }
             int reason = r.ReadInt32();
             string message = r.ReadString();
+            double? startLoss = null;
+            if (r.BaseStream.Position < r.BaseStream.Length)
+            {
+                bool hasStart = r.ReadBoolean();
+                double start = r.ReadDouble();
+                if (hasStart) startLoss = start;
+            }
             return new TrainingSnapshot(spec, options, epoch, seed, parameters, optimizer, schedule, early,
-                reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message);
+                reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message, startLoss);
         }
         catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
         {
@@ -90,7 +101,7 @@ public sealed partial class TrainingSession
         new OptimizerState(Optimizer.Step, (float[])Optimizer.First.Clone(), (float[])Optimizer.Second.Clone()),
         _schedule.State,
         _earlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null,
-        StopReason, StopMessage);
+        StopReason, StopMessage, StartLoss);
 
     /// <summary>Continues a run from a snapshot on the same data; the result equals the uninterrupted run bit for bit.</summary>
     /// <exception cref="InvalidTrainingOptionsException">The data does not fit the snapshot's network.</exception>
@@ -103,6 +114,7 @@ public sealed partial class TrainingSession
             Epoch = snapshot.Epoch,
             StopReason = snapshot.StopReason,
             StopMessage = snapshot.StopMessage,
+            StartLoss = snapshot.StartLoss,
         };
         session._schedule.State = snapshot.Schedule;
         session._earlyStopping = snapshot.EarlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null;

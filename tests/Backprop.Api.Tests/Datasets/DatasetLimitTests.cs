@@ -103,10 +103,11 @@ public sealed class DatasetLimitTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
-        await client.PostCsvAsync("a,label\n1,x\n2,\n");
-        await client.PostCsvAsync("a,label\n1,x\nz,y\n");
-        await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""");
-        await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"));
+        // Each refused for its own reason (a 500 would leave nothing stored too).
+        await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);   // missing label
+        await (await client.PostCsvAsync("a,label\n1,x\nz,y\n")).ProblemAsync(HttpStatusCode.BadRequest);  // non-numeric feature
+        await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"))).ProblemAsync(HttpStatusCode.BadRequest); // no targetColumn
 
         var list = await (await client.GetAsync("/api/datasets")).JsonAsync();
         Assert.Equal(0, list.GetProperty("totalCount").GetInt32());

@@ -1,7 +1,4 @@
 using System.Net;
-using Backprop.Api.Datasets;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Datasets;
 
@@ -117,21 +114,18 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task DatasetInUseByAJobIsNotDeleted()
+    public async Task DatasetInUseByAQueuedJobIsNotDeletedUntilTheJobIsCancelled()
     {
-        using var factory = new ApiFactory();
-        using var inUse = factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddScoped<IDatasetUsage, AlwaysInUse>()));
-        var client = inUse.CreateClient();
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false"); // the job stays queued: in use, with no race
+        var client = factory.CreateClient();
         var id = await UploadAsync(client, "iris");
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = id, epochs = 1 });
 
         var problem = await (await client.DeleteAsync($"/api/datasets/{id}")).ProblemAsync(HttpStatusCode.Conflict);
 
         Assert.Contains("used by a training job", problem.GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/datasets/{id}")).StatusCode);
-    }
-
-    private sealed class AlwaysInUse : IDatasetUsage
-    {
-        public Task<bool> IsInUseAsync(Guid datasetId, CancellationToken cancellationToken) => Task.FromResult(true);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostAsync($"/api/jobs/{job["id"]}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/datasets/{id}")).StatusCode);
     }
 }

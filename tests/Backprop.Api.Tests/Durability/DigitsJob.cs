@@ -6,13 +6,13 @@ namespace Backprop.Api.Tests.Durability;
 /// <summary>A digits job (64 → 32 relu → 10 softmax, adam, 20 % validation) on a service, and the checks of its result.</summary>
 public static class DigitsJob
 {
-    /// <summary>Settings for a child-process service that checkpoints often and notices a dead worker within about two seconds.</summary>
+    /// <summary>Settings for a child-process service that checkpoints often and notices a dead worker within about five seconds.</summary>
     public static Dictionary<string, string> FastRecoverySettings() => new()
     {
         ["Jobs:MaxConcurrentJobs"] = "2",
         ["Jobs:CheckpointEveryEpochs"] = "10",
         ["Jobs:CheckpointInterval"] = "00:00:00.500",
-        ["Jobs:LeaseDuration"] = "00:00:02",
+        ["Jobs:LeaseDuration"] = "00:00:05",
         ["Jobs:SweepInterval"] = "00:00:00.250",
         ["RateLimits:PredictionsPerWindow"] = "10000000",
         ["RateLimits:JobSubmissionsPerWindow"] = "100000",
@@ -52,8 +52,16 @@ public static class DigitsJob
         return finished;
     }
 
+    /// <summary>The run that finished the job resumed from a checkpoint, and the log names it by the job's own attempt number.</summary>
+    public static void AssertLastRunResumed(string log, Guid job, JsonNode finishedJob)
+    {
+        int attempt = (int)finishedJob["attempt"]!;
+        Assert.True(attempt >= 2, finishedJob.ToJsonString());
+        Assert.Matches($@"Job {job} resumes from its checkpoint at epoch \d+ \(attempt {attempt}\)", log);
+    }
+
     public static async Task<JsonArray> HistoryAsync(HttpClient client, Guid job) =>
-        (await (await client.GetAsync($"/api/jobs/{job}/history?limit=100000")).ExpectAsync(HttpStatusCode.OK))["epochs"]!.AsArray();
+        new([.. (await client.GetHistoryAsync(job)).Select(e => e.DeepClone())]);
 
     public static void AssertContiguous(JsonArray history, int first, int last) =>
         Assert.Equal(Enumerable.Range(first, last - first + 1), history.Select(e => (int)e!["epoch"]!));

@@ -40,7 +40,7 @@ public sealed class MassAssignmentTests
     }
 
     [Theory]
-    [InlineData("/api/models/import", """{"name": "m", "model": {}, "tenantId": "tenant-b"}""")]
+    [InlineData("/api/models/import", """{"name": "m", "tenantId": "tenant-b", "model": {"format": "backprop-model", "version": 1, "task": "regression", "spec": {"inputWidth": 1, "loss": "mean_squared_error", "layers": [{"units": 1, "activation": "identity"}]}, "layers": [{"weights": [[1]], "biases": [0]}]}}""")]
     [InlineData("/api/datasets", """{"name": "d", "features": [[1], [2]], "targets": [0, 1], "id": "00000000-0000-0000-0000-000000000001"}""")]
     [InlineData("/api/admin/keys", """{"tenant": "acme", "key": "bp_chosenByTheClient000000000000000000000000"}""")]
     [InlineData("/api/admin/keys", """{"tenant": "acme", "revokedAt": null}""")]

@@ -21,11 +21,14 @@ public sealed class TenantIsolationTests
         ["GET /api/jobs/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}/history"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
+        ["DELETE /api/jobs/{id:guid}"] = _ => null,
+        ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
         ["GET /api/models/{id:guid}"] = _ => null,
         ["GET /api/models/{id:guid}/weights"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
         ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
+        ["POST /api/models/{id:guid}/evaluate"] = own => $$"""{"datasetId": "{{own.Dataset}}"}""",
     };
 
     /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>

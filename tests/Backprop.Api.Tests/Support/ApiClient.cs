@@ -29,6 +29,10 @@ public static class ApiClient
         return problem;
     }
 
+    /// <summary>A node's JSON with nothing escaped beyond what JSON needs, for asserting on messages ('quotes', U+0000).</summary>
+    public static string Text(JsonNode node) =>
+        node.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
         client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
 
@@ -81,6 +85,20 @@ public static class ApiClient
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {id} did not get there in time: {job.ToJsonString()}");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>Every epoch of a job's history, following the pages' next links.</summary>
+    public static async Task<List<JsonNode>> GetHistoryAsync(this HttpClient client, Guid id)
+    {
+        var epochs = new List<JsonNode>();
+        string? url = $"/api/jobs/{id}/history";
+        while (url is not null)
+        {
+            var page = await (await client.GetAsync(url)).ExpectAsync(HttpStatusCode.OK);
+            epochs.AddRange(page["epochs"]!.AsArray().Select(e => e!));
+            url = (string?)page["next"];
+        }
+        return epochs;
     }
 
     public static async Task<JsonNode> TrainAsync(this HttpClient client, object request)

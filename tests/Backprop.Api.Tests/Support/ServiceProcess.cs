@@ -36,6 +36,21 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>On PostgreSQL (no development key) readiness and the returned client use Auth:AdminKey.</summary>
     private string? AdminKey => _settings.GetValueOrDefault("Database:Provider") == "postgres" ? _settings["Auth:AdminKey"] : null;
 
+    /// <summary>A setting for the next starts (a path inside <see cref="Folder"/>, say).</summary>
+    public void Configure(string key, string value) => _settings[key] = value;
+
+    /// <summary>Waits until the log holds <paramref name="text"/> (an event the service reports), failing if the process exits first.</summary>
+    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!Log.Contains(text, StringComparison.Ordinal))
+        {
+            if (HasExited) throw new InvalidOperationException($"The service exited before it logged '{text}':\n{Log}");
+            if (deadline.Elapsed > timeout) throw new TimeoutException($"The service did not log '{text}' within {timeout}:\n{Log}");
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Starts the process (a fresh port each time) without waiting for it to be ready.</summary>
     public void Launch()
     {

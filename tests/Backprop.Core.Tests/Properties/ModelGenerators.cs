@@ -43,7 +43,7 @@ internal static class ModelGenerators
         ActivationKind.Relu, ActivationKind.LeakyRelu, ActivationKind.Elu, ActivationKind.Softplus);
 
     private static Gen<LayerSpec> Layer(Gen<ActivationKind> activation, Gen<int> units) =>
-        Gen.Select(units, activation, Positive, NonNegative, NonNegative, (u, a, rate, l2, slope) => new LayerSpec(u, a, rate, l2, slope));
+        Gen.Select(units, activation, Positive, NonNegative, NonNegative, (u, a, rate, l2, slope) => a == ActivationKind.Elu ? new LayerSpec(u, a, rate, l2, Alpha: slope) : new LayerSpec(u, a, rate, l2, slope));
 
     /// <summary>Output layer with a loss that fits it.</summary>
     private static readonly Gen<(LayerSpec Layer, LossKind Loss)> Head = Gen.OneOf(
@@ -96,7 +96,7 @@ internal static class ModelGenerators
         var spec = m.Spec;
         s.Append(CultureInfo.InvariantCulture, $"in={spec.InputWidth} loss={spec.Loss} init={spec.Init} seed={spec.Seed} huber={Bits(spec.HuberDelta)}\n");
         foreach (var l in spec.Layers)
-            s.Append(CultureInfo.InvariantCulture, $"layer {l.Units} {l.Activation} {Bits(l.LearningRateMultiplier)} {Bits(l.L2)} {Bits(l.Slope)}\n");
+            s.Append(CultureInfo.InvariantCulture, $"layer {l.Units} {l.Activation} {Bits(l.LearningRateMultiplier)} {Bits(l.L2)} {Bits(l.Slope)} {Bits(l.Alpha)}\n");
         s.Append(CultureInfo.InvariantCulture, $"task={m.Task}\nparams={string.Join(" ", m.Parameters.Select(p => BitConverter.SingleToUInt32Bits(p).ToString("X8", CultureInfo.InvariantCulture)))}\n");
         Append(s, "input", m.InputNormalizer);
         Append(s, "target", m.TargetNormalizer);

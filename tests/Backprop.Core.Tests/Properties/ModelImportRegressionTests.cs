@@ -49,7 +49,7 @@ public sealed class ModelImportRegressionTests
     public void Binary_HugeParameterCount_IsInvalidDataWithoutAllocating(int count)
     {
         var bytes = ModelSerializer.ToBinary(Model);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 32 + 4), count); // after magic, version, spec with one layer, task
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40 + 4), count); // after magic, version, spec with one 40-byte layer, task
         Assert.True(RefusedAllocating(() => ModelSerializer.FromBinary(bytes)) < 16 << 20, "allocated 16 MiB or more");
     }
 
@@ -68,7 +68,7 @@ public sealed class ModelImportRegressionTests
     public void Binary_UnknownTask_IsInvalidData() // was accepted as a model of task 7
     {
         var bytes = ModelSerializer.ToBinary(Model);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 32), 7);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40), 7);
         Assert.Contains("task", Assert.Throws<InvalidDataException>(() => ModelSerializer.FromBinary(bytes)).Message);
     }
 
@@ -80,7 +80,8 @@ public sealed class ModelImportRegressionTests
         var snapshot = new TrainingSnapshot(Model.Spec, new TrainingOptions(), 3, 42, Model.Parameters, new OptimizerState(0, new float[6], new float[6]),
             new ScheduleState(0.01, double.PositiveInfinity, 0, 0), null, null, null);
         var bytes = snapshot.ToBytes();
-        byte[] corrupt = [.. bytes.AsSpan(0, bytes.Length - 1), .. length]; // the empty stop message is its length byte, last
+        // The empty stop message is its length byte, followed only by the optional start loss (a flag and a double).
+        byte[] corrupt = [.. bytes.AsSpan(0, bytes.Length - 1 - 9), .. length];
         Assert.Throws<InvalidDataException>(() => TrainingSnapshot.FromBytes(corrupt));
     }
 }

@@ -1,40 +1,33 @@
-
 namespace Backprop.Core.Tests.Training;
 
+/// <summary>A loss that grows by orders of magnitude over its start is divergence, even while it stays finite.</summary>
 public class DivergenceTests
 {
     [Fact]
-    public void HugeLearningRate_StopsWithReason_AndKeepsFiniteWeights()
+    public void AdamAtLearningRate1e6_StopsAsDivergedWithTheWeightsOfTheLastGoodEpoch()
     {
-        var data = SampleData.Linear(200);
-        var spec = new NetworkSpec(2, [new LayerSpec(8, ActivationKind.Relu), new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError, Seed: 1);
-        var session = TrainingSession.Start(spec, data, new TrainingOptions
-        {
-            Epochs = 100, BatchSize = 8, Normalization = NormalizationKind.None, StandardizeTargets = false,
-            Optimizer = new(OptimizerKind.Sgd, 1e3),
-        });
+        var (train, _) = SampleData.Load("iris");
+        var session = TrainingSession.Start(SampleData.Classifier(4, 16, 3), train,
+            new TrainingOptions { Epochs = 200, Optimizer = new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e6) });
+
         var reports = session.Run().ToList();
 
         Assert.Equal(StopReason.Diverged, session.StopReason);
-        Assert.Contains($"diverged at epoch {reports.Count + 1}", session.StopMessage);
-        Assert.True(reports.Count < 100, "training should stop early");
-        Assert.All(session.Network.Parameters, p => Assert.True(float.IsFinite(p), "weights must stay finite"));
-        Assert.All(reports, r => Assert.True(double.IsFinite(r.TrainLoss)));
+        Assert.Contains("times its start", session.StopMessage);
+        Assert.True(session.StartLoss is > 0.5 and < 2, $"start loss {session.StartLoss} (3-class cross-entropy at initial weights ≈ ln 3)");
+        Assert.All(reports, r => Assert.True(r.TrainLoss <= TrainingSession.DivergenceGrowth * session.StartLoss!.Value, $"epoch {r.Epoch}: {r.TrainLoss}"));
     }
 
     [Fact]
-    public void GradientClipping_BoundsTheUpdate_SoTheSameRateDoesNotDiverge()
+    public void StartLoss_SurvivesASnapshot()
     {
-        var data = SampleData.Linear(200);
-        var spec = new NetworkSpec(2, [new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError, Seed: 1);
-        var options = new TrainingOptions { Epochs = 100, BatchSize = 200, Optimizer = new(OptimizerKind.Sgd, 3) }; // |1 − 3·λ| ≈ 5 per step: overflows float in ~60 steps
+        var (train, _) = SampleData.Load("iris");
+        var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3), train, new TrainingOptions { Epochs = 3 });
+        session.RunEpoch();
 
-        var unclipped = TrainingSession.Start(spec, data, options);
-        foreach (var _ in unclipped.Run()) { }
-        var clipped = TrainingSession.Start(spec, data, options with { ClipGradientNorm = 0.1 });
-        foreach (var _ in clipped.Run()) { }
+        var restored = TrainingSession.Restore(TrainingSnapshot.FromBytes(session.Snapshot().ToBytes()), train);
 
-        Assert.Equal(StopReason.Diverged, unclipped.StopReason);
-        Assert.Equal(StopReason.Completed, clipped.StopReason);
+        Assert.NotNull(session.StartLoss);
+        Assert.Equal(session.StartLoss, restored.StartLoss);
     }
 }

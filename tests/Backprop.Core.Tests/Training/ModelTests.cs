@@ -70,4 +70,14 @@ public class ModelTests
         Assert.All(result.Layers, l => Assert.True(l.MaxRelativeErrorWeights < 1e-4 && l.MaxRelativeErrorBiases < 1e-4,
             $"layer {l.Layer}: weights {l.MaxRelativeErrorWeights}, biases {l.MaxRelativeErrorBiases} (tolerance 1e-4)"));
     }
+
+    [Fact]
+    public void GradientCheck_CancelledToken_StopsWithOperationCanceled()
+    {
+        var model = TrainIris();
+        var (train, _) = SampleData.Load("iris");
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.ThrowsAny<OperationCanceledException>(() => Backprop.Core.Engine.GradientCheck.Run(model, train, 4, cancellationToken: cancelled.Token));
+    }
 }

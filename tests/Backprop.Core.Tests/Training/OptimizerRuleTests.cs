@@ -90,6 +90,15 @@ public class OptimizerRuleTests
     }
 
     [Fact]
+    public void RmsProp_WithoutMomentum_DefaultsToNone_AsPyTorch()
+    {
+        // torch.optim.RMSprop(momentum=0) by default; momentum and nesterov keep 0.9.
+        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0), 3), Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
+        Assert.NotEqual(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0.9), 3), Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
+        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1, Momentum: 0.9), 2), Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1), 2));
+    }
+
+    [Fact]
     public void LayerLearningRateMultiplier_ScalesOnlyThatLayer()
     {
         var spec = new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Relu, LearningRateMultiplier: 0.1), new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError);

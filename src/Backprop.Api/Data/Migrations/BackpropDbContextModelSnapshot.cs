@@ -197,6 +197,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("DiagnosticsJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<int>("Epoch")
                         .HasColumnType("INTEGER");
 

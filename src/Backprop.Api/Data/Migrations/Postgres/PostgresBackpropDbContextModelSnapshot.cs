@@ -107,9 +107,10 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<double>("DurationMs")
                         .HasColumnType("double precision");
 
-                    b.Property<string>("LayersJson")
+                    b.Property<string>("Layers")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("LayersJson");
 
                     b.Property<double?>("LearningRate")
                         .HasColumnType("double precision");
@@ -203,6 +204,9 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<Guid>("DatasetId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("DiagnosticsJson")
+                        .HasColumnType("text");
+
                     b.Property<int>("Epoch")
                         .HasColumnType("integer");
 
@@ -235,9 +239,10 @@ namespace Backprop.Api.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
-                    b.Property<string>("RequestJson")
+                    b.Property<string>("Request")
                         .IsRequired()
-                        .HasColumnType("text");
+                        .HasColumnType("text")
+                        .HasColumnName("RequestJson");
 
                     b.Property<long>("Seed")
                         .HasColumnType("bigint");

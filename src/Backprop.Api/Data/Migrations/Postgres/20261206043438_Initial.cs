@@ -131,7 +131,8 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     LeaseExpiresAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: true),
                     CancelRequested = table.Column<bool>(type: "boolean", nullable: false),
                     ContinuesModelId = table.Column<Guid>(type: "uuid", nullable: true),
-                    InitialEpoch = table.Column<int>(type: "integer", nullable: false)
+                    InitialEpoch = table.Column<int>(type: "integer", nullable: false),
+                    DiagnosticsJson = table.Column<string>(type: "text", nullable: true)
                 },
                 constraints: table =>
                 {

@@ -1,0 +1,128 @@
+using System.Data.Common;
+using System.Text.RegularExpressions;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+
+namespace Backprop.Api.Data;
+
+/// <summary>
+/// FOR TESTS ONLY ("TestFaults" section; every setting is off by default, and the interceptor is not even registered unless
+/// one is set): storage faults a test process cannot cause from outside, so the crash tests can make a checkpoint write fail,
+/// fill the "disk" and hold a job in its dataset load, each as an event the test controls.
+/// </summary>
+public sealed class TestFaultOptions
+{
+    public const string Section = "TestFaults";
+
+    /// <summary>History writes (checkpoints and final states) that succeed before <see cref="FailHistoryWrites"/> start failing.</summary>
+    public int FailHistoryWritesAfter { get; set; }
+    /// <summary>History writes that then fail with SQLITE_FULL, one after another; later ones succeed again.</summary>
+    public int FailHistoryWrites { get; set; }
+    /// <summary>History writes that go through before a write waits on <see cref="HoldHistoryWritesWhileFileExists"/>.</summary>
+    public int HoldHistoryWritesAfter { get; set; }
+    /// <summary>
+    /// While this file exists, history writes after the first <see cref="HoldHistoryWritesAfter"/> wait (until it is deleted or the
+    /// service begins to stop): the job is then caught mid-run, at the checkpoint after the held one, on a machine of any speed.
+    /// </summary>
+    public string? HoldHistoryWritesWhileFileExists { get; set; }
+    /// <summary>While this file exists every write fails with SQLITE_FULL, as on a full disk.</summary>
+    public string? DiskFullWhileFileExists { get; set; }
+    /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is cancelled.</summary>
+    public string? HoldJobLoadsWhileFileExists { get; set; }
+
+    public bool Enabled => FailHistoryWrites > 0 || HoldHistoryWritesWhileFileExists is not null || DiskFullWhileFileExists is not null || HoldJobLoadsWhileFileExists is not null;
+}
+
+/// <summary>The EF Core command interceptor that applies <see cref="TestFaultOptions"/>.</summary>
+public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHostApplicationLifetime lifetime, ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
+{
+    private int _historyWrites, _heldWrites;
+
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    {
+        Fail(command);
+        return result;
+    }
+
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
+    {
+        await HoldAsync(command, cancellationToken);
+        Fail(command);
+        return result;
+    }
+
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    {
+        Fail(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        Fail(command);
+        return ValueTask.FromResult(result);
+    }
+
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    {
+        Fail(command);
+        return result;
+    }
+
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
+        InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    {
+        Fail(command);
+        return ValueTask.FromResult(result);
+    }
+
+    /// <summary>A save that adds history rows is a history write (a checkpoint or a job's final state).</summary>
+    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    {
+        if (eventData.Context?.ChangeTracker.Entries().Any(e => e.State == EntityState.Added && e.Metadata.GetTableName() == "EpochHistory") == true)
+        {
+            await HoldHistoryWriteAsync();
+            FailHistoryWrite();
+        }
+        return result;
+    }
+
+    private async Task HoldHistoryWriteAsync()
+    {
+        if (options.HoldHistoryWritesWhileFileExists is not { } flag) return;
+        if (Interlocked.Increment(ref _heldWrites) <= options.HoldHistoryWritesAfter || !File.Exists(flag)) return;
+        logger.LogWarning("TestFaults: history write held.");
+        while (File.Exists(flag) && !lifetime.ApplicationStopping.IsCancellationRequested) await Task.Delay(20, CancellationToken.None);
+    }
+
+    private void Fail(DbCommand command)
+    {
+        if (options.DiskFullWhileFileExists is { } flag && File.Exists(flag) && Write().IsMatch(command.CommandText)) throw DiskFull();
+    }
+
+    private void FailHistoryWrite()
+    {
+        int n = Interlocked.Increment(ref _historyWrites);
+        if (n > options.FailHistoryWritesAfter && n <= options.FailHistoryWritesAfter + options.FailHistoryWrites)
+        {
+            logger.LogWarning("TestFaults: history write {N} fails.", n);
+            throw DiskFull();
+        }
+    }
+
+    private async Task HoldAsync(DbCommand command, CancellationToken ct)
+    {
+        if (options.HoldJobLoadsWhileFileExists is not { } flag || !command.CommandText.Contains("FROM \"JobCheckpoints\"", StringComparison.Ordinal)) return;
+        if (!File.Exists(flag)) return;
+        logger.LogWarning("TestFaults: job load held.");
+        while (File.Exists(flag)) await Task.Delay(20, ct);
+    }
+
+    private static SqliteException DiskFull() => new("SQLite Error 13: 'database or disk is full'.", 13);
+
+    [GeneratedRegex(@"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    private static partial Regex Write();
+}

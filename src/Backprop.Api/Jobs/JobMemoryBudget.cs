@@ -1,0 +1,52 @@
+using Microsoft.Extensions.Options;
+
+namespace Backprop.Api.Jobs;
+
+/// <summary>
+/// The estimated working memory of the jobs running in this process, kept under Jobs:MemoryBudgetBytes. A job that does not
+/// fit is not claimed: it stays queued, and is woken again when a running job gives its share back. A job runs alone
+/// whatever its estimate, so none waits forever.
+/// </summary>
+public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, long> _held = [];
+    private readonly HashSet<Guid> _waiting = [];
+    private long _used;
+
+    /// <summary>Bytes held by running jobs.</summary>
+    public long UsedBytes { get { lock (_lock) return _used; } }
+
+    /// <summary>True while the job waits for running jobs to give memory back.</summary>
+    public bool IsWaiting(Guid jobId) { lock (_lock) return _waiting.Contains(jobId); }
+
+    /// <summary>Holds <paramref name="bytes"/> for the job, or (false) notes it as waiting for the next release.</summary>
+    public bool TryReserve(Guid jobId, long bytes)
+    {
+        lock (_lock)
+        {
+            if (_held.ContainsKey(jobId)) return false; // already running here
+            if (_used > 0 && _used + bytes > options.Value.MemoryBudgetBytes)
+            {
+                _waiting.Add(jobId);
+                return false;
+            }
+            _held[jobId] = bytes;
+            _used += bytes;
+            return true;
+        }
+    }
+
+    /// <summary>Gives the job's share back and wakes every job that waited for memory.</summary>
+    public void Release(Guid jobId)
+    {
+        bool wake;
+        lock (_lock)
+        {
+            if (_held.Remove(jobId, out long bytes)) _used -= bytes;
+            wake = _waiting.Count > 0;
+            _waiting.Clear();
+        }
+        if (wake) queue.Wake();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+
+namespace Backprop.Core.Training;
+
+/// <summary>
+/// How each hidden layer's units behaved over an epoch, read from the pre-activations the forward pass already keeps:
+/// for the ReLU family, whether a unit's pre-activation was ever positive (a unit that never was is dead: it passes no
+/// gradient); for sigmoid and tanh, how many activations sat in the flat tails where <c>f'(z)</c> is under 1 % of its peak.
+/// One vectorised pass over <c>z (rows, units)</c> per layer and batch: cheap next to the layer's matrix products.
+/// </summary>
+internal sealed class UnitActivity
+{
+    // |z| beyond which an activation is within 1 % of its asymptote: σ(4.595) = 0.99, tanh(2.647) = 0.99.
+    internal const float SigmoidTail = 4.595f, TanhTail = 2.647f;
+
+    private readonly int[] _units;
+    private readonly float[]?[] _maxZ;   // ReLU family: (units) largest pre-activation seen this epoch
+    private readonly float[] _tail;      // sigmoid/tanh: the |z| threshold, else 0
+    private readonly long[] _saturated;  // sigmoid/tanh: activations in the tails this epoch
+    private long _rows;
+
+    public UnitActivity(NetworkSpec spec)
+    {
+        int layers = spec.Layers.Count;
+        _units = new int[layers];
+        _maxZ = new float[]?[layers];
+        _tail = new float[layers];
+        _saturated = new long[layers];
+        for (int l = 0; l < layers - 1; l++) // the output layer's activation is the loss's business
+        {
+            var layer = spec.Layers[l];
+            _units[l] = layer.Units;
+            if (IsReluFamily(layer.Activation)) _maxZ[l] = new float[layer.Units];
+            _tail[l] = layer.Activation switch { ActivationKind.Sigmoid => SigmoidTail, ActivationKind.Tanh => TanhTail, _ => 0f };
+        }
+        Reset();
+    }
+
+    /// <summary>ReLU, leaky ReLU and ELU: units whose pre-activation is never positive pass (almost) no gradient.</summary>
+    public static bool IsReluFamily(ActivationKind kind) => kind is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Elu;
+
+    public void Reset()
+    {
+        _rows = 0;
+        foreach (var max in _maxZ) max?.AsSpan().Fill(float.NegativeInfinity);
+        Array.Clear(_saturated);
+    }
+
+    /// <summary>Adds one batch; <paramref name="preActivations"/>[l] holds <c>z (rows, units)</c> of layer l.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Observe(float[][] preActivations, int rows)
+    {
+        _rows += rows;
+        for (int l = 0; l < _units.Length; l++)
+        {
+            int units = _units[l];
+            if (_maxZ[l] is { } max) ColumnMax(preActivations[l].AsSpan(0, rows * units), units, max);
+            else if (_tail[l] > 0)
+            {
+                _saturated[l] += CountBeyond(preActivations[l].AsSpan(0, rows * units), _tail[l]);
+            }
+        }
+    }
+
+    /// <summary>Share of the layer's units whose pre-activation was never positive this epoch (ReLU family), else null.</summary>
+    public double? InactiveFraction(int layer)
+    {
+        if (_maxZ[layer] is not { } max || _rows == 0) return null;
+        int dead = 0;
+        foreach (var z in max) if (!(z > 0)) dead++;
+        return (double)dead / max.Length;
+    }
+
+    /// <summary>Share of the layer's activations this epoch within 1 % of an asymptote (sigmoid, tanh), else null.</summary>
+    public double? SaturatedFraction(int layer) =>
+        _tail[layer] > 0 && _rows > 0 ? (double)_saturated[layer] / (_rows * _units[layer]) : null;
+
+    /// <summary><c>max[j] = max(max[j], z[r, j])</c> over the rows of <paramref name="z"/> <c>(rows, units)</c>. A loop
+    /// rather than a library call per row: W2's 64-unit rows would spend more on the calls than on the work.</summary>
+    internal static void ColumnMax(ReadOnlySpan<float> z, int units, Span<float> max)
+    {
+        int vectorEnd = Vector.IsHardwareAccelerated ? units - units % Vector<float>.Count : 0;
+        for (int start = 0; start < z.Length; start += units)
+        {
+            var row = z.Slice(start, units);
+            int j = 0;
+            for (; j < vectorEnd; j += Vector<float>.Count)
+                Vector.Max(new Vector<float>(row.Slice(j)), new Vector<float>(max.Slice(j))).CopyTo(max.Slice(j));
+            for (; j < units; j++) max[j] = MathF.Max(max[j], row[j]);
+        }
+    }
+
+    /// <summary>Number of values with |v| &gt; <paramref name="threshold"/>.</summary>
+    internal static long CountBeyond(ReadOnlySpan<float> values, float threshold)
+    {
+        long count = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && values.Length >= Vector<float>.Count)
+        {
+            var limit = new Vector<float>(threshold);
+            var counts = Vector<int>.Zero;
+            for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
+                counts -= Vector.GreaterThan(Vector.Abs(new Vector<float>(values.Slice(i))), limit); // true lanes are -1
+            count = Vector.Sum(counts);
+        }
+        for (; i < values.Length; i++) if (Math.Abs(values[i]) > threshold) count++;
+        return count;
+    }
+}
