@@ -32,6 +32,7 @@ internal static class PropertyDescriptions
         ["ModelLineage.seed"] = "Seed of the run (or of the imported spec).",
         ["NetworkResponse.layers"] = "Hidden layers then the output layer, with every default filled in.",
         ["ModelResponse.architecture"] = "The network definition the model was trained from.",
+        ["JobResponse.diagnostics"] = "Findings about the training run so far (at its checkpoints), empty when none.",
         ["JobResponse.request"] = "The request the job was started with, as given (omitted options show their defaults).",
         ["NetworkCheckResponse.parameterCount"] = "Weights and biases in the network; null when the definition is invalid.",
         ["NetworkCheckResponse.problems"] = "What prevents storing or training the network; empty when valid.",
