@@ -1,3 +1,4 @@
+using Backprop.Api.Dashboard;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Jobs;
@@ -25,6 +26,7 @@ app.UseExceptionHandler();
 app.UseRequestShapeLimits();
 app.UseStatusCodePages();
 app.MapApiDocumentation();
+app.UseDashboard();
 app.UseSecurity();
 app.MapHealth();
 

@@ -28,7 +28,8 @@ internal static class DatasetAssembler
                 throw new InvalidDatasetException(table.TargetColumn, $"Row {row + 1}, target column '{table.TargetColumn}': '{DatasetTableBuilder.Clip(table.Targets[row])}' "
                     + "is not a number; regression needs numeric targets (send task 'classification' for class labels).");
             }
-            return new DatasetContent(TaskKind.Regression, table.Rows, table.Width, table.Features, null, numbers, table.FeatureNames, table.TargetColumn, null);
+            return new DatasetContent(TaskKind.Regression, table.Rows, table.Width, table.Features, null, numbers, table.FeatureNames, table.TargetColumn, null)
+                { Columns = table.Columns, SampleWeights = table.SampleWeights, SampleWeightColumn = table.SampleWeightColumn };
         }
         var classes = table.ClassNames ?? Distinct(table.Targets);
         if (classes.Count < 2)
@@ -49,7 +50,8 @@ internal static class DatasetAssembler
                     + "a class without rows cannot be learned or evaluated. Drop it from classNames, or add rows of it.");
         }
         return new DatasetContent(TaskKind.Classification, table.Rows, table.Width, table.Features, labels, null,
-            table.FeatureNames, table.TargetColumn, classes);
+            table.FeatureNames, table.TargetColumn, classes)
+            { Columns = table.Columns, SampleWeights = table.SampleWeights, SampleWeightColumn = table.SampleWeightColumn };
     }
 
     private static int[] Labels(DatasetTable table, IReadOnlyList<string> classes)

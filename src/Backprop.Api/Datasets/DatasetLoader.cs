@@ -9,12 +9,13 @@ public sealed record LoadedDataset(
     Guid Id, string Name, TaskKind Task, IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn, TrainingData Data);
 
 /// <summary>What validating a training request needs, read without the data. <c>ClassCount</c> is 0 for regression.</summary>
+/// <param name="Prepared">The features have categorical, boolean or missing cells: training fits a preparation, whose width the network takes.</param>
 public sealed record DatasetSummary(
     Guid Id, string Name, TaskKind Task, int RowCount, int FeatureCount, int ClassCount,
-    IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn)
+    IReadOnlyList<string> FeatureNames, IReadOnlyList<string>? ClassNames, string TargetColumn, bool Prepared = false)
 {
-    /// <summary>What a network must match (one target column for regression, as every stored dataset has).</summary>
-    public DatasetShape Shape => new(Task, RowCount, FeatureCount, Task == TaskKind.Classification ? ClassCount : 0,
+    /// <summary>What a network must match (one target column for regression, as every stored dataset has); no width for a prepared table.</summary>
+    public DatasetShape Shape => new(Task, RowCount, Prepared ? null : FeatureCount, Task == TaskKind.Classification ? ClassCount : 0,
         Task == TaskKind.Classification ? 0 : 1);
 }
 
@@ -38,6 +39,7 @@ public sealed class DatasetLoader(BackpropDbContext db, ICurrentTenant tenant)
     {
         var d = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(e => e.Id == id, ct);
         return d is null ? null : new DatasetSummary(d.Id, d.Name, DatasetMapping.ParseTask(d.Task), d.RowCount, d.FeatureCount, d.ClassCount,
-            d.FeatureNames, d.ClassNames, d.TargetColumn);
+            d.FeatureNames, d.ClassNames, d.TargetColumn,
+            d.Profile().Columns.Any(c => c.Role == "feature" && (c.Type != "numeric" || c.Missing > 0)));
     }
 }

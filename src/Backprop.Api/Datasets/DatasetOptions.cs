@@ -15,6 +15,10 @@ public sealed class DatasetOptions
     [Range(2, 100_000)] public int MaxColumns { get; set; } = 10_000;
     /// <summary>Rows × columns.</summary>
     [Range(2, long.MaxValue)] public long MaxCells { get; set; } = 50_000_000;
+    /// <summary>Distinct levels of one categorical column.</summary>
+    [Range(2, 1_000_000)] public int MaxLevelsPerColumn { get; set; } = 1000;
+    /// <summary>Network inputs of the widest preparation: each column 1 (numeric, boolean) or its levels (categorical), + 1 where it has missing cells (an indicator or a missing level).</summary>
+    [Range(1, 10_000_000)] public int MaxEncodedWidth { get; set; } = 10_000;
 }
 
 /// <summary>Fixed limits that are part of the API's contract rather than deployment settings.</summary>

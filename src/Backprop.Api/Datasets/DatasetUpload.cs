@@ -12,7 +12,7 @@ namespace Backprop.Api.Datasets;
 internal static class DatasetUpload
 {
     /// <summary>What any upload format yields before the common checks.</summary>
-    internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table);
+    internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table, ColumnSettings Columns);
 
     public static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>> HandleAsync(
         HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider clock, TenantQuotas quotas, CancellationToken ct)
@@ -33,7 +33,7 @@ internal static class DatasetUpload
             };
             if (upload is null) return Unsupported(http.Request.ContentType);
             var (name, task) = CheckSettings(upload);
-            var content = DatasetAssembler.Assemble(upload.Table, task);
+            var content = DatasetAssembler.Assemble(ColumnTyping.Settle(upload.Table, upload.Columns, limits), task);
             RefuseNul(name, content);
             var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
             db.Add(entity);
@@ -67,13 +67,15 @@ internal static class DatasetUpload
     {
         var q = request.Query;
         var table = await CsvDatasetReader.ReadAsync(body, q["targetColumn"], limits, ct);
-        return new ParsedUpload(q["name"], q["task"], null, table);
+        var weights = q["sampleWeightColumn"].ToString();
+        return new ParsedUpload(q["name"], q["task"], null, table,
+            new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null : weights));
     }
 
     private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
     {
         var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
-        return new ParsedUpload(header.Name, header.Task, null, table);
+        return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes, header.SampleWeightColumn));
     }
 
     private static (string Name, TaskKind? Task) CheckSettings(ParsedUpload upload)

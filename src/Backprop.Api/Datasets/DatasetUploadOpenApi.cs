@@ -30,6 +30,8 @@ internal static class DatasetUploadOpenApi
                             ["name"] = Text("Dataset name (defaults to the file name)."),
                             ["targetColumn"] = Text("The column to predict."),
                             ["task"] = Text("classification or regression; inferred when absent."),
+                            ["columnTypes"] = Text(ColumnTypesText),
+                            ["sampleWeightColumn"] = Text(SampleWeightText),
                         },
                     },
                 },
@@ -43,9 +45,15 @@ internal static class DatasetUploadOpenApi
             ("name", "Dataset name (text/csv and multipart)."),
             ("targetColumn", "The column to predict (text/csv and multipart)."),
             ("task", "classification or regression; inferred when absent (text/csv and multipart)."),
+            ("columnTypes", ColumnTypesText + " (text/csv and multipart)."),
+            ("sampleWeightColumn", SampleWeightText + " (text/csv and multipart)."),
         })
             operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Description = description, Schema = Text(null) });
     }
+
+    private const string ColumnTypesText = "Declared feature types, numeric, categorical or boolean: {\"zip\":\"categorical\"} or zip:categorical,age:numeric; "
+        + "undeclared columns are inferred";
+    private const string SampleWeightText = "A column of per-row loss weights (numbers ≥ 0), taken out of the features";
 
     private static OpenApiSchema Text(string? description) => new() { Type = JsonSchemaType.String, Description = description };
 }

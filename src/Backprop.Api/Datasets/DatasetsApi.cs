@@ -11,15 +11,19 @@ namespace Backprop.Api.Datasets;
 public static class DatasetsApi
 {
     private const string UploadDescription =
-        "Upload a CSV (header row; every column numeric except the target) as multipart/form-data (field 'file'; form fields or query parameters "
+        "Upload a CSV (header row, then one row per sample) as multipart/form-data (field 'file'; form fields or query parameters "
         + "name, targetColumn, task) or as a text/csv body (query parameters name, targetColumn, task), or JSON: "
         + "{ name, task?, featureNames?, classNames?, targetColumn?, features: [[...]], targets: [...] } or "
         + "{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }. Numbers are read culture-invariantly ('.' decimal point). "
         + "Task when not given: a non-numeric target means classification; a numeric target with at most 20 distinct integer values means "
         + "classification; otherwise regression. Class labels are the target's text, ordered numerically when all are integers and ordinally "
-        + "otherwise (or as in classNames). Refused with 400 naming the row and column: ragged rows, bad quoting, non-numeric features, NaN or "
-        + "Infinity, missing values (there is no imputation), duplicate or missing columns, fewer than 2 classes, and uploads over the row, "
-        + "column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; with 409 when the tenant's "
+        + "otherwise (or as in classNames). Feature columns are numeric, categorical (any non-numeric text; integers when declared) or boolean "
+        + "(true/false), inferred or declared with columnTypes ({\"zip\": \"categorical\"} or zip:categorical,age:numeric; query, form field "
+        + "or JSON property); empty cells (null in JSON) are missing and filled at training (docs/tabular-data.md). sampleWeightColumn names a "
+        + "column of per-row loss weights (numbers ≥ 0). Refused with 400 naming the row or column: ragged rows, bad quoting, NaN or "
+        + "Infinity, a missing target, a column with no values, a declared type the data does not fit, a categorical column over "
+        + "Datasets:MaxLevelsPerColumn levels or an encoding over Datasets:MaxEncodedWidth inputs, bad sample weights, duplicate or missing "
+        + "columns, fewer than 2 classes, and uploads over the row, column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; with 409 when the tenant's "
         + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes).";
 
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
@@ -71,11 +75,20 @@ public static class DatasetsApi
         for (int r = 0; r < rows.Length; r++)
         {
             var cells = rows[r] = new object[window.Width + 1];
-            for (int c = 0; c < window.Width; c++) cells[c] = window.Features[r * window.Width + c];
+            for (int c = 0; c < window.Width; c++) cells[c] = Cell(window, window.Features[r * window.Width + c], c)!;
             cells[^1] = window.Labels is { } labels ? window.ClassNames![labels[r]] : window.Targets![r];
         }
         return TypedResults.Ok(new DatasetRows(id, [.. window.FeatureNames, window.TargetColumn], offset, limit, row.RowCount, rows));
     }
+
+    // A raw table's cell as the upload held it: a number, a level, true/false, or null where missing.
+    private static object? Cell(DatasetContent window, float value, int column) =>
+        float.IsNaN(value) ? null : window.Columns?[column] switch
+        {
+            { Kind: ColumnKind.Categorical, Levels: { } levels } => levels[(int)value],
+            { Kind: ColumnKind.Boolean } => value == 1,
+            _ => value,
+        };
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, [FromServices] IDatasetUsage usage, CancellationToken ct)

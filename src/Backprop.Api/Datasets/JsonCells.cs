@@ -78,20 +78,24 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value, default);
-                else table.SetFeature(column, float.PositiveInfinity, Encoding.UTF8.GetString(reader.ValueSpan)); // beyond float32
+                // The number's text is the level should the column be categorical (a JSON number is ASCII, at most a few dozen bytes).
+                Span<char> chars = stackalloc char[64];
+                ReadOnlySpan<char> digits = reader.ValueSpan.Length <= chars.Length
+                    ? chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)] : Encoding.UTF8.GetString(reader.ValueSpan);
+                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value, digits);
+                else table.SetFeature(column, float.PositiveInfinity, digits); // beyond float32
                 break;
             case JsonTokenType.Null:
                 table.SetMissing(column);
                 break;
             case JsonTokenType.String:
-                var text = Text(ref reader, "$");
-                table.Reject(column, float.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out float parsed) && !float.IsFinite(parsed)
-                    ? DatasetTableBuilder.NonFinite(text)
-                    : $"\"{DatasetTableBuilder.Clip(text)}\" is a string; feature values must be JSON numbers.");
+                table.SetFeature(column, Text(ref reader, "$")); // as a CSV cell: blank = missing, a number, or a level
+                break;
+            case JsonTokenType.True or JsonTokenType.False:
+                table.SetText(column, reader.TokenType == JsonTokenType.True ? "true" : "false");
                 break;
             default:
-                table.Reject(column, $"a {Describe(reader.TokenType)} is not a number; feature values must be JSON numbers.");
+                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be numbers, strings, booleans or null.");
                 reader.Skip();
                 break;
         }

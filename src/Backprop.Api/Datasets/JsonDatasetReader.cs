@@ -11,6 +11,8 @@ internal sealed class JsonUploadHeader
     public string? TargetColumn { get; set; }
     public List<string>? FeatureNames { get; set; }
     public List<string>? ClassNames { get; set; }
+    public Dictionary<string, ColumnKind>? ColumnTypes { get; set; }
+    public string? SampleWeightColumn { get; set; }
 }
 
 /// <summary>
@@ -21,7 +23,8 @@ internal sealed class JsonUploadHeader
 /// </summary>
 internal static class JsonDatasetReader
 {
-    private static readonly string[] Properties = ["name", "task", "targetColumn", "featureNames", "classNames", "features", "targets", "records"];
+    private static readonly string[] Properties =
+        ["name", "task", "targetColumn", "featureNames", "classNames", "features", "targets", "records", "columnTypes", "sampleWeightColumn"];
 
     public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body, DatasetOptions limits, CancellationToken ct)
     {
@@ -67,6 +70,8 @@ internal static class JsonDatasetReader
                 case "features": features = reader; reader.Skip(); break;
                 case "targets": targets = reader; reader.Skip(); break;
                 case "records": records = reader; reader.Skip(); break;
+                case "columnTypes": header.ColumnTypes = ReadColumnTypes(ref reader, limits); break;
+                case "sampleWeightColumn": header.SampleWeightColumn = JsonCells.ReadString(ref reader, "$.sampleWeightColumn"); break;
             }
         }
         if (reader.Read()) throw new InvalidDatasetException("$", "Unexpected content after the JSON object.");
@@ -125,6 +130,20 @@ internal static class JsonDatasetReader
         if (targetIndex != table.Rows)
             throw new InvalidDatasetException("$.targets", $"$.targets has {targetIndex} value(s) but $.features has {table.Rows} row(s); give one target per row.");
         return table.Build(header.ClassNames);
+    }
+
+    private static Dictionary<string, ColumnKind> ReadColumnTypes(ref Utf8JsonReader reader, DatasetOptions limits)
+    {
+        JsonCells.Expect(ref reader, JsonTokenType.StartObject, "$.columnTypes", "an object of column name to 'numeric', 'categorical' or 'boolean'");
+        var types = new Dictionary<string, ColumnKind>(StringComparer.Ordinal);
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var name = JsonCells.Text(ref reader, "$.columnTypes");
+            if (types.Count >= limits.MaxColumns) throw new InvalidDatasetException("$.columnTypes", $"$.columnTypes has more than {limits.MaxColumns} entries.");
+            reader.Read();
+            types[name] = ColumnSettings.ParseKind(name, JsonCells.ReadString(ref reader, $"$.columnTypes.{name}"));
+        }
+        return types;
     }
 
     private static int FirstRowWidth(Utf8JsonReader features)

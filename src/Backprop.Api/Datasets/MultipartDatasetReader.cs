@@ -10,7 +10,7 @@ namespace Backprop.Api.Datasets;
 /// </summary>
 internal static class MultipartDatasetReader
 {
-    private static readonly string[] Fields = ["name", "targetColumn", "task"];
+    private static readonly string[] Fields = ["name", "targetColumn", "task", "columnTypes", "sampleWeightColumn"];
     private const int MaxFieldLength = 4 * 1024;
     private const int MaxBoundaryLength = 70;
 
@@ -58,8 +58,11 @@ internal static class MultipartDatasetReader
         if (fileName is null)
             throw new InvalidDatasetException("file", "The form has no 'file' field: attach the CSV as form field 'file'.");
         table ??= await CsvDatasetReader.ReadAsync(spool.Rewind(), values["targetColumn"], limits, ct);
-        return new DatasetUpload.ParsedUpload(values["name"], values["task"], fileName, table);
+        return new DatasetUpload.ParsedUpload(values["name"], values["task"], fileName, table,
+            new ColumnSettings(ColumnSettings.ParseTypes(values["columnTypes"]), NullIfBlank(values["sampleWeightColumn"])));
     }
+
+    private static string? NullIfBlank(string? text) => string.IsNullOrWhiteSpace(text) ? null : text;
 
     private static async Task<string> ReadFieldAsync(MultipartSection section, string field, CancellationToken ct)
     {

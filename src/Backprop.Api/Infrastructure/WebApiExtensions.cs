@@ -65,7 +65,6 @@ public static class WebApiExtensions
                 o.DocumentTitle = "Backprop API";
                 o.EnablePersistAuthorization();
             });
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 }

@@ -19,6 +19,9 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// <summary>The progress of the epochs handed to <see cref="Add"/>, written with the next checkpoint.</summary>
     public JobProgress Progress { get; private set; } = new();
 
+    /// <summary>Told the last epoch the history holds after each write (the live view drops what is stored).</summary>
+    public Action<int>? Stored { get; set; }
+
     /// <summary>The training diagnostics' state, written with the next checkpoint or ending.</summary>
     public Backprop.Core.Diagnostics.DiagnosticsState? Diagnostics { get; set; }
 
@@ -146,6 +149,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);
         db.ChangeTracker.Clear();
+        Stored?.Invoke(p.Epoch);
     }
 }
 

@@ -60,6 +60,17 @@ public sealed record EarlyStoppingRequest(
     double MinDelta = EarlyStoppingSettings.DefaultMinDelta,
     bool RestoreBestWeights = EarlyStoppingSettings.DefaultRestoreBestWeights);
 
+/// <summary>How a dataset with categorical, boolean or missing cells is prepared; fitted on the training split and stored with the model.</summary>
+/// <param name="Imputation">mean or median: the training split's value fills a missing numeric or boolean cell.</param>
+/// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training split.</param>
+/// <param name="MinLevelCount">Categorical levels with fewer training rows share one "(other)" input; 1 = no grouping.</param>
+/// <param name="UnseenLevels">At prediction, a level the training split never held: ignore (all-zero encoding and a warning on the row) or refuse (400).</param>
+public sealed record PreparationRequest(
+    ImputationKind Imputation = ImputationKind.Mean,
+    bool MissingIndicators = false,
+    int MinLevelCount = 1,
+    UnseenLevelPolicy UnseenLevels = UnseenLevelPolicy.Ignore);
+
 /// <summary>Train a stored network on a stored dataset. Only networkId and datasetId are required: the defaults (the core's
 /// <see cref="TrainingOptions"/>) train with Adam at 10⁻³ on batches of min(200, rows) until the validation loss stops improving.</summary>
 /// <param name="NetworkId">The network to train (from POST /api/networks).</param>
@@ -79,6 +90,9 @@ public sealed record EarlyStoppingRequest(
 /// <param name="Shuffle">Visit the training rows in a new seeded order every epoch.</param>
 /// <param name="Seed">Seed of the shuffles and the validation split; omitted = the network's seed.</param>
 /// <param name="WarmStartModelId">Start from this model's weights (same layer shapes) instead of a fresh initialisation; omitted = fresh.</param>
+/// <param name="Preparation">Imputation, missing indicators, rare-level grouping and unseen levels for datasets with categorical, boolean or missing cells.</param>
+/// <param name="ClassWeights">Classification: "balanced" (class c weighs n / (k · n_c) over the training split) or an object of class label to weight
+/// (every class; 0 or more). Multiplies the dataset's sample weights in the loss and the weighted accuracy (docs/tabular-data.md).</param>
 /// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
@@ -95,6 +109,8 @@ public sealed record TrainingJobRequest(
     bool Shuffle = TrainingOptions.DefaultShuffle,
     ulong? Seed = null,
     Guid? WarmStartModelId = null,
+    PreparationRequest? Preparation = null,
+    System.Text.Json.JsonElement? ClassWeights = null,
     DiagnosticThresholdsRequest? Diagnostics = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
@@ -133,8 +149,9 @@ public sealed record JobResponse(
     JobLinks Links,
     IReadOnlyList<FindingResponse> Diagnostics);
 
+/// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations; null when unknown.</param>
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null);
 
 /// <summary>One layer's signals over an epoch.</summary>
 /// <param name="Layer">0-based layer.</param>

@@ -4,8 +4,9 @@ namespace Backprop.Api.Jobs;
 
 public static class JobMapping
 {
-    /// <summary>The core's options of a request, through the same mapping the worker uses for the stored request.</summary>
-    public static TrainingOptions ToOptions(this TrainingJobRequest r) => r.ToStored().ToOptions();
+    /// <summary>The core's options of a request, through the same mapping the worker uses for the stored request; class weights given
+    /// by label need the dataset's <paramref name="classNames"/> (else they are left out, as when only the other options are checked).</summary>
+    public static TrainingOptions ToOptions(this TrainingJobRequest r, IReadOnlyList<string>? classNames = null) => r.ToStored().ToOptions(classNames);
 
     public static JobResponse ToResponse(this TrainingJob j, DateTime now)
     {

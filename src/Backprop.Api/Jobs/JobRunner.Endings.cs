@@ -17,7 +17,7 @@ public sealed partial class JobRunner
         if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
         if (!stoppingToken.IsCancellationRequested)
         {
-            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow));
+            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow), live: (JobStopReason.Cancelled, null, null));
             return;
         }
         // The core rolled the interrupted epoch back, so the session is at its last completed epoch.
@@ -39,7 +39,7 @@ public sealed partial class JobRunner
         if (heartbeat.LeaseLost) throw new LeaseLostException(job.Id);
         if (!stoppingToken.IsCancellationRequested)
         {
-            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow));
+            await FinishAsync(job, JobStatus.Cancelled, JobTransitions.Cancel(DateTime.UtcNow), live: (JobStopReason.Cancelled, null, null));
             return;
         }
         if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, _owner, CancellationToken.None)) throw new LeaseLostException(job.Id);
@@ -66,7 +66,7 @@ public sealed partial class JobRunner
         if (model.Task == TaskKind.Classification && model.ClassNames is null && dataset.ClassNames is { } names)
             model = model with { ClassNames = names };
         var validation = session.ValidationRows > 0;
-        var metrics = ModelEvaluation.Evaluate(model, dataset.Data, validation ? session.ValidationIndices : null)
+        var metrics = ModelEvaluation.Evaluate(model, dataset.Data, validation ? session.ValidationIndices : null, session.ClassWeights)
             .ToMetrics(validation ? "validation_split" : "training_data");
         var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId,
             job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
@@ -74,17 +74,20 @@ public sealed partial class JobRunner
         var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
         var stop = session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed;
         await FinishAsync(job, JobStatus.Succeeded, JobTransitions.Succeed(stop, entity.Id, DateTime.UtcNow),
-            () => { db.Add(entity); db.Add(blob); });
+            () => { db.Add(entity); db.Add(blob); }, (stop, null, entity.Id));
     }
 
     private Task FailAsync(TrainingJob job, JobStopReason reason, string? message) =>
-        FinishAsync(job, JobStatus.Failed, JobTransitions.Fail(reason, message, DateTime.UtcNow));
+        FinishAsync(job, JobStatus.Failed, JobTransitions.Fail(reason, message, DateTime.UtcNow), live: (reason, message, null));
 
     private async Task FinishAsync(TrainingJob job, JobStatus status, Action<UpdateSettersBuilder<TrainingJob>> transition,
-        Action? alsoAdd = null)
+        Action? alsoAdd = null, (JobStopReason Reason, string? Failure, Guid? ModelId)? live = null)
     {
         if (_diagnostics is not null) _writer.Diagnostics = _diagnostics.State;
         await _writer.CommitAsync(null, transition, alsoAdd);
+        // Streams in this process see the ending at once, with the row's words for it.
+        if (live is { } end)
+            _live?.Finish(status, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString()), end.Failure, end.ModelId);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
     }
 }

@@ -1,3 +1,4 @@
+using Backprop.Api.Jobs.Live;
 using System.Diagnostics;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
@@ -17,11 +18,12 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<JobRunner> logger)
+    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, LiveJobs liveJobs, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
     private string _owner = null!;               // this claim's lease owner
+    private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
 
     /// <summary>
     /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside the running
@@ -76,6 +78,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
         _owner = owner;
         _writer = new JobCheckpointWriter(db, job, owner, o, logger);
+        _live = liveJobs.Start(job);
+        _writer.Stored = epoch => _live?.Stored(epoch);
 
         using var cts = queue.Register(jobId, stoppingToken);
         var heartbeat = LeaseHeartbeat.Start(scopes, jobId, owner, o, cts, logger);
@@ -109,6 +113,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await _writer.SettleAsync();
             await heartbeat.DisposeAsync();
             queue.Unregister(jobId, cts);
+            liveJobs.End(_live);
         }
     }
 
@@ -149,6 +154,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 if (report is null) break;
                 _writer.Add(report, session.Best);
                 _diagnostics.Observe(report);
+                _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
@@ -188,7 +194,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
         if (job.ContinuesModelId is { } modelId) return await ContinueAsync(job, modelId, dataset, ct);
         var warmStart = await LoadWarmStartAsync(job, spec, request, ct);
-        return TrainingSession.Start(spec, dataset.Data, request.ToOptions(), warmStart);
+        return TrainingSession.Start(spec, dataset.Data, request.ToOptions(dataset.ClassNames), warmStart);
     }
 
     /// <summary>

@@ -23,7 +23,11 @@ public sealed record StoredTrainingRequest(
     bool Shuffle,
     ulong? Seed,
     Guid? WarmStartModelId,
+    StoredPreparation? Preparation = null,
+    JsonElement? ClassWeights = null,
     Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null);
+
+public sealed record StoredPreparation(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels);
 
 public sealed record StoredOptimizer(OptimizerKind Kind, double LearningRate, double Momentum, double Beta1, double Beta2,
     double Epsilon, double WeightDecay, double Alpha, double Dampening);
@@ -59,7 +63,10 @@ public static class JobStorageMapping
         var resolved = TrainingOptions.WithDefaults(r.Epochs, r.ValidationFraction, early);
         return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
             resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor, stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
-            r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToThresholds());
+            r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
+            r.Preparation is { } p ? new StoredPreparation(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
+            r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone() : null,
+            r.Diagnostics?.ToThresholds());
     }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
@@ -73,11 +80,15 @@ public static class JobStorageMapping
             : null,
         r.ValidationFraction,
         r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
-        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId, r.Diagnostics?.ToRequest());
+        r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
+        r.Preparation is { } p ? new PreparationRequest(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
+        r.ClassWeights, r.Diagnostics?.ToRequest());
 
-    /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract.</summary>
-    public static TrainingOptions ToOptions(this StoredTrainingRequest r)
+    /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract. Class weights
+    /// given by label need the dataset's <paramref name="classNames"/>.</summary>
+    public static TrainingOptions ToOptions(this StoredTrainingRequest r, IReadOnlyList<string>? classNames = null)
     {
+        var p = r.Preparation ?? new StoredPreparation(ImputationKind.Mean, false, 1, UnseenLevelPolicy.Ignore);
         var o = r.Optimizer ?? new OptimizerRequest().ToStored();
         var s = r.Schedule ?? new ScheduleRequest().ToStored();
         return new TrainingOptions
@@ -97,6 +108,8 @@ public static class JobStorageMapping
             ClipGradientNorm = r.ClipGradientNorm,
             Shuffle = r.Shuffle,
             Seed = r.Seed,
+            Preparation = new PreparationSettings(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels),
+            ClassWeights = ClassWeightsRequest.Read(r.ClassWeights, classNames, new ProblemErrors()),
         };
     }
 

@@ -1,5 +1,6 @@
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
+using Backprop.Api.Jobs.Live;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
@@ -25,13 +26,15 @@ public static class JobsApi
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
-            .WithSummary($"Every epoch's report (losses, metrics, learning rate, per-layer gradient norms, duration), in pages of up to {MaxHistoryPage} epochs with the total and a next link");
+            .WithSummary($"Every epoch's report (losses, metrics, learning rate, per-layer gradient norms, duration), in pages of up to {MaxHistoryPage} epochs with the total and a next link (as CSV with Accept: text/csv)")
+            .WithCsv();
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteTrainingJob")
             .WithSummary("Delete a finished job with its history (409 while it is queued or running; its model, if any, stays)")
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelTrainingJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once (200), a running one at its next batch (202)")
             .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapJobEvents();
         api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
             .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -61,12 +64,14 @@ public static class JobsApi
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
 
-        var options = request.ToOptions();
-        var errors = new ProblemErrors()
-            .AddRange(options.Validate(dataset.RowCount, dataset.Task))
-            .AddRange(dataset.Shape.CompatibilityWith(spec));
+        var errors = new ProblemErrors();
+        ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
+        var options = request.ToOptions(dataset.ClassNames);
+        errors.AddRange(options.Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
+        // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so its rows are read.
+        if (!errors.Any && dataset.Prepared && await datasets.LoadAsync(request.DatasetId, ct) is { } loaded) PreparedWidthErrors(loaded, options, spec, errors);
         if (request.WarmStartModelId is { } modelId)
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
@@ -151,7 +156,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<Paged<JobSummary>>, ValidationProblem>> List(
-        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, LiveJobs live, CancellationToken ct,
         string? status = null, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
@@ -163,11 +168,11 @@ public static class JobsApi
             query = query.Where(j => j.Status == wanted);
         }
         var ordered = query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id).Select(JobMapping.Summary);
-        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j, ct));
+        return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j.WithLive(live), ct));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
-        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow)) : TypedResults.NotFound();
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, LiveJobs live, CancellationToken ct) =>
+        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow).WithLive(live)) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = MaxHistoryPage)
@@ -214,6 +219,16 @@ public static class JobsApi
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
         return cancelled ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);
+    }
+
+    /// <summary>A dataset with column kinds is encoded by a preparation fitted on the training split: the network must take its width.</summary>
+    private static void PreparedWidthErrors(LoadedDataset dataset, TrainingOptions options, NetworkSpec spec, ProblemErrors errors)
+    {
+        if (TrainingSession.FitPreparation(dataset.Data, options, options.Seed ?? spec.Seed) is not { } preparation) return;
+        if (preparation.EncodedWidth == spec.InputWidth) return;
+        errors.Add("network.inputWidth", $"The dataset's prepared inputs are {preparation.EncodedWidth} wide ("
+            + string.Join(", ", preparation.Columns.Select(c => $"{c.Name}: {c.Width}")) + $") but the network expects {spec.InputWidth}; "
+            + $"set inputWidth to {preparation.EncodedWidth} (categorical columns give one input per training level, plus (other) and (missing) where they apply).");
     }
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id, CancellationToken ct) =>

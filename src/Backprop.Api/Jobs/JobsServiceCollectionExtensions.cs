@@ -1,4 +1,5 @@
 using Backprop.Api.Datasets;
+using Backprop.Api.Jobs.Live;
 
 namespace Backprop.Api.Jobs;
 
@@ -12,6 +13,8 @@ public static class JobsServiceCollectionExtensions
     {
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        services.AddOptions<LiveOptions>().Bind(configuration.GetSection(LiveOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<LiveJobs>();
         services.AddSingleton<JobQueue>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobMemoryBudget>();

@@ -13,7 +13,26 @@ public sealed record NormalizationResponse(NormalizationKind Kind, IReadOnlyList
 /// <param name="ConfusionMatrix">Counts [actual][predicted], in class-name order (classification).</param>
 /// <param name="Rmse">Root-mean-square error in raw target units (regression).</param>
 /// <param name="R2">Coefficient of determination (regression).</param>
-public sealed record ModelMetrics(string EvaluatedOn, int Rows, double? Accuracy, int[][]? ConfusionMatrix, double? Rmse, double? R2);
+/// <param name="WeightedAccuracy">Σ w_i [predicted_i = actual_i] / Σ w_i, w_i = sample weight × class weight (equals accuracy without weights).</param>
+/// <param name="BalancedAccuracy">Mean of the per-class recalls.</param>
+/// <param name="Recall">Per class, in class-name order: share of the class's rows predicted as it (null for a class with no rows).</param>
+public sealed record ModelMetrics(string EvaluatedOn, int Rows, double? Accuracy, int[][]? ConfusionMatrix, double? Rmse, double? R2,
+    double? WeightedAccuracy = null, double? BalancedAccuracy = null, IReadOnlyList<double?>? Recall = null);
+
+/// <summary>One raw column as a prediction record gives it, and how it becomes network inputs.</summary>
+/// <param name="Type">numeric, categorical or boolean.</param>
+/// <param name="Fill">Numeric or boolean: the value that fills a missing cell (training-split mean or median).</param>
+/// <param name="MissingIndicator">Numeric or boolean: a 0/1 input follows, 1 where the cell was missing.</param>
+/// <param name="Levels">Categorical: one input per level, in this order.</param>
+/// <param name="Grouped">Categorical: rare training levels sharing one "(other)" input after the levels.</param>
+/// <param name="MissingLevel">Categorical: a missing cell has its own "(missing)" input, last.</param>
+/// <param name="Inputs">Network inputs this column gives.</param>
+public sealed record PreparedColumnResponse(string Name, ColumnKind Type, double? Fill, bool MissingIndicator, IReadOnlyList<string>? Levels,
+    IReadOnlyList<string>? Grouped, bool MissingLevel, int Inputs);
+
+/// <summary>The preparation fitted on the training split: raw columns in, <c>featureNames</c> (the network's inputs) out; normalisation follows.</summary>
+public sealed record PreparationResponse(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels,
+    IReadOnlyList<PreparedColumnResponse> Columns);
 
 /// <summary>Where a model came from.</summary>
 public sealed record ModelLineage(string Source, Guid? JobId, Guid? DatasetId, Guid? NetworkId, Guid? WarmStartModelId, ulong? Seed, int? Epochs);
@@ -25,7 +44,8 @@ public sealed record ModelDetails(
     IReadOnlyList<string> FeatureNames,
     IReadOnlyList<string>? ClassNames,
     IReadOnlyList<string>? TargetNames,
-    ModelMetrics? Metrics);
+    ModelMetrics? Metrics,
+    PreparationResponse? Preparation = null);
 
 public sealed record ModelLinks(string Self, string Weights, string Predict);
 
@@ -43,7 +63,8 @@ public sealed record ModelResponse(
     ModelMetrics? Metrics,
     ModelLineage Lineage,
     DateTime CreatedAt,
-    ModelLinks Links);
+    ModelLinks Links,
+    PreparationResponse? Preparation);
 
 public sealed record ModelSummary(Guid Id, string? Name, TaskKind Task, string Source, int InputWidth, int OutputWidth, long ParameterCount,
     double? Accuracy, double? Rmse, Guid? JobId, DateTime CreatedAt);
@@ -51,5 +72,6 @@ public sealed record ModelSummary(Guid Id, string? Name, TaskKind Task, string S
 /// <summary>Import a model from the JSON weights format (the same document GET /api/models/{id}/weights returns).</summary>
 /// <param name="Name">Optional label.</param>
 /// <param name="Model">{format, version, task, spec{inputWidth, loss, init, seed, huberDelta, layers[{units, activation, ...}]},
-/// layers[{weights [units][inputs], biases [units]}], inputNormalization{kind, offsets, scales}|null, targetNormalization, featureNames, classNames, targetNames}.</param>
+/// layers[{weights [units][inputs], biases [units]}], inputNormalization{kind, offsets, scales}|null, targetNormalization, featureNames, classNames, targetNames,
+/// preparation{imputation, missingIndicators, minLevelCount, unseenLevels, columns[{name, kind, fill, indicator, levels, grouped, missingLevel}]}|null}.</param>
 public sealed record ImportModelRequest([property: System.ComponentModel.DataAnnotations.MaxLength(200)] string? Name, JsonElement Model);

@@ -15,7 +15,8 @@ public static class ModelRecords
             model.FeatureNamesOrDefault(),
             model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : null,
             model.TargetNames,
-            metrics);
+            metrics,
+            model.Preparation?.ToResponse());
         var entity = new ModelEntity
         {
             Id = id,
@@ -46,7 +47,13 @@ public static class ModelRecords
         model.ClassNames ?? Enumerable.Range(0, model.ClassCount).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
 
     public static ModelMetrics ToMetrics(this ModelEvaluation e, string evaluatedOn) =>
-        new(evaluatedOn, e.Rows, e.Accuracy.Finite(), e.ConfusionMatrix, e.Rmse.Finite(), e.R2.Finite());
+        new(evaluatedOn, e.Rows, e.Accuracy.Finite(), e.ConfusionMatrix, e.Rmse.Finite(), e.R2.Finite(),
+            e.WeightedAccuracy.Finite(), e.BalancedAccuracy.Finite(), e.Recall);
+
+    public static PreparationResponse ToResponse(this TabularPreparation p) => new(p.Settings.Imputation, p.Settings.MissingIndicators,
+        p.Settings.MinLevelCount, p.Settings.UnseenLevels, [.. p.Columns.Select(c => c.Kind == ColumnKind.Categorical
+            ? new PreparedColumnResponse(c.Name, c.Kind, null, false, c.Levels, c.Grouped, c.MissingLevel, c.Width)
+            : new PreparedColumnResponse(c.Name, c.Kind, c.Fill, c.Indicator, null, null, false, c.Width))]);
 
     public static NormalizationResponse ToResponse(this Normalizer n) => new(n.Kind, n.Offsets, n.Scales);
 
@@ -61,7 +68,7 @@ public static class ModelRecords
         return new(e.Id, e.Name, e.ReadTask(), NetworkRules.ReadDefinition(e.ArchitectureJson), e.ParameterCount,
             d.InputNormalization, d.TargetNormalization, d.FeatureNames, d.ClassNames, d.TargetNames, d.Metrics,
             new ModelLineage(e.Source, e.JobId, e.DatasetId, e.NetworkId, e.WarmStartModelId, e.Seed, e.Epochs),
-            e.CreatedAt.AsUtc(), new ModelLinks($"/api/models/{e.Id}", $"/api/models/{e.Id}/weights", $"/api/models/{e.Id}/predict"));
+            e.CreatedAt.AsUtc(), new ModelLinks($"/api/models/{e.Id}", $"/api/models/{e.Id}/weights", $"/api/models/{e.Id}/predict"), d.Preparation);
     }
 
     public static ModelSummary ToSummary(this ModelEntity e)

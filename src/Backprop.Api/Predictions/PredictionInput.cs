@@ -1,3 +1,5 @@
+using Backprop.Api.Models;
+using System.Text.Json;
 
 namespace Backprop.Api.Predictions;
 
@@ -14,8 +16,20 @@ public static class PredictionInput
     /// The request's values, or null with <paramref name="errors"/> filled. Every row's shape is checked before the matrix is
     /// allocated, and records are matched to feature names through one dictionary (linear in the record's size).
     /// </summary>
-    public static float[]? Read(PredictionRequest request, IReadOnlyList<string> featureNames, ProblemErrors errors)
+    public static float[]? Read(PredictionRequest request, TrainedModel model, ProblemErrors errors, out List<string>?[]? warnings)
     {
+        warnings = null;
+        if (model.Preparation is { } preparation)
+        {
+            if (request.Rows is not null && request.Records is null)
+            {
+                errors.Add("rows", "This model prepares raw columns (" + string.Join(", ", preparation.Columns.Select(c => c.Name))
+                    + "): send records, e.g. {\"records\": [{\"" + preparation.Columns[0].Name + "\": ...}]}, with strings for categorical levels and null for missing values.");
+                return null;
+            }
+            return PreparedInput.Read(request, preparation, errors, out warnings);
+        }
+        var featureNames = model.FeatureNamesOrDefault();
         int width = featureNames.Count;
         if ((request.Rows is null) == (request.Records is null))
         {
@@ -69,10 +83,11 @@ public static class PredictionInput
         else
         {
             for (int r = 0; r < request.Records!.Count; r++)
-                foreach (var (key, value) in request.Records[r])
+                foreach (var (key, cell) in request.Records[r])
                 {
                     int c = columns![key];
-                    if (!Store(value, r, c)) Report($"records[{r}].{key}", NotANumber);
+                    if (cell.ValueKind != JsonValueKind.Number || !cell.TryGetDouble(out double value) || !Store(value, r, c))
+                        Report($"records[{r}].{key}", NotANumber);
                 }
         }
         return errors.Any ? null : features;
@@ -91,7 +106,8 @@ public static class PredictionInput
         count <= MaxNamesListed ? string.Join(", ", names.Take(count))
             : $"{string.Join(", ", names.Take(MaxNamesListed))} and {count - MaxNamesListed:N0} more";
 
-    public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames)
+    public static PredictionResponse ToResponse(this PredictionBatch batch, Guid modelId, TrainedModel model, IReadOnlyList<string> classNames,
+        List<string>?[]? warnings = null)
     {
         var predictions = new RowPrediction[batch.Rows];
         int outputs = model.Spec.OutputWidth;
@@ -102,13 +118,13 @@ public static class PredictionInput
             {
                 var values = new float?[outputs];
                 for (int o = 0; o < outputs; o++) values[o] = batch.Outputs[r * outputs + o] is var v && float.IsFinite(v) ? v : null;
-                predictions[r] = new RowPrediction(null, null, null, values);
+                predictions[r] = new RowPrediction(null, null, null, values, warnings?[r]);
                 continue;
             }
             int predicted = batch.PredictedClasses![r];
             // A view over the batch's probabilities: no per-row dictionary, so the response holds no more than the batch.
             var probabilities = batch.Probabilities is { } p ? new ProbabilityDictionary(classNames, p, r * classes, classes) : null;
-            predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null);
+            predictions[r] = new RowPrediction(classNames[predicted], predicted, probabilities, null, warnings?[r]);
         }
         return new PredictionResponse(modelId, model.Task, model.TargetNames, predictions);
     }

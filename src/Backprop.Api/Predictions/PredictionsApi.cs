@@ -32,10 +32,10 @@ public static class PredictionsApi
         var model = cached.Model;
         if (OverBudget(count, model, limits.Value) is { } tooLarge) return tooLarge;
         var errors = new ProblemErrors();
-        var features = PredictionInput.Read(request, model.FeatureNamesOrDefault(), errors);
+        var features = PredictionInput.Read(request, model, errors, out var warnings);
         if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         var batch = cached.Predict(features, count);
-        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : []));
+        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification ? model.ClassNamesOrDefault() : [], warnings));
     }
 
     /// <summary>

@@ -18,6 +18,40 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Writes <c>dL/dz</c> of the output layer into <paramref name="delta"/>.</summary>
     public abstract void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta);
 
+    /// <summary>
+    /// The weighted mean loss <c>L = (1/rows) Σ_r w_r ℓ_r</c>, where <c>ℓ_r</c> is row r's own loss (the loss of a one-row batch),
+    /// so that all weights 1 give <see cref="Value"/>. Rows are evaluated one at a time: the plain reference, and off the hot path
+    /// (the gradient side is <see cref="ScaleRows"/>).
+    /// </summary>
+    public double WeightedValue(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, ReadOnlySpan<T> weights)
+    {
+        if (weights.Length < rows) throw new ArgumentException($"Expected {rows} row weights, got {weights.Length}.", nameof(weights));
+        double total = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            T w = weights[r];
+            if (w == T.Zero) continue;
+            int o = r * cols;
+            total += double.CreateTruncating(w) * Value(z.Slice(o, cols), a.Slice(o, cols), y.Slice(o, cols), 1, cols);
+        }
+        return total / rows;
+    }
+
+    /// <summary>
+    /// Turns the unweighted <c>dL/dz</c> of <see cref="OutputDelta"/> into the weighted one: every loss is a mean of per-row
+    /// terms and the output activation's backward is linear and row-local, so <c>dL_w/dz_r = w_r · dL/dz_r</c>.
+    /// </summary>
+    public static void ScaleRows(Span<T> delta, ReadOnlySpan<T> weights, int rows, int cols)
+    {
+        if (weights.Length < rows || delta.Length < rows * cols) throw new ArgumentException("Row weights and deltas must cover every row.");
+        for (int r = 0; r < rows; r++)
+        {
+            T w = weights[r];
+            var row = delta.Slice(r * cols, cols);
+            for (int c = 0; c < row.Length; c++) row[c] *= w;
+        }
+    }
+
     /// <summary>The loss of a validated spec.</summary>
     public static Loss<T> Create(NetworkSpec spec) => spec.Loss switch
     {

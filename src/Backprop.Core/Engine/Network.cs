@@ -89,11 +89,16 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         return previous;
     }
 
-    /// <summary>Mean data loss of the last <see cref="Forward"/> against <paramref name="targets"/> <c>(rows, outputs)</c> (no L2 term).</summary>
-    public double ComputeLoss(Workspace<T> workspace, ReadOnlySpan<T> targets, int rows)
+    /// <summary>Mean data loss of the last <see cref="Forward"/> against <paramref name="targets"/> <c>(rows, outputs)</c> (no L2 term);
+    /// with <paramref name="rowWeights"/> <c>(rows)</c> the weighted mean <c>(1/rows) Σ_r w_r ℓ_r</c> (see <see cref="Loss{T}.WeightedValue"/>).</summary>
+    public double ComputeLoss(Workspace<T> workspace, ReadOnlySpan<T> targets, int rows, ReadOnlySpan<T> rowWeights = default)
     {
         int last = Layout.LayerCount - 1, n = rows * OutputWidth;
-        return Loss.Value(workspace.Z[last].AsSpan(0, n), workspace.A[last].AsSpan(0, n), targets.Slice(0, n), rows, OutputWidth);
+        var z = workspace.Z[last].AsSpan(0, n);
+        var a = workspace.A[last].AsSpan(0, n);
+        return rowWeights.IsEmpty
+            ? Loss.Value(z, a, targets.Slice(0, n), rows, OutputWidth)
+            : Loss.WeightedValue(z, a, targets.Slice(0, n), rows, OutputWidth, rowWeights);
     }
 
     /// <summary>The L2 penalty <c>Σ_l (λ_l/2)‖W_l‖²</c> of the current weights.</summary>
@@ -116,8 +121,10 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// no zeroing pass over a large buffer first). Per layer, from the output down:
     /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>.
     /// </summary>
+    /// <remarks>Per-row loss weights <c>rowWeights</c> <c>(rows)</c> scale each row's output delta, as for <see cref="ComputeLoss"/>; empty = unweighted.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true)
+    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true,
+        ReadOnlySpan<T> rowWeights = default)
     {
         if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
         if (!workspace.HasDeltas) throw new ArgumentException("The workspace is for inference only (CreateInferenceWorkspace); backward needs CreateWorkspace.", nameof(workspace));
@@ -126,6 +133,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (targets.Length < outN) throw new ArgumentException($"Expected {rows}×{OutputWidth} targets, got {targets.Length} values.", nameof(targets));
         var delta = workspace.DeltaA.AsSpan(0, outN);
         Loss.OutputDelta(workspace.Z[last].AsSpan(0, outN), workspace.A[last].AsSpan(0, outN), targets.Slice(0, outN), rows, OutputWidth, _activations[last], delta);
+        if (!rowWeights.IsEmpty) Loss<T>.ScaleRows(delta, rowWeights, rows, OutputWidth);
 
         for (int l = last; l >= 0; l--)
         {

@@ -60,9 +60,15 @@ internal static class BinaryCodec
         w.Write(o.ClipGradientNorm ?? -1); w.Write(o.Shuffle);
         w.Write(o.Seed.HasValue); w.Write(o.Seed ?? 0);
         w.Write(o.Threads);
+        // Snapshot version 3 on.
+        var prep = o.Preparation;
+        w.Write((int)prep.Imputation); w.Write(prep.MissingIndicators); w.Write(prep.MinLevelCount); w.Write((int)prep.UnseenLevels);
+        w.Write(o.ClassWeights is null ? (byte)0 : o.ClassWeights.Balanced ? (byte)1 : (byte)2);
+        if (o.ClassWeights is { Balanced: false } cw) WriteDoubles(w, [.. cw.Weights ?? []]);
     }
 
-    public static TrainingOptions ReadOptions(BinaryReader r)
+    /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 3 have no preparation or class weights.</summary>
+    public static TrainingOptions ReadOptions(BinaryReader r, int version)
     {
         int epochs = r.ReadInt32(), batch = r.ReadInt32();
         var optimizer = new OptimizerSettings((OptimizerKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
@@ -79,12 +85,55 @@ internal static class BinaryCodec
         bool shuffle = r.ReadBoolean();
         bool hasSeed = r.ReadBoolean(); ulong seed = r.ReadUInt64();
         int threads = r.ReadInt32();
+        var preparation = new PreparationSettings();
+        ClassWeighting? classWeights = null;
+        if (version >= 3)
+        {
+            preparation = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), (UnseenLevelPolicy)r.ReadInt32());
+            classWeights = r.ReadByte() switch
+            {
+                0 => null,
+                1 => new ClassWeighting(true),
+                2 => new ClassWeighting(false, ReadDoubles(r)),
+                var b => throw new InvalidDataException($"Unknown class weighting {b}."),
+            };
+        }
         return new TrainingOptions
         {
+            Preparation = preparation, ClassWeights = classWeights,
             Epochs = epochs, BatchSize = batch, Optimizer = optimizer, Schedule = schedule, ValidationFraction = validation,
             EarlyStopping = early, Normalization = normalization, StandardizeTargets = standardize,
             ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null, Threads = threads,
         };
+    }
+
+    public static void WritePreparation(BinaryWriter w, TabularPreparation? p)
+    {
+        w.Write(p is not null);
+        if (p is null) return;
+        var s = p.Settings;
+        w.Write((int)s.Imputation); w.Write(s.MissingIndicators); w.Write(s.MinLevelCount); w.Write((int)s.UnseenLevels);
+        w.Write(p.Columns.Count);
+        foreach (var c in p.Columns)
+        {
+            w.Write(c.Name); w.Write((int)c.Kind); w.Write(c.Fill); w.Write(c.Indicator); w.Write(c.MissingLevel);
+            WriteStrings(w, c.Levels);
+            WriteStrings(w, c.Grouped);
+        }
+    }
+
+    public static TabularPreparation? ReadPreparation(BinaryReader r)
+    {
+        if (!r.ReadBoolean()) return null;
+        var settings = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), (UnseenLevelPolicy)r.ReadInt32());
+        var columns = new PreparedColumn[CheckedCount(r, r.ReadInt32(), 10_000_000, 16)];
+        for (int i = 0; i < columns.Length; i++)
+        {
+            string name = r.ReadString(); var kind = (ColumnKind)r.ReadInt32(); double fill = r.ReadDouble(); bool indicator = r.ReadBoolean(), missing = r.ReadBoolean();
+            columns[i] = new PreparedColumn(name, kind, fill, indicator,
+                ReadStrings(r) ?? throw new InvalidDataException("Missing levels."), ReadStrings(r) ?? throw new InvalidDataException("Missing grouped levels."), missing);
+        }
+        return new TabularPreparation(columns, settings);
     }
 
     public static void WriteNormalizer(BinaryWriter w, Normalizer? n)

@@ -20,37 +20,52 @@ public sealed record ClassMetrics(double? Precision, double? Recall, double? F1,
 /// <param name="LogLoss">Mean negative log-probability of the actual class (classification).</param>
 /// <param name="PerClass">Precision, recall, F1 and support per class, in class order (classification).</param>
 /// <param name="Mae">Mean absolute error over all outputs (regression).</param>
+/// <param name="WeightedAccuracy">Σ_i w_i [ŷ_i = y_i] / Σ_i w_i with w_i = sample weight × class weight (equals Accuracy when no weights apply).</param>
+/// <param name="BalancedAccuracy">Mean of the per-class recalls (classes with rows).</param>
+/// <param name="Recall">Per class index: rows of the class predicted as it / rows of the class (null for a class with no rows).</param>
 public sealed record ModelEvaluation(int Rows, double? Accuracy, int[][]? ConfusionMatrix, double? Rmse, double? R2,
-    double? LogLoss = null, IReadOnlyList<ClassMetrics>? PerClass = null, double? Mae = null)
+    double? LogLoss = null, IReadOnlyList<ClassMetrics>? PerClass = null, double? Mae = null,
+    double? WeightedAccuracy = null, double? BalancedAccuracy = null, double?[]? Recall = null)
 {
     /// <summary>Probabilities are clipped to at least this before the logarithm (scikit-learn's eps for float64).</summary>
     public const double LogLossClip = 1e-15;
 
-    /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (or the listed rows of it).</summary>
-    public static ModelEvaluation Evaluate(TrainedModel model, TrainingData data, IReadOnlyList<int>? rows = null)
+    /// <summary>Evaluates <paramref name="model"/> on <paramref name="data"/> (or the listed rows of it), a raw table going through
+    /// the model's preparation; <paramref name="classWeights"/> (by class index) and the data's sample weights weight the weighted accuracy.</summary>
+    public static ModelEvaluation Evaluate(TrainedModel model, TrainingData data, IReadOnlyList<int>? rows = null, IReadOnlyList<double>? classWeights = null)
     {
         var indices = rows ?? Enumerable.Range(0, data.Rows).ToArray();
+        var features = data.Features;
         int width = data.Width, n = indices.Count;
+        if (model.Preparation is { } preparation && data.Columns is { } columns)
+        {
+            features = preparation.EncodeTable(columns, data.Features, data.Rows);
+            width = preparation.EncodedWidth;
+        }
         if (n == 0) return new ModelEvaluation(0, null, null, null, null);
         var x = new float[n * width];
-        for (int i = 0; i < n; i++) data.Features.AsSpan(indices[i] * width, width).CopyTo(x.AsSpan(i * width));
+        for (int i = 0; i < n; i++) features.AsSpan(indices[i] * width, width).CopyTo(x.AsSpan(i * width));
         var prediction = model.CreatePredictor(Math.Min(n, 1024)).Predict(x, n);
         return data.Task == TaskKind.Classification
-            ? Classification(model.ClassCount, indices.Select(i => data.Labels![i]).ToArray(), prediction)
+            ? Classification(model.ClassCount, indices.Select(i => data.Labels![i]).ToArray(), prediction,
+                data.SampleWeights is { } sw ? indices.Select(i => (double)sw[i]).ToArray() : null, classWeights)
             : Regression(indices.Select(i => data.Targets.AsSpan(i * data.TargetWidth, data.TargetWidth).ToArray()).ToArray(), prediction);
     }
 
-    private static ModelEvaluation Classification(int classes, int[] actual, PredictionBatch prediction)
+    private static ModelEvaluation Classification(int classes, int[] actual, PredictionBatch prediction, double[]? sampleWeights,
+        IReadOnlyList<double>? classWeights)
     {
         int n = actual.Length;
         var confusion = Enumerable.Range(0, classes).Select(_ => new int[classes]).ToArray();
         int correct = 0;
-        double logLoss = 0;
+        double logLoss = 0, weightSum = 0, weightedCorrect = 0;
         for (int i = 0; i < n; i++)
         {
             int predicted = prediction.PredictedClasses![i];
             confusion[actual[i]][predicted]++;
-            if (actual[i] == predicted) correct++;
+            double w = (sampleWeights?[i] ?? 1) * (classWeights?[actual[i]] ?? 1);
+            weightSum += w;
+            if (actual[i] == predicted) { correct++; weightedCorrect += w; }
             if (prediction.Probabilities is { } p)
             {
                 double sum = 0;
@@ -67,8 +82,11 @@ public sealed record ModelEvaluation(int Rows, double? Accuracy, int[][]? Confus
             double? f1 = precision is { } pr && recall is { } re ? (pr + re > 0 ? 2 * pr * re / (pr + re) : 0) : null;
             perClass[c] = new ClassMetrics(precision, recall, f1, support);
         }
+        var recalls = perClass.Select(m => m.Recall).ToArray();
+        var present = recalls.Where(r => r.HasValue).Select(r => r!.Value).ToList();
         return new ModelEvaluation(n, (double)correct / n, confusion, null, null,
-            prediction.Probabilities is null ? null : logLoss / n, perClass);
+            prediction.Probabilities is null ? null : logLoss / n, perClass, null,
+            weightSum > 0 ? weightedCorrect / weightSum : null, present.Count > 0 ? present.Average() : null, recalls);
     }
 
     private static ModelEvaluation Regression(float[][] targets, PredictionBatch prediction)

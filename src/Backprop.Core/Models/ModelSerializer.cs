@@ -10,8 +10,9 @@ namespace Backprop.Core.Models;
 public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
-    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>.</summary>
-    public const int FormatVersion = 2;
+    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate multiplier, 3 the
+    /// preparation (earlier versions still load).</summary>
+    public const int FormatVersion = 3;
     /// <summary>The JSON form's "format" value.</summary>
     public const string FormatName = "backprop-model";
 
@@ -30,6 +31,7 @@ public static class ModelSerializer
             BinaryCodec.WriteStrings(w, model.FeatureNames);
             BinaryCodec.WriteStrings(w, model.ClassNames);
             BinaryCodec.WriteStrings(w, model.TargetNames);
+            BinaryCodec.WritePreparation(w, model.Preparation);
         }
         return stream.ToArray();
     }
@@ -50,6 +52,7 @@ public static class ModelSerializer
             var input = BinaryCodec.ReadNormalizer(r) ?? throw new InvalidDataException("Missing input normalisation.");
             var model = new TrainedModel(spec, parameters, task, input, BinaryCodec.ReadNormalizer(r),
                 BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r), BinaryCodec.ReadStrings(r));
+            if (version >= 3) model = model with { Preparation = BinaryCodec.ReadPreparation(r) };
             return EnsureValid(model);
         }
         catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
@@ -95,6 +98,7 @@ public static class ModelSerializer
             WriteStrings(w, "featureNames", model.FeatureNames);
             WriteStrings(w, "classNames", model.ClassNames);
             WriteStrings(w, "targetNames", model.TargetNames);
+            JsonPreparation.Write(w, model.Preparation);
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.ToArray());
@@ -119,7 +123,7 @@ public static class ModelSerializer
             var parameters = ReadParameters(Required(root, "layers"), spec, json.Length);
             var input = ReadNormalizer(root, "inputNormalization") ?? Normalizer.Identity(spec.InputWidth);
             var model = new TrainedModel(spec, parameters, task, input, ReadNormalizer(root, "targetNormalization"),
-                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"));
+                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"), JsonPreparation.Read(root));
             return EnsureValid(model);
         }
         catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
@@ -199,7 +203,7 @@ public static class ModelSerializer
             ? v : throw new InvalidDataException($"{path}[{i}]: expected a finite number.")).ToArray();
     }
 
-    private static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
+    internal static void WriteStrings(Utf8JsonWriter w, string name, IReadOnlyList<string>? values)
     {
         if (values is null) { w.WriteNull(name); return; }
         w.WriteStartArray(name);
@@ -207,7 +211,7 @@ public static class ModelSerializer
         w.WriteEndArray();
     }
 
-    private static string[]? ReadStrings(JsonElement root, string name)
+    internal static string[]? ReadStrings(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null) return null;
         if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{name}: expected an array of strings.");

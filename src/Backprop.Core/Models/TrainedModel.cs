@@ -1,8 +1,9 @@
 namespace Backprop.Core.Models;
 
 /// <summary>
-/// Everything needed to predict in raw units: the spec, the weights (flat layout), the input normalisation,
-/// the target standardisation (regression) and the names of features, classes and targets.
+/// Everything needed to predict in raw units: the spec, the weights (flat layout), the raw columns' preparation (when the
+/// data had categorical, boolean or missing cells), the input normalisation, the target standardisation (regression) and
+/// the names of features (the network's inputs), classes and targets.
 /// </summary>
 public sealed record TrainedModel(
     NetworkSpec Spec,
@@ -12,7 +13,8 @@ public sealed record TrainedModel(
     Normalizer? TargetNormalizer,
     IReadOnlyList<string>? FeatureNames,
     IReadOnlyList<string>? ClassNames,
-    IReadOnlyList<string>? TargetNames)
+    IReadOnlyList<string>? TargetNames,
+    TabularPreparation? Preparation = null)
 {
     /// <summary>Checks internal consistency (widths, counts, finite weights). Empty when valid.</summary>
     public IReadOnlyList<OptionError> Validate()
@@ -27,6 +29,12 @@ public sealed record TrainedModel(
         if (InputNormalizer.Width != Spec.InputWidth) errors.Add(new("normalization", $"Input normalisation has {InputNormalizer.Width} columns, the network {Spec.InputWidth}."));
         if (InputNormalizer.Offsets.Length != InputNormalizer.Scales.Length || InputNormalizer.Scales.Any(s => !(double.IsFinite(s) && s != 0)) || InputNormalizer.Offsets.Any(o => !double.IsFinite(o)))
             errors.Add(new("normalization", "Normalisation offsets must be finite and scales finite and non-zero."));
+        if (Preparation is { } p)
+        {
+            errors.AddRange(p.Validate());
+            if (p.Columns.Count == 0 || p.EncodedWidth != Spec.InputWidth)
+                errors.Add(new("preparation", $"The preparation gives {p.EncodedWidth} inputs, the network expects {Spec.InputWidth}."));
+        }
         if (FeatureNames is not null && FeatureNames.Count != Spec.InputWidth) errors.Add(new("featureNames", $"Expected {Spec.InputWidth} feature names, got {FeatureNames.Count}."));
         if (FirstRepeated(FeatureNames) is { } feature) errors.Add(new("featureNames", $"'{feature}' appears more than once; feature names must be unique (records are matched by name)."));
         if (FirstRepeated(ClassNames) is { } @class) errors.Add(new("classNames", $"'{@class}' appears more than once; class names must be unique."));
@@ -74,7 +82,7 @@ public sealed record TrainedModel(
     /// <summary>The model of a training session at its current state.</summary>
     public static TrainedModel FromSession(TrainingSession session, TrainingData data) => new(
         session.Spec, (float[])session.Network.Parameters.Clone(), data.Task, session.InputNormalizer, session.TargetNormalizer,
-        data.FeatureNames, data.ClassNames, data.TargetNames);
+        session.Preparation is { } p ? p.EncodedNames() : data.FeatureNames, data.ClassNames, data.TargetNames, session.Preparation);
 
     /// <summary>A predictor (owns its scratch buffers; not thread-safe, create one per thread or pool them).</summary>
     public Predictor CreatePredictor(int maxRows = 256) => new(this, maxRows);

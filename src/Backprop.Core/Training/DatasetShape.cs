@@ -6,15 +6,15 @@ namespace Backprop.Core.Training;
 /// </summary>
 /// <param name="Task">Classification or regression.</param>
 /// <param name="Rows">Number of rows.</param>
-/// <param name="Width">Feature columns.</param>
+/// <param name="Width">Feature columns, the network's input width; null when the width follows from a preparation fitted at training.</param>
 /// <param name="ClassCount">Classes (classification); 0 for regression.</param>
 /// <param name="TargetWidth">Target columns (regression); 0 for classification.</param>
-public sealed record DatasetShape(TaskKind Task, int Rows, int Width, int ClassCount, int TargetWidth)
+public sealed record DatasetShape(TaskKind Task, int Rows, int? Width, int ClassCount, int TargetWidth)
 {
     /// <summary>Checks that a network can learn this data: width = input width; outputs = classes (or 1 sigmoid unit for 2 classes) or target width; no softmax for regression.</summary>
     public IEnumerable<OptionError> CompatibilityWith(NetworkSpec spec)
     {
-        if (spec.InputWidth != Width)
+        if (Width is { } width && spec.InputWidth != width)
             yield return new("network.inputWidth", $"The dataset has {Width} feature columns but the network expects {spec.InputWidth}; set inputWidth to {Width}.");
         var output = spec.Layers.Count > 0 ? spec.Layers[^1] : null;
         if (output is null) yield break;

@@ -15,6 +15,10 @@ internal sealed class PreparedData
     public required int[]? ValLabels { get; init; }
     public required int ValRows { get; init; }
     public required int[] ValidationIndices { get; init; } // rows of the original data held out
+    public required float[]? TrainW { get; init; }     // (trainRows) loss weight per row: sample weight × class weight; null = all 1
+    public required float[]? ValW { get; init; }       // (valRows)
+    public required TabularPreparation? Preparation { get; init; }
+    public required double[]? ClassWeights { get; init; } // resolved per class index
     public required Normalizer InputNormalizer { get; init; }
     public required Normalizer? TargetNormalizer { get; init; }
     public required double[] TrainTargetVariance { get; init; } // per output, normalised units (R² denominators)
@@ -23,16 +27,31 @@ internal sealed class PreparedData
     public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
     {
         var (trainIdx, valIdx) = Split(data, options.ValidationFraction, seed);
-        var inputNormalizer = Normalizer.Fit(options.Normalization, data.Features, data.Width, trainIdx);
+        TabularPreparation? preparation = null;
+        float[] features = data.Features;
+        int width = data.Width;
+        if (data.Columns is { } columns)
+        {
+            preparation = TabularPreparation.Fit(columns, data.Features, trainIdx, options.Preparation);
+            width = preparation.EncodedWidth;
+            if (width != spec.InputWidth)
+                throw new InvalidTrainingOptionsException([new("network.inputWidth", $"The prepared inputs are {width} wide ({DescribeWidth(preparation)}) "
+                    + $"but the network expects {spec.InputWidth}; set inputWidth to {width}.")]);
+            features = preparation.EncodeTable(columns, data.Features, data.Rows);
+        }
+        var inputNormalizer = Normalizer.Fit(options.Normalization, features, width, trainIdx);
         int outputs = spec.OutputWidth;
         Normalizer? targetNormalizer = data.Task == TaskKind.Regression
             ? Normalizer.Fit(options.StandardizeTargets ? NormalizationKind.ZScore : NormalizationKind.None, data.Targets, data.TargetWidth, trainIdx)
             : null;
 
-        var (trainX, trainY, trainLabels) = Gather(data, trainIdx, inputNormalizer, targetNormalizer, outputs);
-        var (valX, valY, valLabels) = Gather(data, valIdx, inputNormalizer, targetNormalizer, outputs);
+        var (trainX, trainY, trainLabels) = Gather(data, features, width, trainIdx, inputNormalizer, targetNormalizer, outputs);
+        var (valX, valY, valLabels) = Gather(data, features, width, valIdx, inputNormalizer, targetNormalizer, outputs);
+        var classWeights = options.ClassWeights?.Resolve(trainLabels!, data.ClassCount);
         return new PreparedData
         {
+            TrainW = RowWeights(data, trainIdx, classWeights), ValW = RowWeights(data, valIdx, classWeights),
+            Preparation = preparation, ClassWeights = classWeights,
             TrainX = trainX, TrainY = trainY, TrainLabels = trainLabels, TrainRows = trainIdx.Length,
             ValX = valX, ValY = valY, ValLabels = valLabels, ValRows = valIdx.Length, ValidationIndices = valIdx,
             InputNormalizer = inputNormalizer, TargetNormalizer = targetNormalizer,
@@ -40,6 +59,10 @@ internal sealed class PreparedData
             ValTargetVariance = ColumnVariance(valY, valIdx.Length, outputs),
         };
     }
+
+    /// <summary>The preparation training would fit (null for an all-numeric dataset), without preparing anything else.</summary>
+    public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) =>
+        data.Columns is { } columns ? TabularPreparation.Fit(columns, data.Features, Split(data, options.ValidationFraction, seed).Train, options.Preparation) : null;
 
     // Stratified for classification: each class gives round(fraction · its count) rows, chosen by seeded keys.
     private static (int[] Train, int[] Validation) Split(TrainingData data, double fraction, ulong seed)
@@ -70,17 +93,33 @@ internal sealed class PreparedData
         return (Enumerable.Range(0, data.Rows).Where(i => !isValidation[i]).ToArray(), validation.ToArray());
     }
 
-    private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
+    private static string DescribeWidth(TabularPreparation preparation) =>
+        string.Join(", ", preparation.Columns.Select(c => $"{c.Name}: {c.Width}"));
+
+    /// <summary>Loss weight of each listed row: its sample weight times its class's weight; null when every weight is 1.</summary>
+    internal static float[]? RowWeights(TrainingData data, int[] rows, double[]? classWeights)
     {
-        int width = data.Width;
+        if (data.SampleWeights is null && classWeights is null) return null;
+        var weights = new float[rows.Length];
+        for (int i = 0; i < rows.Length; i++)
+        {
+            double w = data.SampleWeights?[rows[i]] ?? 1;
+            if (classWeights is not null) w *= classWeights[data.Labels![rows[i]]];
+            weights[i] = (float)w;
+        }
+        return weights;
+    }
+
+    private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, float[] features, int width, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
+    {
         // Untouched features (no split, no scaling) are used in place: no second copy of a large dataset.
         bool inPlace = inputs.Kind == NormalizationKind.None && rows.Length == data.Rows;
-        var x = inPlace ? data.Features : new float[rows.Length * width];
+        var x = inPlace ? features : new float[rows.Length * width];
         var y = new float[rows.Length * outputs];
         int[]? labels = data.Task == TaskKind.Classification ? new int[rows.Length] : null;
         for (int r = 0; r < rows.Length; r++)
         {
-            if (!inPlace) inputs.Apply(data.Features.AsSpan(rows[r] * width, width), x.AsSpan(r * width, width));
+            if (!inPlace) inputs.Apply(features.AsSpan(rows[r] * width, width), x.AsSpan(r * width, width));
             if (labels is not null)
             {
                 int label = data.Labels![rows[r]];

@@ -32,6 +32,26 @@ public sealed record EarlyStoppingSettings(
     public const bool DefaultRestoreBestWeights = true;
 }
 
+/// <summary>
+/// Class weights: <c>Balanced</c> gives class c the weight <c>n / (k · n_c)</c> over the training split (n rows, k classes,
+/// n_c rows of class c, sample weights not counted: scikit-learn's "balanced"), else <paramref name="Weights"/> by class index.
+/// </summary>
+/// <param name="Balanced">Weights inversely proportional to the class frequencies of the training split.</param>
+/// <param name="Weights">Explicit weight per class index (when not balanced).</param>
+public sealed record ClassWeighting(bool Balanced, IReadOnlyList<double>? Weights = null)
+{
+    /// <summary>The weight of each class given the training split's labels.</summary>
+    public double[] Resolve(ReadOnlySpan<int> trainLabels, int classCount)
+    {
+        if (!Balanced)
+            return Weights is { } w && w.Count == classCount ? [.. w] : throw new ArgumentException($"Expected {classCount} class weights.");
+        var counts = new int[classCount];
+        foreach (int label in trainLabels) counts[label]++;
+        int rows = trainLabels.Length;
+        return [.. counts.Select(n => n == 0 ? 0 : (double)rows / (classCount * n))];
+    }
+}
+
 /// <summary>Everything about a training run except the network and the data. The defaults (the constants here and in
 /// <see cref="OptimizerSettings"/>, <see cref="ScheduleSettings"/> and <see cref="EarlyStoppingSettings"/>) are the only place they
 /// are written; see <see cref="WithDefaults"/> for a run whose epochs are not given.</summary>
@@ -94,6 +114,10 @@ public sealed record TrainingOptions
     public int Threads { get; init; } = 1;
     /// <summary>Seed for shuffles and the validation split; null = the network spec's seed.</summary>
     public ulong? Seed { get; init; }
+    /// <summary>Preparation of a raw table (imputation, indicators, rare levels, unseen levels); used when the data has column kinds.</summary>
+    public PreparationSettings Preparation { get; init; } = new();
+    /// <summary>Per-class loss weights (classification), multiplying any sample weights; null = all 1.</summary>
+    public ClassWeighting? ClassWeights { get; init; }
 
     /// <summary>Every problem with these options for a dataset of <paramref name="rows"/> rows.</summary>
     public IReadOnlyList<OptionError> Validate(int rows, TaskKind task)
@@ -107,6 +131,14 @@ public sealed record TrainingOptions
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) errors.Add(new("validationFraction", $"Validation fraction must be in [0, 1), got {ValidationFraction}."));
         else if (ValidationFraction > 0 && (int)Math.Round(rows * ValidationFraction) is var held && (held < 1 || held >= rows))
             errors.Add(new("validationFraction", $"A fraction of {ValidationFraction} of {rows} rows leaves no training or no validation rows."));
+        errors.AddRange(Preparation.Validate());
+        if (ClassWeights is { } cw)
+        {
+            if (task != TaskKind.Classification) errors.Add(new("classWeights", "Class weights apply only to classification."));
+            if (cw.Weights is { } weights && weights.Any(w => !(double.IsFinite(w) && w >= 0)))
+                errors.Add(new("classWeights", "Class weights must be finite and zero or more."));
+            if (cw.Weights is { } all && !all.Any(w => w > 0)) errors.Add(new("classWeights", "At least one class weight must be positive."));
+        }
         if (!Enum.IsDefined(Normalization)) errors.Add(new("normalization", $"Unknown normalisation {(int)Normalization}."));
         if (ClipGradientNorm is { } clip && !(double.IsFinite(clip) && clip > 0)) errors.Add(new("clipGradientNorm", $"Clipping norm must be positive, got {clip}."));
         if (EarlyStopping is { } es)

@@ -27,7 +27,7 @@ public sealed partial class TrainingSession
         {
             cancellationToken.ThrowIfCancellationRequested();
             int count = Math.Min(batchSize, rows - start);
-            ReadOnlySpan<float> x, y;
+            ReadOnlySpan<float> x, y, weights = default;
             ReadOnlySpan<int> labels;
             if (shuffled)
             {
@@ -35,6 +35,7 @@ public sealed partial class TrainingSession
                 x = _batchX.AsSpan(0, count * width);
                 y = _batchY.AsSpan(0, count * outputs);
                 labels = _batchLabels;
+                if (_batchW is not null) weights = _batchW.AsSpan(0, count);
             }
             else
             {
@@ -42,17 +43,18 @@ public sealed partial class TrainingSession
                 x = _prepared.TrainX.AsSpan(start * width, count * width);
                 y = _prepared.TrainY.AsSpan(start * outputs, count * outputs);
                 labels = _prepared.TrainLabels is { } all ? all.AsSpan(start, count) : default;
+                if (_prepared.TrainW is { } w) weights = w.AsSpan(start, count);
             }
 
             var output = Network.Forward(_workspace, x, count);
-            double loss = Network.ComputeLoss(_workspace, y, count);
+            double loss = Network.ComputeLoss(_workspace, y, count, weights);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
             if (loss > DivergenceGrowth * Math.Max(StartLoss.Value, DivergenceFloor))
                 return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} times its start ({StartLoss.Value:G4})";
             _trainMetrics.Add(loss, output, y, labels, count);
             _activity.Observe(_workspace.Z, count);
-            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false);
+            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, rowWeights: weights);
 
             double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)
@@ -106,6 +108,7 @@ public sealed partial class TrainingSession
     {
         const int Ahead = 8;
         var labels = _prepared.TrainLabels;
+        var rowWeights = _prepared.TrainW;
         fixed (float* x = _prepared.TrainX, y = _prepared.TrainY)
         {
             for (int r = from; r < to; r++)
@@ -122,6 +125,7 @@ public sealed partial class TrainingSession
                 new ReadOnlySpan<float>(x + (long)row * width, width).CopyTo(_batchX.AsSpan(r * width, width));
                 new ReadOnlySpan<float>(y + (long)row * outputs, outputs).CopyTo(_batchY.AsSpan(r * outputs, outputs));
                 if (labels is not null) _batchLabels[r] = labels[row];
+                if (rowWeights is not null) _batchW![r] = rowWeights[row];
             }
         }
     }
@@ -137,7 +141,7 @@ public sealed partial class TrainingSession
             var x = _prepared.ValX.AsSpan(start * width, count * width);
             var y = _prepared.ValY.AsSpan(start * outputs, count * outputs);
             var output = Network.Forward(_workspace, x, count);
-            double loss = Network.ComputeLoss(_workspace, y, count);
+            double loss = Network.ComputeLoss(_workspace, y, count, _prepared.ValW is { } w ? w.AsSpan(start, count) : default);
             ReadOnlySpan<int> labels = _prepared.ValLabels is { } l ? l.AsSpan(start, count) : default;
             _validationMetrics.Add(loss, output, y, labels, count);
         }

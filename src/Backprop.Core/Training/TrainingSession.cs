@@ -17,6 +17,7 @@ public sealed partial class TrainingSession
     private readonly LearningRateSchedule _schedule;
     private readonly float[] _gradient, _batchX, _batchY, _beforeUpdate;
     private readonly int[] _batchLabels, _order, _orderScratch;
+    private readonly float[]? _batchW;
     private readonly ulong[] _keys, _keyScratch;
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
@@ -27,6 +28,8 @@ public sealed partial class TrainingSession
     {
         spec.EnsureValid();
         var errors = options.Validate(data.Rows, data.Task).Concat(data.CompatibilityWith(spec)).ToList();
+        if (options.ClassWeights is { Balanced: false, Weights: { } classWeights } && classWeights.Count != data.ClassCount)
+            errors.Add(new("classWeights", $"Expected a weight for each of the {data.ClassCount} classes, got {classWeights.Count}."));
         if (errors.Count > 0) throw new InvalidTrainingOptionsException(errors);
 
         Spec = spec;
@@ -53,6 +56,7 @@ public sealed partial class TrainingSession
         _batchX = new float[batch * spec.InputWidth];   // (batch, inputs)
         _batchY = new float[batch * outputs];           // (batch, outputs)
         _batchLabels = new int[batch];
+        _batchW = _prepared.TrainW is null ? null : new float[batch]; // (batch)
         // The epoch shuffle's order, its keys and the radix sort's scratch; an unshuffled run needs none of them.
         int shuffled = options.Shuffle ? _prepared.TrainRows : 0;
         _order = new int[shuffled];
@@ -101,6 +105,12 @@ public sealed partial class TrainingSession
     public IReadOnlyList<int> ValidationIndices => _prepared.ValidationIndices;
     /// <summary>Input normalisation fitted on the training split.</summary>
     public Normalizer InputNormalizer => _prepared.InputNormalizer;
+    /// <summary>The raw table's preparation fitted on the training split, or null for all-numeric data.</summary>
+    public TabularPreparation? Preparation => _prepared.Preparation;
+    /// <summary>Class weights resolved on the training split (null = none).</summary>
+    public IReadOnlyList<double>? ClassWeights => _prepared.ClassWeights;
+    /// <summary>The preparation a run with these options would fit (same split), to check a network's input width before training.</summary>
+    public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) => PreparedData.FitPreparation(data, options, seed);
     /// <summary>Target standardisation (regression), or null.</summary>
     public Normalizer? TargetNormalizer => _prepared.TargetNormalizer;
     /// <summary>

@@ -19,7 +19,7 @@ public sealed record TrainingSnapshot(
     double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    private const int FormatVersion = 2; // 2: layers carry the bias learning-rate multiplier
+    private const int FormatVersion = 3; // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -63,7 +63,7 @@ public sealed record TrainingSnapshot(
             int version = r.ReadInt32();
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
             var spec = BinaryCodec.ReadSpec(r, version);
-            var options = BinaryCodec.ReadOptions(r);
+            var options = BinaryCodec.ReadOptions(r, version);
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
             var optimizer = new OptimizerState(r.ReadInt64(), BinaryCodec.ReadFloats(r), BinaryCodec.ReadFloats(r));

@@ -30,12 +30,14 @@ public sealed class DatasetCsvRejectionTests
         RefusedAsync("a,b,label\n1,\"2\"x,x\n", "file", "Line 2: 'x' after the closing quote");
 
     [Fact]
-    public Task NonNumericFeatureCellIsRefusedNamingRowAndColumn() =>
-        RefusedAsync("a,b,label\n1,2,x\n3,4,y\n5,abc,z\n", "b", "Row 3 (line 4), column 'b': 'abc' is not a number");
+    public Task TextInAColumnDeclaredNumericIsRefusedNamingRowAndColumn() =>
+        RefusedAsync("a,b,label\n1,2,x\n3,4,y\n5,abc,z\n", "b", "Column 'b' is declared numeric but row 3 holds 'abc'",
+            "name=bad&targetColumn=label&columnTypes=b:numeric");
 
     [Fact]
-    public Task CommaDecimalSeparatorIsRefusedAsNonNumeric() =>
-        RefusedAsync("a,b,label\n1,\"2,5\",x\n", "b", "Row 1 (line 2), column 'b': '2,5' is not a number");
+    public Task CommaDecimalSeparatorInAColumnDeclaredNumericIsRefused() =>
+        RefusedAsync("a,b,label\n1,\"2,5\",x\n3,4,y\n", "b", "Column 'b' is declared numeric but row 1 holds '2,5'",
+            "name=bad&targetColumn=label&columnTypes={\"b\":\"numeric\"}");
 
     [Theory]
     [InlineData("NaN")]
@@ -51,20 +53,17 @@ public sealed class DatasetCsvRejectionTests
         RefusedAsync("a,label\n1,0.5\n2,NaN\n", "label", "Row 2 (line 3), column 'label': 'NaN' is not a finite number");
 
     [Fact]
-    public async Task MissingValuesAreRefusedListingRowsAndColumnsBecauseThereIsNoImputation()
+    public async Task MissingTargetsAreRefusedListingRowsWhileMissingFeaturesAreKept()
     {
-        var problemText = "no imputation";
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         var response = await client.PostCsvAsync("a,b,label\n1,2,x\n,4,y\n5, ,\n", "name=bad&targetColumn=label");
 
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Contains("Row 2 (line 3), column 'a' has no value", problem.GetProperty("errors").GetProperty("a")[0].GetString());
         var detail = problem.GetProperty("detail").GetString()!;
-        Assert.Contains(problemText, detail);
-        Assert.Contains("3 missing value(s)", detail);
-        Assert.Contains("'a' (1), 'b' (1), 'label' (1)", detail);
-        Assert.Contains("Row 3 (line 4), column 'b' has no value", problem.GetProperty("errors").GetProperty("b")[0].GetString());
+        Assert.Contains("The target column 'label' has 1 missing value(s)", detail);
+        Assert.Contains("Row 3 (line 4), column 'label' has no value", problem.GetProperty("errors").GetProperty("label")[0].GetString());
+        Assert.False(problem.GetProperty("errors").TryGetProperty("a", out _), "a missing feature cell is not a problem");
         Assert.Equal(0, await client.DatasetCountAsync());
     }
 

@@ -37,13 +37,14 @@ public sealed class DatasetJsonRejectionTests
         RefusedAsync("""{ "name": "x", "features": [[1], [1e39]], "targets": [0, 1] }""", "$.features[1][0]", "'1e39' is not a finite number");
 
     [Fact]
-    public Task StringFeatureValueIsRefused() =>
-        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": "1.5", "y": "p" }, { "a": 2, "y": "q" }] }""",
-            "$.records[0].a", "\"1.5\" is a string; feature values must be JSON numbers");
+    public Task ArrayFeatureValueIsRefused() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "records": [{ "a": [1], "y": "p" }, { "a": 2, "y": "q" }] }""",
+            "$.records[0].a", "a array is not a cell value");
 
     [Fact]
-    public Task NullFeatureIsAMissingValue() =>
-        RefusedAsync("""{ "name": "x", "features": [[1, null], [2, 3]], "targets": [0, 1] }""", "$.features[0][1]", "missing value");
+    public Task BooleanColumnDeclaredNumericIsRefusedNamingTheColumn() =>
+        RefusedAsync("""{ "name": "x", "targetColumn": "y", "columnTypes": {"a": "numeric"}, "records": [{ "a": true, "y": "p" }, { "a": 2, "y": "q" }] }""",
+            "a", "Column 'a' is declared numeric but row 1 holds 'true'");
 
     [Fact]
     public async Task RecordWithoutTheTargetIsAMissingValue()

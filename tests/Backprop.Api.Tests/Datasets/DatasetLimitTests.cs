@@ -105,7 +105,7 @@ public sealed class DatasetLimitTests
 
         // Each refused for its own reason (a 500 would leave nothing stored too).
         await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);   // missing label
-        await (await client.PostCsvAsync("a,label\n1,x\nz,y\n")).ProblemAsync(HttpStatusCode.BadRequest);  // non-numeric feature
+        await (await client.PostCsvAsync("a,label\n1,x\nNaN,y\n")).ProblemAsync(HttpStatusCode.BadRequest); // NaN feature
         await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""")).ProblemAsync(HttpStatusCode.BadRequest);
         await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"))).ProblemAsync(HttpStatusCode.BadRequest); // no targetColumn
 

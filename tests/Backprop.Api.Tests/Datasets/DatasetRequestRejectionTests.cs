@@ -72,8 +72,8 @@ public sealed class DatasetRequestRejectionTests
     {
         using var factory = new ApiFactory();
 
-        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\noops,y\n", false, ("name", "x"), ("targetColumn", "label"));
+        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\nNaN,y\n", false, ("name", "x"), ("targetColumn", "label"));
 
-        await response.RefusedAsync("a", "Row 2 (line 3), column 'a': 'oops' is not a number");
+        await response.RefusedAsync("a", "Row 2 (line 3), column 'a': 'NaN' is not a finite number");
     }
 }

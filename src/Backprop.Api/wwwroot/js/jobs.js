@@ -1,0 +1,144 @@
+// Jobs: the list with progress and ETA, and a job page with live charts from the job's event stream.
+import { api, streamEvents } from './api.js';
+import { LineChart } from './charts.js';
+import { h, fmt, pct, when, duration, badge, empty, errorBox, progressBar } from './ui.js';
+
+export async function jobsPage(main) {
+  const list = h('div', { id: 'job-list' });
+  main.append(h('h1', {}, 'Training jobs'), startForm(), h('h2', {}, 'Your jobs'), list);
+  let timer = 0;
+  const load = async () => {
+    try {
+      const page = await api('/api/jobs?pageSize=50');
+      list.replaceChildren(page.items.length ? jobTable(page.items) : empty('No jobs yet: start one above once you have a dataset and a network.'));
+      if (page.items.some(j => j.status === 'running' || j.status === 'queued')) timer = setTimeout(load, 1000);
+    } catch (e) { list.replaceChildren(errorBox(e)); }
+  };
+  await load();
+  return () => clearTimeout(timer);
+}
+
+function jobTable(jobs) {
+  return h('div.card.scroll', {}, h('table', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Job'), h('th', {}, 'Status'), h('th', {}, 'Progress'), h('th.num', {}, 'Train loss'), h('th.num.hide-narrow', {}, 'Validation loss'), h('th', {}, 'Remaining'))),
+    h('tbody', {}, jobs.map(j => h('tr', {},
+      h('td', {}, h('a', { href: `#/jobs/${j.id}` }, j.id.slice(0, 8) + '…'), h('div.muted.hide-narrow', {}, when(j.createdAt))),
+      h('td', {}, badge(j.status)),
+      h('td', {}, progressBar(j.epoch, j.epochs, `epoch ${j.epoch} of ${j.epochs}`), h('span.muted', {}, `${j.epoch} / ${j.epochs}`)),
+      h('td.num', {}, fmt(j.trainLoss)), h('td.num.hide-narrow', {}, fmt(j.validationLoss)),
+      h('td', {}, j.status === 'running' ? duration(j.estimatedRemainingSeconds) : '—'))))));
+}
+
+function startForm() {
+  const network = h('select', { id: 'job-network', required: true });
+  const dataset = h('select', { id: 'job-dataset', required: true });
+  const epochs = h('input', { id: 'job-epochs', type: 'number', min: '1', value: '200' });
+  const batch = h('input', { id: 'job-batch', type: 'number', min: '1', value: '16' });
+  const validation = h('input', { id: 'job-validation', type: 'number', min: '0', max: '0.9', step: '0.05', value: '0.2' });
+  const rate = h('input', { id: 'job-rate', type: 'number', min: '0', step: 'any', value: '0.01' });
+  const status = h('p', { role: 'status' });
+  Promise.all([api('/api/networks?pageSize=100'), api('/api/datasets?pageSize=100')]).then(([n, d]) => {
+    network.replaceChildren(...n.items.map(x => h('option', { value: x.id }, `${x.name || 'network'} (${x.inputWidth}→${x.outputWidth}, ${x.parameterCount} parameters)`)));
+    dataset.replaceChildren(...d.items.map(x => h('option', { value: x.id }, `${x.name} (${x.rowCount} rows)`)));
+    if (!n.items.length || !d.items.length) status.replaceChildren(h('span.muted', {}, 'You need a ', h('a', { href: '#/datasets' }, 'dataset'), ' and a ', h('a', { href: '#/networks' }, 'network'), ' first.'));
+  }, e => status.replaceChildren(errorBox(e)));
+  const field = (id, label, input) => h('div.field', {}, h('label', { for: id }, label), input);
+  return h('form.card', {
+    onsubmit: async (e) => {
+      e.preventDefault();
+      status.textContent = 'Starting…';
+      try {
+        const job = await api('/api/jobs', { method: 'POST', json: {
+          networkId: network.value, datasetId: dataset.value, epochs: +epochs.value, batchSize: +batch.value,
+          validationFraction: +validation.value, optimizer: { kind: 'adam', learningRate: +rate.value } } });
+        location.hash = `#/jobs/${job.id}`;
+      } catch (err) { status.replaceChildren(errorBox(err)); }
+    },
+  }, h('h2', {}, 'Start training'), h('div.row', {}, field('job-network', 'Network', network), field('job-dataset', 'Dataset', dataset),
+    field('job-epochs', 'Epochs', epochs), field('job-batch', 'Batch size', batch), field('job-validation', 'Validation share', validation),
+    field('job-rate', 'Learning rate (adam)', rate), h('div.field', {}, h('button', { type: 'submit', id: 'job-start' }, 'Start'))), status);
+}
+
+export async function jobPage(main, id) {
+  const job = await api(`/api/jobs/${id}`);
+  const network = await api(`/api/networks/${job.networkId}`).catch(() => null);
+  const layers = network ? network.layers.length : 0;
+  const head = h('div.card');
+  const note = h('div.note', { hidden: true, role: 'status' });
+  const grid = h('div.charts');
+  const box = (label) => { const d = h('div.card.chart', { 'aria-label': label }); grid.append(d); return d; };
+  const log = h('input', { type: 'checkbox', id: 'log-scale' });
+  main.append(h('p', {}, h('a', { href: '#/jobs' }, '← All jobs')), head, note,
+    h('div.row', {}, h('label', { for: 'log-scale' }, log, ' Log scale for the loss')), grid);
+
+  let best = { epoch: job.bestEpoch, loss: null };
+  const loss = new LineChart(box('Loss chart'), 'Loss', ['train', 'validation'], { markers: () => [{ x: best.epoch, label: 'best' }] });
+  const metric = new LineChart(box('Metric chart'), 'Accuracy / RMSE', ['train', 'validation']);
+  const rate = new LineChart(box('Learning rate chart'), 'Learning rate', ['learning rate']);
+  const names = [...Array(layers).keys()].flatMap(l => [`layer ${l + 1} W`, `layer ${l + 1} b`]);
+  const norms = new LineChart(box('Gradient norm chart'), 'Gradient norms (per layer)', names, { log: true });
+  const charts = [loss, metric, rate, norms];
+  grid.firstChild.id = 'loss-chart';
+  log.addEventListener('change', () => loss.setLog(log.checked));
+
+  let state = job, rising = 0, lastValidation = null, frame = 0;
+  const controller = new AbortController();
+  const draw = () => { frame = 0; charts.forEach(c => c.flush()); grid.firstChild.dataset.points = loss.points; renderHead(head, state, main); };
+  const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
+
+  const onEvent = ({ type, data }) => {
+    if (type === 'status') { state = { ...state, ...data, estimatedRemainingSeconds: data.status === 'running' ? state.estimatedRemainingSeconds : 0 }; schedule(); return; }
+    if (type !== 'epoch' || data.epoch <= (loss.data[0].at(-1) ?? -Infinity)) return;
+    const isRegression = data.trainAccuracy === null && data.trainRmse !== null;
+    loss.push(data.epoch, [data.trainLoss, data.validationLoss]);
+    metric.push(data.epoch, isRegression ? [data.trainRmse, data.validationRmse] : [data.trainAccuracy, data.validationAccuracy]);
+    rate.push(data.epoch, [data.learningRate]);
+    norms.push(data.epoch, data.layers.flatMap(l => [l.weightGradientNorm, l.biasGradientNorm]));
+    const v = data.validationLoss;
+    if (v !== null) {
+      if (best.loss === null || v < best.loss) best = { epoch: data.epoch, loss: v };
+      rising = lastValidation !== null && v > lastValidation ? rising + 1 : (v <= (best.loss ?? v) ? 0 : rising);
+      lastValidation = v;
+      const since = data.epoch - best.epoch;
+      note.hidden = !(since >= 10 && since >= data.epoch * 0.1);
+      note.textContent = `Validation loss has not improved for ${since} epochs since its best at epoch ${best.epoch} (${fmt(best.loss)}): the network may be over-fitting. Early stopping, a smaller network or L2 can help.`;
+    }
+    state = { ...state, epoch: data.epoch, trainLoss: data.trainLoss, validationLoss: data.validationLoss };
+    schedule();
+  };
+
+  // Stored epochs first (complete, unthinned), then the live stream resumes after the last one.
+  renderHead(head, state, main);
+  streamEvents(`/api/jobs/${id}/events`, onEvent, controller.signal)
+    .then(async () => { state = await api(`/api/jobs/${id}`); draw(); })
+    .catch(e => { if (!controller.signal.aborted) head.append(errorBox(e)); });
+  return () => { controller.abort(); cancelAnimationFrame(frame); charts.forEach(c => c.destroy()); };
+}
+
+function renderHead(head, j, main) {
+  const running = j.status === 'running' || j.status === 'queued';
+  const actions = h('div.row');
+  if (running) actions.append(h('button.danger', { type: 'button', id: 'job-cancel', onclick: async (e) => {
+    e.target.disabled = true;
+    try { await api(`/api/jobs/${j.id}/cancel`, { method: 'POST' }); } catch (err) { head.append(errorBox(err)); }
+  } }, 'Cancel'));
+  if (j.status === 'succeeded' && j.modelId) {
+    const more = h('input', { type: 'number', min: '1', value: '50', id: 'continue-epochs', 'aria-label': 'Epochs to add' });
+    actions.append(h('a.button', { href: `#/models/${j.modelId}`, id: 'job-model' }, 'Open the model'), more,
+      h('button.quiet', { type: 'button', onclick: async () => {
+        try { const next = await api(`/api/models/${j.modelId}/continue`, { method: 'POST', json: { epochs: +more.value } }); location.hash = `#/jobs/${next.id}`; }
+        catch (err) { head.append(errorBox(err)); }
+      } }, 'Continue training'));
+  }
+  head.replaceChildren(...[
+    h('h1', {}, 'Job ', h('code', {}, j.id.slice(0, 8)), ' ', badge(j.status)),
+    progressBar(j.epoch, j.epochs, `epoch ${j.epoch} of ${j.epochs}`),
+    h('div.stats', {},
+      h('div', {}, h('span.muted', {}, 'Epoch'), h('b', { id: 'job-epoch' }, `${j.epoch} / ${j.epochs}`)),
+      h('div', {}, h('span.muted', {}, 'Train loss'), h('b', {}, fmt(j.trainLoss))),
+      h('div', {}, h('span.muted', {}, 'Validation loss'), h('b', {}, fmt(j.validationLoss))),
+      h('div', {}, h('span.muted', {}, 'Remaining'), h('b', {}, running ? duration(j.estimatedRemainingSeconds) : '—')),
+      j.stopReason ? h('div', {}, h('span.muted', {}, 'Stopped'), h('b', {}, j.stopReason.replace('_', ' '))) : null),
+    j.failureReason ? h('p.error', { role: 'alert' }, 'Failed: ' + j.failureReason) : null,
+    actions].filter(Boolean)); // replaceChildren would print a null as "null"
+}

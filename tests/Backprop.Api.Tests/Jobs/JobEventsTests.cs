@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Backprop.Api.Tests.Jobs;
+
+/// <summary>GET /api/jobs/{id}/events through the HTTP client, as <c>curl -N</c> or a browser's fetch reads it.</summary>
+public sealed class JobEventsTests
+{
+    /// <summary>Every epoch as an event (no thinning) and a checkpoint every 10 epochs, so streams mix stored and live epochs.</summary>
+    private static ApiFactory EveryEpochFactory() => Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0").With("Jobs:CheckpointEveryEpochs", "10"));
+
+    /// <summary>Over real HTTP on a free port: the in-memory test server hands a response to its client only when the handler ends.</summary>
+    private static ApiFactory Kestrel(ApiFactory factory)
+    {
+        factory.UseKestrel(0);
+        factory.StartServer();
+        return factory;
+    }
+
+    /// <summary>A plain HttpClient on the Kestrel address (the factory's own client handlers are left out).</summary>
+    private static HttpClient Plain(ApiFactory factory)
+    {
+        var addresses = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!;
+        var client = new HttpClient { BaseAddress = new Uri(addresses.Addresses.First()), Timeout = TimeSpan.FromMinutes(5) };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiFactory.DefaultKey);
+        return client;
+    }
+
+    private static async Task<(HttpClient Client, Guid Job)> StartAsync(ApiFactory factory, int epochs, int batchSize = 16)
+    {
+        var client = Plain(factory);
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs, batchSize });
+        return (client, (Guid)job["id"]!);
+    }
+
+    [Fact]
+    public async Task Events_WholeJob_EveryEpochOnceInOrderBetweenStatuses()
+    {
+        using var factory = EveryEpochFactory();
+        var (client, id) = await StartAsync(factory, epochs: 300);
+
+        using var stream = await EventStream.OpenAsync(client, id);
+        var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+
+        Assert.Equal("status", events[0].Type);
+        Assert.Contains(events[0].Status, new[] { "queued", "running" });
+        Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
+        Assert.NotNull(events[^1].Data["modelId"]);
+        var epochs = events.Where(e => e.Type == "epoch").ToList();
+        Assert.Equal(Enumerable.Range(1, 300), epochs.Select(e => e.Epoch));
+        Assert.All(epochs, e => Assert.Equal(e.Epoch.ToString(), e.Id));
+        Assert.All(epochs, e => Assert.Equal(2, e.Data["layers"]!.AsArray().Count));
+        // Statuses only on transitions: queued (maybe), running, succeeded.
+        var statuses = events.Where(e => e.Type == "status").Select(e => e.Status).ToList();
+        Assert.Equal(statuses.Distinct(), statuses);
+    }
+
+    [Fact]
+    public async Task Events_ResumedWithLastEventIdMidJob_NoGapNoDuplicate()
+    {
+        using var factory = EveryEpochFactory();
+        var (client, id) = await StartAsync(factory, epochs: 20_000, batchSize: 1);
+
+        // The first connection sees epochs past a few checkpoints, but the client kept only up to epoch 5 when it dropped.
+        var seen = new List<int>();
+        using (var first = await EventStream.OpenAsync(client, id))
+        {
+            while (seen.Count == 0 || seen[^1] < 35)
+                if (await first.NextAsync().WaitAsync(ApiClient.JobTimeout) is { Type: "epoch" } e) seen.Add(e.Epoch);
+        }
+        seen = seen.TakeWhile(e => e <= 5).ToList();
+
+        // Resumed: epochs 6.. come from the stored history (checkpoints every 10) and then from the live job, to its end.
+        using var resumed = await EventStream.OpenAsync(client, id, lastEventId: "5");
+        while (seen[^1] < 60)
+            if (await resumed.NextAsync().WaitAsync(ApiClient.JobTimeout) is { Type: "epoch" } e) seen.Add(e.Epoch);
+        var cancel = await client.PostAsync($"/api/jobs/{id}/cancel", null); // 409 when a fast machine has already finished it
+        Assert.Contains(cancel.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict });
+        var rest = await resumed.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+        seen.AddRange(rest.Where(e => e.Type == "epoch").Select(e => e.Epoch));
+
+        var job = await client.GetJobAsync(id);
+        Assert.Equal(("status", (string)job["status"]!), (rest[^1].Type, rest[^1].Status));
+        Assert.Equal(Enumerable.Range(1, (int)job["epoch"]!), seen);
+    }
+
+    [Fact]
+    public async Task Events_FastJobThinned_KeepsLastEpochAndFinalStatus()
+    {
+        // One event per 1000 s at most: only the first epoch seen and the last one can be sent.
+        using var factory = Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0.001"));
+        var (client, id) = await StartAsync(factory, epochs: 300);
+
+        using var stream = await EventStream.OpenAsync(client, id);
+        var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+
+        var epochs = events.Where(e => e.Type == "epoch").Select(e => e.Epoch).ToList();
+        Assert.InRange(epochs.Count, 1, 2);
+        Assert.Equal(300, epochs[^1]);
+        Assert.Equal(epochs.Order().Distinct(), epochs);
+        Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
+    }
+
+}
