@@ -25,6 +25,8 @@ public sealed class DashboardTests
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
         page.SetDefaultTimeout(60_000);
+        // Assertions wait for events (a chart point, a status), never for a time: the bound only catches a hang.
+        Assertions.SetDefaultExpectTimeout(120_000);
 
         // The page loads without a key; a wrong key is named as such; the right one opens the jobs page.
         await page.GotoAsync(service.BaseAddress!.ToString());

@@ -143,6 +143,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
         _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
             session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
+        int publishedFindings = 0;
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
@@ -154,6 +155,11 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 if (report is null) break;
                 _writer.Add(report, session.Best);
                 _diagnostics.Observe(report);
+                if (_diagnostics.Version != publishedFindings)
+                {
+                    publishedFindings = _diagnostics.Version;
+                    _live!.PublishFindings(_diagnostics.Findings.Select(f => f.ToResponse()).ToList());
+                }
                 _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint

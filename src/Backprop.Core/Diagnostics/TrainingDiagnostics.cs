@@ -50,6 +50,10 @@ public sealed class TrainingDiagnostics
         _findings.AddRange(state.Findings);
     }
 
+    /// <summary>Changes when a finding is raised or its first epoch or severity changes (not when it merely holds on), so a
+    /// host can republish findings only when they changed.</summary>
+    public int Version { get; private set; }
+
     /// <summary>Findings so far, in the order they were first raised.</summary>
     public IReadOnlyList<Finding> Findings => _findings;
 
@@ -234,8 +238,14 @@ public sealed class TrainingDiagnostics
     {
         int index = _findings.FindIndex(f => f.Code == code && f.Layer == layer);
         int current = Math.Max(_epoch, epoch);
-        if (index < 0) _findings.Add(new Finding(code, severity, epoch, current, layer, message, fix, evidence));
-        else _findings[index] = _findings[index] with
+        if (index < 0)
+        {
+            _findings.Add(new Finding(code, severity, epoch, current, layer, message, fix, evidence));
+            Version++;
+            return;
+        }
+        if (_findings[index].Severity != severity || (restart && _findings[index].Epoch != epoch)) Version++;
+        _findings[index] = _findings[index] with
         {
             Epoch = restart ? epoch : _findings[index].Epoch, LastEpoch = current, Severity = severity, Message = message, Fix = fix, Evidence = evidence,
         };

@@ -57,6 +57,29 @@ public sealed class JobEventsTests
     }
 
     [Fact]
+    public async Task Events_JobWithFrozenBiases_StreamsTheFindingBeforeTheEnd()
+    {
+        using var factory = EveryEpochFactory();
+        var client = Plain(factory);
+        var network = await client.CreateNetworkAsync(new
+        {
+            inputWidth = 4, loss = "categorical_cross_entropy", seed = 7,
+            layers = new object[] { new { units = 16, activation = "relu", biasLearningRateMultiplier = 0 }, new { units = 3, activation = "softmax" } },
+        });
+        var job = await client.StartJobAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 6, batchSize = 16 });
+
+        using var stream = await EventStream.OpenAsync(client, (Guid)job["id"]!);
+        var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+
+        var diagnostics = events.FindLastIndex(e => e.Type == "diagnostics");
+        Assert.True(diagnostics >= 0, string.Join(", ", events.Select(e => e.Type)));
+        Assert.True(diagnostics < events.Count - 1);
+        var finding = Assert.Single(events[diagnostics].Data.AsArray(), f => (string)f!["code"]! == "frozen_biases")!;
+        Assert.Equal(0, (int)finding["layer"]!);
+        Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
+    }
+
+    [Fact]
     public async Task Events_ResumedWithLastEventIdMidJob_NoGapNoDuplicate()
     {
         using var factory = EveryEpochFactory();

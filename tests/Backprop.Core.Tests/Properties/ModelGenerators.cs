@@ -61,18 +61,24 @@ internal static class ModelGenerators
         from huber in Positive
         select new NetworkSpec(input, [.. hidden, head.Layer], head.Loss, init, seed, huber);
 
+    // Names are matched by name, so a model with a repeated one is refused on import; any text, made unique by its position.
+    private static Gen<string[]> Unique(Gen<string[]> names) => names.Select(a => a.Select((n, i) => $"{n}#{i}").ToArray());
+
     private static Gen<Normalizer> Normalizer(int width) =>
         Gen.Select(Gen.Enum<NormalizationKind>(), FiniteDouble.Array[width], NonZero.Array[width], (k, o, s) => new Normalizer(k, o, s));
 
     public static readonly Gen<TrainedModel> Model =
         from spec in Spec
         from parameters in FiniteFloat.Array[(int)spec.ParameterCount]
-        from task in Gen.Enum<TaskKind>()
+        // Cross-entropy heads are classifiers; a model that says otherwise is refused on import (TrainedModel.Validate).
+        from task in spec.Loss is LossKind.CategoricalCrossEntropy or LossKind.BinaryCrossEntropy
+            ? Gen.Const(TaskKind.Classification)
+            : Gen.Enum<TaskKind>()
         from input in Normalizer(spec.InputWidth)
         from target in Normalizer(spec.OutputWidth).Null()
-        from features in Text.Array[spec.InputWidth].Null()
-        from classes in Text.Array[spec.OutputWidth == 1 ? 2 : spec.OutputWidth].Null()
-        from targets in Text.Array[0, 3].Null()
+        from features in Unique(Text.Array[spec.InputWidth]).Null()
+        from classes in Unique(Text.Array[spec.OutputWidth == 1 ? 2 : spec.OutputWidth]).Null()
+        from targets in Unique(Text.Array[0, 3]).Null()
         select new TrainedModel(spec, parameters, task, input, target, features, classes, targets);
 
     public static readonly Gen<TrainingSnapshot> Snapshot =

@@ -11,7 +11,8 @@ namespace Backprop.Api.Jobs.Live;
 
 /// <summary>
 /// One client's event stream of one job: a <c>status</c> event first and on every transition, an <c>epoch</c> event (id = epoch)
-/// per epoch after the client's <c>Last-Event-ID</c>, and heartbeat comments; it ends after the final status. Epochs come from
+/// per epoch after the client's <c>Last-Event-ID</c>, a <c>diagnostics</c> event (the findings, as on the job) whenever a
+/// training-diagnostics finding is raised or changes, and heartbeat comments; it ends after the final status. Epochs come from
 /// the stored history up to the job's last checkpoint and from the live view after it, so none is missed or sent twice. When
 /// the job runs faster than <see cref="LiveOptions.MaxEventsPerSecond"/>, each event carries the newest epoch and the ones
 /// between are skipped (the history has them); the final epoch is always sent. A job that does not run in this process
@@ -25,6 +26,7 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
     private static readonly ReadOnlyMemory<byte> Heartbeat = Encoding.ASCII.GetBytes(": heartbeat\n\n");
     private readonly TimeSpan _minInterval = options.MaxEventsPerSecond > 0 ? TimeSpan.FromSeconds(1 / options.MaxEventsPerSecond) : TimeSpan.Zero;
     private JobStatus? _sentStatus;
+    private string _sentFindings = "";
     private long _lastEpochSent, _lastWrite;
 
     private bool Thinned => _minInterval > TimeSpan.Zero;
@@ -38,6 +40,11 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
             if (view is null) yield break; // the job was deleted
             bool finished = view.Status.IsFinished();
             if (!finished && view.Status != _sentStatus) yield return Sent(Status(view));
+            if (view.Findings is { } findings && FindingsKey(findings) != _sentFindings)
+            {
+                _sentFindings = FindingsKey(findings);
+                yield return Sent(new SseItem<string>(JsonSerializer.Serialize(findings, json), "diagnostics"));
+            }
 
             if (view.LatestEpoch > cursor)
             {
@@ -84,14 +91,21 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         {
             var changed = job.Changed(); // taken before reading, so no change between the two is missed
             var s = job.Read(Thinned ? int.MaxValue : cursor);
-            if (!s.Detached) return new View(s.Status, s.StoredEpoch, s.LatestEpoch, job.Epochs, s.StopReason, s.FailureReason, s.ModelId, s, changed, job.Ended);
+            if (!s.Detached)
+                return new View(s.Status, s.StoredEpoch, s.LatestEpoch, job.Epochs, s.StopReason, s.FailureReason, s.ModelId, s, changed, job.Ended)
+                {
+                    Findings = s.Findings,
+                };
         }
         var started = live.JobsChanged();
         var row = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
-            .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId }).SingleOrDefaultAsync(ct);
+            .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId, j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
         return row is null ? null : new View(row.Status, row.Epoch, row.Epoch, row.Epochs,
             row.StopReason is { } stop ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(stop.ToString()) : null,
-            row.FailureReason, row.ModelId, null, started, started);
+            row.FailureReason, row.ModelId, null, started, started)
+        {
+            Findings = row.DiagnosticsJson is null ? null : JobDiagnostics.Findings(row.DiagnosticsJson),
+        };
     }
 
     /// <summary>Every epoch after the cursor (stored ones a page at a time), or only the newest one when thinned.</summary>
@@ -136,7 +150,14 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
     private sealed record View(JobStatus Status, int StoredEpoch, int LatestEpoch, int Epochs, string? StopReason, string? FailureReason, Guid? ModelId,
-        LiveState? Live, Task Changed, Task Ended);
+        LiveState? Live, Task Changed, Task Ended)
+    {
+        public IReadOnlyList<FindingResponse>? Findings { get; init; }
+    }
+
+    // Findings are resent when one is raised or changes severity or episode; a finding that merely holds on is not news.
+    private static string FindingsKey(IReadOnlyList<FindingResponse> findings) =>
+        string.Join(';', findings.Select(f => $"{f.Code}/{f.Layer}/{f.Severity}/{f.Epoch}"));
 }
 
 /// <summary>A job's state on its event stream.</summary>

@@ -19,6 +19,7 @@ internal sealed class LiveJob
     private JobStatus _status = JobStatus.Running;
     private string? _stopReason, _failureReason;
     private Guid? _modelId;
+    private IReadOnlyList<FindingResponse>? _findings; // null until the runner publishes some
     private bool _detached;
     private int _storedEpoch;
     private long _lastTimestamp;
@@ -50,7 +51,10 @@ internal sealed class LiveJob
             if (after < LatestEpochLocked)
                 epochs = _unstored.FindAll(r => r.Epoch > after);
             double? remaining = _status == JobStatus.Running && !double.IsNaN(_averageSeconds) ? _averageSeconds * Math.Max(0, Epochs - _progress.Epoch) : null;
-            return new LiveState(_status, _detached, _storedEpoch, _latest, _progress, remaining, _stopReason, _failureReason, _modelId, epochs ?? []);
+            return new LiveState(_status, _detached, _storedEpoch, _latest, _progress, remaining, _stopReason, _failureReason, _modelId, epochs ?? [])
+            {
+                Findings = _findings,
+            };
         }
     }
 
@@ -79,6 +83,9 @@ internal sealed class LiveJob
         }
         changed?.TrySetResult();
     }
+
+    /// <summary>The diagnostics' findings changed (raised, or a new episode or severity).</summary>
+    internal void PublishFindings(IReadOnlyList<FindingResponse> findings) => Update(() => _findings = findings);
 
     /// <summary>The stored history now holds every epoch up to <paramref name="epoch"/>.</summary>
     internal void Stored(int epoch)
@@ -124,4 +131,7 @@ internal sealed record LiveState(JobStatus Status, bool Detached, int StoredEpoc
     string? StopReason, string? FailureReason, Guid? ModelId, IReadOnlyList<EpochReport> Unstored)
 {
     public int LatestEpoch => Latest?.Epoch ?? StoredEpoch;
+
+    /// <summary>The training diagnostics' findings as last published, or null when none were.</summary>
+    public IReadOnlyList<FindingResponse>? Findings { get; init; }
 }

@@ -65,10 +65,11 @@ export async function jobPage(main, id) {
   const layers = network ? network.layers.length : 0;
   const head = h('div.card');
   const note = h('div.note', { hidden: true, role: 'status' });
+  const findings = h('div.card', { id: 'job-findings', hidden: true, 'aria-label': 'Training diagnostics' });
   const grid = h('div.charts');
   const box = (label) => { const d = h('div.card.chart', { 'aria-label': label }); grid.append(d); return d; };
   const log = h('input', { type: 'checkbox', id: 'log-scale' });
-  main.append(h('p', {}, h('a', { href: '#/jobs' }, '← All jobs')), head, note,
+  main.append(h('p', {}, h('a', { href: '#/jobs' }, '← All jobs')), head, note, findings,
     h('div.row', {}, h('label', { for: 'log-scale' }, log, ' Log scale for the loss')), grid);
 
   let best = { epoch: job.bestEpoch, loss: null };
@@ -87,6 +88,7 @@ export async function jobPage(main, id) {
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
 
   const onEvent = ({ type, data }) => {
+    if (type === 'diagnostics') { renderFindings(findings, data); return; }
     if (type === 'status') { state = { ...state, ...data, estimatedRemainingSeconds: data.status === 'running' ? state.estimatedRemainingSeconds : 0 }; schedule(); return; }
     if (type !== 'epoch' || data.epoch <= (loss.data[0].at(-1) ?? -Infinity)) return;
     const isRegression = data.trainAccuracy === null && data.trainRmse !== null;
@@ -109,10 +111,21 @@ export async function jobPage(main, id) {
 
   // Stored epochs first (complete, unthinned), then the live stream resumes after the last one.
   renderHead(head, state, main);
+  renderFindings(findings, job.diagnostics);
   streamEvents(`/api/jobs/${id}/events`, onEvent, controller.signal)
-    .then(async () => { state = await api(`/api/jobs/${id}`); draw(); })
+    .then(async () => { state = await api(`/api/jobs/${id}`); renderFindings(findings, state.diagnostics); draw(); })
     .catch(e => { if (!controller.signal.aborted) head.append(errorBox(e)); });
   return () => { controller.abort(); cancelAnimationFrame(frame); charts.forEach(c => c.destroy()); };
+}
+
+// The training diagnostics' findings: what was seen (with the numbers), since when, and what to change.
+function renderFindings(box, list) {
+  const items = list || [];
+  box.hidden = items.length === 0;
+  box.replaceChildren(h('h2', {}, 'Diagnostics'), h('ul.findings', {}, ...items.map(f =>
+    h('li', { class: `finding ${f.severity}` },
+      h('b', {}, f.code.replaceAll('_', ' ')), ` (${f.severity}, from epoch ${f.epoch}${f.layer === null ? '' : `, layer ${f.layer}`}): `,
+      f.message, h('br'), h('span.muted', {}, 'Fix: ' + f.fix)))));
 }
 
 function renderHead(head, j, main) {
