@@ -11,6 +11,8 @@ public sealed record ColumnProfile(string Name, string Role, string Type, double
     int? LevelCount = null, IReadOnlyList<LevelProfile>? Levels = null);
 
 /// <summary>A categorical level and its number of rows.</summary>
+/// <param name="Level">The level's text as uploaded.</param>
+/// <param name="Count">Rows holding it.</param>
 public sealed record LevelProfile(string Level, int Count);
 
 /// <summary>A class label and its number of rows; the list's order is the label index the models use.</summary>

@@ -60,6 +60,18 @@ public sealed record EarlyStoppingRequest(
     double MinDelta = EarlyStoppingSettings.DefaultMinDelta,
     bool RestoreBestWeights = EarlyStoppingSettings.DefaultRestoreBestWeights);
 
+/// <summary>k-fold cross-validation: k trainings, each holding out one fold as its validation split.</summary>
+/// <param name="Folds">k, at least 2.</param>
+/// <param name="Stratified">Keep each class's share in every fold (classification).</param>
+/// <param name="ShuffleSeed">Seed of the fold assignment; null = the job's seed.</param>
+/// <param name="TrainFinalModel">After the folds, train once more on all rows; that model becomes the job's model.</param>
+/// <param name="Fold">Train only this fold (0-based) as an ordinary job, e.g. to reproduce one fold of a cross-validation.</param>
+public sealed record CrossValidationRequest(
+    int Folds = 5,
+    bool Stratified = true,
+    ulong? ShuffleSeed = null,
+    bool TrainFinalModel = false,
+    int? Fold = null);
 /// <summary>How a dataset with categorical, boolean or missing cells is prepared; fitted on the training split and stored with the model.</summary>
 /// <param name="Imputation">mean or median: the training split's value fills a missing numeric or boolean cell.</param>
 /// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training split.</param>
@@ -94,6 +106,7 @@ public sealed record PreparationRequest(
 /// <param name="ClassWeights">Classification: "balanced" (class c weighs n / (k · n_c) over the training split) or an object of class label to weight
 /// (every class; 0 or more). Multiplies the dataset's sample weights in the loss and the weighted accuracy (docs/tabular-data.md).</param>
 /// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
+/// <param name="CrossValidation">Run k-fold cross-validation as k child jobs (see docs/model-selection.md); null = one training.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -111,7 +124,8 @@ public sealed record TrainingJobRequest(
     Guid? WarmStartModelId = null,
     PreparationRequest? Preparation = null,
     System.Text.Json.JsonElement? ClassWeights = null,
-    DiagnosticThresholdsRequest? Diagnostics = null);
+    DiagnosticThresholdsRequest? Diagnostics = null,
+    CrossValidationRequest? CrossValidation = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer moments and
@@ -147,11 +161,34 @@ public sealed record JobResponse(
     int Attempt,
     TrainingJobRequest Request,
     JobLinks Links,
-    IReadOnlyList<FindingResponse> Diagnostics);
+    IReadOnlyList<FindingResponse> Diagnostics,
+    Guid? ParentJobId = null,
+    int? Fold = null,
+    Guid? SearchId = null,
+    CrossValidationResult? CrossValidation = null);
 
 /// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations; null when unknown.</param>
 public sealed record JobSummary(Guid Id, JobStatus Status, Guid NetworkId, Guid DatasetId, int Epoch, int Epochs, double? TrainLoss, double? ValidationLoss,
-    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null);
+    DateTime CreatedAt, DateTime? FinishedAt, Guid? ModelId, double? EstimatedRemainingSeconds = null, Guid? ParentJobId = null, Guid? SearchId = null);
+
+/// <summary>One fold's training: its child job and the metrics of its last epoch.</summary>
+public sealed record FoldResult(int Fold, Guid JobId, JobStatus Status, int Epoch, IReadOnlyDictionary<string, double> Metrics);
+
+/// <summary>Mean and standard deviation of one metric over the folds that finished.</summary>
+/// <param name="Mean">Arithmetic mean over the folds.</param>
+/// <param name="StandardDeviation">Sample standard deviation (n − 1 in the denominator, as pandas and R's sd); 0 for one fold.</param>
+/// <param name="PopulationStandardDeviation">Population standard deviation (n in the denominator, as numpy.std and scikit-learn's cv_results_).</param>
+public sealed record MetricSummary(double Mean, double StandardDeviation, double PopulationStandardDeviation);
+
+/// <summary>A cross-validation job's folds and their summary.</summary>
+/// <param name="Folds">k.</param>
+/// <param name="Stratified">Whether folds keep class proportions.</param>
+/// <param name="ShuffleSeed">Seed of the fold assignment.</param>
+/// <param name="PerFold">Each fold's child job and last-epoch metrics.</param>
+/// <param name="Summary">Per metric (trainLoss, validationLoss, validationAccuracy, ...): mean and standard deviations over the succeeded folds.</param>
+/// <param name="FinalJobId">The training on all rows, when trainFinalModel was asked for and has started.</param>
+public sealed record CrossValidationResult(int Folds, bool Stratified, ulong ShuffleSeed, IReadOnlyList<FoldResult> PerFold,
+    IReadOnlyDictionary<string, MetricSummary> Summary, Guid? FinalJobId);
 
 /// <summary>One layer's signals over an epoch.</summary>
 /// <param name="Layer">0-based layer.</param>

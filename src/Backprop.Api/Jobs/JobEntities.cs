@@ -51,6 +51,16 @@ public sealed class TrainingJob : ITenantOwned
     public int InitialEpoch { get; set; }
     /// <summary>The training diagnostics' state (the core's <c>DiagnosticsState</c>) as JSON, written with each checkpoint.</summary>
     public string? DiagnosticsJson { get; set; }
+    /// <summary>k on a cross-validation parent (a job no worker runs: its children do the training); null on every other job.</summary>
+    public int? FoldCount { get; set; }
+    /// <summary>The cross-validation parent of a fold's job (or of its final training on all rows).</summary>
+    public Guid? ParentJobId { get; set; }
+    /// <summary>The fold a cross-validation child holds out; null for the parent and the final training.</summary>
+    public int? Fold { get; set; }
+    /// <summary>The hyperparameter search this job is a trial of.</summary>
+    public Guid? SearchId { get; set; }
+    /// <summary>The trial's number within its search, from 0.</summary>
+    public int? TrialNumber { get; set; }
 }
 
 /// <summary>
@@ -102,6 +112,8 @@ internal sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Traini
         b.HasIndex(e => e.Status);
         b.HasIndex(e => e.DatasetId);
         b.Property(e => e.LeaseOwner).HasMaxLength(128);
+        b.HasIndex(e => e.ParentJobId);
+        b.HasIndex(e => new { e.SearchId, e.TrialNumber }).IsUnique(); // two coordinators never add the same trial twice
     }
 }
 

@@ -31,10 +31,10 @@ public static class JobLeases
     public static IQueryable<TrainingJob> HeldBy(this IQueryable<TrainingJob> jobs, Guid jobId, string owner, DateTime now) =>
         jobs.Where(j => j.Id == jobId && j.LeaseOwner == owner && j.LeaseExpiresAt > now);
 
-    /// <summary>Queued, or running under a lease that has expired (its worker died or hangs).</summary>
+    /// <summary>Queued, or running under a lease that has expired (its worker died or hangs). Never a cross-validation parent: its folds train.</summary>
     public static IQueryable<TrainingJob> Claimable(this IQueryable<TrainingJob> jobs, DateTime now) =>
-        jobs.Where(j => j.Status == JobStatus.Queued
-            || (j.Status == JobStatus.Running && (j.LeaseExpiresAt == null || j.LeaseExpiresAt <= now)));
+        jobs.Where(j => j.FoldCount == null && (j.Status == JobStatus.Queued
+            || (j.Status == JobStatus.Running && (j.LeaseExpiresAt == null || j.LeaseExpiresAt <= now))));
 
     /// <summary>
     /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the fewest

@@ -8,7 +8,7 @@ public static class JobMapping
     /// by label need the dataset's <paramref name="classNames"/> (else they are left out, as when only the other options are checked).</summary>
     public static TrainingOptions ToOptions(this TrainingJobRequest r, IReadOnlyList<string>? classNames = null) => r.ToStored().ToOptions(classNames);
 
-    public static JobResponse ToResponse(this TrainingJob j, DateTime now)
+    public static JobResponse ToResponse(this TrainingJob j, DateTime now, CrossValidationResult? crossValidation = null)
     {
         double? elapsed = j.StartedAt is { } start ? ((j.FinishedAt ?? now) - start).TotalSeconds : null;
         double? remaining = j.Status == JobStatus.Running && elapsed is { } e && j.Epoch > j.InitialEpoch ? e / (j.Epoch - j.InitialEpoch) * (j.Epochs - j.Epoch) : null;
@@ -17,13 +17,13 @@ public static class JobMapping
             j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.BestTrainLoss.Finite(), j.BestValidationLoss.Finite(), j.BestEpoch,
             j.CreatedAt.AsUtc(), j.StartedAt.AsUtc(), j.FinishedAt.AsUtc(), elapsed, remaining, j.StopReason, j.FailureReason, j.ModelId, j.Seed, j.Attempt,
             j.Request.ToContract(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m ? $"/api/models/{m}" : null),
-            JobDiagnostics.Findings(j.DiagnosticsJson));
+            JobDiagnostics.Findings(j.DiagnosticsJson), j.ParentJobId, j.Fold, j.SearchId, crossValidation);
     }
 
     /// <summary>A list row, projected in the query so that a list reads neither the stored request nor the network.</summary>
     public static readonly Expression<Func<TrainingJob, JobSummary>> Summary = j => new JobSummary(j.Id, j.Status, j.NetworkId,
         j.DatasetId, j.Epoch, j.Epochs, j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(),
-        j.ModelId);
+        j.ModelId, null, j.ParentJobId, j.SearchId);
 
     public static EpochRecord ToRecord(this EpochReport r, Guid jobId, string tenantId) => new()
     {

@@ -58,7 +58,9 @@ public sealed partial class JobRunner
         }
     }
 
-    private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset)
+    /// <param name="stopReason">Pruned when the search's early-termination rule stopped the trial; else from the session.</param>
+    private async Task SucceedAsync(TrainingJob job, NetworkDefinition definition, TrainingSession session, LoadedDataset dataset,
+        JobStopReason? stopReason = null)
     {
         var model = TrainedModel.FromSession(session, dataset.Data) is var m && m.FeatureNames is null
             ? m with { FeatureNames = dataset.FeatureNames }
@@ -72,7 +74,7 @@ public sealed partial class JobRunner
             job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
         var name = $"{definition.Name ?? "network"} on {dataset.Name}";
         var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
-        var stop = session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed;
+        var stop = stopReason ?? (session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed);
         await FinishAsync(job, JobStatus.Succeeded, JobTransitions.Succeed(stop, entity.Id, DateTime.UtcNow),
             () => { db.Add(entity); db.Add(blob); }, (stop, null, entity.Id));
     }
@@ -89,5 +91,6 @@ public sealed partial class JobRunner
         if (live is { } end)
             _live?.Finish(status, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString()), end.Failure, end.ModelId);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
+        if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now
     }
 }

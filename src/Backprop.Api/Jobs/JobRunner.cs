@@ -5,6 +5,7 @@ using Backprop.Api.Datasets;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
+using Backprop.Api.Selection;
 using Microsoft.EntityFrameworkCore;
 using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
@@ -18,7 +19,8 @@ namespace Backprop.Api.Jobs;
 /// <see cref="JobTransitions"/>.
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, LiveJobs liveJobs, ILogger<JobRunner> logger)
+    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection,
+    LiveJobs liveJobs, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
@@ -147,8 +149,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
+        bool pruned = false;
         try
         {
+            var pruner = await TrialPruner.ForAsync(db, job, token);
             while (!session.IsFinished)
             {
                 var report = session.RunEpoch(token);
@@ -163,6 +167,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
                     await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                pruner?.Observe(report);
+                if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
+                {
+                    await _writer.WrittenAsync(); // the context serves one use at a time
+                    if (pruned = await pruner.ShouldStopAsync(db, job.Id, report, token)) break;
+                }
                 if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
                     _writer.Diagnostics = _diagnostics.State;
@@ -184,7 +194,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
         }
         else
-            await SucceedAsync(job, definition, session, dataset);
+            await SucceedAsync(job, definition, session, dataset, pruned ? JobStopReason.Pruned : null);
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>

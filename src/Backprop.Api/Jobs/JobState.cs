@@ -16,6 +16,8 @@ public enum JobStopReason
     Cancelled,
     /// <summary>The job could not run (bad data, a missing model, an unexpected error, or too many crashed attempts).</summary>
     Failed,
+    /// <summary>A search's early-termination rule (ASHA, median) stopped the trial; it succeeded with the model of its last epoch.</summary>
+    Pruned,
 }
 
 public static class JobStates

@@ -25,7 +25,11 @@ public sealed record StoredTrainingRequest(
     Guid? WarmStartModelId,
     StoredPreparation? Preparation = null,
     JsonElement? ClassWeights = null,
-    Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null);
+    Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null,
+    StoredCrossValidation? CrossValidation = null);
+
+/// <summary>The cross-validation a job runs (a parent) or the fold it holds out (a child, <see cref="Fold"/> set).</summary>
+public sealed record StoredCrossValidation(int Folds, bool Stratified, ulong? ShuffleSeed, bool TrainFinalModel, int? Fold);
 
 public sealed record StoredPreparation(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels);
 
@@ -60,13 +64,19 @@ public static class JobStorageMapping
     public static StoredTrainingRequest ToStored(this TrainingJobRequest r)
     {
         var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null;
-        var resolved = TrainingOptions.WithDefaults(r.Epochs, r.ValidationFraction, early);
+        // A cross-validation fold is the validation split: no fraction is held out besides it, and without epochs a fold stops
+        // early on its validation loss as a single run does on its split's.
+        bool folded = r.CrossValidation is not null;
+        var resolved = TrainingOptions.WithDefaults(r.Epochs, folded ? r.ValidationFraction ?? 0 : r.ValidationFraction, early);
+        if (folded && r.Epochs is null && early is null)
+            resolved = resolved with { EarlyStopping = new EarlyStoppingSettings(MonitoredMetric.ValidationLoss) };
         return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
             resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor, stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
             r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
             r.Preparation is { } p ? new StoredPreparation(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
             r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone() : null,
-            r.Diagnostics?.ToThresholds());
+            r.Diagnostics?.ToThresholds(),
+            r.CrossValidation is { } cv ? new StoredCrossValidation(cv.Folds, cv.Stratified, cv.ShuffleSeed, cv.TrainFinalModel, cv.Fold) : null);
     }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
@@ -82,7 +92,8 @@ public static class JobStorageMapping
         r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
         r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
         r.Preparation is { } p ? new PreparationRequest(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
-        r.ClassWeights, r.Diagnostics?.ToRequest());
+        r.ClassWeights, r.Diagnostics?.ToRequest(),
+        r.CrossValidation is { } cv ? new CrossValidationRequest(cv.Folds, cv.Stratified, cv.ShuffleSeed, cv.TrainFinalModel, cv.Fold) : null);
 
     /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract. Class weights
     /// given by label need the dataset's <paramref name="classNames"/>.</summary>
@@ -110,6 +121,7 @@ public static class JobStorageMapping
             Seed = r.Seed,
             Preparation = new PreparationSettings(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels),
             ClassWeights = ClassWeightsRequest.Read(r.ClassWeights, classNames, new ProblemErrors()),
+            Fold = r.CrossValidation is { Fold: { } fold } cv ? new CrossValidationFold(fold, cv.Folds, cv.Stratified, cv.ShuffleSeed ?? 0) : null,
         };
     }
 

@@ -4,6 +4,7 @@ using Backprop.Api.Jobs.Live;
 using Backprop.Api.Models;
 using Backprop.Api.Networks;
 using Backprop.Api.Security;
+using Backprop.Api.Selection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -59,6 +60,11 @@ public static class JobsApi
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
         var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
+        ulong seed = request.Seed ?? spec.Seed;
+        var cv = request.CrossValidation is { } asked ? asked with { ShuffleSeed = asked.ShuffleSeed ?? seed } : null;
+        request = request with { CrossValidation = cv };
+        // A whole cross-validation is checked as its first fold; each fold differs only in which rows it holds out.
+        var checkedRequest = cv is { Fold: null } ? request with { CrossValidation = cv with { Fold = 0 } } : request;
         // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored sizes).
         if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
@@ -67,7 +73,7 @@ public static class JobsApi
         var errors = new ProblemErrors();
         ClassWeightsRequest.Read(request.ClassWeights, dataset.ClassNames, errors);
         var options = request.ToOptions(dataset.ClassNames);
-        errors.AddRange(options.Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
+        errors.AddRange(checkedRequest.ToOptions(dataset.ClassNames).Validate(dataset.RowCount, dataset.Task)).AddRange(dataset.Shape.CompatibilityWith(spec));
         if (request.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics." + property, message);
         // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so its rows are read.
@@ -93,8 +99,9 @@ public static class JobsApi
             CreatedAt = DateTime.UtcNow,
             Request = request.ToStored(),
             NetworkJson = network.DefinitionJson,
-            Seed = request.Seed ?? spec.Seed,
+            Seed = seed,
         };
+        if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, events, quotas, ct);
         db.Add(job);
         long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
@@ -111,6 +118,29 @@ public static class JobsApi
     {
         queue.Wake();
         await events.PublishAsync(db, ClusterEvent.JobQueued, tenant.Id, CancellationToken.None);
+    }
+
+    /// <summary>The parent (running at once; no worker claims it) and one queued child job per fold, in one transaction within the quota.</summary>
+    private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> CreateCrossValidationAsync(
+        TrainingJob parent, NetworkEntity network, CrossValidationRequest cv, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue,
+        ClusterEvents events, TenantQuotas quotas, CancellationToken ct)
+    {
+        parent.Status = JobStatus.Running;
+        parent.StartedAt = parent.CreatedAt;
+        parent.FoldCount = cv.Folds;
+        var folds = CrossValidation.CreateFolds(parent);
+        db.Add(parent);
+        db.AddRange(folds);
+        // Each fold (and the final training) writes its own history and model.
+        int trainings = folds.Count + (cv.TrainFinalModel ? 1 : 0);
+        long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount) * trainings;
+        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct, adding: folds.Count),
+                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, parent.Epochs * trainings, q, ct),
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            return exceeded;
+        await QueuedAsync(db, queue, events, tenant);
+        return TypedResults.Accepted($"/api/jobs/{parent.Id}", parent.ToResponse(DateTime.UtcNow, await CrossValidation.SummarizeAsync(db, parent, ct)));
     }
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Continue(
@@ -171,8 +201,12 @@ public static class JobsApi
         return TypedResults.Ok(await ordered.ToPageAsync(page, pageSize, j => j.WithLive(live), ct));
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, LiveJobs live, CancellationToken ct) =>
-        await Find(db, tenant, id, ct) is { } job ? TypedResults.Ok(job.ToResponse(DateTime.UtcNow).WithLive(live)) : TypedResults.NotFound();
+    private static async Task<Results<Ok<JobResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, LiveJobs live, CancellationToken ct)
+    {
+        if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        var folds = job.FoldCount is not null ? await CrossValidation.SummarizeAsync(db, job, ct) : null;
+        return TypedResults.Ok(job.ToResponse(DateTime.UtcNow, folds).WithLive(live));
+    }
 
     private static async Task<Results<Ok<JobHistoryResponse>, NotFound, ValidationProblem>> History(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int fromEpoch = 1, int limit = MaxHistoryPage)
@@ -180,6 +214,13 @@ public static class JobsApi
         if (limit is < 1 or > MaxHistoryPage)
             return TypedResults.ValidationProblem(ProblemErrors.Single("limit", $"limit must be between 1 and {MaxHistoryPage}, got {limit}; follow the response's next link for more.").ToDictionary());
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        if (job.FoldCount is not null)
+        {
+            // A cross-validation's history is its folds' mean per epoch.
+            var (averaged, count) = await CrossValidation.HistoryAsync(db, id, fromEpoch, limit + 1, ct);
+            string? nextPage = averaged.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={averaged[limit].Epoch}&limit={limit}" : null;
+            return TypedResults.Ok(new JobHistoryResponse(id, job.Status, averaged.Take(limit).ToList(), [], count, nextPage));
+        }
         var history = db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id);
         int total = await history.CountAsync(ct);
         // One row past the page tells whether there is a next page.
@@ -209,6 +250,14 @@ public static class JobsApi
         Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, ClusterEvents events, CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
+        if (job.FoldCount is not null)
+        {
+            if (job.Status.IsFinished())
+                return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).", statusCode: StatusCodes.Status409Conflict, title: "Job finished");
+            await CrossValidation.CancelAsync(db, events, id, ct);
+            var parent = (await Find(db, tenant, id, ct))!;
+            return TypedResults.Ok(parent.ToResponse(DateTime.UtcNow, await CrossValidation.SummarizeAsync(db, parent, ct)));
+        }
         bool cancelled = await JobTransitions.CancelQueuedAsync(db, id, ct);
         if (!cancelled)
         {

@@ -31,6 +31,11 @@ public sealed record PreparedColumnResponse(string Name, ColumnKind Type, double
     IReadOnlyList<string>? Grouped, bool MissingLevel, int Inputs);
 
 /// <summary>The preparation fitted on the training split: raw columns in, <c>featureNames</c> (the network's inputs) out; normalisation follows.</summary>
+/// <param name="Imputation">mean or median: what filled a missing numeric or boolean cell (from the training split).</param>
+/// <param name="MissingIndicators">Whether a 0/1 input marks each numeric or boolean column's missing cells.</param>
+/// <param name="MinLevelCount">Levels with fewer training rows share one "(other)" input; 1 = no grouping.</param>
+/// <param name="UnseenLevels">At prediction, a level the training split never held: ignore (all-zero encoding and a warning) or refuse.</param>
+/// <param name="Columns">Each raw column: its type, fill, levels and how many inputs it gives.</param>
 public sealed record PreparationResponse(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels,
     IReadOnlyList<PreparedColumnResponse> Columns);
 

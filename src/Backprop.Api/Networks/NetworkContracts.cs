@@ -14,6 +14,8 @@ namespace Backprop.Api.Networks;
 /// <param name="BiasLearningRateMultiplier">Further scales this layer's rate for its biases only (0 keeps the
 /// biases fixed, which the frozen_biases diagnostic then reports).</param>
 /// <param name="Alpha">elu's α in α·(e^z − 1) for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
+/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout, so
+/// evaluation and prediction are unchanged); 0 = none; must be 0 on the output layer.</param>
 public sealed record LayerDefinition(
     int Units,
     ActivationKind? Activation,
@@ -21,7 +23,8 @@ public sealed record LayerDefinition(
     double L2 = LayerSpec.DefaultL2,
     double Slope = LayerSpec.DefaultSlope,
     double BiasLearningRateMultiplier = LayerSpec.DefaultBiasLearningRateMultiplier,
-    double Alpha = LayerSpec.DefaultAlpha);
+    double Alpha = LayerSpec.DefaultAlpha,
+    double Dropout = 0.0);
 
 /// <summary>A multilayer perceptron: input width, hidden layers then the output layer, loss and initialisation.
 /// POST /api/networks/suggest proposes one for a dataset.</summary>
@@ -33,6 +36,7 @@ public sealed record LayerDefinition(
 /// leaky_relu and elu), glorot_uniform, glorot_normal, he_uniform or he_normal. Biases start at 0.</param>
 /// <param name="Seed">Seed of the initial weights (and, unless a job gives its own, of the shuffles and the validation split).</param>
 /// <param name="HuberDelta">Threshold δ of the huber loss; ignored by other losses.</param>
+/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 = none.</param>
 public sealed record NetworkDefinition(
     [property: MaxLength(200)] string? Name,
     int InputWidth,
@@ -40,7 +44,8 @@ public sealed record NetworkDefinition(
     LossKind? Loss,
     InitKind Init = NetworkSpec.DefaultInit,
     ulong Seed = 0,
-    double HuberDelta = NetworkSpec.DefaultHuberDelta);
+    double HuberDelta = NetworkSpec.DefaultHuberDelta,
+    double InputDropout = 0.0);
 
 /// <summary>Ask for a network that fits a dataset.</summary>
 /// <param name="DatasetId">The dataset (POST /api/datasets) the network is for.</param>
@@ -57,6 +62,7 @@ public sealed record NetworkResponse(
     InitKind Init,
     ulong Seed,
     double HuberDelta,
+    double InputDropout,
     long ParameterCount,
     DateTime CreatedAt);
 

@@ -63,14 +63,14 @@ public static class NetworkRules
     public static NetworkSpec ToSpec(this NetworkDefinition d) => new(
         d.InputWidth,
         (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope,
-            l.BiasLearningRateMultiplier, l.Alpha)).ToList(),
-        d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta);
+            l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
+        d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta, d.InputDropout);
 
     public static NetworkDefinition ToDefinition(this NetworkSpec spec, string? name = null) => new(
         name, spec.InputWidth,
         spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope,
-            l.BiasLearningRateMultiplier, l.Alpha)).ToList(),
-        spec.Loss, spec.Init, spec.Seed, spec.HuberDelta);
+            l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
+        spec.Loss, spec.Init, spec.Seed, spec.HuberDelta, spec.InputDropout);
 
     public static string ToJson(this NetworkDefinition d) => JsonSerializer.Serialize(d, StoredJson.Options);
 
@@ -86,7 +86,7 @@ public static class NetworkRules
     public static NetworkResponse ToResponse(this NetworkEntity e)
     {
         var d = ReadDefinition(e.DefinitionJson);
-        return new(e.Id, e.Name, d.InputWidth, e.OutputWidth, d.Layers ?? [], d.Loss, d.Init, d.Seed, d.HuberDelta, e.ParameterCount, e.CreatedAt.AsUtc());
+        return new(e.Id, e.Name, d.InputWidth, e.OutputWidth, d.Layers ?? [], d.Loss, d.Init, d.Seed, d.HuberDelta, d.InputDropout, e.ParameterCount, e.CreatedAt.AsUtc());
     }
 
     public static NetworkSummary ToSummary(this NetworkEntity e) =>

@@ -31,15 +31,17 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
         return null;
     }
 
-    public static async Task<ProblemHttpResult?> CheckJobsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    /// <summary>Room for <paramref name="adding"/> more queued jobs (a cross-validation's folds, a search's trial); a cross-validation parent trains nothing and is not counted.</summary>
+    public static async Task<ProblemHttpResult?> CheckJobsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct, int adding = 1)
     {
-        var unfinished = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+        var unfinished = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.FoldCount == null && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
         int queued = unfinished.Where(g => g.Status == JobStatus.Queued).Sum(g => g.Count), total = unfinished.Sum(g => g.Count);
-        if (total >= limits.MaxConcurrentJobs)
-            return Exceeded($"This tenant has {total} unfinished training jobs, its limit (Tenancy:MaxConcurrentJobs = {limits.MaxConcurrentJobs}); wait for one to finish or cancel one.");
-        if (queued >= limits.MaxQueuedJobs)
-            return Exceeded($"This tenant has {queued} queued training jobs, its limit (Tenancy:MaxQueuedJobs = {limits.MaxQueuedJobs}); wait for the queue to drain or cancel one.");
+        string more = adding > 1 ? $" (this request adds {adding})" : "";
+        if (total + adding > limits.MaxConcurrentJobs)
+            return Exceeded($"This tenant has {total} unfinished training jobs{more}, its limit (Tenancy:MaxConcurrentJobs = {limits.MaxConcurrentJobs}); wait for one to finish or cancel one.");
+        if (queued + adding > limits.MaxQueuedJobs)
+            return Exceeded($"This tenant has {queued} queued training jobs{more}, its limit (Tenancy:MaxQueuedJobs = {limits.MaxQueuedJobs}); wait for the queue to drain or cancel one.");
         return await CheckModelsAsync(db, tenant, limits, ct);
     }
 

@@ -90,27 +90,27 @@ public sealed class TrainingDiagnostics
             if (_firstGradientNorms[l] == 0 && double.IsFinite(s.WeightGradientNorm)) _firstGradientNorms[l] = s.WeightGradientNorm;
 
             double inactive = s.InactiveFraction ?? 0;
-            Track(LayerCondition.Dead, l, s.InactiveFraction is not null && inactive >= _t.DeadUnitFraction, start =>
+            if (Track(LayerCondition.Dead, l, s.InactiveFraction is not null && inactive >= _t.DeadUnitFraction, out int start))
                 Upsert(FindingCodes.DeadRelu, FindingSeverity.Warning, start, l,
                     $"layer {l}: {Percent(inactive)} of its {name} units had no positive pre-activation in {Span(start)}, so they pass no gradient.",
                     "Lower the learning rate, use leaky_relu or elu, keep he initialisation (init auto), and check for large negative biases.",
-                    new Dictionary<string, double> { ["inactiveFraction"] = inactive, ["threshold"] = _t.DeadUnitFraction }));
+                    new Dictionary<string, double> { ["inactiveFraction"] = inactive, ["threshold"] = _t.DeadUnitFraction });
 
-            Track(LayerCondition.Saturated, l, s.SaturatedFraction is { } sat && sat >= _t.SaturatedFraction, start =>
+            if (Track(LayerCondition.Saturated, l, s.SaturatedFraction is { } sat && sat >= _t.SaturatedFraction, out start))
                 Upsert(FindingCodes.SaturatedUnits, FindingSeverity.Warning, start, l,
                     $"layer {l}: {Percent(s.SaturatedFraction ?? 0)} of its {name} activations sat within 1 % of an asymptote in {Span(start)}, where the derivative nearly vanishes.",
                     "Normalise the inputs (normalization z_score), use smaller initial weights (glorot), or relu in hidden layers.",
-                    new Dictionary<string, double> { ["saturatedFraction"] = s.SaturatedFraction ?? 0, ["threshold"] = _t.SaturatedFraction }));
+                    new Dictionary<string, double> { ["saturatedFraction"] = s.SaturatedFraction ?? 0, ["threshold"] = _t.SaturatedFraction });
 
             double ratio = l < output && outputRms > 0 ? Rms(s.WeightGradientNorm, l) / outputRms : double.NaN;
-            Track(LayerCondition.Vanishing, l, ratio < _t.VanishingRatio, start =>
+            if (Track(LayerCondition.Vanishing, l, ratio < _t.VanishingRatio, out start))
                 Upsert(FindingCodes.VanishingGradients, FindingSeverity.Warning, start, l,
                     $"layer {l}: its gradients are {Number(ratio)} of the output layer's (RMS per weight) in {Span(start)}, so it barely learns.",
                     "Use relu or leaky_relu hidden layers with he initialisation, fewer layers, or a larger learningRateMultiplier for the early layers.",
-                    new Dictionary<string, double> { ["gradientRatio"] = ratio, ["threshold"] = _t.VanishingRatio }));
+                    new Dictionary<string, double> { ["gradientRatio"] = ratio, ["threshold"] = _t.VanishingRatio });
 
             double growth = _firstGradientNorms[l] > 0 ? s.WeightGradientNorm / _firstGradientNorms[l] : double.NaN;
-            Track(LayerCondition.Exploding, l, ratio > _t.ExplodingRatio || growth > _t.GradientGrowth, start =>
+            if (Track(LayerCondition.Exploding, l, ratio > _t.ExplodingRatio || growth > _t.GradientGrowth, out start))
                 Upsert(FindingCodes.ExplodingGradients, FindingSeverity.Warning, start, l,
                     $"layer {l}: its gradient norm is {Number(s.WeightGradientNorm)}"
                     + (growth > _t.GradientGrowth ? $", {Number(growth)}× its first epoch's" : $", {Number(ratio)}× the output layer's (RMS per weight)")
@@ -120,21 +120,21 @@ public sealed class TrainingDiagnostics
                     {
                         ["weightGradientNorm"] = s.WeightGradientNorm, ["growth"] = Finite(growth), ["gradientRatio"] = Finite(ratio),
                         ["growthThreshold"] = _t.GradientGrowth, ["ratioThreshold"] = _t.ExplodingRatio,
-                    }));
+                    });
 
             bool updates = s.UpdateRatio > 0;
-            Track(LayerCondition.UpdatesTooSmall, l, updates && s.UpdateRatio < _t.MinUpdateRatio, start =>
+            if (Track(LayerCondition.UpdatesTooSmall, l, updates && s.UpdateRatio < _t.MinUpdateRatio, out start))
                 Upsert(FindingCodes.UpdatesTooSmall, FindingSeverity.Info, start, l,
                     $"layer {l}: each update changes its weights by {Number(s.UpdateRatio)} of their norm in {Span(start)} (around 1e-3 is typical).",
                     "If the loss is not improving, raise the learning rate or this layer's learningRateMultiplier.",
-                    new Dictionary<string, double> { ["updateRatio"] = s.UpdateRatio, ["threshold"] = _t.MinUpdateRatio }));
-            Track(LayerCondition.UpdatesTooLarge, l, s.UpdateRatio > _t.MaxUpdateRatio, start =>
+                    new Dictionary<string, double> { ["updateRatio"] = s.UpdateRatio, ["threshold"] = _t.MinUpdateRatio });
+            if (Track(LayerCondition.UpdatesTooLarge, l, s.UpdateRatio > _t.MaxUpdateRatio, out start))
                 Upsert(FindingCodes.UpdatesTooLarge, FindingSeverity.Warning, start, l,
                     $"layer {l}: each update changes its weights by {Percent(s.UpdateRatio)} of their norm in {Span(start)} (around 0.1 % is typical).",
                     "Lower the learning rate or this layer's learningRateMultiplier.",
-                    new Dictionary<string, double> { ["updateRatio"] = s.UpdateRatio, ["threshold"] = _t.MaxUpdateRatio }));
+                    new Dictionary<string, double> { ["updateRatio"] = s.UpdateRatio, ["threshold"] = _t.MaxUpdateRatio });
             // Biases that do not move while the weights do: a zero bias rate, or a bias gradient that is always zero.
-            Track(LayerCondition.FrozenBiases, l, updates && s.BiasUpdateNorm == 0, start =>
+            if (Track(LayerCondition.FrozenBiases, l, updates && s.BiasUpdateNorm == 0, out start))
                 Upsert(FindingCodes.FrozenBiases, FindingSeverity.Warning, start, l,
                     $"layer {l}: its biases did not move in {Span(start)} while its weights did"
                     + (layer.BiasLearningRateMultiplier == 0 ? " (biasLearningRateMultiplier is 0)." : $" (bias gradient norm {Number(s.BiasGradientNorm)})."),
@@ -142,7 +142,7 @@ public sealed class TrainingDiagnostics
                     new Dictionary<string, double>
                     {
                         ["biasUpdateNorm"] = s.BiasUpdateNorm, ["biasGradientNorm"] = s.BiasGradientNorm, ["updateRatio"] = s.UpdateRatio,
-                    }));
+                    });
         }
     }
 
@@ -218,17 +218,20 @@ public sealed class TrainingDiagnostics
                 }, restart: true);
     }
 
-    // A layer condition is reported once it has held MinEpochs epochs in a row, and updated while it holds.
-    private void Track(LayerCondition condition, int layer, bool holds, Action<int> report)
+    // A layer condition is reported once it has held MinEpochs epochs in a row (start: the streak's first epoch), and
+    // updated while it holds. No delegate: this runs for every layer and condition of every epoch.
+    private bool Track(LayerCondition condition, int layer, bool holds, out int start)
     {
         int slot = (int)condition * _spec.Layers.Count + layer;
+        start = 0;
         if (!holds)
         {
             _streakStarts[slot] = 0;
-            return;
+            return false;
         }
         if (_streakStarts[slot] == 0) _streakStarts[slot] = _epoch;
-        if (_epoch - _streakStarts[slot] + 1 >= _t.MinEpochs) report(_streakStarts[slot]);
+        start = _streakStarts[slot];
+        return _epoch - start + 1 >= _t.MinEpochs;
     }
 
     // One finding per code and layer: raised once, then its last epoch, message and evidence follow the latest reading.

@@ -14,6 +14,8 @@ public sealed record GradientCheckResult(IReadOnlyList<LayerGradientError> Layer
 /// Compares backpropagation's gradient with central finite differences <c>(L(θ+h) − L(θ−h)) / 2h</c>, both in double
 /// precision on the same network code, for a small batch. Relative error is <c>|a − n| / max(|a|, |n|, floor)</c>:
 /// the floor (default 1e-6) keeps round-off on near-zero gradients from reading as a large relative error.
+/// A network with dropout is checked with one set of masks (drawn from its seed) held fixed for every evaluation, so the
+/// loss is a deterministic function of the parameters.
 /// </summary>
 public static class GradientCheck
 {
@@ -32,8 +34,15 @@ public static class GradientCheck
     {
         var network = Network<double>.FromParameters(spec, parameters);
         var workspace = network.CreateWorkspace(rows);
+        DropoutMasks<double>? dropout = null;
+        if (spec.HasDropout)
+        {
+            dropout = new DropoutMasks<double>(spec, rows);
+            ulong counter = 0;
+            dropout.Draw(DropoutMasks<double>.EpochSeed(spec.Seed, 0), ref counter, rows);
+        }
         var analytic = new double[network.Layout.Count];
-        double loss = network.ForwardBackward(workspace, inputs, targets, rows, analytic) + network.L2Penalty();
+        double loss = network.ForwardBackward(workspace, inputs, targets, rows, analytic, dropout) + network.L2Penalty();
         var p = network.Parameters;
         double[] x = inputs.ToArray(), y = targets.ToArray();
         var errors = new List<LayerGradientError>();
@@ -54,9 +63,9 @@ public static class GradientCheck
                 cancellationToken.ThrowIfCancellationRequested();
                 double saved = p[i];
                 p[i] = saved + step;
-                double plus = Loss(network, workspace, x, y, rows);
+                double plus = Loss(network, workspace, x, y, rows, dropout);
                 p[i] = saved - step;
-                double minus = Loss(network, workspace, x, y, rows);
+                double minus = Loss(network, workspace, x, y, rows, dropout);
                 p[i] = saved;
                 double numeric = (plus - minus) / (2 * step);
                 double error = Math.Abs(analytic[i] - numeric) / Math.Max(floor, Math.Max(Math.Abs(analytic[i]), Math.Abs(numeric)));
@@ -66,9 +75,10 @@ public static class GradientCheck
         }
     }
 
-    private static double Loss(Network<double> network, Workspace<double> workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int rows)
+    private static double Loss(Network<double> network, Workspace<double> workspace, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int rows,
+        DropoutMasks<double>? dropout)
     {
-        network.Forward(workspace, inputs, rows);
+        network.Forward(workspace, inputs, rows, dropout);
         return network.ComputeLoss(workspace, targets, rows) + network.L2Penalty();
     }
 

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 namespace Backprop.Core.Engine;
 
@@ -70,13 +71,23 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Scratch for <see cref="Forward"/> and <see cref="Predict"/> only: no delta buffers (a predictor never runs backward).</summary>
     public Workspace<T> CreateInferenceWorkspace(int maxRows) => new(Layout, maxRows, withDeltas: false);
 
-    /// <summary>Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace.</summary>
+    /// <summary>
+    /// Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace. With
+    /// <paramref name="dropout"/> (training) the input and each masked layer's activations are multiplied by their mask before
+    /// the next layer reads them; without it (evaluation, prediction) nothing is masked.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows)
+    public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows, DropoutMasks<T>? dropout = null)
     {
         workspace.EnsureCapacity(rows);
         if (inputs.Length < rows * InputWidth) throw new ArgumentException($"Expected {rows}×{InputWidth} inputs, got {inputs.Length} values.", nameof(inputs));
         ReadOnlySpan<T> previous = inputs.Slice(0, rows * InputWidth);
+        if (dropout is { HasInput: true })
+        {
+            var dropped = dropout.InputDropped(rows * InputWidth);
+            TensorPrimitives.Multiply(previous, dropout.InputMask(rows * InputWidth), dropped);
+            previous = dropped;
+        }
         for (int l = 0; l < Layout.LayerCount; l++)
         {
             var view = Layout[l];
@@ -85,6 +96,12 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             Products.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
             _activations[l].Forward(z, a, view.Units);
             previous = a;
+            if (dropout is not null && dropout.Has(l))
+            {
+                var dropped = dropout.Dropped(l, a.Length);
+                TensorPrimitives.Multiply(a, dropout.Mask(l, a.Length), dropped); // a ⊙ m; a itself stays for f'(z)
+                previous = dropped;
+            }
         }
         return previous;
     }
@@ -119,12 +136,13 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// Backward pass after <see cref="Forward"/> on the same inputs: <b>adds</b> <c>dL/dθ</c> (data loss + L2 penalty) into
     /// <paramref name="gradient"/> (flat layout), or with <paramref name="accumulate"/> false writes it there (every element;
     /// no zeroing pass over a large buffer first). Per layer, from the output down:
-    /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>.
+    /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>; with <paramref name="dropout"/> (the
+    /// masks of the forward pass) <c>a_prev</c> is the masked activation and <c>δ_prev = (δ·W) ⊙ m_prev ⊙ f'(z_prev)</c>.
     /// </summary>
     /// <remarks>Per-row loss weights <c>rowWeights</c> <c>(rows)</c> scale each row's output delta, as for <see cref="ComputeLoss"/>; empty = unweighted.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true,
-        ReadOnlySpan<T> rowWeights = default)
+        DropoutMasks<T>? dropout = null, ReadOnlySpan<T> rowWeights = default)
     {
         if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
         if (!workspace.HasDeltas) throw new ArgumentException("The workspace is for inference only (CreateInferenceWorkspace); backward needs CreateWorkspace.", nameof(workspace));
@@ -138,7 +156,11 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int l = last; l >= 0; l--)
         {
             var view = Layout[l];
-            ReadOnlySpan<T> previous = l == 0 ? inputs.Slice(0, rows * view.Inputs) : workspace.A[l - 1].AsSpan(0, rows * view.Inputs);
+            int previousCount = rows * view.Inputs;
+            ReadOnlySpan<T> activation = l == 0 ? inputs.Slice(0, previousCount) : workspace.A[l - 1].AsSpan(0, previousCount);
+            ReadOnlySpan<T> previous = dropout is null ? activation
+                : l == 0 ? (dropout.HasInput ? dropout.InputDropped(previousCount) : activation)
+                : dropout.Has(l - 1) ? dropout.Dropped(l - 1, previousCount) : activation;
             var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
             Products.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
             var db = gradient.Slice(view.BiasOffset, view.Units);
@@ -152,17 +174,20 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             if (l == 0) break;
             var previousDelta = (l % 2 == last % 2 ? workspace.DeltaB : workspace.DeltaA).AsSpan(0, rows * view.Inputs);
             Products.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
-            _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, rows * view.Inputs), previous, previousDelta, view.Inputs);
+            if (dropout is not null && dropout.Has(l - 1))
+                TensorPrimitives.Multiply(previousDelta, dropout.Mask(l - 1, previousCount), previousDelta);
+            _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, previousCount), activation, previousDelta, view.Inputs);
             delta = previousDelta;
         }
     }
 
     /// <summary>Forward, then backward into <paramref name="gradient"/> (accumulating); returns the mean data loss.</summary>
-    public double ForwardBackward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient)
+    public double ForwardBackward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient,
+        DropoutMasks<T>? dropout = null)
     {
-        Forward(workspace, inputs, rows);
+        Forward(workspace, inputs, rows, dropout);
         double loss = ComputeLoss(workspace, targets, rows);
-        Backward(workspace, inputs, targets, rows, gradient);
+        Backward(workspace, inputs, targets, rows, gradient, dropout: dropout);
         return loss;
     }
 

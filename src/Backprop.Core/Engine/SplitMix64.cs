@@ -31,6 +31,10 @@ public static class SplitMix64
         public const ulong Init = 1;
         /// <summary>Validation split.</summary>
         public const ulong Split = 5;
+        /// <summary>Dropout masks: epoch e's seed is the e-th output of this stream (see <see cref="DropoutMasks{T}.EpochSeed"/>).</summary>
+        public const ulong Dropout = 7;
+        /// <summary>Cross-validation folds (seeded by the fold's shuffle seed, not the run's).</summary>
+        public const ulong Folds = 9;
         /// <summary>Shuffle of epoch e uses stream <c>ShuffleBase + e</c>.</summary>
         public const ulong ShuffleBase = 100;
     }

@@ -26,9 +26,12 @@ internal static class BinaryCodec
             w.Write(l.ActivationParameter);
             w.Write(l.BiasLearningRateMultiplier);
         }
+        w.Write(spec.InputDropout);
+        foreach (var l in spec.Layers) w.Write(l.Dropout);
     }
 
-    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier.</summary>
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier and
+    /// versions below 4 predate dropout (read as none).</summary>
     public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
@@ -41,7 +44,10 @@ internal static class BinaryCodec
         for (int i = 0; i < count; i++)
             layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
                 version >= 2 ? r.ReadDouble() : 1.0);
-        return new NetworkSpec(input, layers, loss, init, seed, huber);
+        if (version < 4) return new NetworkSpec(input, layers, loss, init, seed, huber);
+        double inputDropout = r.ReadDouble();
+        for (int i = 0; i < count; i++) layers[i] = layers[i] with { Dropout = r.ReadDouble() };
+        return new NetworkSpec(input, layers, loss, init, seed, huber, inputDropout);
     }
 
     public static void WriteOptions(BinaryWriter w, TrainingOptions o)
@@ -66,6 +72,17 @@ internal static class BinaryCodec
         w.Write(o.ClassWeights is null ? (byte)0 : o.ClassWeights.Balanced ? (byte)1 : (byte)2);
         if (o.ClassWeights is { Balanced: false } cw) WriteDoubles(w, [.. cw.Weights ?? []]);
     }
+
+    /// <summary>The cross-validation fold, written after the options by snapshot format 4 and later.</summary>
+    public static void WriteFold(BinaryWriter w, CrossValidationFold? f)
+    {
+        w.Write(f is not null);
+        if (f is null) return;
+        w.Write(f.Index); w.Write(f.Count); w.Write(f.Stratified); w.Write(f.ShuffleSeed);
+    }
+
+    public static CrossValidationFold? ReadFold(BinaryReader r) =>
+        r.ReadBoolean() ? new CrossValidationFold(r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadUInt64()) : null;
 
     /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 3 have no preparation or class weights.</summary>
     public static TrainingOptions ReadOptions(BinaryReader r, int version)

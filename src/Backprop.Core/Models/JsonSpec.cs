@@ -34,6 +34,7 @@ internal static class JsonSpec
         w.WriteString("init", JsonNames.Of(spec.Init));
         w.WriteNumber("seed", spec.Seed);
         w.WriteNumber("huberDelta", spec.HuberDelta);
+        w.WriteNumber("inputDropout", spec.InputDropout);
         w.WriteStartArray("layers");
         foreach (var l in spec.Layers)
         {
@@ -45,6 +46,7 @@ internal static class JsonSpec
             w.WriteNumber("slope", l.Slope);
             w.WriteNumber("biasLearningRateMultiplier", l.BiasLearningRateMultiplier);
             w.WriteNumber("alpha", l.Alpha);
+            w.WriteNumber("dropout", l.Dropout);
             w.WriteEndObject();
         }
         w.WriteEndArray();
@@ -73,9 +75,11 @@ internal static class JsonSpec
                 l.TryGetProperty("l2", out var l2) ? l2.GetDouble() : LayerSpec.DefaultL2,
                 slope,
                 l.TryGetProperty("biasLearningRateMultiplier", out var bm) ? bm.GetDouble() : LayerSpec.DefaultBiasLearningRateMultiplier,
-                alpha);
+                alpha,
+                l.TryGetProperty("dropout", out var d) ? d.GetDouble() : 0.0);
         }).ToArray();
-        var spec = new NetworkSpec(input, layers, loss, init, seed, huber);
+        double inputDropout = e.TryGetProperty("inputDropout", out var id) ? id.GetDouble() : 0.0;
+        var spec = new NetworkSpec(input, layers, loss, init, seed, huber, inputDropout);
         var errors = NetworkSpecValidator.Validate(spec);
         if (errors.Count > 0) throw new InvalidDataException($"{path}: " + string.Join(" ", errors.Select(x => $"{path}.{x}")));
         return spec;

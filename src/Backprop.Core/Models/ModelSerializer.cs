@@ -11,8 +11,8 @@ public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
     /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate multiplier, 3 the
-    /// preparation (earlier versions still load).</summary>
-    public const int FormatVersion = 3;
+    /// preparation, 4 dropout rates to the spec (earlier versions still load).</summary>
+    public const int FormatVersion = 4;
     /// <summary>The JSON form's "format" value.</summary>
     public const string FormatName = "backprop-model";
 

@@ -9,6 +9,8 @@ namespace Backprop.Core.Spec;
 /// <param name="BiasLearningRateMultiplier">Further scales the rate for this layer's biases only (0 freezes them; 1 = the
 /// layer's rate).</param>
 /// <param name="Alpha">α of ELU, <c>α(e^z − 1)</c> for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
+/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout: the kept ones are
+/// scaled by <c>1/(1−p)</c>, so evaluation and prediction use the network unchanged); 0 = none, and always 0 on the output layer.</param>
 public sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
@@ -16,7 +18,8 @@ public sealed record LayerSpec(
     double L2 = LayerSpec.DefaultL2,
     double Slope = LayerSpec.DefaultSlope,
     double BiasLearningRateMultiplier = LayerSpec.DefaultBiasLearningRateMultiplier,
-    double Alpha = LayerSpec.DefaultAlpha)
+    double Alpha = LayerSpec.DefaultAlpha,
+    double Dropout = 0.0)
 {
     /// <summary>The optimizer's rate unchanged.</summary>
     public const double DefaultLearningRateMultiplier = 1.0;
@@ -46,18 +49,23 @@ public sealed record LayerSpec(
 /// <param name="Init">Weight initialisation scheme.</param>
 /// <param name="Seed">Seed of every random stream (initial weights, shuffles, validation split).</param>
 /// <param name="HuberDelta">Threshold of the Huber loss; ignored by other losses.</param>
+/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 = none.</param>
 public sealed record NetworkSpec(
     int InputWidth,
     IReadOnlyList<LayerSpec> Layers,
     LossKind Loss,
     InitKind Init = NetworkSpec.DefaultInit,
     ulong Seed = 0,
-    double HuberDelta = NetworkSpec.DefaultHuberDelta)
+    double HuberDelta = NetworkSpec.DefaultHuberDelta,
+    double InputDropout = 0.0)
 {
     /// <summary>Glorot or He per layer by its activation.</summary>
     public const InitKind DefaultInit = InitKind.Auto;
     /// <summary>PyTorch's HuberLoss delta.</summary>
     public const double DefaultHuberDelta = 1.0;
+
+    /// <summary>True when training draws dropout masks (input or any layer).</summary>
+    public bool HasDropout => InputDropout > 0 || (Layers?.Any(l => l.Dropout > 0) ?? false);
 
     /// <summary>Width of the output layer.</summary>
     public int OutputWidth => Layers.Count == 0 ? 0 : Layers[^1].Units;
@@ -88,5 +96,5 @@ public sealed record NetworkSpec(
     /// <summary>Value equality including the layer list (records compare lists by reference).</summary>
     public bool StructurallyEquals(NetworkSpec other) =>
         InputWidth == other.InputWidth && Loss == other.Loss && Init == other.Init && Seed == other.Seed
-        && HuberDelta.Equals(other.HuberDelta) && Layers.SequenceEqual(other.Layers);
+        && HuberDelta.Equals(other.HuberDelta) && InputDropout.Equals(other.InputDropout) && Layers.SequenceEqual(other.Layers);
 }

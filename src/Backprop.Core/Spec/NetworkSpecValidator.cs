@@ -31,6 +31,8 @@ public enum SpecErrorCode
     InvalidHuberDelta,
     /// <summary>An enum value outside the defined set.</summary>
     UnknownValue,
+    /// <summary>Dropout rate outside [0, 1), or on the output layer.</summary>
+    InvalidDropout,
 }
 
 /// <summary>One problem in a specification: where it is (<see cref="Path"/>, e.g. <c>layers[2].activation</c>), what is wrong, and how to fix it.</summary>
@@ -64,6 +66,8 @@ public static class NetworkSpecValidator
             errors.Add(new(SpecErrorCode.UnknownValue, "init", $"Unknown initialisation {(int)spec.Init}.", "Use one of " + string.Join(", ", Enum.GetValues<InitKind>().Select(v => JsonNames.Of(v))) + "."));
         if (spec.Loss == LossKind.Huber && !(double.IsFinite(spec.HuberDelta) && spec.HuberDelta > 0))
             errors.Add(new(SpecErrorCode.InvalidHuberDelta, "huberDelta", $"Huber delta must be a positive finite number, got {spec.HuberDelta}.", "Use e.g. 1.0."));
+        if (!(spec.InputDropout >= 0 && spec.InputDropout < 1))
+            errors.Add(new(SpecErrorCode.InvalidDropout, "inputDropout", $"Input dropout must be in [0, 1), got {spec.InputDropout}.", "Use 0 for none, or e.g. 0.2."));
         if (spec.Layers is null || spec.Layers.Count == 0)
         {
             errors.Add(new(SpecErrorCode.NoLayers, "layers", "The network has no layers.", "Add at least an output layer."));
@@ -99,6 +103,10 @@ public static class NetworkSpecValidator
                 errors.Add(new(SpecErrorCode.InvalidSlope, path + ".slope", $"Slope must be zero or positive and finite, got {layer.Slope}.", "Use e.g. 0.01."));
             if (layer.Activation is ActivationKind.Elu && !(double.IsFinite(layer.Alpha) && layer.Alpha >= 0))
                 errors.Add(new(SpecErrorCode.InvalidSlope, path + ".alpha", $"ELU alpha must be zero or positive and finite, got {layer.Alpha}.", "Use e.g. 1.0."));
+            if (!(layer.Dropout >= 0 && layer.Dropout < 1))
+                errors.Add(new(SpecErrorCode.InvalidDropout, path + ".dropout", $"Dropout must be in [0, 1), got {layer.Dropout}.", "Use 0 for none, or e.g. 0.5 for a wide hidden layer."));
+            else if (isOutput && layer.Dropout > 0)
+                errors.Add(new(SpecErrorCode.InvalidDropout, path + ".dropout", "Dropout on the output layer would zero predictions at random.", "Set the output layer's dropout to 0 and use it on hidden layers."));
         }
 
         var output = spec.Layers[^1];

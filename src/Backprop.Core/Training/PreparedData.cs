@@ -26,7 +26,7 @@ internal sealed class PreparedData
 
     public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
     {
-        var (trainIdx, valIdx) = Split(data, options.ValidationFraction, seed);
+        var (trainIdx, valIdx) = options.Fold is { } fold ? FoldSplit(data, fold) : Split(data, options.ValidationFraction, seed);
         TabularPreparation? preparation = null;
         float[] features = data.Features;
         int width = data.Width;
@@ -91,6 +91,13 @@ internal sealed class PreparedData
         foreach (int i in validation) isValidation[i] = true;
         validation.Sort();
         return (Enumerable.Range(0, data.Rows).Where(i => !isValidation[i]).ToArray(), validation.ToArray());
+    }
+
+    private static (int[] Train, int[] Validation) FoldSplit(TrainingData data, CrossValidationFold fold)
+    {
+        var assigned = Folds.Assign(data, fold.Count, fold.Stratified, fold.ShuffleSeed);
+        var rows = Enumerable.Range(0, data.Rows);
+        return (rows.Where(i => assigned[i] != fold.Index).ToArray(), rows.Where(i => assigned[i] == fold.Index).ToArray());
     }
 
     private static string DescribeWidth(TabularPreparation preparation) =>

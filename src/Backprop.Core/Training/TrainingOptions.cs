@@ -118,6 +118,8 @@ public sealed record TrainingOptions
     public PreparationSettings Preparation { get; init; } = new();
     /// <summary>Per-class loss weights (classification), multiplying any sample weights; null = all 1.</summary>
     public ClassWeighting? ClassWeights { get; init; }
+    /// <summary>Hold out this cross-validation fold as the validation split (instead of <see cref="ValidationFraction"/>), or null.</summary>
+    public CrossValidationFold? Fold { get; init; }
 
     /// <summary>Every problem with these options for a dataset of <paramref name="rows"/> rows.</summary>
     public IReadOnlyList<OptionError> Validate(int rows, TaskKind task)
@@ -131,6 +133,12 @@ public sealed record TrainingOptions
         if (!(ValidationFraction >= 0 && ValidationFraction < 1)) errors.Add(new("validationFraction", $"Validation fraction must be in [0, 1), got {ValidationFraction}."));
         else if (ValidationFraction > 0 && (int)Math.Round(rows * ValidationFraction) is var held && (held < 1 || held >= rows))
             errors.Add(new("validationFraction", $"A fraction of {ValidationFraction} of {rows} rows leaves no training or no validation rows."));
+        if (Fold is { } f)
+        {
+            if (f.Count < 2 || f.Count > rows) errors.Add(new("crossValidation.folds", $"Folds must be between 2 and the {rows} rows, got {f.Count}."));
+            else if (f.Index < 0 || f.Index >= f.Count) errors.Add(new("crossValidation.fold", $"Fold must be in 0..{f.Count - 1}, got {f.Index}."));
+            if (ValidationFraction > 0) errors.Add(new("validationFraction", "A cross-validation fold is the validation split; leave validationFraction at 0."));
+        }
         errors.AddRange(Preparation.Validate());
         if (ClassWeights is { } cw)
         {
@@ -146,7 +154,7 @@ public sealed record TrainingOptions
             if (!Enum.IsDefined(es.Monitor)) errors.Add(new("earlyStopping.monitor", $"Unknown metric {(int)es.Monitor}."));
             if (es.Patience < 0) errors.Add(new("earlyStopping.patience", $"Patience must be zero or positive, got {es.Patience}."));
             if (!(double.IsFinite(es.MinDelta) && es.MinDelta >= 0)) errors.Add(new("earlyStopping.minDelta", $"minDelta must be zero or positive, got {es.MinDelta}."));
-            if (es.Monitor != MonitoredMetric.TrainLoss && ValidationFraction <= 0)
+            if (es.Monitor != MonitoredMetric.TrainLoss && ValidationFraction <= 0 && Fold is null)
                 errors.Add(new("earlyStopping.monitor", $"Monitoring {JsonNames.Of(es.Monitor)} needs a validation split; set validationFraction (e.g. 0.2) or monitor train_loss."));
             if (es.Monitor == MonitoredMetric.ValidationAccuracy && task != TaskKind.Classification)
                 errors.Add(new("earlyStopping.monitor", "Validation accuracy exists only for classification."));

@@ -23,6 +23,8 @@ public sealed partial class TrainingSession
         int batches = 0;
         var layout = Network.Layout;
         bool shuffled = Options.Shuffle;
+        var dropout = _dropout;
+        ulong dropoutSeed = dropout is null ? 0 : DropoutMasks<float>.EpochSeed(ShuffleSeed, Epoch), dropoutCounter = 0;
         for (int start = 0; start < rows; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -46,7 +48,8 @@ public sealed partial class TrainingSession
                 if (_prepared.TrainW is { } w) weights = w.AsSpan(start, count);
             }
 
-            var output = Network.Forward(_workspace, x, count);
+            dropout?.Draw(dropoutSeed, ref dropoutCounter, count);
+            var output = Network.Forward(_workspace, x, count, dropout);
             double loss = Network.ComputeLoss(_workspace, y, count, weights);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
@@ -54,7 +57,7 @@ public sealed partial class TrainingSession
                 return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} times its start ({StartLoss.Value:G4})";
             _trainMetrics.Add(loss, output, y, labels, count);
             _activity.Observe(_workspace.Z, count);
-            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, rowWeights: weights);
+            Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, dropout, weights);
 
             double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)

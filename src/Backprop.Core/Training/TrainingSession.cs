@@ -22,6 +22,7 @@ public sealed partial class TrainingSession
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
+    private readonly DropoutMasks<float>? _dropout; // null without dropout: the batch loop is then exactly the plain one
     private readonly UnitActivity _activity;
 
     private TrainingSession(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart)
@@ -44,6 +45,7 @@ public sealed partial class TrainingSession
 
         int batch = Math.Min(options.BatchSize, _prepared.TrainRows);
         _workspace = Network.CreateWorkspace(batch);
+        if (spec.HasDropout) _dropout = new DropoutMasks<float>(spec, batch);
         int outputs = spec.OutputWidth, parameters = Network.Layout.Count;
         bool classification = data.Task == TaskKind.Classification;
         _trainMetrics = new MetricAccumulator(outputs, classification);

@@ -2,7 +2,7 @@ namespace Backprop.Core.Training;
 
 /// <summary>
 /// The complete state of a training run after a whole number of epochs: spec, options, weights, optimizer state
-/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch), schedule state and
+/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch, which also fix the dropout masks), schedule state and
 /// early-stopping state. The split and normalisation are recomputed from the same data and seed on restore.
 /// </summary>
 public sealed record TrainingSnapshot(
@@ -19,7 +19,10 @@ public sealed record TrainingSnapshot(
     double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    private const int FormatVersion = 3; // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights
+    // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights; 4: the spec
+    // carries the dropout rates and the options the cross-validation fold. Earlier versions still read. The dropout masks' RNG
+    // needs no field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
+    private const int FormatVersion = 4;
 
     /// <summary>Compact binary form.</summary>
     public byte[] ToBytes()
@@ -30,6 +33,7 @@ public sealed record TrainingSnapshot(
             w.Write(Magic); w.Write(FormatVersion);
             BinaryCodec.WriteSpec(w, Spec);
             BinaryCodec.WriteOptions(w, Options);
+            BinaryCodec.WriteFold(w, Options.Fold);
             w.Write(Epoch); w.Write(ShuffleSeed);
             BinaryCodec.WriteFloats(w, Parameters);
             w.Write(Optimizer.Step);
@@ -64,6 +68,7 @@ public sealed record TrainingSnapshot(
             if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
             var spec = BinaryCodec.ReadSpec(r, version);
             var options = BinaryCodec.ReadOptions(r, version);
+            if (version >= 4) options = options with { Fold = BinaryCodec.ReadFold(r) };
             int epoch = r.ReadInt32(); ulong seed = r.ReadUInt64();
             var parameters = BinaryCodec.ReadFloats(r);
             var optimizer = new OptimizerState(r.ReadInt64(), BinaryCodec.ReadFloats(r), BinaryCodec.ReadFloats(r));

@@ -20,6 +20,7 @@ public sealed class TenantIsolationTests
         ["DELETE /api/datasets/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}"] = _ => null,
         ["GET /api/jobs/{id:guid}/history"] = _ => null,
+        ["GET /api/jobs/{id:guid}/events"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
         ["DELETE /api/jobs/{id:guid}"] = _ => null,
         ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
@@ -28,11 +29,13 @@ public sealed class TenantIsolationTests
         ["DELETE /api/models/{id:guid}"] = _ => null,
         ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
+        ["GET /api/searches/{id:guid}"] = _ => null,
+        ["POST /api/searches/{id:guid}/cancel"] = _ => null,
         ["POST /api/models/{id:guid}/evaluate"] = own => $$"""{"datasetId": "{{own.Dataset}}"}""",
     };
 
     /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>
-    private sealed record Ids(Guid Network, Guid Dataset, Guid Job, Guid Model)
+    private sealed record Ids(Guid Network, Guid Dataset, Guid Job, Guid Model, Guid Search)
     {
         public Guid For(ApiRoute route) => route.Resource switch
         {
@@ -40,6 +43,7 @@ public sealed class TenantIsolationTests
             "datasets" => Dataset,
             "jobs" => Job,
             "models" => Model,
+            "searches" => Search,
             var other => throw new InvalidOperationException($"{route}: no resource of kind '{other}' in the matrix; add one."),
         };
     }
@@ -49,7 +53,31 @@ public sealed class TenantIsolationTests
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
         var job = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 2, batchSize = 16 });
-        return new Ids(network, dataset, (Guid)job["id"]!, (Guid)job["modelId"]!);
+        return new Ids(network, dataset, (Guid)job["id"]!, (Guid)job["modelId"]!, await CreateSearchWithoutTrialsAsync(client, dataset));
+    }
+
+    /// <summary>A finished search that started no trial (its wall-time budget is up at the coordinator's first look), so the job and network lists keep one item each.</summary>
+    private static async Task<Guid> CreateSearchWithoutTrialsAsync(HttpClient client, Guid dataset)
+    {
+        var search = await (await client.PostAsJsonAsync("/api/searches", new
+        {
+            network = new { inputWidth = 4, loss = "categorical_cross_entropy", layers = new object[] { new { units = 4, activation = "relu" }, new { units = 3, activation = "softmax" } } },
+            job = new { datasetId = dataset, epochs = 1 },
+            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.01 } } },
+            maxWallSeconds = 1e-9,
+        })).ExpectAsync(HttpStatusCode.Accepted);
+        var deadline = DateTime.UtcNow + ApiClient.JobTimeout;
+        while (true)
+        {
+            var current = await (await client.GetAsync($"/api/searches/{search["id"]}")).ExpectAsync(HttpStatusCode.OK);
+            if ((string)current["status"]! != "running")
+            {
+                Assert.Equal(0, (int)current["budget"]!["trialsStarted"]!);
+                return (Guid)current["id"]!;
+            }
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(current.ToJsonString());
+            await Task.Delay(50);
+        }
     }
 
     [Fact]
@@ -81,9 +109,10 @@ public sealed class TenantIsolationTests
         }
 
         // Nothing of A's was changed or deleted by B.
-        foreach (var (path, id) in new[] { ("networks", ofA.Network), ("datasets", ofA.Dataset), ("jobs", ofA.Job), ("models", ofA.Model) })
+        foreach (var (path, id) in new[] { ("networks", ofA.Network), ("datasets", ofA.Dataset), ("jobs", ofA.Job), ("models", ofA.Model), ("searches", ofA.Search) })
             await (await a.GetAsync($"/api/{path}/{id}")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("succeeded", (string)(await a.GetJobAsync(ofA.Job))["status"]!);
+        Assert.Equal("succeeded", (string)(await (await a.GetAsync($"/api/searches/{ofA.Search}")).ExpectAsync(HttpStatusCode.OK))["status"]!);
     }
 
     [Fact]
@@ -95,7 +124,7 @@ public sealed class TenantIsolationTests
         var ofA = await CreateOneOfEachAsync(a);
 
         var lists = ApiEndpoints.All(factory).Where(r => r.Method == "GET" && !r.HasParameters && r.Resource is not ("admin" or "whoami")).ToList(); // whoami names the caller: no resources
-        Assert.Equal(["datasets", "jobs", "models", "networks"], lists.Select(r => r.Resource).Order());
+        Assert.Equal(["datasets", "jobs", "models", "networks", "searches"], lists.Select(r => r.Resource).Order());
         foreach (var list in lists)
         {
             var mine = await (await a.GetAsync(list.Pattern)).ExpectAsync(HttpStatusCode.OK);
@@ -103,7 +132,7 @@ public sealed class TenantIsolationTests
             var theirs = await (await b.GetAsync(list.Pattern)).ExpectAsync(HttpStatusCode.OK);
             Assert.Equal(0, (int)theirs["totalCount"]!);
             Assert.Empty(theirs["items"]!.AsArray());
-            foreach (var id in new[] { ofA.Network, ofA.Dataset, ofA.Job, ofA.Model }) Assert.DoesNotContain(id.ToString(), theirs.ToJsonString());
+            foreach (var id in new[] { ofA.Network, ofA.Dataset, ofA.Job, ofA.Model, ofA.Search }) Assert.DoesNotContain(id.ToString(), theirs.ToJsonString());
         }
     }
 

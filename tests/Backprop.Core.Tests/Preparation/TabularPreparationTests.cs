@@ -90,15 +90,17 @@ public class TabularPreparationTests
     public void ModelFormatVersion2_WithoutPreparation_StillLoads()
     {
         var model = Model() with { Preparation = null, FeatureNames = null };
-        var v3 = ModelSerializer.ToBinary(model);
-        // Version 2 is version 3 without the trailing preparation flag.
-        var v2 = v3[..^1];
+        var current = ModelSerializer.ToBinary(model);
+        // Version 2 is the current version without the spec's dropout rates (8 bytes, then 8 per layer, after the 40-byte layers)
+        // and the trailing preparation flag.
+        int layers = BitConverter.ToInt32(current, 36), dropoutAt = 40 + 40 * layers, dropoutBytes = 8 + 8 * layers;
+        byte[] v2 = [.. current.AsSpan(0, dropoutAt), .. current.AsSpan(dropoutAt + dropoutBytes, current.Length - 1 - dropoutAt - dropoutBytes)];
         BitConverter.GetBytes(2).CopyTo(v2, 4);
         var loaded = ModelSerializer.FromBinary(v2);
         Assert.Null(loaded.Preparation);
         Assert.Equal(model.Parameters, loaded.Parameters);
 
-        var json = ModelSerializer.ToJson(model).Replace("\"version\": 3", "\"version\": 2").Replace("\"preparation\": null", "\"extra\": null");
+        var json = ModelSerializer.ToJson(model).Replace("\"version\": 4", "\"version\": 2").Replace("\"preparation\": null", "\"extra\": null");
         Assert.Contains("\"version\": 2", json);
         Assert.Null(ModelSerializer.FromJson(json).Preparation);
     }

@@ -91,9 +91,9 @@ public sealed partial class ModelImportPropertyTests
         }
     }
 
-    /// <summary>Where <see cref="ModelSerializer.ToBinary"/> writes the parameter count: after magic, version, the spec (36 bytes + 32 per layer) and the task.</summary>
+    /// <summary>Where <see cref="ModelSerializer.ToBinary"/> writes the parameter count: after magic, version, the spec (36 bytes + 40 per layer, then 8 + 8 per layer of dropout rates) and the task.</summary>
     private static int ModelCountOffset(byte[] data) =>
-        data.Length >= 40 && BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(36)) is >= 0 and < 1000 and var layers ? 40 + 32 * layers + 4 : -1;
+        data.Length >= 40 && BinaryPrimitives.ReadInt32LittleEndian(data.AsSpan(36)) is >= 0 and < 1000 and var layers ? 40 + 40 * layers + 8 + 8 * layers + 4 : -1;
 
     private static int At(double fraction, int length) => Math.Clamp((int)(fraction * length), 0, length);
 

@@ -49,7 +49,7 @@ public sealed class ModelImportRegressionTests
     public void Binary_HugeParameterCount_IsInvalidDataWithoutAllocating(int count)
     {
         var bytes = ModelSerializer.ToBinary(Model);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40 + 4), count); // after magic, version, spec with one 40-byte layer, task
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40 + 16 + 4), count); // after magic, version, spec with one 40-byte layer (and its dropout rates), task
         Assert.True(RefusedAllocating(() => ModelSerializer.FromBinary(bytes)) < 16 << 20, "allocated 16 MiB or more");
     }
 
@@ -68,7 +68,7 @@ public sealed class ModelImportRegressionTests
     public void Binary_UnknownTask_IsInvalidData() // was accepted as a model of task 7
     {
         var bytes = ModelSerializer.ToBinary(Model);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40), 7);
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(40 + 40 + 16), 7);
         Assert.Contains("task", Assert.Throws<InvalidDataException>(() => ModelSerializer.FromBinary(bytes)).Message);
     }
 

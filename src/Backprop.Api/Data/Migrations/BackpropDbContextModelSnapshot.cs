@@ -101,9 +101,10 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<double>("DurationMs")
                         .HasColumnType("REAL");
 
-                    b.Property<string>("LayersJson")
+                    b.Property<string>("Layers")
                         .IsRequired()
-                        .HasColumnType("TEXT");
+                        .HasColumnType("TEXT")
+                        .HasColumnName("LayersJson");
 
                     b.Property<double?>("LearningRate")
                         .HasColumnType("REAL");
@@ -212,6 +213,12 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("Fold")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int?>("FoldCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("InitialEpoch")
                         .HasColumnType("INTEGER");
 
@@ -232,8 +239,15 @@ namespace Backprop.Api.Data.Migrations
                         .IsRequired()
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("RequestJson")
+                    b.Property<Guid?>("ParentJobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Request")
                         .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("RequestJson");
+
+                    b.Property<Guid?>("SearchId")
                         .HasColumnType("TEXT");
 
                     b.Property<long>("Seed")
@@ -262,6 +276,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<double?>("TrainLoss")
                         .HasColumnType("REAL");
 
+                    b.Property<int?>("TrialNumber")
+                        .HasColumnType("INTEGER");
+
                     b.Property<double?>("ValidationLoss")
                         .HasColumnType("REAL");
 
@@ -272,7 +289,12 @@ namespace Backprop.Api.Data.Migrations
 
                     b.HasIndex("DatasetId");
 
+                    b.HasIndex("ParentJobId");
+
                     b.HasIndex("Status");
+
+                    b.HasIndex("SearchId", "TrialNumber")
+                        .IsUnique();
 
                     b.HasIndex("TenantId", "CreatedAt");
 
@@ -449,6 +471,57 @@ namespace Backprop.Api.Data.Migrations
                     b.HasIndex("TenantId", "CreatedAt");
 
                     b.ToTable("ApiKeys", (string)null);
+                });
+
+            modelBuilder.Entity("Backprop.Api.Selection.SearchEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("StopReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("Searches", (string)null);
                 });
 
             modelBuilder.Entity("Backprop.Api.Datasets.DatasetContentEntity", b =>

@@ -219,6 +219,12 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<DateTime?>("FinishedAt")
                         .HasColumnType("timestamp with time zone");
 
+                    b.Property<int?>("Fold")
+                        .HasColumnType("integer");
+
+                    b.Property<int?>("FoldCount")
+                        .HasColumnType("integer");
+
                     b.Property<int>("InitialEpoch")
                         .HasColumnType("integer");
 
@@ -239,10 +245,16 @@ namespace Backprop.Api.Data.Migrations.Postgres
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<Guid?>("ParentJobId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Request")
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("RequestJson");
+
+                    b.Property<Guid?>("SearchId")
+                        .HasColumnType("uuid");
 
                     b.Property<long>("Seed")
                         .HasColumnType("bigint");
@@ -270,6 +282,9 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<double?>("TrainLoss")
                         .HasColumnType("double precision");
 
+                    b.Property<int?>("TrialNumber")
+                        .HasColumnType("integer");
+
                     b.Property<double?>("ValidationLoss")
                         .HasColumnType("double precision");
 
@@ -280,7 +295,12 @@ namespace Backprop.Api.Data.Migrations.Postgres
 
                     b.HasIndex("DatasetId");
 
+                    b.HasIndex("ParentJobId");
+
                     b.HasIndex("Status");
+
+                    b.HasIndex("SearchId", "TrialNumber")
+                        .IsUnique();
 
                     b.HasIndex("TenantId", "CreatedAt");
 
@@ -457,6 +477,57 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.HasIndex("TenantId", "CreatedAt");
 
                     b.ToTable("ApiKeys", (string)null);
+                });
+
+            modelBuilder.Entity("Backprop.Api.Selection.SearchEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Metric")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("RequestJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("StopReason")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("TenantId")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Status");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("Searches", (string)null);
                 });
 
             modelBuilder.Entity("Backprop.Api.Datasets.DatasetContentEntity", b =>
