@@ -18,7 +18,7 @@ namespace Backprop.Api.Tests;
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
     /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on that scope.</summary>
-    public const string DefaultTenant = TenantContext.DefaultId;
+    public const string DefaultTenant = "default"; // a tenant name like any other; nothing falls back to it
     public const string DefaultKey = "bp_testDefaultTenantKey0000000000000000000000";
     public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";
 

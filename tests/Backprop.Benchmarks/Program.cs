@@ -1,4 +1,4 @@
-// Benchmark console for the workloads of ../shared/bench/WORKLOADS.md (not a test project).
+// Benchmark console for the workloads of Workloads/WorkloadCatalog.cs (not a test project).
 //   dotnet run -c Release --project tests/Backprop.Benchmarks -- W1|W2|W3|W4|all [--threads T] [--reps N] [--epochs E]
 //   ... -- verify-data        regenerate every array and compare with the reference SHA-256 sums
 //   ... -- ratio-table        JSON result lines on stdin → markdown table of backprop ÷ peer samples/s

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Measures backprop on the bench workloads (each the median of REPS separate processes), each followed at once by the
-# peers from ../shared/bench on the same workload, and prints a markdown table of backprop samples/s ÷ each peer's.
+# peer programs (when their bench folder is beside the repository) on the same workload, and prints a markdown table of backprop samples/s ÷ each peer's.
 #   tests/Backprop.Benchmarks/run.sh [REPS=5] [THREADS=1] [WORKLOADS=W1,W2,W3,W4] [PEER_REPS=3] [PEERS=numpy-openblas,torchsharp] [ROUNDS=1]
 # With ROUNDS > 1 the whole sequence repeats and the table gives each round's ratio and their median.
 # Our program is published with NativeAOT (no JIT in the timed region; falls back to the JIT build if the

@@ -1,6 +1,6 @@
 namespace Backprop.Core.Tests;
 
-/// <summary>The random streams and initial weights reproduce the check values of shared/bench/WORKLOADS.md bit for bit.</summary>
+/// <summary>The random streams and initial weights reproduce the benchmark workloads' check values bit for bit.</summary>
 public class InitializerTests
 {
     // W2 "tabular": 32-64-64-10, Glorot uniform, seed 2.

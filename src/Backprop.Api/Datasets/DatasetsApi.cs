@@ -34,18 +34,18 @@ public static class DatasetsApi
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.UploadsRateLimit);
-        group.MapGet("/", ListAsync).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
-        group.MapGet("/{id:guid}", GetAsync).WithName("GetDataset").WithSummary("Get a dataset's profile");
-        group.MapGet("/{id:guid}/rows", RowsAsync).WithName("GetDatasetRows")
+            .RequireRateLimiting(RateLimits.Uploads);
+        group.MapGet("/", List).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
+        group.MapGet("/{id:guid}", Get).WithName("GetDataset").WithSummary("Get a dataset's profile");
+        group.MapGet("/{id:guid}/rows", Rows).WithName("GetDatasetRows")
             .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.PreviewsRateLimit);
-        group.MapDelete("/{id:guid}", DeleteAsync).WithName("DeleteDataset")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Previews);
+        group.MapDelete("/{id:guid}", Delete).WithName("DeleteDataset")
             .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
         return group;
     }
 
-    private static async Task<Results<Ok<Paged<DatasetListItem>>, ValidationProblem>> ListAsync(
+    private static async Task<Results<Ok<Paged<DatasetListItem>>, ValidationProblem>> List(
         BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
@@ -53,13 +53,13 @@ public static class DatasetsApi
         return TypedResults.Ok(await query.ToPageAsync(page, pageSize, d => d.ToListItem(), ct));
     }
 
-    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> GetAsync(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
     {
         var dataset = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(d => d.Id == id, ct);
         return dataset is null ? NotFound(id) : TypedResults.Ok(dataset.ToResponse());
     }
 
-    private static async Task<Results<Ok<DatasetRows>, ValidationProblem, ProblemHttpResult>> RowsAsync(
+    private static async Task<Results<Ok<DatasetRows>, ValidationProblem, ProblemHttpResult>> Rows(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct, int offset = 0, int limit = 50)
     {
         var errors = new ProblemErrors();
@@ -90,7 +90,7 @@ public static class DatasetsApi
             _ => value,
         };
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
         Guid id, BackpropDbContext db, ICurrentTenant tenant, [FromServices] IDatasetUsage usage, CancellationToken ct)
     {
         var datasets = db.Set<DatasetEntity>().OwnedBy(tenant).Where(d => d.Id == id);

@@ -94,7 +94,7 @@ public static partial class JsonProblems
     private static string Describe(Type type)
     {
         type = Nullable.GetUnderlyingType(type) ?? type;
-        if (type.IsEnum) return "a string, one of " + string.Join(", ", Enum.GetValues(type).Cast<Enum>().Select(v => JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString())));
+        if (type.IsEnum) return "a string, one of " + string.Join(", ", Enum.GetValues(type).Cast<Enum>().Select(JsonNames.Of));
         if (type == typeof(bool)) return "true or false";
         if (type == typeof(string)) return "a string";
         if (type == typeof(Guid)) return "a UUID string (e.g. \"0195f2a4-7c1e-7d3a-9b2f-4c8e1a6d5b30\")";

@@ -60,7 +60,7 @@ internal static class OpenApiDocumentation
             var underlying = Nullable.GetUnderlyingType(type) ?? type;
             if (underlying.IsEnum)
             {
-                var names = Enum.GetValues(underlying).Cast<Enum>().Select(v => System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(v.ToString())).ToList();
+                var names = Enum.GetValues(underlying).Cast<Enum>().Select(JsonNames.Of).ToList();
                 schema.Type = underlying == type ? JsonSchemaType.String : JsonSchemaType.String | JsonSchemaType.Null;
                 schema.Enum = names.Select(n => (JsonNode)JsonValue.Create(n)!).ToList();
                 schema.Description ??= "One of " + string.Join(", ", names) + ".";

@@ -8,6 +8,7 @@ namespace Backprop.Api.Infrastructure;
 /// Limits on the shape and pace of a request, each answered with its own status: body over Limits:MaxRequestBodyBytes →
 /// 413; JSON deeper than <see cref="MaxJsonDepth"/> → 400; a body trickling in below Limits:MinRequestBodyBytesPerSecond
 /// (after a grace period) → 408; headers not complete within Limits:RequestHeadersTimeout → connection closed (Kestrel).
+/// Per-tenant rate limits are <see cref="Security.RateLimits"/>.
 /// </summary>
 public static class RequestLimits
 {

@@ -10,7 +10,7 @@ public static class StoredJson
     private static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
-        WebApiExtensions.ConfigureJson(options);
+        WebApiServiceCollectionExtensions.ConfigureJson(options);
         // Stored documents may gain fields across versions; reading them must not fail on one it doesn't know.
         options.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip;
         return options;

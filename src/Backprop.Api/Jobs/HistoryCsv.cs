@@ -37,7 +37,7 @@ internal static class HistoryCsv
             || !await db.Set<TrainingJob>().OwnedBy(tenant).AnyAsync(j => j.Id == id, http.RequestAborted))
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"Job {http.GetRouteValue("id")} does not exist." });
         int from = int.TryParse(http.Request.Query["fromEpoch"], CultureInfo.InvariantCulture, out var f) ? f : 1;
-        var rows = db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= from).OrderBy(e => e.Epoch).AsAsyncEnumerable();
+        var rows = db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= from).OrderBy(e => e.Epoch).AsAsyncEnumerable();
         return TypedResults.Stream(async body =>
         {
             await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);

@@ -144,7 +144,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         {
             await db.Set<JobCheckpoint>().Where(c => c.JobId == job.Id).ExecuteDeleteAsync(CancellationToken.None);
         }
-        foreach (var epoch in epochs) db.Add(epoch.ToRecord(job.Id, job.TenantId));
+        foreach (var epoch in epochs) db.Add(epoch.ToEntity(job.Id, job.TenantId));
         alsoAdd?.Invoke();
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);

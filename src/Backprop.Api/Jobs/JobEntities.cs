@@ -78,7 +78,7 @@ public sealed class JobCheckpoint : ITenantOwned
 }
 
 /// <summary>One epoch's report from the core.</summary>
-public sealed class EpochRecord : ITenantOwned
+public sealed class EpochEntity : ITenantOwned
 {
     public Guid JobId { get; set; }
     public int Epoch { get; set; }
@@ -128,9 +128,9 @@ internal sealed class JobCheckpointConfiguration : IEntityTypeConfiguration<JobC
     }
 }
 
-internal sealed class EpochRecordConfiguration : IEntityTypeConfiguration<EpochRecord>
+internal sealed class EpochEntityConfiguration : IEntityTypeConfiguration<EpochEntity>
 {
-    public void Configure(EntityTypeBuilder<EpochRecord> b)
+    public void Configure(EntityTypeBuilder<EpochEntity> b)
     {
         b.ToTable("EpochHistory");
         b.HasKey(e => new { e.JobId, e.Epoch });

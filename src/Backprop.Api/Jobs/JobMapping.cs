@@ -25,7 +25,7 @@ public static class JobMapping
         j.DatasetId, j.Epoch, j.Epochs, j.TrainLoss.Finite(), j.ValidationLoss.Finite(), j.CreatedAt.AsUtc(), j.FinishedAt.AsUtc(),
         j.ModelId, null, j.ParentJobId, j.SearchId);
 
-    public static EpochRecord ToRecord(this EpochReport r, Guid jobId, string tenantId) => new()
+    public static EpochEntity ToEntity(this EpochReport r, Guid jobId, string tenantId) => new()
     {
         JobId = jobId,
         TenantId = tenantId,
@@ -44,7 +44,7 @@ public static class JobMapping
         DurationMs = r.Duration.TotalMilliseconds,
     };
 
-    public static EpochResponse ToResponse(this EpochRecord e) => new(e.Epoch, e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
+    public static EpochResponse ToResponse(this EpochEntity e) => new(e.Epoch, e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
         e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate,
         e.Layers.Select(l => new LayerStatisticsResponse(l.Layer, l.WeightGradientNorm, l.BiasGradientNorm, l.UpdateRatio,
             l.BiasUpdateNorm, l.InactiveFraction, l.SaturatedFraction)).ToList(),

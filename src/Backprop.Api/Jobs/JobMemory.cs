@@ -20,7 +20,7 @@ public static class JobMemory
         var dataset = await db.Set<DatasetEntity>().AsNoTracking().Where(d => d.Id == job.DatasetId)
             .Select(d => new { d.RowCount, d.FeatureCount }).SingleOrDefaultAsync(ct);
         if (dataset is null) return null;
-        var spec = NetworkRules.ReadDefinition(job.NetworkJson).ToSpec();
+        var spec = NetworkMapping.ReadDefinition(job.NetworkJson).ToSpec();
         return TrainingMemory.Estimate(spec, job.Request.ToOptions(), dataset.RowCount, dataset.FeatureCount, Math.Max(1, spec.OutputWidth));
     }
 

@@ -73,7 +73,7 @@ public sealed partial class JobRunner
         var lineage = new ModelLineage("training", job.Id, job.DatasetId, job.NetworkId,
             job.WarmStartModelId ?? job.ContinuesModelId, job.Seed, session.Epoch);
         var name = $"{definition.Name ?? "network"} on {dataset.Name}";
-        var (entity, blob) = ModelRecords.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
+        var (entity, blob) = ModelMapping.Create(model, job.TenantId, name, lineage, metrics, session.Snapshot().ToBytes());
         var stop = stopReason ?? (session.StopReason == StopReason.EarlyStopped ? JobStopReason.EarlyStopped : JobStopReason.Completed);
         await FinishAsync(job, JobStatus.Succeeded, JobTransitions.Succeed(stop, entity.Id, DateTime.UtcNow),
             () => { db.Add(entity); db.Add(blob); }, (stop, null, entity.Id));
@@ -89,7 +89,7 @@ public sealed partial class JobRunner
         await _writer.CommitAsync(null, transition, alsoAdd);
         // Streams in this process see the ending at once, with the row's words for it.
         if (live is { } end)
-            _live?.Finish(status, System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(end.Reason.ToString()), end.Failure, end.ModelId);
+            _live?.Finish(status, JsonNames.Of(end.Reason), end.Failure, end.ModelId);
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify(); // its cross-validation or search moves on now
     }

@@ -122,7 +122,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
     {
         var request = job.Request;
-        var definition = NetworkRules.ReadDefinition(job.NetworkJson);
+        var definition = NetworkMapping.ReadDefinition(job.NetworkJson);
         _writer.StartFrom(JobProgress.Of(job)); // what the row holds, until a session says otherwise
         TrainingSession session;
         LoadedDataset dataset;

@@ -23,7 +23,7 @@ public static class JobsApi
         group.MapPost("/", Create).WithName("StartTrainingJob")
             .WithSummary("Queue a training job (202 with the job's Location; poll it until succeeded, failed or cancelled)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         group.MapGet("/", List).WithName("ListTrainingJobs").WithSummary("List training jobs, newest first, optionally by status");
         group.MapGet("/{id:guid}", Get).WithName("GetTrainingJob").WithSummary("Status, progress, losses, timing and the resulting model");
         group.MapGet("/{id:guid}/history", History).WithName("GetTrainingHistory")
@@ -39,7 +39,7 @@ public static class JobsApi
         api.MapPost("/models/{id:guid}/continue", Continue).WithTags("Training jobs").WithName("ContinueTraining")
             .WithSummary("Train a trained model for more epochs as a new job, its optimizer state, schedule and shuffle position carried on (202)")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         return group;
     }
 
@@ -58,7 +58,7 @@ public static class JobsApi
         // Validated from the dataset's summary: the worker decodes the rows once, to train.
         var dataset = await datasets.GetSummaryAsync(request.DatasetId, ct);
         if (dataset is null) return NotFound($"Dataset {request.DatasetId} does not exist.");
-        var definition = NetworkRules.ReadDefinition(network.DefinitionJson);
+        var definition = NetworkMapping.ReadDefinition(network.DefinitionJson);
         var spec = definition.ToSpec();
         ulong seed = request.Seed ?? spec.Seed;
         var cv = request.CrossValidation is { } asked ? asked with { ShuffleSeed = asked.ShuffleSeed ?? seed } : null;
@@ -82,7 +82,7 @@ public static class JobsApi
         {
             var model = await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == modelId, ct);
             if (model is null) return NotFound($"Model {modelId} does not exist.");
-            if (!WarmStarts.SameShape(NetworkRules.ReadDefinition(model.ArchitectureJson).ToSpec(), spec))
+            if (!WarmStarts.SameShape(NetworkMapping.ReadDefinition(model.ArchitectureJson).ToSpec(), spec))
                 errors.Add("warmStartModelId", "The model's layer shapes differ from the network's; warm-start needs the same input width and units per layer.");
         }
         if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
@@ -221,7 +221,7 @@ public static class JobsApi
             string? nextPage = averaged.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={averaged[limit].Epoch}&limit={limit}" : null;
             return TypedResults.Ok(new JobHistoryResponse(id, job.Status, averaged.Take(limit).ToList(), [], count, nextPage));
         }
-        var history = db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == id);
+        var history = db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == id);
         int total = await history.CountAsync(ct);
         // One row past the page tells whether there is a next page.
         var epochs = await history.Where(e => e.Epoch >= fromEpoch).OrderBy(e => e.Epoch).Take(limit + 1).ToListAsync(ct);
@@ -236,7 +236,7 @@ public static class JobsApi
         if (!job.Status.IsFinished())
             return Conflict($"The job is {JsonNames.Of(job.Status)}; cancel it (POST /api/jobs/{id}/cancel) and delete it once it has stopped.");
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Set<EpochRecord>().Where(e => e.JobId == id).ExecuteDeleteAsync(ct);
+        await db.Set<EpochEntity>().Where(e => e.JobId == id).ExecuteDeleteAsync(ct);
         await db.Set<JobCheckpoint>().Where(c => c.JobId == id).ExecuteDeleteAsync(ct);
         // Only a finished job is deleted: a cancel or a worker that got there first leaves the row (and answers 409 on retry).
         int deleted = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Id == id && (j.Status == JobStatus.Succeeded

@@ -9,7 +9,7 @@ public static class JobsServiceCollectionExtensions
     public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(30);
 
     /// <summary>The job queue, the hosted worker and what it needs.</summary>
-    public static IServiceCollection AddTrainingJobs(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<JobOptions>().Bind(configuration.GetSection(JobOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);

@@ -21,11 +21,11 @@ public static class ModelsApi
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
             .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
             .Produces<object>(StatusCodes.Status200OK, "application/json")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(SecurityExtensions.ExportsRateLimit);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Exports);
         group.MapPost("/import", Import).WithName("ImportModel")
             .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.ImportsRateLimit);
+            .RequireRateLimiting(RateLimits.Imports);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
         group.MapModelEvaluation();
@@ -69,13 +69,13 @@ public static class ModelsApi
             // System.Text.Json defers UTF-8 validation of strings inside a JsonElement until their text is read.
             return TypedResults.ValidationProblem(ProblemErrors.Single("model", "The model JSON contains text that is not valid UTF-8.").ToDictionary());
         }
-        var outcome = NetworkRules.Check(model.Spec.ToDefinition(), limits.Value);
+        var outcome = NetworkValidation.Check(model.Spec.ToDefinition(), limits.Value);
         if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
         if (!PredictsFinitely(model))
             return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
                 + "(weights near the limits of single precision overflow), so it cannot predict; check the weights' scale.").ToDictionary());
 
-        var (entity, blob) = ModelRecords.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
+        var (entity, blob) = ModelMapping.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                 () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),

@@ -18,7 +18,7 @@ public sealed record LayerGradientErrorResponse(int Layer, double? MaxRelativeEr
 public sealed record GradientCheckResponse(Guid NetworkId, Guid DatasetId, int Rows, double? Loss, double? MaxRelativeError, string Verdict,
     IReadOnlyList<LayerGradientErrorResponse> Layers);
 
-/// <summary>POST /api/networks/{id}/gradient-check: the write-up's first debugging tip, available to users.</summary>
+/// <summary>POST /api/networks/{id}/gradient-check: analytic against numerical gradients, the first check when backpropagation misbehaves.</summary>
 public static class GradientCheckApi
 {
     public static RouteGroupBuilder MapGradientCheck(this RouteGroupBuilder networks)
@@ -26,7 +26,7 @@ public static class GradientCheckApi
         networks.MapPost("/{id:guid}/gradient-check", Check).WithTags("Networks").WithName("GradientCheck")
             .WithSummary("Compare backprop's gradients with finite differences on a few dataset rows: max relative error per layer, weights and biases separately")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.GradientChecksRateLimit);
+            .RequireRateLimiting(RateLimits.GradientChecks);
         return networks;
     }
 
@@ -46,7 +46,7 @@ public static class GradientCheckApi
         if (OverCost(network.ParameterCount, request.Rows, limits) is { } tooCostly) return TypedResults.ValidationProblem(tooCostly.ToDictionary());
         var dataset = await datasets.LoadAsync(request.DatasetId, ct);
         if (dataset is null) return TypedResults.Problem($"Dataset {request.DatasetId} does not exist.", statusCode: 404, title: "Not found");
-        var spec = NetworkRules.ReadDefinition(network.DefinitionJson).ToSpec();
+        var spec = NetworkMapping.ReadDefinition(network.DefinitionJson).ToSpec();
         var data = dataset.Data;
         var incompatible = new ProblemErrors().AddRange(data.CompatibilityWith(spec));
         if (incompatible.Any) return TypedResults.ValidationProblem(incompatible.ToDictionary());

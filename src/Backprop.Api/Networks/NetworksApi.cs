@@ -39,7 +39,7 @@ public static class NetworksApi
     private static async Task<Results<Created<NetworkResponse>, ValidationProblem, ProblemHttpResult>> Create(
         NetworkDefinition request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
     {
-        var outcome = NetworkRules.Check(request, limits.Value);
+        var outcome = NetworkValidation.Check(request, limits.Value);
         if (outcome.Spec is not { } spec) return TypedResults.ValidationProblem(outcome.Problems.ToProblemErrors());
         var entity = new NetworkEntity
         {
@@ -61,7 +61,7 @@ public static class NetworksApi
 
     private static Ok<NetworkCheckResponse> Validate(NetworkDefinition request, IOptions<LimitsOptions> limits)
     {
-        var outcome = NetworkRules.Check(request, limits.Value);
+        var outcome = NetworkValidation.Check(request, limits.Value);
         return TypedResults.Ok(new NetworkCheckResponse(outcome.Spec is not null, outcome.Problems, outcome.Warnings, outcome.Spec?.ParameterCount));
     }
 

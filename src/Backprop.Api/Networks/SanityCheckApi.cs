@@ -55,7 +55,7 @@ public static class SanityCheckApi
         if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
         var network = await db.Set<NetworkEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(n => n.Id == id, ct);
         if (network is null) return TypedResults.Problem($"Network {id} does not exist.", statusCode: 404, title: "Not found");
-        var spec = NetworkRules.ReadDefinition(network.DefinitionJson).ToSpec();
+        var spec = NetworkMapping.ReadDefinition(network.DefinitionJson).ToSpec();
         double cost = SanityCheck.Cost(spec, request.Rows, request.Epochs), limit = options.Value.MaxSanityCheckCost;
         if (cost > limit)
             return TypedResults.ValidationProblem(ProblemErrors.Single("epochs",

@@ -15,7 +15,7 @@ public static class PredictionsApi
         group.MapPost("/{id:guid}/predict", Predict).WithName("Predict").WithTags("Predictions")
             .WithSummary("Predict rows given in raw units: class label and probabilities, or values in raw target units")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.PredictionsRateLimit)
+            .RequireRateLimiting(RateLimits.Predictions)
             .DisableValidation(); // PredictionInput checks every row itself; the generic validator would walk every number first
         return group;
     }

@@ -23,7 +23,7 @@ public static class AdminKeysApi
 {
     public static RouteGroupBuilder MapAdminKeysApi(this RouteGroupBuilder api)
     {
-        var group = api.MapGroup("/admin/keys").WithTags("Admin").RequireAuthorization(SecurityExtensions.AdminPolicy);
+        var group = api.MapGroup("/admin/keys").WithTags("Admin").RequireAuthorization(SecurityServiceCollectionExtensions.AdminPolicy);
         group.MapPost("/", Create).WithName("CreateApiKey").WithSummary("Create a tenant key (the key is in this response only)");
         group.MapGet("/", List).WithName("ListApiKeys").WithSummary("List keys, newest first, optionally of one tenant (no secrets)");
         group.MapDelete("/{id:guid}", Revoke).WithName("RevokeApiKey").WithSummary("Revoke a key; it stops working at once");

@@ -81,7 +81,7 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         if (Context.Items[BlockedItem] is TimeSpan wait)
         {
-            int seconds = SecurityExtensions.RetryAfterSeconds(wait);
+            int seconds = RateLimits.RetryAfterSeconds(wait);
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed authentications",

@@ -14,9 +14,6 @@ public interface ICurrentTenant
 /// </summary>
 public sealed class TenantContext : ICurrentTenant
 {
-    /// <summary>The tenant of the test suite's default key (a name like any other; nothing falls back to it).</summary>
-    public const string DefaultId = "default";
-
     private string? _id;
 
     public string Id => _id ?? throw new InvalidOperationException("No tenant has been set for this scope; authenticate the request or set the job's tenant first.");

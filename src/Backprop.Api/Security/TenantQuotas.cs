@@ -98,7 +98,7 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
     /// </summary>
     public static async Task<ProblemHttpResult?> CheckHistoryRowsAsync(BackpropDbContext db, ICurrentTenant tenant, int epochs, TenancyOptions limits, CancellationToken ct)
     {
-        long stored = await db.Set<EpochRecord>().OwnedBy(tenant).LongCountAsync(ct);
+        long stored = await db.Set<EpochEntity>().OwnedBy(tenant).LongCountAsync(ct);
         long pending = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
             .SumAsync(j => (long?)(j.Epochs - j.Epoch), ct) ?? 0;
         return stored + pending + epochs > limits.MaxHistoryRows

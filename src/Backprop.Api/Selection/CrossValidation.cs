@@ -61,7 +61,7 @@ public static class CrossValidation
     }
 
     /// <summary>The metrics of an epoch's report, by their JSON names; absent ones (no validation split, regression) left out.</summary>
-    public static Dictionary<string, double> Metrics(EpochRecord r)
+    public static Dictionary<string, double> Metrics(EpochEntity r)
     {
         var metrics = new Dictionary<string, double>();
         void Add(string name, double? value) { if (value is { } v && double.IsFinite(v)) metrics[name] = v; }
@@ -88,7 +88,7 @@ public static class CrossValidation
         var perFold = new List<FoldResult>();
         foreach (var child in children.Where(c => c.Fold is not null).OrderBy(c => c.Fold))
         {
-            var last = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == child.Id).OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
+            var last = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == child.Id).OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
             perFold.Add(new FoldResult(child.Fold!.Value, child.Id, child.Status, child.Epoch, last is null ? new Dictionary<string, double>() : Metrics(last)));
         }
         var succeeded = perFold.Where(f => f.Status == JobStatus.Succeeded).ToList();
@@ -104,15 +104,15 @@ public static class CrossValidation
     public static async Task<(List<EpochResponse> Epochs, int Total)> HistoryAsync(BackpropDbContext db, Guid parentId, int fromEpoch, int limit, CancellationToken ct)
     {
         var folds = db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId && j.Fold != null).Select(j => j.Id);
-        int total = await db.Set<EpochRecord>().Where(e => folds.Contains(e.JobId)).Select(e => e.Epoch).Distinct().CountAsync(ct);
-        var records = await db.Set<EpochRecord>().AsNoTracking().Where(e => folds.Contains(e.JobId) && e.Epoch >= fromEpoch).ToListAsync(ct);
+        int total = await db.Set<EpochEntity>().Where(e => folds.Contains(e.JobId)).Select(e => e.Epoch).Distinct().CountAsync(ct);
+        var records = await db.Set<EpochEntity>().AsNoTracking().Where(e => folds.Contains(e.JobId) && e.Epoch >= fromEpoch).ToListAsync(ct);
         var epochs = records.GroupBy(e => e.Epoch).OrderBy(g => g.Key).Take(limit).Select(g => new EpochResponse(g.Key,
             Mean(g, e => e.TrainLoss), Mean(g, e => e.ValidationLoss), Mean(g, e => e.TrainAccuracy), Mean(g, e => e.ValidationAccuracy),
             Mean(g, e => e.TrainRmse), Mean(g, e => e.ValidationRmse), Mean(g, e => e.TrainR2), Mean(g, e => e.ValidationR2),
             Mean(g, e => e.LearningRate), [], g.Sum(e => e.DurationMs))).ToList();
         return (epochs, total);
 
-        static double? Mean(IEnumerable<EpochRecord> records, Func<EpochRecord, double?> value) =>
+        static double? Mean(IEnumerable<EpochEntity> records, Func<EpochEntity, double?> value) =>
             records.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values ? values.Average() : null;
     }
 

@@ -40,7 +40,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         if (network is null || job is null) return new(null, null, null, errors.Add("network", "The network and job templates must be objects."));
         foreach (var unknown in space.UnknownPaths(JsonSerializer.SerializeToNode(network, StoredJson.Options)!, JsonSerializer.SerializeToNode(job, StoredJson.Options)!))
             errors.Add($"space[{unknown}]", "The path names no property of the network definition or the job request; check its spelling (e.g. job.optimizer.learningRate).");
-        var outcome = NetworkRules.Check(network, limits);
+        var outcome = NetworkValidation.Check(network, limits);
         foreach (var problem in outcome.Problems) errors.Add("network." + problem.Path, problem.Fix is null ? problem.Message : $"{problem.Message} {problem.Fix}");
         if (job.Epochs > limits.MaxEpochs) errors.Add("job.epochs", $"This service runs at most {limits.MaxEpochs} epochs per job, got {job.Epochs}.");
         if (job.CrossValidation is not null) errors.Add("job.crossValidation", "A search's trials are single trainings; leave crossValidation out of the job template.");

@@ -173,8 +173,8 @@ public sealed partial class SearchSpace
     private static partial Regex SegmentPattern();
 
     /// <summary>The metrics a search can optimise: their history column and whether larger is better.</summary>
-    public static readonly IReadOnlyDictionary<string, (Func<EpochRecord, double?> Value, bool HigherIsBetter)> Metrics =
-        new Dictionary<string, (Func<EpochRecord, double?>, bool)>(StringComparer.OrdinalIgnoreCase)
+    public static readonly IReadOnlyDictionary<string, (Func<EpochEntity, double?> Value, bool HigherIsBetter)> Metrics =
+        new Dictionary<string, (Func<EpochEntity, double?>, bool)>(StringComparer.OrdinalIgnoreCase)
         {
             ["validationAccuracy"] = (e => e.ValidationAccuracy, true),
             ["validationLoss"] = (e => e.ValidationLoss, false),
@@ -186,7 +186,7 @@ public sealed partial class SearchSpace
             ["trainR2"] = (e => e.TrainR2, true),
         };
 
-    public static (Func<EpochRecord, double?> Value, bool HigherIsBetter)? MetricOf(string? name) =>
+    public static (Func<EpochEntity, double?> Value, bool HigherIsBetter)? MetricOf(string? name) =>
         name is not null && Metrics.TryGetValue(name, out var metric) ? metric : null;
 
     /// <summary>Whether larger values win: the request's direction, else the metric's natural one.</summary>
@@ -194,5 +194,5 @@ public sealed partial class SearchSpace
         request.Direction is { } d ? d == OptimizationDirection.Maximize : MetricOf(request.Metric)?.HigherIsBetter ?? true;
 
     /// <summary>The same value as a metric of a report still in memory (the trial's own epoch, before it is written).</summary>
-    public static double? ValueOf(string metric, EpochReport r) => MetricOf(metric)?.Value(r.ToRecord(Guid.Empty, ""));
+    public static double? ValueOf(string metric, EpochReport r) => MetricOf(metric)?.Value(r.ToEntity(Guid.Empty, ""));
 }

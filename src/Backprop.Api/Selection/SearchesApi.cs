@@ -19,7 +19,7 @@ public static class SearchesApi
         group.MapPost("/", Create).WithName("StartSearch")
             .WithSummary("Start a hyperparameter search (202 with its Location): random or grid trials of a job template, with optional early termination")
             .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(SecurityExtensions.JobsRateLimit);
+            .RequireRateLimiting(RateLimits.Jobs);
         group.MapGet("/", List).WithName("ListSearches").WithSummary("List searches, newest first");
         group.MapGet("/{id:guid}", Get).WithName("GetSearch").WithSummary("Status, budget used and the leaderboard of trials, best first");
         group.MapPost("/{id:guid}/cancel", Cancel).WithName("CancelSearch")
@@ -92,8 +92,8 @@ public static class SearchesApi
         var metric = SearchSpace.MetricOf(request.Metric)!.Value;
         var trials = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.SearchId == search.Id).OrderBy(j => j.TrialNumber).ToListAsync(ct);
         var ids = trials.Select(t => t.Id).ToList();
-        var lastEpochs = await db.Set<EpochRecord>().AsNoTracking()
-            .Where(e => ids.Contains(e.JobId) && e.Epoch == db.Set<EpochRecord>().Where(x => x.JobId == e.JobId).Max(x => x.Epoch)).ToListAsync(ct);
+        var lastEpochs = await db.Set<EpochEntity>().AsNoTracking()
+            .Where(e => ids.Contains(e.JobId) && e.Epoch == db.Set<EpochEntity>().Where(x => x.JobId == e.JobId).Max(x => x.Epoch)).ToListAsync(ct);
         var values = lastEpochs.ToDictionary(e => e.JobId, e => metric.Value(e));
         var ranked = trials.Where(t => values.GetValueOrDefault(t.Id) is not null)
             .OrderBy(t => maximize ? -values[t.Id]!.Value : values[t.Id]!.Value).ThenBy(t => t.TrialNumber).ToList();

@@ -3,7 +3,7 @@ namespace Backprop.Api.Selection;
 public static class SelectionServiceCollectionExtensions
 {
     /// <summary>Cross-validation and search coordination: the wake-up signal, the search runner and the hosted coordinator.</summary>
-    public static IServiceCollection AddModelSelection(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddSelection(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<SelectionOptions>().Bind(configuration.GetSection(SelectionOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SelectionSignal>();

@@ -56,7 +56,7 @@ public sealed class TrialPruner
     {
         double? value = SearchSpace.ValueOf(_metric, report);
         if (value is null || _best is null) return false;
-        var records = await db.Set<EpochRecord>().AsNoTracking()
+        var records = await db.Set<EpochEntity>().AsNoTracking()
             .Where(e => e.Epoch == report.Epoch && e.JobId != jobId && db.Set<TrainingJob>().Any(j => j.Id == e.JobId && j.SearchId == _searchId))
             .ToListAsync(ct);
         var metric = SearchSpace.MetricOf(_metric)!.Value;

@@ -93,7 +93,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var view = Layout[l];
             var z = workspace.Z[l].AsSpan(0, rows * view.Units);
             var a = workspace.A[l].AsSpan(0, rows * view.Units);
-            Products.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
+            DenseGemm.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
             _activations[l].Forward(z, a, view.Units);
             previous = a;
             if (dropout is not null && dropout.Has(l))
@@ -162,7 +162,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
                 : l == 0 ? (dropout.HasInput ? dropout.InputDropped(previousCount) : activation)
                 : dropout.Has(l - 1) ? dropout.Dropped(l - 1, previousCount) : activation;
             var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
-            Products.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            DenseGemm.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
             var db = gradient.Slice(view.BiasOffset, view.Units);
             if (!accumulate) db.Clear();
             Gemm.AccumulateColumnSums<T>(delta, db, rows, view.Units); // db = Σ_rows δ, never times a
@@ -173,7 +173,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             if (l == 0) break;
             var previousDelta = (l % 2 == last % 2 ? workspace.DeltaB : workspace.DeltaA).AsSpan(0, rows * view.Inputs);
-            Products.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
+            DenseGemm.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
             if (dropout is not null && dropout.Has(l - 1))
                 TensorPrimitives.Multiply(previousDelta, dropout.Mask(l - 1, previousCount), previousDelta);
             _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, previousCount), activation, previousDelta, view.Inputs);

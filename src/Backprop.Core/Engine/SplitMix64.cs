@@ -21,7 +21,7 @@ public static class SplitMix64
     /// <summary>Uniform double in [0, 1) with 53 random bits.</summary>
     public static double NextDouble(ulong seed, ulong index) => (Next(seed, index) >> 11) * (1.0 / (1UL << 53));
 
-    /// <summary>Seed of stream <paramref name="k"/> derived from a user seed: <c>seed·1000 + k</c> (see bench/WORKLOADS.md).</summary>
+    /// <summary>Seed of stream <paramref name="k"/> derived from a user seed: <c>seed·1000 + k</c>.</summary>
     public static ulong Stream(ulong seed, ulong k) => unchecked(seed * 1000 + k);
 
     /// <summary>Stream numbers used by the core.</summary>
@@ -41,7 +41,7 @@ public static class SplitMix64
 
     /// <summary>
     /// Writes into <paramref name="order"/> the permutation that sorts the keys <c>Next(seed, i)</c> ascending
-    /// (the epoch shuffle of WORKLOADS.md). <paramref name="keys"/> is scratch of the same length.
+    /// (the benchmark workloads' epoch shuffle). <paramref name="keys"/> is scratch of the same length.
     /// </summary>
     public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys) => Permutation(seed, order, keys, default, default);
 

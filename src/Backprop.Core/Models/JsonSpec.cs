@@ -6,7 +6,10 @@ namespace Backprop.Core.Models;
 public static class JsonNames
 {
     /// <summary>The snake_case name of an enum value.</summary>
-    public static string Of<TEnum>(TEnum value) where TEnum : struct, Enum => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
+    public static string Of<TEnum>(TEnum value) where TEnum : struct, Enum => Of((Enum)value);
+
+    /// <summary>The snake_case name of an enum value whose type is known only at run time.</summary>
+    public static string Of(Enum value) => JsonNamingPolicy.SnakeCaseLower.ConvertName(value.ToString());
 
     /// <summary>Parses a snake_case (or PascalCase) name; null when unknown.</summary>
     public static TEnum? TryParse<TEnum>(string? text) where TEnum : struct, Enum

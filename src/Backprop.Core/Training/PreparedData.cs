@@ -6,23 +6,23 @@ namespace Backprop.Core.Training;
 /// </summary>
 internal sealed class PreparedData
 {
-    public required float[] TrainX { get; init; }      // (trainRows, width)
-    public required float[] TrainY { get; init; }      // (trainRows, outputs)
-    public required int[]? TrainLabels { get; init; }  // (trainRows)
+    public required float[] TrainX { get; init; }               // (trainRows, width)
+    public required float[] TrainY { get; init; }               // (trainRows, outputs)
+    public required int[]? TrainLabels { get; init; }           // (trainRows)
     public required int TrainRows { get; init; }
-    public required float[] ValX { get; init; }        // (valRows, width)
-    public required float[] ValY { get; init; }        // (valRows, outputs)
-    public required int[]? ValLabels { get; init; }
-    public required int ValRows { get; init; }
-    public required int[] ValidationIndices { get; init; } // rows of the original data held out
-    public required float[]? TrainW { get; init; }     // (trainRows) loss weight per row: sample weight × class weight; null = all 1
-    public required float[]? ValW { get; init; }       // (valRows)
+    public required float[] ValidationX { get; init; }          // (validationRows, width)
+    public required float[] ValidationY { get; init; }          // (validationRows, outputs)
+    public required int[]? ValidationLabels { get; init; }
+    public required int ValidationRows { get; init; }
+    public required int[] ValidationIndices { get; init; }      // rows of the original data held out
+    public required float[]? TrainW { get; init; }              // (trainRows) loss weight per row: sample weight × class weight; null = all 1
+    public required float[]? ValidationW { get; init; }         // (validationRows)
     public required TabularPreparation? Preparation { get; init; }
-    public required double[]? ClassWeights { get; init; } // resolved per class index
+    public required double[]? ClassWeights { get; init; }       // resolved per class index
     public required Normalizer InputNormalizer { get; init; }
     public required Normalizer? TargetNormalizer { get; init; }
     public required double[] TrainTargetVariance { get; init; } // per output, normalised units (R² denominators)
-    public required double[] ValTargetVariance { get; init; }
+    public required double[] ValidationTargetVariance { get; init; }
 
     public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
     {
@@ -50,13 +50,13 @@ internal sealed class PreparedData
         var classWeights = options.ClassWeights?.Resolve(trainLabels!, data.ClassCount);
         return new PreparedData
         {
-            TrainW = RowWeights(data, trainIdx, classWeights), ValW = RowWeights(data, valIdx, classWeights),
+            TrainW = RowWeights(data, trainIdx, classWeights), ValidationW = RowWeights(data, valIdx, classWeights),
             Preparation = preparation, ClassWeights = classWeights,
             TrainX = trainX, TrainY = trainY, TrainLabels = trainLabels, TrainRows = trainIdx.Length,
-            ValX = valX, ValY = valY, ValLabels = valLabels, ValRows = valIdx.Length, ValidationIndices = valIdx,
+            ValidationX = valX, ValidationY = valY, ValidationLabels = valLabels, ValidationRows = valIdx.Length, ValidationIndices = valIdx,
             InputNormalizer = inputNormalizer, TargetNormalizer = targetNormalizer,
             TrainTargetVariance = ColumnVariance(trainY, trainIdx.Length, outputs),
-            ValTargetVariance = ColumnVariance(valY, valIdx.Length, outputs),
+            ValidationTargetVariance = ColumnVariance(valY, valIdx.Length, outputs),
         };
     }
 

@@ -105,7 +105,7 @@ public sealed partial class TrainingSession
 
     // Rows [from, to) of the batch starting at position start of this epoch's order. The rows come in shuffled order, so
     // each is likely a cache miss: asking for the row a few places ahead overlaps those misses instead of waiting for
-    // them one at a time (W2's 128-byte rows spent most of the gather waiting).
+    // them one at a time (with 128-byte rows, most of the gather was spent waiting).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void GatherRows(int start, int from, int to, int width, int outputs)
     {
@@ -138,21 +138,21 @@ public sealed partial class TrainingSession
     {
         _validationMetrics.Reset();
         int width = Spec.InputWidth, outputs = Spec.OutputWidth;
-        for (int start = 0; start < _prepared.ValRows; start += _workspace.Capacity)
+        for (int start = 0; start < _prepared.ValidationRows; start += _workspace.Capacity)
         {
-            int count = Math.Min(_workspace.Capacity, _prepared.ValRows - start);
-            var x = _prepared.ValX.AsSpan(start * width, count * width);
-            var y = _prepared.ValY.AsSpan(start * outputs, count * outputs);
+            int count = Math.Min(_workspace.Capacity, _prepared.ValidationRows - start);
+            var x = _prepared.ValidationX.AsSpan(start * width, count * width);
+            var y = _prepared.ValidationY.AsSpan(start * outputs, count * outputs);
             var output = Network.Forward(_workspace, x, count);
-            double loss = Network.ComputeLoss(_workspace, y, count, _prepared.ValW is { } w ? w.AsSpan(start, count) : default);
-            ReadOnlySpan<int> labels = _prepared.ValLabels is { } l ? l.AsSpan(start, count) : default;
+            double loss = Network.ComputeLoss(_workspace, y, count, _prepared.ValidationW is { } w ? w.AsSpan(start, count) : default);
+            ReadOnlySpan<int> labels = _prepared.ValidationLabels is { } l ? l.AsSpan(start, count) : default;
             _validationMetrics.Add(loss, output, y, labels, count);
         }
     }
 
     private EpochReport BuildReport(double rate, long started)
     {
-        bool hasValidation = _prepared.ValRows > 0;
+        bool hasValidation = _prepared.ValidationRows > 0;
         if (hasValidation) Validate();
         var layout = Network.Layout;
         var layers = new LayerStatistics[layout.LayerCount];
@@ -173,7 +173,7 @@ public sealed partial class TrainingSession
             hasValidation ? _validationMetrics.MeanLoss : null,
             _trainMetrics.Accuracy, hasValidation ? _validationMetrics.Accuracy : null,
             _trainMetrics.Rmse(target), hasValidation ? _validationMetrics.Rmse(target) : null,
-            _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation ? _validationMetrics.R2(_prepared.ValTargetVariance) : null,
+            _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation ? _validationMetrics.R2(_prepared.ValidationTargetVariance) : null,
             rate, layers, Stopwatch.GetElapsedTime(started));
     }
 

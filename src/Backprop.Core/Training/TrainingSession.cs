@@ -102,7 +102,7 @@ public sealed partial class TrainingSession
     /// <summary>Rows in the training split.</summary>
     public int TrainRows => _prepared.TrainRows;
     /// <summary>Rows in the validation split.</summary>
-    public int ValidationRows => _prepared.ValRows;
+    public int ValidationRows => _prepared.ValidationRows;
     /// <summary>Indices (into the original data) of the validation rows, ascending.</summary>
     public IReadOnlyList<int> ValidationIndices => _prepared.ValidationIndices;
     /// <summary>Input normalisation fitted on the training split.</summary>

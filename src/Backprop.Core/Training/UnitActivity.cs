@@ -76,7 +76,7 @@ internal sealed class UnitActivity
         _tail[layer] > 0 && _rows > 0 ? (double)_saturated[layer] / (_rows * _units[layer]) : null;
 
     /// <summary><c>max[j] = max(max[j], z[r, j])</c> over the rows of <paramref name="z"/> <c>(rows, units)</c>. A loop
-    /// rather than a library call per row: W2's 64-unit rows would spend more on the calls than on the work.</summary>
+    /// rather than a library call per row: 64-unit rows would spend more on the calls than on the work.</summary>
     internal static void ColumnMax(ReadOnlySpan<float> z, int units, Span<float> max)
     {
         int vectorEnd = Vector.IsHardwareAccelerated ? units - units % Vector<float>.Count : 0;

@@ -14,28 +14,28 @@ public sealed class DatasetCsvRejectionTests
     }
 
     [Fact]
-    public Task RaggedRowIsRefusedNamingRowLineAndCellCounts() =>
+    public Task UploadCsv_RaggedRow_Returns400NamingRowLineAndCellCounts() =>
         RefusedAsync("a,b,label\n1,2,x\n1,2,3,y\n", "row 2", "Row 2 (line 3) has 4 cell(s) but the header has 3 columns");
 
     [Fact]
-    public Task UnterminatedQuoteIsRefused() =>
+    public Task UploadCsv_UnterminatedQuote_Returns400() =>
         RefusedAsync("a,b,label\n1,2,x\n3,\"4,y\n5,6,z\n", "file", "Line 3: a quoted field is never closed");
 
     [Fact]
-    public Task QuoteInsideAnUnquotedFieldIsRefused() =>
+    public Task UploadCsv_QuoteInsideUnquotedField_Returns400() =>
         RefusedAsync("a,b,label\n1,2,x\n3,4\"5,y\n", "file", "Line 3: a quote inside an unquoted field");
 
     [Fact]
-    public Task TextAfterAClosingQuoteIsRefused() =>
+    public Task UploadCsv_TextAfterClosingQuote_Returns400() =>
         RefusedAsync("a,b,label\n1,\"2\"x,x\n", "file", "Line 2: 'x' after the closing quote");
 
     [Fact]
-    public Task TextInAColumnDeclaredNumericIsRefusedNamingRowAndColumn() =>
+    public Task UploadCsv_TextInNumericColumn_Returns400NamingRowAndColumn() =>
         RefusedAsync("a,b,label\n1,2,x\n3,4,y\n5,abc,z\n", "b", "Column 'b' is declared numeric but row 3 holds 'abc'",
             "name=bad&targetColumn=label&columnTypes=b:numeric");
 
     [Fact]
-    public Task CommaDecimalSeparatorInAColumnDeclaredNumericIsRefused() =>
+    public Task UploadCsv_CommaDecimalInNumericColumn_Returns400() =>
         RefusedAsync("a,b,label\n1,\"2,5\",x\n3,4,y\n", "b", "Column 'b' is declared numeric but row 1 holds '2,5'",
             "name=bad&targetColumn=label&columnTypes={\"b\":\"numeric\"}");
 
@@ -45,15 +45,15 @@ public sealed class DatasetCsvRejectionTests
     [InlineData("Infinity")]
     [InlineData("-Infinity")]
     [InlineData("1e39")]
-    public Task NonFiniteFeatureValueIsRefused(string value) =>
+    public Task UploadCsv_NonFiniteFeature_Returns400(string value) =>
         RefusedAsync($"a,b,label\n1,2,x\n3,{value},y\n", "b", $"Row 2 (line 3), column 'b': '{value}' is not a finite number");
 
     [Fact]
-    public Task NaNTargetIsRefused() =>
+    public Task UploadCsv_NaNTarget_Returns400() =>
         RefusedAsync("a,label\n1,0.5\n2,NaN\n", "label", "Row 2 (line 3), column 'label': 'NaN' is not a finite number");
 
     [Fact]
-    public async Task MissingTargetsAreRefusedListingRowsWhileMissingFeaturesAreKept()
+    public async Task UploadCsv_MissingTargets_Returns400ListingRowsNotMissingFeatures()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -68,36 +68,36 @@ public sealed class DatasetCsvRejectionTests
     }
 
     [Fact]
-    public Task EmptyFileIsRefused() => RefusedAsync("", "file", "The file is empty");
+    public Task UploadCsv_EmptyFile_Returns400() => RefusedAsync("", "file", "The file is empty");
 
     [Fact]
-    public Task BlankLinesOnlyAreRefusedAsEmpty() => RefusedAsync("\n\r\n\n", "file", "The file is empty");
+    public Task UploadCsv_BlankLinesOnly_Returns400AsEmpty() => RefusedAsync("\n\r\n\n", "file", "The file is empty");
 
     [Fact]
-    public Task HeaderWithoutRowsIsRefused() => RefusedAsync("a,b,label\n", "file", "has a header but no data rows");
+    public Task UploadCsv_HeaderWithoutRows_Returns400() => RefusedAsync("a,b,label\n", "file", "has a header but no data rows");
 
     [Fact]
-    public Task DuplicateColumnNamesAreRefused() =>
+    public Task UploadCsv_DuplicateColumnNames_Returns400() =>
         RefusedAsync("a,b,a,label\n1,2,3,x\n", "header", "Column name 'a' appears twice in the header (columns 1 and 3)");
 
     [Fact]
-    public Task DuplicateTargetColumnIsRefused() =>
+    public Task UploadCsv_DuplicateTargetColumn_Returns400() =>
         RefusedAsync("label,a,label\nx,1,y\n", "header", "Column name 'label' appears twice");
 
     [Fact]
-    public Task TargetColumnAbsentFromTheHeaderIsRefusedWithASuggestion() =>
+    public Task UploadCsv_TargetColumnNotInHeader_Returns400WithSuggestion() =>
         RefusedAsync("a,b,Label\n1,2,x\n", "targetColumn", "The target column 'label' is not in the header (a, b, Label); did you mean 'Label'?");
 
     [Fact]
-    public Task TargetColumnNotGivenIsRefused() =>
+    public Task UploadCsv_TargetColumnNotGiven_Returns400() =>
         RefusedAsync("a,b,label\n1,2,x\n", "targetColumn", "Name the column to predict with targetColumn", "name=bad");
 
     [Fact]
-    public Task HeaderWithOneColumnIsRefused() => RefusedAsync("label\nx\n", "header", "at least two columns");
+    public Task UploadCsv_HeaderWithOneColumn_Returns400() => RefusedAsync("label\nx\n", "header", "at least two columns");
 
     [Fact]
-    public Task EmptyColumnNameIsRefused() => RefusedAsync("a,,label\n1,2,x\n", "header", "Column 2 of the header has no name");
+    public Task UploadCsv_EmptyColumnName_Returns400() => RefusedAsync("a,,label\n1,2,x\n", "header", "Column 2 of the header has no name");
 
     [Fact]
-    public Task MissingNameIsRefused() => RefusedAsync("a,label\n1,x\n2,y\n", "name", "Give the dataset a name", "targetColumn=label");
+    public Task UploadCsv_MissingName_Returns400() => RefusedAsync("a,label\n1,x\n2,y\n", "name", "Give the dataset a name", "targetColumn=label");
 }

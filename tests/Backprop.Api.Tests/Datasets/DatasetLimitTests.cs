@@ -7,7 +7,7 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetLimitTests
 {
     [Fact]
-    public async Task CsvBodyOverMaxUploadBytesIsRefusedWith413()
+    public async Task UploadCsv_BodyOverMaxUploadBytes_Returns413()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
@@ -20,7 +20,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MultipartUploadOverMaxUploadBytesIsRefusedWith413()
+    public async Task UploadMultipart_OverMaxUploadBytes_Returns413()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
@@ -32,7 +32,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task ChunkedUploadWithoutContentLengthIsCutOffAtMaxUploadBytes()
+    public async Task Upload_ChunkedWithoutContentLength_IsCutOffAtMaxUploadBytes()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
@@ -45,7 +45,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreCellsThanMaxCellsIsRefusedWith400()
+    public async Task Upload_MoreCellsThanMaxCells_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxCells", "100");
         var client = factory.CreateClient();
@@ -57,7 +57,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreRowsThanMaxRowsIsRefusedWith400()
+    public async Task Upload_MoreRowsThanMaxRows_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxRows", "50");
 
@@ -67,7 +67,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task MoreColumnsThanMaxColumnsIsRefusedWith400()
+    public async Task Upload_MoreColumnsThanMaxColumns_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxColumns", "3");
 
@@ -77,7 +77,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task JsonOverMaxRowsIsRefusedWith400()
+    public async Task UploadJson_OverMaxRows_Returns400()
     {
         using var factory = new ApiFactory().With("Datasets:MaxRows", "2");
 
@@ -87,7 +87,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public void InvalidLimitsStopTheAppAtStart()
+    public void Start_InvalidDatasetLimits_Fails()
     {
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "0");
 
@@ -98,7 +98,7 @@ public sealed class DatasetLimitTests
     }
 
     [Fact]
-    public async Task FailedUploadsLeaveNothingStored()
+    public async Task Upload_Failed_LeavesNothingStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -8,7 +8,7 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetLoaderTests
 {
     [Fact]
-    public async Task LoaderReturnsTheUploadedIrisAsClassificationTrainingData()
+    public async Task Load_UploadedIris_ReturnsClassificationTrainingData()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -38,7 +38,7 @@ public sealed class DatasetLoaderTests
     }
 
     [Fact]
-    public async Task LoaderReturnsRegressionTargetsInRawUnits()
+    public async Task Load_RegressionDataset_ReturnsTargetsInRawUnits()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -57,7 +57,7 @@ public sealed class DatasetLoaderTests
     }
 
     [Fact]
-    public async Task LoaderReturnsNullForAnUnknownDataset()
+    public async Task Load_UnknownDataset_ReturnsNull()
     {
         using var factory = new ApiFactory();
         _ = factory.CreateClient();
@@ -70,7 +70,7 @@ public sealed class DatasetLoaderTests
     }
 
     [Fact]
-    public void CodecRoundTripsAndRejectsForeignBytes()
+    public void Codec_EncodedContent_RoundTripsAndRejectsForeignBytes()
     {
         var content = new DatasetContent(TaskKind.Classification, 2, 2, [1f, 2f, 3f, 4f], [1, 0], null, ["a", "b"], "y", ["no", "yes"]);
 

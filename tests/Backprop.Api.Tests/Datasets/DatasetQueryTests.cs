@@ -8,7 +8,7 @@ public sealed class DatasetQueryTests
         (await (await client.PostCsvAsync(DatasetTestClient.IrisCsv, $"name={name}&targetColumn=label")).CreatedAsync()).GetProperty("id").GetGuid();
 
     [Fact]
-    public async Task ListingIsPagedNewestFirstWithoutProfiles()
+    public async Task List_Datasets_IsPagedNewestFirstWithoutProfiles()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -27,7 +27,7 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task ListingWithAPageSizeOverTheLimitIsRefused()
+    public async Task List_PageSizeOverLimit_Returns400()
     {
         using var factory = new ApiFactory();
         var problem = await (await factory.CreateClient().GetAsync("/api/datasets?pageSize=100000")).ProblemAsync(HttpStatusCode.BadRequest);
@@ -35,7 +35,7 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task UnknownDatasetIsANotFoundProblem()
+    public async Task Get_UnknownDataset_Returns404()
     {
         using var factory = new ApiFactory();
         var id = Guid.NewGuid();
@@ -44,7 +44,7 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task PreviewReturnsTheRequestedWindowOfRawRows()
+    public async Task Rows_WithOffsetAndLimit_ReturnsThatWindowOfRawRows()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -64,7 +64,7 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task PreviewDefaultsToTheFirstFiftyRows()
+    public async Task Rows_WithoutWindow_ReturnsFirstFiftyRows()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -80,7 +80,7 @@ public sealed class DatasetQueryTests
     [InlineData("offset=-1", "offset")]
     [InlineData("limit=0", "limit")]
     [InlineData("limit=1001", "limit")]
-    public async Task PreviewWithABadWindowIsRefused(string query, string key)
+    public async Task Rows_BadWindow_Returns400(string query, string key)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -92,14 +92,14 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task PreviewOfAnUnknownDatasetIsANotFoundProblem()
+    public async Task Rows_UnknownDataset_Returns404()
     {
         using var factory = new ApiFactory();
         await (await factory.CreateClient().GetAsync($"/api/datasets/{Guid.NewGuid()}/rows")).ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
-    public async Task DeletedDatasetIsGoneAndASecondDeleteIsNotFound()
+    public async Task Delete_Dataset_RemovesItAndSecondDeleteReturns404()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -114,7 +114,7 @@ public sealed class DatasetQueryTests
     }
 
     [Fact]
-    public async Task DatasetInUseByAQueuedJobIsNotDeletedUntilTheJobIsCancelled()
+    public async Task Delete_DatasetOfQueuedJob_Returns409UntilJobIsCancelled()
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false"); // the job stays queued: in use, with no race
         var client = factory.CreateClient();

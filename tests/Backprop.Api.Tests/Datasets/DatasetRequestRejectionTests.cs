@@ -10,7 +10,7 @@ public sealed class DatasetRequestRejectionTests
     [InlineData("text/plain")]
     [InlineData("application/xml")]
     [InlineData("application/x-www-form-urlencoded")]
-    public async Task OtherContentTypesAreRefusedWith415(string contentType)
+    public async Task Upload_OtherContentType_Returns415(string contentType)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -23,7 +23,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task UploadWithoutContentTypeIsRefusedWith415()
+    public async Task Upload_WithoutContentType_Returns415()
     {
         using var factory = new ApiFactory();
         var content = new ByteArrayContent(Encoding.UTF8.GetBytes("a,label\n1,x\n"));
@@ -34,7 +34,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartWithoutAFileFieldIsRefused()
+    public async Task UploadMultipart_WithoutFileField_Returns400()
     {
         using var factory = new ApiFactory();
         var form = new MultipartFormDataContent { { new StringContent("iris"), "name" }, { new StringContent("label"), "targetColumn" } };
@@ -45,7 +45,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartWithAnUnknownFieldIsRefusedNamingIt()
+    public async Task UploadMultipart_UnknownField_Returns400NamingIt()
     {
         using var factory = new ApiFactory();
 
@@ -55,7 +55,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task TruncatedMultipartBodyIsRefused()
+    public async Task UploadMultipart_TruncatedBody_Returns400()
     {
         using var factory = new ApiFactory();
         var body = "--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"x.csv\"\r\n\r\na,label\n1,x\n";
@@ -68,7 +68,7 @@ public sealed class DatasetRequestRejectionTests
     }
 
     [Fact]
-    public async Task MultipartCsvErrorsNameRowAndColumnToo()
+    public async Task UploadMultipart_CsvError_NamesRowAndColumn()
     {
         using var factory = new ApiFactory();
 

@@ -3,7 +3,7 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetSampleTests
 {
     [Fact]
-    public async Task ReadmeIrisSampleUploadsWithNamedSpecies()
+    public async Task Upload_ReadmeIrisSample_KeepsSpeciesNames()
     {
         using var factory = new ApiFactory();
         var csv = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris.csv"));

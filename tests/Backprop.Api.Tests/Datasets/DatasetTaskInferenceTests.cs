@@ -9,14 +9,14 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task NonNumericTargetIsInferredAsClassification()
+    public async Task Upload_NonNumericTarget_InfersClassification()
     {
         var body = await UploadAsync("x,y\n1,cat\n2,dog\n3,cat\n");
         Assert.Equal("classification", body.GetProperty("task").GetString());
     }
 
     [Fact]
-    public async Task FewDistinctIntegerTargetsAreInferredAsClassificationKeepingTheirText()
+    public async Task Upload_FewDistinctIntegerTargets_InfersClassificationKeepingText()
     {
         var body = await UploadAsync("x,y\n1,2\n2,10\n3,2\n4,1\n");
         Assert.Equal("classification", body.GetProperty("task").GetString());
@@ -25,7 +25,7 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task FractionalTargetIsInferredAsRegressionWithANumericTargetProfile()
+    public async Task Upload_FractionalTarget_InfersRegressionWithNumericProfile()
     {
         var body = await UploadAsync("x,y\n1,0.5\n2,1.5\n3,2.5\n");
         Assert.Equal("regression", body.GetProperty("task").GetString());
@@ -36,7 +36,7 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task MoreThanTwentyDistinctIntegersAreInferredAsRegression()
+    public async Task Upload_MoreThanTwentyDistinctIntegers_InfersRegression()
     {
         var csv = "x,y\n" + string.Join("\n", Enumerable.Range(0, 21).Select(i => $"{i},{i * 3}"));
         var body = await UploadAsync(csv);
@@ -44,14 +44,14 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task ExplicitTaskOverridesInference()
+    public async Task Upload_ExplicitTask_OverridesInference()
     {
         var body = await UploadAsync("x,y\n1,0\n2,1\n3,0\n", "name=t&targetColumn=y&task=regression");
         Assert.Equal("regression", body.GetProperty("task").GetString());
     }
 
     [Fact]
-    public async Task RegressionWithANonNumericTargetIsRefusedNamingTheRow()
+    public async Task Upload_RegressionWithNonNumericTarget_Returns400NamingRow()
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClient().PostCsvAsync("x,y\n1,2.5\n2,tall\n", "name=t&targetColumn=y&task=regression");
@@ -59,7 +59,7 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task ClassificationWithASingleClassIsRefused()
+    public async Task Upload_ClassificationWithOneClass_Returns400()
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,a\n", "name=t&targetColumn=y");
@@ -67,7 +67,7 @@ public sealed class DatasetTaskInferenceTests
     }
 
     [Fact]
-    public async Task UnknownTaskIsRefused()
+    public async Task Upload_UnknownTask_Returns400()
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,b\n", "name=t&targetColumn=y&task=clustering");

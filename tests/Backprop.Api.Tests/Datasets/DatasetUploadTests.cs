@@ -3,7 +3,7 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetUploadTests
 {
     [Fact]
-    public async Task UploadingIrisAsMultipartCsvReturnsCreatedWithItsProfile()
+    public async Task Upload_IrisAsMultipartCsv_ReturnsCreatedWithProfile()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -21,7 +21,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task UploadingIrisAsCsvBodyReturnsCreatedAndGetReturnsTheSameProfile()
+    public async Task Upload_IrisAsCsvBody_ReturnsCreatedAndGetReturnsSameProfile()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -35,7 +35,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task ProfileStatisticsAndClassCountsMatchValuesComputedFromTheFile()
+    public async Task Profile_OfUpload_MatchesStatisticsComputedFromFile()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -66,7 +66,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task MultipartFileSentBeforeItsTargetColumnFieldIsStillRead()
+    public async Task Upload_MultipartFileBeforeTargetColumnField_IsRead()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -79,7 +79,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task JsonFeatureRowsWithStringTargetsAreStoredWithOrdinallySortedClasses()
+    public async Task Upload_JsonRowsWithStringTargets_StoresOrdinallySortedClasses()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -96,7 +96,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task JsonRecordsWithNamedColumnsUseTheTargetColumnWhateverTheKeyOrder()
+    public async Task Upload_JsonRecordsInAnyKeyOrder_UsesTargetColumn()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -116,7 +116,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task JsonIntegerTargetsWithClassNamesAreIndicesIntoThoseNames()
+    public async Task Upload_JsonIntegerTargetsWithClassNames_IndexTheNames()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -130,7 +130,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task QuotedCsvFieldsWithCommasQuotesAndCrlfLineEndsAreRead()
+    public async Task Upload_QuotedCsvFieldsWithCommasQuotesAndCrlf_AreRead()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -145,7 +145,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task ByteOrderMarkBeforeTheHeaderIsIgnored()
+    public async Task Upload_ByteOrderMarkBeforeHeader_IsIgnored()
     {
         using var factory = new ApiFactory();
         var content = new ByteArrayContent([.. "\uFEFFa,y\n1,p\n2,q\n"u8]);
@@ -158,7 +158,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task NumbersAreReadCultureInvariantlyWithExponentsAndSurroundingSpaces()
+    public async Task Upload_NumbersWithExponentsAndSpaces_AreReadCultureInvariantly()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -172,7 +172,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task ProfileWarnsAboutConstantColumnsScalesAndClassImbalance()
+    public async Task Profile_ConstantColumnsScalesAndImbalance_AreWarnedAbout()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -188,7 +188,7 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
-    public async Task UploadEndpointIsDescribedInTheOpenApiDocument()
+    public async Task Upload_InOpenApiDocument_IsDescribed()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

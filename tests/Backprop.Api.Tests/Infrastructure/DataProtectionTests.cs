@@ -7,7 +7,7 @@ namespace Backprop.Api.Tests.Infrastructure;
 public sealed class DataProtectionTests
 {
     [Fact]
-    public void Start_DoesNotRunTheDataProtectionKeyRingService()
+    public void Start_DefaultServices_DoesNotRunDataProtectionKeyRing()
     {
         using var factory = new ApiFactory();
         _ = factory.CreateClient();

@@ -67,7 +67,7 @@ public sealed class JsonErrorTests
     [InlineData("GET", "/api/datasets/{0}")]
     [InlineData("POST", "/api/jobs")]
     [InlineData("GET", "/api/no-such-thing")]
-    public async Task UnknownResource_Returns404WithTheSameTitleAndADetail(string method, string path)
+    public async Task Request_UnknownResource_Returns404WithSameTitleAndDetail(string method, string path)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

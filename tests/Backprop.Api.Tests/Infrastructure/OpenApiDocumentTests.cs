@@ -13,7 +13,7 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
-    public async Task EveryProperty_HasADescription()
+    public async Task OpenApiDocument_EveryProperty_HasDescription()
     {
         var schemas = (await DocumentAsync())["components"]!["schemas"]!.AsObject();
         var missing = schemas.SelectMany(s => (s.Value!["properties"]?.AsObject() ?? []).Where(p => string.IsNullOrWhiteSpace((string?)p.Value!["description"]))
@@ -37,7 +37,7 @@ public sealed class OpenApiDocumentTests
     }
 
     [Fact]
-    public async Task Enums_AreTypedStrings_TagsFollowTheWorkflow_AndTheBearerTextIsIntact()
+    public async Task OpenApiDocument_EnumsTagsAndBearerText_AreTypedOrderedAndIntact()
     {
         var document = await DocumentAsync();
         var activation = document["components"]!["schemas"]!["ActivationKind"]!;

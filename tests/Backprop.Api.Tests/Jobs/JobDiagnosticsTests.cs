@@ -113,7 +113,7 @@ public sealed class JobDiagnosticsTests
 public sealed class JobDiagnosticsStorageTests
 {
     [Fact]
-    public void StoredState_RoundTripsWithNaNsAndFindings()
+    public void DiagnosticsState_WithNaNsAndFindings_RoundTrips()
     {
         var finding = new Backprop.Core.Diagnostics.Finding("plateau", Backprop.Core.Diagnostics.FindingSeverity.Warning, 3, 9, null, "m", "f",
             new Dictionary<string, double> { ["improvement"] = 0.001 });

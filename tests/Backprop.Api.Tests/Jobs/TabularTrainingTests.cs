@@ -97,7 +97,7 @@ public sealed class TabularTrainingTests
     }
 
     [Fact]
-    public async Task BalancedClassWeights_RaiseMinorityRecallOnTheTestFile()
+    public async Task Train_BalancedClassWeights_RaiseMinorityRecallOnTestFile()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -123,7 +123,7 @@ public sealed class TabularTrainingTests
     }
 
     [Fact]
-    public async Task SampleWeightColumn_TrainsExactlyAsTheSameClassWeights()
+    public async Task Train_SampleWeightColumn_MatchesSameClassWeightsExactly()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

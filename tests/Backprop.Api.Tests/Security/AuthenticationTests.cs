@@ -11,7 +11,7 @@ namespace Backprop.Api.Tests.Security;
 public sealed class AuthenticationTests
 {
     [Fact]
-    public async Task EveryApiEndpointAnswers401WithABearerChallengeWithoutAKey()
+    public async Task EveryApiEndpoint_WithoutKey_Returns401WithBearerChallenge()
     {
         using var factory = new ApiFactory();
         var anonymous = factory.CreateAnonymousClient();
@@ -27,7 +27,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task HealthOpenApiAndSwaggerUiNeedNoKey()
+    public async Task HealthOpenApiAndSwaggerUi_WithoutKey_AreServed()
     {
         using var factory = new ApiFactory();
         var anonymous = factory.CreateAnonymousClient();
@@ -36,7 +36,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task AKeyWorksAsBearerTokenAndAsXApiKeyHeader()
+    public async Task ApiKey_AsBearerOrXApiKeyHeader_IsAccepted()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateAnonymousClient();
@@ -49,7 +49,7 @@ public sealed class AuthenticationTests
     [InlineData("bp_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")] // well formed, unknown
     [InlineData("bp_testDefaultTenantKey0000000000000000000001")] // same prefix as a real key, one character off
     [InlineData("not-a-key")]
-    public async Task AnUnknownKeyIs401InvalidToken(string key)
+    public async Task ApiKey_Unknown_Returns401InvalidToken(string key)
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClientWithKey(key).GetAsync("/api/networks");
@@ -58,7 +58,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task AdminCreatesListsAndRevokesKeysAndRevocationIsImmediate()
+    public async Task AdminKeys_CreateListRevoke_RevocationIsImmediate()
     {
         using var factory = new ApiFactory();
         var admin = factory.CreateAdminClient();
@@ -83,7 +83,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task KeysAreStoredAsSha256HashesOnly()
+    public async Task ApiKey_WhenStored_IsOnlySha256Hash()
     {
         using var factory = new ApiFactory(sqlite: true); // reads the database file
         var key = await factory.CreateTenantKeyAsync("acme");
@@ -96,7 +96,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task ATenantKeyIsForbiddenOnAdminEndpointsAndTheAdminKeyOnTenantEndpoints()
+    public async Task Endpoints_KeyOfWrongRole_Returns403()
     {
         using var factory = new ApiFactory();
         var routes = ApiEndpoints.All(factory);
@@ -112,7 +112,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task WithoutAnAdminKeyConfiguredTheAdminApiIsClosed()
+    public async Task AdminApi_NoAdminKeyConfigured_IsClosed()
     {
         using var factory = new ApiFactory().With("Auth:AdminKey", "");
         var response = await factory.CreateAdminClient().GetAsync("/api/admin/keys");
@@ -120,7 +120,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task TheOpenApiDocumentOffersTheKeyToSwaggerUi()
+    public async Task OpenApi_Document_DeclaresApiKeySecurity()
     {
         using var factory = new ApiFactory();
         var document = await (await factory.CreateAnonymousClient().GetAsync("/openapi/v1.json")).ExpectAsync(HttpStatusCode.OK);

@@ -1,4 +1,3 @@
-using Backprop.Api.Tests.Durability;
 using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Security;

@@ -27,7 +27,7 @@ public sealed class KestrelTests : IDisposable
     }
 
     [Fact]
-    public async Task ABodyOverTheLimitIs413()
+    public async Task Kestrel_BodyOverLimit_Returns413()
     {
         using var factory = StartOnLoopback(new ApiFactory().With("Limits:MaxRequestBodyBytes", "2048"));
         var body = $$"""{"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}""";
@@ -37,7 +37,7 @@ public sealed class KestrelTests : IDisposable
     }
 
     [Fact]
-    public async Task ABodyThatTricklesInIs408()
+    public async Task Kestrel_BodyTricklingIn_Returns408()
     {
         using var factory = StartOnLoopback(new ApiFactory()
             .With("Limits:MinRequestBodyBytesPerSecond", "100").With("Limits:RequestBodyGracePeriod", "00:00:02"));
@@ -62,7 +62,7 @@ public sealed class KestrelTests : IDisposable
     }
 
     [Fact]
-    public async Task ALoopbackOnlyServiceCreatesADevelopmentKeyOnceAndNoWiderServiceAcceptsIt()
+    public async Task DevelopmentKey_LoopbackOnly_IsCreatedOnceAndRefusedOffLoopback()
     {
         string key;
         using (var first = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
@@ -102,5 +102,5 @@ public sealed class KestrelTests : IDisposable
     [InlineData("http://+:8080", false)]
     [InlineData("http://10.0.0.5:8080", false)]
     [InlineData("http://example.com:80", false)]
-    public void OnlyLoopbackAddressesCountAsLoopback(string address, bool loopback) => Assert.Equal(loopback, DevelopmentKey.IsLoopback(address));
+    public void IsLoopback_ListenAddress_IsTrueOnlyForLoopback(string address, bool loopback) => Assert.Equal(loopback, DevelopmentKey.IsLoopback(address));
 }

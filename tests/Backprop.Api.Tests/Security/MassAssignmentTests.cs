@@ -15,7 +15,7 @@ public sealed class MassAssignmentTests
     [InlineData("tenantId", "\"tenant-b\"")]
     [InlineData("createdAt", "\"2020-01-01T00:00:00Z\"")]
     [InlineData("parameterCount", "1")]
-    public async Task ANetworkRefusesServerOwnedFields(string field, string value)
+    public async Task CreateNetwork_ServerOwnedFields_Returns400(string field, string value)
     {
         using var factory = new ApiFactory();
         var response = await factory.CreateClient().PostJsonAsync("/api/networks", $$"""{ {{Network}}, "{{field}}": {{value}} }""");
@@ -28,7 +28,7 @@ public sealed class MassAssignmentTests
     [InlineData("tenantId", "\"tenant-b\"")]
     [InlineData("modelId", "\"00000000-0000-0000-0000-000000000001\"")]
     [InlineData("createdAt", "\"2020-01-01T00:00:00Z\"")]
-    public async Task AJobRefusesServerOwnedFields(string field, string value)
+    public async Task StartJob_ServerOwnedFields_Returns400(string field, string value)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -44,7 +44,7 @@ public sealed class MassAssignmentTests
     [InlineData("/api/datasets", """{"name": "d", "features": [[1], [2]], "targets": [0, 1], "id": "00000000-0000-0000-0000-000000000001"}""")]
     [InlineData("/api/admin/keys", """{"tenant": "acme", "key": "bp_chosenByTheClient000000000000000000000000"}""")]
     [InlineData("/api/admin/keys", """{"tenant": "acme", "revokedAt": null}""")]
-    public async Task OtherCreationsRefuseServerOwnedFields(string path, string json)
+    public async Task Create_ServerOwnedFields_Returns400(string path, string json)
     {
         using var factory = new ApiFactory();
         var client = path.StartsWith("/api/admin", StringComparison.Ordinal) ? factory.CreateAdminClient() : factory.CreateClient();
@@ -52,7 +52,7 @@ public sealed class MassAssignmentTests
     }
 
     [Fact]
-    public async Task TheServiceAssignsIdsOwnersAndTimes()
+    public async Task Create_ClientSetsIdsOwnersOrTimes_ServiceAssignsThem()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

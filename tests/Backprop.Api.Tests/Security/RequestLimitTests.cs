@@ -5,7 +5,7 @@ namespace Backprop.Api.Tests.Security;
 public sealed class RequestLimitTests
 {
     [Fact]
-    public async Task JsonNestedDeeperThanTheLimitIs400()
+    public async Task Request_JsonDeeperThanLimit_Returns400()
     {
         using var factory = new ApiFactory();
         var deep = new string('[', 40) + new string(']', 40);
@@ -15,7 +15,7 @@ public sealed class RequestLimitTests
     }
 
     [Fact]
-    public async Task JsonWithinTheDepthLimitIsRead()
+    public async Task Request_JsonWithinDepthLimit_IsRead()
     {
         using var factory = new ApiFactory();
         var nested = new string('[', 20) + new string(']', 20);

@@ -81,7 +81,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task EveryEndpointWithAnIdAnswers404ToAnotherTenantsIds()
+    public async Task EveryIdEndpoint_AnotherTenantsId_Returns404()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();
@@ -116,7 +116,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task ListsShowOnlyTheCallersResources()
+    public async Task Lists_TwoTenants_ShowOnlyCallersResources()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();
@@ -137,7 +137,7 @@ public sealed class TenantIsolationTests
     }
 
     [Fact]
-    public async Task AJobCannotUseAnotherTenantsNetworkDatasetOrModel()
+    public async Task StartJob_AnotherTenantsNetworkDatasetOrModel_Returns404()
     {
         using var factory = new ApiFactory();
         var a = factory.CreateClient();

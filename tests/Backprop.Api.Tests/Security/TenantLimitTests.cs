@@ -9,7 +9,7 @@ public sealed class TenantLimitTests
     [Theory]
     [InlineData("Tenancy:MaxQueuedJobs", "MaxQueuedJobs")]
     [InlineData("Tenancy:MaxConcurrentJobs", "MaxConcurrentJobs")]
-    public async Task JobsOverTheTenantsLimitAreRefusedWith409(string setting, string named)
+    public async Task StartJob_OverTenantsJobLimit_Returns409(string setting, string named)
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false").With(setting, "2");
         var a = factory.CreateClient();
@@ -26,7 +26,7 @@ public sealed class TenantLimitTests
     }
 
     [Fact]
-    public async Task DatasetsOverTheTenantsStoredBytesAreRefusedWith409()
+    public async Task Upload_OverTenantsStoredBytes_Returns409()
     {
         using var factory = new ApiFactory().With("Tenancy:MaxDatasetBytes", "1000");
         var client = factory.CreateClient();
@@ -40,7 +40,7 @@ public sealed class TenantLimitTests
     }
 
     [Fact]
-    public async Task ModelsOverTheTenantsLimitAreRefusedWith409ForImportsAndJobs()
+    public async Task ImportOrStartJob_OverTenantsModelLimit_Returns409()
     {
         using var factory = new ApiFactory().With("Tenancy:MaxModels", "1");
         var client = factory.CreateClient();
@@ -59,7 +59,7 @@ public sealed class TenantLimitTests
     [Theory]
     [InlineData("RateLimits:PredictionsPerWindow", "POST", "/api/models/{0}/predict", """{"rows": [[1, 2, 3, 4]]}""")]
     [InlineData("RateLimits:JobSubmissionsPerWindow", "POST", "/api/jobs", """{"networkId": "{0}", "datasetId": "{0}"}""")]
-    public async Task RequestsOverTheRateLimitAre429WithRetryAfterPerTenant(string setting, string method, string path, string body)
+    public async Task Request_OverTenantsRateLimit_Returns429WithRetryAfter(string setting, string method, string path, string body)
     {
         using var factory = new ApiFactory().With(setting, "2").With("RateLimits:Window", "00:01:00");
         var a = factory.CreateClient();

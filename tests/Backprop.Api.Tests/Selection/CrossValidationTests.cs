@@ -101,7 +101,7 @@ public sealed class CrossValidationTests
     }
 
     [Fact]
-    public async Task CancellingACrossValidation_CancelsItsFolds()
+    public async Task Cancel_CrossValidation_CancelsItsFolds()
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();

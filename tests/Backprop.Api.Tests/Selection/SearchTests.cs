@@ -77,7 +77,7 @@ public sealed class SearchTests
     }
 
     [Fact]
-    public async Task GridSearch_EnumeratesExactlyTheGrid()
+    public async Task Search_GridStrategy_EnumeratesExactlyTheGrid()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -143,7 +143,7 @@ public sealed class SearchTests
     }
 
     [Fact]
-    public async Task MedianStopping_StopsTrialsWorseThanTheMedian()
+    public async Task Search_MedianStopping_StopsTrialsWorseThanMedian()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -195,7 +195,7 @@ public sealed class SearchTests
     }
 
     [Fact]
-    public async Task CancellingASearch_CancelsItsUnfinishedTrials()
+    public async Task Cancel_Search_CancelsUnfinishedTrials()
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
@@ -218,7 +218,7 @@ public sealed class SearchTests
     }
 
     [Fact]
-    public async Task Search_SurvivesARestart()
+    public async Task Search_ServiceRestarts_ResumesAndFinishes()
     {
         string database;
         JsonNode search;
@@ -247,7 +247,7 @@ public sealed class SearchTests
     }
 
     [Fact]
-    public async Task Search_RunsNoMoreTrialsAtOnceThanTheTenantQuota()
+    public async Task Search_TenantJobQuota_RunsNoMoreTrialsAtOnce()
     {
         using var factory = new ApiFactory().With("Tenancy:MaxConcurrentJobs", "1");
         var client = factory.CreateClient();

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 namespace Backprop.Benchmarks.Reporting;
 
-/// <summary>One measurement in the line format of WORKLOADS.md §6 (the peers' keys, in the peers' order).</summary>
+/// <summary>One measurement in the peers' line format (the peers' keys, in the peers' order).</summary>
 public sealed record ResultLine(
     string Workload, int Threads, double SamplesPerSec, double EpochSeconds, double FinalLoss, double Accuracy,
     double PeakRssMb, double TrainSeconds, double? Gflops, int? Reps = null, double? SpreadPct = null, double? CpuSeconds = null)

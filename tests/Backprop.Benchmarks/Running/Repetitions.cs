@@ -5,7 +5,7 @@ namespace Backprop.Benchmarks.Running;
 
 /// <summary>
 /// Runs a workload as separate processes of this program (each measurement pays its own JIT, GC heap and data
-/// generation, as every peer's does) and summarises them the way ../shared/bench/bench.py does: the median of
+/// generation, as every peer's does) and summarises them the way the peers' harness does: the median of
 /// samples/s, epoch and train seconds, the largest peak RSS, and the spread (max − min) / median.
 /// </summary>
 public static class Repetitions

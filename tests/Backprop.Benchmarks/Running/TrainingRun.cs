@@ -4,7 +4,7 @@ using Backprop.Benchmarks.Workloads;
 
 namespace Backprop.Benchmarks.Running;
 
-/// <summary>One measurement (WORKLOADS.md §5): load the data, build the model, train once through the core's trainer, evaluate.</summary>
+/// <summary>One measurement: load the data, build the model, train once through the core's trainer, evaluate.</summary>
 public static class TrainingRun
 {
     public static ResultLine Run(WorkloadDefinition workload, int threads)

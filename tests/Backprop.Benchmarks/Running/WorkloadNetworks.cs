@@ -2,7 +2,7 @@ using Backprop.Benchmarks.Workloads;
 
 namespace Backprop.Benchmarks.Running;
 
-/// <summary>The core network spec of each workload (WORKLOADS.md §4).</summary>
+/// <summary>The core network spec of each workload.</summary>
 public static class WorkloadNetworks
 {
     /// <summary>

@@ -7,8 +7,8 @@ public sealed record SplitChecksums(string Features, string Labels, int[] ClassC
 public sealed record ModelChecksums(string[] LayerWeights, float[] FirstWeights, int[]? FirstPermutation);
 
 /// <summary>
-/// Copied from ../shared/bench/data/checksums.json (the reference the Python and TorchSharp peers are checked
-/// against), so that this program needs nothing outside its own output folder at run time.
+/// The checksums of the generated workload data, the same the Python and TorchSharp peers are checked against, kept
+/// here so that this program needs nothing outside its own output folder at run time.
 /// </summary>
 public static class ExpectedChecksums
 {

@@ -3,8 +3,8 @@ using Backprop.Benchmarks.Workloads;
 namespace Backprop.Benchmarks.Verification;
 
 /// <summary>
-/// A plain, obviously-correct scalar float32 trainer for the ReLU/softmax/Adam workloads, written straight from
-/// WORKLOADS.md §4 (the numpy peer's arithmetic). It is the oracle for <c>compare-reference</c>: when the core's
+/// A plain, obviously-correct scalar float32 trainer for the ReLU/softmax/Adam workloads, in the same arithmetic as
+/// the numpy peer. It is the oracle for <c>compare-reference</c>: when the core's
 /// numbers drift from the peers', this says whether the harness or the core is responsible. Slow by design.
 /// </summary>
 public sealed class ReferenceTrainer

@@ -3,7 +3,7 @@ using System.Numerics.Tensors;
 namespace Backprop.Benchmarks.Workloads;
 
 /// <summary>
-/// W2/W3: inputs from indexed SplitMix64 streams, labels from the integer teacher of WORKLOADS.md §3.
+/// W2/W3: inputs from indexed SplitMix64 streams, labels from an integer teacher network.
 /// The teacher runs in double: every product is an integer below 2^26 and every partial sum below 2^45,
 /// so any summation order (including TensorPrimitives' SIMD one) is exact and equals the int64 reference.
 /// </summary>

@@ -1,6 +1,6 @@
 namespace Backprop.Benchmarks.Workloads;
 
-/// <summary>A benchmark workload of WORKLOADS.md §4: the seed of every stream, the layer sizes and the schedule.</summary>
+/// <summary>A benchmark workload: the seed of every stream, the layer sizes and the schedule.</summary>
 /// <param name="Sizes">Input width, hidden widths, output width (e.g. 32-64-64-10).</param>
 public sealed record WorkloadDefinition(string Name, ulong Seed, int[] Sizes, int Epochs, int BatchSize, Func<WorkloadData> Load)
 {

@@ -101,7 +101,7 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         var row = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
             .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId, j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
         return row is null ? null : new View(row.Status, row.Epoch, row.Epoch, row.Epochs,
-            row.StopReason is { } stop ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(stop.ToString()) : null,
+            row.StopReason is { } stop ? JsonNames.Of(stop) : null,
             row.FailureReason, row.ModelId, null, started, started)
         {
             Findings = row.DiagnosticsJson is null ? null : JobDiagnostics.Findings(row.DiagnosticsJson),
@@ -114,14 +114,14 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         if (Thinned)
         {
             if (view.Live?.Latest is { } latest && latest.Epoch == view.LatestEpoch) return [latest.ToResponse()];
-            var stored = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.LatestEpoch)
+            var stored = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.LatestEpoch)
                 .OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
             if (stored is null) cursor = view.LatestEpoch; // a continued job's first epochs belong to the job it continues
             return stored is null ? [] : [stored.ToResponse()];
         }
         if (cursor < view.StoredEpoch)
         {
-            var page = await db.Set<EpochRecord>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.StoredEpoch)
+            var page = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.StoredEpoch)
                 .OrderBy(e => e.Epoch).Take(StoredPage).ToListAsync(ct);
             if (page.Count < StoredPage) cursor = view.StoredEpoch;
             return page.Select(e => e.ToResponse()).ToList();

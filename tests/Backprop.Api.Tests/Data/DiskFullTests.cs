@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
+using Backprop.Api.Tests.Jobs;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>
 /// On a full disk (every write fails with SQLITE_FULL through the test-only TestFaults hook, while a flag file exists) the

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Backprop.Api.Data;
 
 /// <summary>EF Core on one SQLite file (WAL) or on a PostgreSQL server shared by replicas, migrated at start; the tenant seam.</summary>
-public static class PersistenceExtensions
+public static class PersistenceServiceCollectionExtensions
 {
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
     {
@@ -86,7 +86,7 @@ public static class PersistenceExtensions
     /// </summary>
     private static async Task MigrateSqliteAsync(BackpropDbContext db, WebApplication app)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceExtensions));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceServiceCollectionExtensions));
         if (!(await db.Database.GetPendingMigrationsAsync()).Any())
         {
             await EnsureWalAsync(db, logger);

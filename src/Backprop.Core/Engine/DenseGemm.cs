@@ -7,7 +7,7 @@ namespace Backprop.Core.Engine;
 /// packing go to the blocked <see cref="Sgemm"/>; tiny ones (and double, used by the gradient check) to the simple
 /// SIMD loops of <see cref="Gemm"/>, which have no per-call overhead.
 /// </summary>
-internal static class Products
+internal static class DenseGemm
 {
     // Below this many multiply-adds, or for a handful of rows (a single prediction), packing and tile bookkeeping
     // cost more than they save.

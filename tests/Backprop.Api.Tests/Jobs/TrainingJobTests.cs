@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Jobs;
 
 public sealed class TrainingJobTests
 {
@@ -9,7 +9,7 @@ public sealed class TrainingJobTests
     private static object LongJob(Guid network, Guid dataset) => new { networkId = network, datasetId = dataset, epochs = 50_000, batchSize = 1 };
 
     [Fact]
-    public async Task CancellingARunningJobStopsItAndKeepsItsHistory()
+    public async Task Cancel_RunningJob_StopsItAndKeepsHistory()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -34,7 +34,7 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
-    public async Task CancellingAQueuedJobCancelsItAtOnce()
+    public async Task Cancel_QueuedJob_CancelsAtOnce()
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
@@ -45,7 +45,7 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
-    public async Task TwoJobsRunAtTheSameTime()
+    public async Task Worker_TwoJobs_RunAtTheSameTime()
     {
         using var factory = new ApiFactory().With("Jobs:MaxConcurrentJobs", "2");
         var client = factory.CreateClient();
@@ -66,7 +66,7 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
-    public async Task QueuedJobRunsAfterARestart()
+    public async Task Worker_QueuedJobAfterRestart_RunsIt()
     {
         string databasePath;
         Guid id;
@@ -89,7 +89,7 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
-    public async Task JobReportsProgressTimingAndLinks()
+    public async Task Get_FinishedJob_ReportsProgressTimingAndLinks()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -105,7 +105,7 @@ public sealed class TrainingJobTests
     }
 
     [Fact]
-    public async Task GradientCheckReportsSmallErrorsPerLayer()
+    public async Task GradientCheck_Network_ReportsSmallErrorsPerLayer()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>POST /api/models/{id}/continue carries a finished run on, optimizer state included, as a new job.</summary>
 public sealed class ContinueTrainingTests
@@ -13,7 +13,7 @@ public sealed class ContinueTrainingTests
     };
 
     [Fact]
-    public async Task ContinuingAModelForKEpochsTrainsExactlyAsOneLongerRun()
+    public async Task Continue_ModelForKEpochs_TrainsAsOneLongerRun()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -45,7 +45,7 @@ public sealed class ContinueTrainingTests
     }
 
     [Fact]
-    public async Task ContinuingAnImportedModelIsAConflictAndAnUnknownOneNotFound()
+    public async Task Continue_ImportedModel_Returns409AndUnknownReturns404()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

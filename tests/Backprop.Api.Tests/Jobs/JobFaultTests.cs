@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>
 /// A job survives faults in its own lifecycle (a shutdown while it loads, a checkpoint write that fails) with the weights of an

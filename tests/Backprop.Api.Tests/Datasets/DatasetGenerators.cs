@@ -4,7 +4,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using CsCheck;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>A valid table: unique column names, the target's position, feature rows and one class label per row.</summary>
 internal sealed record TableSample(string[] Names, int Target, float[][] Rows, string[] Labels, string[] Formats, bool[] Quote, bool Crlf, bool Bom)

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json.Nodes;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>A digits job (64 → 32 relu → 10 softmax, adam, 20 % validation) on a service, and the checks of its result.</summary>
 public static class DigitsJob

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>Reads and predictions stay correct and quick while jobs write history and checkpoints to the same SQLite file.</summary>
 [Collection(ServiceProcessCollection.Name)]
@@ -12,7 +12,7 @@ public sealed class LoadTests(ITestOutputHelper output)
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(20);
 
     [Fact]
-    public async Task WhileTwoJobsTrainEveryConcurrentPredictionAndReadSucceedsAndNoHistoryRowIsLost()
+    public async Task Service_TwoJobsTrainingUnderReads_LosesNoRequestOrHistoryRow()
     {
         await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
         try

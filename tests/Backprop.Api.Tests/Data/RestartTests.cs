@@ -1,13 +1,13 @@
 using System.Net;
 using Microsoft.Data.Sqlite;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>What a killed process leaves behind must not hang or lose anything at the next start.</summary>
 public sealed class RestartTests
 {
     [Fact]
-    public async Task StartAfterAKilledProcessClearsTheStaleMigrationLockAndResumesItsRunningJob()
+    public async Task Start_AfterKilledProcess_ClearsStaleLockAndResumesJob()
     {
         string databasePath;
         Guid id;

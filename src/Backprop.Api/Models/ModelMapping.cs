@@ -4,7 +4,7 @@ using Backprop.Api.Networks;
 namespace Backprop.Api.Models;
 
 /// <summary>Builds model rows from the core's <see cref="TrainedModel"/> and maps them to responses.</summary>
-public static class ModelRecords
+public static class ModelMapping
 {
     public static (ModelEntity Entity, ModelBlob Blob) Create(TrainedModel model, string tenantId, string? name, ModelLineage lineage, ModelMetrics? metrics, byte[]? snapshot)
     {
@@ -65,7 +65,7 @@ public static class ModelRecords
     public static ModelResponse ToResponse(this ModelEntity e)
     {
         var d = e.ReadDetails();
-        return new(e.Id, e.Name, e.ReadTask(), NetworkRules.ReadDefinition(e.ArchitectureJson), e.ParameterCount,
+        return new(e.Id, e.Name, e.ReadTask(), NetworkMapping.ReadDefinition(e.ArchitectureJson), e.ParameterCount,
             d.InputNormalization, d.TargetNormalization, d.FeatureNames, d.ClassNames, d.TargetNames, d.Metrics,
             new ModelLineage(e.Source, e.JobId, e.DatasetId, e.NetworkId, e.WarmStartModelId, e.Seed, e.Epochs),
             e.CreatedAt.AsUtc(), new ModelLinks($"/api/models/{e.Id}", $"/api/models/{e.Id}/weights", $"/api/models/{e.Id}/predict"), d.Preparation);

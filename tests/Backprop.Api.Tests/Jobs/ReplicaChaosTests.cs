@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using Npgsql;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>
 /// Three replicas (child processes) on one PostgreSQL database, 30 jobs from three tenants submitted through all three, and a

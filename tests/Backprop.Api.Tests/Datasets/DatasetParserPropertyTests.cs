@@ -2,7 +2,7 @@ using System.Text;
 using Backprop.Api.Datasets;
 using CsCheck;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
 /// The CSV and JSON dataset readers: a valid table written out parses back to the same names, labels and float32 bits; a garbled
@@ -16,7 +16,7 @@ public sealed class DatasetParserPropertyTests
     private static readonly DatasetOptions Tight = new() { MaxUploadBytes = 4096, MaxRows = 3, MaxColumns = 4, MaxCells = 10 };
 
     [Fact]
-    public void Csv_RoundTripsNamesLabelsAndFloatBits() =>
+    public void CsvReader_GeneratedTable_RoundTripsNamesLabelsAndFloatBits() =>
         DatasetGenerators.Table.Sample(t =>
         {
             var table = Finish(CsvDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Csv(t)), Csv(t.TargetName), Defaults, default));
@@ -24,7 +24,7 @@ public sealed class DatasetParserPropertyTests
         }, iter: 300);
 
     [Fact]
-    public void JsonRowsAndRecords_RoundTripNamesLabelsAndFloatBits() =>
+    public void JsonReader_GeneratedRowsAndRecords_RoundTripNamesLabelsAndFloatBits() =>
         Gen.Select(DatasetGenerators.Table, Gen.Bool, Gen.Bool).Sample((t, records, relaxed) =>
         {
             var (header, table) = Finish(JsonDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Json(t, records, relaxed)), Defaults, default));
@@ -34,7 +34,7 @@ public sealed class DatasetParserPropertyTests
         }, iter: 300);
 
     [Fact]
-    public void GarbledCsv_FailsOnlyWithValidationErrors() =>
+    public void CsvReader_GarbledInput_FailsOnlyWithValidationErrors() =>
         Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[1, 4], Gen.Bool, Gen.Int[0, 3]).Sample((t, edits, tight, pickTarget) =>
         {
             var body = edits.Aggregate(DatasetGenerators.Csv(t), (data, edit) => edit.Apply(data));
@@ -43,7 +43,7 @@ public sealed class DatasetParserPropertyTests
         }, iter: 150);
 
     [Fact]
-    public void GarbledJson_FailsOnlyWithValidationErrors() =>
+    public void JsonReader_GarbledInput_FailsOnlyWithValidationErrors() =>
         Gen.Select(DatasetGenerators.Table, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[1, 4], Gen.Bool).Sample((t, records, edits, tight) =>
         {
             var body = edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true), (data, edit) => edit.Apply(data));
@@ -52,7 +52,7 @@ public sealed class DatasetParserPropertyTests
         }, iter: 300);
 
     [Fact]
-    public void RandomBytes_FailOnlyWithValidationErrors() =>
+    public void Readers_RandomBytes_FailOnlyWithValidationErrors() =>
         Gen.Byte.Array[0, 300].Sample(body =>
         {
             FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "b", limits, default));
@@ -60,7 +60,7 @@ public sealed class DatasetParserPropertyTests
         }, iter: 200);
 
     [Fact]
-    public void HeaderOf100kColumns_IsRefusedQuickly()
+    public void CsvReader_HeaderOf100kColumns_IsRefusedQuickly()
     {
         var header = string.Join(",", Enumerable.Range(0, 100_000).Select(i => $"c{i}"));
         var body = Encoding.UTF8.GetBytes(header + "\n" + string.Join(",", Enumerable.Repeat("1", 100_000)) + "\n");

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Data;
 
 /// <summary>The migration lock row is removed only when its holder is provably gone, never under a migration that is still running.</summary>
 [Collection(ServiceProcessCollection.Name)]

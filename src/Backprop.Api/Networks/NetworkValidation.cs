@@ -1,13 +1,12 @@
-using System.Text.Json;
-
 namespace Backprop.Api.Networks;
 
-/// <summary>Turns a definition into the core's spec, checking the service's size limits and the core's rules.</summary>
-public static class NetworkRules
-{
-    public sealed record Outcome(NetworkSpec? Spec, IReadOnlyList<NetworkProblem> Problems, IReadOnlyList<string> Warnings);
+/// <summary>A checked definition: the core's spec when it has no problems, and advice either way.</summary>
+public sealed record NetworkCheck(NetworkSpec? Spec, IReadOnlyList<NetworkProblem> Problems, IReadOnlyList<string> Warnings);
 
-    public static Outcome Check(NetworkDefinition definition, LimitsOptions limits)
+/// <summary>Turns a definition into the core's spec, checking the service's size limits and the core's rules.</summary>
+public static class NetworkValidation
+{
+    public static NetworkCheck Check(NetworkDefinition definition, LimitsOptions limits)
     {
         var problems = new List<NetworkProblem>();
         var layers = definition.Layers ?? [];
@@ -36,7 +35,7 @@ public static class NetworkRules
     public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<NetworkProblem> problems) =>
         problems.GroupBy(p => p.Path).ToDictionary(g => g.Key, g => g.Select(p => p.Fix is null ? p.Message : $"{p.Message} {p.Fix}").ToArray());
 
-    /// <summary>Advice from the write-up: things that train badly although they are legal.</summary>
+    /// <summary>Advice: things that train badly although they are legal.</summary>
     private static IEnumerable<string> Warnings(NetworkSpec spec)
     {
         var hidden = spec.Layers.Take(spec.Layers.Count - 1).ToList();
@@ -59,36 +58,4 @@ public static class NetworkRules
         }
         if (spec.ParameterCount > 5_000_000) yield return $"{spec.ParameterCount:N0} parameters will train slowly on a CPU.";
     }
-
-    public static NetworkSpec ToSpec(this NetworkDefinition d) => new(
-        d.InputWidth,
-        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope,
-            l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
-        d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta, d.InputDropout);
-
-    public static NetworkDefinition ToDefinition(this NetworkSpec spec, string? name = null) => new(
-        name, spec.InputWidth,
-        spec.Layers.Select(l => new LayerDefinition(l.Units, l.Activation, l.LearningRateMultiplier, l.L2, l.Slope,
-            l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
-        spec.Loss, spec.Init, spec.Seed, spec.HuberDelta, spec.InputDropout);
-
-    public static string ToJson(this NetworkDefinition d) => JsonSerializer.Serialize(d, StoredJson.Options);
-
-    public static NetworkDefinition ReadDefinition(string json)
-    {
-        var d = JsonSerializer.Deserialize<NetworkDefinition>(json, StoredJson.Options) ?? throw new InvalidDataException("Empty network definition.");
-        // Definitions stored before elu had its own alpha kept it in slope: they read back with the alpha they were trained with.
-        if (d.Layers is { } layers && layers.Any(l => l?.Activation == ActivationKind.Elu) && !json.Contains("\"alpha\"", StringComparison.Ordinal))
-            d = d with { Layers = layers.Select(l => l is { Activation: ActivationKind.Elu } ? l with { Alpha = l.Slope } : l).ToList() };
-        return d;
-    }
-
-    public static NetworkResponse ToResponse(this NetworkEntity e)
-    {
-        var d = ReadDefinition(e.DefinitionJson);
-        return new(e.Id, e.Name, d.InputWidth, e.OutputWidth, d.Layers ?? [], d.Loss, d.Init, d.Seed, d.HuberDelta, d.InputDropout, e.ParameterCount, e.CreatedAt.AsUtc());
-    }
-
-    public static NetworkSummary ToSummary(this NetworkEntity e) =>
-        new(e.Id, e.Name, e.InputWidth, e.OutputWidth, e.LayerCount, e.ParameterCount, e.CreatedAt.AsUtc());
 }

@@ -5,7 +5,7 @@ using Backprop.Api.Security;
 namespace Backprop.Api.Infrastructure;
 
 /// <summary>HTTP conventions shared by every resource: strict JSON, RFC 9457 problems, validation, OpenAPI, limits.</summary>
-public static class WebApiExtensions
+public static class WebApiServiceCollectionExtensions
 {
     public static IServiceCollection AddWebApi(this IServiceCollection services, IConfiguration configuration)
     {

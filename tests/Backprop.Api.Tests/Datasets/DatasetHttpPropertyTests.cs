@@ -1,10 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using Backprop.Api.Tests.Datasets;
 using CsCheck;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
 /// Garbled uploads through the whole service: every answer is 201 or a 4xx problem, never a 5xx, and exactly the 201s are stored.
@@ -15,7 +14,7 @@ public sealed class DatasetHttpPropertyTests
     private const int Iterations = 30;
 
     [Fact]
-    public async Task GarbledCsvUploads_AreCreatedOrRefusedAndOnlyCreatedOnesAreStored()
+    public async Task UploadCsv_Garbled_IsCreatedOrRefusedAndOnlyCreatedIsStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -31,7 +30,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task GarbledJsonUploads_AreCreatedOrRefusedAndOnlyCreatedOnesAreStored()
+    public async Task UploadJson_Garbled_IsCreatedOrRefusedAndOnlyCreatedIsStored()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -46,7 +45,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task GarbledModelImports_AreCreatedOrRefused()
+    public async Task Import_GarbledModel_IsCreatedOrRefused()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -64,7 +63,7 @@ public sealed class DatasetHttpPropertyTests
     }
 
     [Fact]
-    public async Task InvalidUtf8InAnImportedModel_IsA400()
+    public async Task Import_InvalidUtf8InModel_Returns400()
     {
         using var factory = new ApiFactory();
         var content = new ByteArrayContent([.. "{\"name\":\"m\",\"model\":{\"format\":\"a"u8, 0xB0, .. "\"}}"u8]);

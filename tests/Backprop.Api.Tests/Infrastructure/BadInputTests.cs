@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Backprop.Api.Tests.Predictions;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Infrastructure;
 
 /// <summary>Every bad input is answered with an RFC 9457 problem, never a 500 or a hang, and damages nothing stored.</summary>
 public sealed class BadInputTests : IDisposable
@@ -24,7 +25,7 @@ public sealed class BadInputTests : IDisposable
     [InlineData("""{"inputWidth": 4, "layers": [{"units": 3, "activation": "softmax"}], "loss": "categorical_cross_entropy" """)]
     [InlineData("""{"inputWidth": 4, "layers": [{"units": 3, "activation": "swish"}], "loss": "categorical_cross_entropy"}""")]
     [InlineData("")]
-    public async Task MalformedNetworkBodiesAreBadRequestProblems(string body)
+    public async Task CreateNetwork_MalformedBody_Returns400Problem(string body)
     {
         await (await Client.PostJsonAsync("/api/networks", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
         var list = await (await Client.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK);
@@ -32,7 +33,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task OverlongNameIsAValidationProblem()
+    public async Task CreateNetwork_OverlongName_Returns400()
     {
         var problem = await (await Client.PostAsJsonAsync("/api/networks", new
         {
@@ -42,7 +43,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task SoftmaxWithMeanSquaredErrorNamesTheLossAndTheFix()
+    public async Task CreateNetwork_SoftmaxWithMse_Returns400NamingLossAndFix()
     {
         var problem = await (await Client.PostJsonAsync("/api/networks",
             """{"inputWidth": 4, "layers": [{"units": 3, "activation": "softmax"}], "loss": "mean_squared_error"}""")).ExpectProblemAsync(HttpStatusCode.BadRequest);
@@ -51,7 +52,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task DryRunReportsProblemsWarningsAndParameterCountWithoutStoring()
+    public async Task ValidateNetwork_DryRun_ReportsWithoutStoring()
     {
         var ok = await (await Client.PostJsonAsync("/api/networks/validate",
             """{"inputWidth": 4, "layers": [{"units": 10, "activation": "sigmoid"}, {"units": 3, "activation": "softmax"}], "loss": "categorical_cross_entropy"}"""))
@@ -71,7 +72,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task UnknownIdsAreNotFoundProblems()
+    public async Task Endpoints_UnknownIds_Return404Problems()
     {
         var id = Guid.NewGuid();
         await (await Client.GetAsync($"/api/networks/{id}")).ExpectProblemAsync(HttpStatusCode.NotFound);
@@ -88,7 +89,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task IncompatibleNetworkAndDatasetAreRefusedBeforeQueuingWithTheFix()
+    public async Task StartJob_IncompatibleNetworkAndDataset_Returns400WithFix()
     {
         var dataset = await Client.UploadIrisAsync();
         var narrow = await Client.CreateNetworkAsync(new { inputWidth = 3, layers = new[] { new { units = 3, activation = "softmax" } }, loss = "categorical_cross_entropy" });
@@ -112,7 +113,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task PredictionRowsOfTheWrongWidthOrWithUnknownColumnsNameWhatWasExpected()
+    public async Task Predict_WrongWidthOrUnknownColumns_Returns400NamingExpected()
     {
         var model = await ImportTinyModelAsync();
         var problem = await (await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows = new[] { new[] { 1.0, 2.0 }, new[] { 1.0 } } }))
@@ -131,7 +132,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task ImportingBrokenWeightsIsABadRequestNamingThePath()
+    public async Task Import_BrokenWeights_Returns400NamingPath()
     {
         var model = TinyModel();
         model["layers"]![0]!["weights"]![0]![1] = "NaN";
@@ -141,7 +142,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task SizeLimitsFromOptionsAreEnforced()
+    public async Task Create_OverConfiguredSizeLimits_Returns400()
     {
         using var factory = new ApiFactory().With("Limits:MaxLayers", "2").With("Limits:MaxUnitsPerLayer", "100").With("Limits:MaxParameters", "1000")
             .With("Limits:MaxEpochs", "50").With("Limits:MaxPredictionRows", "3");
@@ -173,7 +174,7 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
-    public async Task DivergedTrainingFailsWithTheEpochAndKeepsItsHistory()
+    public async Task Job_Diverging_FailsWithEpochAndKeepsHistory()
     {
         var dataset = await Client.UploadCsvAsync("linear", RegressionTests.LinearCsv(50, 4), "y", "regression");
         var network = await Client.CreateNetworkAsync(new { inputWidth = 2, layers = new[] { new { units = 8, activation = "relu" }, new { units = 1, activation = "identity" } }, loss = "mean_squared_error", seed = 1 });

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>One change to an upload's bytes: its kind, where (a fraction of the length) and which variant.</summary>
 internal sealed record ByteEdit(int Kind, double Where, int Pick, byte[][] Tokens)

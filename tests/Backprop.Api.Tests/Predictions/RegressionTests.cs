@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Predictions;
 
 public sealed class RegressionTests
 {
@@ -21,7 +21,7 @@ public sealed class RegressionTests
     }
 
     [Fact]
-    public async Task LinearTargetIsPredictedInRawUnitsWithinOneUnit()
+    public async Task Predict_LinearRegression_IsWithinOneRawUnit()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Predictions;
 
 /// <summary>The README's walkthrough: define → upload → train → watch → predict, on the iris sample.</summary>
 public sealed class IrisFlowTests
@@ -18,7 +18,7 @@ public sealed class IrisFlowTests
     };
 
     [Fact]
-    public async Task TrainedIrisModelPredictsTheHeldOutTestFileWithAtLeast90PercentAccuracy()
+    public async Task Predict_TrainedIrisModel_IsAtLeast90PercentAccurateOnTestFile()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -59,7 +59,7 @@ public sealed class IrisFlowTests
     }
 
     [Fact]
-    public async Task ExportedWeightsImportAsAModelThatPredictsTheSame()
+    public async Task Import_ExportedWeights_PredictsTheSame()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -85,7 +85,7 @@ public sealed class IrisFlowTests
     }
 
     [Fact]
-    public async Task ContinuingTrainingFromAModelStartsFromItsWeights()
+    public async Task StartJob_WarmStartModel_StartsFromItsWeights()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace Backprop.Api.Datasets;
 
-public static class DatasetServiceExtensions
+public static class DatasetsServiceCollectionExtensions
 {
     /// <summary>Upload limits (validated at start) and <see cref="DatasetLoader"/> for the training jobs. <see cref="IDatasetUsage"/> comes from the jobs.</summary>
     public static IServiceCollection AddDatasets(this IServiceCollection services, IConfiguration configuration)

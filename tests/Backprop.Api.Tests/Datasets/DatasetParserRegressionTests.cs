@@ -1,9 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Backprop.Api.Datasets;
-using Backprop.Api.Tests.Datasets;
 
-namespace Backprop.Api.Tests.Properties;
+namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>The uploads the property tests found: each once escaped the JSON reader as InvalidOperationException (a 500), or was refused wrongly.</summary>
 public sealed class DatasetParserRegressionTests
@@ -12,7 +11,7 @@ public sealed class DatasetParserRegressionTests
         JsonDatasetReader.ReadAsync(new MemoryStream(body), new DatasetOptions(), default);
 
     [Fact]
-    public async Task JsonWithInvalidUtf8InAString_IsRefused()
+    public async Task JsonReader_InvalidUtf8InString_IsRefused()
     {
         // A cut three-byte sequence (0xEA 0xA5) inside a target string: GetString threw InvalidOperationException.
         byte[] body = [.. "{\"features\":[[1]],\"targets\":[\"a"u8, 0xEA, 0xA5, .. "\"]}"u8];
@@ -26,14 +25,14 @@ public sealed class DatasetParserRegressionTests
     [InlineData("{\"name\":\"\\ud800\",\"features\":[[1]],\"targets\":[\"a\"]}")]
     // A later record's property name with a broken escape: the in-place name comparison threw (CsCheck seed 8tCV6Qw4OpP5).
     [InlineData("{\"records\":[{\"x\":1,\"y\":\"a\"},{\"x\\ud800\":2,\"y\":\"b\"}],\"targetColumn\":\"y\"}")]
-    public async Task JsonWithALoneSurrogateEscape_IsRefused(string json)
+    public async Task JsonReader_LoneSurrogateEscape_IsRefused(string json)
     {
         var error = await Assert.ThrowsAsync<InvalidDatasetException>(() => ReadJsonAsync(Encoding.UTF8.GetBytes(json)));
         Assert.Contains("surrogate", error.Message);
     }
 
     [Fact]
-    public async Task JsonRecordsTargetWithSpacesAroundItsName_IsFound() // was "not a property of the first record" however it was named
+    public async Task JsonReader_TargetNameWithSurroundingSpaces_IsFound() // was "not a property of the first record" however it was named
     {
         var json = "{\"name\":\"r\",\"targetColumn\":\" y \",\"records\":[{\"x\":1,\" y \":\"a\"},{\"x\":2,\" y \":\"b\"}]}";
         var (_, table) = await ReadJsonAsync(Encoding.UTF8.GetBytes(json));
@@ -42,7 +41,7 @@ public sealed class DatasetParserRegressionTests
     }
 
     [Fact]
-    public async Task JsonUploadWithInvalidUtf8_IsA400NotA500()
+    public async Task UploadJson_InvalidUtf8_Returns400Not500()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -1,11 +1,11 @@
 using System.Net;
 
-namespace Backprop.Api.Tests;
+namespace Backprop.Api.Tests.Infrastructure;
 
 public sealed class ServiceTests
 {
     [Fact]
-    public async Task HealthEndpointsAnswer()
+    public async Task Health_LiveAndReady_Answer200()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -14,7 +14,7 @@ public sealed class ServiceTests
     }
 
     [Fact]
-    public async Task OpenApiDocumentAndSwaggerUiAreServed()
+    public async Task OpenApiAndSwaggerUi_Requested_AreServed()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -28,7 +28,7 @@ public sealed class ServiceTests
     }
 
     [Fact]
-    public async Task NetworksCanBeListedPagedAndDeleted()
+    public async Task Networks_ListAndDelete_ArePagedAndRemoved()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

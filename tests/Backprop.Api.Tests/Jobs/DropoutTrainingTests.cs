@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>Dropout through the service: the masks follow the job's seed, so a continued run is the longer run, and predictions are unmasked.</summary>
 public sealed class DropoutTrainingTests
@@ -18,7 +18,7 @@ public sealed class DropoutTrainingTests
     };
 
     [Fact]
-    public async Task ContinuingADropoutModel_TrainsExactlyAsOneLongerRun()
+    public async Task Continue_DropoutModel_TrainsAsOneLongerRun()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -38,7 +38,7 @@ public sealed class DropoutTrainingTests
     }
 
     [Fact]
-    public async Task DropoutJobs_SameSeedSameWeights_DifferentSeedDifferentWeights_AndPredictionsAreDeterministic()
+    public async Task DropoutJob_SameOrOtherSeed_SameOrOtherWeightsAndDeterministicPredictions()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();

@@ -1,7 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>A queued job is a promise: it finishes, whatever happens to the process, with an exact history.</summary>
 [Collection(ServiceProcessCollection.Name)]
@@ -13,7 +13,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(90);
 
     [Fact]
-    public async Task AJobKilledMidTrainingResumesFromItsCheckpointWithTheWeightsOfAnUninterruptedRun()
+    public async Task Job_KilledMidTraining_ResumesToUninterruptedWeights()
     {
         await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
         var hold = HoldSecondHistoryWrite(service);
@@ -54,7 +54,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task OnSigtermARunningJobCheckpointsAndResumesAtTheNextStartWithTheWeightsOfAnUninterruptedRun()
+    public async Task Job_Sigterm_CheckpointsAndResumesToUninterruptedWeights()
     {
         var settings = DigitsJob.FastRecoverySettings();
         settings["Jobs:CheckpointInterval"] = "00:01:00"; // so the state on disk after SIGTERM is the shutdown's own checkpoint, not a timed one
@@ -109,7 +109,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task KillsDuringStartUpAndMigrationDoNotPreventTheNextStart()
+    public async Task Start_AfterKillsDuringStartUpAndMigration_Succeeds()
     {
         await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
         try

@@ -1,6 +1,6 @@
 using Microsoft.Data.Sqlite;
 
-namespace Backprop.Api.Tests.Durability;
+namespace Backprop.Api.Tests.Support;
 
 /// <summary>A job's row as the service left it in its SQLite file (read while the service is stopped): status, lease, progress, checkpoint and history.</summary>
 public sealed record JobRow(string Status, string? LeaseOwner, int Epoch, int? CheckpointEpoch, int HistoryRows, int MinHistoryEpoch, int MaxHistoryEpoch, int Attempt)
