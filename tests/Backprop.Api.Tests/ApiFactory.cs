@@ -11,13 +11,15 @@ using Microsoft.Extensions.Hosting;
 namespace Backprop.Api.Tests;
 
 /// <summary>
-/// The real app on its own temporary SQLite file, or its own PostgreSQL database when <see cref="TestDatabase.PostgresServer"/> is
+/// The real app on its own temporary SQLite file, or its own PostgreSQL database when <see
+/// cref="TestDatabase.PostgresServer"/> is
 /// set; each test builds its own (no shared rows between tests). Its clients
 /// carry <see cref="DefaultKey"/>, a key of tenant <see cref="DefaultTenant"/> seeded at start, unless made otherwise.
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
 {
-    /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on that scope.</summary>
+    /// <summary>The tenant of the default key every client sends; a test that opens its own service scope sets it on
+    /// that scope.</summary>
     public const string DefaultTenant = "default"; // a tenant name like any other; nothing falls back to it
     public const string DefaultKey = "bp_testDefaultTenantKey0000000000000000000000";
     public const string AdminKey = "bp_testAdminKey_0123456789abcdefghijklmnopqrstu";
@@ -25,8 +27,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new();
     private readonly List<Action<IServiceCollection>> _services = [];
 
-    /// <param name="databasePath">An existing database to start on (a restart, or a second replica); a new one when null.</param>
-    /// <param name="sqlite">Always SQLite: for behaviour that only the embedded database has (its file, its migration lock).</param>
+    /// <param name="databasePath">An existing database to start on (a restart, or a second replica); a new one when
+    /// null.</param>
+    /// <param name="sqlite">Always SQLite: for behaviour that only the embedded database has (its file, its migration
+    /// lock).</param>
     public ApiFactory(string? databasePath = null, bool sqlite = false)
     {
         IsPostgres = !sqlite && TestDatabase.PostgresServer is not null;
@@ -44,12 +48,14 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         _settings["Auth:AdminKey"] = AdminKey;
     }
 
-    /// <summary>The SQLite file or the PostgreSQL database name this app uses (reuse it in a second factory to simulate a restart).</summary>
+    /// <summary>The SQLite file or the PostgreSQL database name this app uses (reuse it in a second factory to simulate
+    /// a restart).</summary>
     public string DatabasePath { get; }
 
     public bool IsPostgres { get; }
 
-    /// <summary>Leave the database in place on dispose, so a second factory on <see cref="DatabasePath"/> can find it (a restart).</summary>
+    /// <summary>Leave the database in place on dispose, so a second factory on <see cref="DatabasePath"/> can find it
+    /// (a restart).</summary>
     public bool KeepDatabase { get; set; }
 
     /// <summary>Overrides a configuration value (e.g. a limit) before the app starts.</summary>
@@ -59,7 +65,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
         return this;
     }
 
-    /// <summary>Replaces or adds services after the app's own (e.g. a clock the test moves), before the app starts.</summary>
+    /// <summary>Replaces or adds services after the app's own (e.g. a clock the test moves), before the app
+    /// starts.</summary>
     public ApiFactory WithServices(Action<IServiceCollection> configure)
     {
         _services.Add(configure);
@@ -102,14 +109,17 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     public async Task<string> CreateTenantKeyAsync(string tenant)
     {
         var response = await CreateAdminClient().PostAsync("/api/admin/keys",
-            new StringContent($$"""{"tenant": "{{tenant}}", "name": "test"}""", System.Text.Encoding.UTF8, "application/json"));
+            new StringContent($$"""{"tenant": "{{tenant}}", "name": "test"}""", System.Text.Encoding.UTF8,
+                "application/json"));
         var created = await response.ExpectAsync(System.Net.HttpStatusCode.Created);
         return (string)created["key"]!;
     }
 
-    public async Task<HttpClient> CreateTenantClientAsync(string tenant) => CreateClientWithKey(await CreateTenantKeyAsync(tenant));
+    public async Task<HttpClient> CreateTenantClientAsync(string tenant) =>
+        CreateClientWithKey(await CreateTenantKeyAsync(tenant));
 
-    /// <summary>Stores <see cref="DefaultKey"/> for <see cref="DefaultTenant"/> (once per database, so restarts keep it).</summary>
+    /// <summary>Stores <see cref="DefaultKey"/> for <see cref="DefaultTenant"/> (once per database, so restarts keep
+    /// it).</summary>
     private sealed class DefaultKeySeed(IServiceScopeFactory scopes) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)

@@ -11,7 +11,8 @@ using Backprop.Benchmarks.Verification;
 using Backprop.Benchmarks.Workloads;
 
 const string ChildMarker = "BACKPROP_BENCH_CHILD";
-const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | compare-reference W4 [EPOCHS] | predict";
+const string Usage = "usage: W1|W2|W3|W4|all [--threads T] [--reps N] | verify-data | ratio-table < lines.jsonl | " +
+    "compare-reference W4 [EPOCHS] | predict";
 
 if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
 switch (args[0])
@@ -19,8 +20,10 @@ switch (args[0])
     case "verify-data": return DataVerifier.Run();
     case "ratio-table": return RatioTable.Run(Console.In);
     case "predict": return PredictionLatency.Run();
-    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2 ? int.Parse(args[2]) : 7);
-    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2 ? int.Parse(args[2]) : null);
+    case "diagnostics-cost": return DiagnosticsCost.Run(args.ElementAtOrDefault(1) ?? "W2", args.Length > 2
+        ? int.Parse(args[2]) : 7);
+    case "compare-reference": return ReferenceComparison.Run(args.ElementAtOrDefault(1) ?? "W4", args.Length > 2
+        ? int.Parse(args[2]) : null);
 }
 
 int threads = IntOption("--threads", 1);
@@ -33,7 +36,8 @@ var workloads = args[0].Equals("all", StringComparison.OrdinalIgnoreCase)
 
 // A single run whose thread count is already the runtime's (or that a parent started) measures in this process;
 // everything else becomes separate processes, so that no workload's heap or JIT state leaks into another's numbers.
-if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1" || threads == Environment.ProcessorCount))
+if (workloads.Count == 1 && reps == 1 && (Environment.GetEnvironmentVariable(ChildMarker) == "1"
+    || threads == Environment.ProcessorCount))
 {
     Console.WriteLine(TrainingRun.Run(WorkloadCatalog.Get(workloads[0]), threads).ToJson());
     return 0;

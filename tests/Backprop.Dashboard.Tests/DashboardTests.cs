@@ -4,8 +4,8 @@ using Microsoft.Playwright;
 namespace Backprop.Dashboard.Tests;
 
 /// <summary>
-/// The dashboard in a real browser (Debian's Chromium driven by Playwright) against the real service on a free port: the whole
-/// path a new user takes, with a screenshot of each page saved under TestResults/screenshots.
+/// The dashboard in a real browser (Debian's Chromium driven by Playwright) against the real service on a free port:
+/// the whole path a new user takes, with a screenshot of each page saved under TestResults/screenshots.
 /// </summary>
 public sealed class DashboardTests
 {
@@ -15,12 +15,14 @@ public sealed class DashboardTests
     [Fact]
     public async Task Dashboard_UploadDefineTrainPredict_WorksInBrowser()
     {
-        await using var service = new ServiceProcess(new Dictionary<string, string> { ["Live:MaxEventsPerSecond"] = "20" });
+        await using var service = new ServiceProcess(new Dictionary<string,
+            string> { ["Live:MaxEventsPerSecond"] = "20" });
         await service.StartAsync();
         var key = (await File.ReadAllTextAsync(Path.Combine(service.Folder, "dev-api-key.txt"))).Trim();
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+        await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium,
+            Headless = true, Args = ["--no-sandbox"] });
         var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
         var consoleErrors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") consoleErrors.Add(m.Text); };
@@ -33,7 +35,8 @@ public sealed class DashboardTests
         await Assertions.Expect(page.GetByText("Welcome to Backprop")).ToBeVisibleAsync();
         await page.FillAsync("#key-input", "bp_wrongwrongwrongwrongwrongwrongwrongwrong");
         await page.PressAsync("#key-input", "Enter");
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "API key is wrong" }).First).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "API key is wrong" }).First)
+            .ToBeVisibleAsync();
         await page.FillAsync("#key-input", key);
         await page.PressAsync("#key-input", "Enter");
         await Assertions.Expect(page.GetByText("No jobs yet")).ToBeVisibleAsync();
@@ -65,7 +68,8 @@ public sealed class DashboardTests
         await page.FillAsync("#job-batch", "1");
         await page.ClickAsync("#job-start");
         var chart = page.Locator("#loss-chart");
-        await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[1-9]"));
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex(
+            "^[1-9]"));
         int first = int.Parse((await chart.GetAttributeAsync("data-points"))!);
         await page.WaitForFunctionAsync("n => +document.querySelector('#loss-chart').dataset.points > n", first);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "job-running.png"), FullPage = true });
@@ -75,7 +79,8 @@ public sealed class DashboardTests
         // Models: the confusion matrix, and a prediction for the first row of iris.csv (a setosa).
         await page.ClickAsync("#job-model");
         await Assertions.Expect(page.Locator("#confusion td")).ToHaveCountAsync(9);
-        foreach (var (value, i) in new[] { "-1.4739368", "1.20365798", "-1.56253481", "-1.31260276" }.Select((v, i) => (v, i)))
+        foreach (var (value, i) in new[] { "-1.4739368", "1.20365798", "-1.56253481", "-1.31260276" }.Select((v, i) =>
+            (v, i)))
             await page.FillAsync($"#feature-{i}", value);
         await page.ClickAsync("#predict");
         await Assertions.Expect(page.Locator("#predicted-label")).ToHaveTextAsync("setosa");
@@ -90,7 +95,8 @@ public sealed class DashboardTests
         Assert.DoesNotContain(consoleErrors, e => !e.Contains("401"));
     }
 
-    /// <summary>TestResults/screenshots at the repository root (beside the TRX files CI collects), else beside the tests.</summary>
+    /// <summary>TestResults/screenshots at the repository root (beside the TRX files CI collects), else beside the
+    /// tests.</summary>
     private static string ScreenshotFolder()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -3,8 +3,8 @@ using Microsoft.Extensions.FileProviders;
 namespace Backprop.Api.Dashboard;
 
 /// <summary>
-/// The dashboard: static files (wwwroot, no build step) served at / before authentication, so the page loads without a key;
-/// every /api call it makes carries the key the user pasted, and the fallback policy still guards everything else.
+/// The dashboard: static files (wwwroot, no build step) served at / before authentication, so the page loads without a
+/// key; every /api call it makes carries the key the user pasted, and the fallback policy still guards everything else.
 /// </summary>
 public static class DashboardExtensions
 {
@@ -32,10 +32,12 @@ public static class DashboardExtensions
         return app;
     }
 
-    /// <summary>wwwroot under the content root when run from the source tree, else the copy beside the binaries (tests, publish).</summary>
+    /// <summary>wwwroot under the content root when run from the source tree, else the copy beside the binaries (tests,
+    /// publish).</summary>
     private static string Root(IWebHostEnvironment environment)
     {
         var source = Path.Combine(environment.ContentRootPath, "wwwroot");
-        return File.Exists(Path.Combine(source, "index.html")) ? source : Path.Combine(AppContext.BaseDirectory, "wwwroot");
+        return File.Exists(Path.Combine(source, "index.html")) ? source : Path.Combine(AppContext.BaseDirectory,
+            "wwwroot");
     }
 }

@@ -6,10 +6,13 @@ namespace Backprop.Api.Data;
 public enum ClusterEvent { JobQueued, JobCancelRequested, KeyRevoked, ModelDeleted }
 
 /// <summary>
-/// Events between the processes that share the database. On PostgreSQL an event is a NOTIFY on <see cref="Channel"/>, sent in the
+/// Events between the processes that share the database. On PostgreSQL an event is a NOTIFY on <see cref="Channel"/>,
+/// sent in the
 /// caller's transaction (so it arrives only if and when the change commits) and heard by every replica's
-/// <see cref="PostgresEventListener"/>, the sender's included. On SQLite there is one process: the event is handled at once, locally.
-/// Handlers are idempotent (wake the workers, cancel a running job, drop a cache entry), so hearing an event twice is harmless.
+/// <see cref="PostgresEventListener"/>, the sender's included. On SQLite there is one process: the event is handled at
+/// once, locally.
+/// Handlers are idempotent (wake the workers, cancel a running job, drop a cache entry), so hearing an event twice is
+/// harmless.
 /// </summary>
 public sealed class ClusterEvents(DatabaseInfo database, ILogger<ClusterEvents> logger)
 {
@@ -18,7 +21,8 @@ public sealed class ClusterEvents(DatabaseInfo database, ILogger<ClusterEvents> 
     private volatile bool _listening;
 
     /// <summary>
-    /// True when every change made by another replica reaches this process as an event: always on SQLite, and on PostgreSQL while the
+    /// True when every change made by another replica reaches this process as an event: always on SQLite, and on
+    /// PostgreSQL while the
     /// listener's connection is up. Caches that rely on invalidation are bypassed while it is false.
     /// </summary>
     public bool Live => !database.IsPostgres || _listening;
@@ -32,8 +36,10 @@ public sealed class ClusterEvents(DatabaseInfo database, ILogger<ClusterEvents> 
         }
     }
 
-    /// <summary>Sends <paramref name="kind"/> to every replica (this one included) through <paramref name="db"/>'s connection and transaction.</summary>
-    public async Task PublishAsync(BackpropDbContext db, ClusterEvent kind, string argument = "", CancellationToken ct = default)
+    /// <summary>Sends <paramref name="kind"/> to every replica (this one included) through <paramref name="db"/>'s
+    /// connection and transaction.</summary>
+    public async Task PublishAsync(BackpropDbContext db, ClusterEvent kind, string argument = "",
+        CancellationToken ct = default)
     {
         if (!database.IsPostgres)
         {
@@ -63,7 +69,8 @@ public sealed class ClusterEvents(DatabaseInfo database, ILogger<ClusterEvents> 
         }
     }
 
-    /// <summary>Set by the listener; on every change each handler of <see cref="ClusterEvent.KeyRevoked"/> etc. runs with "*" (anything may have been missed).</summary>
+    /// <summary>Set by the listener; on every change each handler of <see cref="ClusterEvent.KeyRevoked"/> etc. runs
+    /// with "*" (anything may have been missed).</summary>
     internal void SetListening(bool listening)
     {
         _listening = listening;

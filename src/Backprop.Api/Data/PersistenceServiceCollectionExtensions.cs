@@ -4,15 +4,21 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Data;
 
-/// <summary>EF Core on one SQLite file (WAL) or on a PostgreSQL server shared by replicas, migrated at start; the tenant seam.</summary>
+/// <summary>EF Core on one SQLite file (WAL) or on a PostgreSQL server shared by replicas, migrated at start; the
+/// tenant seam.</summary>
 public static class PersistenceServiceCollectionExtensions
 {
-    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration, IHostEnvironment environment)
+    public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration,
+        IHostEnvironment environment)
     {
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
-        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
-        var configured = configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set.");
-        var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured, environment.ContentRootPath);
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider
+            ?? DatabaseProvider.Sqlite;
+        var configured = configuration.GetConnectionString("Backprop")
+            ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set.");
+        var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured,
+            environment.ContentRootPath);
         services.AddSingleton(new DatabaseInfo(provider, connectionString));
         var faults = configuration.GetSection(TestFaultOptions.Section).Get<TestFaultOptions>() ?? new();
         if (faults.Enabled) services.AddSingleton(faults).AddSingleton<TestFaultInterceptor>();
@@ -37,7 +43,8 @@ public static class PersistenceServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs with no setup.</summary>
+    /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs
+    /// with no setup.</summary>
     private static string ResolveSqlitePath(string connectionString, string contentRoot)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
@@ -59,8 +66,10 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Replicas starting together migrate one at a time under a session advisory lock; the others wait and then find nothing
-    /// left to apply. The server releases the lock when the session ends, so a replica killed mid-migration leaves none behind.
+    /// Replicas starting together migrate one at a time under a session advisory lock; the others wait and then find
+    /// nothing
+    /// left to apply. The server releases the lock when the session ends, so a replica killed mid-migration leaves none
+    /// behind.
     /// </summary>
     private static async Task MigratePostgresAsync(BackpropDbContext db)
     {
@@ -78,28 +87,32 @@ public static class PersistenceServiceCollectionExtensions
     }
 
     /// <summary>
-    /// Applies pending migrations. Nothing is written when none is pending, so the service starts and serves reads on a full disk.
-    /// EF (9+) serialises migrations on SQLite with a row in __EFMigrationsLock, which a start killed mid-migration leaves behind
-    /// (the next start would wait for it forever). Each migrating process first holds an OS lock on a file beside the database,
-    /// which the OS releases when the process dies: once this process holds it, no other process is migrating, so a lock row is
-    /// provably stale and is removed; while another process holds it, this one waits.
+    /// Applies pending migrations. Nothing is written when none is pending, so the service starts and serves reads on a
+    /// full disk. EF (9+) serialises migrations on SQLite with a row in __EFMigrationsLock, which a start killed
+    /// mid-migration leaves behind (the next start would wait for it forever). Each migrating process first holds an OS
+    /// lock on a file beside the database, which the OS releases when the process dies: once this process holds it, no
+    /// other process is migrating, so a lock row is provably stale and is removed; while another process holds it, this
+    /// one waits.
     /// </summary>
     private static async Task MigrateSqliteAsync(BackpropDbContext db, WebApplication app)
     {
-        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PersistenceServiceCollectionExtensions));
+        var logger = app.Services.GetRequiredService<ILoggerFactory>()
+            .CreateLogger(typeof(PersistenceServiceCollectionExtensions));
         if (!(await db.Database.GetPendingMigrationsAsync()).Any())
         {
             await EnsureWalAsync(db, logger);
             return;
         }
         var file = DatabaseFile(db);
-        await using var migrating = file is null ? null : await MigrationFileLock.AcquireAsync(file + ".migrating", logger, app.Lifetime.ApplicationStopping);
+        await using var migrating = file is null ? null : await MigrationFileLock.AcquireAsync(file + ".migrating",
+            logger, app.Lifetime.ApplicationStopping);
         await db.Database.OpenConnectionAsync();
         try
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;");
             var hasLockTable = await db.Database
-                .SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = '__EFMigrationsLock'")
+                .SqlQueryRaw<long>("SELECT COUNT(*) AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name = " +
+                    "'__EFMigrationsLock'")
                 .SingleAsync() > 0;
             if (hasLockTable && await db.Database.ExecuteSqlRawAsync("DELETE FROM \"__EFMigrationsLock\";") > 0)
                 logger.LogWarning("Removed the migration lock of a start that no longer runs.");
@@ -111,7 +124,8 @@ public static class PersistenceServiceCollectionExtensions
         await db.Database.MigrateAsync();
     }
 
-    /// <summary>WAL lets readers go on while a job writes; the mode is stored in the file, so this only writes if it was never set.</summary>
+    /// <summary>WAL lets readers go on while a job writes; the mode is stored in the file, so this only writes if it
+    /// was never set.</summary>
     private static async Task EnsureWalAsync(BackpropDbContext db, ILogger logger)
     {
         if (DatabaseFile(db) is null) return;
@@ -136,11 +150,13 @@ public static class PersistenceServiceCollectionExtensions
     private static string? DatabaseFile(BackpropDbContext db)
     {
         var builder = new SqliteConnectionStringBuilder(db.Database.GetConnectionString());
-        return builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory ? file : null;
+        return builder.DataSource is { Length: > 0 } file && file != ":memory:"
+            && builder.Mode != SqliteOpenMode.Memory ? file : null;
     }
 }
 
-/// <summary>An exclusive OS lock on a file (released by the OS when its process dies): held by the one process migrating.</summary>
+/// <summary>An exclusive OS lock on a file (released by the OS when its process dies): held by the one process
+/// migrating.</summary>
 internal sealed class MigrationFileLock : IAsyncDisposable
 {
     private readonly FileStream _stream;
@@ -153,11 +169,13 @@ internal sealed class MigrationFileLock : IAsyncDisposable
         {
             try
             {
-                return new MigrationFileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                return new MigrationFileLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                    FileShare.None));
             }
             catch (IOException) when (File.Exists(path))
             {
-                if (!told) logger.LogWarning("Waiting for another process's migration of this database ({Path} is locked).", path);
+                if (!told) logger.LogWarning(
+                    "Waiting for another process's migration of this database ({Path} is locked).", path);
                 told = true;
                 await Task.Delay(100, ct);
             }
@@ -167,7 +185,8 @@ internal sealed class MigrationFileLock : IAsyncDisposable
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
 }
 
-/// <summary>PostgreSQL advisory lock keys (one 64-bit space per database); tenant locks hash the tenant id into the other half.</summary>
+/// <summary>PostgreSQL advisory lock keys (one 64-bit space per database); tenant locks hash the tenant id into the
+/// other half.</summary>
 internal static class AdvisoryLocks
 {
     public const long Migration = 0x4270_0001;

@@ -7,45 +7,53 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 namespace Backprop.Api.Data;
 
 /// <summary>
-/// FOR TESTS ONLY ("TestFaults" section; every setting is off by default, and the interceptor is not even registered unless
-/// one is set): storage faults a test process cannot cause from outside, so the crash tests can make a checkpoint write fail,
-/// fill the "disk" and hold a job in its dataset load, each as an event the test controls.
+/// FOR TESTS ONLY ("TestFaults" section; every setting is off by default, and the interceptor is not even registered
+/// unless one is set): storage faults a test process cannot cause from outside, so the crash tests can make a
+/// checkpoint write fail, fill the "disk" and hold a job in its dataset load, each as an event the test controls.
 /// </summary>
 public sealed class TestFaultOptions
 {
     public const string Section = "TestFaults";
 
-    /// <summary>History writes (checkpoints and final states) that succeed before <see cref="FailHistoryWrites"/> start failing.</summary>
+    /// <summary>History writes (checkpoints and final states) that succeed before <see cref="FailHistoryWrites"/> start
+    /// failing.</summary>
     public int FailHistoryWritesAfter { get; set; }
     /// <summary>History writes that then fail with SQLITE_FULL, one after another; later ones succeed again.</summary>
     public int FailHistoryWrites { get; set; }
-    /// <summary>History writes that go through before a write waits on <see cref="HoldHistoryWritesWhileFileExists"/>.</summary>
+    /// <summary>History writes that go through before a write waits on <see
+    /// cref="HoldHistoryWritesWhileFileExists"/>.</summary>
     public int HoldHistoryWritesAfter { get; set; }
     /// <summary>
-    /// While this file exists, history writes after the first <see cref="HoldHistoryWritesAfter"/> wait (until it is deleted or the
-    /// service begins to stop): the job is then caught mid-run, at the checkpoint after the held one, on a machine of any speed.
+    /// While this file exists, history writes after the first <see cref="HoldHistoryWritesAfter"/> wait (until it is
+    /// deleted or the service begins to stop): the job is then caught mid-run, at the checkpoint after the held one, on
+    /// a machine of any speed.
     /// </summary>
     public string? HoldHistoryWritesWhileFileExists { get; set; }
     /// <summary>While this file exists every write fails with SQLITE_FULL, as on a full disk.</summary>
     public string? DiskFullWhileFileExists { get; set; }
-    /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is cancelled.</summary>
+    /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is
+    /// cancelled.</summary>
     public string? HoldJobLoadsWhileFileExists { get; set; }
 
-    public bool Enabled => FailHistoryWrites > 0 || HoldHistoryWritesWhileFileExists is not null || DiskFullWhileFileExists is not null || HoldJobLoadsWhileFileExists is not null;
+    public bool Enabled => FailHistoryWrites > 0 || HoldHistoryWritesWhileFileExists is not null
+        || DiskFullWhileFileExists is not null || HoldJobLoadsWhileFileExists is not null;
 }
 
 /// <summary>The EF Core command interceptor that applies <see cref="TestFaultOptions"/>.</summary>
-public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHostApplicationLifetime lifetime, ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
+public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHostApplicationLifetime lifetime,
+    ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
 {
     private int _historyWrites, _heldWrites;
 
-    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
+    public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData,
+        InterceptionResult<DbDataReader> result)
     {
         Fail(command);
         return result;
     }
 
-    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command,
+        CommandEventData eventData,
         InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
         await HoldAsync(command, cancellationToken);
@@ -53,36 +61,40 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
         return result;
     }
 
-    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result)
+    public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData,
+        InterceptionResult<int> result)
     {
         Fail(command);
         return result;
     }
 
-    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-        InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command,
+        CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
         Fail(command);
         return ValueTask.FromResult(result);
     }
 
-    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result)
+    public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData,
+        InterceptionResult<object> result)
     {
         Fail(command);
         return result;
     }
 
-    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command, CommandEventData eventData,
-        InterceptionResult<object> result, CancellationToken cancellationToken = default)
+    public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(DbCommand command,
+        CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default)
     {
         Fail(command);
         return ValueTask.FromResult(result);
     }
 
     /// <summary>A save that adds history rows is a history write (a checkpoint or a job's final state).</summary>
-    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+    public async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData,
+        InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
-        if (eventData.Context?.ChangeTracker.Entries().Any(e => e.State == EntityState.Added && e.Metadata.GetTableName() == "EpochHistory") == true)
+        if (eventData.Context?.ChangeTracker.Entries().Any(e => e.State == EntityState.Added
+            && e.Metadata.GetTableName() == "EpochHistory") == true)
         {
             await HoldHistoryWriteAsync();
             FailHistoryWrite();
@@ -95,12 +107,14 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
         if (options.HoldHistoryWritesWhileFileExists is not { } flag) return;
         if (Interlocked.Increment(ref _heldWrites) <= options.HoldHistoryWritesAfter || !File.Exists(flag)) return;
         logger.LogWarning("TestFaults: history write held.");
-        while (File.Exists(flag) && !lifetime.ApplicationStopping.IsCancellationRequested) await Task.Delay(20, CancellationToken.None);
+        while (File.Exists(flag) && !lifetime.ApplicationStopping.IsCancellationRequested) await Task.Delay(20,
+            CancellationToken.None);
     }
 
     private void Fail(DbCommand command)
     {
-        if (options.DiskFullWhileFileExists is { } flag && File.Exists(flag) && Write().IsMatch(command.CommandText)) throw DiskFull();
+        if (options.DiskFullWhileFileExists is { } flag && File.Exists(flag) && Write()
+            .IsMatch(command.CommandText)) throw DiskFull();
     }
 
     private void FailHistoryWrite()
@@ -115,7 +129,8 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
 
     private async Task HoldAsync(DbCommand command, CancellationToken ct)
     {
-        if (options.HoldJobLoadsWhileFileExists is not { } flag || !command.CommandText.Contains("FROM \"JobCheckpoints\"", StringComparison.Ordinal)) return;
+        if (options.HoldJobLoadsWhileFileExists is not { } flag || !command.CommandText.Contains(
+            "FROM \"JobCheckpoints\"", StringComparison.Ordinal)) return;
         if (!File.Exists(flag)) return;
         logger.LogWarning("TestFaults: job load held.");
         while (File.Exists(flag)) await Task.Delay(20, ct);
@@ -123,6 +138,7 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
 
     private static SqliteException DiskFull() => new("SQLite Error 13: 'database or disk is full'.", 13);
 
-    [GeneratedRegex(@"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", RegexOptions.IgnoreCase | RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", RegexOptions.IgnoreCase
+        | RegexOptions.Multiline)]
     private static partial Regex Write();
 }

@@ -4,16 +4,19 @@ namespace Backprop.Api.Datasets;
 
 /// <summary>
 /// RFC 4180 tokenizer over a <see cref="TextReader"/>, read asynchronously in blocks: fields separated by commas,
-/// records by CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote.
-/// Completely empty lines are skipped. Field text is kept in one reusable buffer, so numeric cells allocate nothing.
+/// records by CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one
+/// quote. Completely empty lines are skipped. Field text is kept in one reusable buffer, so numeric cells allocate
+/// nothing.
 /// </summary>
 internal sealed class CsvRecordReader(TextReader reader)
 {
     /// <summary>
-    /// Bytes that are not UTF-8 decode to U+FFFF (a noncharacter no dataset needs) rather than U+FFFD, which valid text may
-    /// hold: the reader refuses it with its line and column instead of storing replacement characters in names and labels.
+    /// Bytes that are not UTF-8 decode to U+FFFF (a noncharacter no dataset needs) rather than U+FFFD, which valid text
+    /// may hold: the reader refuses it with its line and column instead of storing replacement characters in names and
+    /// labels.
     /// </summary>
-    public static readonly Encoding StrictUtf8 = Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback, new DecoderReplacementFallback(NotUtf8.ToString()));
+    public static readonly Encoding StrictUtf8 = Encoding.GetEncoding("utf-8", EncoderFallback.ExceptionFallback,
+        new DecoderReplacementFallback(NotUtf8.ToString()));
     private const char NotUtf8 = '\uFFFF';
 
     private enum State { FieldStart, Unquoted, Quoted, QuoteInQuoted }
@@ -68,7 +71,8 @@ internal sealed class CsvRecordReader(TextReader reader)
                     if (!_any) { Line = _line; break; } // blank line
                     EndField(); return true;
                 case State.FieldStart or State.Unquoted when c == '"':
-                    throw new InvalidDatasetException("file", $"Line {_line}: a quote inside an unquoted field. Enclose the field in quotes and double "
+                    throw new InvalidDatasetException("file",
+                        $"Line {_line}: a quote inside an unquoted field. Enclose the field in quotes and double "
                         + "any quote inside it (RFC 4180), e.g. \"say \"\"hi\"\"\".");
                 case State.FieldStart or State.Unquoted:
                     Append(c); _state = State.Unquoted; _any = true; break;
@@ -85,7 +89,8 @@ internal sealed class CsvRecordReader(TextReader reader)
                 case State.QuoteInQuoted when c is '\r' or '\n':
                     NewLine(c); EndField(); return true;
                 case State.QuoteInQuoted:
-                    throw new InvalidDatasetException("file", $"Line {_line}: '{c}' after the closing quote of a quoted field; a closing quote must be "
+                    throw new InvalidDatasetException("file",
+                        $"Line {_line}: '{c}' after the closing quote of a quoted field; a closing quote must be "
                         + "followed by a comma or the end of the line (write a quote inside a quoted field as \"\").");
             }
         }
@@ -95,7 +100,8 @@ internal sealed class CsvRecordReader(TextReader reader)
     private bool FinishAtEnd()
     {
         if (_state == State.Quoted)
-            throw new InvalidDatasetException("file", $"Line {_quoteLine}: a quoted field is never closed (the input ends inside it).");
+            throw new InvalidDatasetException("file",
+                $"Line {_quoteLine}: a quoted field is never closed (the input ends inside it).");
         if (!_any) return false;
         EndField();
         return true;
@@ -118,9 +124,11 @@ internal sealed class CsvRecordReader(TextReader reader)
     {
         // Control characters are never data: "2\0" must not read as 2. Tabs pass (whitespace around numbers).
         if (c == NotUtf8)
-            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
+            throw new InvalidDatasetException("file",
+                $"Line {_line}, column {_fields.Count + 1}: bytes that are not valid UTF-8; save the file as UTF-8.");
         if (char.IsControl(c) && c is not '\t' and not '\n')
-            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: control character U+{(int)c:X4}; remove it (only tabs and, inside quotes, line breaks are allowed).");
+            throw new InvalidDatasetException("file", $"Line {_line}, column {_fields.Count + 1}: " +
+                $"control character U+{(int)c:X4}; remove it (only tabs and, inside quotes, line breaks are allowed).");
         if (_recordLength == _record.Length) Array.Resize(ref _record, _record.Length * 2);
         _record[_recordLength++] = c;
     }

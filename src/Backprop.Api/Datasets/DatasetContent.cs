@@ -3,8 +3,9 @@ namespace Backprop.Api.Datasets;
 
 /// <summary>
 /// A dataset ready for training, as stored: features <c>(rows, width)</c> in raw units, and class indices <c>(rows)</c>
-/// (classification, index into <see cref="ClassNames"/>) or targets <c>(rows)</c> (regression). With <see cref="Columns"/> the
-/// features are a raw table (categorical cells as codes into their column's levels, booleans 1/0, NaN where missing).
+/// (classification, index into <see cref="ClassNames"/>) or targets <c>(rows)</c> (regression). With <see
+/// cref="Columns"/> the features are a raw table (categorical cells as codes into their column's levels, booleans 1/0,
+/// NaN where missing).
 /// </summary>
 public sealed record DatasetContent(
     TaskKind Task, int Rows, int Width, float[] Features, int[]? Labels, float[]? Targets,
@@ -18,6 +19,8 @@ public sealed record DatasetContent(
     public string? SampleWeightColumn { get; init; }
 
     public TrainingData ToTrainingData() => Task == TaskKind.Classification
-        ? TrainingData.Classification(Features, Rows, Width, Labels!, ClassCount, ClassNames, FeatureNames, Columns, SampleWeights)
-        : TrainingData.Regression(Features, Rows, Width, Targets!, 1, [TargetColumn], FeatureNames, Columns, SampleWeights);
+        ? TrainingData.Classification(Features, Rows, Width, Labels!, ClassCount, ClassNames, FeatureNames, Columns,
+            SampleWeights)
+        : TrainingData.Regression(Features, Rows, Width, Targets!, 1, [TargetColumn], FeatureNames, Columns,
+            SampleWeights);
 }

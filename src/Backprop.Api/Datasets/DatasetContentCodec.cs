@@ -4,12 +4,13 @@ using System.Text;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Compact, versioned binary form of a <see cref="DatasetContent"/>, little-endian:
-/// <c>"BPDS" | u16 version | u8 task (0 classification, 1 regression) | i32 rows | i32 width | string targetColumn |
-/// i32 n, n × string featureNames | i32 c, c × string classNames | f32 features (rows, width) | i32 labels (rows) or f32 targets (rows)</c>,
-/// strings as <see cref="BinaryWriter"/> writes them (7-bit length prefix, UTF-8). The fixed layout lets a preview read only the rows it shows.
-/// Version 2 adds, after classNames, <c>u8 flags (1 = column kinds, 2 = sample weights) | width × (u8 kind, i32 n, n × string level)
-/// | string sampleWeightColumn</c> (each when flagged), and after the labels or targets <c>f32 sample weights (rows)</c>.
+/// Compact, versioned binary form of a <see cref="DatasetContent"/>, little-endian: <c>"BPDS" | u16 version | u8 task
+/// (0 classification, 1 regression) | i32 rows | i32 width | string targetColumn | i32 n, n × string featureNames | i32
+/// c, c × string classNames | f32 features (rows, width) | i32 labels (rows) or f32 targets (rows)</c>, strings as <see
+/// cref="BinaryWriter"/> writes them (7-bit length prefix, UTF-8). The fixed layout lets a preview read only the rows
+/// it shows. Version 2 adds, after classNames, <c>u8 flags (1 = column kinds, 2 = sample weights) | width × (u8 kind,
+/// i32 n, n × string level) | string sampleWeightColumn</c> (each when flagged), and after the labels or targets <c>f32
+/// sample weights (rows)</c>.
 /// </summary>
 public static class DatasetContentCodec
 {
@@ -18,7 +19,8 @@ public static class DatasetContentCodec
 
     public static byte[] Encode(DatasetContent data)
     {
-        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("The dataset codec writes little-endian data.");
+        if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException(
+            "The dataset codec writes little-endian data.");
         using var stream = new MemoryStream(64 + data.Features.Length * 4 + data.Rows * 4);
         using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
@@ -47,17 +49,21 @@ public static class DatasetContentCodec
 
     public static DatasetContent Decode(byte[] bytes) => DecodeRows(bytes, 0, int.MaxValue);
 
-    /// <summary>Rows <c>[offset, offset + count)</c> (clipped to the data); <see cref="DatasetContent.Rows"/> is the number returned.</summary>
+    /// <summary>Rows <c>[offset, offset + count)</c> (clipped to the data); <see cref="DatasetContent.Rows"/> is the
+    /// number returned.</summary>
     public static DatasetContent DecodeRows(byte[] bytes, int offset, int count)
     {
         using var stream = new MemoryStream(bytes, writable: false);
         using var r = new BinaryReader(stream, Encoding.UTF8);
         try
         {
-            if (!r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException("Not an encoded dataset (bad magic).");
+            if (!r.ReadBytes(4).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException(
+                "Not an encoded dataset (bad magic).");
             var version = r.ReadUInt16();
-            if (version is < 1 or > Version) throw new InvalidDataException($"Encoded dataset version {version} is not supported (expected 1 to {Version}).");
-            var task = r.ReadByte() switch { 0 => TaskKind.Classification, 1 => TaskKind.Regression, var t => throw new InvalidDataException($"Unknown task {t}.") };
+            if (version is < 1 or > Version) throw new InvalidDataException(
+                $"Encoded dataset version {version} is not supported (expected 1 to {Version}).");
+            var task = r.ReadByte() switch { 0 => TaskKind.Classification, 1 => TaskKind.Regression, var t =>
+                throw new InvalidDataException($"Unknown task {t}.") };
             int rows = r.ReadInt32(), width = r.ReadInt32();
             var target = r.ReadString();
             var featureNames = ReadStrings(r);
@@ -66,7 +72,8 @@ public static class DatasetContentCodec
             RawColumn[]? columns = null;
             if ((flags & 1) != 0)
             {
-                if (width < 1 || featureNames.Length != width) throw new InvalidDataException("Encoded dataset sizes do not match its length.");
+                if (width < 1 || featureNames.Length != width) throw new InvalidDataException(
+                    "Encoded dataset sizes do not match its length.");
                 columns = new RawColumn[width];
                 for (int c = 0; c < width; c++)
                 {
@@ -78,22 +85,27 @@ public static class DatasetContentCodec
             string? weightColumn = (flags & 2) != 0 ? r.ReadString() : null;
             long dataStart = stream.Position;
             int perRow = weightColumn is null ? width + 1 : width + 2;
-            if (rows < 0 || width < 1 || featureNames.Length != width || bytes.Length - dataStart != (long)rows * perRow * 4)
+            if (rows < 0 || width < 1 || featureNames.Length != width || bytes.Length - dataStart != (long)rows
+                * perRow * 4)
                 throw new InvalidDataException("Encoded dataset sizes do not match its length.");
 
             int first = Math.Clamp(offset, 0, rows), n = Math.Clamp(rows - first, 0, count);
-            var features = MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)dataStart + first * width * 4, n * width * 4)).ToArray();
+            var features = MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)dataStart + first * width * 4, n * width
+                * 4)).ToArray();
             var tail = bytes.AsSpan((int)dataStart + rows * width * 4 + first * 4, n * 4);
             float[]? weights = weightColumn is null ? null
-                : MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)dataStart + rows * (width + 1) * 4 + first * 4, n * 4)).ToArray();
+                : MemoryMarshal.Cast<byte, float>(bytes.AsSpan((int)dataStart + rows * (width + 1) * 4 + first * 4,
+                    n * 4)).ToArray();
             if (task == TaskKind.Classification)
             {
                 var labels = MemoryMarshal.Cast<byte, int>(tail).ToArray();
-                if (labels.Any(l => (uint)l >= (uint)classNames.Length)) throw new InvalidDataException("Encoded dataset has a label outside its classes.");
+                if (labels.Any(l => (uint)l >= (uint)classNames.Length)) throw new InvalidDataException(
+                    "Encoded dataset has a label outside its classes.");
                 return new DatasetContent(task, n, width, features, labels, null, featureNames, target, classNames)
                     { Columns = columns, SampleWeights = weights, SampleWeightColumn = weightColumn };
             }
-            return new DatasetContent(task, n, width, features, null, MemoryMarshal.Cast<byte, float>(tail).ToArray(), featureNames, target, null)
+            return new DatasetContent(task, n, width, features, null, MemoryMarshal.Cast<byte, float>(tail).ToArray(),
+                featureNames, target, null)
                 { Columns = columns, SampleWeights = weights, SampleWeightColumn = weightColumn };
         }
         catch (EndOfStreamException e)
@@ -111,7 +123,8 @@ public static class DatasetContentCodec
     private static string[] ReadStrings(BinaryReader r)
     {
         int count = r.ReadInt32();
-        if (count < 0 || count > r.BaseStream.Length) throw new InvalidDataException("Encoded dataset has a bad name count.");
+        if (count < 0 || count > r.BaseStream.Length) throw new InvalidDataException(
+            "Encoded dataset has a bad name count.");
         var values = new string[count];
         for (int i = 0; i < count; i++) values[i] = r.ReadString();
         return values;

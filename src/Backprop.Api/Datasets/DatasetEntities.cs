@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Backprop.Api.Datasets;
 
-/// <summary>An uploaded dataset's metadata and profile. The data itself lives in <see cref="DatasetContentEntity"/>, so listings never load it.</summary>
+/// <summary>An uploaded dataset's metadata and profile. The data itself lives in <see cref="DatasetContentEntity"/>, so
+/// listings never load it.</summary>
 public sealed class DatasetEntity : ITenantOwned
 {
     public Guid Id { get; set; }

@@ -2,7 +2,8 @@ using System.Globalization;
 
 namespace Backprop.Api.Datasets;
 
-/// <summary>Per-column statistics (in double precision), class counts, and warnings about data that trains badly.</summary>
+/// <summary>Per-column statistics (in double precision), class counts, and warnings about data that trains
+/// badly.</summary>
 internal static class DatasetProfiler
 {
     public const double ScaleRatioWarning = 1000;
@@ -19,11 +20,13 @@ internal static class DatasetProfiler
             var kind = data.Columns?[c].Kind ?? ColumnKind.Numeric;
             var profile = kind == ColumnKind.Categorical
                 ? Categorical(data.FeatureNames[c], data.Columns![c].Levels!, data.Features.AsSpan(), c, data.Width)
-                : Numeric(data.FeatureNames[c], "feature", data.Features.AsSpan(), c, data.Width) with { Type = kind == ColumnKind.Boolean ? "boolean" : "numeric" };
+                : Numeric(data.FeatureNames[c], "feature", data.Features.AsSpan(), c,
+                    data.Width) with { Type = kind == ColumnKind.Boolean ? "boolean" : "numeric" };
             columns.Add(profile);
             encodedWidth += (profile.LevelCount ?? 1) + (kind == ColumnKind.Categorical && profile.Missing > 0 ? 1 : 0);
         }
-        if (data.SampleWeights is { } weights) columns.Add(Numeric(data.SampleWeightColumn ?? "", "sample_weight", weights, 0, 1));
+        if (data.SampleWeights is { } weights) columns.Add(Numeric(data.SampleWeightColumn ?? "", "sample_weight",
+            weights, 0, 1));
         columns.Add(data.Task == TaskKind.Regression
             ? Numeric(data.TargetColumn, "target", data.Targets!, 0, 1)
             : new ColumnProfile(data.TargetColumn, "target", "categorical", null, null, null, null, 0));
@@ -35,7 +38,8 @@ internal static class DatasetProfiler
             foreach (var label in data.Labels) counts[label]++;
             classes = [.. data.ClassNames!.Select((name, i) => new ClassProfile(name, counts[i]))];
         }
-        return new DatasetProfile(data.Rows, JsonTask(data.Task), data.TargetColumn, columns, classes, Warnings(columns, classes), encodedWidth, data.SampleWeightColumn);
+        return new DatasetProfile(data.Rows, JsonTask(data.Task), data.TargetColumn, columns, classes,
+            Warnings(columns, classes), encodedWidth, data.SampleWeightColumn);
     }
 
     public static string JsonTask(TaskKind task) => task == TaskKind.Classification ? "classification" : "regression";
@@ -57,17 +61,20 @@ internal static class DatasetProfiler
             double d = values[r * stride + column] - mean;
             if (!double.IsNaN(d)) squares += d * d;
         }
-        return new ColumnProfile(name, role, "numeric", mean, Math.Sqrt(squares / present), Shortest(min), Shortest(max), rows - present);
+        return new ColumnProfile(name, role, "numeric", mean, Math.Sqrt(squares / present), Shortest(min),
+            Shortest(max), rows - present);
     }
 
-    private static ColumnProfile Categorical(string name, IReadOnlyList<string> levels, ReadOnlySpan<float> values, int column, int stride)
+    private static ColumnProfile Categorical(string name, IReadOnlyList<string> levels, ReadOnlySpan<float> values,
+        int column, int stride)
     {
         int rows = values.Length / stride, missing = 0;
         var counts = new int[levels.Count];
         for (int r = 0; r < rows; r++)
             if (values[r * stride + column] is var v && float.IsNaN(v)) missing++;
             else counts[(int)v]++;
-        var top = Enumerable.Range(0, levels.Count).OrderByDescending(l => counts[l]).ThenBy(l => l).Take(ProfiledLevels)
+        var top = Enumerable.Range(0, levels.Count).OrderByDescending(l => counts[l]).ThenBy(l => l)
+            .Take(ProfiledLevels)
             .Select(l => new LevelProfile(levels[l], counts[l])).ToList();
         return new ColumnProfile(name, "feature", "categorical", null, null, null, null, missing, levels.Count, top);
     }
@@ -80,10 +87,12 @@ internal static class DatasetProfiler
     {
         var warnings = new List<string>();
         foreach (var c in columns.Where(c => c.Std == 0 && c.Role != "sample_weight"))
-            warnings.Add($"Column '{c.Name}' is constant (every value is {c.Min}); it carries no information for training.");
+            warnings.Add(
+                $"Column '{c.Name}' is constant (every value is {c.Min}); it carries no information for training.");
 
         foreach (var c in columns.Where(c => c.LevelCount == 1))
-            warnings.Add($"Column '{c.Name}' has a single level ('{c.Levels![0].Level}'); it carries no information for training.");
+            warnings.Add($"Column '{c.Name}' has a single level ('{c.Levels![0].Level}'); it carries no information " +
+                "for training.");
         var varying = columns.Where(c => c.Role == "feature" && c.Type == "numeric" && c.Std > 0).ToList();
         if (varying.Count >= 2)
         {
@@ -91,8 +100,10 @@ internal static class DatasetProfiler
             var narrowest = varying.MinBy(c => c.Std)!;
             double ratio = widest.Std!.Value / narrowest.Std!.Value;
             if (ratio > ScaleRatioWarning)
-                warnings.Add($"Features are on very different scales: '{widest.Name}' has standard deviation {widest.Std:G4} and '{narrowest.Name}' "
-                    + $"{narrowest.Std:G4} (ratio {ratio:G3} > {ScaleRatioWarning}); keep input normalization on (z_score, the default) when training.");
+                warnings.Add($"Features are on very different scales: '{widest.Name}' has standard deviation " +
+                    $"{widest.Std:G4} and '{narrowest.Name}' "
+                    + $"{narrowest.Std:G4} (ratio {ratio:G3} > {ScaleRatioWarning}); keep input normalization on "
+                    + "(z_score, the default) when training.");
         }
 
         if (classes is { Count: >= 2 })
@@ -102,8 +113,10 @@ internal static class DatasetProfiler
             if (smallest.Count == 0)
                 warnings.Add($"Class '{smallest.Label}' has no rows.");
             else if ((double)largest.Count / smallest.Count > ImbalanceRatioWarning)
-                warnings.Add($"Heavy class imbalance: class '{largest.Label}' has {largest.Count} rows and class '{smallest.Label}' {smallest.Count} "
-                    + $"(ratio {(double)largest.Count / smallest.Count:G3} > {ImbalanceRatioWarning}); accuracy alone will flatter a model that ignores the rare class.");
+                warnings.Add($"Heavy class imbalance: class '{largest.Label}' has {largest.Count} rows and class " +
+                    $"'{smallest.Label}' {smallest.Count} "
+                    + $"(ratio {(double)largest.Count / smallest.Count:G3} > {ImbalanceRatioWarning}); "
+                    + "accuracy alone will flatter a model that ignores the rare class.");
         }
         return warnings;
     }

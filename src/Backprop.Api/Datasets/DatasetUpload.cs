@@ -8,19 +8,23 @@ using Microsoft.Net.Http.Headers;
 
 namespace Backprop.Api.Datasets;
 
-/// <summary>POST /api/datasets: read (CSV, multipart CSV or JSON), settle the task, profile, encode, store; nothing is stored on failure.</summary>
+/// <summary>POST /api/datasets: read (CSV, multipart CSV or JSON), settle the task, profile, encode, store; nothing is
+/// stored on failure.</summary>
 internal static class DatasetUpload
 {
     /// <summary>What any upload format yields before the common checks.</summary>
-    internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table, ColumnSettings Columns);
+    internal sealed record ParsedUpload(string? Name, string? Task, string? FileName, DatasetTable Table,
+        ColumnSettings Columns);
 
     public static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>> HandleAsync(
-        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options, TimeProvider clock, TenantQuotas quotas, CancellationToken ct)
+        HttpContext http, BackpropDbContext db, ICurrentTenant tenant, IOptions<DatasetOptions> options,
+            TimeProvider clock, TenantQuotas quotas, CancellationToken ct)
     {
         var limits = options.Value;
         if (http.Request.ContentLength > limits.MaxUploadBytes) return TooLarge(limits.MaxUploadBytes);
         // Kestrel's server-wide body limit must not cut the upload short of ours.
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxUploadBytes + 1;
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
+            size.MaxRequestBodySize = limits.MaxUploadBytes + 1;
         var body = new LimitedReadStream(http.Request.Body, limits.MaxUploadBytes);
         try
         {
@@ -37,7 +41,8 @@ internal static class DatasetUpload
             RefuseNul(name, content);
             var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
             db.Add(entity);
-            if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant, entity.SizeBytes, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+            if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant, entity.SizeBytes,
+                q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
                 return exceeded;
             return TypedResults.Created($"/api/datasets/{entity.Id}", entity.ToResponse());
         }
@@ -59,49 +64,61 @@ internal static class DatasetUpload
     {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var type)) return null;
         var media = type.MediaType.Value?.ToLowerInvariant();
-        return media is not null && media.StartsWith("application/", StringComparison.Ordinal) && media.EndsWith("+json", StringComparison.Ordinal)
+        return media is not null && media.StartsWith("application/", StringComparison.Ordinal)
+            && media.EndsWith("+json", StringComparison.Ordinal)
             ? "application/json" : media;
     }
 
-    private static async Task<ParsedUpload> ReadCsvAsync(HttpRequest request, Stream body, DatasetOptions limits, CancellationToken ct)
+    private static async Task<ParsedUpload> ReadCsvAsync(HttpRequest request, Stream body, DatasetOptions limits,
+        CancellationToken ct)
     {
         var q = request.Query;
         var table = await CsvDatasetReader.ReadAsync(body, q["targetColumn"], limits, ct);
         var weights = q["sampleWeightColumn"].ToString();
         return new ParsedUpload(q["name"], q["task"], null, table,
-            new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null : weights));
+            new ColumnSettings(ColumnSettings.ParseTypes(q["columnTypes"]), string.IsNullOrWhiteSpace(weights) ? null
+                : weights));
     }
 
     private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
     {
         var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
-        return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes, header.SampleWeightColumn));
+        return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes,
+            header.SampleWeightColumn));
     }
 
     private static (string Name, TaskKind? Task) CheckSettings(ParsedUpload upload)
     {
-        var name = (string.IsNullOrWhiteSpace(upload.Name) ? Path.GetFileNameWithoutExtension(upload.FileName) : upload.Name)?.Trim();
+        var name = (string.IsNullOrWhiteSpace(upload.Name) ? Path.GetFileNameWithoutExtension(upload.FileName)
+            : upload.Name)?.Trim();
         if (string.IsNullOrEmpty(name))
-            throw new InvalidDatasetException("name", "Give the dataset a name (query parameter or form field 'name', or 'name' in a JSON body).");
+            throw new InvalidDatasetException("name",
+                "Give the dataset a name (query parameter or form field 'name', or 'name' in a JSON body).");
         if (name.Length > DatasetLimits.MaxNameLength)
-            throw new InvalidDatasetException("name", $"The name is longer than {DatasetLimits.MaxNameLength} characters.");
+            throw new InvalidDatasetException("name",
+                $"The name is longer than {DatasetLimits.MaxNameLength} characters.");
         TaskKind? task = upload.Task?.Trim().ToLowerInvariant() switch
         {
             null or "" => null,
             "classification" => TaskKind.Classification,
             "regression" => TaskKind.Regression,
-            var other => throw new InvalidDatasetException("task", $"task must be 'classification' or 'regression' (or absent, to infer it), got '{other}'."),
+            var other => throw new InvalidDatasetException("task",
+                $"task must be 'classification' or 'regression' (or absent, to infer it), got '{other}'."),
         };
         return (name, task);
     }
 
-    /// <summary>Names are stored as text, and PostgreSQL's text cannot hold U+0000 (SQLite's can): refused the same on both.</summary>
+    /// <summary>Names are stored as text, and PostgreSQL's text cannot hold U+0000 (SQLite's can): refused the same on
+    /// both.</summary>
     private static void RefuseNul(string name, DatasetContent content)
     {
-        if (name.Contains('\0')) throw new InvalidDatasetException("name", "The name contains a NUL character (U+0000).");
-        foreach (var (kind, names) in new[] { ("column name", content.FeatureNames.Append(content.TargetColumn)), ("class label", content.ClassNames ?? []) })
+        if (name.Contains('\0')) throw new InvalidDatasetException("name",
+            "The name contains a NUL character (U+0000).");
+        foreach (var (kind, names) in new[] { ("column name", content.FeatureNames.Append(content.TargetColumn)),
+            ("class label", content.ClassNames ?? []) })
             if (names.FirstOrDefault(n => n.Contains('\0')) is { } bad)
-                throw new InvalidDatasetException("file", $"The {kind} '{bad.Replace("\0", "\\0")}' contains a NUL character (U+0000); remove it.");
+                throw new InvalidDatasetException("file",
+                    $"The {kind} '{bad.Replace("\0", "\\0")}' contains a NUL character (U+0000); remove it.");
     }
 
     private static DatasetEntity ToEntity(DatasetContent content, string name, string tenantId, DateTime now)
@@ -113,17 +130,20 @@ internal static class DatasetUpload
         {
             Id = id, TenantId = tenantId, Name = name, Task = profile.Task, TargetColumn = content.TargetColumn,
             FeatureNames = [.. content.FeatureNames], ClassNames = content.ClassNames?.ToList(),
-            RowCount = content.Rows, FeatureCount = content.Width, ClassCount = content.ClassCount, SizeBytes = data.Length,
+            RowCount = content.Rows, FeatureCount = content.Width, ClassCount = content.ClassCount,
+                SizeBytes = data.Length,
             ProfileJson = JsonSerializer.Serialize(profile, DatasetMapping.ProfileJson), CreatedAt = now,
             Content = new DatasetContentEntity { DatasetId = id, Data = data },
         };
     }
 
-    private static ProblemHttpResult TooLarge(long limit) => TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+    private static ProblemHttpResult TooLarge(long limit) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
         title: "Upload too large", detail: new DatasetTooLargeException(limit).Message);
 
-    private static ProblemHttpResult Unsupported(string? contentType) => TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType,
-        title: "Unsupported media type",
-        detail: $"Content-Type '{contentType ?? "(none)"}' is not accepted. Upload a CSV file as multipart/form-data (field 'file'), "
+    private static ProblemHttpResult Unsupported(string? contentType) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+        detail: $"Content-Type '{contentType ?? "(none)"}' is not accepted. " +
+            "Upload a CSV file as multipart/form-data (field 'file'), "
             + "a CSV body as text/csv, or a JSON body as application/json.");
 }

@@ -4,13 +4,14 @@ using Microsoft.OpenApi;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Describes the upload's three body formats. The handler reads the body itself, so the formats are documented here rather
-/// than with <c>Accepts</c> metadata, whose content-type matching would answer other types with a bare 415 before the
-/// handler can explain which types it takes.
+/// Describes the upload's three body formats. The handler reads the body itself, so the formats are documented here
+/// rather than with <c>Accepts</c> metadata, whose content-type matching would answer other types with a bare 415
+/// before the handler can explain which types it takes.
 /// </summary>
 internal static class DatasetUploadOpenApi
 {
-    public static async Task DescribeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    public static async Task DescribeAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context,
+        CancellationToken ct)
     {
         var json = await context.GetOrCreateSchemaAsync(typeof(DatasetJsonUpload), null, ct);
         operation.RequestBody = new OpenApiRequestBody
@@ -26,7 +27,8 @@ internal static class DatasetUploadOpenApi
                         Required = new HashSet<string> { "file" },
                         Properties = new Dictionary<string, IOpenApiSchema>
                         {
-                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary", Description = "The CSV file, header row first." },
+                            ["file"] = new OpenApiSchema { Type = JsonSchemaType.String, Format = "binary",
+                                Description = "The CSV file, header row first." },
                             ["name"] = Text("Dataset name (defaults to the file name)."),
                             ["targetColumn"] = Text("The column to predict."),
                             ["task"] = Text("classification or regression; inferred when absent."),
@@ -35,7 +37,8 @@ internal static class DatasetUploadOpenApi
                         },
                     },
                 },
-                ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String, Description = "CSV, header row first." } },
+                ["text/csv"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String,
+                    Description = "CSV, header row first." } },
                 ["application/json"] = new() { Schema = json },
             },
         };
@@ -48,12 +51,15 @@ internal static class DatasetUploadOpenApi
             ("columnTypes", ColumnTypesText + " (text/csv and multipart)."),
             ("sampleWeightColumn", SampleWeightText + " (text/csv and multipart)."),
         })
-            operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query, Description = description, Schema = Text(null) });
+            operation.Parameters.Add(new OpenApiParameter { Name = name, In = ParameterLocation.Query,
+                Description = description, Schema = Text(null) });
     }
 
-    private const string ColumnTypesText = "Declared feature types, numeric, categorical or boolean: {\"zip\":\"categorical\"} or zip:categorical,age:numeric; "
+    private const string ColumnTypesText = "Declared feature types, numeric, categorical or boolean: " +
+        "{\"zip\":\"categorical\"} or zip:categorical,age:numeric; "
         + "undeclared columns are inferred";
     private const string SampleWeightText = "A column of per-row loss weights (numbers ≥ 0), taken out of the features";
 
-    private static OpenApiSchema Text(string? description) => new() { Type = JsonSchemaType.String, Description = description };
+    private static OpenApiSchema Text(string? description) => new() { Type = JsonSchemaType.String,
+        Description = description };
 }

@@ -11,34 +11,50 @@ namespace Backprop.Api.Datasets;
 public static class DatasetsApi
 {
     private const string UploadDescription =
-        "Upload a CSV (header row, then one row per sample) as multipart/form-data (field 'file'; form fields or query parameters "
+        "Upload a CSV (header row, then one row per sample) as multipart/form-data (field 'file'; " +
+        "form fields or query parameters "
         + "name, targetColumn, task) or as a text/csv body (query parameters name, targetColumn, task), or JSON: "
         + "{ name, task?, featureNames?, classNames?, targetColumn?, features: [[...]], targets: [...] } or "
-        + "{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }. Numbers are read culture-invariantly ('.' decimal point). "
-        + "Task when not given: a non-numeric target means classification; a numeric target with at most 20 distinct integer values means "
-        + "classification; otherwise regression. Class labels are the target's text, ordered numerically when all are integers and ordinally "
-        + "otherwise (or as in classNames). Feature columns are numeric, categorical (any non-numeric text; integers when declared) or boolean "
-        + "(true/false), inferred or declared with columnTypes ({\"zip\": \"categorical\"} or zip:categorical,age:numeric; query, form field "
-        + "or JSON property); empty cells (null in JSON) are missing and filled at training (docs/tabular-data.md). sampleWeightColumn names a "
-        + "column of per-row loss weights (numbers ≥ 0). Refused with 400 naming the row or column: ragged rows, bad quoting, NaN or "
-        + "Infinity, a missing target, a column with no values, a declared type the data does not fit, a categorical column over "
-        + "Datasets:MaxLevelsPerColumn levels or an encoding over Datasets:MaxEncodedWidth inputs, bad sample weights, duplicate or missing "
-        + "columns, fewer than 2 classes, and uploads over the row, column or cell limits; with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; with 409 when the tenant's "
+        + "{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }. "
+        + "Numbers are read culture-invariantly ('.' decimal point). "
+        + "Task when not given: a non-numeric target means classification; a numeric target with at most 20 "
+        + "distinct integer values means "
+        + "classification; otherwise regression. Class labels are the target's text, ordered numerically when all "
+        + "are integers and ordinally "
+        + "otherwise (or as in classNames). Feature columns are numeric, categorical (any non-numeric text; "
+        + "integers when declared) or boolean "
+        + "(true/false), inferred or declared with columnTypes ({\"zip\": "
+        + "\"categorical\"} or zip:categorical,age:numeric; query, form field "
+        + "or JSON property); empty cells (null in JSON) are missing and filled at training (docs/tabular-data.md). "
+        + "sampleWeightColumn names a "
+        + "column of per-row loss weights (numbers ≥ 0). Refused with 400 naming the row or column: ragged rows, "
+        + "bad quoting, NaN or "
+        + "Infinity, a missing target, a column with no values, a declared type the data does not fit, "
+        + "a categorical column over "
+        + "Datasets:MaxLevelsPerColumn levels or an encoding over Datasets:MaxEncodedWidth inputs, "
+        + "bad sample weights, duplicate or missing "
+        + "columns, fewer than 2 classes, and uploads over the row, column or cell limits; "
+        + "with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; "
+        + "with 409 when the tenant's "
         + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes).";
 
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
         var group = api.MapGroup("/datasets").WithTags("Datasets");
         group.MapPost("/", DatasetUpload.HandleAsync)
-            .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it").WithDescription(UploadDescription)
+            .WithName("UploadDataset").WithSummary("Upload a dataset (CSV or JSON) and profile it")
+            .WithDescription(UploadDescription)
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(RateLimits.Uploads);
-        group.MapGet("/", List).WithName("ListDatasets").WithSummary("List datasets, newest first (no profiles, no data)");
+        group.MapGet("/", List).WithName("ListDatasets")
+            .WithSummary("List datasets, newest first (no profiles, no data)");
         group.MapGet("/{id:guid}", Get).WithName("GetDataset").WithSummary("Get a dataset's profile");
         group.MapGet("/{id:guid}/rows", Rows).WithName("GetDatasetRows")
-            .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, then the target")
+            .WithSummary($"Preview rows (offset, limit ≤ {DatasetLimits.MaxPreviewRows}): features in raw units, " +
+                "then the target")
             .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Previews);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteDataset")
             .WithSummary("Delete a dataset (409 while an unfinished training job uses it)");
@@ -46,16 +62,20 @@ public static class DatasetsApi
     }
 
     private static async Task<Results<Ok<Paged<DatasetListItem>>, ValidationProblem>> List(
-        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+            int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
-        var query = db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).OrderByDescending(d => d.CreatedAt).ThenByDescending(d => d.Id);
+        var query = db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).OrderByDescending(d => d.CreatedAt)
+            .ThenByDescending(d => d.Id);
         return TypedResults.Ok(await query.ToPageAsync(page, pageSize, d => d.ToListItem(), ct));
     }
 
-    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    private static async Task<Results<Ok<DatasetResponse>, ProblemHttpResult>> Get(Guid id, BackpropDbContext db,
+        ICurrentTenant tenant, CancellationToken ct)
     {
-        var dataset = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(d => d.Id == id, ct);
+        var dataset = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(d =>
+            d.Id == id, ct);
         return dataset is null ? NotFound(id) : TypedResults.Ok(dataset.ToResponse());
     }
 
@@ -64,7 +84,8 @@ public static class DatasetsApi
     {
         var errors = new ProblemErrors();
         if (offset < 0) errors.Add("offset", $"offset must be 0 or more, got {offset}.");
-        if (limit < 1 || limit > DatasetLimits.MaxPreviewRows) errors.Add("limit", $"limit must be between 1 and {DatasetLimits.MaxPreviewRows}, got {limit}.");
+        if (limit < 1 || limit > DatasetLimits.MaxPreviewRows) errors.Add("limit",
+            $"limit must be between 1 and {DatasetLimits.MaxPreviewRows}, got {limit}.");
         if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
 
         var row = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).Where(d => d.Id == id)
@@ -78,7 +99,8 @@ public static class DatasetsApi
             for (int c = 0; c < window.Width; c++) cells[c] = Cell(window, window.Features[r * window.Width + c], c)!;
             cells[^1] = window.Labels is { } labels ? window.ClassNames![labels[r]] : window.Targets![r];
         }
-        return TypedResults.Ok(new DatasetRows(id, [.. window.FeatureNames, window.TargetColumn], offset, limit, row.RowCount, rows));
+        return TypedResults.Ok(new DatasetRows(id, [.. window.FeatureNames, window.TargetColumn], offset, limit,
+            row.RowCount, rows));
     }
 
     // A raw table's cell as the upload held it: a number, a level, true/false, or null where missing.
@@ -97,7 +119,8 @@ public static class DatasetsApi
         if (!await datasets.AnyAsync(ct)) return NotFound(id);
         if (await usage.IsInUseAsync(id, ct))
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Dataset in use",
-                detail: $"Dataset {id} is used by a training job that has not finished; cancel the job or wait for it to end, then delete the dataset.");
+                detail: $"Dataset {id} is used by a training job that has not finished; cancel the job or wait for " +
+                    "it to end, then delete the dataset.");
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         await db.Set<DatasetContentEntity>().Where(c => c.DatasetId == id).ExecuteDeleteAsync(ct);
         await datasets.ExecuteDeleteAsync(ct);
@@ -106,5 +129,6 @@ public static class DatasetsApi
     }
 
     private static ProblemHttpResult NotFound(Guid id) =>
-        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Dataset not found", detail: $"There is no dataset with id {id}.");
+        TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Dataset not found",
+            detail: $"There is no dataset with id {id}.");
 }

@@ -24,17 +24,19 @@ internal static class JsonCells
         var list = new List<string>();
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]", $"{path}[{list.Count}] must be a string.");
+            if (reader.TokenType != JsonTokenType.String) throw new InvalidDatasetException($"{path}[{list.Count}]",
+                $"{path}[{list.Count}] must be a string.");
             if (list.Count == max) throw new InvalidDatasetException(path, $"{path} has more than {max} entries.");
             list.Add(Text(ref reader, $"{path}[{list.Count}]").Trim());
         }
         return list;
     }
 
-    /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can still
-    /// leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
-    /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name holds a broken
-    /// \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation error.</summary>
+    /// <summary>The current string or property name. Its bytes are valid UTF-8 (checked up front), but a \u escape can
+    /// still leave half a surrogate pair, which GetString refuses with InvalidOperationException.</summary>
+    /// <summary>Whether the current property name equals <paramref name="utf8"/>; false (not a throw) when the name
+    /// holds a broken \u escape, so that the caller's lookup reports it through <see cref="Text"/> as a validation
+    /// error.</summary>
     public static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> utf8)
     {
         try
@@ -55,7 +57,8 @@ internal static class JsonCells
         }
         catch (InvalidOperationException e)
         {
-            throw new InvalidDatasetException(path, $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
+            throw new InvalidDatasetException(path,
+                $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
                 + "(a \\u escape must not leave half of a surrogate pair).");
         }
     }
@@ -68,8 +71,10 @@ internal static class JsonCells
         {
             if (name.Length == 0) throw new InvalidDatasetException(path, "Column names must not be empty.");
             if (name.Length > DatasetLimits.MaxColumnNameLength)
-                throw new InvalidDatasetException(path, $"Column name '{DatasetTableBuilder.Clip(name)}' is longer than {DatasetLimits.MaxColumnNameLength} characters.");
-            if (!seen.Add(name)) throw new InvalidDatasetException(path, $"Column name '{name}' is used twice; column names (features and target) must be unique.");
+                throw new InvalidDatasetException(path, $"Column name '{DatasetTableBuilder.Clip(name)}' is longer " +
+                    $"than {DatasetLimits.MaxColumnNameLength} characters.");
+            if (!seen.Add(name)) throw new InvalidDatasetException(path,
+                $"Column name '{name}' is used twice; column names (features and target) must be unique.");
         }
     }
 
@@ -78,11 +83,14 @@ internal static class JsonCells
         switch (reader.TokenType)
         {
             case JsonTokenType.Number:
-                // The number's text is the level should the column be categorical (a JSON number is ASCII, at most a few dozen bytes).
+                // The number's text is the level should the column be categorical (a JSON number is ASCII, at most a
+                // few dozen bytes).
                 Span<char> chars = stackalloc char[64];
                 ReadOnlySpan<char> digits = reader.ValueSpan.Length <= chars.Length
-                    ? chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)] : Encoding.UTF8.GetString(reader.ValueSpan);
-                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value, digits);
+                    ? chars[..Encoding.UTF8.GetChars(reader.ValueSpan, chars)] : Encoding.UTF8.GetString(
+                        reader.ValueSpan);
+                if (reader.TryGetSingle(out float value) && float.IsFinite(value)) table.SetFeature(column, value,
+                    digits);
                 else table.SetFeature(column, float.PositiveInfinity, digits); // beyond float32
                 break;
             case JsonTokenType.Null:
@@ -95,14 +103,17 @@ internal static class JsonCells
                 table.SetText(column, reader.TokenType == JsonTokenType.True ? "true" : "false");
                 break;
             default:
-                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; feature values must be numbers, strings, booleans or null.");
+                table.Reject(column, $"a {Describe(reader.TokenType)} is not a cell value; " +
+                    "feature values must be numbers, strings, booleans or null.");
                 reader.Skip();
                 break;
         }
     }
 
-    /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into them.</summary>
-    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table, IReadOnlyList<string>? classNames)
+    /// <summary>A target: a string, or a number kept as its JSON text; with classNames an integer is an index into
+    /// them.</summary>
+    public static void ReadTarget(ref Utf8JsonReader reader, DatasetTableBuilder table,
+        IReadOnlyList<string>? classNames)
     {
         switch (reader.TokenType)
         {
@@ -110,8 +121,10 @@ internal static class JsonCells
                 table.AddTarget(Text(ref reader, "$"));
                 break;
             case JsonTokenType.Number when classNames is not null:
-                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(classNames[index]);
-                else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index 0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
+                if (reader.TryGetInt32(out int index) && (uint)index < (uint)classNames.Count) table.AddTarget(
+                    classNames[index]);
+                else table.Reject(-1, $"{Encoding.UTF8.GetString(reader.ValueSpan)} is not a class index " +
+                    $"0..{classNames.Count - 1} (classNames has {classNames.Count} names).");
                 break;
             case JsonTokenType.Number:
                 table.AddTarget(Encoding.UTF8.GetString(reader.ValueSpan));
@@ -120,7 +133,8 @@ internal static class JsonCells
                 table.SetMissing(-1);
                 break;
             default:
-                table.Reject(-1, $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a class label).");
+                table.Reject(-1,
+                    $"a {Describe(reader.TokenType)} is not a valid target; use a number or a string (a class label).");
                 reader.Skip();
                 break;
         }

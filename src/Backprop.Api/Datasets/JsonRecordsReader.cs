@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace Backprop.Api.Datasets;
 
 /// <summary>
-/// Reads <c>records: [{"sepal_length": 5.1, ..., "species": "setosa"}, ...]</c>: the first record names the columns; later
-/// records may order them differently, and a column absent or null in a record is a missing value.
+/// Reads <c>records: [{"sepal_length": 5.1, ..., "species": "setosa"}, ...]</c>: the first record names the columns;
+/// later records may order them differently, and a column absent or null in a record is a missing value.
 /// </summary>
 internal static class JsonRecordsReader
 {
@@ -13,14 +13,16 @@ internal static class JsonRecordsReader
     {
         JsonCells.Expect(ref records, JsonTokenType.StartArray, "$.records", "an array of objects, one per row");
         var columns = FirstRecordColumns(records, limits);
-        if (columns.Count == 0) throw new InvalidDatasetException("$.records", "$.records has no rows: give one object per row.");
+        if (columns.Count == 0) throw new InvalidDatasetException("$.records",
+            "$.records has no rows: give one object per row.");
         int target = TargetIndex(columns, header.TargetColumn);
         var features = columns.Where((_, i) => i != target).ToArray();
         // Column position in the record → feature index, or −1 for the target.
         var featureOf = new int[columns.Count];
         for (int i = 0, f = 0; i < columns.Count; i++) featureOf[i] = i == target ? -1 : f++;
         var utf8 = columns.Select(Encoding.UTF8.GetBytes).ToArray();
-        var position = columns.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        var position = columns.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i,
+            StringComparer.Ordinal);
 
         DatasetTableBuilder table = null!;
         table = new DatasetTableBuilder(features, columns[target], limits, c =>
@@ -38,8 +40,10 @@ internal static class JsonRecordsReader
             for (int k = 0; records.Read() && records.TokenType == JsonTokenType.PropertyName; k++)
             {
                 // Records usually repeat the first record's order; compare in place before allocating the name.
-                int at = k < utf8.Length && JsonCells.NameEquals(ref records, utf8[k]) ? k : Lookup(ref records, position, record, columns);
-                if (seen[at]) throw new InvalidDatasetException($"{record}.{columns[at]}", $"{record} has property '{columns[at]}' more than once.");
+                int at = k < utf8.Length && JsonCells.NameEquals(ref records, utf8[k]) ? k : Lookup(ref records,
+                    position, record, columns);
+                if (seen[at]) throw new InvalidDatasetException($"{record}.{columns[at]}",
+                    $"{record} has property '{columns[at]}' more than once.");
                 seen[at] = true;
                 records.Read();
                 if (featureOf[at] >= 0) JsonCells.ReadFeature(ref records, table, featureOf[at]);
@@ -51,11 +55,13 @@ internal static class JsonRecordsReader
         return table.Build(header.ClassNames);
     }
 
-    private static int Lookup(ref Utf8JsonReader records, Dictionary<string, int> position, string record, List<string> columns)
+    private static int Lookup(ref Utf8JsonReader records, Dictionary<string, int> position, string record,
+        List<string> columns)
     {
         var name = JsonCells.Text(ref records, record);
         return position.TryGetValue(name, out int at) ? at
-            : throw new InvalidDatasetException($"{record}.{name}", $"{record} has property '{name}', which the first record does not have; "
+            : throw new InvalidDatasetException($"{record}.{name}",
+                $"{record} has property '{name}', which the first record does not have; "
                 + $"every record uses the first record's columns ({string.Join(", ", columns)}).");
     }
 
@@ -68,7 +74,8 @@ internal static class JsonRecordsReader
         {
             columns.Add(JsonCells.Text(ref records, "$.records[0]"));
             if (columns.Count > limits.MaxColumns)
-                throw new InvalidDatasetException("$.records[0]", $"Records have more than {limits.MaxColumns} columns (Datasets:MaxColumns).");
+                throw new InvalidDatasetException("$.records[0]",
+                    $"Records have more than {limits.MaxColumns} columns (Datasets:MaxColumns).");
             records.Read();
             records.Skip();
         }
@@ -80,11 +87,13 @@ internal static class JsonRecordsReader
     {
         var list = string.Join(", ", columns);
         if (string.IsNullOrWhiteSpace(targetColumn))
-            throw new InvalidDatasetException("$.targetColumn", $"Name the property to predict with targetColumn; the records have: {list}.");
+            throw new InvalidDatasetException("$.targetColumn",
+                $"Name the property to predict with targetColumn; the records have: {list}.");
         // Property names are kept as written, so one with spaces around it is found as given as well as trimmed.
         int index = columns.IndexOf(targetColumn) is >= 0 and var exact ? exact : columns.IndexOf(targetColumn.Trim());
         if (index < 0)
-            throw new InvalidDatasetException("$.targetColumn", $"The target column '{targetColumn}' is not a property of the first record ({list}).");
+            throw new InvalidDatasetException("$.targetColumn",
+                $"The target column '{targetColumn}' is not a property of the first record ({list}).");
         if (columns.Count < 2)
             throw new InvalidDatasetException("$.records[0]", "Records need at least one feature besides the target.");
         return index;

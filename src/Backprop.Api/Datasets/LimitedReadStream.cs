@@ -1,11 +1,13 @@
 namespace Backprop.Api.Datasets;
 
-/// <summary>Read-only view of the request body that throws <see cref="DatasetTooLargeException"/> once more than <c>limit</c> bytes arrive.</summary>
+/// <summary>Read-only view of the request body that throws <see cref="DatasetTooLargeException"/> once more than
+/// <c>limit</c> bytes arrive.</summary>
 internal sealed class LimitedReadStream(Stream inner, long limit) : Stream
 {
     public long BytesRead { get; private set; }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer,
+        CancellationToken cancellationToken = default) =>
         Count(await inner.ReadAsync(buffer, cancellationToken));
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

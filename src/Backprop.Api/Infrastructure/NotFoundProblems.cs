@@ -7,9 +7,11 @@ public static class NotFoundProblems
 
     /// <summary>A 404 for a resource of the kind <paramref name="resource"/> (e.g. "Dataset").</summary>
     public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult For(string resource, Guid id) =>
-        TypedResults.Problem($"{resource} {id} does not exist.", statusCode: StatusCodes.Status404NotFound, title: Title);
+        TypedResults.Problem($"{resource} {id} does not exist.", statusCode: StatusCodes.Status404NotFound,
+            title: Title);
 
-    /// <summary>Gives a 404 without a detail (an empty <c>TypedResults.NotFound()</c>, an unknown route) one from the route.</summary>
+    /// <summary>Gives a 404 without a detail (an empty <c>TypedResults.NotFound()</c>, an unknown route) one from the
+    /// route.</summary>
     public static void Customize(ProblemDetailsContext context)
     {
         var problem = context.ProblemDetails;

@@ -12,11 +12,13 @@ public static class Paging
     {
         var errors = new ProblemErrors();
         if (page < 1) errors.Add("page", $"page starts at 1, got {page}.");
-        if (pageSize < 1 || pageSize > limits.MaxPageSize) errors.Add("pageSize", $"pageSize must be between 1 and {limits.MaxPageSize}, got {pageSize}.");
+        if (pageSize < 1 || pageSize > limits.MaxPageSize) errors.Add("pageSize",
+            $"pageSize must be between 1 and {limits.MaxPageSize}, got {pageSize}.");
         return errors.Any ? errors.ToDictionary() : null;
     }
 
-    public static async Task<Paged<TOut>> ToPageAsync<T, TOut>(this IQueryable<T> ordered, int page, int pageSize, Func<T, TOut> map, CancellationToken ct)
+    public static async Task<Paged<TOut>> ToPageAsync<T, TOut>(this IQueryable<T> ordered, int page, int pageSize,
+        Func<T, TOut> map, CancellationToken ct)
     {
         int total = await ordered.CountAsync(ct);
         var items = await ordered.Skip((page - 1) * pageSize).Take(pageSize).ToListAsync(ct);

@@ -34,8 +34,10 @@ public sealed class ProblemErrors
 
 public static class ProblemErrorExtensions
 {
-    public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<SpecError> errors) => new ProblemErrors().AddRange(errors).ToDictionary();
-    public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<OptionError> errors) => new ProblemErrors().AddRange(errors).ToDictionary();
+    public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<SpecError> errors) =>
+        new ProblemErrors().AddRange(errors).ToDictionary();
+    public static Dictionary<string, string[]> ToProblemErrors(this IEnumerable<OptionError> errors) =>
+        new ProblemErrors().AddRange(errors).ToDictionary();
 
     /// <summary>JSON can't carry NaN or ±∞ (and the API never sends them): non-finite becomes null.</summary>
     public static double? Finite(this double value) => double.IsFinite(value) ? value : null;

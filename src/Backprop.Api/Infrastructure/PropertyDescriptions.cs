@@ -1,8 +1,8 @@
 namespace Backprop.Api.Infrastructure;
 
 /// <summary>
-/// Descriptions of response properties by JSON name (or <c>Schema.name</c> where a name means something else there), for the properties
-/// whose record has no XML doc for them: one sentence per name, the same wherever the name appears.
+/// Descriptions of response properties by JSON name (or <c>Schema.name</c> where a name means something else there),
+/// for the properties whose record has no XML doc for them: one sentence per name, the same wherever the name appears.
 /// </summary>
 internal static class PropertyDescriptions
 {
@@ -13,7 +13,8 @@ internal static class PropertyDescriptions
     {
         ["JobHistoryResponse.epochs"] = "The epochs' reports, oldest first (from fromEpoch, at most limit of them).",
         ["JobHistoryResponse.status"] = "The job's status now.",
-        ["ModelResponse.metrics"] = "Metrics on the job's validation split, or on its training data when it had none (evaluatedOn says which); null for imported models.",
+        ["ModelResponse.metrics"] = "Metrics on the job's validation split, or on its training data when it had " +
+            "none (evaluatedOn says which); null for imported models.",
         ["ModelLinks.self"] = "This model.",
         ["JobLinks.self"] = "This job.",
         ["JobLinks.model"] = "The model the job produced, once it succeeded.",
@@ -32,18 +33,23 @@ internal static class PropertyDescriptions
         ["ModelLineage.seed"] = "Seed of the run (or of the imported spec).",
         ["NetworkResponse.layers"] = "Hidden layers then the output layer, with every default filled in.",
         ["ModelResponse.architecture"] = "The network definition the model was trained from.",
-        ["JobResponse.diagnostics"] = "Findings of the training diagnostics (dead_relu, vanishing_gradients, overfitting, ...): code, severity, first and last epoch, layer, evidence and a fix (docs/diagnostics.md).",
-        ["JobResponse.request"] = "The request the job was started with, as given (omitted options show their defaults).",
-        ["NetworkCheckResponse.parameterCount"] = "Weights and biases in the network; null when the definition is invalid.",
+        ["JobResponse.diagnostics"] = "Findings of the training diagnostics (dead_relu, vanishing_gradients, " +
+            "overfitting, ...): code, severity, first and last epoch, layer, evidence and a fix (docs/diagnostics.md).",
+        ["JobResponse.request"] =
+            "The request the job was started with, as given (omitted options show their defaults).",
+        ["NetworkCheckResponse.parameterCount"] =
+            "Weights and biases in the network; null when the definition is invalid.",
         ["NetworkCheckResponse.problems"] = "What prevents storing or training the network; empty when valid.",
         ["JobResponse.crossValidation"] = "A cross-validation job's folds and their summary; null on every other job.",
         ["JobResponse.fold"] = "The fold a cross-validation child holds out; null for every other job.",
         ["LevelProfile.level"] = "The categorical level as it appears in the upload.",
         ["LevelProfile.count"] = "Rows with this level.",
         ["PreparationResponse.imputation"] = "mean or median: what fills a missing numeric or boolean cell.",
-        ["PreparationResponse.missingIndicators"] = "Whether numeric and boolean columns with missing cells got a 0/1 indicator input.",
+        ["PreparationResponse.missingIndicators"] =
+            "Whether numeric and boolean columns with missing cells got a 0/1 indicator input.",
         ["PreparationResponse.minLevelCount"] = "Levels with fewer training rows share one \"(other)\" input.",
-        ["PreparationResponse.unseenLevels"] = "At prediction, a level the training split never held: ignore or refuse.",
+        ["PreparationResponse.unseenLevels"] =
+            "At prediction, a level the training split never held: ignore or refuse.",
         ["FoldResult.fold"] = "The fold held out, from 0.",
         ["NetworkResponse.inputDropout"] = "Share of input features zeroed at random in each training batch; 0 = none.",
         ["SearchBudget.maxTrials"] = "Trials the search runs at most.",
@@ -53,7 +59,8 @@ internal static class PropertyDescriptions
         ["SearchBudget.maxConcurrentTrials"] = "Trials that may run at once.",
         ["SearchBudget.maxWallSeconds"] = "Wall-clock budget of the search in seconds, or null for none.",
         ["SearchResponse.strategy"] = "random or grid.",
-        ["SearchResponse.metric"] = "The metric trials are ranked by (a history metric's JSON name, e.g. validationAccuracy).",
+        ["SearchResponse.metric"] =
+            "The metric trials are ranked by (a history metric's JSON name, e.g. validationAccuracy).",
         ["SearchResponse.direction"] = "maximize or minimize the metric.",
         ["SearchResponse.budget"] = "What the search has used of its budget.",
         ["SearchResponse.bestJobId"] = "The best finished trial's job, or null while none has finished.",
@@ -130,10 +137,12 @@ internal static class PropertyDescriptions
         ["message"] = "What is wrong.",
         ["fix"] = "How to fix it.",
         ["rows"] = "Rows used.",
-        ["maxRelativeError"] = "Largest relative error |analytic − numeric| / max(|analytic|, |numeric|) over all parameters.",
+        ["maxRelativeError"] =
+            "Largest relative error |analytic − numeric| / max(|analytic|, |numeric|) over all parameters.",
         ["maxRelativeErrorWeights"] = "Largest relative error over the layer's weights.",
         ["maxRelativeErrorBiases"] = "Largest relative error over the layer's biases.",
-        ["verdict"] = "The check's reading of the largest relative error, in words (matches below 1e-6, close below 1e-3, else suspicious).",
+        ["verdict"] = "The check's reading of the largest relative error, in words (matches below 1e-6, " +
+            "close below 1e-3, else suspicious).",
         // Jobs
         ["status"] = "queued, running, succeeded, failed or cancelled.",
         ["epoch"] = "Epochs completed (advances at checkpoints while running).",
@@ -144,7 +153,8 @@ internal static class PropertyDescriptions
         ["bestValidationLoss"] = "Lowest validation loss so far.",
         ["bestEpoch"] = "Epoch of the best monitored value (with early stopping).",
         ["elapsedSeconds"] = "Seconds since the job started (to its end once finished).",
-        ["estimatedRemainingSeconds"] = "Estimated seconds to the last epoch, from the epochs done so far; 0 once finished.",
+        ["estimatedRemainingSeconds"] =
+            "Estimated seconds to the last epoch, from the epochs done so far; 0 once finished.",
         ["stopReason"] = "Why training stopped: completed, early_stopped, diverged, cancelled or failed.",
         ["failureReason"] = "Why the job failed, e.g. \"diverged at epoch 12: the loss became NaN\".",
         ["attempt"] = "How many times a worker has claimed the job (more than 1 after a restart).",
@@ -162,13 +172,17 @@ internal static class PropertyDescriptions
         ["learningRate"] = "The epoch's base learning rate after the schedule (before layer multipliers).",
         ["layers"] = "One entry per layer.",
         ["durationMs"] = "Wall-clock milliseconds of the epoch.",
-        ["weightGradientNorm"] = "Mean over the epoch's batches of the L2 norm of the layer's weight gradient (before clipping).",
-        ["biasGradientNorm"] = "Mean over the epoch's batches of the L2 norm of the layer's bias gradient (before clipping).",
-        ["updateRatio"] = "‖ΔW‖ / ‖W‖ of the epoch's last update of the layer's weights (healthy training is typically around 1e-3).",
+        ["weightGradientNorm"] =
+            "Mean over the epoch's batches of the L2 norm of the layer's weight gradient (before clipping).",
+        ["biasGradientNorm"] =
+            "Mean over the epoch's batches of the L2 norm of the layer's bias gradient (before clipping).",
+        ["updateRatio"] =
+            "‖ΔW‖ / ‖W‖ of the epoch's last update of the layer's weights (healthy training is typically around 1e-3).",
         // Models
         ["source"] = "training or import.",
         ["inputNormalization"] = "The scaling applied to raw inputs before the network.",
-        ["targetNormalization"] = "The scaling of regression targets while training (predictions are mapped back), or null.",
+        ["targetNormalization"] =
+            "The scaling of regression targets while training (predictions are mapped back), or null.",
         ["featureNames"] = "Input columns in the order the network reads them.",
         ["classNames"] = "Class labels in output order (classification).",
         ["targetNames"] = "Target columns in output order (regression).",
@@ -186,6 +200,7 @@ internal static class PropertyDescriptions
         ["title"] = "A short summary of the problem type (the same for every 404: Not Found).",
         ["detail"] = "What went wrong with this request, and what to do.",
         ["instance"] = "The request the problem is about.",
-        ["errors"] = "For validation problems: messages keyed by the field path (layers[1].activation, optimizer.learningRate).",
+        ["errors"] =
+            "For validation problems: messages keyed by the field path (layers[1].activation, optimizer.learningRate).",
     };
 }

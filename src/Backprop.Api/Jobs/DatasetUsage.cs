@@ -10,5 +10,6 @@ public sealed class DatasetUsage(BackpropDbContext db, ICurrentTenant tenant) : 
 {
     public Task<bool> IsInUseAsync(Guid datasetId, CancellationToken cancellationToken) =>
         db.Set<TrainingJob>().OwnedBy(tenant)
-            .AnyAsync(j => j.DatasetId == datasetId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), cancellationToken);
+            .AnyAsync(j => j.DatasetId == datasetId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running),
+                cancellationToken);
 }

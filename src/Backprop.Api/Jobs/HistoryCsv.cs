@@ -8,16 +8,19 @@ using ProblemDetails = Microsoft.AspNetCore.Mvc.ProblemDetails;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// GET /api/jobs/{id}/history with <c>Accept: text/csv</c>: every stored epoch as one CSV row (for spreadsheets and pandas), the
-/// columns named as the JSON history's properties, per-layer statistics as <c>layer{i}.{property}</c>, an empty cell for null.
+/// GET /api/jobs/{id}/history with <c>Accept: text/csv</c>: every stored epoch as one CSV row (for spreadsheets and
+/// pandas), the columns named as the JSON history's properties, per-layer statistics as <c>layer{i}.{property}</c>, an
+/// empty cell for null.
 /// </summary>
 internal static class HistoryCsv
 {
     private static readonly string[] Columns =
-        ["epoch", "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy", "trainRmse", "validationRmse", "trainR2", "validationR2", "learningRate", "durationMs"];
+        ["epoch", "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy", "trainRmse", "validationRmse",
+            "trainR2", "validationR2", "learningRate", "durationMs"];
 
     public static RouteHandlerBuilder WithCsv(this RouteHandlerBuilder history) => history
-        .AddEndpointFilter(async (context, next) => WantsCsv(context.HttpContext.Request) ? await CsvAsync(context.HttpContext) : await next(context))
+        .AddEndpointFilter(async (context, next) => WantsCsv(context.HttpContext.Request)
+            ? await CsvAsync(context.HttpContext) : await next(context))
         .Produces<string>(StatusCodes.Status200OK, "text/csv");
 
     /// <summary>text/csv is the client's first choice (highest quality, earliest listed).</summary>
@@ -35,9 +38,11 @@ internal static class HistoryCsv
         var tenant = http.RequestServices.GetRequiredService<ICurrentTenant>();
         if (!Guid.TryParse(http.GetRouteValue("id")?.ToString(), out var id)
             || !await db.Set<TrainingJob>().OwnedBy(tenant).AnyAsync(j => j.Id == id, http.RequestAborted))
-            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found", Detail = $"Job {http.GetRouteValue("id")} does not exist." });
+            return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found",
+                Detail = $"Job {http.GetRouteValue("id")} does not exist." });
         int from = int.TryParse(http.Request.Query["fromEpoch"], CultureInfo.InvariantCulture, out var f) ? f : 1;
-        var rows = db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= from).OrderBy(e => e.Epoch).AsAsyncEnumerable();
+        var rows = db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == id && e.Epoch >= from)
+            .OrderBy(e => e.Epoch).AsAsyncEnumerable();
         return TypedResults.Stream(async body =>
         {
             await using var writer = new StreamWriter(body, new UTF8Encoding(false), 64 * 1024);
@@ -59,7 +64,8 @@ internal static class HistoryCsv
     private static string Header(int layers)
     {
         var header = new StringBuilder(string.Join(',', Columns));
-        for (int l = 0; l < layers; l++) header.Append(CultureInfo.InvariantCulture, $",layer{l}.weightGradientNorm,layer{l}.biasGradientNorm,layer{l}.updateRatio");
+        for (int l = 0; l < layers; l++) header.Append(CultureInfo.InvariantCulture,
+            $",layer{l}.weightGradientNorm,layer{l}.biasGradientNorm,layer{l}.updateRatio");
         return header.ToString();
     }
 
@@ -67,12 +73,14 @@ internal static class HistoryCsv
     {
         var row = new StringBuilder();
         row.Append(e.Epoch.ToString(CultureInfo.InvariantCulture));
-        foreach (var value in new[] { e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy, e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate, e.DurationMs })
+        foreach (var value in new[] { e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
+            e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate, e.DurationMs })
             row.Append(',').Append(Cell(value));
         for (int l = 0; l < layers; l++)
         {
             var s = l < e.Layers.Count ? e.Layers[l] : null;
-            row.Append(',').Append(Cell(s?.WeightGradientNorm)).Append(',').Append(Cell(s?.BiasGradientNorm)).Append(',').Append(Cell(s?.UpdateRatio));
+            row.Append(',').Append(Cell(s?.WeightGradientNorm)).Append(',').Append(Cell(s?.BiasGradientNorm))
+                .Append(',').Append(Cell(s?.UpdateRatio));
         }
         return row.ToString();
     }

@@ -5,13 +5,14 @@ using Microsoft.EntityFrameworkCore.Query;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Writes a running job's progress: the epochs since the last write as history rows, the job row's losses, the checkpoint
-/// and, at the end, the job's new state, all in one short lease-checked transaction, so the history holds every epoch
-/// exactly once whatever happens to the process. A periodic checkpoint is written on another thread while training goes on
-/// (one write in flight at a time; every other database use waits for it), so it costs the training loop a snapshot copy,
-/// not a transaction.
+/// Writes a running job's progress: the epochs since the last write as history rows, the job row's losses, the
+/// checkpoint and, at the end, the job's new state, all in one short lease-checked transaction, so the history holds
+/// every epoch exactly once whatever happens to the process. A periodic checkpoint is written on another thread while
+/// training goes on (one write in flight at a time; every other database use waits for it), so it costs the training
+/// loop a snapshot copy, not a transaction.
 /// </summary>
-internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, JobOptions options, ILogger logger)
+internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, JobOptions options,
+    ILogger logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last write handed to the database
     private Task? _inFlight;                 // the periodic checkpoint being written, if any
@@ -46,10 +47,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         await WrittenAsync();
         var (rows, progress, diagnostics) = (_pending, Progress, Diagnostics);
         _pending = [];
-        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress, diagnostics), CancellationToken.None);
+        _inFlight = Task.Run(() => WriteAsync(snapshot, final: null, rows, progress, diagnostics),
+            CancellationToken.None);
     }
 
-    /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see cref="LeaseLostException"/>.</summary>
+    /// <summary>Waits for the checkpoint being written (if any); rethrows its failure, e.g. <see
+    /// cref="LeaseLostException"/>.</summary>
     public async Task WrittenAsync()
     {
         if (_inFlight is not { } write) return;
@@ -57,7 +60,8 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         await write;
     }
 
-    /// <summary>Waits for the checkpoint being written without rethrowing: before cleaning up after another failure.</summary>
+    /// <summary>Waits for the checkpoint being written without rethrowing: before cleaning up after another
+    /// failure.</summary>
     public async Task SettleAsync()
     {
         try { await WrittenAsync(); }
@@ -65,10 +69,11 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     }
 
     /// <summary>
-    /// Writes everything buffered with the job's new state <paramref name="final"/> (a <see cref="JobTransitions"/> setter),
-    /// after any checkpoint still being written (the context is used by one write at a time).
+    /// Writes everything buffered with the job's new state <paramref name="final"/> (a <see cref="JobTransitions"/>
+    /// setter), after any checkpoint still being written (the context is used by one write at a time).
     /// </summary>
-    public async Task CommitAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>> final, Action? alsoAdd = null)
+    public async Task CommitAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>> final,
+        Action? alsoAdd = null)
     {
         await WrittenAsync();
         var rows = _pending;
@@ -77,12 +82,13 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     }
 
     /// <summary>
-    /// <see cref="WriteOnceAsync"/>, retried with backoff after a storage failure (disk full, an I/O error, a lock held past the
-    /// busy timeout) <see cref="JobOptions.WriteRetries"/> times, then <see cref="StorageWriteException"/>. The same rows are
-    /// written on each try, so the history never has a gap.
+    /// <see cref="WriteOnceAsync"/>, retried with backoff after a storage failure (disk full, an I/O error, a lock held
+    /// past the busy timeout) <see cref="JobOptions.WriteRetries"/> times, then <see cref="StorageWriteException"/>.
+    /// The same rows are written on each try, so the history never has a gap.
     /// </summary>
     private async Task WriteAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
-        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd = null)
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics,
+            Action? alsoAdd = null)
     {
         for (int retry = 0; ; retry++)
         {
@@ -95,9 +101,11 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
             {
                 db.ChangeTracker.Clear(); // the transaction rolled back
                 if (retry >= options.WriteRetries)
-                    throw new StorageWriteException($"writing epochs up to {p.Epoch} failed {retry + 1} times ({e.Message}).", e);
+                    throw new StorageWriteException(
+                        $"writing epochs up to {p.Epoch} failed {retry + 1} times ({e.Message}).", e);
                 var delay = options.WriteRetryDelay * Math.Pow(2, retry);
-                logger.LogWarning("Job {JobId}: writing epochs up to {Epoch} failed ({Error}); retry {Retry} of {Retries} in {Delay} ms.",
+                logger.LogWarning("Job {JobId}: writing epochs up to {Epoch} failed ({Error}); " +
+                    "retry {Retry} of {Retries} in {Delay} ms.",
                     job.Id, p.Epoch, e.Message, retry + 1, options.WriteRetries, delay.TotalMilliseconds);
                 await Task.Delay(delay);
             }
@@ -105,13 +113,14 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     }
 
     /// <summary>
-    /// One short transaction: the job row (lease check and renewal, the progress <paramref name="p"/>, and its new state when
-    /// <paramref name="final"/> is given), the history rows of <paramref name="epochs"/>, and the checkpoint: replaced by
-    /// <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer holds the lease nothing is
-    /// written and <see cref="LeaseLostException"/> is thrown.
+    /// One short transaction: the job row (lease check and renewal, the progress <paramref name="p"/>, and its new
+    /// state when <paramref name="final"/> is given), the history rows of <paramref name="epochs"/>, and the
+    /// checkpoint: replaced by <paramref name="snapshot"/>, or dropped when the job ends. When this worker no longer
+    /// holds the lease nothing is written and <see cref="LeaseLostException"/> is thrown.
     /// </summary>
     private async Task WriteOnceAsync(byte[]? snapshot, Action<UpdateSettersBuilder<TrainingJob>>? final,
-        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics, Action? alsoAdd)
+        List<EpochReport> epochs, JobProgress p, Backprop.Core.Diagnostics.DiagnosticsState? diagnostics,
+            Action? alsoAdd)
     {
         string? diagnosticsJson = diagnostics is null ? null : JobDiagnostics.Write(diagnostics);
         var now = DateTime.UtcNow;
@@ -122,10 +131,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         {
             s.SetProperty(j => j.Epoch, p.Epoch).SetProperty(j => j.TrainLoss, p.TrainLoss)
                 .SetProperty(j => j.ValidationLoss, p.ValidationLoss)
-                .SetProperty(j => j.BestTrainLoss, p.BestTrainLoss).SetProperty(j => j.BestValidationLoss, p.BestValidationLoss)
+                .SetProperty(j => j.BestTrainLoss, p.BestTrainLoss).SetProperty(j => j.BestValidationLoss,
+                    p.BestValidationLoss)
                 .SetProperty(j => j.BestEpoch, p.BestEpoch);
             if (diagnosticsJson is not null) s.SetProperty(j => j.DiagnosticsJson, diagnosticsJson);
-            // A checkpoint is progress, and a job that stops by itself did not crash its worker: either way it is not stalled.
+            // A checkpoint is progress, and a job that stops by itself did not crash its worker: either way it is not
+            // stalled.
             if (snapshot is not null || final is not null) s.SetProperty(j => j.StalledAttempts, 0);
             if (final is not null) final(s);
             else s.SetProperty(j => j.LeaseExpiresAt, expires);
@@ -138,7 +149,8 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
                 .SetProperty(c => c.Epoch, p.Epoch).SetProperty(c => c.Snapshot, snapshot)
                 .SetProperty(c => c.CreatedAt, now), CancellationToken.None);
             if (replaced == 0)
-                db.Add(new JobCheckpoint { JobId = job.Id, TenantId = job.TenantId, Epoch = p.Epoch, Snapshot = snapshot, CreatedAt = now });
+                db.Add(new JobCheckpoint { JobId = job.Id, TenantId = job.TenantId, Epoch = p.Epoch,
+                    Snapshot = snapshot, CreatedAt = now });
         }
         else if (ends)
         {
@@ -153,5 +165,6 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     }
 }
 
-/// <summary>A write kept failing for a storage reason; the job is given back, to resume from its last checkpoint.</summary>
+/// <summary>A write kept failing for a storage reason; the job is given back, to resume from its last
+/// checkpoint.</summary>
 public sealed class StorageWriteException(string message, Exception inner) : Exception(message, inner);

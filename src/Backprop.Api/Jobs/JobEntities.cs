@@ -38,20 +38,25 @@ public sealed class TrainingJob : ITenantOwned
     public ulong Seed { get; set; }
     /// <summary>Times a worker has claimed this job.</summary>
     public int Attempt { get; set; }
-    /// <summary>Claims since the last checkpoint; a job claimed <see cref="JobOptions.MaxAttempts"/> times without one fails (a poison job).</summary>
+    /// <summary>Claims since the last checkpoint; a job claimed <see cref="JobOptions.MaxAttempts"/> times without one
+    /// fails (a poison job).</summary>
     public int StalledAttempts { get; set; }
-    /// <summary>The worker holding the lease (<see cref="WorkerIdentity"/>), or null when no worker runs the job.</summary>
+    /// <summary>The worker holding the lease (<see cref="WorkerIdentity"/>), or null when no worker runs the
+    /// job.</summary>
     public string? LeaseOwner { get; set; }
     /// <summary>UTC; the lease is void from then on and any worker may claim the job.</summary>
     public DateTime? LeaseExpiresAt { get; set; }
     public bool CancelRequested { get; set; }
-    /// <summary>Continue this model's training run (its final snapshot, optimizer state included) for <see cref="Epochs"/> − <see cref="InitialEpoch"/> more epochs.</summary>
+    /// <summary>Continue this model's training run (its final snapshot, optimizer state included) for <see
+    /// cref="Epochs"/> − <see cref="InitialEpoch"/> more epochs.</summary>
     public Guid? ContinuesModelId { get; set; }
     /// <summary>The epoch the job starts from: 0, or the continued model's epochs.</summary>
     public int InitialEpoch { get; set; }
-    /// <summary>The training diagnostics' state (the core's <c>DiagnosticsState</c>) as JSON, written with each checkpoint.</summary>
+    /// <summary>The training diagnostics' state (the core's <c>DiagnosticsState</c>) as JSON, written with each
+    /// checkpoint.</summary>
     public string? DiagnosticsJson { get; set; }
-    /// <summary>k on a cross-validation parent (a job no worker runs: its children do the training); null on every other job.</summary>
+    /// <summary>k on a cross-validation parent (a job no worker runs: its children do the training); null on every
+    /// other job.</summary>
     public int? FoldCount { get; set; }
     /// <summary>The cross-validation parent of a fold's job (or of its final training on all rows).</summary>
     public Guid? ParentJobId { get; set; }
@@ -64,8 +69,9 @@ public sealed class TrainingJob : ITenantOwned
 }
 
 /// <summary>
-/// The latest complete training state of a running job (the core's <see cref="Backprop.Core.Training.TrainingSnapshot"/>), written in one
-/// transaction with the history rows up to <see cref="Epoch"/>; a resumed job continues from it. One row per job.
+/// The latest complete training state of a running job (the core's <see
+/// cref="Backprop.Core.Training.TrainingSnapshot"/>), written in one transaction with the history rows up to <see
+/// cref="Epoch"/>; a resumed job continues from it. One row per job.
 /// </summary>
 public sealed class JobCheckpoint : ITenantOwned
 {
@@ -106,14 +112,16 @@ internal sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Traini
         b.Property(e => e.Status).HasConversion<string>().HasMaxLength(16);
         b.Property(e => e.StopReason).HasConversion(new SnakeCaseEnumConverter<JobStopReason>()).HasMaxLength(32);
         b.Property(e => e.Request).HasColumnName("RequestJson")
-            .HasConversion(new StoredJsonConverter<StoredTrainingRequest>(), JobStorageMapping.JsonComparer<StoredTrainingRequest>());
+            .HasConversion(new StoredJsonConverter<StoredTrainingRequest>(),
+                JobStorageMapping.JsonComparer<StoredTrainingRequest>());
         b.Property(e => e.Seed).HasConversion(v => unchecked((long)v), v => unchecked((ulong)v));
         b.HasIndex(e => new { e.TenantId, e.CreatedAt });
         b.HasIndex(e => e.Status);
         b.HasIndex(e => e.DatasetId);
         b.Property(e => e.LeaseOwner).HasMaxLength(128);
         b.HasIndex(e => e.ParentJobId);
-        b.HasIndex(e => new { e.SearchId, e.TrialNumber }).IsUnique(); // two coordinators never add the same trial twice
+        // two coordinators never add the same trial twice
+        b.HasIndex(e => new { e.SearchId, e.TrialNumber }).IsUnique();
     }
 }
 
@@ -136,7 +144,8 @@ internal sealed class EpochEntityConfiguration : IEntityTypeConfiguration<EpochE
         b.HasKey(e => new { e.JobId, e.Epoch });
         b.Property(e => e.TenantId).HasMaxLength(64);
         b.Property(e => e.Layers).HasColumnName("LayersJson")
-            .HasConversion(new StoredJsonConverter<StoredLayerStatistics[]>(), JobStorageMapping.JsonComparer<StoredLayerStatistics[]>());
+            .HasConversion(new StoredJsonConverter<StoredLayerStatistics[]>(),
+                JobStorageMapping.JsonComparer<StoredLayerStatistics[]>());
         b.HasOne<TrainingJob>().WithMany().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -3,42 +3,50 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Jobs;
 
-/// <summary>This process as a lease owner: unique per process, so a restarted service never mistakes an old lease for its own.</summary>
+/// <summary>This process as a lease owner: unique per process, so a restarted service never mistakes an old lease for
+/// its own.</summary>
 public sealed class WorkerIdentity
 {
     private long _claims;
 
-    public string Id { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+    public string Id { get; } =
+        $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>
-    /// The owner name of one claim (<see cref="Id"/>:n): unique per claim, so that when a lease expires and another worker of
+    /// The owner name of one claim (<see cref="Id"/>:n): unique per claim, so that when a lease expires and another
+    /// worker of
     /// this same process claims the job, the first one's writes are fenced off like any other worker's.
     /// </summary>
     public string NextLeaseOwner() => $"{Id}:{Interlocked.Increment(ref _claims)}";
 }
 
-/// <summary>The lease of a running job was taken over or expired: the worker must stop and write nothing more.</summary>
+/// <summary>The lease of a running job was taken over or expired: the worker must stop and write nothing
+/// more.</summary>
 public sealed class LeaseLostException(Guid jobId) : Exception($"The lease on job {jobId} was lost.");
 
 /// <summary>
-/// Which job rows a worker may write. Every write of a running job is conditional on
-/// <c>LeaseOwner == me &amp;&amp; LeaseExpiresAt &gt; now</c>, so a worker that lost its lease cannot change the job (or its
-/// history) any more, and no two workers ever advance one job. The changes themselves are <see cref="JobTransitions"/>.
+/// Which job rows a worker may write. Every write of a running job is conditional on <c>LeaseOwner == me &amp;&amp;
+/// LeaseExpiresAt &gt; now</c>, so a worker that lost its lease cannot change the job (or its history) any more, and no
+/// two workers ever advance one job. The changes themselves are <see cref="JobTransitions"/>.
 /// </summary>
 public static class JobLeases
 {
     /// <summary>The job, if this worker still holds its lease.</summary>
-    public static IQueryable<TrainingJob> HeldBy(this IQueryable<TrainingJob> jobs, Guid jobId, string owner, DateTime now) =>
+    public static IQueryable<TrainingJob> HeldBy(this IQueryable<TrainingJob> jobs, Guid jobId, string owner,
+        DateTime now) =>
         jobs.Where(j => j.Id == jobId && j.LeaseOwner == owner && j.LeaseExpiresAt > now);
 
-    /// <summary>Queued, or running under a lease that has expired (its worker died or hangs). Never a cross-validation parent: its folds train.</summary>
+    /// <summary>Queued, or running under a lease that has expired (its worker died or hangs). Never a cross-validation
+    /// parent: its folds train.</summary>
     public static IQueryable<TrainingJob> Claimable(this IQueryable<TrainingJob> jobs, DateTime now) =>
         jobs.Where(j => j.FoldCount == null && (j.Status == JobStatus.Queued
             || (j.Status == JobStatus.Running && (j.LeaseExpiresAt == null || j.LeaseExpiresAt <= now))));
 
     /// <summary>
-    /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the fewest
-    /// jobs running (on any replica), among those the tenant whose last job started longest ago (never, first), then that
+    /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the
+    /// fewest
+    /// jobs running (on any replica), among those the tenant whose last job started longest ago (never, first), then
+    /// that
     /// tenant's oldest job. Each worker claims the first of these it can (<see cref="JobTransitions.ClaimAsync"/> is
     /// conditional, so when workers race for one job exactly one gets it and the others try the next).
     /// </summary>
@@ -47,7 +55,8 @@ public static class JobLeases
         var now = DateTime.UtcNow;
         var jobs = db.Set<TrainingJob>();
         return jobs.Claimable(now).Where(j => !j.CancelRequested)
-            .OrderBy(j => jobs.Count(r => r.TenantId == j.TenantId && r.Status == JobStatus.Running && r.LeaseExpiresAt > now))
+            .OrderBy(j => jobs.Count(r => r.TenantId == j.TenantId && r.Status == JobStatus.Running
+                && r.LeaseExpiresAt > now))
             .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt) == null ? 0 : 1)
             .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt))
             .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)

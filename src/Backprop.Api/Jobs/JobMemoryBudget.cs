@@ -3,9 +3,9 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// The estimated working memory of the jobs running in this process, kept under Jobs:MemoryBudgetBytes. A job that does not
-/// fit is not claimed: it stays queued, and is woken again when a running job gives its share back. A job runs alone
-/// whatever its estimate, so none waits forever.
+/// The estimated working memory of the jobs running in this process, kept under Jobs:MemoryBudgetBytes. A job that does
+/// not fit is not claimed: it stays queued, and is woken again when a running job gives its share back. A job runs
+/// alone whatever its estimate, so none waits forever.
 /// </summary>
 public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue)
 {
@@ -20,7 +20,8 @@ public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue
     /// <summary>True while the job waits for running jobs to give memory back.</summary>
     public bool IsWaiting(Guid jobId) { lock (_lock) return _waiting.Contains(jobId); }
 
-    /// <summary>Holds <paramref name="bytes"/> for the job, or (false) notes it as waiting for the next release.</summary>
+    /// <summary>Holds <paramref name="bytes"/> for the job, or (false) notes it as waiting for the next
+    /// release.</summary>
     public bool TryReserve(Guid jobId, long bytes)
     {
         lock (_lock)

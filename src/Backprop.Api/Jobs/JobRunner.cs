@@ -13,13 +13,15 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the last
-/// checkpoint (or starts), trains epoch by epoch, and checkpoints every <see cref="JobOptions.CheckpointEveryEpochs"/> epochs or
-/// <see cref="JobOptions.CheckpointInterval"/> through its <see cref="JobCheckpointWriter"/>, and ends it with one of the
-/// <see cref="JobTransitions"/>.
+/// Runs one job in its own scope: claims its lease, loads network and dataset as the job's tenant, resumes from the
+/// last checkpoint (or starts), trains epoch by epoch, and checkpoints every <see
+/// cref="JobOptions.CheckpointEveryEpochs"/> epochs or <see cref="JobOptions.CheckpointInterval"/> through its <see
+/// cref="JobCheckpointWriter"/>, and ends it with one of the <see cref="JobTransitions"/>.
 /// </summary>
-public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue, WorkerIdentity worker,
-    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection,
+public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
+    JobQueue queue, WorkerIdentity worker,
+    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options,
+        SelectionSignal selection,
     LiveJobs liveJobs, ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
@@ -28,9 +30,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
 
     /// <summary>
-    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside the running
-    /// jobs' (<see cref="JobMemoryBudget"/>), and runs it; false when there was none to claim. A candidate that does not fit stays
-    /// queued and is woken on a release. When other workers keep taking the candidates first it answers true, so the caller
+    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside
+    /// the running
+    /// jobs' (<see cref="JobMemoryBudget"/>), and runs it; false when there was none to claim. A candidate that does
+    /// not fit stays
+    /// queued and is woken on a release. When other workers keep taking the candidates first it answers true, so the
+    /// caller
     /// looks again at once.
     /// </summary>
     public async Task<bool> RunNextAsync(CancellationToken stoppingToken)
@@ -38,8 +43,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var o = options.Value;
         for (int round = 0; round < 4; round++)
         {
-            // A job still running here, whose lease ran out under load, is left to its own worker unless another process takes it.
-            var candidates = (await JobLeases.NextCandidatesAsync(db, 8, stoppingToken)).Where(id => !queue.IsRunning(id)).ToList();
+            // A job still running here, whose lease ran out under load, is left to its own worker unless another
+            // process takes it.
+            var candidates = (await JobLeases.NextCandidatesAsync(db, 8, stoppingToken))
+                .Where(id => !queue.IsRunning(id)).ToList();
             if (candidates.Count == 0) return false;
             bool anyFitted = false;
             foreach (var jobId in candidates)
@@ -47,7 +54,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
                 if (!memory.TryReserve(jobId, estimate))
                 {
-                    logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                    logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and "
+                        + "running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
                         jobId, estimate, memory.UsedBytes, o.MemoryBudgetBytes);
                     continue;
                 }
@@ -56,7 +64,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 {
                     var owner = worker.NextLeaseOwner();
                     var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
-                    if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching a checkpoint.", jobId, o.MaxAttempts);
+                    if (claim == ClaimOutcome.GaveUp)
+                    {
+                        logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching "
+                            + "a checkpoint.",
+                            jobId, o.MaxAttempts);
+                    }
                     if (claim != ClaimOutcome.Claimed) continue;
                     await RunClaimedAsync(jobId, owner, stoppingToken);
                     return true;
@@ -91,12 +104,15 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
         catch (LeaseLostException)
         {
-            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, another worker resumes it.", jobId, job.Attempt);
+            logger.LogWarning("Job {JobId} lost its lease (attempt {Attempt}); stopped without writing, " +
+                "another worker resumes it.", jobId, job.Attempt);
         }
         catch (StorageWriteException e)
         {
-            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage recovers.
-            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId, job.Attempt, e.Message);
+            // Nothing more can be written now: give the job back so it resumes from its last checkpoint once storage
+            // recovers.
+            logger.LogWarning(e.InnerException, "Job {JobId} gives up its lease (attempt {Attempt}): {Message}", jobId,
+                job.Attempt, e.Message);
             await _writer.SettleAsync();
             await TryReleaseAsync(job);
         }
@@ -107,7 +123,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await _writer.SettleAsync();
             _writer.Discard();
             db.ChangeTracker.Clear();
-            try { await FailAsync(job, JobStopReason.Failed, $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
+            try { await FailAsync(job, JobStopReason.Failed,
+                $"The job failed unexpectedly ({e.GetType().Name}); see the service log."); }
             catch (LeaseLostException) { }
         }
         finally
@@ -119,7 +136,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
     }
 
-    private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token, CancellationToken stoppingToken)
+    private async Task TrainAsync(TrainingJob job, LeaseHeartbeat heartbeat, CancellationToken token,
+        CancellationToken stoppingToken)
     {
         var request = job.Request;
         var definition = NetworkMapping.ReadDefinition(job.NetworkJson);
@@ -128,10 +146,12 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         LoadedDataset dataset;
         try
         {
-            dataset = await datasets.LoadAsync(job.DatasetId, token) ?? throw new InvalidDataException($"Dataset {job.DatasetId} no longer exists.");
+            dataset = await datasets.LoadAsync(job.DatasetId, token) ?? throw new InvalidDataException(
+                $"Dataset {job.DatasetId} no longer exists.");
             session = await OpenSessionAsync(job, definition.ToSpec(), request, dataset, token);
         }
-        catch (Exception e) when (e is InvalidTrainingOptionsException or InvalidNetworkSpecException or InvalidDataException)
+        catch (Exception e) when (
+            e is InvalidTrainingOptionsException or InvalidNetworkSpecException or InvalidDataException)
         {
             await FailAsync(job, JobStopReason.Failed, e.Message);
             return;
@@ -142,9 +162,11 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             return;
         }
 
-        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed twice.
+        // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed
+        // twice.
         _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
-            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch ? saved : null);
+            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch
+                ? saved : null);
         int publishedFindings = 0;
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
@@ -166,14 +188,16 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 }
                 _live!.Publish(report, _writer.Progress);
                 if (_writer.Failed)
-                    await _writer.WrittenAsync(); // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                    // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                    await _writer.WrittenAsync();
                 pruner?.Observe(report);
                 if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
                 {
                     await _writer.WrittenAsync(); // the context serves one use at a time
                     if (pruned = await pruner.ShouldStopAsync(db, job.Id, report, token)) break;
                 }
-                if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
+                if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs
+                    || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
                 {
                     _writer.Diagnostics = _diagnostics.State;
                     await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
@@ -197,14 +221,17 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             await SucceedAsync(job, definition, session, dataset, pruned ? JobStopReason.Pruned : null);
     }
 
-    /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh initialisation.</summary>
-    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
+    /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh
+    /// initialisation.</summary>
+    private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec,
+        StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
-            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).", job.Id, checkpoint.Epoch, job.Attempt);
+            logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).",
+                job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
@@ -214,15 +241,19 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     }
 
     /// <summary>
-    /// The model's final snapshot with more epochs: weights, optimizer moments and step, schedule and RNG position carry on,
-    /// so the continued run is the longer run it would have been (an early stop's patience starts afresh).
+    /// The model's final snapshot with more epochs: weights, optimizer moments and step, schedule and RNG position
+    /// carry on, so the continued run is the longer run it would have been (an early stop's patience starts afresh).
     /// </summary>
-    private async Task<TrainingSession> ContinueAsync(TrainingJob job, Guid modelId, LoadedDataset dataset, CancellationToken ct)
+    private async Task<TrainingSession> ContinueAsync(TrainingJob job, Guid modelId, LoadedDataset dataset,
+        CancellationToken ct)
     {
-        var bytes = await db.Set<ModelBlob>().AsNoTracking().Where(b => b.ModelId == modelId).Select(b => b.Snapshot).SingleOrDefaultAsync(ct)
-            ?? throw new InvalidDataException($"Model {modelId} no longer exists or has no training state to continue.");
+        var bytes = await db.Set<ModelBlob>().AsNoTracking().Where(b => b.ModelId == modelId).Select(b => b.Snapshot)
+            .SingleOrDefaultAsync(ct)
+            ?? throw new InvalidDataException(
+                $"Model {modelId} no longer exists or has no training state to continue.");
         var final = TrainingSnapshot.FromBytes(bytes);
-        if (final.Epoch != job.InitialEpoch) throw new InvalidDataException($"Model {modelId} was trained for {final.Epoch} epochs, the job expected {job.InitialEpoch}.");
+        if (final.Epoch != job.InitialEpoch) throw new InvalidDataException(
+            $"Model {modelId} was trained for {final.Epoch} epochs, the job expected {job.InitialEpoch}.");
         var more = final with
         {
             Options = final.Options with { Epochs = job.Epochs },
@@ -233,7 +264,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return TrainingSession.Restore(more, dataset.Data);
     }
 
-    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request, CancellationToken ct)
+    private async Task<WarmStart?> LoadWarmStartAsync(TrainingJob job, NetworkSpec spec, StoredTrainingRequest request,
+        CancellationToken ct)
     {
         if (job.WarmStartModelId is not { } modelId) return null;
         var blob = await db.Set<ModelBlob>().AsNoTracking().SingleOrDefaultAsync(b => b.ModelId == modelId, ct)
@@ -245,7 +277,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (blob.Snapshot is { } bytes)
         {
             var snapshot = TrainingSnapshot.FromBytes(bytes);
-            if (snapshot.Options.Optimizer.Kind == (request.Optimizer?.Kind ?? OptimizerKind.Adam)) state = snapshot.Optimizer;
+            if (snapshot.Options.Optimizer.Kind == (request.Optimizer?.Kind ?? OptimizerKind.Adam)) state =
+                snapshot.Optimizer;
         }
         return new WarmStart(model.Parameters, state);
     }

@@ -14,13 +14,16 @@ public enum JobStopReason
     Diverged,
     /// <summary>A client cancelled the job.</summary>
     Cancelled,
-    /// <summary>The job could not run (bad data, a missing model, an unexpected error, or too many crashed attempts).</summary>
+    /// <summary>The job could not run (bad data, a missing model, an unexpected error, or too many crashed
+    /// attempts).</summary>
     Failed,
-    /// <summary>A search's early-termination rule (ASHA, median) stopped the trial; it succeeded with the model of its last epoch.</summary>
+    /// <summary>A search's early-termination rule (ASHA, median) stopped the trial; it succeeded with the model of its
+    /// last epoch.</summary>
     Pruned,
 }
 
 public static class JobStates
 {
-    public static bool IsFinished(this JobStatus status) => status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
+    public static bool IsFinished(this JobStatus status) =>
+        status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 }

@@ -28,21 +28,26 @@ public sealed record StoredTrainingRequest(
     Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null,
     StoredCrossValidation? CrossValidation = null);
 
-/// <summary>The cross-validation a job runs (a parent) or the fold it holds out (a child, <see cref="Fold"/> set).</summary>
-public sealed record StoredCrossValidation(int Folds, bool Stratified, ulong? ShuffleSeed, bool TrainFinalModel, int? Fold);
+/// <summary>The cross-validation a job runs (a parent) or the fold it holds out (a child, <see cref="Fold"/>
+/// set).</summary>
+public sealed record StoredCrossValidation(int Folds, bool Stratified, ulong? ShuffleSeed, bool TrainFinalModel,
+    int? Fold);
 
-public sealed record StoredPreparation(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount, UnseenLevelPolicy UnseenLevels);
+public sealed record StoredPreparation(ImputationKind Imputation, bool MissingIndicators, int MinLevelCount,
+    UnseenLevelPolicy UnseenLevels);
 
-public sealed record StoredOptimizer(OptimizerKind Kind, double LearningRate, double Momentum, double Beta1, double Beta2,
-    double Epsilon, double WeightDecay, double Alpha, double Dampening);
+public sealed record StoredOptimizer(OptimizerKind Kind, double LearningRate, double Momentum, double Beta1,
+    double Beta2, double Epsilon, double WeightDecay, double Alpha, double Dampening);
 
-public sealed record StoredSchedule(ScheduleKind Kind, int StepSize, double Gamma, int? CosineEpochs, double MinLearningRate,
-    double Factor, int Patience, double Threshold, int Cooldown);
+public sealed record StoredSchedule(ScheduleKind Kind, int StepSize, double Gamma, int? CosineEpochs,
+    double MinLearningRate, double Factor, int Patience, double Threshold, int Cooldown);
 
-public sealed record StoredEarlyStopping(MonitoredMetric Monitor, int Patience, double MinDelta, bool RestoreBestWeights);
+public sealed record StoredEarlyStopping(MonitoredMetric Monitor, int Patience, double MinDelta,
+    bool RestoreBestWeights);
 
 /// <summary>One layer's gradient norms and update ratio in a history row (column <c>LayersJson</c>).</summary>
-public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm, double? UpdateRatio,
+public sealed record StoredLayerStatistics(int Layer, double? WeightGradientNorm, double? BiasGradientNorm,
+    double? UpdateRatio,
     double? BiasUpdateNorm = null, double? InactiveFraction = null, double? SaturatedFraction = null);
 
 /// <summary>Maps a stored record to its JSON column with <see cref="StoredJson.Options"/>.</summary>
@@ -59,44 +64,56 @@ public static class JobStorageMapping
         v => JsonSerializer.Serialize(v, StoredJson.Options).GetHashCode(StringComparison.Ordinal),
         v => v);
 
-    /// <summary>The request with what it left to the core's defaults written out (<see cref="TrainingOptions.WithDefaults"/>), so a stored job
-    /// trains the same whatever later versions choose as defaults.</summary>
+    /// <summary>The request with what it left to the core's defaults written out (<see
+    /// cref="TrainingOptions.WithDefaults"/>), so a stored job trains the same whatever later versions choose as
+    /// defaults.</summary>
     public static StoredTrainingRequest ToStored(this TrainingJobRequest r)
     {
-        var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null;
-        // A cross-validation fold is the validation split: no fraction is held out besides it, and without epochs a fold stops
-        // early on its validation loss as a single run does on its split's.
+        var early = r.EarlyStopping is { } e ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta,
+            e.RestoreBestWeights) : null;
+        // A cross-validation fold is the validation split: no fraction is held out besides it, and without epochs a
+        // fold stops early on its validation loss as a single run does on its split's.
         bool folded = r.CrossValidation is not null;
-        var resolved = TrainingOptions.WithDefaults(r.Epochs, folded ? r.ValidationFraction ?? 0 : r.ValidationFraction, early);
+        var resolved = TrainingOptions.WithDefaults(r.Epochs, folded ? r.ValidationFraction ?? 0
+            : r.ValidationFraction, early);
         if (folded && r.Epochs is null && early is null)
             resolved = resolved with { EarlyStopping = new EarlyStoppingSettings(MonitoredMetric.ValidationLoss) };
-        return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(), r.Schedule?.ToStored(),
-            resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor, stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
+        return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(),
+            r.Schedule?.ToStored(),
+            resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor,
+                stop.Patience, stop.MinDelta, stop.RestoreBestWeights) : null,
             r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
-            r.Preparation is { } p ? new StoredPreparation(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
-            r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone() : null,
+            r.Preparation is { } p ? new StoredPreparation(p.Imputation, p.MissingIndicators, p.MinLevelCount,
+                p.UnseenLevels) : null,
+            r.ClassWeights is { ValueKind: not JsonValueKind.Undefined and not JsonValueKind.Null } w ? w.Clone()
+                : null,
             r.Diagnostics?.ToThresholds(),
-            r.CrossValidation is { } cv ? new StoredCrossValidation(cv.Folds, cv.Stratified, cv.ShuffleSeed, cv.TrainFinalModel, cv.Fold) : null);
+            r.CrossValidation is { } cv ? new StoredCrossValidation(cv.Folds, cv.Stratified, cv.ShuffleSeed,
+                cv.TrainFinalModel, cv.Fold) : null);
     }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
         r.NetworkId, r.DatasetId, r.Epochs, r.BatchSize,
         r.Optimizer is { } o
-            ? new OptimizerRequest(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening)
+            ? new OptimizerRequest(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay,
+                o.Alpha, o.Dampening)
             : null,
         r.Schedule is { } s
             ? new ScheduleRequest(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience,
                 s.Threshold, s.Cooldown)
             : null,
         r.ValidationFraction,
-        r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights) : null,
+        r.EarlyStopping is { } e ? new EarlyStoppingRequest(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights)
+            : null,
         r.Normalization, r.StandardizeTargets, r.ClipGradientNorm, r.Shuffle, r.Seed, r.WarmStartModelId,
-        r.Preparation is { } p ? new PreparationRequest(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels) : null,
+        r.Preparation is { } p ? new PreparationRequest(p.Imputation, p.MissingIndicators, p.MinLevelCount,
+            p.UnseenLevels) : null,
         r.ClassWeights, r.Diagnostics?.ToRequest(),
-        r.CrossValidation is { } cv ? new CrossValidationRequest(cv.Folds, cv.Stratified, cv.ShuffleSeed, cv.TrainFinalModel, cv.Fold) : null);
+        r.CrossValidation is { } cv ? new CrossValidationRequest(cv.Folds, cv.Stratified, cv.ShuffleSeed,
+            cv.TrainFinalModel, cv.Fold) : null);
 
-    /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract. Class weights
-    /// given by label need the dataset's <paramref name="classNames"/>.</summary>
+    /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract.
+    /// Class weights given by label need the dataset's <paramref name="classNames"/>.</summary>
     public static TrainingOptions ToOptions(this StoredTrainingRequest r, IReadOnlyList<string>? classNames = null)
     {
         var p = r.Preparation ?? new StoredPreparation(ImputationKind.Mean, false, 1, UnseenLevelPolicy.Ignore);
@@ -106,10 +123,10 @@ public static class JobStorageMapping
         {
             Epochs = r.Epochs,
             BatchSize = r.BatchSize,
-            Optimizer = new OptimizerSettings(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay,
-                o.Alpha, o.Dampening),
-            Schedule = new ScheduleSettings(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience,
-                s.Threshold, s.Cooldown),
+            Optimizer = new OptimizerSettings(o.Kind, o.LearningRate, o.Momentum, o.Beta1, o.Beta2, o.Epsilon,
+                o.WeightDecay, o.Alpha, o.Dampening),
+            Schedule = new ScheduleSettings(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor,
+                s.Patience, s.Threshold, s.Cooldown),
             ValidationFraction = r.ValidationFraction,
             EarlyStopping = r.EarlyStopping is { } e
                 ? new EarlyStoppingSettings(e.Monitor, e.Patience, e.MinDelta, e.RestoreBestWeights)
@@ -121,14 +138,17 @@ public static class JobStorageMapping
             Seed = r.Seed,
             Preparation = new PreparationSettings(p.Imputation, p.MissingIndicators, p.MinLevelCount, p.UnseenLevels),
             ClassWeights = ClassWeightsRequest.Read(r.ClassWeights, classNames, new ProblemErrors()),
-            Fold = r.CrossValidation is { Fold: { } fold } cv ? new CrossValidationFold(fold, cv.Folds, cv.Stratified, cv.ShuffleSeed ?? 0) : null,
+            Fold = r.CrossValidation is { Fold: { } fold } cv ? new CrossValidationFold(fold, cv.Folds, cv.Stratified,
+                cv.ShuffleSeed ?? 0) : null,
         };
     }
 
     private static StoredOptimizer ToStored(this OptimizerRequest o) =>
-        new(o.Kind, o.LearningRate, o.Momentum ?? OptimizerSettings.DefaultMomentum(o.Kind), o.Beta1, o.Beta2, o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
+        new(o.Kind, o.LearningRate, o.Momentum ?? OptimizerSettings.DefaultMomentum(o.Kind), o.Beta1, o.Beta2,
+            o.Epsilon, o.WeightDecay, o.Alpha, o.Dampening);
 
     private static StoredSchedule ToStored(this ScheduleRequest s) =>
-        new(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold, s.Cooldown);
+        new(s.Kind, s.StepSize, s.Gamma, s.CosineEpochs, s.MinLearningRate, s.Factor, s.Patience, s.Threshold,
+            s.Cooldown);
 
 }

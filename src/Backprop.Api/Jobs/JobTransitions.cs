@@ -16,32 +16,37 @@ public enum ClaimOutcome { Claimed, Unavailable, GaveUp }
 ///   │  └───cancel─────┼───────────────▶ cancelled
 ///   └──release────────┘ (shutdown, or an expired lease swept)
 /// </code>
-/// The runner's endings (<see cref="Release"/>, <see cref="Succeed"/>, <see cref="Fail"/>, <see cref="Cancel"/>) are setters
-/// applied inside its lease-checked write, so they land in one transaction with the last history rows.
+/// The runner's endings (<see cref="Release"/>, <see cref="Succeed"/>, <see cref="Fail"/>, <see cref="Cancel"/>) are
+/// setters applied inside its lease-checked write, so they land in one transaction with the last history rows.
 /// </summary>
 public static class JobTransitions
 {
     /// <summary>
-    /// Takes the job for this worker (running, lease, attempt + 1), atomically. A job claimed <paramref name="maxAttempts"/>
-    /// times in a row without reaching a checkpoint fails instead: it most likely kills its worker.
+    /// Takes the job for this worker (running, lease, attempt + 1), atomically. A job claimed <paramref
+    /// name="maxAttempts"/> times in a row without reaching a checkpoint fails instead: it most likely kills its
+    /// worker.
     /// </summary>
-    public static async Task<ClaimOutcome> ClaimAsync(BackpropDbContext db, Guid jobId, string owner, TimeSpan lease, int maxAttempts)
+    public static async Task<ClaimOutcome> ClaimAsync(BackpropDbContext db, Guid jobId, string owner, TimeSpan lease,
+        int maxAttempts)
     {
         var now = DateTime.UtcNow;
         var candidates = db.Set<TrainingJob>().Where(j => j.Id == jobId && !j.CancelRequested).Claimable(now);
         int claimed = await candidates.Where(j => j.StalledAttempts < maxAttempts).ExecuteUpdateAsync(s => s
             .SetProperty(j => j.Status, JobStatus.Running)
             .SetProperty(j => j.LeaseOwner, owner).SetProperty(j => j.LeaseExpiresAt, now + lease)
-            .SetProperty(j => j.Attempt, j => j.Attempt + 1).SetProperty(j => j.StalledAttempts, j => j.StalledAttempts + 1)
+            .SetProperty(j => j.Attempt, j => j.Attempt + 1).SetProperty(j => j.StalledAttempts, j => j.StalledAttempts
+                + 1)
             .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now));
         if (claimed > 0) return ClaimOutcome.Claimed;
-        var reason = $"The job was started {maxAttempts} times in a row without reaching a checkpoint; see the service log.";
+        var reason =
+            $"The job was started {maxAttempts} times in a row without reaching a checkpoint; see the service log.";
         int failed = await candidates.ExecuteUpdateAsync(Fail(JobStopReason.Failed, reason, now));
         return failed > 0 ? ClaimOutcome.GaveUp : ClaimOutcome.Unavailable;
     }
 
     /// <summary>Extends this worker's lease; false when it is no longer this worker's.</summary>
-    public static async Task<bool> RenewAsync(BackpropDbContext db, Guid jobId, string owner, TimeSpan lease, CancellationToken ct)
+    public static async Task<bool> RenewAsync(BackpropDbContext db, Guid jobId, string owner, TimeSpan lease,
+        CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         return await db.Set<TrainingJob>().HeldBy(jobId, owner, now)
@@ -49,11 +54,12 @@ public static class JobTransitions
     }
 
     /// <summary>
-    /// Gives a job this worker holds back to the queue without touching its progress, checkpoint or history (a shutdown before
-    /// training resumed, or storage that kept failing); not a crash, so that claim does not count as a stalled attempt.
-    /// False when the lease was no longer this worker's.
+    /// Gives a job this worker holds back to the queue without touching its progress, checkpoint or history (a shutdown
+    /// before training resumed, or storage that kept failing); not a crash, so that claim does not count as a stalled
+    /// attempt. False when the lease was no longer this worker's.
     /// </summary>
-    public static async Task<bool> ReleaseHeldAsync(BackpropDbContext db, Guid jobId, string owner, CancellationToken ct) =>
+    public static async Task<bool> ReleaseHeldAsync(BackpropDbContext db, Guid jobId, string owner,
+        CancellationToken ct) =>
         await db.Set<TrainingJob>().HeldBy(jobId, owner, DateTime.UtcNow).ExecuteUpdateAsync(s =>
         {
             Release(s);
@@ -76,7 +82,8 @@ public static class JobTransitions
 
     /// <summary>
     /// Housekeeping for any worker: running jobs whose lease expired go back to queued (cancelled, if a cancel was
-    /// requested meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had expired
+    /// requested meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had
+    /// expired
     /// and whether any job is waiting.
     /// </summary>
     public static async Task<(int Expired, bool AnyQueued)> SweepAsync(BackpropDbContext db, CancellationToken ct)
@@ -89,7 +96,8 @@ public static class JobTransitions
     }
 
     /// <summary>Back to the queue with no lease, for the next worker to resume from the checkpoint.</summary>
-    public static void Release(UpdateSettersBuilder<TrainingJob> s) => s.SetProperty(j => j.Status, JobStatus.Queued).FreeLease();
+    public static void Release(UpdateSettersBuilder<TrainingJob> s) => s.SetProperty(j => j.Status, JobStatus.Queued)
+        .FreeLease();
 
     /// <summary>Finished with a model: <paramref name="reason"/> is completed or early_stopped.</summary>
     public static Action<UpdateSettersBuilder<TrainingJob>> Succeed(JobStopReason reason, Guid modelId, DateTime now) =>

@@ -5,9 +5,10 @@ using Microsoft.EntityFrameworkCore;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Beside a running job, on its own DbContext: renews the lease a few times per <see cref="JobOptions.LeaseDuration"/> (however
-/// long an epoch takes) and looks for a cancel request, made in any process, every <see cref="JobOptions.HeartbeatInterval"/>.
-/// Either a lost lease or a cancel request cancels the training token, which the core checks between batches.
+/// Beside a running job, on its own DbContext: renews the lease a few times per <see cref="JobOptions.LeaseDuration"/>
+/// (however long an epoch takes) and looks for a cancel request, made in any process, every <see
+/// cref="JobOptions.HeartbeatInterval"/>. Either a lost lease or a cancel request cancels the training token, which the
+/// core checks between batches.
 /// </summary>
 internal sealed class LeaseHeartbeat : IAsyncDisposable
 {
@@ -15,16 +16,19 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
     private readonly Task _loop;
     private volatile bool _leaseLost;
 
-    private LeaseHeartbeat(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options, CancellationTokenSource training, ILogger logger) =>
+    private LeaseHeartbeat(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options,
+        CancellationTokenSource training, ILogger logger) =>
         _loop = Task.Run(() => LoopAsync(scopes, jobId, owner, options, training, logger));
 
     /// <summary>True once a renewal found the job no longer leased to this worker.</summary>
     public bool LeaseLost => _leaseLost;
 
-    public static LeaseHeartbeat Start(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options, CancellationTokenSource training, ILogger logger) =>
+    public static LeaseHeartbeat Start(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options,
+        CancellationTokenSource training, ILogger logger) =>
         new(scopes, jobId, owner, options, training, logger);
 
-    private async Task LoopAsync(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options, CancellationTokenSource training, ILogger logger)
+    private async Task LoopAsync(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options,
+        CancellationTokenSource training, ILogger logger)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
@@ -46,7 +50,8 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
                         }
                         sinceRenewal.Restart();
                     }
-                    if (await db.Set<TrainingJob>().Where(j => j.Id == jobId).Select(j => j.CancelRequested).SingleAsync(_stop.Token))
+                    if (await db.Set<TrainingJob>().Where(j => j.Id == jobId).Select(j => j.CancelRequested)
+                        .SingleAsync(_stop.Token))
                         training.Cancel();
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

@@ -4,12 +4,15 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> workers, each claiming the next job in fair
+/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> workers, each claiming the
+/// next job in fair
 /// order when woken and going back to sleep when there is none), and sweeps the rows at start and every
-/// <see cref="JobOptions.SweepInterval"/>: jobs whose lease expired (their worker died) go back to queued, and the workers are woken
+/// <see cref="JobOptions.SweepInterval"/>: jobs whose lease expired (their worker died) go back to queued, and the
+/// workers are woken
 /// (the fallback for a wake-up that never arrived). At shutdown each running job checkpoints and is queued again.
 /// </summary>
-public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, IOptions<JobOptions> options, ILogger<TrainingWorker> logger) : BackgroundService
+public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, IOptions<JobOptions> options,
+    ILogger<TrainingWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -31,14 +34,17 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
             // E.g. a full disk: the service still starts and serves reads; the periodic sweep tries again.
             logger.LogWarning(e, "Job sweep at start failed; retrying at the next interval.");
         }
-        var consumers = Enumerable.Range(0, options.Value.MaxConcurrentJobs).Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), CancellationToken.None));
+        var consumers = Enumerable.Range(0, options.Value.MaxConcurrentJobs)
+            .Select(_ => Task.Run(() => ConsumeAsync(stoppingToken), CancellationToken.None));
         await Task.WhenAll(consumers.Append(SweepPeriodicallyAsync(stoppingToken)));
     }
 
     private async Task SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var (expired, anyQueued) = await JobTransitions.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
+        var (expired,
+            anyQueued) = await JobTransitions.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(),
+            ct);
         if (anyQueued) queue.Wake();
         if (expired > 0) logger.LogWarning("Re-queued {Count} job(s) whose worker's lease expired.", expired);
     }
@@ -51,7 +57,8 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try { await SweepAsync(stoppingToken); }
-                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e, "Job sweep failed; retrying at the next interval."); }
+                catch (Exception e) when (e is not OperationCanceledException) { logger.LogWarning(e,
+                    "Job sweep failed; retrying at the next interval."); }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

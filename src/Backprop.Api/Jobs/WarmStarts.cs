@@ -1,6 +1,7 @@
 namespace Backprop.Api.Jobs;
 
-/// <summary>Whether a model's weights fit a network: a warm start needs the same input width and units per layer.</summary>
+/// <summary>Whether a model's weights fit a network: a warm start needs the same input width and units per
+/// layer.</summary>
 internal static class WarmStarts
 {
     public static bool SameShape(NetworkSpec a, NetworkSpec b) =>

@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Backprop.Api.Models;
 
-/// <summary>A trained or imported model's description. The weights live in <see cref="ModelBlob"/>, so listings never load them.</summary>
+/// <summary>A trained or imported model's description. The weights live in <see cref="ModelBlob"/>, so listings never
+/// load them.</summary>
 public sealed class ModelEntity : ITenantOwned
 {
     public Guid Id { get; set; }
@@ -31,7 +32,8 @@ public sealed class ModelEntity : ITenantOwned
     public DateTime CreatedAt { get; set; }
 }
 
-/// <summary>The model in the core's binary format and, for trained models, the final training snapshot (optimizer state for continued training).</summary>
+/// <summary>The model in the core's binary format and, for trained models, the final training snapshot (optimizer state
+/// for continued training).</summary>
 public sealed class ModelBlob
 {
     public Guid ModelId { get; set; }
@@ -48,7 +50,8 @@ internal sealed class ModelEntityConfiguration : IEntityTypeConfiguration<ModelE
         b.Property(e => e.Name).HasMaxLength(200);
         b.Property(e => e.Source).HasMaxLength(16);
         b.Property(e => e.Task).HasMaxLength(16);
-        b.Property(e => e.Seed).HasConversion(v => v.HasValue ? unchecked((long)v.Value) : (long?)null, v => v.HasValue ? unchecked((ulong)v.Value) : null);
+        b.Property(e => e.Seed).HasConversion(v => v.HasValue ? unchecked((long)v.Value) : (long?)null, v => v.HasValue
+            ? unchecked((ulong)v.Value) : null);
         b.HasIndex(e => new { e.TenantId, e.CreatedAt });
     }
 }

@@ -9,7 +9,8 @@ using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Models;
 
-/// <summary>/api/models: trained or imported models and their weights (predictions: Predictions/PredictionsApi.cs).</summary>
+/// <summary>/api/models: trained or imported models and their weights (predictions:
+/// Predictions/PredictionsApi.cs).</summary>
 public static class ModelsApi
 {
     public static RouteGroupBuilder MapModelsApi(this RouteGroupBuilder api)
@@ -19,42 +20,52 @@ public static class ModelsApi
         group.MapGet("/{id:guid}", Get).WithName("GetModel")
             .WithSummary("Architecture, normalisation, label names, final metrics and lineage");
         group.MapGet("/{id:guid}/weights", Weights).WithName("ExportModelWeights")
-            .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, normalisation, names (re-importable)")
+            .WithSummary("Export the model as JSON: spec, per-layer weights [units][inputs] and biases, " +
+                "normalisation, names (re-importable)")
             .Produces<object>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Exports);
         group.MapPost("/import", Import).WithName("ImportModel")
-            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or continue training")
+            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or " +
+                "continue training")
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(RateLimits.Imports);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
-            .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or continues it)");
+            .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or " +
+                "continues it)");
         group.MapModelEvaluation();
         return group;
     }
 
     private static async Task<Results<Ok<Paged<ModelSummary>>, ValidationProblem>> List(
-        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct, int page = 1, int pageSize = 20)
+        BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, CancellationToken ct,
+            int page = 1, int pageSize = 20)
     {
         if (Paging.Check(page, pageSize, limits.Value) is { } errors) return TypedResults.ValidationProblem(errors);
-        var query = db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id);
+        var query = db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().OrderByDescending(m => m.CreatedAt)
+            .ThenByDescending(m => m.Id);
         return TypedResults.Ok(await query.ToPageAsync(page, pageSize, m => m.ToSummary(), ct));
     }
 
-    private static async Task<Results<Ok<ModelResponse>, NotFound>> Get(Guid id, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct) =>
-        await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == id, ct) is { } model
+    private static async Task<Results<Ok<ModelResponse>, NotFound>> Get(Guid id, BackpropDbContext db,
+        ICurrentTenant tenant, CancellationToken ct) =>
+        await db.Set<ModelEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(m => m.Id == id,
+            ct) is { } model
             ? TypedResults.Ok(model.ToResponse())
             : TypedResults.NotFound();
 
-    private static async Task<Results<ContentHttpResult, NotFound>> Weights(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, CancellationToken ct) =>
+    private static async Task<Results<ContentHttpResult, NotFound>> Weights(Guid id, BackpropDbContext db,
+        ICurrentTenant tenant, ModelCache cache, CancellationToken ct) =>
         await ModelLoader.LoadAsync(id, db, tenant, cache, ct) is { } model
             ? TypedResults.Text(ModelSerializer.ToJson(model.Model), "application/json")
             : TypedResults.NotFound();
 
     private static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> Import(
-        ImportModelRequest request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits, TenantQuotas quotas, CancellationToken ct)
+        ImportModelRequest request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits,
+            TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Model.ValueKind != System.Text.Json.JsonValueKind.Object)
-            return TypedResults.ValidationProblem(ProblemErrors.Single("model", "Give the model as a JSON object (the format of GET /api/models/{id}/weights).").ToDictionary());
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model",
+                "Give the model as a JSON object (the format of GET /api/models/{id}/weights).").ToDictionary());
         TrainedModel model;
         try
         {
@@ -67,38 +78,49 @@ public static class ModelsApi
         catch (InvalidOperationException)
         {
             // System.Text.Json defers UTF-8 validation of strings inside a JsonElement until their text is read.
-            return TypedResults.ValidationProblem(ProblemErrors.Single("model", "The model JSON contains text that is not valid UTF-8.").ToDictionary());
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model",
+                "The model JSON contains text that is not valid UTF-8.").ToDictionary());
         }
         var outcome = NetworkValidation.Check(model.Spec.ToDefinition(), limits.Value);
-        if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p => p with { Path = "model.spec." + p.Path }).ToProblemErrors());
+        if (outcome.Spec is null) return TypedResults.ValidationProblem(outcome.Problems.Select(p =>
+            p with { Path = "model.spec." + p.Path }).ToProblemErrors());
         if (!PredictsFinitely(model))
-            return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers", "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
-                + "(weights near the limits of single precision overflow), so it cannot predict; check the weights' scale.").ToDictionary());
+            return TypedResults.ValidationProblem(ProblemErrors.Single("model.layers",
+                "At the centre of its input normalisation or one scale from it, the model's outputs are not finite "
+                + "(weights near the limits of single precision overflow), so it cannot predict; "
+                + "check the weights' scale.").ToDictionary());
 
-        var (entity, blob) = ModelMapping.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null, null, null, model.Spec.Seed, null), null, null);
+        var (entity, blob) = ModelMapping.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null,
+            null, null, model.Spec.Seed, null), null, null);
         db.AddRange(entity, blob);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                 () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
-                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () =>
+                    db.SaveChangesAsync(ct), ct) is { } exceeded)
             return exceeded;
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
     }
 
-    /// <summary>Predictions at the input normalisation's centre and one scale either side (normalised features 0, +1, −1) must be finite.</summary>
+    /// <summary>Predictions at the input normalisation's centre and one scale either side (normalised features 0, +1,
+    /// −1) must be finite.</summary>
     private static bool PredictsFinitely(TrainedModel model)
     {
         var n = model.InputNormalizer;
-        var probes = new[] { 0.0, 1.0, -1.0 }.SelectMany(z => n.Offsets.Select((offset, c) => (float)(offset + z * n.Scales[c]))).ToArray();
+        var probes = new[] { 0.0, 1.0, -1.0 }.SelectMany(z => n.Offsets.Select((offset, c) =>
+            (float)(offset + z * n.Scales[c]))).ToArray();
         var batch = model.CreatePredictor(3).Predict(probes, 3);
         return batch.Outputs.All(float.IsFinite) && (batch.Probabilities?.All(float.IsFinite) ?? true);
     }
 
-    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db, ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db,
+        ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
     {
-        // One statement: a job that warm-starts from or continues the model and is not finished keeps it (no check-then-delete gap).
+        // One statement: a job that warm-starts from or continues the model and is not finished keeps it (no
+        // check-then-delete gap).
         var needed = db.Set<TrainingJob>().Where(j => (j.WarmStartModelId == id || j.ContinuesModelId == id)
             && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running));
-        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id && !needed.Any()).ExecuteDeleteAsync(ct);
+        int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id && !needed.Any())
+            .ExecuteDeleteAsync(ct);
         cache.Remove(id);
         if (deleted > 0)
         {
@@ -107,6 +129,7 @@ public static class ModelsApi
         }
         if (!await db.Set<ModelEntity>().OwnedBy(tenant).AnyAsync(m => m.Id == id, ct)) return TypedResults.NotFound();
         return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model in use",
-            detail: $"Model {id} is needed by a training job that has not finished (a warm start or a continuation); cancel the job or wait for it to end, then delete the model.");
+            detail: $"Model {id} is needed by a training job that has not finished (a warm start or a " +
+                "continuation); cancel the job or wait for it to end, then delete the model.");
     }
 }

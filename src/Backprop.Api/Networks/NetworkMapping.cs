@@ -7,8 +7,8 @@ public static class NetworkMapping
 {
     public static NetworkSpec ToSpec(this NetworkDefinition d) => new(
         d.InputWidth,
-        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity, l.LearningRateMultiplier, l.L2, l.Slope,
-            l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
+        (d.Layers ?? []).Select(l => new LayerSpec(l.Units, l.Activation ?? ActivationKind.Identity,
+            l.LearningRateMultiplier, l.L2, l.Slope, l.BiasLearningRateMultiplier, l.Alpha, l.Dropout)).ToList(),
         d.Loss ?? LossKind.MeanSquaredError, d.Init, d.Seed, d.HuberDelta, d.InputDropout);
 
     public static NetworkDefinition ToDefinition(this NetworkSpec spec, string? name = null) => new(
@@ -21,17 +21,22 @@ public static class NetworkMapping
 
     public static NetworkDefinition ReadDefinition(string json)
     {
-        var d = JsonSerializer.Deserialize<NetworkDefinition>(json, StoredJson.Options) ?? throw new InvalidDataException("Empty network definition.");
-        // Definitions stored before elu had its own alpha kept it in slope: they read back with the alpha they were trained with.
-        if (d.Layers is { } layers && layers.Any(l => l?.Activation == ActivationKind.Elu) && !json.Contains("\"alpha\"", StringComparison.Ordinal))
-            d = d with { Layers = layers.Select(l => l is { Activation: ActivationKind.Elu } ? l with { Alpha = l.Slope } : l).ToList() };
+        var d = JsonSerializer.Deserialize<NetworkDefinition>(json, StoredJson.Options)
+            ?? throw new InvalidDataException("Empty network definition.");
+        // Definitions stored before elu had its own alpha kept it in slope: they read back with the alpha they were
+        // trained with.
+        if (d.Layers is { } layers && layers.Any(l => l?.Activation == ActivationKind.Elu)
+            && !json.Contains("\"alpha\"", StringComparison.Ordinal))
+            d = d with { Layers = layers.Select(l => l is { Activation: ActivationKind.Elu }
+                ? l with { Alpha = l.Slope } : l).ToList() };
         return d;
     }
 
     public static NetworkResponse ToResponse(this NetworkEntity e)
     {
         var d = ReadDefinition(e.DefinitionJson);
-        return new(e.Id, e.Name, d.InputWidth, e.OutputWidth, d.Layers ?? [], d.Loss, d.Init, d.Seed, d.HuberDelta, d.InputDropout, e.ParameterCount, e.CreatedAt.AsUtc());
+        return new(e.Id, e.Name, d.InputWidth, e.OutputWidth, d.Layers ?? [], d.Loss, d.Init, d.Seed, d.HuberDelta,
+            d.InputDropout, e.ParameterCount, e.CreatedAt.AsUtc());
     }
 
     public static NetworkSummary ToSummary(this NetworkEntity e) =>

@@ -14,7 +14,8 @@ public sealed class PredictionOptions
     [Range(1, 100_000)] public int MaxCachedModels { get; set; } = 32;
 }
 
-/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is not thread-safe).</summary>
+/// <summary>A loaded model with a small pool of inference-only predictors (each owns at most ~4 MiB of scratch and is
+/// not thread-safe).</summary>
 public sealed class CachedModel(TrainedModel model, string tenantId)
 {
     private readonly ConcurrentBag<Predictor> _pool = [];
@@ -52,7 +53,8 @@ public sealed class ModelCache
     public ModelCache(IOptions<PredictionOptions> options, ClusterEvents events)
     {
         (this.options, this.events) = (options, events);
-        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id, out var modelId)) Remove(modelId); else RemoveAll(); });
+        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id,
+            out var modelId)) Remove(modelId); else RemoveAll(); });
     }
 
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
@@ -60,8 +62,10 @@ public sealed class ModelCache
         if (!events.Live) return await load();
         long removals = Interlocked.Read(ref _removals);
         var (model, entry) = await LoadAsync(id, load);
-        // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve it.
-        if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now) && now == entry))
+        // Removed while it loaded (a delete): what was read may be the deleted model, so read again rather than serve
+        // it.
+        if (model is not null && Interlocked.Read(ref _removals) != removals && !(_models.TryGetValue(id, out var now)
+            && now == entry))
             (model, _) = await LoadAsync(id, load);
         if (model is null) return null;
         model.LastUsed = Interlocked.Increment(ref _clock);

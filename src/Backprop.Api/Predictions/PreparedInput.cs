@@ -4,15 +4,16 @@ using System.Text.Json;
 namespace Backprop.Api.Predictions;
 
 /// <summary>
-/// Raw records (numbers, strings, booleans, nulls) through a model's <see cref="TabularPreparation"/>, as in training: a missing
-/// or absent cell is filled (numeric, boolean) or takes the "(missing)" level (categorical); a level the training split never held
-/// is encoded all-zero with a warning on the row, or refused when the model says so.
+/// Raw records (numbers, strings, booleans, nulls) through a model's <see cref="TabularPreparation"/>, as in training:
+/// a missing or absent cell is filled (numeric, boolean) or takes the "(missing)" level (categorical); a level the
+/// training split never held is encoded all-zero with a warning on the row, or refused when the model says so.
 /// </summary>
 internal static class PreparedInput
 {
     private const int MaxReported = 10;
 
-    public static float[]? Read(PredictionRequest request, TabularPreparation preparation, ProblemErrors errors, out List<string>?[]? warnings)
+    public static float[]? Read(PredictionRequest request, TabularPreparation preparation, ProblemErrors errors,
+        out List<string>?[]? warnings)
     {
         warnings = null;
         var records = request.Records!;
@@ -30,18 +31,22 @@ internal static class PreparedInput
 
         for (int r = 0; r < records.Count; r++)
         {
-            if (records[r] is not { } record) { Report($"records[{r}]", $"Expected an object with the columns {string.Join(", ", names.Keys)}."); continue; }
+            if (records[r] is not { } record) { Report($"records[{r}]",
+                $"Expected an object with the columns {string.Join(", ", names.Keys)}."); continue; }
             var unknown = record.Keys.Where(k => !names.ContainsKey(k)).ToList();
-            if (unknown.Count > 0) { Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; the model's columns are {string.Join(", ", names.Keys)}."); continue; }
+            if (unknown.Count > 0) { Report($"records[{r}]", $"Unknown column(s) {string.Join(", ", unknown)}; " +
+                $"the model's columns are {string.Join(", ", names.Keys)}."); continue; }
             for (int c = 0; c < rawWidth; c++)
             {
                 var column = columns[c];
                 var cell = record.TryGetValue(column.Name, out var v) ? v : default;
-                if (cell.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null || cell.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(cell.GetString()))
+                if (cell.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null
+                    || cell.ValueKind == JsonValueKind.String && string.IsNullOrWhiteSpace(cell.GetString()))
                 {
                     raw[c] = float.NaN;
                     if (column.Kind == ColumnKind.Categorical && !column.MissingLevel)
-                        Warn(r, $"'{column.Name}' is missing, and the training split had no missing '{column.Name}': encoded as all zeros.");
+                        Warn(r, $"'{column.Name}' is missing, and the training split had no missing " +
+                            $"'{column.Name}': encoded as all zeros.");
                     continue;
                 }
                 float? value = column.Kind switch
@@ -61,10 +66,13 @@ internal static class PreparedInput
                 {
                     var text = LevelText(cell);
                     if (refuse)
-                        Report($"records[{r}].{column.Name}", $"'{DatasetText(text)}' is not a level of '{column.Name}' in the training split ("
-                            + string.Join(", ", column.Levels.Concat(column.Grouped).Take(20)) + (column.Levels.Count + column.Grouped.Count > 20 ? ", …" : "")
+                        Report($"records[{r}].{column.Name}",
+                            $"'{DatasetText(text)}' is not a level of '{column.Name}' in the training split ("
+                            + string.Join(", ", column.Levels.Concat(column.Grouped).Take(20)) + (column.Levels.Count
+                            + column.Grouped.Count > 20 ? ", …" : "")
                             + "); this model refuses unseen levels (preparation.unseenLevels = refuse).");
-                    else Warn(r, $"'{column.Name}' = '{DatasetText(text)}' was not in the training split: encoded as all zeros.");
+                    else Warn(r, $"'{column.Name}' = '{DatasetText(text)}' was not in the training split: " +
+                        "encoded as all zeros.");
                 }
                 raw[c] = x;
             }
@@ -94,7 +102,8 @@ internal static class PreparedInput
     {
         double value;
         if (cell.ValueKind == JsonValueKind.Number) { if (!cell.TryGetDouble(out value)) return null; }
-        else if (cell.ValueKind != JsonValueKind.String || !double.TryParse(cell.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value)) return null;
+        else if (cell.ValueKind != JsonValueKind.String || !double.TryParse(cell.GetString(), NumberStyles.Float,
+            CultureInfo.InvariantCulture, out value)) return null;
         return double.IsFinite(value) && Math.Abs(value) <= float.MaxValue ? (float)value : null;
     }
 

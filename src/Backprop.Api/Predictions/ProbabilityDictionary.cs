@@ -7,7 +7,8 @@ namespace Backprop.Api.Predictions;
 /// One row's class probabilities by class name, read from the batch's <c>(rows, classes)</c> array when serialised; a
 /// non-finite probability reads as 0 (JSON has no NaN).
 /// </summary>
-public sealed class ProbabilityDictionary(IReadOnlyList<string> classNames, float[] probabilities, int offset, int classes) : IReadOnlyDictionary<string, float>
+public sealed class ProbabilityDictionary(IReadOnlyList<string> classNames, float[] probabilities, int offset,
+    int classes) : IReadOnlyDictionary<string, float>
 {
     public int Count => classes;
     public IEnumerable<string> Keys => classNames.Take(classes);

@@ -11,13 +11,14 @@ namespace Backprop.Api.Security;
 
 /// <summary>
 /// The "ApiKey" scheme: a key in <c>Authorization: Bearer</c> or <c>X-Api-Key</c>. A tenant key makes its tenant the
-/// request's <see cref="TenantContext"/>; the admin key (configuration only) authenticates the admin role and no tenant.
-/// Keys are looked up by prefix, then compared by hash; verified keys are remembered in <see cref="ApiKeyCache"/>,
-/// which any revocation clears, so a revocation applies to the next request.
+/// request's <see cref="TenantContext"/>; the admin key (configuration only) authenticates the admin role and no
+/// tenant. Keys are looked up by prefix, then compared by hash; verified keys are remembered in <see
+/// cref="ApiKeyCache"/>, which any revocation clears, so a revocation applies to the next request.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder,
-    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems, ApiKeyCache cache, FailedAuthentications failures)
+    IOptionsMonitor<AuthOptions> auth, IProblemDetailsService problems, ApiKeyCache cache,
+        FailedAuthentications failures)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -45,10 +46,12 @@ public sealed class ApiKeyAuthenticationHandler(
             Context.Items[BlockedItem] = retryAfter; // answered 429 by the challenge, without a database lookup
             return AuthenticateResult.Fail("Too many failed authentications from this address.");
         }
-        long generation = cache.Generation; // before the query: a revocation committed after it clears the cache after this read
+        // before the query: a revocation committed after it clears the cache after this read
+        long generation = cache.Generation;
         var db = Context.RequestServices.GetRequiredService<BackpropDbContext>();
         var prefix = ApiKeys.PrefixOf(key);
-        var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix && k.RevokedAt == null)
+        var candidates = await db.Set<ApiKeyEntity>().AsNoTracking().Where(k => k.Prefix == prefix
+            && k.RevokedAt == null)
             .Select(k => new { k.Id, k.TenantId, k.Hash }).ToListAsync(Context.RequestAborted);
         var match = candidates.FirstOrDefault(k => ApiKeys.Matches(key, k.Hash));
         if (match is null)
@@ -63,19 +66,22 @@ public sealed class ApiKeyAuthenticationHandler(
     private AuthenticateResult Authenticated(Guid keyId, string tenantId)
     {
         Context.RequestServices.GetRequiredService<TenantContext>().Set(tenantId);
-        return Success(new Claim(TenantClaim, tenantId), new Claim(ClaimTypes.Name, tenantId), new Claim("key", keyId.ToString()));
+        return Success(new Claim(TenantClaim, tenantId), new Claim(ClaimTypes.Name, tenantId),
+            new Claim("key", keyId.ToString()));
     }
 
     /// <summary>Bearer first, then X-Api-Key; null when neither carries a value.</summary>
     internal static string? ReadKey(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();
-        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization[7..].Trim() is { Length: > 0 } bearer) return bearer;
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authorization[7..]
+            .Trim() is { Length: > 0 } bearer) return bearer;
         return request.Headers[HeaderName].ToString().Trim() is { Length: > 0 } header ? header : null;
     }
 
     private AuthenticateResult Success(params Claim[] claims) =>
-        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims,
+            SchemeName)), SchemeName));
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
@@ -85,7 +91,8 @@ public sealed class ApiKeyAuthenticationHandler(
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             await WriteProblemAsync(StatusCodes.Status429TooManyRequests, "Too many failed authentications",
-                $"This address has sent too many keys that are not valid (RateLimits:FailedAuthenticationsPerWindow); retry after {seconds} s.");
+                $"This address has sent too many keys that are not valid " +
+                $"(RateLimits:FailedAuthenticationsPerWindow); retry after {seconds} s.");
             return;
         }
         bool presented = ReadKey(Request) is not null;

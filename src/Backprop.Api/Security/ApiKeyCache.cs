@@ -6,7 +6,8 @@ namespace Backprop.Api.Security;
 /// <summary>
 /// Keys already verified against the database, by their SHA-256, so a busy client does not cost a query per request
 /// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache of every
-/// replica (<see cref="ClusterEvent.KeyRevoked"/>: at once here, within a NOTIFY round trip elsewhere), so a revocation applies
+/// replica (<see cref="ClusterEvent.KeyRevoked"/>: at once here, within a NOTIFY round trip elsewhere), so a revocation
+/// applies
 /// to the next request; while a replica cannot hear those events the cache is not used at all, and entries also expire
 /// after <see cref="Lifetime"/> as a safety net.
 /// Each clear starts a new <see cref="Generation"/>: an authentication reads it before its database query and adds its
@@ -26,7 +27,8 @@ public sealed class ApiKeyCache
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private const int MaxEntries = 10_000;
 
-    private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified = new();
+    private readonly ConcurrentDictionary<string, (Guid KeyId, string TenantId, DateTimeOffset Expires)> _verified =
+        new();
     private readonly Lock _lock = new();
     private long _generation;
 
@@ -44,14 +46,16 @@ public sealed class ApiKeyCache
         return false;
     }
 
-    /// <summary>Remembers a key verified by a lookup that started at <paramref name="generation"/>; ignored if a clear came since.</summary>
+    /// <summary>Remembers a key verified by a lookup that started at <paramref name="generation"/>; ignored if a clear
+    /// came since.</summary>
     public void Add(string keyHash, Guid keyId, string tenantId, long generation)
     {
         if (!events.Live) return;
         lock (_lock)
         {
             if (generation != _generation) return;
-            if (_verified.Count >= MaxEntries) _verified.Clear(); // bounded: many distinct keys just fall back to the database
+            // bounded: many distinct keys just fall back to the database
+            if (_verified.Count >= MaxEntries) _verified.Clear();
             _verified[keyHash] = (keyId, tenantId, clock.GetUtcNow() + Lifetime);
         }
     }

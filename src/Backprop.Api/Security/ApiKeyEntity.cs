@@ -5,7 +5,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Backprop.Api.Security;
 
-/// <summary>A tenant's API key. Only its SHA-256 hash and a short, non-secret prefix (for lookup and listings) are stored.</summary>
+/// <summary>A tenant's API key. Only its SHA-256 hash and a short, non-secret prefix (for lookup and listings) are
+/// stored.</summary>
 public sealed class ApiKeyEntity
 {
     public Guid Id { get; set; }
@@ -15,7 +16,8 @@ public sealed class ApiKeyEntity
     public required string Prefix { get; set; }
     /// <summary>SHA-256 of the whole key.</summary>
     public required byte[] Hash { get; set; }
-    /// <summary>Created by the service for loopback development; revoked at the first start that listens beyond loopback.</summary>
+    /// <summary>Created by the service for loopback development; revoked at the first start that listens beyond
+    /// loopback.</summary>
     public bool IsDevelopment { get; set; }
     /// <summary>UTC.</summary>
     public DateTime CreatedAt { get; set; }
@@ -40,18 +42,24 @@ public static class ApiKeys
 
     public static string PrefixOf(string key) => key.Length <= PrefixLength ? key : key[..PrefixLength];
 
-    /// <summary>Compares hashes in constant time, so response timing says nothing about how much of a key matched.</summary>
-    public static bool Matches(string presented, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(Hash(presented), storedHash);
+    /// <summary>Compares hashes in constant time, so response timing says nothing about how much of a key
+    /// matched.</summary>
+    public static bool Matches(string presented, byte[] storedHash) => CryptographicOperations.FixedTimeEquals(
+        Hash(presented), storedHash);
 
     /// <summary>Looks like a key this service could have issued (cheap filter before any database work).</summary>
-    public static bool IsWellFormed(string key) => key.Length is > PrefixLength and <= 256 && key.StartsWith(KeyPrefix, StringComparison.Ordinal);
+    public static bool IsWellFormed(string key) => key.Length is > PrefixLength and <= 256 && key.StartsWith(KeyPrefix,
+        StringComparison.Ordinal);
 
-    public static ApiKeyEntity CreateEntity(string key, string tenantId, string name, DateTime now, bool development = false) => new()
+    public static ApiKeyEntity CreateEntity(string key, string tenantId, string name, DateTime now,
+        bool development = false) => new()
     {
-        Id = Guid.CreateVersion7(), TenantId = tenantId, Name = name, Prefix = PrefixOf(key), Hash = Hash(key), IsDevelopment = development, CreatedAt = now,
+        Id = Guid.CreateVersion7(), TenantId = tenantId, Name = name, Prefix = PrefixOf(key), Hash = Hash(key),
+            IsDevelopment = development, CreatedAt = now,
     };
 
-    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string Base64UrlEncode(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-')
+        .Replace('/', '_');
 }
 
 internal sealed class ApiKeyEntityConfiguration : IEntityTypeConfiguration<ApiKeyEntity>

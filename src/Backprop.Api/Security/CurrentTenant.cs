@@ -16,7 +16,8 @@ public sealed class TenantContext : ICurrentTenant
 {
     private string? _id;
 
-    public string Id => _id ?? throw new InvalidOperationException("No tenant has been set for this scope; authenticate the request or set the job's tenant first.");
+    public string Id => _id ?? throw new InvalidOperationException(
+        "No tenant has been set for this scope; authenticate the request or set the job's tenant first.");
 
     public void Set(string tenantId)
     {

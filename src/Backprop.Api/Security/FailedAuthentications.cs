@@ -21,7 +21,8 @@ public sealed class FailedAuthentications(IOptions<RateLimitOptions> options, Ti
         if (!_byAddress.TryGetValue(Key(address), out var limiter)) return false;
         using var probe = limiter.AttemptAcquire(0);
         if (probe.IsAcquired) return false;
-        if (probe.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var wait)) retryAfter = wait;
+        if (probe.TryGetMetadata(System.Threading.RateLimiting.MetadataName.RetryAfter, out var wait)) retryAfter =
+            wait;
         return true;
     }
 
@@ -30,7 +31,8 @@ public sealed class FailedAuthentications(IOptions<RateLimitOptions> options, Ti
     {
         if (_byAddress.Count >= MaxAddresses) Prune();
         var o = options.Value;
-        var limiter = _byAddress.GetOrAdd(Key(address), _ => new WindowRateLimiter(o.FailedAuthenticationsPerWindow, o.Window, clock));
+        var limiter = _byAddress.GetOrAdd(Key(address), _ => new WindowRateLimiter(o.FailedAuthenticationsPerWindow,
+            o.Window, clock));
         limiter.AttemptAcquire(1).Dispose();
     }
 

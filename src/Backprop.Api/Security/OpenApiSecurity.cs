@@ -3,13 +3,15 @@ using Microsoft.OpenApi;
 
 namespace Backprop.Api.Security;
 
-/// <summary>Declares the API key in the OpenAPI document, so Swagger UI offers "Authorize" and sends the key with /api calls.</summary>
+/// <summary>Declares the API key in the OpenAPI document, so Swagger UI offers "Authorize" and sends the key with /api
+/// calls.</summary>
 internal static class OpenApiSecurity
 {
     private const string Bearer = "Bearer";
     private const string Header = "ApiKeyHeader";
 
-    public static OpenApiOptions AddApiKeySecurity(this OpenApiOptions options) => options.AddDocumentTransformer((document, _, _) =>
+    public static OpenApiOptions AddApiKeySecurity(this OpenApiOptions options) => options.AddDocumentTransformer(
+        (document, _, _) =>
     {
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
@@ -20,7 +22,8 @@ internal static class OpenApiSecurity
         };
         document.Components.SecuritySchemes[Header] = new OpenApiSecurityScheme
         {
-            Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = ApiKeyAuthenticationHandler.HeaderName,
+            Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
             Description = "The same key in the header `X-Api-Key: <key>`.",
         };
         foreach (var (path, item) in document.Paths)
@@ -29,8 +32,10 @@ internal static class OpenApiSecurity
             foreach (var operation in item.Operations.Values)
             {
                 operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer, document)] = [] });
-                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Header, document)] = [] });
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Bearer,
+                    document)] = [] });
+                operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(Header,
+                    document)] = [] });
             }
         }
         return Task.CompletedTask;

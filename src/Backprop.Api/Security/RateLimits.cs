@@ -24,7 +24,8 @@ public static class RateLimits
 
     public static IServiceCollection AddRateLimits(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<RateLimitOptions>().Bind(configuration.GetSection(RateLimitOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -46,7 +47,8 @@ public static class RateLimits
         var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var tenant = http.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? "";
         var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-        return RateLimitPartition.Get(tenant, _ => new WindowRateLimiter(options.ShareOf(permits(options)), options.Window, clock));
+        return RateLimitPartition.Get(tenant, _ => new WindowRateLimiter(options.ShareOf(permits(options)),
+            options.Window, clock));
     }
 
     /// <summary>Whole seconds, rounded up and at least 1 (a Retry-After of 0 invites a retry storm).</summary>
@@ -56,7 +58,8 @@ public static class RateLimits
     {
         var http = context.HttpContext;
         http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? RetryAfterSeconds(wait) : 1;
+        var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? RetryAfterSeconds(wait)
+            : 1;
         http.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         await http.RequestServices.GetRequiredService<IProblemDetailsService>().TryWriteAsync(new ProblemDetailsContext
         {
@@ -64,7 +67,8 @@ public static class RateLimits
             ProblemDetails = new ProblemDetails
             {
                 Status = StatusCodes.Status429TooManyRequests, Title = "Too many requests",
-                Detail = $"This tenant has used its requests of this kind for the current window; retry after {retryAfter} s.",
+                Detail = $"This tenant has used its requests of this kind for the current window; " +
+                    $"retry after {retryAfter} s.",
             },
         });
     }

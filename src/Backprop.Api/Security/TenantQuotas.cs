@@ -17,48 +17,64 @@ namespace Backprop.Api.Security;
 /// transaction-scoped advisory lock per tenant; on SQLite the transaction's write lock (BEGIN IMMEDIATE), which the one
 /// writer of an SQLite file takes for any write anyway.
 /// </summary>
-public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbContext db, ICurrentTenant tenant, DatabaseInfo database)
+public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbContext db, ICurrentTenant tenant,
+    DatabaseInfo database)
 {
-    /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, in one transaction holding the tenant's lock.</summary>
-    public async Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check, Func<Task> create, CancellationToken ct)
+    /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, in one
+    /// transaction holding the tenant's lock.</summary>
+    public async Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check,
+        Func<Task> create, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (database.IsPostgres)
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({AdvisoryLocks.TenantQuota}, hashtext({tenant.Id}))", ct);
+            await db.Database.ExecuteSqlAsync(
+                $"SELECT pg_advisory_xact_lock({AdvisoryLocks.TenantQuota}, hashtext({tenant.Id}))", ct);
         if (await check(options.Value) is { } exceeded) return exceeded; // rolled back on dispose
         await create();
         await tx.CommitAsync(ct);
         return null;
     }
 
-    /// <summary>Room for <paramref name="adding"/> more queued jobs (a cross-validation's folds, a search's trial); a cross-validation parent trains nothing and is not counted.</summary>
-    public static async Task<ProblemHttpResult?> CheckJobsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct, int adding = 1)
+    /// <summary>Room for <paramref name="adding"/> more queued jobs (a cross-validation's folds, a search's trial); a
+    /// cross-validation parent trains nothing and is not counted.</summary>
+    public static async Task<ProblemHttpResult?> CheckJobsAsync(BackpropDbContext db, ICurrentTenant tenant,
+        TenancyOptions limits, CancellationToken ct, int adding = 1)
     {
-        var unfinished = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.FoldCount == null && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
+        var unfinished = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.FoldCount == null
+            && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .GroupBy(j => j.Status).Select(g => new { Status = g.Key, Count = g.Count() }).ToListAsync(ct);
-        int queued = unfinished.Where(g => g.Status == JobStatus.Queued).Sum(g => g.Count), total = unfinished.Sum(g => g.Count);
+        int queued = unfinished.Where(g => g.Status == JobStatus.Queued).Sum(g => g.Count), total = unfinished.Sum(g =>
+            g.Count);
         string more = adding > 1 ? $" (this request adds {adding})" : "";
         if (total + adding > limits.MaxConcurrentJobs)
-            return Exceeded($"This tenant has {total} unfinished training jobs{more}, its limit (Tenancy:MaxConcurrentJobs = {limits.MaxConcurrentJobs}); wait for one to finish or cancel one.");
+            return Exceeded($"This tenant has {total} unfinished training jobs{more}, " +
+                $"its limit (Tenancy:MaxConcurrentJobs = {limits.MaxConcurrentJobs}); wait for one to finish or " +
+                "cancel one.");
         if (queued + adding > limits.MaxQueuedJobs)
-            return Exceeded($"This tenant has {queued} queued training jobs{more}, its limit (Tenancy:MaxQueuedJobs = {limits.MaxQueuedJobs}); wait for the queue to drain or cancel one.");
+            return Exceeded($"This tenant has {queued} queued training jobs{more}, its limit (Tenancy:MaxQueuedJobs " +
+                $"= {limits.MaxQueuedJobs}); wait for the queue to drain or cancel one.");
         return await CheckModelsAsync(db, tenant, limits, ct);
     }
 
-    /// <summary>A job that succeeds stores a model, so a job is refused once the tenant holds its limit of models.</summary>
-    public static async Task<ProblemHttpResult?> CheckModelsAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    /// <summary>A job that succeeds stores a model, so a job is refused once the tenant holds its limit of
+    /// models.</summary>
+    public static async Task<ProblemHttpResult?> CheckModelsAsync(BackpropDbContext db, ICurrentTenant tenant,
+        TenancyOptions limits, CancellationToken ct)
     {
         int models = await db.Set<ModelEntity>().OwnedBy(tenant).CountAsync(ct);
         return models >= limits.MaxModels
-            ? Exceeded($"This tenant has {models} models, its limit (Tenancy:MaxModels = {limits.MaxModels}); delete models it no longer needs.")
+            ? Exceeded($"This tenant has {models} models, its limit (Tenancy:MaxModels = {limits.MaxModels}); " +
+                "delete models it no longer needs.")
             : null;
     }
 
-    public static async Task<ProblemHttpResult?> CheckDatasetBytesAsync(BackpropDbContext db, ICurrentTenant tenant, long adding, TenancyOptions limits, CancellationToken ct)
+    public static async Task<ProblemHttpResult?> CheckDatasetBytesAsync(BackpropDbContext db, ICurrentTenant tenant,
+        long adding, TenancyOptions limits, CancellationToken ct)
     {
         long stored = await db.Set<DatasetEntity>().OwnedBy(tenant).SumAsync(d => (long?)d.SizeBytes, ct) ?? 0;
         return stored + adding > limits.MaxDatasetBytes
-            ? Exceeded($"This dataset needs {adding:N0} bytes; the tenant stores {stored:N0} of its {limits.MaxDatasetBytes:N0} (Tenancy:MaxDatasetBytes). Delete datasets it no longer needs.")
+            ? Exceeded($"This dataset needs {adding:N0} bytes; the tenant stores {stored:N0} of its " +
+                $"{limits.MaxDatasetBytes:N0} (Tenancy:MaxDatasetBytes). Delete datasets it no longer needs.")
             : null;
     }
 
@@ -70,25 +86,31 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
         return null;
     }
 
-    /// <summary>What a trained model of this many parameters stores, about: its weights, and a snapshot of weights and two optimizer moments.</summary>
+    /// <summary>What a trained model of this many parameters stores, about: its weights, and a snapshot of weights and
+    /// two optimizer moments.</summary>
     public static long ModelBytesOf(long parameters) => parameters * sizeof(float) * 4;
 
-    public static async Task<ProblemHttpResult?> CheckNetworksAsync(BackpropDbContext db, ICurrentTenant tenant, TenancyOptions limits, CancellationToken ct)
+    public static async Task<ProblemHttpResult?> CheckNetworksAsync(BackpropDbContext db, ICurrentTenant tenant,
+        TenancyOptions limits, CancellationToken ct)
     {
         int networks = await db.Set<NetworkEntity>().OwnedBy(tenant).CountAsync(ct);
         return networks >= limits.MaxNetworks
-            ? Exceeded($"This tenant has {networks} networks, its limit (Tenancy:MaxNetworks = {limits.MaxNetworks}); delete networks it no longer needs.")
+            ? Exceeded($"This tenant has {networks} networks, its limit (Tenancy:MaxNetworks = " +
+                $"{limits.MaxNetworks}); delete networks it no longer needs.")
             : null;
     }
 
-    /// <summary>The tenant's stored model bytes (weights and training state) plus <paramref name="adding"/> against Tenancy:MaxModelBytes.</summary>
-    public static async Task<ProblemHttpResult?> CheckModelBytesAsync(BackpropDbContext db, ICurrentTenant tenant, long adding, TenancyOptions limits, CancellationToken ct)
+    /// <summary>The tenant's stored model bytes (weights and training state) plus <paramref name="adding"/> against
+    /// Tenancy:MaxModelBytes.</summary>
+    public static async Task<ProblemHttpResult?> CheckModelBytesAsync(BackpropDbContext db, ICurrentTenant tenant,
+        long adding, TenancyOptions limits, CancellationToken ct)
     {
         var owned = db.Set<ModelEntity>().OwnedBy(tenant).Select(m => m.Id);
         long stored = await db.Set<ModelBlob>().Where(b => owned.Contains(b.ModelId))
             .SumAsync(b => (long?)b.Model.Length + (b.Snapshot == null ? 0 : b.Snapshot.Length), ct) ?? 0;
         return stored + adding > limits.MaxModelBytes
-            ? Exceeded($"This model needs about {adding:N0} bytes; the tenant stores {stored:N0} of its {limits.MaxModelBytes:N0} (Tenancy:MaxModelBytes). Delete models it no longer needs.")
+            ? Exceeded($"This model needs about {adding:N0} bytes; the tenant stores {stored:N0} of its " +
+                $"{limits.MaxModelBytes:N0} (Tenancy:MaxModelBytes). Delete models it no longer needs.")
             : null;
     }
 
@@ -96,14 +118,18 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
     /// History rows stored, plus the epochs unfinished jobs will still write, plus <paramref name="epochs"/> against
     /// Tenancy:MaxHistoryRows: a job is admitted only when its whole history fits.
     /// </summary>
-    public static async Task<ProblemHttpResult?> CheckHistoryRowsAsync(BackpropDbContext db, ICurrentTenant tenant, int epochs, TenancyOptions limits, CancellationToken ct)
+    public static async Task<ProblemHttpResult?> CheckHistoryRowsAsync(BackpropDbContext db, ICurrentTenant tenant,
+        int epochs, TenancyOptions limits, CancellationToken ct)
     {
         long stored = await db.Set<EpochEntity>().OwnedBy(tenant).LongCountAsync(ct);
-        long pending = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
+        long pending = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued
+            || j.Status == JobStatus.Running)
             .SumAsync(j => (long?)(j.Epochs - j.Epoch), ct) ?? 0;
         return stored + pending + epochs > limits.MaxHistoryRows
-            ? Exceeded($"This job writes up to {epochs:N0} history rows; the tenant stores {stored:N0} and its unfinished jobs will write {pending:N0} more, "
-                + $"of its {limits.MaxHistoryRows:N0} (Tenancy:MaxHistoryRows). Delete finished jobs it no longer needs (DELETE /api/jobs/{{id}}).")
+            ? Exceeded($"This job writes up to {epochs:N0} history rows; the tenant stores {stored:N0} and its " +
+                $"unfinished jobs will write {pending:N0} more, "
+                + $"of its {limits.MaxHistoryRows:N0} (Tenancy:MaxHistoryRows). Delete finished jobs it no longer "
+                + "needs (DELETE /api/jobs/{id}).")
             : null;
     }
 

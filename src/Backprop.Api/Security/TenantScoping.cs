@@ -9,6 +9,7 @@ public interface ITenantOwned
 public static class TenantQueryExtensions
 {
     /// <summary>Only the current tenant's rows.</summary>
-    public static IQueryable<T> OwnedBy<T>(this IQueryable<T> query, ICurrentTenant tenant) where T : class, ITenantOwned =>
+    public static IQueryable<T> OwnedBy<T>(this IQueryable<T> query, ICurrentTenant tenant) where T : class,
+        ITenantOwned =>
         query.Where(e => e.TenantId == tenant.Id);
 }

@@ -1,6 +1,7 @@
 namespace Backprop.Api.Security;
 
-/// <summary>GET /api/whoami: the tenant a key belongs to — lets a client check its key before it does real work.</summary>
+/// <summary>GET /api/whoami: the tenant a key belongs to — lets a client check its key before it does real
+/// work.</summary>
 public static class WhoAmIApi
 {
     public sealed record WhoAmIResponse(string Tenant);

@@ -3,9 +3,9 @@ using System.Threading.RateLimiting;
 namespace Backprop.Api.Security;
 
 /// <summary>
-/// A fixed window of <c>permits</c> requests that starts at the partition's first request, answered at once (no queueing).
-/// Unlike the framework's fixed-window limiter, a refusal carries the real time left in the window as its Retry-After,
-/// not the whole window.
+/// A fixed window of <c>permits</c> requests that starts at the partition's first request, answered at once (no
+/// queueing). Unlike the framework's fixed-window limiter, a refusal carries the real time left in the window as its
+/// Retry-After, not the whole window.
 /// </summary>
 public sealed class WindowRateLimiter(int permits, TimeSpan window, TimeProvider clock) : RateLimiter
 {
@@ -13,7 +13,8 @@ public sealed class WindowRateLimiter(int permits, TimeSpan window, TimeProvider
     private DateTimeOffset _windowEnd = DateTimeOffset.MinValue;
     private int _used;
 
-    /// <summary>Idle once its window has ended, so the partition can be dropped without letting anyone past its limit.</summary>
+    /// <summary>Idle once its window has ended, so the partition can be dropped without letting anyone past its
+    /// limit.</summary>
     public override TimeSpan? IdleDuration
     {
         get
@@ -28,7 +29,8 @@ public sealed class WindowRateLimiter(int permits, TimeSpan window, TimeProvider
 
     public override RateLimiterStatistics? GetStatistics()
     {
-        lock (_lock) return new RateLimiterStatistics { CurrentAvailablePermits = Math.Max(0, permits - UsedNow(clock.GetUtcNow())) };
+        lock (_lock) return new RateLimiterStatistics { CurrentAvailablePermits = Math.Max(0, permits
+            - UsedNow(clock.GetUtcNow())) };
     }
 
     protected override RateLimitLease AttemptAcquireCore(int permitCount)
@@ -37,7 +39,8 @@ public sealed class WindowRateLimiter(int permits, TimeSpan window, TimeProvider
         {
             var now = clock.GetUtcNow();
             int used = UsedNow(now);
-            if (permitCount == 0) return used < permits ? Lease.Acquired : new Lease(false, _windowEnd - now); // a probe
+            // a probe
+            if (permitCount == 0) return used < permits ? Lease.Acquired : new Lease(false, _windowEnd - now);
             if (used + permitCount <= permits)
             {
                 if (now >= _windowEnd) _windowEnd = now + window;
@@ -48,7 +51,8 @@ public sealed class WindowRateLimiter(int permits, TimeSpan window, TimeProvider
         }
     }
 
-    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+    protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount,
+        CancellationToken cancellationToken) =>
         ValueTask.FromResult(AttemptAcquireCore(permitCount));
 
     private int UsedNow(DateTimeOffset now) => now >= _windowEnd ? 0 : _used;

@@ -5,9 +5,9 @@ using Microsoft.EntityFrameworkCore;
 namespace Backprop.Api.Selection;
 
 /// <summary>
-/// k-fold cross-validation as jobs: a parent row that no worker runs (<see cref="TrainingJob.FoldCount"/> set) and one ordinary
-/// child job per fold, which any worker of any replica claims. The parent's status, progress, history and metrics are
-/// summaries of its children, kept up to date by <see cref="SelectionCoordinator"/>.
+/// k-fold cross-validation as jobs: a parent row that no worker runs (<see cref="TrainingJob.FoldCount"/> set) and one
+/// ordinary child job per fold, which any worker of any replica claims. The parent's status, progress, history and
+/// metrics are summaries of its children, kept up to date by <see cref="SelectionCoordinator"/>.
 /// </summary>
 public static class CrossValidation
 {
@@ -18,17 +18,21 @@ public static class CrossValidation
         var folds = new List<TrainingJob>(count);
         for (int fold = 0; fold < count; fold++)
         {
-            folds.Add(Child(parent, parent.Request with { CrossValidation = parent.Request.CrossValidation! with { Fold = fold, TrainFinalModel = false } },
+            folds.Add(Child(parent,
+                parent.Request with { CrossValidation = parent.Request.CrossValidation! with { Fold = fold,
+                    TrainFinalModel = false } },
                 Guid.CreateVersion7(), fold));
         }
         return folds;
     }
 
-    /// <summary>The training on all rows once every fold succeeded; its id is derived from the parent's so that two coordinators cannot both add it.</summary>
+    /// <summary>The training on all rows once every fold succeeded; its id is derived from the parent's so that two
+    /// coordinators cannot both add it.</summary>
     public static TrainingJob CreateFinal(TrainingJob parent)
     {
         var request = parent.Request with { CrossValidation = null };
-        // All rows train and none are held out: a stop on a validation metric (the folds' default) watches the training loss instead.
+        // All rows train and none are held out: a stop on a validation metric (the folds' default) watches the training
+        // loss instead.
         if (request is { ValidationFraction: <= 0, EarlyStopping: { Monitor: not MonitoredMetric.TrainLoss } stop })
             request = request with { EarlyStopping = stop with { Monitor = MonitoredMetric.TrainLoss } };
         return Child(parent, request, FinalJobId(parent.Id), null);
@@ -60,7 +64,8 @@ public static class CrossValidation
         return new Guid(bytes);
     }
 
-    /// <summary>The metrics of an epoch's report, by their JSON names; absent ones (no validation split, regression) left out.</summary>
+    /// <summary>The metrics of an epoch's report, by their JSON names; absent ones (no validation split, regression)
+    /// left out.</summary>
     public static Dictionary<string, double> Metrics(EpochEntity r)
     {
         var metrics = new Dictionary<string, double>();
@@ -72,57 +77,75 @@ public static class CrossValidation
         return metrics;
     }
 
-    /// <summary>Mean, sample and population standard deviation of <paramref name="values"/> (one value: both deviations 0).</summary>
+    /// <summary>Mean, sample and population standard deviation of <paramref name="values"/> (one value: both deviations
+    /// 0).</summary>
     public static MetricSummary Summarize(IReadOnlyList<double> values)
     {
         double mean = values.Average();
         double squares = values.Sum(v => (v - mean) * (v - mean));
-        return new MetricSummary(mean, values.Count > 1 ? Math.Sqrt(squares / (values.Count - 1)) : 0, Math.Sqrt(squares / values.Count));
+        return new MetricSummary(mean, values.Count > 1 ? Math.Sqrt(squares / (values.Count - 1)) : 0,
+            Math.Sqrt(squares / values.Count));
     }
 
-    /// <summary>Per-fold results (each fold's last epoch) and, over the succeeded folds, every metric's mean and standard deviations.</summary>
-    public static async Task<CrossValidationResult> SummarizeAsync(BackpropDbContext db, TrainingJob parent, CancellationToken ct)
+    /// <summary>Per-fold results (each fold's last epoch) and, over the succeeded folds, every metric's mean and
+    /// standard deviations.</summary>
+    public static async Task<CrossValidationResult> SummarizeAsync(BackpropDbContext db, TrainingJob parent,
+        CancellationToken ct)
     {
         var cv = parent.Request.CrossValidation!;
-        var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id).ToListAsync(ct);
+        var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id)
+            .ToListAsync(ct);
         var perFold = new List<FoldResult>();
         foreach (var child in children.Where(c => c.Fold is not null).OrderBy(c => c.Fold))
         {
-            var last = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == child.Id).OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
-            perFold.Add(new FoldResult(child.Fold!.Value, child.Id, child.Status, child.Epoch, last is null ? new Dictionary<string, double>() : Metrics(last)));
+            var last = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == child.Id)
+                .OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
+            perFold.Add(new FoldResult(child.Fold!.Value, child.Id, child.Status, child.Epoch, last is null
+                ? new Dictionary<string, double>() : Metrics(last)));
         }
         var succeeded = perFold.Where(f => f.Status == JobStatus.Succeeded).ToList();
         var summary = succeeded.SelectMany(f => f.Metrics.Keys).Distinct()
             .Where(name => succeeded.All(f => f.Metrics.ContainsKey(name)))
             .ToDictionary(name => name, name => Summarize(succeeded.Select(f => f.Metrics[name]).ToList()));
         var final = children.FirstOrDefault(c => c.Fold is null)?.Id;
-        return new CrossValidationResult(cv.Folds, cv.Stratified, cv.ShuffleSeed ?? parent.Seed, perFold, summary, final);
+        return new CrossValidationResult(cv.Folds, cv.Stratified, cv.ShuffleSeed ?? parent.Seed, perFold, summary,
+            final);
     }
 
     /// <summary>The parent's history: per epoch, the mean of each metric over the folds that reached it.</summary>
-    /// <summary>The folds' mean per epoch from <paramref name="fromEpoch"/> (at most <paramref name="limit"/> epochs), and how many epochs there are in all.</summary>
-    public static async Task<(List<EpochResponse> Epochs, int Total)> HistoryAsync(BackpropDbContext db, Guid parentId, int fromEpoch, int limit, CancellationToken ct)
+    /// <summary>The folds' mean per epoch from <paramref name="fromEpoch"/> (at most <paramref name="limit"/> epochs),
+    /// and how many epochs there are in all.</summary>
+    public static async Task<(List<EpochResponse> Epochs, int Total)> HistoryAsync(BackpropDbContext db, Guid parentId,
+        int fromEpoch, int limit, CancellationToken ct)
     {
         var folds = db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId && j.Fold != null).Select(j => j.Id);
-        int total = await db.Set<EpochEntity>().Where(e => folds.Contains(e.JobId)).Select(e => e.Epoch).Distinct().CountAsync(ct);
-        var records = await db.Set<EpochEntity>().AsNoTracking().Where(e => folds.Contains(e.JobId) && e.Epoch >= fromEpoch).ToListAsync(ct);
+        int total = await db.Set<EpochEntity>().Where(e => folds.Contains(e.JobId)).Select(e => e.Epoch).Distinct()
+            .CountAsync(ct);
+        var records = await db.Set<EpochEntity>().AsNoTracking().Where(e => folds.Contains(e.JobId)
+            && e.Epoch >= fromEpoch).ToListAsync(ct);
         var epochs = records.GroupBy(e => e.Epoch).OrderBy(g => g.Key).Take(limit).Select(g => new EpochResponse(g.Key,
-            Mean(g, e => e.TrainLoss), Mean(g, e => e.ValidationLoss), Mean(g, e => e.TrainAccuracy), Mean(g, e => e.ValidationAccuracy),
-            Mean(g, e => e.TrainRmse), Mean(g, e => e.ValidationRmse), Mean(g, e => e.TrainR2), Mean(g, e => e.ValidationR2),
+            Mean(g, e => e.TrainLoss), Mean(g, e => e.ValidationLoss), Mean(g, e => e.TrainAccuracy),
+                Mean(g, e => e.ValidationAccuracy),
+            Mean(g, e => e.TrainRmse), Mean(g, e => e.ValidationRmse), Mean(g, e => e.TrainR2),
+                Mean(g, e => e.ValidationR2),
             Mean(g, e => e.LearningRate), [], g.Sum(e => e.DurationMs))).ToList();
         return (epochs, total);
 
         static double? Mean(IEnumerable<EpochEntity> records, Func<EpochEntity, double?> value) =>
-            records.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values ? values.Average() : null;
+            records.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values
+                ? values.Average() : null;
     }
 
     /// <summary>
-    /// One step of a parent: its progress from the folds; once all folds succeeded the final training (if asked for), and then
-    /// its end state: succeeded (with the final model), failed (a fold failed) or cancelled (a fold was cancelled).
+    /// One step of a parent: its progress from the folds; once all folds succeeded the final training (if asked for),
+    /// and then its end state: succeeded (with the final model), failed (a fold failed) or cancelled (a fold was
+    /// cancelled).
     /// </summary>
-    public static async Task AdvanceAsync(BackpropDbContext db, ClusterEvents events, TrainingJob parent, CancellationToken ct)
+    public static async Task AdvanceAsync(BackpropDbContext db, ClusterEvents events, TrainingJob parent,
+        CancellationToken ct)
     {
-        var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id).ToListAsync(ct);
+        var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id)
+            .ToListAsync(ct);
         var folds = children.Where(c => c.Fold is not null).ToList();
         var final = children.FirstOrDefault(c => c.Fold is null);
         var running = db.Set<TrainingJob>().Where(j => j.Id == parent.Id && j.Status == JobStatus.Running);
@@ -135,13 +158,16 @@ public static class CrossValidation
         var now = DateTime.UtcNow;
         if (folds.FirstOrDefault(f => f.Status == JobStatus.Failed) is { } failed)
         {
-            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Failed).SetProperty(j => j.StopReason, JobStopReason.Failed)
-                .SetProperty(j => j.FailureReason, $"Fold {failed.Fold} failed: {failed.FailureReason}").SetProperty(j => j.FinishedAt, now), ct);
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Failed)
+                .SetProperty(j => j.StopReason, JobStopReason.Failed)
+                .SetProperty(j => j.FailureReason, $"Fold {failed.Fold} failed: {failed.FailureReason}")
+                .SetProperty(j => j.FinishedAt, now), ct);
             return;
         }
         if (folds.Any(f => f.Status == JobStatus.Cancelled))
         {
-            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.StopReason, JobStopReason.Cancelled)
+            await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
+                .SetProperty(j => j.StopReason, JobStopReason.Cancelled)
                 .SetProperty(j => j.FinishedAt, now), ct);
             return;
         }
@@ -158,25 +184,32 @@ public static class CrossValidation
             if (!final.Status.IsFinished()) return;
             if (final.Status != JobStatus.Succeeded)
             {
-                await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, final.Status).SetProperty(j => j.StopReason, final.StopReason)
-                    .SetProperty(j => j.FailureReason, final.FailureReason is null ? null : $"The final training failed: {final.FailureReason}")
+                await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, final.Status)
+                    .SetProperty(j => j.StopReason, final.StopReason)
+                    .SetProperty(j => j.FailureReason, final.FailureReason is null ? null
+                        : $"The final training failed: {final.FailureReason}")
                     .SetProperty(j => j.FinishedAt, now), ct);
                 return;
             }
         }
-        await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.StopReason, JobStopReason.Completed)
+        await running.ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Succeeded)
+            .SetProperty(j => j.StopReason, JobStopReason.Completed)
             .SetProperty(j => j.ModelId, final?.ModelId).SetProperty(j => j.FinishedAt, now), ct);
     }
 
     private static double? MeanOf(List<TrainingJob> jobs, Func<TrainingJob, double?> value) =>
-        jobs.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values ? values.Average() : null;
+        jobs.Select(value).Where(v => v is not null).Select(v => v!.Value).ToList() is { Count: > 0 } values
+            ? values.Average() : null;
 
-    /// <summary>Cancels a parent and every unfinished child: queued ones at once, running ones at their next batch (any replica's heartbeat sees the request).</summary>
-    public static async Task CancelAsync(BackpropDbContext db, ClusterEvents events, Guid parentId, CancellationToken ct)
+    /// <summary>Cancels a parent and every unfinished child: queued ones at once, running ones at their next batch (any
+    /// replica's heartbeat sees the request).</summary>
+    public static async Task CancelAsync(BackpropDbContext db, ClusterEvents events, Guid parentId,
+        CancellationToken ct)
     {
         var cancel = JobTransitions.Cancel(DateTime.UtcNow);
         await db.Set<TrainingJob>().Where(j => j.Id == parentId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => cancel(s.SetProperty(j => j.CancelRequested, true)), ct);
-        await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId), ct);
+        await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId),
+            ct);
     }
 }

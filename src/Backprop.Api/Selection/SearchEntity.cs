@@ -4,7 +4,8 @@ using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace Backprop.Api.Selection;
 
-/// <summary>A hyperparameter search. Its trials are ordinary jobs (<see cref="Jobs.TrainingJob.SearchId"/>); the row holds the request and the outcome.</summary>
+/// <summary>A hyperparameter search. Its trials are ordinary jobs (<see cref="Jobs.TrainingJob.SearchId"/>); the row
+/// holds the request and the outcome.</summary>
 public sealed class SearchEntity : ITenantOwned
 {
     public Guid Id { get; set; }

@@ -10,17 +10,19 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Selection;
 
 /// <summary>A trial's network and job, ready to store, or what is wrong with them.</summary>
-public sealed record TrialPlan(NetworkDefinition? Network, NetworkSpec? Spec, TrainingJobRequest? Job, ProblemErrors Errors);
+public sealed record TrialPlan(NetworkDefinition? Network, NetworkSpec? Spec, TrainingJobRequest? Job,
+    ProblemErrors Errors);
 
 /// <summary>
-/// One search's steps (scoped, as the search's tenant): start trials while the budget, the concurrency limit and the tenant's
-/// quota allow; end the search when its trials are done, its wall time is up, or it was cancelled.
+/// One search's steps (scoped, as the search's tenant): start trials while the budget, the concurrency limit and the
+/// tenant's quota allow; end the search when its trials are done, its wall time is up, or it was cancelled.
 /// </summary>
-public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, ClusterEvents events, TenantQuotas quotas,
+public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
+    ClusterEvents events, TenantQuotas quotas,
     IOptions<LimitsOptions> limits, IOptions<SelectionOptions> selection, ILogger<SearchRunner> logger)
 {
-    /// <summary>Trial <paramref name="trial"/>'s network and job request, checked as POST /api/networks and POST /api/jobs check them
-    /// (from the dataset's summary, without decoding its rows).</summary>
+    /// <summary>Trial <paramref name="trial"/>'s network and job request, checked as POST /api/networks and POST
+    /// /api/jobs check them (from the dataset's summary, without decoding its rows).</summary>
     public static TrialPlan Plan(SearchSpace space, int trial, DatasetSummary data, LimitsOptions limits)
     {
         var errors = new ProblemErrors();
@@ -35,30 +37,40 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         }
         catch (JsonException e)
         {
-            return new(null, null, null, errors.Add(e.Path is { } p ? p.Replace("$", "trial") : "space", $"Trial {trial}'s template does not read: {e.Message}"));
+            return new(null, null, null, errors.Add(e.Path is { } p ? p.Replace("$", "trial") : "space",
+                $"Trial {trial}'s template does not read: {e.Message}"));
         }
-        if (network is null || job is null) return new(null, null, null, errors.Add("network", "The network and job templates must be objects."));
-        foreach (var unknown in space.UnknownPaths(JsonSerializer.SerializeToNode(network, StoredJson.Options)!, JsonSerializer.SerializeToNode(job, StoredJson.Options)!))
-            errors.Add($"space[{unknown}]", "The path names no property of the network definition or the job request; check its spelling (e.g. job.optimizer.learningRate).");
+        if (network is null || job is null) return new(null, null, null, errors.Add("network",
+            "The network and job templates must be objects."));
+        foreach (var unknown in space.UnknownPaths(JsonSerializer.SerializeToNode(network, StoredJson.Options)!,
+            JsonSerializer.SerializeToNode(job, StoredJson.Options)!))
+            errors.Add($"space[{unknown}]", "The path names no property of the network definition or the job " +
+                "request; check its spelling (e.g. job.optimizer.learningRate).");
         var outcome = NetworkValidation.Check(network, limits);
-        foreach (var problem in outcome.Problems) errors.Add("network." + problem.Path, problem.Fix is null ? problem.Message : $"{problem.Message} {problem.Fix}");
-        if (job.Epochs > limits.MaxEpochs) errors.Add("job.epochs", $"This service runs at most {limits.MaxEpochs} epochs per job, got {job.Epochs}.");
-        if (job.CrossValidation is not null) errors.Add("job.crossValidation", "A search's trials are single trainings; leave crossValidation out of the job template.");
-        if (job.WarmStartModelId is not null) errors.Add("job.warmStartModelId", "A search's trials start from scratch; leave warmStartModelId out of the job template.");
+        foreach (var problem in outcome.Problems) errors.Add("network." + problem.Path, problem.Fix is null
+            ? problem.Message : $"{problem.Message} {problem.Fix}");
+        if (job.Epochs > limits.MaxEpochs) errors.Add("job.epochs",
+            $"This service runs at most {limits.MaxEpochs} epochs per job, got {job.Epochs}.");
+        if (job.CrossValidation is not null) errors.Add("job.crossValidation",
+            "A search's trials are single trainings; leave crossValidation out of the job template.");
+        if (job.WarmStartModelId is not null) errors.Add("job.warmStartModelId",
+            "A search's trials start from scratch; leave warmStartModelId out of the job template.");
         var weightErrors = new ProblemErrors();
         ClassWeightsRequest.Read(job.ClassWeights, data.ClassNames, weightErrors);
         foreach (var (key, messages) in weightErrors.ToDictionary())
             foreach (var message in messages) errors.Add("job." + key, message);
         errors.AddRange(job.ToOptions(data.ClassNames).Validate(data.RowCount, data.Task), "job.");
         if (job.Diagnostics is { } thresholds)
-            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("job.diagnostics." + property, message);
+            foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("job.diagnostics."
+                + property, message);
         if (outcome.Spec is { } spec) errors.AddRange(data.Shape.CompatibilityWith(spec));
         return new(network, outcome.Spec, job, errors);
     }
 
     public async Task AdvanceAsync(Guid searchId, CancellationToken ct)
     {
-        var search = await db.Set<SearchEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == searchId && s.Status == JobStatus.Running, ct);
+        var search = await db.Set<SearchEntity>().AsNoTracking().SingleOrDefaultAsync(s => s.Id == searchId
+            && s.Status == JobStatus.Running, ct);
         if (search is null) return;
         tenant.Set(search.TenantId);
         var request = Read(search);
@@ -67,7 +79,8 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         var now = DateTime.UtcNow;
         if (request.MaxWallSeconds is { } wall && (now - search.CreatedAt).TotalSeconds >= wall)
         {
-            await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.SearchId == searchId), ct);
+            await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.SearchId == searchId),
+                ct);
             await FinishAsync(searchId, JobStatus.Succeeded, "wall_time", ct);
             return;
         }
@@ -79,7 +92,8 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         }
         if (unfinished >= request.MaxConcurrentTrials) return;
 
-        var dataset = request.Job?["datasetId"]?.GetValue<string>() is { } text && Guid.TryParse(text, out var datasetId)
+        var dataset = request.Job?["datasetId"]?.GetValue<string>() is { } text && Guid.TryParse(text,
+            out var datasetId)
             ? await datasets.GetSummaryAsync(datasetId, ct) : null;
         if (dataset is null)
         {
@@ -95,13 +109,16 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         }
     }
 
-    /// <summary>Stores trial <paramref name="trial"/> (its network and its job) within the tenant's quota; false when the quota or another coordinator got there first.</summary>
-    private async Task<bool> StartTrialAsync(SearchEntity search, SearchSpace space, int trial, DatasetSummary dataset, CancellationToken ct)
+    /// <summary>Stores trial <paramref name="trial"/> (its network and its job) within the tenant's quota; false when
+    /// the quota or another coordinator got there first.</summary>
+    private async Task<bool> StartTrialAsync(SearchEntity search, SearchSpace space, int trial, DatasetSummary dataset,
+        CancellationToken ct)
     {
         var plan = Plan(space, trial, dataset, limits.Value);
         if (plan.Errors.Any || plan.Spec is null)
         {
-            logger.LogWarning("Search {SearchId} stopped: trial {Trial} is invalid: {Errors}", search.Id, trial, string.Join(" ", plan.Errors.ToDictionary().SelectMany(e => e.Value)));
+            logger.LogWarning("Search {SearchId} stopped: trial {Trial} is invalid: {Errors}", search.Id, trial,
+                string.Join(" ", plan.Errors.ToDictionary().SelectMany(e => e.Value)));
             await FinishAsync(search.Id, JobStatus.Failed, "failed", ct);
             return false;
         }
@@ -109,17 +126,22 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         var definition = plan.Network! with { Name = $"{search.Name ?? "search"} trial {trial}" };
         var network = new NetworkEntity
         {
-            Id = Guid.CreateVersion7(), TenantId = search.TenantId, Name = definition.Name, InputWidth = plan.Spec.InputWidth,
-            OutputWidth = plan.Spec.OutputWidth, LayerCount = plan.Spec.Layers.Count, ParameterCount = plan.Spec.ParameterCount,
+            Id = Guid.CreateVersion7(), TenantId = search.TenantId, Name = definition.Name,
+                InputWidth = plan.Spec.InputWidth,
+            OutputWidth = plan.Spec.OutputWidth, LayerCount = plan.Spec.Layers.Count,
+                ParameterCount = plan.Spec.ParameterCount,
             DefinitionJson = definition.ToJson(), CreatedAt = now,
         };
-        // Stored with the defaults resolved as POST /api/jobs stores them (epochs omitted: up to the budget, stopping early).
+        // Stored with the defaults resolved as POST /api/jobs stores them (epochs omitted: up to the budget, stopping
+        // early).
         var request = (plan.Job! with { NetworkId = network.Id }).ToStored();
         var job = new TrainingJob
         {
-            Id = Guid.CreateVersion7(), TenantId = search.TenantId, NetworkId = network.Id, DatasetId = dataset.Id, Status = JobStatus.Queued,
+            Id = Guid.CreateVersion7(), TenantId = search.TenantId, NetworkId = network.Id, DatasetId = dataset.Id,
+                Status = JobStatus.Queued,
             Epochs = request.Epochs, CreatedAt = now, Request = request,
-            NetworkJson = network.DefinitionJson, Seed = request.Seed ?? plan.Spec.Seed, SearchId = search.Id, TrialNumber = trial,
+            NetworkJson = network.DefinitionJson, Seed = request.Seed ?? plan.Spec.Seed, SearchId = search.Id,
+                TrialNumber = trial,
         };
         db.Add(network);
         db.Add(job);
@@ -129,7 +151,8 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
             if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                     () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
                     () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, request.Epochs, q, ct),
-                    () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct), ct) is not null)
+                    () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () =>
+                        db.SaveChangesAsync(ct), ct) is not null)
             {
                 db.ChangeTracker.Clear(); // over the tenant's quota: the trial waits for one of its jobs to finish
                 return false;
@@ -147,10 +170,13 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
     private Task<int> FinishAsync(Guid searchId, JobStatus status, string reason, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
-        return db.Set<SearchEntity>().Where(s => s.Id == searchId && s.Status == JobStatus.Running).ExecuteUpdateAsync(s => s
-            .SetProperty(e => e.Status, status).SetProperty(e => e.StopReason, reason).SetProperty(e => e.FinishedAt, now), ct);
+        return db.Set<SearchEntity>().Where(s => s.Id == searchId && s.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s
+            .SetProperty(e => e.Status, status).SetProperty(e => e.StopReason, reason).SetProperty(e => e.FinishedAt,
+                now), ct);
     }
 
     public static SearchRequest Read(SearchEntity search) =>
-        JsonSerializer.Deserialize<SearchRequest>(search.RequestJson, StoredJson.Options) ?? throw new InvalidDataException("Empty search request.");
+        JsonSerializer.Deserialize<SearchRequest>(search.RequestJson, StoredJson.Options)
+            ?? throw new InvalidDataException("Empty search request.");
 }

@@ -6,10 +6,12 @@ using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Selection;
 
-/// <summary>Wake-up call for <see cref="SelectionCoordinator"/>: a fold or trial finished, or a search was created.</summary>
+/// <summary>Wake-up call for <see cref="SelectionCoordinator"/>: a fold or trial finished, or a search was
+/// created.</summary>
 public sealed class SelectionSignal
 {
-    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(
+        1) { FullMode = BoundedChannelFullMode.DropWrite });
 
     public void Notify() => _channel.Writer.TryWrite(true);
 
@@ -27,7 +29,8 @@ public sealed class SelectionOptions
 {
     public const string Section = "Selection";
 
-    /// <summary>How often the coordinator looks at unfinished cross-validations and searches without a wake-up (a trial on another replica finished, a wall-time budget ran out).</summary>
+    /// <summary>How often the coordinator looks at unfinished cross-validations and searches without a wake-up (a trial
+    /// on another replica finished, a wall-time budget ran out).</summary>
     [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:00:00.050", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
@@ -38,11 +41,11 @@ public sealed class SelectionOptions
 
 /// <summary>
 /// Moves every unfinished cross-validation and search on: summarises folds into their parent, starts trials within the
-/// budget and the tenant's quota, ends what is done. All its state is in the database, so any replica's coordinator can take
-/// any step, and a restart carries on where the last one stopped.
+/// budget and the tenant's quota, ends what is done. All its state is in the database, so any replica's coordinator can
+/// take any step, and a restart carries on where the last one stopped.
 /// </summary>
-public sealed class SelectionCoordinator(SelectionSignal signal, IServiceScopeFactory scopes, IOptions<SelectionOptions> options,
-    ILogger<SelectionCoordinator> logger) : BackgroundService
+public sealed class SelectionCoordinator(SelectionSignal signal, IServiceScopeFactory scopes,
+    IOptions<SelectionOptions> options, ILogger<SelectionCoordinator> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -71,9 +74,11 @@ public sealed class SelectionCoordinator(SelectionSignal signal, IServiceScopeFa
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<BackpropDbContext>();
         var events = services.GetRequiredService<ClusterEvents>();
-        var parents = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.FoldCount != null && j.Status == JobStatus.Running).ToListAsync(ct);
+        var parents = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.FoldCount != null
+            && j.Status == JobStatus.Running).ToListAsync(ct);
         foreach (var parent in parents) await CrossValidation.AdvanceAsync(db, events, parent, ct);
-        var searches = await db.Set<SearchEntity>().AsNoTracking().Where(s => s.Status == JobStatus.Running).Select(s => s.Id).ToListAsync(ct);
+        var searches = await db.Set<SearchEntity>().AsNoTracking().Where(s => s.Status == JobStatus.Running)
+            .Select(s => s.Id).ToListAsync(ct);
         foreach (var id in searches)
         {
             await using var searchScope = scopes.CreateAsyncScope();

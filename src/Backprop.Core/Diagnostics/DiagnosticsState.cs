@@ -1,8 +1,8 @@
 namespace Backprop.Core.Diagnostics;
 
 /// <summary>
-/// Everything <see cref="TrainingDiagnostics"/> remembers between epochs, so a resumed job reads its signals as if it had
-/// never stopped. Plain values only: a host stores it beside the job's checkpoint.
+/// Everything <see cref="TrainingDiagnostics"/> remembers between epochs, so a resumed job reads its signals as if it
+/// had never stopped. Plain values only: a host stores it beside the job's checkpoint.
 /// </summary>
 /// <param name="Epoch">Last epoch observed.</param>
 /// <param name="FirstLoss">Training loss of the first epoch observed.</param>

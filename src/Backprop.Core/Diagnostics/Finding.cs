@@ -17,7 +17,8 @@ public static class FindingCodes
 {
     /// <summary>An early layer's gradients are orders of magnitude below the output layer's.</summary>
     public const string VanishingGradients = "vanishing_gradients";
-    /// <summary>A layer's gradients are orders of magnitude above the output layer's or above their first epoch's.</summary>
+    /// <summary>A layer's gradients are orders of magnitude above the output layer's or above their first
+    /// epoch's.</summary>
     public const string ExplodingGradients = "exploding_gradients";
     /// <summary>Most ReLU-family units of a layer never had a positive pre-activation.</summary>
     public const string DeadRelu = "dead_relu";

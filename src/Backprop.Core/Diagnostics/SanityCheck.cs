@@ -1,8 +1,8 @@
 namespace Backprop.Core.Diagnostics;
 
 /// <summary>What <see cref="SanityCheck.Run"/> found.</summary>
-/// <param name="Passed">True when the network drove the training loss on the few rows near zero (or, for classification,
-/// classified every one of them correctly).</param>
+/// <param name="Passed">True when the network drove the training loss on the few rows near zero (or, for
+/// classification, classified every one of them correctly).</param>
 /// <param name="Rows">Rows trained on.</param>
 /// <param name="Epochs">Full-batch epochs run (fewer than asked when it passed early).</param>
 /// <param name="InitialLoss">Training loss of the first epoch.</param>
@@ -10,8 +10,8 @@ namespace Backprop.Core.Diagnostics;
 /// <param name="FinalAccuracy">Training accuracy of the last epoch (classification), else null.</param>
 /// <param name="Losses">Training loss per epoch.</param>
 /// <param name="Verdict">What it means, in the user's terms.</param>
-public sealed record SanityCheckResult(bool Passed, int Rows, int Epochs, double InitialLoss, double FinalLoss, double? FinalAccuracy,
-    IReadOnlyList<double> Losses, string Verdict);
+public sealed record SanityCheckResult(bool Passed, int Rows, int Epochs, double InitialLoss, double FinalLoss,
+    double? FinalAccuracy, IReadOnlyList<double> Losses, string Verdict);
 
 /// <summary>
 /// "Test on simple data first": train the network on a handful of rows with no regularisation and see whether it can
@@ -23,12 +23,15 @@ public static class SanityCheck
     /// <summary>Loss at or below this share of the first epoch's counts as near zero.</summary>
     public const double LossFraction = 0.05;
 
-    /// <summary>Multiply-adds of one run: about three passes (forward, two backward products) per parameter, row and epoch.</summary>
+    /// <summary>Multiply-adds of one run: about three passes (forward, two backward products) per parameter, row and
+    /// epoch.</summary>
     public static double Cost(NetworkSpec spec, int rows, int epochs) => 3.0 * spec.ParameterCount * rows * epochs;
 
-    /// <summary>Trains on <paramref name="rows"/> rows drawn with the network's seed, full batch, Adam at 0.01, no L2, for up
-    /// to <paramref name="epochs"/> epochs; honours <paramref name="cancellationToken"/> between epochs and batches.</summary>
-    public static SanityCheckResult Run(NetworkSpec spec, TrainingData data, int rows, int epochs, CancellationToken cancellationToken = default)
+    /// <summary>Trains on <paramref name="rows"/> rows drawn with the network's seed, full batch, Adam at 0.01, no L2,
+    /// for up to <paramref name="epochs"/> epochs; honours <paramref name="cancellationToken"/> between epochs and
+    /// batches.</summary>
+    public static SanityCheckResult Run(NetworkSpec spec, TrainingData data, int rows, int epochs,
+        CancellationToken cancellationToken = default)
     {
         var subset = Subset(data, Math.Min(rows, data.Rows), spec.Seed);
         var plain = spec with { Layers = spec.Layers.Select(l => l with { L2 = 0 }).ToList() };
@@ -51,11 +54,15 @@ public static class SanityCheck
         bool passed = losses.Count > 0 && NearZero(losses, accuracy);
         double first = losses.Count > 0 ? losses[0] : double.NaN, last = losses.Count > 0 ? losses[^1] : double.NaN;
         string verdict = passed
-            ? $"The network fits {subset.Rows} rows (loss {first:G3} → {last:G3}), so it can learn; problems on the full data come from the data, regularisation or training settings."
+            ? $"The network fits {subset.Rows} rows (loss {first:G3} → {last:G3}), so it can learn; " +
+                "problems on the full data come from the data, regularisation or training settings."
             : session.StopReason == StopReason.Diverged
-                ? $"Training diverged on {subset.Rows} rows ({session.StopMessage}); lower the learning rate or normalise the inputs."
-                : $"The network could not fit {subset.Rows} rows in {losses.Count} epochs (loss {first:G3} → {last:G3}). Check that the output "
-                  + "activation can reach the targets (e.g. identity for regression targets that can be negative), that the loss matches it, "
+                ? $"Training diverged on {subset.Rows} rows ({session.StopMessage}); lower the learning rate or " +
+                    "normalise the inputs."
+                : $"The network could not fit {subset.Rows} rows in {losses.Count} epochs (loss {first:G3} → " +
+                    $"{last:G3}). Check that the output "
+                  + "activation can reach the targets (e.g. identity for regression targets that can be negative), "
+                  + "that the loss matches it, "
                   + "and the layers for dead or saturated units.";
         return new SanityCheckResult(passed, subset.Rows, losses.Count, first, last, accuracy, losses, verdict);
     }
@@ -75,7 +82,8 @@ public static class SanityCheck
         {
             var labels = new int[rows];
             for (int r = 0; r < rows; r++) labels[r] = data.Labels![order[r]];
-            return TrainingData.Classification(x, rows, width, labels, data.ClassCount, data.ClassNames, data.FeatureNames);
+            return TrainingData.Classification(x, rows, width, labels, data.ClassCount, data.ClassNames,
+                data.FeatureNames);
         }
         int t = data.TargetWidth;
         var y = new float[rows * t];

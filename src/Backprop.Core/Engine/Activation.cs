@@ -16,7 +16,8 @@ public abstract class Activation<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary><c>a = f(z)</c>.</summary>
     public abstract void Forward(ReadOnlySpan<T> z, Span<T> a, int cols);
 
-    /// <summary>Turns <c>dL/da</c> in <paramref name="gradient"/> into <c>dL/dz</c> in place, given the forward's <paramref name="z"/> and <paramref name="a"/>.</summary>
+    /// <summary>Turns <c>dL/da</c> in <paramref name="gradient"/> into <c>dL/dz</c> in place, given the forward's
+    /// <paramref name="z"/> and <paramref name="a"/>.</summary>
     public abstract void Backward(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient, int cols);
 
     /// <summary>The activation of a layer. Throws for step/sign, which have no useful derivative.</summary>
@@ -30,7 +31,8 @@ public abstract class Activation<T> where T : unmanaged, IFloatingPointIeee754<T
         ActivationKind.Elu => new EluActivation<T>(T.CreateTruncating(layer.Alpha)),
         ActivationKind.Softplus => new SoftplusActivation<T>(),
         ActivationKind.Softmax => new SoftmaxActivation<T>(),
-        _ => throw new ArgumentException($"Activation {layer.Activation} has no useful derivative and cannot be trained."),
+        _ => throw new ArgumentException(
+            $"Activation {layer.Activation} has no useful derivative and cannot be trained."),
     };
 }
 

@@ -3,12 +3,13 @@ using System.Diagnostics;
 namespace Backprop.Core.Engine;
 
 /// <summary>
-/// Fork/join for the parallel parts of one training step (SGEMM column slabs, the optimizer pass, the batch gather).
-/// A multi-threaded W3 batch forks about six times, a few hundred microseconds apart; <see cref="Parallel.For(int, int, Action{int})"/>
-/// wakes a sleeping pool thread each time (~15 µs measured here, several percent of the batch). The team's workers
-/// instead spin for a short while after each job, so the next fork of the same step reaches a running thread, and only
-/// then block. Part 0 runs on the caller. One caller at a time: a second concurrent caller (another job with threads)
-/// falls back to <see cref="Parallel.For(int, int, Action{int})"/>, which gives the same partition and so the same results.
+/// Fork/join for the parallel parts of one training step (SGEMM column slabs, the optimizer pass, the batch gather). A
+/// multi-threaded W3 batch forks about six times, a few hundred microseconds apart; <see cref="Parallel.For(int, int,
+/// Action{int})"/> wakes a sleeping pool thread each time (~15 µs measured here, several percent of the batch). The
+/// team's workers instead spin for a short while after each job, so the next fork of the same step reaches a running
+/// thread, and only then block. Part 0 runs on the caller. One caller at a time: a second concurrent caller (another
+/// job with threads) falls back to <see cref="Parallel.For(int, int, Action{int})"/>, which gives the same partition
+/// and so the same results.
 /// </summary>
 internal sealed class ComputeTeam
 {
@@ -34,7 +35,8 @@ internal sealed class ComputeTeam
         public Exception? Error;
     }
 
-    /// <summary>A team with <paramref name="workers"/> threads besides the caller's (the shared one has one per extra core).</summary>
+    /// <summary>A team with <paramref name="workers"/> threads besides the caller's (the shared one has one per extra
+    /// core).</summary>
     internal ComputeTeam(int workers)
     {
         _wake = new ManualResetEventSlim[Math.Max(0, workers)];
@@ -47,7 +49,8 @@ internal sealed class ComputeTeam
         }
     }
 
-    /// <summary>Runs <paramref name="body"/>(0 … parts − 1), each part once, in parallel; returns when all have finished.</summary>
+    /// <summary>Runs <paramref name="body"/>(0 … parts − 1), each part once, in parallel; returns when all have
+    /// finished.</summary>
     public static void Run(int parts, Action<int> body)
     {
         if (parts <= 1)
@@ -80,7 +83,8 @@ internal sealed class ComputeTeam
     {
         var job = new Job(body, parts, ++_generation);
         Volatile.Write(ref _job, job);
-        Interlocked.MemoryBarrier(); // the job is visible before the sleep flags are read (a worker fences the other way)
+        // the job is visible before the sleep flags are read (a worker fences the other way)
+        Interlocked.MemoryBarrier();
         for (int w = 0; w < parts - 1; w++)
             if (Volatile.Read(ref _sleeping[w]) == 1) _wake[w].Set();
 
@@ -102,7 +106,8 @@ internal sealed class ComputeTeam
             long spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
             while (!IsMine(job = Volatile.Read(ref _job)))
             {
-                if (job is not null) seen = job.Generation; // a job with fewer parts: not ours, and no reason to stay awake
+                // a job with fewer parts: not ours, and no reason to stay awake
+                if (job is not null) seen = job.Generation;
                 if (Stopwatch.GetTimestamp() < spinUntil)
                 {
                     Thread.SpinWait(16);

@@ -18,7 +18,8 @@ internal static class DenseGemm
         typeof(T) == typeof(float) && rows >= BlockedMinRows && (long)rows * units * inputs >= BlockedThreshold;
 
     /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
-    public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows, int units, int inputs)
+    public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows,
+        int units, int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Fewer units than one micro-kernel panel (e.g. a 10-class output): dot products waste no lanes on padding.
@@ -28,11 +29,14 @@ internal static class DenseGemm
             return;
         }
         Sgemm.Multiply(MemoryMarshal.Cast<T, float>(a), inputs, false, MemoryMarshal.Cast<T, float>(w), inputs, true,
-            MemoryMarshal.Cast<T, float>(z), units, rows, units, inputs, accumulate: false, bias: MemoryMarshal.Cast<T, float>(bias));
+            MemoryMarshal.Cast<T, float>(z), units, rows, units, inputs, accumulate: false, bias: MemoryMarshal.Cast<T,
+                float>(bias));
     }
 
-    /// <summary><c>dW (units, inputs) += δᵀ · A</c> (or <c>=</c> without <paramref name="accumulate"/>) with δ <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
-    public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units, int inputs, bool accumulate = true)
+    /// <summary><c>dW (units, inputs) += δᵀ · A</c> (or <c>=</c> without <paramref name="accumulate"/>) with δ
+    /// <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
+    public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units,
+        int inputs, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!UseBlocked<T>(rows, units, inputs))
@@ -46,7 +50,8 @@ internal static class DenseGemm
     }
 
     /// <summary><c>dA (rows, inputs) = δ (rows, units) · W (units, inputs)</c>.</summary>
-    public static void InputGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> w, Span<T> dA, int rows, int units, int inputs)
+    public static void InputGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> w, Span<T> dA, int rows, int units,
+        int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (!UseBlocked<T>(rows, units, inputs))
@@ -54,7 +59,7 @@ internal static class DenseGemm
             Gemm.Multiply(delta, w, dA, rows, units, inputs);
             return;
         }
-        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(delta), units, false, MemoryMarshal.Cast<T, float>(w), inputs, false,
-            MemoryMarshal.Cast<T, float>(dA), inputs, rows, inputs, units, accumulate: false);
+        Sgemm.Multiply(MemoryMarshal.Cast<T, float>(delta), units, false, MemoryMarshal.Cast<T, float>(w), inputs,
+            false, MemoryMarshal.Cast<T, float>(dA), inputs, rows, inputs, units, accumulate: false);
     }
 }

@@ -10,7 +10,8 @@ internal interface IElementFunction<T> where T : unmanaged, IFloatingPointIeee75
     static abstract T Apply(T x);
 }
 
-/// <summary>Fused element-wise helpers for activation derivatives: <c>gradient[i] *= f(source[i])</c> in one SIMD pass.</summary>
+/// <summary>Fused element-wise helpers for activation derivatives: <c>gradient[i] *= f(source[i])</c> in one SIMD
+/// pass.</summary>
 internal static class ElementWise
 {
     /// <summary><c>gradient ⊙= TFunction(source)</c>.</summary>
@@ -25,7 +26,8 @@ internal static class ElementWise
         int i = 0;
         if (Vector.IsHardwareAccelerated)
             for (; i + Vector<T>.Count <= gradient.Length; i += Vector<T>.Count)
-                (Vector.LoadUnsafe(ref g, (nuint)i) * TFunction.Apply(Vector.LoadUnsafe(ref s, (nuint)i))).StoreUnsafe(ref g, (nuint)i);
+                (Vector.LoadUnsafe(ref g, (nuint)i) * TFunction.Apply(Vector.LoadUnsafe(ref s, (nuint)i)))
+                    .StoreUnsafe(ref g, (nuint)i);
         for (; i < gradient.Length; i++) Unsafe.Add(ref g, i) *= TFunction.Apply(Unsafe.Add(ref s, i));
     }
 
@@ -96,6 +98,7 @@ internal readonly struct TanhDerivative<T> : IElementFunction<T> where T : unman
 /// <summary>ReLU'(z): 1 for z &gt; 0, else 0.</summary>
 internal readonly struct ReluDerivative<T> : IElementFunction<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    public static Vector<T> Apply(Vector<T> z) => Vector.ConditionalSelect(Vector.GreaterThan(z, Vector<T>.Zero), Vector<T>.One, Vector<T>.Zero);
+    public static Vector<T> Apply(Vector<T> z) => Vector.ConditionalSelect(Vector.GreaterThan(z, Vector<T>.Zero),
+        Vector<T>.One, Vector<T>.Zero);
     public static T Apply(T z) => z > T.Zero ? T.One : T.Zero;
 }

@@ -31,7 +31,8 @@ public static class FastSigmoid
         if (Vector256.IsHardwareAccelerated)
             for (; i + Vector256<float>.Count <= n; i += Vector256<float>.Count)
                 Of(Vector256.LoadUnsafe(ref rz, (nuint)i)).StoreUnsafe(ref ra, (nuint)i);
-        // Short rows and tails (a 4-unit layer; a wide vector's remainder) in 4-lane steps: the same arithmetic, lane for lane.
+        // Short rows and tails (a 4-unit layer; a wide vector's remainder) in 4-lane steps: the same arithmetic, lane
+        // for lane.
         if (Vector128.IsHardwareAccelerated)
             for (; i + Vector128<float>.Count <= n; i += Vector128<float>.Count)
                 Of(Vector128.LoadUnsafe(ref rz, (nuint)i)).StoreUnsafe(ref ra, (nuint)i);
@@ -44,7 +45,8 @@ public static class FastSigmoid
     {
         var x = -z;
         var e = Exp(x);
-        e = Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128.Create(ExpMax)), Vector128.Create(float.PositiveInfinity), e);
+        e = Vector128.ConditionalSelect(Vector128.GreaterThan(x, Vector128.Create(ExpMax)),
+            Vector128.Create(float.PositiveInfinity), e);
         e = Vector128.ConditionalSelect(Vector128.LessThan(x, Vector128.Create(ExpMin)), Vector128<float>.Zero, e);
         return Vector128<float>.One / (Vector128<float>.One + e);
     }
@@ -57,7 +59,8 @@ public static class FastSigmoid
         var e = Exp(x);
         // Outside [ExpMin, ExpMax] the exponent bits wrap: e^x is +∞ above (sigmoid 0; the true value is below 2.7e-39)
         // and 0 below (sigmoid 1 in float). NaN fails both comparisons and stays NaN through the polynomial.
-        e = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpMax)), Vector256.Create(float.PositiveInfinity), e);
+        e = Vector256.ConditionalSelect(Vector256.GreaterThan(x, Vector256.Create(ExpMax)),
+            Vector256.Create(float.PositiveInfinity), e);
         e = Vector256.ConditionalSelect(Vector256.LessThan(x, Vector256.Create(ExpMin)), Vector256<float>.Zero, e);
         return Vector256<float>.One / (Vector256<float>.One + e);
     }

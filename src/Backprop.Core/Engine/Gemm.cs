@@ -12,7 +12,8 @@ public static class Gemm
 {
     /// <summary><c>C (m, n) = A (m, k) · B (n, k)ᵀ + bias (n)</c> broadcast over rows.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias,
+        Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckLengths(a.Length, m * k, b.Length, n * k, c.Length, m * n);
@@ -46,7 +47,8 @@ public static class Gemm
 
     /// <summary><c>C (n, k) += A (m, n)ᵀ · B (m, k)</c>: the weight gradient <c>dW += dZᵀ·A_prev</c>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n,
+        int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckLengths(a.Length, m * n, b.Length, m * k, c.Length, n * k);
@@ -97,9 +99,11 @@ public static class Gemm
         }
     }
 
-    /// <summary><c>bias (n) += column sums of A (m, n)</c>: the bias gradient, a plain sum of deltas over the batch.</summary>
+    /// <summary><c>bias (n) += column sums of A (m, n)</c>: the bias gradient, a plain sum of deltas over the
+    /// batch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateColumnSums<T>(ReadOnlySpan<T> a, Span<T> sums, int m, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AccumulateColumnSums<T>(ReadOnlySpan<T> a, Span<T> sums, int m, int n) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         CheckLengths(a.Length, m * n, sums.Length, n, sums.Length, n);
         ref T ra = ref MemoryMarshal.GetReference(a);
@@ -124,7 +128,8 @@ public static class Gemm
 
     // Below one SIMD vector of contiguous elements the loops here would run scalar, one axpy call per row: NarrowGemm
     // serves those shapes (a 3-input layer, a single output unit) instead.
-    private static bool IsNarrow<T>(int contiguous) where T : unmanaged, IFloatingPointIeee754<T> => contiguous < Vector<T>.Count;
+    private static bool IsNarrow<T>(int contiguous) where T : unmanaged, IFloatingPointIeee754<T> =>
+        contiguous < Vector<T>.Count;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Dot<T>(ref T x, ref T y, int k) where T : unmanaged, IFloatingPointIeee754<T>
@@ -144,7 +149,8 @@ public static class Gemm
 
     // Four dot products of x with consecutive rows y0..y3 (stride k): x is loaded once per step.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4<T>(ref T x, ref T y, int k, out T d0, out T d1, out T d2, out T d3) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Dot4<T>(ref T x, ref T y, int k, out T d0, out T d1, out T d2, out T d3) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         ref T y1 = ref Unsafe.Add(ref y, k);
         ref T y2 = ref Unsafe.Add(ref y, 2 * k);
@@ -183,39 +189,45 @@ public static class Gemm
         {
             var sv = new Vector<T>(s);
             for (; p + Vector<T>.Count <= k; p += Vector<T>.Count)
-                (Vector.LoadUnsafe(ref y, (nuint)p) + sv * Vector.LoadUnsafe(ref x, (nuint)p)).StoreUnsafe(ref y, (nuint)p);
+                (Vector.LoadUnsafe(ref y, (nuint)p) + sv * Vector.LoadUnsafe(ref x, (nuint)p))
+                    .StoreUnsafe(ref y, (nuint)p);
         }
         for (; p < k; p++) Unsafe.Add(ref y, p) += s * Unsafe.Add(ref x, p);
     }
 }
 
-/// <summary>Obviously-correct triple loops with the same contracts as <see cref="Gemm"/>, accumulated in double. The tests' oracle.</summary>
+/// <summary>Obviously-correct triple loops with the same contracts as <see cref="Gemm"/>, accumulated in double. The
+/// tests' oracle.</summary>
 public static class GemmReference
 {
     /// <summary>See <see cref="Gemm.MultiplyTransposedAddBias{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias,
+        Span<T> c, int m, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = 0; i < m; i++)
             for (int j = 0; j < n; j++)
             {
                 double s = double.CreateTruncating(bias[j]);
-                for (int p = 0; p < k; p++) s += double.CreateTruncating(a[i * k + p]) * double.CreateTruncating(b[j * k + p]);
+                for (int p = 0; p < k; p++) s += double.CreateTruncating(a[i * k + p]) * double.CreateTruncating(
+                    b[j * k + p]);
                 c[i * n + j] = T.CreateTruncating(s);
             }
     }
 
     /// <summary>See <see cref="Gemm.AccumulateTransposedProduct{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+    public static void AccumulateTransposedProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n,
+        int k)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int j = 0; j < n; j++)
             for (int p = 0; p < k; p++)
             {
                 double s = double.CreateTruncating(c[j * k + p]);
-                for (int i = 0; i < m; i++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(b[i * k + p]);
+                for (int i = 0; i < m; i++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(
+                    b[i * k + p]);
                 c[j * k + p] = T.CreateTruncating(s);
             }
     }
@@ -229,7 +241,8 @@ public static class GemmReference
             for (int p = 0; p < k; p++)
             {
                 double s = 0;
-                for (int j = 0; j < n; j++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(b[j * k + p]);
+                for (int j = 0; j < n; j++) s += double.CreateTruncating(a[i * n + j]) * double.CreateTruncating(
+                    b[j * k + p]);
                 c[i * k + p] = T.CreateTruncating(s);
             }
     }

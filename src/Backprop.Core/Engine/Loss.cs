@@ -16,16 +16,19 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     public abstract double Value(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols);
 
     /// <summary>Writes <c>dL/dz</c> of the output layer into <paramref name="delta"/>.</summary>
-    public abstract void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta);
+    public abstract void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        Activation<T> output, Span<T> delta);
 
     /// <summary>
-    /// The weighted mean loss <c>L = (1/rows) Σ_r w_r ℓ_r</c>, where <c>ℓ_r</c> is row r's own loss (the loss of a one-row batch),
-    /// so that all weights 1 give <see cref="Value"/>. Rows are evaluated one at a time: the plain reference, and off the hot path
-    /// (the gradient side is <see cref="ScaleRows"/>).
+    /// The weighted mean loss <c>L = (1/rows) Σ_r w_r ℓ_r</c>, where <c>ℓ_r</c> is row r's own loss (the loss of a
+    /// one-row batch), so that all weights 1 give <see cref="Value"/>. Rows are evaluated one at a time: the plain
+    /// reference, and off the hot path (the gradient side is <see cref="ScaleRows"/>).
     /// </summary>
-    public double WeightedValue(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, ReadOnlySpan<T> weights)
+    public double WeightedValue(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        ReadOnlySpan<T> weights)
     {
-        if (weights.Length < rows) throw new ArgumentException($"Expected {rows} row weights, got {weights.Length}.", nameof(weights));
+        if (weights.Length < rows) throw new ArgumentException($"Expected {rows} row weights, got {weights.Length}.",
+            nameof(weights));
         double total = 0;
         for (int r = 0; r < rows; r++)
         {
@@ -38,12 +41,13 @@ public abstract class Loss<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Turns the unweighted <c>dL/dz</c> of <see cref="OutputDelta"/> into the weighted one: every loss is a mean of per-row
-    /// terms and the output activation's backward is linear and row-local, so <c>dL_w/dz_r = w_r · dL/dz_r</c>.
+    /// Turns the unweighted <c>dL/dz</c> of <see cref="OutputDelta"/> into the weighted one: every loss is a mean of
+    /// per-row terms and the output activation's backward is linear and row-local, so <c>dL_w/dz_r = w_r · dL/dz_r</c>.
     /// </summary>
     public static void ScaleRows(Span<T> delta, ReadOnlySpan<T> weights, int rows, int cols)
     {
-        if (weights.Length < rows || delta.Length < rows * cols) throw new ArgumentException("Row weights and deltas must cover every row.");
+        if (weights.Length < rows || delta.Length < rows * cols) throw new ArgumentException(
+            "Row weights and deltas must cover every row.");
         for (int r = 0; r < rows; r++)
         {
             T w = weights[r];
@@ -82,7 +86,8 @@ internal sealed class MeanSquaredErrorLoss<T> : Loss<T> where T : unmanaged, IFl
 
     // dL/da = 2 (a − y) / (rows·cols), then through f'.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        Activation<T> output, Span<T> delta)
     {
         T scale = T.CreateTruncating(2.0) / T.CreateTruncating(a.Length);
         for (int i = 0; i < a.Length; i++) delta[i] = (a[i] - y[i]) * scale;
@@ -109,7 +114,8 @@ internal sealed class HuberLoss<T>(T delta) : Loss<T> where T : unmanaged, IFloa
 
     // dℓ/da = clamp(a − y, −δ, δ)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> deltaOut)
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        Activation<T> output, Span<T> deltaOut)
     {
         T scale = T.One / T.CreateTruncating(a.Length);
         for (int i = 0; i < a.Length; i++) deltaOut[i] = T.Clamp(a[i] - y[i], -delta, delta) * scale;
@@ -136,7 +142,8 @@ internal sealed class BinaryCrossEntropyLoss<T> : Loss<T> where T : unmanaged, I
 
     // Fused with the sigmoid: dL/dz = (a − y) / (rows·cols).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        Activation<T> output, Span<T> delta)
     {
         T scale = T.One / T.CreateTruncating(a.Length);
         for (int i = 0; i < a.Length; i++) delta[i] = (a[i] - y[i]) * scale;
@@ -181,7 +188,8 @@ internal sealed class CategoricalCrossEntropyLoss<T> : Loss<T> where T : unmanag
 
     // Fused with the softmax: dL/dz = (a·Σ_c y_c − y) / rows, which is (a − y) / rows for one-hot targets.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols, Activation<T> output, Span<T> delta)
+    public override void OutputDelta(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, int rows, int cols,
+        Activation<T> output, Span<T> delta)
     {
         T scale = T.One / T.CreateTruncating(rows);
         for (int r = 0; r < rows; r++)

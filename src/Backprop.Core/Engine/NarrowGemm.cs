@@ -65,7 +65,8 @@ internal static class NarrowGemm
     {
         if (UseVectors<T>())
         {
-            ref float af = ref Unsafe.As<T, float>(ref a), bf = ref Unsafe.As<T, float>(ref b), cf = ref Unsafe.As<T, float>(ref c);
+            ref float af = ref Unsafe.As<T, float>(ref a), bf = ref Unsafe.As<T, float>(ref b), cf = ref Unsafe.As<T,
+                float>(ref c);
             if (k >= Lanes)
             {
                 // Along p: rows of B and C are contiguous.
@@ -76,7 +77,8 @@ internal static class NarrowGemm
                     {
                         var sum = Vector128<float>.Zero;
                         for (int i = 0; i < m; i++)
-                            sum += Vector128.Create(Unsafe.Add(ref af, i * n + j)) * Vector128.LoadUnsafe(ref bf, (nuint)(i * k + p));
+                            sum += Vector128.Create(Unsafe.Add(ref af, i * n + j)) * Vector128.LoadUnsafe(ref bf,
+                                (nuint)(i * k + p));
                         ref float cjp = ref Unsafe.Add(ref cf, j * k + p);
                         (Vector128.LoadUnsafe(ref cjp) + sum).StoreUnsafe(ref cjp);
                     }
@@ -94,7 +96,8 @@ internal static class NarrowGemm
                     {
                         var sum = Vector128<float>.Zero;
                         for (int i = 0; i < m; i++)
-                            sum += Vector128.LoadUnsafe(ref af, (nuint)(i * n + j)) * Vector128.Create(Unsafe.Add(ref bf, i * k + p));
+                            sum += Vector128.LoadUnsafe(ref af, (nuint)(i * n + j))
+                                * Vector128.Create(Unsafe.Add(ref bf, i * k + p));
                         for (int q = 0; q < Lanes; q++) Unsafe.Add(ref cf, (j + q) * k + p) += sum.GetElement(q);
                     }
                     for (; j < n; j++) Unsafe.Add(ref c, j * k + p) += ColumnDot(ref a, ref b, m, n, k, j, p);
@@ -109,7 +112,8 @@ internal static class NarrowGemm
 
     // Σ_i a[i, j] · b[i, p], in row order.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T ColumnDot<T>(ref T a, ref T b, int m, int n, int k, int j, int p) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T ColumnDot<T>(ref T a, ref T b, int m, int n, int k, int j, int p) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         T sum = T.Zero;
         for (int i = 0; i < m; i++) sum += Unsafe.Add(ref a, i * n + j) * Unsafe.Add(ref b, i * k + p);
@@ -124,13 +128,15 @@ internal static class NarrowGemm
         int p0 = 0;
         if (UseVectors<T>() && k >= Lanes)
         {
-            ref float af = ref Unsafe.As<T, float>(ref a), bf = ref Unsafe.As<T, float>(ref b), cf = ref Unsafe.As<T, float>(ref c);
+            ref float af = ref Unsafe.As<T, float>(ref a), bf = ref Unsafe.As<T, float>(ref b), cf = ref Unsafe.As<T,
+                float>(ref c);
             for (; p0 + Lanes <= k; p0 += Lanes)
                 for (int i = 0; i < m; i++)
                 {
                     var sum = Vector128<float>.Zero;
                     for (int j = 0; j < n; j++)
-                        sum += Vector128.Create(Unsafe.Add(ref af, i * n + j)) * Vector128.LoadUnsafe(ref bf, (nuint)(j * k + p0));
+                        sum += Vector128.Create(Unsafe.Add(ref af, i * n + j)) * Vector128.LoadUnsafe(ref bf,
+                            (nuint)(j * k + p0));
                     sum.StoreUnsafe(ref cf, (nuint)(i * k + p0));
                 }
         }
@@ -145,7 +151,8 @@ internal static class NarrowGemm
 
     /// <summary><c>sums (n) += column sums of A (m, n)</c>, n narrow.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void AccumulateColumnSums<T>(ref T a, ref T sums, int m, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void AccumulateColumnSums<T>(ref T a, ref T sums, int m, int n) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         int j = 0;
         if (UseVectors<T>())

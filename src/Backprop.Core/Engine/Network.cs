@@ -3,10 +3,10 @@ using System.Runtime.CompilerServices;
 namespace Backprop.Core.Engine;
 
 /// <summary>
-/// A multilayer perceptron with its parameters in one flat buffer (<see cref="ParameterLayout"/>).
-/// Generic over the element type: training runs on <c>float</c>; the gradient check runs the same code on <c>double</c>.
-/// Batches are row-major <c>(rows, width)</c>; all scratch lives in a <see cref="Workspace{T}"/> the caller owns,
-/// so a forward/backward pass allocates nothing.
+/// A multilayer perceptron with its parameters in one flat buffer (<see cref="ParameterLayout"/>). Generic over the
+/// element type: training runs on <c>float</c>; the gradient check runs the same code on <c>double</c>. Batches are
+/// row-major <c>(rows, width)</c>; all scratch lives in a <see cref="Workspace{T}"/> the caller owns, so a
+/// forward/backward pass allocates nothing.
 /// </summary>
 public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -18,7 +18,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         Spec = spec;
         Layout = new ParameterLayout(spec);
         if (parameters.Length != Layout.Count)
-            throw new ArgumentException($"Expected {Layout.Count} parameters for this spec, got {parameters.Length}.", nameof(parameters));
+            throw new ArgumentException($"Expected {Layout.Count} parameters for this spec, got {parameters.Length}.",
+                nameof(parameters));
         Parameters = parameters;
         _activations = spec.Layers.Select(Activation<T>.Create).ToArray();
         _l2 = spec.Layers.Select(l => T.CreateTruncating(l.L2)).ToArray();
@@ -37,7 +38,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         return network;
     }
 
-    /// <summary>A network with explicit parameters in the flat layout (warm start, import from another framework).</summary>
+    /// <summary>A network with explicit parameters in the flat layout (warm start, import from another
+    /// framework).</summary>
     public static Network<T> FromParameters(NetworkSpec spec, ReadOnlySpan<T> parameters)
     {
         spec.EnsureValid();
@@ -68,19 +70,22 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Scratch buffers for batches of up to <paramref name="maxRows"/> rows.</summary>
     public Workspace<T> CreateWorkspace(int maxRows) => new(Layout, maxRows, withDeltas: true);
 
-    /// <summary>Scratch for <see cref="Forward"/> and <see cref="Predict"/> only: no delta buffers (a predictor never runs backward).</summary>
+    /// <summary>Scratch for <see cref="Forward"/> and <see cref="Predict"/> only: no delta buffers (a predictor never
+    /// runs backward).</summary>
     public Workspace<T> CreateInferenceWorkspace(int maxRows) => new(Layout, maxRows, withDeltas: false);
 
     /// <summary>
-    /// Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace. With
-    /// <paramref name="dropout"/> (training) the input and each masked layer's activations are multiplied by their mask before
+    /// Forward pass; returns the output activations <c>(rows, outputs)</c>, a view into the workspace. With <paramref
+    /// name="dropout"/> (training) the input and each masked layer's activations are multiplied by their mask before
     /// the next layer reads them; without it (evaluation, prediction) nothing is masked.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows, DropoutMasks<T>? dropout = null)
+    public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows,
+        DropoutMasks<T>? dropout = null)
     {
         workspace.EnsureCapacity(rows);
-        if (inputs.Length < rows * InputWidth) throw new ArgumentException($"Expected {rows}×{InputWidth} inputs, got {inputs.Length} values.", nameof(inputs));
+        if (inputs.Length < rows * InputWidth) throw new ArgumentException(
+            $"Expected {rows}×{InputWidth} inputs, got {inputs.Length} values.", nameof(inputs));
         ReadOnlySpan<T> previous = inputs.Slice(0, rows * InputWidth);
         if (dropout is { HasInput: true })
         {
@@ -93,7 +98,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var view = Layout[l];
             var z = workspace.Z[l].AsSpan(0, rows * view.Units);
             var a = workspace.A[l].AsSpan(0, rows * view.Units);
-            DenseGemm.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs); // z = a_prev·Wᵀ + b
+            // z = a_prev·Wᵀ + b
+            DenseGemm.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs);
             _activations[l].Forward(z, a, view.Units);
             previous = a;
             if (dropout is not null && dropout.Has(l))
@@ -106,9 +112,11 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
         return previous;
     }
 
-    /// <summary>Mean data loss of the last <see cref="Forward"/> against <paramref name="targets"/> <c>(rows, outputs)</c> (no L2 term);
-    /// with <paramref name="rowWeights"/> <c>(rows)</c> the weighted mean <c>(1/rows) Σ_r w_r ℓ_r</c> (see <see cref="Loss{T}.WeightedValue"/>).</summary>
-    public double ComputeLoss(Workspace<T> workspace, ReadOnlySpan<T> targets, int rows, ReadOnlySpan<T> rowWeights = default)
+    /// <summary>Mean data loss of the last <see cref="Forward"/> against <paramref name="targets"/> <c>(rows,
+    /// outputs)</c> (no L2 term); with <paramref name="rowWeights"/> <c>(rows)</c> the weighted mean <c>(1/rows) Σ_r
+    /// w_r ℓ_r</c> (see <see cref="Loss{T}.WeightedValue"/>).</summary>
+    public double ComputeLoss(Workspace<T> workspace, ReadOnlySpan<T> targets, int rows,
+        ReadOnlySpan<T> rowWeights = default)
     {
         int last = Layout.LayerCount - 1, n = rows * OutputWidth;
         var z = workspace.Z[last].AsSpan(0, n);
@@ -133,36 +141,44 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <summary>
-    /// Backward pass after <see cref="Forward"/> on the same inputs: <b>adds</b> <c>dL/dθ</c> (data loss + L2 penalty) into
-    /// <paramref name="gradient"/> (flat layout), or with <paramref name="accumulate"/> false writes it there (every element;
-    /// no zeroing pass over a large buffer first). Per layer, from the output down:
-    /// <c>dW += δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>; with <paramref name="dropout"/> (the
-    /// masks of the forward pass) <c>a_prev</c> is the masked activation and <c>δ_prev = (δ·W) ⊙ m_prev ⊙ f'(z_prev)</c>.
+    /// Backward pass after <see cref="Forward"/> on the same inputs: <b>adds</b> <c>dL/dθ</c> (data loss + L2 penalty)
+    /// into <paramref name="gradient"/> (flat layout), or with <paramref name="accumulate"/> false writes it there
+    /// (every element; no zeroing pass over a large buffer first). Per layer, from the output down: <c>dW +=
+    /// δᵀ·a_prev</c>, <c>db += Σ_rows δ</c>, <c>δ_prev = (δ·W) ⊙ f'(z_prev)</c>; with <paramref name="dropout"/> (the
+    /// masks of the forward pass) <c>a_prev</c> is the masked activation and <c>δ_prev = (δ·W) ⊙ m_prev ⊙
+    /// f'(z_prev)</c>.
     /// </summary>
-    /// <remarks>Per-row loss weights <c>rowWeights</c> <c>(rows)</c> scale each row's output delta, as for <see cref="ComputeLoss"/>; empty = unweighted.</remarks>
+    /// <remarks>Per-row loss weights <c>rowWeights</c> <c>(rows)</c> scale each row's output delta, as for <see
+    /// cref="ComputeLoss"/>; empty = unweighted.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient, bool accumulate = true,
-        DropoutMasks<T>? dropout = null, ReadOnlySpan<T> rowWeights = default)
+    public void Backward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows,
+        Span<T> gradient, bool accumulate = true, DropoutMasks<T>? dropout = null, ReadOnlySpan<T> rowWeights = default)
     {
-        if (gradient.Length != Layout.Count) throw new ArgumentException($"Gradient must have {Layout.Count} elements.", nameof(gradient));
-        if (!workspace.HasDeltas) throw new ArgumentException("The workspace is for inference only (CreateInferenceWorkspace); backward needs CreateWorkspace.", nameof(workspace));
+        if (gradient.Length != Layout.Count) throw new ArgumentException(
+            $"Gradient must have {Layout.Count} elements.", nameof(gradient));
+        if (!workspace.HasDeltas) throw new ArgumentException("The workspace is for inference only " +
+            "(CreateInferenceWorkspace); backward needs CreateWorkspace.", nameof(workspace));
         int last = Layout.LayerCount - 1;
         int outN = rows * OutputWidth;
-        if (targets.Length < outN) throw new ArgumentException($"Expected {rows}×{OutputWidth} targets, got {targets.Length} values.", nameof(targets));
+        if (targets.Length < outN) throw new ArgumentException(
+            $"Expected {rows}×{OutputWidth} targets, got {targets.Length} values.", nameof(targets));
         var delta = workspace.DeltaA.AsSpan(0, outN);
-        Loss.OutputDelta(workspace.Z[last].AsSpan(0, outN), workspace.A[last].AsSpan(0, outN), targets.Slice(0, outN), rows, OutputWidth, _activations[last], delta);
+        Loss.OutputDelta(workspace.Z[last].AsSpan(0, outN), workspace.A[last].AsSpan(0, outN), targets.Slice(0, outN),
+            rows, OutputWidth, _activations[last], delta);
         if (!rowWeights.IsEmpty) Loss<T>.ScaleRows(delta, rowWeights, rows, OutputWidth);
 
         for (int l = last; l >= 0; l--)
         {
             var view = Layout[l];
             int previousCount = rows * view.Inputs;
-            ReadOnlySpan<T> activation = l == 0 ? inputs.Slice(0, previousCount) : workspace.A[l - 1].AsSpan(0, previousCount);
+            ReadOnlySpan<T> activation = l == 0 ? inputs.Slice(0, previousCount) : workspace.A[l - 1]
+                .AsSpan(0, previousCount);
             ReadOnlySpan<T> previous = dropout is null ? activation
                 : l == 0 ? (dropout.HasInput ? dropout.InputDropped(previousCount) : activation)
                 : dropout.Has(l - 1) ? dropout.Dropped(l - 1, previousCount) : activation;
             var dW = gradient.Slice(view.WeightOffset, view.WeightCount);
-            DenseGemm.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate); // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            // (units, inputs) += δᵀ (units, rows) · a_prev (rows, inputs)
+            DenseGemm.WeightGradient(delta, previous, dW, rows, view.Units, view.Inputs, accumulate);
             var db = gradient.Slice(view.BiasOffset, view.Units);
             if (!accumulate) db.Clear();
             Gemm.AccumulateColumnSums<T>(delta, db, rows, view.Units); // db = Σ_rows δ, never times a
@@ -173,17 +189,20 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             }
             if (l == 0) break;
             var previousDelta = (l % 2 == last % 2 ? workspace.DeltaB : workspace.DeltaA).AsSpan(0, rows * view.Inputs);
-            DenseGemm.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs); // dA_prev = δ·W
+            // dA_prev = δ·W
+            DenseGemm.InputGradient(delta, Weights(view), previousDelta, rows, view.Units, view.Inputs);
             if (dropout is not null && dropout.Has(l - 1))
                 TensorPrimitives.Multiply(previousDelta, dropout.Mask(l - 1, previousCount), previousDelta);
-            _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, previousCount), activation, previousDelta, view.Inputs);
+            _activations[l - 1].Backward(workspace.Z[l - 1].AsSpan(0, previousCount), activation, previousDelta,
+                view.Inputs);
             delta = previousDelta;
         }
     }
 
-    /// <summary>Forward, then backward into <paramref name="gradient"/> (accumulating); returns the mean data loss.</summary>
-    public double ForwardBackward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows, Span<T> gradient,
-        DropoutMasks<T>? dropout = null)
+    /// <summary>Forward, then backward into <paramref name="gradient"/> (accumulating); returns the mean data
+    /// loss.</summary>
+    public double ForwardBackward(Workspace<T> workspace, ReadOnlySpan<T> inputs, ReadOnlySpan<T> targets, int rows,
+        Span<T> gradient, DropoutMasks<T>? dropout = null)
     {
         Forward(workspace, inputs, rows, dropout);
         double loss = ComputeLoss(workspace, targets, rows);
@@ -194,7 +213,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Outputs <c>(rows, outputs)</c> for any number of rows, in chunks of the workspace's capacity.</summary>
     public void Predict(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows, Span<T> outputs)
     {
-        if (outputs.Length < rows * OutputWidth) throw new ArgumentException($"Outputs need {rows}×{OutputWidth} elements.", nameof(outputs));
+        if (outputs.Length < rows * OutputWidth) throw new ArgumentException(
+            $"Outputs need {rows}×{OutputWidth} elements.", nameof(outputs));
         for (int start = 0; start < rows; start += workspace.Capacity)
         {
             int count = Math.Min(workspace.Capacity, rows - start);
@@ -211,8 +231,8 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
 }
 
 /// <summary>
-/// Per-layer scratch for batches of up to <see cref="Capacity"/> rows: pre-activations, activations and, for training, two
-/// delta buffers of <c>capacity × max width</c> (the input width included), which inference does without.
+/// Per-layer scratch for batches of up to <see cref="Capacity"/> rows: pre-activations, activations and, for training,
+/// two delta buffers of <c>capacity × max width</c> (the input width included), which inference does without.
 /// </summary>
 public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
@@ -245,6 +265,7 @@ public sealed class Workspace<T> where T : unmanaged, IFloatingPointIeee754<T>
 
     internal void EnsureCapacity(int rows)
     {
-        if (rows <= 0 || rows > Capacity) throw new ArgumentOutOfRangeException(nameof(rows), $"Rows must be in 1..{Capacity}, got {rows}.");
+        if (rows <= 0 || rows > Capacity) throw new ArgumentOutOfRangeException(nameof(rows),
+            $"Rows must be in 1..{Capacity}, got {rows}.");
     }
 }

@@ -1,6 +1,7 @@
 namespace Backprop.Core.Engine;
 
-/// <summary>Where one layer's weights <c>W (units, inputs)</c> row-major and biases <c>b (units)</c> sit in the flat parameter buffer.</summary>
+/// <summary>Where one layer's weights <c>W (units, inputs)</c> row-major and biases <c>b (units)</c> sit in the flat
+/// parameter buffer.</summary>
 public readonly record struct LayerView(int Inputs, int Units, int WeightOffset, int BiasOffset)
 {
     /// <summary>Number of weights, <c>Units · Inputs</c>.</summary>
@@ -8,8 +9,9 @@ public readonly record struct LayerView(int Inputs, int Units, int WeightOffset,
 }
 
 /// <summary>
-/// Flat layout of all parameters: for each layer in order, <c>W (units, inputs)</c> row-major (PyTorch's layout), then <c>b (units)</c>.
-/// Gradients and optimizer moments use the same layout, so an optimizer step is one loop over one buffer.
+/// Flat layout of all parameters: for each layer in order, <c>W (units, inputs)</c> row-major (PyTorch's layout), then
+/// <c>b (units)</c>. Gradients and optimizer moments use the same layout, so an optimizer step is one loop over one
+/// buffer.
 /// </summary>
 public sealed class ParameterLayout
 {

@@ -6,10 +6,11 @@ namespace Backprop.Core.Engine;
 
 /// <summary>
 /// Single-precision matrix product <c>C (m, n) = op(A) (m, k) · op(B) (k, n) [+ C]</c>, row-major, where op(A) is A
-/// <c>(m, k)</c> or the transpose of a stored <c>(k, m)</c>, and op(B) is B <c>(k, n)</c> or the transpose of a stored <c>(n, k)</c>. Cache-blocked (KC × NC panels of B packed NR wide,
-/// row panels of A read in place, MR tall) around a register-blocked FMA micro-kernel: 8 × 32 with Vector512 (32 registers),
-/// 6 × 16 with Vector256 (12 accumulators + 3 temporaries fit AVX2's 16 registers), scalar otherwise. Packing buffers are per thread and reused, so a call allocates nothing
-/// once warm. <see cref="SgemmReference"/> is the plain oracle the tests compare against.
+/// <c>(m, k)</c> or the transpose of a stored <c>(k, m)</c>, and op(B) is B <c>(k, n)</c> or the transpose of a stored
+/// <c>(n, k)</c>. Cache-blocked (KC × NC panels of B packed NR wide, row panels of A read in place, MR tall) around a
+/// register-blocked FMA micro-kernel: 8 × 32 with Vector512 (32 registers), 6 × 16 with Vector256 (12 accumulators + 3
+/// temporaries fit AVX2's 16 registers), scalar otherwise. Packing buffers are per thread and reused, so a call
+/// allocates nothing once warm. <see cref="SgemmReference"/> is the plain oracle the tests compare against.
 /// </summary>
 public static unsafe class Sgemm
 {
@@ -24,12 +25,16 @@ public static unsafe class Sgemm
     public static int PanelWidth => NR;
 
     /// <summary>Which micro-kernel runs on this machine (for benchmark reports).</summary>
-    public static string Kernel => Vector512.IsHardwareAccelerated ? "avx512 8x32" : Vector256.IsHardwareAccelerated ? "avx2 6x16" : "scalar 6x16";
+    public static string Kernel => Vector512.IsHardwareAccelerated ? "avx512 8x32" : Vector256.IsHardwareAccelerated
+        ? "avx2 6x16" : "scalar 6x16";
 
-    /// <summary><c>C = op(A)·op(B) (+ C when <paramref name="accumulate"/>)</c>. With <paramref name="transposeA"/>, A is stored
-    /// <c>(k, m)</c> with row stride <paramref name="lda"/>; with <paramref name="transposeB"/>, B is stored <c>(n, k)</c> with row stride <paramref name="ldb"/>.</summary>
-    /// <remarks>The optional <c>bias</c> <c>(n)</c> is added to every row of the product, fused: the accumulators start from it.</remarks>
-    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
+    /// <summary><c>C = op(A)·op(B) (+ C when <paramref name="accumulate"/>)</c>. With <paramref name="transposeA"/>, A
+    /// is stored <c>(k, m)</c> with row stride <paramref name="lda"/>; with <paramref name="transposeB"/>, B is stored
+    /// <c>(n, k)</c> with row stride <paramref name="ldb"/>.</summary>
+    /// <remarks>The optional <c>bias</c> <c>(n)</c> is added to every row of the product, fused: the accumulators start
+    /// from it.</remarks>
+    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb,
+        bool transposeB, Span<float> c, int ldc,
         int m, int n, int k, bool accumulate, ReadOnlySpan<float> bias = default)
     {
         if (m <= 0 || n <= 0) return;
@@ -57,15 +62,18 @@ public static unsafe class Sgemm
                 return;
             }
             // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
-            var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, pbias, threads);
+            var job = new SlabJob(pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, m, n, k, accumulate, pbias,
+                threads);
             ComputeTeam.Run(threads, job.Run);
         }
     }
 
-    /// <summary>Threads a product may use on the calling thread (1 = single-threaded, the default). Set per training run.</summary>
+    /// <summary>Threads a product may use on the calling thread (1 = single-threaded, the default). Set per training
+    /// run.</summary>
     [ThreadStatic] private static int t_maxThreads;
 
-    /// <summary>Sets how many threads products started from the calling thread may use; returns the previous value.</summary>
+    /// <summary>Sets how many threads products started from the calling thread may use; returns the previous
+    /// value.</summary>
     public static int SetMaxThreads(int threads)
     {
         int previous = Math.Max(1, t_maxThreads);
@@ -84,22 +92,24 @@ public static unsafe class Sgemm
         return Math.Max(1, Math.Min(byWork, byPanels));
     }
 
-    private sealed class SlabJob(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc,
-        int m, int n, int k, bool accumulate, float* bias, int slabs)
+    private sealed class SlabJob(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c,
+        int ldc, int m, int n, int k, bool accumulate, float* bias, int slabs)
     {
         public void Run(int slab)
         {
             int panels = (n + NR - 1) / NR;
-            int first = (int)((long)panels * slab / slabs) * NR, last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * NR);
+            int first = (int)((long)panels * slab / slabs) * NR,
+                last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * NR);
             if (last <= first) return;
             float* bSlab = transposeB ? b + (long)first * ldb : b + first;
-            MultiplyCore(a, lda, transposeA, bSlab, ldb, transposeB, c + first, ldc, m, last - first, k, accumulate, bias == null ? null : bias + first);
+            MultiplyCore(a, lda, transposeA, bSlab, ldb, transposeB, c + first, ldc, m, last - first, k, accumulate,
+                bias == null ? null : bias + first);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c, int ldc, int m, int n, int k,
-        bool accumulate, float* bias)
+    private static void MultiplyCore(float* a, int lda, bool transposeA, float* b, int ldb, bool transposeB, float* c,
+        int ldc, int m, int n, int k, bool accumulate, float* bias)
     {
         float* biasTile = stackalloc float[32]; // a ragged last panel's bias, zero-padded
         int mr = MR, NR = Sgemm.NR;
@@ -123,7 +133,8 @@ public static unsafe class Sgemm
                         {
                             int nr = Math.Min(NR, nc - jr);
                             float* bPanel = pB + (long)(jr / NR) * kc * NR;
-                            float* panelBias = null; // only the first k block starts from the bias; later ones accumulate
+                            // only the first k block starts from the bias; later ones accumulate
+                            float* panelBias = null;
                             if (bias != null && pc == 0)
                             {
                                 if (nr == NR) panelBias = bias + jc + jr;
@@ -136,8 +147,8 @@ public static unsafe class Sgemm
                             for (int ir = 0; ir < mc; ir += mr)
                             {
                                 int rows = Math.Min(mr, mc - ir);
-                                // Full row panels read op(A) in place (element (i, p) at a + i·rs + p·cs); only a ragged
-                                // last panel is copied, zero-padded, into the packing buffer (rs = 1, cs = mr).
+                                // Full row panels read op(A) in place (element (i, p) at a + i·rs + p·cs); only a
+                                // ragged last panel is copied, zero-padded, into the packing buffer (rs = 1, cs = mr).
                                 float* aPanel; nint rs, cs;
                                 if (rows == mr)
                                 {
@@ -151,13 +162,15 @@ public static unsafe class Sgemm
                                     (rs, cs) = (1, mr);
                                 }
                                 float* cBlock = c + (long)(ic + ir) * ldc + jc + jr;
-                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, rs, cs, bPanel, panelBias, cBlock, ldc, add);
+                                if (rows == mr && nr == NR) MicroKernel(kc, aPanel, rs, cs, bPanel, panelBias, cBlock,
+                                    ldc, add);
                                 else
                                 {
                                     MicroKernel(kc, aPanel, rs, cs, bPanel, panelBias, tile, NR, false);
                                     for (int i = 0; i < rows; i++)
                                         for (int j = 0; j < nr; j++)
-                                            cBlock[(long)i * ldc + j] = add ? cBlock[(long)i * ldc + j] + tile[i * NR + j] : tile[i * NR + j];
+                                            cBlock[(long)i * ldc + j] = add ? cBlock[(long)i * ldc + j]
+                                                + tile[i * NR + j] : tile[i * NR + j];
                                 }
                             }
                         }
@@ -178,7 +191,8 @@ public static unsafe class Sgemm
             float* dst = packed + (long)(jr / NR) * kc * NR;
             if (transposeB)
             {
-                // element (p, j) at b[j·ldb + p]: gather one value from each of the nr stored rows, write the panel row contiguously
+                // element (p, j) at b[j·ldb + p]: gather one value from each of the nr stored rows, write the panel row
+                // contiguously
                 float* rowStart = b + (long)(jc + jr) * ldb + pc;
                 int done = 0;
                 if (Avx.IsSupported && nr == NR) done = PackTransposedBlocks(rowStart, ldb, kc, NR, dst);
@@ -205,8 +219,9 @@ public static unsafe class Sgemm
         }
     }
 
-    // Full panels of a transposed B, 8 × 8 blocks at a time: 8 stored rows × 8 consecutive values are loaded as 8 vectors,
-    // transposed in registers, and stored as 8 panel rows. Returns how many panel rows (a multiple of 8) it filled.
+    // Full panels of a transposed B, 8 × 8 blocks at a time: 8 stored rows × 8 consecutive values are loaded as 8
+    // vectors, transposed in registers, and stored as 8 panel rows. Returns how many panel rows (a multiple of 8) it
+    // filled.
     private static int PackTransposedBlocks(float* rows, int ldb, int kc, int nr, float* dst)
     {
         int blocks = kc / 8 * 8;
@@ -244,19 +259,22 @@ public static unsafe class Sgemm
 
     // op(A) rows row0..row0+rows (rows < mr), columns pc..pc+kc → one (kc, mr) panel, zero-padded.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void PackA(float* a, int lda, bool transposeA, int row0, int pc, int rows, int kc, int mr, float* dst)
+    private static void PackA(float* a, int lda, bool transposeA, int row0, int pc, int rows, int kc, int mr,
+        float* dst)
     {
         for (int p = 0; p < kc; p++, dst += mr)
         {
             int i = 0;
-            for (; i < rows; i++) dst[i] = transposeA ? a[(long)(pc + p) * lda + row0 + i] : a[(long)(row0 + i) * lda + pc + p];
+            for (; i < rows; i++) dst[i] = transposeA ? a[(long)(pc + p) * lda + row0 + i] : a[(long)(row0 + i) * lda
+                + pc + p];
             for (; i < mr; i++) dst[i] = 0;
         }
     }
 
     // A element (i, p) at a[i·rs + p·cs]; B a packed (kc, NR) panel; C (MR, NR) with row stride ldc.
     // bias: null, or the panel's NR bias values that every row's accumulators start from.
-    private static void MicroKernel(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
+    private static void MicroKernel(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
+        bool accumulate)
     {
         if (Vector512.IsHardwareAccelerated) MicroKernel512(kc, a, rs, cs, b, bias, c, ldc, accumulate);
         else if (Vector256.IsHardwareAccelerated) MicroKernel256(kc, a, rs, cs, b, bias, c, ldc, accumulate);
@@ -265,7 +283,8 @@ public static unsafe class Sgemm
 
     // 8 rows × 32 columns: 16 zmm accumulators; per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel512(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
+    private static void MicroKernel512(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
+        bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         var i0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
@@ -276,14 +295,22 @@ public static unsafe class Sgemm
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
-            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 = Vector512.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a[rs]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a[r2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a[r3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a[r4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a[r5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a[r6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a[r7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(x, b1, c71);
+            var x = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(x, b0, c00); c01 =
+                Vector512.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[rs]); c10 = Vector512.FusedMultiplyAdd(x, b0, c10); c11 = Vector512.FusedMultiplyAdd(
+                x, b1, c11);
+            x = Vector512.Create(a[r2]); c20 = Vector512.FusedMultiplyAdd(x, b0, c20); c21 = Vector512.FusedMultiplyAdd(
+                x, b1, c21);
+            x = Vector512.Create(a[r3]); c30 = Vector512.FusedMultiplyAdd(x, b0, c30); c31 = Vector512.FusedMultiplyAdd(
+                x, b1, c31);
+            x = Vector512.Create(a[r4]); c40 = Vector512.FusedMultiplyAdd(x, b0, c40); c41 = Vector512.FusedMultiplyAdd(
+                x, b1, c41);
+            x = Vector512.Create(a[r5]); c50 = Vector512.FusedMultiplyAdd(x, b0, c50); c51 = Vector512.FusedMultiplyAdd(
+                x, b1, c51);
+            x = Vector512.Create(a[r6]); c60 = Vector512.FusedMultiplyAdd(x, b0, c60); c61 = Vector512.FusedMultiplyAdd(
+                x, b1, c61);
+            x = Vector512.Create(a[r7]); c70 = Vector512.FusedMultiplyAdd(x, b0, c70); c71 = Vector512.FusedMultiplyAdd(
+                x, b1, c71);
         }
         Store512(c, c00, c01, accumulate); c += ldc;
         Store512(c, c10, c11, accumulate); c += ldc;
@@ -305,7 +332,8 @@ public static unsafe class Sgemm
 
     // 6 rows × 16 columns: 12 ymm accumulators; per k step 2 loads of B, 6 broadcasts of A, 12 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel256(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
+    private static void MicroKernel256(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
+        bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
         var i0 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
@@ -318,29 +346,47 @@ public static unsafe class Sgemm
         for (; p + 2 <= kc; p += 2, a += 2 * cs, b += 32)
         {
             b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
-            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(
+                x, b1, c01);
+            x = Vector256.Create(a[rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(
+                x, b1, c11);
+            x = Vector256.Create(a[r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(
+                x, b1, c21);
+            x = Vector256.Create(a[r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(
+                x, b1, c31);
+            x = Vector256.Create(a[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(
+                x, b1, c41);
+            x = Vector256.Create(a[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(
+                x, b1, c51);
             b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 24);
-            x = Vector256.Create(a[cs]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[cs + rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[cs + r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[cs + r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[cs + r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[cs + r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            x = Vector256.Create(a[cs]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(
+                x, b1, c01);
+            x = Vector256.Create(a[cs + rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 =
+                Vector256.FusedMultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[cs + r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 =
+                Vector256.FusedMultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[cs + r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 =
+                Vector256.FusedMultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[cs + r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 =
+                Vector256.FusedMultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[cs + r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 =
+                Vector256.FusedMultiplyAdd(x, b1, c51);
         }
         if (p < kc)
         {
             b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
-            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
-            x = Vector256.Create(a[rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(x, b1, c11);
-            x = Vector256.Create(a[r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(x, b1, c21);
-            x = Vector256.Create(a[r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(x, b1, c31);
-            x = Vector256.Create(a[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
-            x = Vector256.Create(a[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
+            x = Vector256.Create(a[0]); c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(
+                x, b1, c01);
+            x = Vector256.Create(a[rs]); c10 = Vector256.FusedMultiplyAdd(x, b0, c10); c11 = Vector256.FusedMultiplyAdd(
+                x, b1, c11);
+            x = Vector256.Create(a[r2]); c20 = Vector256.FusedMultiplyAdd(x, b0, c20); c21 = Vector256.FusedMultiplyAdd(
+                x, b1, c21);
+            x = Vector256.Create(a[r3]); c30 = Vector256.FusedMultiplyAdd(x, b0, c30); c31 = Vector256.FusedMultiplyAdd(
+                x, b1, c31);
+            x = Vector256.Create(a[r4]); c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(
+                x, b1, c41);
+            x = Vector256.Create(a[r5]); c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(
+                x, b1, c51);
         }
         Store256(c, c00, c01, accumulate); c += ldc;
         Store256(c, c10, c11, accumulate); c += ldc;
@@ -358,7 +404,8 @@ public static unsafe class Sgemm
         v1.Store(c + 8);
     }
 
-    private static void MicroKernelScalar(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc, bool accumulate)
+    private static void MicroKernelScalar(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
+        bool accumulate)
     {
         int mr = MR, NR = Sgemm.NR;
         Span<float> acc = stackalloc float[MaxTile];
@@ -368,7 +415,8 @@ public static unsafe class Sgemm
             for (int i = 0; i < mr; i++)
                 for (int j = 0; j < NR; j++) acc[i * NR + j] += a[i * rs] * b[j];
         for (int i = 0; i < mr; i++)
-            for (int j = 0; j < NR; j++) c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + acc[i * NR + j] : acc[i * NR + j];
+            for (int j = 0; j < NR; j++) c[(long)i * ldc + j] = accumulate ? c[(long)i * ldc + j] + acc[i * NR + j]
+                : acc[i * NR + j];
     }
 }
 
@@ -376,7 +424,8 @@ public static unsafe class Sgemm
 public static class SgemmReference
 {
     /// <summary>Same contract as <see cref="Sgemm.Multiply"/>.</summary>
-    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb, bool transposeB, Span<float> c, int ldc,
+    public static void Multiply(ReadOnlySpan<float> a, int lda, bool transposeA, ReadOnlySpan<float> b, int ldb,
+        bool transposeB, Span<float> c, int ldc,
         int m, int n, int k, bool accumulate, ReadOnlySpan<float> bias = default)
     {
         for (int i = 0; i < m; i++)
@@ -384,7 +433,8 @@ public static class SgemmReference
             {
                 double sum = (accumulate ? c[i * ldc + j] : 0) + (bias.IsEmpty ? 0 : bias[j]);
                 for (int p = 0; p < k; p++)
-                    sum += (double)(transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p] : b[p * ldb + j]);
+                    sum += (double)(transposeA ? a[p * lda + i] : a[i * lda + p]) * (transposeB ? b[j * ldb + p]
+                        : b[p * ldb + j]);
                 c[i * ldc + j] = (float)sum;
             }
     }

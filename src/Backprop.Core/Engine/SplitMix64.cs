@@ -9,7 +9,8 @@ public static class SplitMix64
 {
     private const ulong Gamma = 0x9E3779B97F4A7C15UL;
 
-    /// <summary>The <paramref name="index"/>-th (0-based) output of the generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>The <paramref name="index"/>-th (0-based) output of the generator seeded with <paramref
+    /// name="seed"/>.</summary>
     public static ulong Next(ulong seed, ulong index)
     {
         ulong z = unchecked(seed + (index + 1) * Gamma);
@@ -31,7 +32,8 @@ public static class SplitMix64
         public const ulong Init = 1;
         /// <summary>Validation split.</summary>
         public const ulong Split = 5;
-        /// <summary>Dropout masks: epoch e's seed is the e-th output of this stream (see <see cref="DropoutMasks{T}.EpochSeed"/>).</summary>
+        /// <summary>Dropout masks: epoch e's seed is the e-th output of this stream (see <see
+        /// cref="DropoutMasks{T}.EpochSeed"/>).</summary>
         public const ulong Dropout = 7;
         /// <summary>Cross-validation folds (seeded by the fold's shuffle seed, not the run's).</summary>
         public const ulong Folds = 9;
@@ -43,15 +45,17 @@ public static class SplitMix64
     /// Writes into <paramref name="order"/> the permutation that sorts the keys <c>Next(seed, i)</c> ascending
     /// (the benchmark workloads' epoch shuffle). <paramref name="keys"/> is scratch of the same length.
     /// </summary>
-    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys) => Permutation(seed, order, keys, default, default);
+    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys) => Permutation(seed, order, keys,
+        default, default);
 
     /// <summary>
-    /// As <see cref="Permutation(ulong, Span{int}, Span{ulong})"/>; with two more scratch buffers of the same length the keys are
-    /// radix-sorted (linear time: a 100k-row shuffle in a fraction of a comparison sort's time). The keys of a stream are
-    /// distinct in practice, so both sorts give the same order.
+    /// As <see cref="Permutation(ulong, Span{int}, Span{ulong})"/>; with two more scratch buffers of the same length
+    /// the keys are radix-sorted (linear time: a 100k-row shuffle in a fraction of a comparison sort's time). The keys
+    /// of a stream are distinct in practice, so both sorts give the same order.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys, Span<int> orderScratch, Span<ulong> keyScratch)
+    public static void Permutation(ulong seed, Span<int> order, Span<ulong> keys, Span<int> orderScratch,
+        Span<ulong> keyScratch)
     {
         if (keys.Length != order.Length) throw new ArgumentException("keys and order must have the same length.");
         for (int i = 0; i < order.Length; i++)

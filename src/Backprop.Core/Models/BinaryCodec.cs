@@ -21,8 +21,8 @@ internal static class BinaryCodec
             w.Write((int)l.Activation);
             w.Write(l.LearningRateMultiplier);
             w.Write(l.L2);
-            // One slot for the activation's parameter (ELU's α, else the slope): models written before ELU had its own α
-            // stored it in the slope, so they read back with the α they were trained with.
+            // One slot for the activation's parameter (ELU's α, else the slope): models written before ELU had its own
+            // α stored it in the slope, so they read back with the α they were trained with.
             w.Write(l.ActivationParameter);
             w.Write(l.BiasLearningRateMultiplier);
         }
@@ -30,8 +30,8 @@ internal static class BinaryCodec
         foreach (var l in spec.Layers) w.Write(l.Dropout);
     }
 
-    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias multiplier and
-    /// versions below 4 predate dropout (read as none).</summary>
+    /// <summary>Reads a spec written by <see cref="WriteSpec"/>; <paramref name="version"/> 1 predates the bias
+    /// multiplier and versions below 4 predate dropout (read as none).</summary>
     public static NetworkSpec ReadSpec(BinaryReader r, int version)
     {
         int input = r.ReadInt32();
@@ -42,8 +42,8 @@ internal static class BinaryCodec
         int count = CheckedCount(r, r.ReadInt32(), 100_000, LayerBytes);
         var layers = new LayerSpec[count];
         for (int i = 0; i < count; i++)
-            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
-                version >= 2 ? r.ReadDouble() : 1.0);
+            layers[i] = LayerSpec.WithActivationParameter(r.ReadInt32(), (ActivationKind)r.ReadInt32(), r.ReadDouble(),
+                r.ReadDouble(), r.ReadDouble(), version >= 2 ? r.ReadDouble() : 1.0);
         if (version < 4) return new NetworkSpec(input, layers, loss, init, seed, huber);
         double inputDropout = r.ReadDouble();
         for (int i = 0; i < count; i++) layers[i] = layers[i] with { Dropout = r.ReadDouble() };
@@ -57,18 +57,21 @@ internal static class BinaryCodec
         w.Write((int)p.Kind); w.Write(p.LearningRate); w.Write(p.EffectiveMomentum); w.Write(p.Beta1); w.Write(p.Beta2);
         w.Write(p.Epsilon); w.Write(p.WeightDecay); w.Write(p.Alpha); w.Write(p.Dampening);
         var s = o.Schedule;
-        w.Write((int)s.Kind); w.Write(s.StepSize); w.Write(s.Gamma); w.Write(s.CosineEpochs ?? -1); w.Write(s.MinLearningRate);
+        w.Write((int)s.Kind); w.Write(s.StepSize); w.Write(s.Gamma); w.Write(s.CosineEpochs ?? -1); w.Write(
+            s.MinLearningRate);
         w.Write(s.Factor); w.Write(s.Patience); w.Write(s.Threshold); w.Write(s.Cooldown);
         w.Write(o.ValidationFraction);
         w.Write(o.EarlyStopping is not null);
-        if (o.EarlyStopping is { } e) { w.Write((int)e.Monitor); w.Write(e.Patience); w.Write(e.MinDelta); w.Write(e.RestoreBestWeights); }
+        if (o.EarlyStopping is { } e) { w.Write((int)e.Monitor); w.Write(e.Patience); w.Write(e.MinDelta); w.Write(
+            e.RestoreBestWeights); }
         w.Write((int)o.Normalization); w.Write(o.StandardizeTargets);
         w.Write(o.ClipGradientNorm ?? -1); w.Write(o.Shuffle);
         w.Write(o.Seed.HasValue); w.Write(o.Seed ?? 0);
         w.Write(o.Threads);
         // Snapshot version 3 on.
         var prep = o.Preparation;
-        w.Write((int)prep.Imputation); w.Write(prep.MissingIndicators); w.Write(prep.MinLevelCount); w.Write((int)prep.UnseenLevels);
+        w.Write((int)prep.Imputation); w.Write(prep.MissingIndicators); w.Write(prep.MinLevelCount); w.Write(
+            (int)prep.UnseenLevels);
         w.Write(o.ClassWeights is null ? (byte)0 : o.ClassWeights.Balanced ? (byte)1 : (byte)2);
         if (o.ClassWeights is { Balanced: false } cw) WriteDoubles(w, [.. cw.Weights ?? []]);
     }
@@ -84,18 +87,22 @@ internal static class BinaryCodec
     public static CrossValidationFold? ReadFold(BinaryReader r) =>
         r.ReadBoolean() ? new CrossValidationFold(r.ReadInt32(), r.ReadInt32(), r.ReadBoolean(), r.ReadUInt64()) : null;
 
-    /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 3 have no preparation or class weights.</summary>
+    /// <summary>Options as <see cref="WriteOptions"/> wrote them; snapshots before version 3 have no preparation or
+    /// class weights.</summary>
     public static TrainingOptions ReadOptions(BinaryReader r, int version)
     {
         int epochs = r.ReadInt32(), batch = r.ReadInt32();
-        var optimizer = new OptimizerSettings((OptimizerKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(),
-            r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+        var optimizer = new OptimizerSettings((OptimizerKind)r.ReadInt32(), r.ReadDouble(), r.ReadDouble(),
+            r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
         var kind = (ScheduleKind)r.ReadInt32();
-        int stepSize = r.ReadInt32(); double gamma = r.ReadDouble(); int cosine = r.ReadInt32(); double min = r.ReadDouble();
-        var schedule = new ScheduleSettings(kind, stepSize, gamma, cosine < 0 ? null : cosine, min, r.ReadDouble(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32());
+        int stepSize = r.ReadInt32(); double gamma = r.ReadDouble(); int cosine = r.ReadInt32(); double min =
+            r.ReadDouble();
+        var schedule = new ScheduleSettings(kind, stepSize, gamma, cosine < 0 ? null : cosine, min, r.ReadDouble(),
+            r.ReadInt32(), r.ReadDouble(), r.ReadInt32());
         double validation = r.ReadDouble();
         EarlyStoppingSettings? early = r.ReadBoolean()
-            ? new EarlyStoppingSettings((MonitoredMetric)r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadBoolean()) : null;
+            ? new EarlyStoppingSettings((MonitoredMetric)r.ReadInt32(), r.ReadInt32(), r.ReadDouble(), r.ReadBoolean())
+                : null;
         var normalization = (NormalizationKind)r.ReadInt32();
         bool standardize = r.ReadBoolean();
         double clip = r.ReadDouble();
@@ -106,7 +113,8 @@ internal static class BinaryCodec
         ClassWeighting? classWeights = null;
         if (version >= 3)
         {
-            preparation = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), (UnseenLevelPolicy)r.ReadInt32());
+            preparation = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(),
+                (UnseenLevelPolicy)r.ReadInt32());
             classWeights = r.ReadByte() switch
             {
                 0 => null,
@@ -118,9 +126,11 @@ internal static class BinaryCodec
         return new TrainingOptions
         {
             Preparation = preparation, ClassWeights = classWeights,
-            Epochs = epochs, BatchSize = batch, Optimizer = optimizer, Schedule = schedule, ValidationFraction = validation,
+            Epochs = epochs, BatchSize = batch, Optimizer = optimizer, Schedule = schedule,
+                ValidationFraction = validation,
             EarlyStopping = early, Normalization = normalization, StandardizeTargets = standardize,
-            ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null, Threads = threads,
+            ClipGradientNorm = clip < 0 ? null : clip, Shuffle = shuffle, Seed = hasSeed ? seed : null,
+                Threads = threads,
         };
     }
 
@@ -129,7 +139,8 @@ internal static class BinaryCodec
         w.Write(p is not null);
         if (p is null) return;
         var s = p.Settings;
-        w.Write((int)s.Imputation); w.Write(s.MissingIndicators); w.Write(s.MinLevelCount); w.Write((int)s.UnseenLevels);
+        w.Write((int)s.Imputation); w.Write(s.MissingIndicators); w.Write(s.MinLevelCount); w.Write(
+            (int)s.UnseenLevels);
         w.Write(p.Columns.Count);
         foreach (var c in p.Columns)
         {
@@ -142,13 +153,16 @@ internal static class BinaryCodec
     public static TabularPreparation? ReadPreparation(BinaryReader r)
     {
         if (!r.ReadBoolean()) return null;
-        var settings = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(), (UnseenLevelPolicy)r.ReadInt32());
+        var settings = new PreparationSettings((ImputationKind)r.ReadInt32(), r.ReadBoolean(), r.ReadInt32(),
+            (UnseenLevelPolicy)r.ReadInt32());
         var columns = new PreparedColumn[CheckedCount(r, r.ReadInt32(), 10_000_000, 16)];
         for (int i = 0; i < columns.Length; i++)
         {
-            string name = r.ReadString(); var kind = (ColumnKind)r.ReadInt32(); double fill = r.ReadDouble(); bool indicator = r.ReadBoolean(), missing = r.ReadBoolean();
+            string name = r.ReadString(); var kind = (ColumnKind)r.ReadInt32(); double fill =
+                r.ReadDouble(); bool indicator = r.ReadBoolean(), missing = r.ReadBoolean();
             columns[i] = new PreparedColumn(name, kind, fill, indicator,
-                ReadStrings(r) ?? throw new InvalidDataException("Missing levels."), ReadStrings(r) ?? throw new InvalidDataException("Missing grouped levels."), missing);
+                ReadStrings(r) ?? throw new InvalidDataException("Missing levels."), ReadStrings(r)
+                    ?? throw new InvalidDataException("Missing grouped levels."), missing);
         }
         return new TabularPreparation(columns, settings);
     }
@@ -208,9 +222,12 @@ internal static class BinaryCodec
         return values;
     }
 
-    /// <summary>A count must also fit in the bytes left: otherwise a few corrupt bytes would allocate gigabytes before the data runs out.</summary>
+    /// <summary>A count must also fit in the bytes left: otherwise a few corrupt bytes would allocate gigabytes before
+    /// the data runs out.</summary>
     private static int CheckedCount(BinaryReader r, int count, int max, int elementBytes) =>
-        count >= 0 && count <= max && (long)count * elementBytes <= Remaining(r) ? count : throw new InvalidDataException($"Invalid element count {count}.");
+        count >= 0 && count <= max && (long)count * elementBytes <= Remaining(r) ? count
+            : throw new InvalidDataException($"Invalid element count {count}.");
 
-    private static long Remaining(BinaryReader r) => r.BaseStream.CanSeek ? r.BaseStream.Length - r.BaseStream.Position : long.MaxValue;
+    private static long Remaining(BinaryReader r) => r.BaseStream.CanSeek ? r.BaseStream.Length - r.BaseStream.Position
+        : long.MaxValue;
 }

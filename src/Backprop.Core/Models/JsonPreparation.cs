@@ -3,9 +3,9 @@ using System.Text.Json;
 namespace Backprop.Core.Models;
 
 /// <summary>
-/// JSON form of a <see cref="TabularPreparation"/> inside a model file: enough for another runtime (or an ONNX export) to
-/// rebuild the inputs: <c>{"imputation", "missingIndicators", "minLevelCount", "unseenLevels", "columns": [{"name", "kind",
-/// "fill", "indicator", "levels", "grouped", "missingLevel"}]}</c>.
+/// JSON form of a <see cref="TabularPreparation"/> inside a model file: enough for another runtime (or an ONNX export)
+/// to rebuild the inputs: <c>{"imputation", "missingIndicators", "minLevelCount", "unseenLevels", "columns": [{"name",
+/// "kind", "fill", "indicator", "levels", "grouped", "missingLevel"}]}</c>.
 /// </summary>
 internal static class JsonPreparation
 {
@@ -41,19 +41,24 @@ internal static class JsonPreparation
             JsonNames.Parse<ImputationKind>(ModelSerializer.Required(p, "imputation"), "preparation.imputation"),
             ModelSerializer.Required(p, "missingIndicators").GetBoolean(),
             ModelSerializer.Required(p, "minLevelCount").GetInt32(),
-            JsonNames.Parse<UnseenLevelPolicy>(ModelSerializer.Required(p, "unseenLevels"), "preparation.unseenLevels"));
+            JsonNames.Parse<UnseenLevelPolicy>(ModelSerializer.Required(p, "unseenLevels"),
+                "preparation.unseenLevels"));
         var columns = ModelSerializer.Required(p, "columns");
-        if (columns.ValueKind != JsonValueKind.Array) throw new InvalidDataException("preparation.columns: expected an array.");
+        if (columns.ValueKind != JsonValueKind.Array) throw new InvalidDataException(
+            "preparation.columns: expected an array.");
         var list = new List<PreparedColumn>();
         foreach (var c in columns.EnumerateArray())
         {
             var path = $"preparation.columns[{list.Count}]";
             var name = ModelSerializer.Required(c, "name");
-            if (name.ValueKind != JsonValueKind.String) throw new InvalidDataException($"{path}.name: expected a string.");
+            if (name.ValueKind != JsonValueKind.String) throw new InvalidDataException(
+                $"{path}.name: expected a string.");
             var fill = ModelSerializer.Required(c, "fill");
-            if (fill.ValueKind != JsonValueKind.Number || !double.IsFinite(fill.GetDouble())) throw new InvalidDataException($"{path}.fill: expected a finite number.");
-            list.Add(new PreparedColumn(name.GetString()!, JsonNames.Parse<ColumnKind>(ModelSerializer.Required(c, "kind"), path + ".kind"), fill.GetDouble(),
-                ModelSerializer.Required(c, "indicator").GetBoolean(),
+            if (fill.ValueKind != JsonValueKind.Number
+                || !double.IsFinite(fill.GetDouble())) throw new InvalidDataException(
+                    $"{path}.fill: expected a finite number.");
+            list.Add(new PreparedColumn(name.GetString()!, JsonNames.Parse<ColumnKind>(ModelSerializer.Required(c,
+                "kind"), path + ".kind"), fill.GetDouble(), ModelSerializer.Required(c, "indicator").GetBoolean(),
                 ModelSerializer.ReadStrings(c, "levels") ?? [], ModelSerializer.ReadStrings(c, "grouped") ?? [],
                 ModelSerializer.Required(c, "missingLevel").GetBoolean()));
         }

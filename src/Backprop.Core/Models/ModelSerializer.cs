@@ -10,8 +10,8 @@ namespace Backprop.Core.Models;
 public static class ModelSerializer
 {
     private const uint Magic = 0x4C444D42; // "BMDL"
-    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate multiplier, 3 the
-    /// preparation, 4 dropout rates to the spec (earlier versions still load).</summary>
+    /// <summary>Version written by <see cref="ToBinary"/> and <see cref="ToJson"/>: 2 added the bias learning-rate
+    /// multiplier, 3 the preparation, 4 dropout rates to the spec (earlier versions still load).</summary>
     public const int FormatVersion = 4;
     /// <summary>The JSON form's "format" value.</summary>
     public const string FormatName = "backprop-model";
@@ -45,7 +45,8 @@ public static class ModelSerializer
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a Backprop model.");
             int version = r.ReadInt32();
-            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported model format version {version}.");
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException(
+                $"Unsupported model format version {version}.");
             var spec = BinaryCodec.ReadSpec(r, version);
             var task = (TaskKind)r.ReadInt32();
             var parameters = BinaryCodec.ReadFloats(r);
@@ -55,13 +56,15 @@ public static class ModelSerializer
             if (version >= 3) model = model with { Preparation = BinaryCodec.ReadPreparation(r) };
             return EnsureValid(model);
         }
-        catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
+        // past the end, or a string length that is negative or over-long
+        catch (Exception e) when (e is IOException or FormatException)
         {
             throw new InvalidDataException("The model data is truncated or corrupt.", e);
         }
     }
 
-    /// <summary>Readable JSON: the spec, per-layer weights <c>[units][inputs]</c> and biases, normalisation and names.</summary>
+    /// <summary>Readable JSON: the spec, per-layer weights <c>[units][inputs]</c> and biases, normalisation and
+    /// names.</summary>
     public static string ToJson(TrainedModel model, bool indented = true)
     {
         using var buffer = new MemoryStream();
@@ -83,7 +86,8 @@ public static class ModelSerializer
                 for (int u = 0; u < view.Units; u++)
                 {
                     w.WriteStartArray();
-                    foreach (var v in model.Parameters.AsSpan(view.WeightOffset + u * view.Inputs, view.Inputs)) w.WriteNumberValue(v);
+                    foreach (var v in model.Parameters.AsSpan(view.WeightOffset + u * view.Inputs,
+                        view.Inputs)) w.WriteNumberValue(v);
                     w.WriteEndArray();
                 }
                 w.WriteEndArray();
@@ -105,17 +109,22 @@ public static class ModelSerializer
     }
 
     /// <summary>Reads the JSON form (also accepts a model written by hand or by another framework's export script).
-    /// <c>inputNormalization</c> may be omitted (identity); names may be omitted.</summary>
-    /// <exception cref="InvalidDataException">Malformed JSON, wrong shapes, non-finite numbers or an invalid spec, with the path of the problem.</exception>
+    /// <c>inputNormalization</c> may be omitted (identity); names may be omitted.</summary> <exception
+    /// cref="InvalidDataException">Malformed JSON, wrong shapes, non-finite numbers or an invalid spec, with the path
+    /// of the problem.</exception>
     public static TrainedModel FromJson(string json)
     {
         try
         {
-            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16, AllowDuplicateProperties = false });
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 16,
+                AllowDuplicateProperties = false });
             var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException("The model must be a JSON object.");
-            if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String && format.GetString() == FormatName))
-                throw new InvalidDataException($"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
+            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException(
+                "The model must be a JSON object.");
+            if (root.TryGetProperty("format", out var format) && !(format.ValueKind == JsonValueKind.String
+                && format.GetString() == FormatName))
+                throw new InvalidDataException(
+                    $"format: expected \"{FormatName}\" (or no format), got {format.GetRawText()}.");
             if (root.TryGetProperty("version", out var version) && version.GetInt32() is < 1 or > FormatVersion)
                 throw new InvalidDataException($"Unsupported model format version {version}.");
             var spec = JsonSpec.Read(Required(root, "spec"), "spec");
@@ -123,10 +132,12 @@ public static class ModelSerializer
             var parameters = ReadParameters(Required(root, "layers"), spec, json.Length);
             var input = ReadNormalizer(root, "inputNormalization") ?? Normalizer.Identity(spec.InputWidth);
             var model = new TrainedModel(spec, parameters, task, input, ReadNormalizer(root, "targetNormalization"),
-                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"), JsonPreparation.Read(root));
+                ReadStrings(root, "featureNames"), ReadStrings(root, "classNames"), ReadStrings(root, "targetNames"),
+                    JsonPreparation.Read(root));
             return EnsureValid(model);
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
+        catch (Exception e) when (
+            e is JsonException or FormatException or InvalidOperationException or KeyNotFoundException
             or ArgumentException { InnerException: EncoderFallbackException }) // a lone surrogate in the text
         {
             throw new InvalidDataException("Malformed model JSON: " + e.Message, e);
@@ -142,10 +153,11 @@ public static class ModelSerializer
     private static float[] ReadParameters(JsonElement layers, NetworkSpec spec, int textLength)
     {
         spec.EnsureValid();
-        // Each number takes at least two characters ("0," or "0]"): a spec needing more cannot match this text, and checking
-        // before allocating keeps a few bytes of JSON with a huge inputWidth from allocating gigabytes.
+        // Each number takes at least two characters ("0," or "0]"): a spec needing more cannot match this text, and
+        // checking before allocating keeps a few bytes of JSON with a huge inputWidth from allocating gigabytes.
         if (TrainedModel.ParameterCount(spec, textLength / 2) < 0)
-            throw new InvalidDataException($"spec: the network has more parameters than a {textLength}-character model file can hold.");
+            throw new InvalidDataException(
+                $"spec: the network has more parameters than a {textLength}-character model file can hold.");
         var layout = new ParameterLayout(spec);
         if (layers.ValueKind != JsonValueKind.Array || layers.GetArrayLength() != layout.LayerCount)
             throw new InvalidDataException($"layers: expected an array of {layout.LayerCount} layers.");
@@ -156,11 +168,14 @@ public static class ModelSerializer
             var view = layout[l];
             var weights = Required(layer, "weights");
             if (weights.ValueKind != JsonValueKind.Array || weights.GetArrayLength() != view.Units)
-                throw new InvalidDataException($"layers[{l}].weights: expected {view.Units} rows of {view.Inputs} numbers.");
+                throw new InvalidDataException(
+                    $"layers[{l}].weights: expected {view.Units} rows of {view.Inputs} numbers.");
             int u = 0;
             foreach (var row in weights.EnumerateArray())
-                ReadFloats(row, parameters.AsSpan(view.WeightOffset + u * view.Inputs, view.Inputs), $"layers[{l}].weights[{u++}]");
-            ReadFloats(Required(layer, "biases"), parameters.AsSpan(view.BiasOffset, view.Units), $"layers[{l}].biases");
+                ReadFloats(row, parameters.AsSpan(view.WeightOffset + u * view.Inputs, view.Inputs),
+                    $"layers[{l}].weights[{u++}]");
+            ReadFloats(Required(layer, "biases"), parameters.AsSpan(view.BiasOffset, view.Units),
+                $"layers[{l}].biases");
             l++;
         }
         return parameters;
@@ -193,13 +208,16 @@ public static class ModelSerializer
     {
         if (!root.TryGetProperty(name, out var n) || n.ValueKind == JsonValueKind.Null) return null;
         var kind = JsonNames.Parse<NormalizationKind>(Required(n, "kind"), name + ".kind");
-        return new Normalizer(kind, ReadDoubles(Required(n, "offsets"), name + ".offsets"), ReadDoubles(Required(n, "scales"), name + ".scales"));
+        return new Normalizer(kind, ReadDoubles(Required(n, "offsets"), name + ".offsets"),
+            ReadDoubles(Required(n, "scales"), name + ".scales"));
     }
 
     private static double[] ReadDoubles(JsonElement array, string path)
     {
-        if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{path}: expected an array of numbers.");
-        return array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.Number && item.TryGetDouble(out var v) && double.IsFinite(v)
+        if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException(
+            $"{path}: expected an array of numbers.");
+        return array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.Number
+            && item.TryGetDouble(out var v) && double.IsFinite(v)
             ? v : throw new InvalidDataException($"{path}[{i}]: expected a finite number.")).ToArray();
     }
 
@@ -214,7 +232,8 @@ public static class ModelSerializer
     internal static string[]? ReadStrings(JsonElement root, string name)
     {
         if (!root.TryGetProperty(name, out var array) || array.ValueKind == JsonValueKind.Null) return null;
-        if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException($"{name}: expected an array of strings.");
+        if (array.ValueKind != JsonValueKind.Array) throw new InvalidDataException(
+            $"{name}: expected an array of strings.");
         return array.EnumerateArray().Select((item, i) => item.ValueKind == JsonValueKind.String
             ? item.GetString()! : throw new InvalidDataException($"{name}[{i}]: expected a string.")).ToArray();
     }

@@ -1,18 +1,20 @@
 namespace Backprop.Core.Models;
 
-/// <summary>Predictions for a batch in raw units: outputs <c>(rows, outputs)</c>, and for classification the class and probabilities.</summary>
+/// <summary>Predictions for a batch in raw units: outputs <c>(rows, outputs)</c>, and for classification the class and
+/// probabilities.</summary>
 /// <param name="Rows">Number of rows.</param>
 /// <param name="Outputs">Network outputs; for regression in raw target units.</param>
 /// <param name="PredictedClasses">Predicted class per row (classification).</param>
-/// <param name="Probabilities">Per-class probabilities <c>(rows, classes)</c> for sigmoid/softmax outputs (classification); a single
-/// sigmoid unit gives <c>[1 − p, p]</c>; several sigmoid units give independent per-class probabilities (softmax and several
-/// sigmoid units: the same array as <paramref name="Outputs"/>).</param>
+/// <param name="Probabilities">Per-class probabilities <c>(rows, classes)</c> for sigmoid/softmax outputs
+/// (classification); a single sigmoid unit gives <c>[1 − p, p]</c>; several sigmoid units give independent per-class
+/// probabilities (softmax and several sigmoid units: the same array as <paramref name="Outputs"/>).</param>
 public sealed record PredictionBatch(int Rows, float[] Outputs, int[]? PredictedClasses, float[]? Probabilities);
 
 /// <summary>
-/// Applies the model's normalisation, runs the forward pass, maps outputs back to raw units and classes. Inference only: its
-/// scratch (an inference workspace and one chunk of normalised rows) holds at most about <see cref="MaxScratchValues"/> values
-/// whatever the widths, so a pool of predictors stays small; a batch of any size is run chunk by chunk.
+/// Applies the model's normalisation, runs the forward pass, maps outputs back to raw units and classes. Inference
+/// only: its scratch (an inference workspace and one chunk of normalised rows) holds at most about <see
+/// cref="MaxScratchValues"/> values whatever the widths, so a pool of predictors stays small; a batch of any size is
+/// run chunk by chunk.
 /// </summary>
 public sealed class Predictor
 {
@@ -35,7 +37,8 @@ public sealed class Predictor
         _normalized = new float[capacity * model.Spec.InputWidth];
     }
 
-    /// <summary>Rows per chunk: up to <paramref name="maxRows"/>, fewer when a row's scratch (input, then z and a per layer) is wide.</summary>
+    /// <summary>Rows per chunk: up to <paramref name="maxRows"/>, fewer when a row's scratch (input, then z and a per
+    /// layer) is wide.</summary>
     internal static int CapacityFor(NetworkSpec spec, int maxRows)
     {
         long perRow = spec.InputWidth + 2L * spec.Layers.Sum(l => (long)l.Units);
@@ -50,7 +53,8 @@ public sealed class Predictor
     {
         int width = _model.Spec.InputWidth, outputs = _model.Spec.OutputWidth;
         if (rows <= 0 || features.Length != (long)rows * width)
-            throw new ArgumentException($"Expected {rows} rows of {width} features ({(long)rows * width} values), got {features.Length}.", nameof(features));
+            throw new ArgumentException($"Expected {rows} rows of {width} features ({(long)rows * width} values), " +
+                $"got {features.Length}.", nameof(features));
         var output = new float[(long)rows * outputs];
         for (int start = 0; start < rows; start += _workspace.Capacity)
         {
@@ -66,7 +70,8 @@ public sealed class Predictor
             return new PredictionBatch(rows, output, null, null);
         }
         var classes = new int[rows];
-        for (int r = 0; r < rows; r++) classes[r] = MetricAccumulator.PredictedClass(output.AsSpan(r * outputs, outputs));
+        for (int r = 0; r < rows; r++) classes[r] = MetricAccumulator.PredictedClass(output.AsSpan(r * outputs,
+            outputs));
         var activation = _model.Spec.Layers[^1].Activation;
         float[]? probabilities = null;
         if (activation is ActivationKind.Softmax || (activation is ActivationKind.Sigmoid && outputs > 1))
@@ -74,7 +79,8 @@ public sealed class Predictor
         else if (activation is ActivationKind.Sigmoid)
         {
             probabilities = new float[rows * 2];
-            for (int r = 0; r < rows; r++) { probabilities[2 * r] = 1 - output[r]; probabilities[2 * r + 1] = output[r]; }
+            for (int r = 0; r < rows; r++) { probabilities[2 * r] = 1 - output[r]; probabilities[2 * r
+                + 1] = output[r]; }
         }
         return new PredictionBatch(rows, output, classes, probabilities);
     }

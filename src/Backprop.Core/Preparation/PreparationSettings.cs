@@ -40,8 +40,10 @@ public sealed record RawColumn(string Name, ColumnKind Kind, IReadOnlyList<strin
 
 /// <summary>Options of the preparation fitted on the training split.</summary>
 /// <param name="Imputation">Fill value of missing numeric and boolean cells.</param>
-/// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training split.</param>
-/// <param name="MinLevelCount">Categorical levels with fewer training rows than this share one "(other)" input; 1 = no grouping.</param>
+/// <param name="MissingIndicators">Add a 0/1 input per numeric or boolean column that had missing cells in the training
+/// split.</param>
+/// <param name="MinLevelCount">Categorical levels with fewer training rows than this share one "(other)" input; 1 = no
+/// grouping.</param>
 /// <param name="UnseenLevels">Prediction-time handling of a level the training split never held.</param>
 public sealed record PreparationSettings(
     ImputationKind Imputation = ImputationKind.Mean,
@@ -52,8 +54,11 @@ public sealed record PreparationSettings(
     /// <summary>Every problem with these settings.</summary>
     public IEnumerable<OptionError> Validate()
     {
-        if (!Enum.IsDefined(Imputation)) yield return new("preparation.imputation", $"Unknown imputation {(int)Imputation}.");
-        if (!Enum.IsDefined(UnseenLevels)) yield return new("preparation.unseenLevels", $"Unknown unseen-level policy {(int)UnseenLevels}.");
-        if (MinLevelCount < 1) yield return new("preparation.minLevelCount", $"minLevelCount must be 1 (no grouping) or more, got {MinLevelCount}.");
+        if (!Enum.IsDefined(Imputation)) yield return new("preparation.imputation",
+            $"Unknown imputation {(int)Imputation}.");
+        if (!Enum.IsDefined(UnseenLevels)) yield return new("preparation.unseenLevels",
+            $"Unknown unseen-level policy {(int)UnseenLevels}.");
+        if (MinLevelCount < 1) yield return new("preparation.minLevelCount",
+            $"minLevelCount must be 1 (no grouping) or more, got {MinLevelCount}.");
     }
 }

@@ -4,8 +4,9 @@ namespace Backprop.Core.Preparation;
 
 /// <summary>
 /// The preparation of raw tabular columns into network inputs, fitted on the training split and stored with the model:
-/// imputation of numeric and boolean gaps (mean or median), optional missing indicators, one-hot encoding of categorical
-/// columns (rare levels grouped, missing as its own level, unseen levels all-zero). Normalisation follows it as before.
+/// imputation of numeric and boolean gaps (mean or median), optional missing indicators, one-hot encoding of
+/// categorical columns (rare levels grouped, missing as its own level, unseen levels all-zero). Normalisation follows
+/// it as before.
 /// </summary>
 public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, PreparationSettings settings)
 {
@@ -26,11 +27,14 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
     /// <summary>One name per network input.</summary>
     public IReadOnlyList<string> EncodedNames() => [.. Columns.SelectMany(c => c.InputNames())];
 
-    /// <summary>Fits on the listed rows of a raw table <c>(rows, columns.Count)</c> (categorical cells are codes into each column's levels).</summary>
-    public static TabularPreparation Fit(IReadOnlyList<RawColumn> columns, ReadOnlySpan<float> raw, ReadOnlySpan<int> rows, PreparationSettings settings)
+    /// <summary>Fits on the listed rows of a raw table <c>(rows, columns.Count)</c> (categorical cells are codes into
+    /// each column's levels).</summary>
+    public static TabularPreparation Fit(IReadOnlyList<RawColumn> columns, ReadOnlySpan<float> raw,
+        ReadOnlySpan<int> rows, PreparationSettings settings)
     {
         int width = columns.Count;
-        if (raw.Length % Math.Max(width, 1) != 0) throw new ArgumentException("The raw table must hold whole rows.", nameof(raw));
+        if (raw.Length % Math.Max(width, 1) != 0) throw new ArgumentException("The raw table must hold whole rows.",
+            nameof(raw));
         var prepared = new PreparedColumn[width];
         var values = new List<double>(rows.Length);
         for (int c = 0; c < width; c++)
@@ -38,7 +42,8 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
             var column = columns[c];
             if (column.Kind == ColumnKind.Categorical)
             {
-                var vocabulary = column.Levels ?? throw new ArgumentException($"Categorical column '{column.Name}' has no levels.", nameof(columns));
+                var vocabulary = column.Levels ?? throw new ArgumentException(
+                    $"Categorical column '{column.Name}' has no levels.", nameof(columns));
                 var counts = new int[vocabulary.Count];
                 int missing = 0;
                 foreach (int r in rows)
@@ -59,8 +64,10 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
             foreach (int r in rows)
                 if (raw[r * width + c] is var v && !float.IsNaN(v)) values.Add(v);
             bool hadMissing = values.Count < rows.Length;
-            double fill = values.Count == 0 ? 0 : settings.Imputation == ImputationKind.Median ? Median(values) : values.Sum() / values.Count;
-            prepared[c] = new PreparedColumn(column.Name, column.Kind, fill, settings.MissingIndicators && hadMissing, [], [], false);
+            double fill = values.Count == 0 ? 0 : settings.Imputation == ImputationKind.Median ? Median(values)
+                : values.Sum() / values.Count;
+            prepared[c] = new PreparedColumn(column.Name, column.Kind, fill, settings.MissingIndicators && hadMissing,
+                [], [], false);
         }
         return new TabularPreparation(prepared, settings);
     }
@@ -74,8 +81,8 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
     }
 
     /// <summary>
-    /// The slot code of a categorical text for <see cref="EncodeRow"/>: its level's index, the "(other)" slot for a grouped
-    /// level, or −1 for a level the training split never held.
+    /// The slot code of a categorical text for <see cref="EncodeRow"/>: its level's index, the "(other)" slot for a
+    /// grouped level, or −1 for a level the training split never held.
     /// </summary>
     public int Slot(int column, string level)
     {
@@ -92,14 +99,15 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
     }
 
     /// <summary>
-    /// Encodes one raw row in slot codes (numbers and 1/0 as they are; categorical cells as <see cref="Slot"/> gives them,
-    /// −1 for an unseen level; NaN for missing) into <see cref="EncodedWidth"/> inputs. Returns the number of unseen levels,
-    /// whose columns were left all-zero.
+    /// Encodes one raw row in slot codes (numbers and 1/0 as they are; categorical cells as <see cref="Slot"/> gives
+    /// them, −1 for an unseen level; NaN for missing) into <see cref="EncodedWidth"/> inputs. Returns the number of
+    /// unseen levels, whose columns were left all-zero.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int EncodeRow(ReadOnlySpan<float> raw, Span<float> encoded)
     {
-        if (raw.Length != RawWidth) throw new ArgumentException($"Expected {RawWidth} raw values, got {raw.Length}.", nameof(raw));
+        if (raw.Length != RawWidth) throw new ArgumentException($"Expected {RawWidth} raw values, got {raw.Length}.",
+            nameof(raw));
         int o = 0, unseen = 0;
         for (int c = 0; c < raw.Length; c++)
         {
@@ -128,13 +136,15 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
     }
 
     /// <summary>
-    /// Encodes a whole raw table whose categorical cells are codes into <paramref name="columns"/>' vocabularies (the stored
-    /// data), <c>(rows, RawWidth)</c> into <c>(rows, EncodedWidth)</c>: what training and evaluation feed the normaliser.
+    /// Encodes a whole raw table whose categorical cells are codes into <paramref name="columns"/>' vocabularies (the
+    /// stored data), <c>(rows, RawWidth)</c> into <c>(rows, EncodedWidth)</c>: what training and evaluation feed the
+    /// normaliser.
     /// </summary>
     public float[] EncodeTable(IReadOnlyList<RawColumn> columns, ReadOnlySpan<float> raw, int rows)
     {
         int width = RawWidth, encodedWidth = EncodedWidth;
-        if (columns.Count != width || raw.Length != rows * width) throw new ArgumentException($"Expected {rows} rows of {width} raw columns.", nameof(raw));
+        if (columns.Count != width || raw.Length != rows * width) throw new ArgumentException(
+            $"Expected {rows} rows of {width} raw columns.", nameof(raw));
         // vocabulary code → slot code, per categorical column
         var maps = new int[width][];
         for (int c = 0; c < width; c++)
@@ -161,16 +171,21 @@ public sealed class TabularPreparation(IReadOnlyList<PreparedColumn> columns, Pr
             var column = Columns[c];
             var path = $"preparation.columns[{c}]";
             if (string.IsNullOrEmpty(column.Name)) errors.Add(new(path + ".name", "A column needs a name."));
-            if (!Enum.IsDefined(column.Kind)) errors.Add(new(path + ".kind", $"Unknown column kind {(int)column.Kind}."));
-            if (!double.IsFinite(column.Fill)) errors.Add(new(path + ".fill", "The fill value must be a finite number."));
+            if (!Enum.IsDefined(column.Kind)) errors.Add(new(path + ".kind",
+                $"Unknown column kind {(int)column.Kind}."));
+            if (!double.IsFinite(column.Fill)) errors.Add(new(path + ".fill",
+                "The fill value must be a finite number."));
             if (column.Kind == ColumnKind.Categorical)
             {
-                if (column.Width == 0) errors.Add(new(path + ".levels", $"Categorical column '{column.Name}' has no levels."));
+                if (column.Width == 0) errors.Add(new(path + ".levels",
+                    $"Categorical column '{column.Name}' has no levels."));
                 var all = column.Levels.Concat(column.Grouped).ToList();
-                if (all.Distinct(StringComparer.Ordinal).Count() != all.Count) errors.Add(new(path + ".levels", $"Column '{column.Name}' lists a level twice."));
+                if (all.Distinct(StringComparer.Ordinal).Count() != all.Count) errors.Add(new(path + ".levels",
+                    $"Column '{column.Name}' lists a level twice."));
             }
             else if (column.Levels.Count > 0 || column.Grouped.Count > 0 || column.MissingLevel)
-                errors.Add(new(path + ".levels", $"Only categorical columns have levels; '{column.Name}' is {JsonNames.Of(column.Kind)}."));
+                errors.Add(new(path + ".levels",
+                    $"Only categorical columns have levels; '{column.Name}' is {JsonNames.Of(column.Kind)}."));
         }
         if (Columns.Select(c => c.Name).Distinct(StringComparer.Ordinal).Count() != Columns.Count)
             errors.Add(new("preparation.columns", "Column names must be unique."));

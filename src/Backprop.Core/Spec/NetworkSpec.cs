@@ -3,14 +3,19 @@ namespace Backprop.Core.Spec;
 /// <summary>One dense layer: <c>z = W a_prev + b</c>, <c>a = f(z)</c>.</summary>
 /// <param name="Units">Number of neurons (outputs) of the layer; positive.</param>
 /// <param name="Activation">The non-linearity <c>f</c>.</param>
-/// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer's weights and biases (1 = unchanged).</param>
-/// <param name="L2">Coefficient λ of the penalty <c>(λ/2)·‖W‖²</c> added to the loss for this layer's weights (never its biases).</param>
-/// <param name="Slope">Negative-side slope of leaky ReLU (PyTorch's negative_slope); ignored by other activations.</param>
-/// <param name="BiasLearningRateMultiplier">Further scales the rate for this layer's biases only (0 freezes them; 1 = the
-/// layer's rate).</param>
-/// <param name="Alpha">α of ELU, <c>α(e^z − 1)</c> for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other activations.</param>
-/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout: the kept ones are
-/// scaled by <c>1/(1−p)</c>, so evaluation and prediction use the network unchanged); 0 = none, and always 0 on the output layer.</param>
+/// <param name="LearningRateMultiplier">Scales the optimizer's learning rate for this layer's weights and biases (1 =
+/// unchanged).</param>
+/// <param name="L2">Coefficient λ of the penalty <c>(λ/2)·‖W‖²</c> added to the loss for this layer's weights (never
+/// its biases).</param>
+/// <param name="Slope">Negative-side slope of leaky ReLU (PyTorch's negative_slope); ignored by other
+/// activations.</param>
+/// <param name="BiasLearningRateMultiplier">Further scales the rate for this layer's biases only (0 freezes them; 1 =
+/// the layer's rate).</param>
+/// <param name="Alpha">α of ELU, <c>α(e^z − 1)</c> for z ≤ 0 (PyTorch's and Keras' alpha); ignored by other
+/// activations.</param>
+/// <param name="Dropout">Share of this layer's outputs zeroed at random in each training batch (inverted dropout: the
+/// kept ones are scaled by <c>1/(1−p)</c>, so evaluation and prediction use the network unchanged); 0 = none, and
+/// always 0 on the output layer.</param>
 public sealed record LayerSpec(
     int Units,
     ActivationKind Activation,
@@ -32,24 +37,29 @@ public sealed record LayerSpec(
     /// <summary>PyTorch's and Keras' ELU alpha.</summary>
     public const double DefaultAlpha = 1.0;
 
-    /// <summary>The one activation parameter this layer uses (ELU's α, leaky ReLU's slope), stored in one slot by the binary formats.</summary>
+    /// <summary>The one activation parameter this layer uses (ELU's α, leaky ReLU's slope), stored in one slot by the
+    /// binary formats.</summary>
     internal double ActivationParameter => Activation == ActivationKind.Elu ? Alpha : Slope;
 
-    /// <summary>A layer whose activation parameter is <paramref name="value"/> (ELU's α or otherwise the slope).</summary>
-    internal static LayerSpec WithActivationParameter(int units, ActivationKind activation, double multiplier, double l2, double value,
-        double biasMultiplier) => activation == ActivationKind.Elu
+    /// <summary>A layer whose activation parameter is <paramref name="value"/> (ELU's α or otherwise the
+    /// slope).</summary>
+    internal static LayerSpec WithActivationParameter(int units, ActivationKind activation, double multiplier,
+        double l2, double value, double biasMultiplier) => activation == ActivationKind.Elu
             ? new(units, activation, multiplier, l2, BiasLearningRateMultiplier: biasMultiplier, Alpha: value)
             : new(units, activation, multiplier, l2, value, biasMultiplier);
 }
 
-/// <summary>A multilayer perceptron: input width, layers in order (the last is the output layer), loss and initialisation.</summary>
+/// <summary>A multilayer perceptron: input width, layers in order (the last is the output layer), loss and
+/// initialisation.</summary>
 /// <param name="InputWidth">Number of input features.</param>
 /// <param name="Layers">Hidden layers then the output layer.</param>
-/// <param name="Loss">Training objective; must match the output activation (see <see cref="NetworkSpecValidator"/>).</param>
+/// <param name="Loss">Training objective; must match the output activation (see <see
+/// cref="NetworkSpecValidator"/>).</param>
 /// <param name="Init">Weight initialisation scheme.</param>
 /// <param name="Seed">Seed of every random stream (initial weights, shuffles, validation split).</param>
 /// <param name="HuberDelta">Threshold of the Huber loss; ignored by other losses.</param>
-/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 = none.</param>
+/// <param name="InputDropout">Share of input features zeroed at random in each training batch (inverted dropout); 0 =
+/// none.</param>
 public sealed record NetworkSpec(
     int InputWidth,
     IReadOnlyList<LayerSpec> Layers,
@@ -96,5 +106,6 @@ public sealed record NetworkSpec(
     /// <summary>Value equality including the layer list (records compare lists by reference).</summary>
     public bool StructurallyEquals(NetworkSpec other) =>
         InputWidth == other.InputWidth && Loss == other.Loss && Init == other.Init && Seed == other.Seed
-        && HuberDelta.Equals(other.HuberDelta) && InputDropout.Equals(other.InputDropout) && Layers.SequenceEqual(other.Layers);
+        && HuberDelta.Equals(other.HuberDelta) && InputDropout.Equals(other.InputDropout)
+            && Layers.SequenceEqual(other.Layers);
 }

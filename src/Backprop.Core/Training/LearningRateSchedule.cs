@@ -1,6 +1,7 @@
 namespace Backprop.Core.Training;
 
-/// <summary>How the learning rate changes from epoch to epoch (the PyTorch scheduler of the same name, stepped once per epoch).</summary>
+/// <summary>How the learning rate changes from epoch to epoch (the PyTorch scheduler of the same name, stepped once per
+/// epoch).</summary>
 public enum ScheduleKind
 {
     /// <summary>Always the base rate.</summary>
@@ -9,20 +10,23 @@ public enum ScheduleKind
     Step,
     /// <summary><c>γ₀ · gamma^e</c> (ExponentialLR).</summary>
     Exponential,
-    /// <summary><c>min + (γ₀ − min)(1 + cos(π e / T))/2</c>, T = <see cref="ScheduleSettings.CosineEpochs"/> or the run's epochs (CosineAnnealingLR);
-    /// after T epochs the rate stays at min (it does not rise again as PyTorch's would past T_max).</summary>
+    /// <summary><c>min + (γ₀ − min)(1 + cos(π e / T))/2</c>, T = <see cref="ScheduleSettings.CosineEpochs"/> or the
+    /// run's epochs (CosineAnnealingLR); after T epochs the rate stays at min (it does not rise again as PyTorch's
+    /// would past T_max).</summary>
     Cosine,
-    /// <summary>Multiply by <c>factor</c> after <c>patience</c> epochs without relative improvement of the monitored loss (ReduceLROnPlateau, mode min).</summary>
+    /// <summary>Multiply by <c>factor</c> after <c>patience</c> epochs without relative improvement of the monitored
+    /// loss (ReduceLROnPlateau, mode min).</summary>
     ReduceOnPlateau,
 }
 
-/// <summary>A schedule and its parameters; defaults are PyTorch's schedulers' (the constants are the only place they are written).</summary>
+/// <summary>A schedule and its parameters; defaults are PyTorch's schedulers' (the constants are the only place they
+/// are written).</summary>
 /// <param name="Kind">The schedule.</param>
 /// <param name="StepSize">step: epochs between two multiplications by gamma.</param>
 /// <param name="Gamma">step and exponential: the factor.</param>
 /// <param name="CosineEpochs">cosine: the period T in epochs; null = the run's epochs.</param>
-/// <param name="MinLearningRate">cosine and reduce_on_plateau: the lowest rate. An absolute rate: it is then multiplied by each layer's
-/// learning-rate multiplier like every rate, so a layer with multiplier m ends at m · min.</param>
+/// <param name="MinLearningRate">cosine and reduce_on_plateau: the lowest rate. An absolute rate: it is then multiplied
+/// by each layer's learning-rate multiplier like every rate, so a layer with multiplier m ends at m · min.</param>
 /// <param name="Factor">reduce_on_plateau: the factor.</param>
 /// <param name="Patience">reduce_on_plateau: epochs without improvement before reducing.</param>
 /// <param name="Threshold">reduce_on_plateau: relative improvement that counts (mode rel).</param>
@@ -61,11 +65,14 @@ public sealed record ScheduleSettings(
         if (!Enum.IsDefined(Kind)) yield return new(path + ".kind", $"Unknown schedule {(int)Kind}.");
         if (StepSize <= 0) yield return new(path + ".stepSize", $"Step size must be positive, got {StepSize}.");
         if (!(Gamma > 0 && Gamma <= 1)) yield return new(path + ".gamma", $"gamma must be in (0, 1], got {Gamma}.");
-        if (CosineEpochs is <= 0) yield return new(path + ".cosineEpochs", $"Cosine period must be positive, got {CosineEpochs}.");
-        if (!(double.IsFinite(MinLearningRate) && MinLearningRate >= 0)) yield return new(path + ".minLearningRate", $"Minimum learning rate must be zero or positive, got {MinLearningRate}.");
+        if (CosineEpochs is <= 0) yield return new(path + ".cosineEpochs",
+            $"Cosine period must be positive, got {CosineEpochs}.");
+        if (!(double.IsFinite(MinLearningRate) && MinLearningRate >= 0)) yield return new(path + ".minLearningRate",
+            $"Minimum learning rate must be zero or positive, got {MinLearningRate}.");
         if (!(Factor > 0 && Factor < 1)) yield return new(path + ".factor", $"factor must be in (0, 1), got {Factor}.");
         if (Patience < 0) yield return new(path + ".patience", $"patience must be zero or positive, got {Patience}.");
-        if (!(Threshold >= 0 && double.IsFinite(Threshold))) yield return new(path + ".threshold", $"threshold must be zero or positive, got {Threshold}.");
+        if (!(Threshold >= 0 && double.IsFinite(Threshold))) yield return new(path + ".threshold",
+            $"threshold must be zero or positive, got {Threshold}.");
         if (Cooldown < 0) yield return new(path + ".cooldown", $"cooldown must be zero or positive, got {Cooldown}.");
     }
 }
@@ -80,7 +87,8 @@ public sealed class LearningRateSchedule
     private readonly double _baseRate;
     private readonly int _totalEpochs;
 
-    /// <summary>A schedule starting at <paramref name="baseRate"/> over a run of <paramref name="totalEpochs"/>.</summary>
+    /// <summary>A schedule starting at <paramref name="baseRate"/> over a run of <paramref
+    /// name="totalEpochs"/>.</summary>
     public LearningRateSchedule(ScheduleSettings settings, double baseRate, int totalEpochs)
     {
         _settings = settings;
@@ -106,7 +114,8 @@ public sealed class LearningRateSchedule
     {
         int period = _settings.CosineEpochs ?? Math.Max(1, _totalEpochs);
         double t = Math.Min(epoch, period);
-        return _settings.MinLearningRate + (_baseRate - _settings.MinLearningRate) * (1 + Math.Cos(Math.PI * t / period)) / 2;
+        return _settings.MinLearningRate + (_baseRate - _settings.MinLearningRate)
+            * (1 + Math.Cos(Math.PI * t / period)) / 2;
     }
 
     /// <summary>Feeds the epoch's monitored loss to reduce-on-plateau (no effect on other schedules).</summary>

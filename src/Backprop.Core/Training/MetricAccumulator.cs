@@ -17,7 +17,8 @@ internal sealed class MetricAccumulator(int outputs, bool classification)
 
     /// <summary>Adds a batch: its mean loss, outputs <c>(rows, outputs)</c>, encoded targets and labels.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Add(double meanLoss, ReadOnlySpan<float> output, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels, int rows)
+    public void Add(double meanLoss, ReadOnlySpan<float> output, ReadOnlySpan<float> targets, ReadOnlySpan<int> labels,
+        int rows)
     {
         _lossSum += meanLoss * rows;
         _rows += rows;
@@ -61,7 +62,8 @@ internal sealed class MetricAccumulator(int outputs, bool classification)
         return Math.Sqrt(sum / (_rows * outputs));
     }
 
-    /// <summary>Mean over outputs of 1 − SSE/SST (affine-invariant, so normalised units give the raw-unit value).</summary>
+    /// <summary>Mean over outputs of 1 − SSE/SST (affine-invariant, so normalised units give the raw-unit
+    /// value).</summary>
     public double? R2(double[] variance)
     {
         if (classification || _rows == 0) return null;

@@ -22,9 +22,11 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     public int Width => Offsets.Length;
 
     /// <summary>The identity map over <paramref name="width"/> columns.</summary>
-    public static Normalizer Identity(int width) => new(NormalizationKind.None, new double[width], Enumerable.Repeat(1.0, width).ToArray());
+    public static Normalizer Identity(int width) => new(NormalizationKind.None, new double[width],
+        Enumerable.Repeat(1.0, width).ToArray());
 
-    /// <summary>Fits <paramref name="kind"/> on the listed rows of a row-major <c>(rows, width)</c> matrix, in double precision.</summary>
+    /// <summary>Fits <paramref name="kind"/> on the listed rows of a row-major <c>(rows, width)</c> matrix, in double
+    /// precision.</summary>
     public static Normalizer Fit(NormalizationKind kind, ReadOnlySpan<float> values, int width, ReadOnlySpan<int> rows)
     {
         if (kind == NormalizationKind.None || rows.Length == 0) return Identity(width) with { Kind = kind };
@@ -45,11 +47,13 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
             var min = Enumerable.Repeat(double.PositiveInfinity, width).ToArray();
             var max = Enumerable.Repeat(double.NegativeInfinity, width).ToArray();
             foreach (int r in rows)
-                for (int c = 0; c < width; c++) { double v = values[r * width + c]; min[c] = Math.Min(min[c], v); max[c] = Math.Max(max[c], v); }
+                for (int c = 0; c < width; c++) { double v = values[r * width + c]; min[c] = Math.Min(min[c],
+                    v); max[c] = Math.Max(max[c], v); }
             for (int c = 0; c < width; c++) { offsets[c] = min[c]; scales[c] = max[c] - min[c]; }
         }
         for (int c = 0; c < width; c++)
-            if (!(scales[c] > 1e-12 * Math.Max(1, Math.Abs(offsets[c])))) scales[c] = 1; // constant column: shift only, never divide by ~0
+            // constant column: shift only, never divide by ~0
+            if (!(scales[c] > 1e-12 * Math.Max(1, Math.Abs(offsets[c])))) scales[c] = 1;
         return new Normalizer(kind, offsets, scales);
     }
 
@@ -57,7 +61,8 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Apply(ReadOnlySpan<float> raw, Span<float> normalized)
     {
-        if (raw.Length % Width != 0 || normalized.Length < raw.Length) throw new ArgumentException("Buffers must hold whole rows.");
+        if (raw.Length % Width != 0 || normalized.Length < raw.Length) throw new ArgumentException(
+            "Buffers must hold whole rows.");
         var offsets = Offsets.AsSpan(0, Width);
         var scales = Scales.AsSpan(0, Width);
         for (int row = 0; row < raw.Length; row += Width)
@@ -72,7 +77,8 @@ public sealed record Normalizer(NormalizationKind Kind, double[] Offsets, double
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Invert(ReadOnlySpan<float> normalized, Span<float> raw)
     {
-        if (normalized.Length % Width != 0 || raw.Length < normalized.Length) throw new ArgumentException("Buffers must hold whole rows.");
+        if (normalized.Length % Width != 0 || raw.Length < normalized.Length) throw new ArgumentException(
+            "Buffers must hold whole rows.");
         var offsets = Offsets.AsSpan(0, Width);
         var scales = Scales.AsSpan(0, Width);
         for (int row = 0; row < normalized.Length; row += Width)

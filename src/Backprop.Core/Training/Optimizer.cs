@@ -21,7 +21,8 @@ public sealed class Optimizer
             var view = layout[l];
             float multiplier = (float)spec.Layers[l].LearningRateMultiplier;
             Add(new(view.WeightOffset, view.WeightCount, multiplier, settings.WeightDecay != 0));
-            Add(new(view.BiasOffset, view.Units, (float)(spec.Layers[l].LearningRateMultiplier * spec.Layers[l].BiasLearningRateMultiplier), false));
+            Add(new(view.BiasOffset, view.Units, (float)(spec.Layers[l].LearningRateMultiplier * spec.Layers[l]
+                .BiasLearningRateMultiplier), false));
         }
         _segments = segments.ToArray();
 
@@ -36,7 +37,8 @@ public sealed class Optimizer
                 segments.Add(next);
         }
         First = settings.Kind is OptimizerKind.Sgd ? [] : new float[layout.Count];
-        Second = settings.Kind is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.RmsProp ? new float[layout.Count] : [];
+        Second = settings.Kind is OptimizerKind.Adam or OptimizerKind.AdamW or OptimizerKind.RmsProp
+            ? new float[layout.Count] : [];
     }
 
     /// <summary>The rule and hyper-parameters.</summary>
@@ -61,12 +63,13 @@ public sealed class Optimizer
         second.CopyTo(Second);
     }
 
-    /// <summary>Applies one update with base learning rate <paramref name="learningRate"/> (the schedule's current value).
-    /// With <paramref name="threads"/> &gt; 1 a large buffer is updated in parallel chunks; every rule is element-wise,
-    /// so the result is bit-identical to one thread.</summary>
+    /// <summary>Applies one update with base learning rate <paramref name="learningRate"/> (the schedule's current
+    /// value). With <paramref name="threads"/> &gt; 1 a large buffer is updated in parallel chunks; every rule is
+    /// element-wise, so the result is bit-identical to one thread.</summary>
     public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads = 1)
     {
-        if (parameters.Length != gradient.Length) throw new ArgumentException("Parameters and gradient differ in length.");
+        if (parameters.Length != gradient.Length) throw new ArgumentException(
+            "Parameters and gradient differ in length.");
         Step++;
         if (threads > 1 && parameters.Length >= ParallelMinimum)
         {
@@ -79,7 +82,8 @@ public sealed class Optimizer
     // Below this many parameters an update takes microseconds and fork/join would cost more than it saves.
     private const int ParallelMinimum = 1 << 18;
 
-    private unsafe void ApplyInParallel(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads)
+    private unsafe void ApplyInParallel(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate,
+        int threads)
     {
         fixed (float* p = parameters, g = gradient)
         {
@@ -90,7 +94,8 @@ public sealed class Optimizer
                 var gs = new ReadOnlySpan<float>((float*)gp, length);
                 foreach (var s in _segments)
                 {
-                    int from = (int)((long)s.Length * part / threads), to = (int)((long)s.Length * (part + 1) / threads);
+                    int from = (int)((long)s.Length * part / threads),
+                        to = (int)((long)s.Length * (part + 1) / threads);
                     if (to > from) ApplyRule(s, ps, gs, learningRate, from, to - from);
                 }
             });
@@ -98,7 +103,8 @@ public sealed class Optimizer
     }
 
     // The rule of this optimizer on elements [start, start + count) of one segment.
-    private void ApplyRule(Segment s, Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int start, int count)
+    private void ApplyRule(Segment s, Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate,
+        int start, int count)
     {
         int offset = s.Offset + start;
         var p = parameters.Slice(offset, count);
@@ -109,7 +115,8 @@ public sealed class Optimizer
         {
             case OptimizerKind.Sgd: OptimizerRules.Sgd(p, g, (float)lr, decay); break;
             case OptimizerKind.Momentum or OptimizerKind.Nesterov:
-                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay, (float)Settings.EffectiveMomentum,
+                OptimizerRules.SgdMomentum(p, g, First.AsSpan(offset, count), (float)lr, decay,
+                    (float)Settings.EffectiveMomentum,
                     (float)Settings.Dampening, Settings.Kind == OptimizerKind.Nesterov, Step == 1);
                 break;
             case OptimizerKind.Adam or OptimizerKind.AdamW:
@@ -117,8 +124,8 @@ public sealed class Optimizer
                     Settings.Kind == OptimizerKind.AdamW, Settings.Beta1, Settings.Beta2, Settings.Epsilon, Step);
                 break;
             case OptimizerKind.RmsProp:
-                OptimizerRules.RmsProp(p, g, Second.AsSpan(offset, count), First.AsSpan(offset, count), (float)lr, decay,
-                    Settings.Alpha, (float)Settings.Epsilon, (float)Settings.EffectiveMomentum);
+                OptimizerRules.RmsProp(p, g, Second.AsSpan(offset, count), First.AsSpan(offset, count), (float)lr,
+                    decay, Settings.Alpha, (float)Settings.Epsilon, (float)Settings.EffectiveMomentum);
                 break;
         }
     }

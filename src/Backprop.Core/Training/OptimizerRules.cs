@@ -3,7 +3,8 @@ using System.Runtime.InteropServices;
 
 namespace Backprop.Core.Training;
 
-/// <summary>The update rules, one pass over a segment each. Notation of the PyTorch docs: θ params, g gradient, γ lr, λ weight decay.</summary>
+/// <summary>The update rules, one pass over a segment each. Notation of the PyTorch docs: θ params, g gradient, γ lr, λ
+/// weight decay.</summary>
 internal static class OptimizerRules
 {
     // torch.optim.SGD, momentum 0: g ← g + λθ; θ ← θ − γ g
@@ -16,7 +17,8 @@ internal static class OptimizerRules
     // torch.optim.SGD with momentum μ, dampening τ: g ← g + λθ; b ← g (t = 1) or μ b + (1 − τ) g;
     // g ← g + μ b (Nesterov) or b; θ ← θ − γ g
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void SgdMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, float lr, float decay, float mu, float dampening, bool nesterov, bool firstStep)
+    public static void SgdMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, float lr, float decay,
+        float mu, float dampening, bool nesterov, bool firstStep)
     {
         for (int i = 0; i < p.Length; i++)
         {
@@ -30,13 +32,14 @@ internal static class OptimizerRules
     // AdamW: θ ← θ − γλθ; Adam: g ← g + λθ. Then m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
     // θ ← θ − (γ / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + ε)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr, float decay, bool decoupled,
-        double beta1, double beta2, double epsilon, long step)
+    public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr, float decay,
+        bool decoupled, double beta1, double beta2, double epsilon, long step)
     {
         float stepSize = (float)(lr / (1 - Math.Pow(beta1, step)));
         float correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step));
         // 1 − β computed in double then rounded, as PyTorch does: 1 − 0.999f in float is off by 1.3e-5 relative.
-        float b1 = (float)beta1, b2 = (float)beta2, eps = (float)epsilon, b1c = (float)(1 - beta1), b2c = (float)(1 - beta2);
+        float b1 = (float)beta1, b2 = (float)beta2, eps = (float)epsilon, b1c = (float)(1 - beta1),
+            b2c = (float)(1 - beta2);
         float coupled = decoupled ? 0f : decay;
         float shrink = decoupled ? (float)(1 - lr * decay) : 1f;
         int i = 0;
@@ -49,7 +52,8 @@ internal static class OptimizerRules
             var vb1 = new Vector<float>(b1); var vb1c = new Vector<float>(b1c);
             var vb2 = new Vector<float>(b2); var vb2c = new Vector<float>(b2c);
             var vc2 = new Vector<float>(correction2Sqrt); var veps = new Vector<float>(eps);
-            var vstep = new Vector<float>(stepSize); var vdecay = new Vector<float>(coupled); var vshrink = new Vector<float>(shrink);
+            var vstep = new Vector<float>(stepSize); var vdecay = new Vector<float>(coupled); var vshrink =
+                new Vector<float>(shrink);
             for (; i + Vector<float>.Count <= p.Length; i += Vector<float>.Count)
             {
                 var pv = Vector.LoadUnsafe(ref rp, (nuint)i) * vshrink;
@@ -74,7 +78,8 @@ internal static class OptimizerRules
     // torch.optim.RMSprop (centered off): g ← g + λθ; v ← α v + (1 − α) g²;
     // μ > 0: b ← μ b + g / (sqrt(v) + ε), θ ← θ − γ b; else θ ← θ − γ g / (sqrt(v) + ε)
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr, float decay, double alphaValue, float eps, float mu)
+    public static void RmsProp(Span<float> p, ReadOnlySpan<float> g, Span<float> v, Span<float> b, float lr,
+        float decay, double alphaValue, float eps, float mu)
     {
         float alpha = (float)alphaValue, alphaComplement = (float)(1 - alphaValue);
         for (int i = 0; i < p.Length; i++)

@@ -17,16 +17,18 @@ public enum OptimizerKind
     RmsProp,
 }
 
-/// <summary>An optimizer and its hyper-parameters; defaults are PyTorch's (<c>torch.optim</c>), and the constants below are the
-/// only place they are written: the service's request records and its OpenAPI document refer to them.</summary>
+/// <summary>An optimizer and its hyper-parameters; defaults are PyTorch's (<c>torch.optim</c>), and the constants below
+/// are the only place they are written: the service's request records and its OpenAPI document refer to them.</summary>
 /// <param name="Kind">The update rule.</param>
-/// <param name="LearningRate">Base learning rate γ (scaled per layer by <see cref="LayerSpec.LearningRateMultiplier"/> and by the schedule).</param>
-/// <param name="Momentum">μ for Momentum/Nesterov (and RMSProp when positive); null = <see cref="DefaultMomentum"/> of the kind
-/// (0.9 for momentum and nesterov, 0 for rms_prop as PyTorch's RMSprop).</param>
+/// <param name="LearningRate">Base learning rate γ (scaled per layer by <see cref="LayerSpec.LearningRateMultiplier"/>
+/// and by the schedule).</param>
+/// <param name="Momentum">μ for Momentum/Nesterov (and RMSProp when positive); null = <see cref="DefaultMomentum"/> of
+/// the kind (0.9 for momentum and nesterov, 0 for rms_prop as PyTorch's RMSprop).</param>
 /// <param name="Beta1">Adam's first-moment decay β1.</param>
 /// <param name="Beta2">Adam's second-moment decay β2.</param>
 /// <param name="Epsilon">Adam/RMSProp ε added to the denominator.</param>
-/// <param name="WeightDecay">λ applied to weights only, never biases (added to the gradient; decoupled for AdamW).</param>
+/// <param name="WeightDecay">λ applied to weights only, never biases (added to the gradient; decoupled for
+/// AdamW).</param>
 /// <param name="Alpha">RMSProp's smoothing constant α.</param>
 /// <param name="Dampening">Momentum dampening τ.</param>
 public sealed record OptimizerSettings(
@@ -44,7 +46,8 @@ public sealed record OptimizerSettings(
     public const OptimizerKind DefaultKind = OptimizerKind.Adam;
     /// <summary>10⁻³: PyTorch's Adam/AdamW default and scikit-learn's <c>learning_rate_init</c>.</summary>
     public const double DefaultLearningRate = 1e-3;
-    /// <summary>μ of momentum and nesterov when none is given (PyTorch's SGD has no momentum by default; these kinds exist to have one).</summary>
+    /// <summary>μ of momentum and nesterov when none is given (PyTorch's SGD has no momentum by default; these kinds
+    /// exist to have one).</summary>
     public const double DefaultSgdMomentum = 0.9;
     /// <summary>μ of rms_prop when none is given: PyTorch's RMSprop default.</summary>
     public const double DefaultRmsPropMomentum = 0;
@@ -62,7 +65,8 @@ public sealed record OptimizerSettings(
     public const double DefaultDampening = 0;
 
     /// <summary>The momentum used when <see cref="Momentum"/> is not given, for <paramref name="kind"/>.</summary>
-    public static double DefaultMomentum(OptimizerKind kind) => kind == OptimizerKind.RmsProp ? DefaultRmsPropMomentum : DefaultSgdMomentum;
+    public static double DefaultMomentum(OptimizerKind kind) => kind == OptimizerKind.RmsProp ? DefaultRmsPropMomentum
+        : DefaultSgdMomentum;
 
     /// <summary><see cref="Momentum"/>, or the kind's default when none was given.</summary>
     public double EffectiveMomentum => Momentum ?? DefaultMomentum(Kind);
@@ -71,20 +75,26 @@ public sealed record OptimizerSettings(
     public IEnumerable<OptionError> Validate(string path = "optimizer")
     {
         if (!Enum.IsDefined(Kind)) yield return new(path + ".kind", $"Unknown optimizer {(int)Kind}.");
-        if (!(double.IsFinite(LearningRate) && LearningRate > 0)) yield return new(path + ".learningRate", $"Learning rate must be a positive finite number, got {LearningRate}.");
-        if (!(EffectiveMomentum >= 0 && EffectiveMomentum < 1)) yield return new(path + ".momentum", $"Momentum must be in [0, 1), got {EffectiveMomentum}.");
+        if (!(double.IsFinite(LearningRate) && LearningRate > 0)) yield return new(path + ".learningRate",
+            $"Learning rate must be a positive finite number, got {LearningRate}.");
+        if (!(EffectiveMomentum >= 0 && EffectiveMomentum < 1)) yield return new(path + ".momentum",
+            $"Momentum must be in [0, 1), got {EffectiveMomentum}.");
         if (Kind == OptimizerKind.Nesterov && !(EffectiveMomentum > 0 && Dampening == 0))
             yield return new(path + ".momentum", "Nesterov momentum needs momentum > 0 and dampening 0.");
         if (!(Beta1 >= 0 && Beta1 < 1)) yield return new(path + ".beta1", $"beta1 must be in [0, 1), got {Beta1}.");
         if (!(Beta2 >= 0 && Beta2 < 1)) yield return new(path + ".beta2", $"beta2 must be in [0, 1), got {Beta2}.");
-        if (!(double.IsFinite(Epsilon) && Epsilon > 0)) yield return new(path + ".epsilon", $"epsilon must be a positive finite number, got {Epsilon}.");
-        if (!(double.IsFinite(WeightDecay) && WeightDecay >= 0)) yield return new(path + ".weightDecay", $"Weight decay must be zero or positive, got {WeightDecay}.");
+        if (!(double.IsFinite(Epsilon) && Epsilon > 0)) yield return new(path + ".epsilon",
+            $"epsilon must be a positive finite number, got {Epsilon}.");
+        if (!(double.IsFinite(WeightDecay) && WeightDecay >= 0)) yield return new(path + ".weightDecay",
+            $"Weight decay must be zero or positive, got {WeightDecay}.");
         if (!(Alpha >= 0 && Alpha < 1)) yield return new(path + ".alpha", $"alpha must be in [0, 1), got {Alpha}.");
-        if (!(Dampening >= 0 && Dampening <= 1)) yield return new(path + ".dampening", $"dampening must be in [0, 1], got {Dampening}.");
+        if (!(Dampening >= 0 && Dampening <= 1)) yield return new(path + ".dampening",
+            $"dampening must be in [0, 1], got {Dampening}.");
     }
 }
 
-/// <summary>One problem with training options: the option's path (e.g. <c>optimizer.learningRate</c>) and what is wrong.</summary>
+/// <summary>One problem with training options: the option's path (e.g. <c>optimizer.learningRate</c>) and what is
+/// wrong.</summary>
 public sealed record OptionError(string Path, string Message)
 {
     /// <inheritdoc />

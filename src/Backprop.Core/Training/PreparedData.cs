@@ -15,7 +15,8 @@ internal sealed class PreparedData
     public required int[]? ValidationLabels { get; init; }
     public required int ValidationRows { get; init; }
     public required int[] ValidationIndices { get; init; }      // rows of the original data held out
-    public required float[]? TrainW { get; init; }              // (trainRows) loss weight per row: sample weight × class weight; null = all 1
+    // (trainRows) loss weight per row: sample weight × class weight; null = all 1
+    public required float[]? TrainW { get; init; }
     public required float[]? ValidationW { get; init; }         // (validationRows)
     public required TabularPreparation? Preparation { get; init; }
     public required double[]? ClassWeights { get; init; }       // resolved per class index
@@ -26,7 +27,8 @@ internal sealed class PreparedData
 
     public static PreparedData Create(TrainingData data, NetworkSpec spec, TrainingOptions options, ulong seed)
     {
-        var (trainIdx, valIdx) = options.Fold is { } fold ? FoldSplit(data, fold) : Split(data, options.ValidationFraction, seed);
+        var (trainIdx, valIdx) = options.Fold is { } fold ? FoldSplit(data, fold)
+            : Split(data, options.ValidationFraction, seed);
         TabularPreparation? preparation = null;
         float[] features = data.Features;
         int width = data.Width;
@@ -35,17 +37,20 @@ internal sealed class PreparedData
             preparation = TabularPreparation.Fit(columns, data.Features, trainIdx, options.Preparation);
             width = preparation.EncodedWidth;
             if (width != spec.InputWidth)
-                throw new InvalidTrainingOptionsException([new("network.inputWidth", $"The prepared inputs are {width} wide ({DescribeWidth(preparation)}) "
+                throw new InvalidTrainingOptionsException(
+                    [new("network.inputWidth", $"The prepared inputs are {width} wide ({DescribeWidth(preparation)}) "
                     + $"but the network expects {spec.InputWidth}; set inputWidth to {width}.")]);
             features = preparation.EncodeTable(columns, data.Features, data.Rows);
         }
         var inputNormalizer = Normalizer.Fit(options.Normalization, features, width, trainIdx);
         int outputs = spec.OutputWidth;
         Normalizer? targetNormalizer = data.Task == TaskKind.Regression
-            ? Normalizer.Fit(options.StandardizeTargets ? NormalizationKind.ZScore : NormalizationKind.None, data.Targets, data.TargetWidth, trainIdx)
+            ? Normalizer.Fit(options.StandardizeTargets ? NormalizationKind.ZScore : NormalizationKind.None,
+                data.Targets, data.TargetWidth, trainIdx)
             : null;
 
-        var (trainX, trainY, trainLabels) = Gather(data, features, width, trainIdx, inputNormalizer, targetNormalizer, outputs);
+        var (trainX, trainY, trainLabels) = Gather(data, features, width, trainIdx, inputNormalizer, targetNormalizer,
+            outputs);
         var (valX, valY, valLabels) = Gather(data, features, width, valIdx, inputNormalizer, targetNormalizer, outputs);
         var classWeights = options.ClassWeights?.Resolve(trainLabels!, data.ClassCount);
         return new PreparedData
@@ -53,16 +58,19 @@ internal sealed class PreparedData
             TrainW = RowWeights(data, trainIdx, classWeights), ValidationW = RowWeights(data, valIdx, classWeights),
             Preparation = preparation, ClassWeights = classWeights,
             TrainX = trainX, TrainY = trainY, TrainLabels = trainLabels, TrainRows = trainIdx.Length,
-            ValidationX = valX, ValidationY = valY, ValidationLabels = valLabels, ValidationRows = valIdx.Length, ValidationIndices = valIdx,
+            ValidationX = valX, ValidationY = valY, ValidationLabels = valLabels, ValidationRows = valIdx.Length,
+                ValidationIndices = valIdx,
             InputNormalizer = inputNormalizer, TargetNormalizer = targetNormalizer,
             TrainTargetVariance = ColumnVariance(trainY, trainIdx.Length, outputs),
             ValidationTargetVariance = ColumnVariance(valY, valIdx.Length, outputs),
         };
     }
 
-    /// <summary>The preparation training would fit (null for an all-numeric dataset), without preparing anything else.</summary>
+    /// <summary>The preparation training would fit (null for an all-numeric dataset), without preparing anything
+    /// else.</summary>
     public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) =>
-        data.Columns is { } columns ? TabularPreparation.Fit(columns, data.Features, Split(data, options.ValidationFraction, seed).Train, options.Preparation) : null;
+        data.Columns is { } columns ? TabularPreparation.Fit(columns, data.Features,
+            Split(data, options.ValidationFraction, seed).Train, options.Preparation) : null;
 
     // Stratified for classification: each class gives round(fraction · its count) rows, chosen by seeded keys.
     private static (int[] Train, int[] Validation) Split(TrainingData data, double fraction, ulong seed)
@@ -79,7 +87,8 @@ internal sealed class PreparedData
             Array.Sort(keys, group);
             validation.AddRange(group.Take((int)Math.Round(group.Length * fraction)));
         }
-        if (validation.Count == 0 || validation.Count == data.Rows) // tiny classes rounded to nothing: fall back to a plain split
+        // tiny classes rounded to nothing: fall back to a plain split
+        if (validation.Count == 0 || validation.Count == data.Rows)
         {
             var all = Enumerable.Range(0, data.Rows).ToArray();
             var keys = all.Select(i => SplitMix64.Next(stream, (ulong)i)).ToArray();
@@ -97,13 +106,15 @@ internal sealed class PreparedData
     {
         var assigned = Folds.Assign(data, fold.Count, fold.Stratified, fold.ShuffleSeed);
         var rows = Enumerable.Range(0, data.Rows);
-        return (rows.Where(i => assigned[i] != fold.Index).ToArray(), rows.Where(i => assigned[i] == fold.Index).ToArray());
+        return (rows.Where(i => assigned[i] != fold.Index).ToArray(), rows.Where(i => assigned[i] == fold.Index)
+            .ToArray());
     }
 
     private static string DescribeWidth(TabularPreparation preparation) =>
         string.Join(", ", preparation.Columns.Select(c => $"{c.Name}: {c.Width}"));
 
-    /// <summary>Loss weight of each listed row: its sample weight times its class's weight; null when every weight is 1.</summary>
+    /// <summary>Loss weight of each listed row: its sample weight times its class's weight; null when every weight is
+    /// 1.</summary>
     internal static float[]? RowWeights(TrainingData data, int[] rows, double[]? classWeights)
     {
         if (data.SampleWeights is null && classWeights is null) return null;
@@ -117,7 +128,8 @@ internal sealed class PreparedData
         return weights;
     }
 
-    private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, float[] features, int width, int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
+    private static (float[] X, float[] Y, int[]? Labels) Gather(TrainingData data, float[] features, int width,
+        int[] rows, Normalizer inputs, Normalizer? targets, int outputs)
     {
         // Untouched features (no split, no scaling) are used in place: no second copy of a large dataset.
         bool inPlace = inputs.Kind == NormalizationKind.None && rows.Length == data.Rows;

@@ -14,7 +14,8 @@ public sealed partial class TrainingSession
         int rows = _prepared.TrainRows, batchSize = _workspace.Capacity;
         int width = Spec.InputWidth, outputs = Spec.OutputWidth;
         if (Options.Shuffle) // without it the batches are read in place and no order is needed
-            SplitMix64.Permutation(SplitMix64.Stream(ShuffleSeed, SplitMix64.Streams.ShuffleBase + (ulong)Epoch), _order, _keys, _orderScratch, _keyScratch);
+            SplitMix64.Permutation(SplitMix64.Stream(ShuffleSeed, SplitMix64.Streams.ShuffleBase + (ulong)Epoch),
+                _order, _keys, _orderScratch, _keyScratch);
 
         _trainMetrics.Reset();
         Array.Clear(_weightNormSum);
@@ -54,7 +55,8 @@ public sealed partial class TrainingSession
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
             if (loss > DivergenceGrowth * Math.Max(StartLoss.Value, DivergenceFloor))
-                return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} times its start ({StartLoss.Value:G4})";
+                return $"the training loss grew to {loss:G4} in batch {batches + 1}, over {DivergenceGrowth:G0} " +
+                    $"times its start ({StartLoss.Value:G4})";
             _trainMetrics.Add(loss, output, y, labels, count);
             _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, dropout, weights);
@@ -71,7 +73,8 @@ public sealed partial class TrainingSession
             }
             if (!double.IsFinite(squaredNorm)) return $"the gradient became non-finite in batch {batches + 1}";
             if (Options.ClipGradientNorm is { } clip && Math.Sqrt(squaredNorm) is var norm && norm > clip)
-                TensorPrimitives.Multiply(_gradient, (float)(clip / (norm + 1e-6)), _gradient); // as torch.nn.utils.clip_grad_norm_
+                // as torch.nn.utils.clip_grad_norm_
+                TensorPrimitives.Multiply(_gradient, (float)(clip / (norm + 1e-6)), _gradient);
 
             // The report's update ratio compares the weights before and after the last update; with one batch per
             // epoch that is the epoch-start copy already taken.
@@ -100,12 +103,13 @@ public sealed partial class TrainingSession
             GatherRows(start, 0, count, width, outputs);
             return;
         }
-        ComputeTeam.Run(threads, part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width, outputs));
+        ComputeTeam.Run(threads, part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width,
+            outputs));
     }
 
-    // Rows [from, to) of the batch starting at position start of this epoch's order. The rows come in shuffled order, so
-    // each is likely a cache miss: asking for the row a few places ahead overlaps those misses instead of waiting for
-    // them one at a time (with 128-byte rows, most of the gather was spent waiting).
+    // Rows [from, to) of the batch starting at position start of this epoch's order. The rows come in shuffled order,
+    // so each is likely a cache miss: asking for the row a few places ahead overlaps those misses instead of waiting
+    // for them one at a time (with 128-byte rows, most of the gather was spent waiting).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void GatherRows(int start, int from, int to, int width, int outputs)
     {
@@ -144,7 +148,8 @@ public sealed partial class TrainingSession
             var x = _prepared.ValidationX.AsSpan(start * width, count * width);
             var y = _prepared.ValidationY.AsSpan(start * outputs, count * outputs);
             var output = Network.Forward(_workspace, x, count);
-            double loss = Network.ComputeLoss(_workspace, y, count, _prepared.ValidationW is { } w ? w.AsSpan(start, count) : default);
+            double loss = Network.ComputeLoss(_workspace, y, count, _prepared.ValidationW is { } w ? w.AsSpan(start,
+                count) : default);
             ReadOnlySpan<int> labels = _prepared.ValidationLabels is { } l ? l.AsSpan(start, count) : default;
             _validationMetrics.Add(loss, output, y, labels, count);
         }
@@ -163,7 +168,8 @@ public sealed partial class TrainingSession
             var before = BeforeLastUpdate.AsSpan(view.WeightOffset, view.WeightCount);
             var (squaredNorm, squaredDistance) = SquaredNormAndDistance(before, after);
             double weightNorm = Math.Sqrt(squaredNorm), updateNorm = Math.Sqrt(squaredDistance);
-            var (_, biasDistance) = SquaredNormAndDistance(BeforeLastUpdate.AsSpan(view.BiasOffset, view.Units), Network.Biases(view));
+            var (_, biasDistance) = SquaredNormAndDistance(BeforeLastUpdate.AsSpan(view.BiasOffset, view.Units),
+                Network.Biases(view));
             layers[l] = new LayerStatistics(l, _weightNormSum[l] / _batchCount, _biasNormSum[l] / _batchCount,
                 weightNorm > 0 ? updateNorm / weightNorm : 0, Math.Sqrt(biasDistance),
                 _activity.InactiveFraction(l), _activity.SaturatedFraction(l));
@@ -173,7 +179,8 @@ public sealed partial class TrainingSession
             hasValidation ? _validationMetrics.MeanLoss : null,
             _trainMetrics.Accuracy, hasValidation ? _validationMetrics.Accuracy : null,
             _trainMetrics.Rmse(target), hasValidation ? _validationMetrics.Rmse(target) : null,
-            _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation ? _validationMetrics.R2(_prepared.ValidationTargetVariance) : null,
+            _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation
+                ? _validationMetrics.R2(_prepared.ValidationTargetVariance) : null,
             rate, layers, Stopwatch.GetElapsedTime(started));
     }
 
@@ -204,12 +211,14 @@ public sealed partial class TrainingSession
                 _ => report.ValidationLoss ?? double.NaN,
             };
             bool higherIsBetter = es.Monitor == MonitoredMetric.ValidationAccuracy;
-            _earlyStopping = state = state.Observe(value, Epoch, es.MinDelta, higherIsBetter, Network.Parameters, es.RestoreBestWeights);
+            _earlyStopping = state = state.Observe(value, Epoch, es.MinDelta, higherIsBetter, Network.Parameters,
+                es.RestoreBestWeights);
             if (state.BadEpochs > es.Patience)
             {
                 if (es.RestoreBestWeights && state.BestParameters is { } best) best.CopyTo(Network.Parameters, 0);
                 StopReason = Training.StopReason.EarlyStopped;
-                StopMessage = $"early stopping at epoch {Epoch}: {Models.JsonNames.Of(es.Monitor)} did not improve for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
+                StopMessage = $"early stopping at epoch {Epoch}: {Models.JsonNames.Of(es.Monitor)} did not improve " +
+                    $"for {es.Patience} epochs after its best, {state.Best:G6} at epoch {state.BestEpoch}"
                     + (es.RestoreBestWeights ? "; restored the weights of that epoch." : ".");
                 return;
             }
@@ -222,13 +231,15 @@ public sealed partial class TrainingSession
     }
 }
 
-/// <summary>Early-stopping state: best monitored value, its epoch, epochs since, and (optionally) the best weights.</summary>
+/// <summary>Early-stopping state: best monitored value, its epoch, epochs since, and (optionally) the best
+/// weights.</summary>
 public sealed record EarlyStoppingState(double Best, int BestEpoch, int BadEpochs, float[]? BestParameters)
 {
     /// <summary>State before the first epoch.</summary>
     public static EarlyStoppingState Initial => new(double.NaN, 0, 0, null);
 
-    internal EarlyStoppingState Observe(double value, int epoch, double minDelta, bool higherIsBetter, float[] parameters, bool keepWeights)
+    internal EarlyStoppingState Observe(double value, int epoch, double minDelta, bool higherIsBetter,
+        float[] parameters, bool keepWeights)
     {
         bool improved = BestEpoch == 0 || (higherIsBetter ? value > Best + minDelta : value < Best - minDelta);
         if (double.IsNaN(value)) improved = false;

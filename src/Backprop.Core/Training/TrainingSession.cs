@@ -22,15 +22,18 @@ public sealed partial class TrainingSession
     private readonly double[] _weightNormSum, _biasNormSum;
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
-    private readonly DropoutMasks<float>? _dropout; // null without dropout: the batch loop is then exactly the plain one
+    // null without dropout: the batch loop is then exactly the plain one
+    private readonly DropoutMasks<float>? _dropout;
     private readonly UnitActivity _activity;
 
     private TrainingSession(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart)
     {
         spec.EnsureValid();
         var errors = options.Validate(data.Rows, data.Task).Concat(data.CompatibilityWith(spec)).ToList();
-        if (options.ClassWeights is { Balanced: false, Weights: { } classWeights } && classWeights.Count != data.ClassCount)
-            errors.Add(new("classWeights", $"Expected a weight for each of the {data.ClassCount} classes, got {classWeights.Count}."));
+        if (options.ClassWeights is { Balanced: false, Weights: { } classWeights }
+            && classWeights.Count != data.ClassCount)
+            errors.Add(new("classWeights",
+                $"Expected a weight for each of the {data.ClassCount} classes, got {classWeights.Count}."));
         if (errors.Count > 0) throw new InvalidTrainingOptionsException(errors);
 
         Spec = spec;
@@ -38,7 +41,8 @@ public sealed partial class TrainingSession
         _data = data;
         ShuffleSeed = options.Seed ?? spec.Seed;
         _prepared = PreparedData.Create(data, spec, options, ShuffleSeed);
-        Network = warmStart is null ? Network<float>.Create(spec) : Network<float>.FromParameters(spec, warmStart.Parameters);
+        Network = warmStart is null ? Network<float>.Create(spec) : Network<float>.FromParameters(spec,
+            warmStart.Parameters);
         Optimizer = new Optimizer(options.Optimizer, spec, Network.Layout);
         if (warmStart?.Optimizer is { } state) Optimizer.RestoreState(state.Step, state.First, state.Second);
         _schedule = new LearningRateSchedule(options.Schedule, options.Optimizer.LearningRate, options.Epochs);
@@ -71,14 +75,17 @@ public sealed partial class TrainingSession
         _activity = new UnitActivity(spec);
     }
 
-    /// <summary>Starts a run: validates spec, options and data together, splits and normalises, initialises the network.</summary>
+    /// <summary>Starts a run: validates spec, options and data together, splits and normalises, initialises the
+    /// network.</summary>
     /// <param name="spec">The network.</param>
     /// <param name="data">The dataset in raw units.</param>
     /// <param name="options">Epochs, batch size, optimizer, schedule, etc.</param>
-    /// <param name="warmStart">Initial parameters (and optionally optimizer state) instead of a fresh initialisation.</param>
-    /// <exception cref="InvalidNetworkSpecException">The spec is invalid.</exception>
-    /// <exception cref="InvalidTrainingOptionsException">Options, data or their compatibility with the spec are invalid.</exception>
-    public static TrainingSession Start(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart = null) =>
+    /// <param name="warmStart">Initial parameters (and optionally optimizer state) instead of a fresh
+    /// initialisation.</param> <exception cref="InvalidNetworkSpecException">The spec is invalid.</exception>
+    /// <exception cref="InvalidTrainingOptionsException">Options, data or their compatibility with the spec are
+    /// invalid.</exception>
+    public static TrainingSession Start(NetworkSpec spec, TrainingData data, TrainingOptions options,
+        WarmStart? warmStart = null) =>
         new(spec, data, options, warmStart);
 
     /// <summary>The network specification.</summary>
@@ -89,7 +96,8 @@ public sealed partial class TrainingSession
     public Network<float> Network { get; }
     /// <summary>The optimizer and its state.</summary>
     public Optimizer Optimizer { get; }
-    /// <summary>Seed of the shuffles and the split; the shuffle of epoch e is stream <c>seed·1000 + 100 + e</c>.</summary>
+    /// <summary>Seed of the shuffles and the split; the shuffle of epoch e is stream <c>seed·1000 + 100 +
+    /// e</c>.</summary>
     public ulong ShuffleSeed { get; }
     /// <summary>Epochs completed.</summary>
     public int Epoch { get; private set; }
@@ -111,19 +119,23 @@ public sealed partial class TrainingSession
     public TabularPreparation? Preparation => _prepared.Preparation;
     /// <summary>Class weights resolved on the training split (null = none).</summary>
     public IReadOnlyList<double>? ClassWeights => _prepared.ClassWeights;
-    /// <summary>The preparation a run with these options would fit (same split), to check a network's input width before training.</summary>
-    public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) => PreparedData.FitPreparation(data, options, seed);
+    /// <summary>The preparation a run with these options would fit (same split), to check a network's input width
+    /// before training.</summary>
+    public static TabularPreparation? FitPreparation(TrainingData data, TrainingOptions options, ulong seed) =>
+        PreparedData.FitPreparation(data, options, seed);
     /// <summary>Target standardisation (regression), or null.</summary>
     public Normalizer? TargetNormalizer => _prepared.TargetNormalizer;
     /// <summary>
-    /// A training loss this many times its start (the first batch's, at the initial weights) is divergence even while finite:
-    /// four orders of magnitude is no noise of a working run.
+    /// A training loss this many times its start (the first batch's, at the initial weights) is divergence even while
+    /// finite: four orders of magnitude is no noise of a working run.
     /// </summary>
     public const double DivergenceGrowth = 1e4;
-    /// <summary>The start is taken as at least this, so a run that starts near zero loss is not stopped for ordinary noise.</summary>
+    /// <summary>The start is taken as at least this, so a run that starts near zero loss is not stopped for ordinary
+    /// noise.</summary>
     public const double DivergenceFloor = 1e-2;
 
-    /// <summary>The training loss of the run's first batch (carried through snapshots); null before the first batch.</summary>
+    /// <summary>The training loss of the run's first batch (carried through snapshots); null before the first
+    /// batch.</summary>
     public double? StartLoss { get; private set; }
 
     /// <summary>Best monitored value and its epoch (with early stopping), else null.</summary>
@@ -171,7 +183,8 @@ public sealed partial class TrainingSession
         {
             RollBackEpoch();
             StopReason = Training.StopReason.Diverged;
-            StopMessage = $"diverged at epoch {Epoch + 1}: {failure}; kept the weights of epoch {Epoch}. Lower the learning rate or enable gradient clipping.";
+            StopMessage = $"diverged at epoch {Epoch + 1}: {failure}; kept the weights of epoch {Epoch}. " +
+                "Lower the learning rate or enable gradient clipping.";
             return null;
         }
 

@@ -2,8 +2,9 @@ namespace Backprop.Core.Training;
 
 /// <summary>
 /// The complete state of a training run after a whole number of epochs: spec, options, weights, optimizer state
-/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch, which also fix the dropout masks), schedule state and
-/// early-stopping state. The split and normalisation are recomputed from the same data and seed on restore.
+/// (moments and step count), RNG state (the counter-based shuffle seed and the epoch, which also fix the dropout
+/// masks), schedule state and early-stopping state. The split and normalisation are recomputed from the same data and
+/// seed on restore.
 /// </summary>
 public sealed record TrainingSnapshot(
     NetworkSpec Spec,
@@ -19,9 +20,9 @@ public sealed record TrainingSnapshot(
     double? StartLoss = null)
 {
     private const uint Magic = 0x504E5342; // "BSNP"
-    // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights; 4: the spec
-    // carries the dropout rates and the options the cross-validation fold. Earlier versions still read. The dropout masks' RNG
-    // needs no field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
+    // 2: layers carry the bias learning-rate multiplier; 3: options carry preparation settings and class weights; 4:
+    // the spec carries the dropout rates and the options the cross-validation fold. Earlier versions still read. The
+    // dropout masks' RNG needs no field of its own: it is counter-based on (ShuffleSeed, Epoch), both already here.
     private const int FormatVersion = 4;
 
     /// <summary>Compact binary form.</summary>
@@ -39,7 +40,8 @@ public sealed record TrainingSnapshot(
             w.Write(Optimizer.Step);
             BinaryCodec.WriteFloats(w, Optimizer.First);
             BinaryCodec.WriteFloats(w, Optimizer.Second);
-            w.Write(Schedule.CurrentRate); w.Write(Schedule.Best); w.Write(Schedule.BadEpochs); w.Write(Schedule.CooldownLeft);
+            w.Write(Schedule.CurrentRate); w.Write(Schedule.Best); w.Write(Schedule.BadEpochs); w.Write(
+                Schedule.CooldownLeft);
             w.Write(EarlyStopping is not null);
             if (EarlyStopping is { } e)
             {
@@ -65,7 +67,8 @@ public sealed record TrainingSnapshot(
         {
             if (r.ReadUInt32() != Magic) throw new InvalidDataException("Not a training snapshot.");
             int version = r.ReadInt32();
-            if (version is < 1 or > FormatVersion) throw new InvalidDataException($"Unsupported snapshot version {version}.");
+            if (version is < 1 or > FormatVersion) throw new InvalidDataException(
+                $"Unsupported snapshot version {version}.");
             var spec = BinaryCodec.ReadSpec(r, version);
             var options = BinaryCodec.ReadOptions(r, version);
             if (version >= 4) options = options with { Fold = BinaryCodec.ReadFold(r) };
@@ -77,7 +80,8 @@ public sealed record TrainingSnapshot(
             if (r.ReadBoolean())
             {
                 double best = r.ReadDouble(); int bestEpoch = r.ReadInt32(), bad = r.ReadInt32();
-                early = new EarlyStoppingState(best, bestEpoch, bad, r.ReadBoolean() ? BinaryCodec.ReadFloats(r) : null);
+                early = new EarlyStoppingState(best, bestEpoch, bad, r.ReadBoolean() ? BinaryCodec.ReadFloats(r)
+                    : null);
             }
             int reason = r.ReadInt32();
             string message = r.ReadString();
@@ -91,7 +95,8 @@ public sealed record TrainingSnapshot(
             return new TrainingSnapshot(spec, options, epoch, seed, parameters, optimizer, schedule, early,
                 reason < 0 ? null : (StopReason)reason, message.Length == 0 ? null : message, startLoss);
         }
-        catch (Exception e) when (e is IOException or FormatException) // past the end, or a string length that is negative or over-long
+        // past the end, or a string length that is negative or over-long
+        catch (Exception e) when (e is IOException or FormatException)
         {
             throw new InvalidDataException("The snapshot is truncated or corrupt.", e);
         }
@@ -108,13 +113,15 @@ public sealed partial class TrainingSession
         _earlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null,
         StopReason, StopMessage, StartLoss);
 
-    /// <summary>Continues a run from a snapshot on the same data; the result equals the uninterrupted run bit for bit.</summary>
-    /// <exception cref="InvalidTrainingOptionsException">The data does not fit the snapshot's network.</exception>
+    /// <summary>Continues a run from a snapshot on the same data; the result equals the uninterrupted run bit for
+    /// bit.</summary> <exception cref="InvalidTrainingOptionsException">The data does not fit the snapshot's
+    /// network.</exception>
     public static TrainingSession Restore(TrainingSnapshot snapshot, TrainingData data)
     {
         if (snapshot.Options.Seed is null && snapshot.ShuffleSeed != snapshot.Spec.Seed)
             throw new InvalidDataException("Snapshot seed does not match its spec.");
-        var session = new TrainingSession(snapshot.Spec, data, snapshot.Options, new WarmStart(snapshot.Parameters, snapshot.Optimizer))
+        var session = new TrainingSession(snapshot.Spec, data, snapshot.Options, new WarmStart(snapshot.Parameters,
+            snapshot.Optimizer))
         {
             Epoch = snapshot.Epoch,
             StopReason = snapshot.StopReason,
@@ -122,7 +129,8 @@ public sealed partial class TrainingSession
             StartLoss = snapshot.StartLoss,
         };
         session._schedule.State = snapshot.Schedule;
-        session._earlyStopping = snapshot.EarlyStopping is { } e ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null;
+        session._earlyStopping = snapshot.EarlyStopping is { } e
+            ? e with { BestParameters = (float[]?)e.BestParameters?.Clone() } : null;
         return session;
     }
 }

@@ -5,8 +5,9 @@ namespace Backprop.Core.Training;
 /// <summary>
 /// How each hidden layer's units behaved over an epoch, read from the pre-activations the forward pass already keeps:
 /// for the ReLU family, whether a unit's pre-activation was ever positive (a unit that never was is dead: it passes no
-/// gradient); for sigmoid and tanh, how many activations sat in the flat tails where <c>f'(z)</c> is under 1 % of its peak.
-/// One vectorised pass over <c>z (rows, units)</c> per layer and batch: cheap next to the layer's matrix products.
+/// gradient); for sigmoid and tanh, how many activations sat in the flat tails where <c>f'(z)</c> is under 1 % of its
+/// peak. One vectorised pass over <c>z (rows, units)</c> per layer and batch: cheap next to the layer's matrix
+/// products.
 /// </summary>
 internal sealed class UnitActivity
 {
@@ -31,13 +32,16 @@ internal sealed class UnitActivity
             var layer = spec.Layers[l];
             _units[l] = layer.Units;
             if (IsReluFamily(layer.Activation)) _maxZ[l] = new float[layer.Units];
-            _tail[l] = layer.Activation switch { ActivationKind.Sigmoid => SigmoidTail, ActivationKind.Tanh => TanhTail, _ => 0f };
+            _tail[l] = layer.Activation switch { ActivationKind.Sigmoid => SigmoidTail, ActivationKind.Tanh =>
+                TanhTail, _ => 0f };
         }
         Reset();
     }
 
-    /// <summary>ReLU, leaky ReLU and ELU: units whose pre-activation is never positive pass (almost) no gradient.</summary>
-    public static bool IsReluFamily(ActivationKind kind) => kind is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Elu;
+    /// <summary>ReLU, leaky ReLU and ELU: units whose pre-activation is never positive pass (almost) no
+    /// gradient.</summary>
+    public static bool IsReluFamily(ActivationKind kind) =>
+        kind is ActivationKind.Relu or ActivationKind.LeakyRelu or ActivationKind.Elu;
 
     public void Reset()
     {
@@ -62,7 +66,8 @@ internal sealed class UnitActivity
         }
     }
 
-    /// <summary>Share of the layer's units whose pre-activation was never positive this epoch (ReLU family), else null.</summary>
+    /// <summary>Share of the layer's units whose pre-activation was never positive this epoch (ReLU family), else
+    /// null.</summary>
     public double? InactiveFraction(int layer)
     {
         if (_maxZ[layer] is not { } max || _rows == 0) return null;
@@ -71,7 +76,8 @@ internal sealed class UnitActivity
         return (double)dead / max.Length;
     }
 
-    /// <summary>Share of the layer's activations this epoch within 1 % of an asymptote (sigmoid, tanh), else null.</summary>
+    /// <summary>Share of the layer's activations this epoch within 1 % of an asymptote (sigmoid, tanh), else
+    /// null.</summary>
     public double? SaturatedFraction(int layer) =>
         _tail[layer] > 0 && _rows > 0 ? (double)_saturated[layer] / (_rows * _units[layer]) : null;
 
@@ -100,7 +106,8 @@ internal sealed class UnitActivity
             var limit = new Vector<float>(threshold);
             var counts = Vector<int>.Zero;
             for (; i <= values.Length - Vector<float>.Count; i += Vector<float>.Count)
-                counts -= Vector.GreaterThan(Vector.Abs(new Vector<float>(values.Slice(i))), limit); // true lanes are -1
+                // true lanes are -1
+                counts -= Vector.GreaterThan(Vector.Abs(new Vector<float>(values.Slice(i))), limit);
             count = Vector.Sum(counts);
         }
         for (; i < values.Length; i++) if (Math.Abs(values[i]) > threshold) count++;

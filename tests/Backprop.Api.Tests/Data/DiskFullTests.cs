@@ -6,8 +6,9 @@ using Xunit.Abstractions;
 namespace Backprop.Api.Tests.Data;
 
 /// <summary>
-/// On a full disk (every write fails with SQLITE_FULL through the test-only TestFaults hook, while a flag file exists) the
-/// service starts, serves reads, answers writes with 507, keeps running jobs waiting, and carries on once space is freed.
+/// On a full disk (every write fails with SQLITE_FULL through the test-only TestFaults hook, while a flag file exists)
+/// the service starts, serves reads, answers writes with 507, keeps running jobs waiting, and carries on once space is
+/// freed.
 /// </summary>
 [Collection(ServiceProcessCollection.Name)]
 public sealed class DiskFullTests(ITestOutputHelper output)
@@ -29,11 +30,14 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             await File.WriteAllTextAsync(full, "");
             client = await service.StartAsync();
             await (await client.GetAsync($"/api/networks/{network}")).ExpectAsync(HttpStatusCode.OK);
-            var refused = await (await client.PostAsJsonAsync("/api/networks", NetworkBody())).ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
-            Assert.Equal("Insufficient storage", (string)refused["title"]!);
-            await (await client.PostAsync("/api/datasets?name=d&targetColumn=y", new StringContent("x,y\n1,2\n2,3\n", System.Text.Encoding.UTF8, "text/csv")))
+            var refused = await (await client.PostAsJsonAsync("/api/networks", NetworkBody()))
                 .ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
-            await (await client.DeleteAsync($"/api/networks/{network}")).ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
+            Assert.Equal("Insufficient storage", (string)refused["title"]!);
+            await (await client.PostAsync("/api/datasets?name=d&targetColumn=y", new StringContent("x,y\n1,2\n2,3\n",
+                System.Text.Encoding.UTF8, "text/csv")))
+                .ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
+            await (await client.DeleteAsync($"/api/networks/{network}"))
+                .ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
 
             File.Delete(full);
             await (await client.PostAsJsonAsync("/api/networks", NetworkBody())).ExpectAsync(HttpStatusCode.Created);
@@ -67,13 +71,16 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             await service.WaitForLogAsync($"Job {job} gives up its lease", Timeout);
             var waiting = await client.GetJobAsync(job);
             Assert.True((string)waiting["status"]! is "running" or "queued", waiting.ToJsonString());
-            await (await client.PostAsJsonAsync("/api/networks", NetworkBody())).ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
+            await (await client.PostAsJsonAsync("/api/networks", NetworkBody()))
+                .ExpectProblemAsync(HttpStatusCode.InsufficientStorage);
 
             File.Delete(full);
             var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 300, Timeout);
             var reference = await DigitsJob.StartAsync(client, network, dataset, 300);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 300, Timeout);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, resumed));
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 300,
+                Timeout);
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
         }
         catch
         {
@@ -84,6 +91,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
 
     private static object NetworkBody() => new
     {
-        inputWidth = 2, layers = new object[] { new { units = 1, activation = "identity" } }, loss = "mean_squared_error",
+        inputWidth = 2, layers = new object[] { new { units = 1, activation = "identity" } },
+            loss = "mean_squared_error",
     };
 }

@@ -4,7 +4,8 @@ using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Data;
 
-/// <summary>Reads and predictions stay correct and quick while jobs write history and checkpoints to the same SQLite file.</summary>
+/// <summary>Reads and predictions stay correct and quick while jobs write history and checkpoints to the same SQLite
+/// file.</summary>
 [Collection(ServiceProcessCollection.Name)]
 public sealed class LoadTests(ITestOutputHelper output)
 {
@@ -20,7 +21,8 @@ public sealed class LoadTests(ITestOutputHelper output)
             var client = await service.StartAsync();
             var (network, dataset) = await DigitsJob.CreateAsync(client);
             var model = (Guid)(await client.TrainAsync(DigitsJob.Request(network, dataset, 5)))["modelId"]!;
-            var jobs = new[] { await DigitsJob.StartAsync(client, network, dataset, 100_000), await DigitsJob.StartAsync(client, network, dataset, 100_000) };
+            var jobs = new[] { await DigitsJob.StartAsync(client, network, dataset, 100_000),
+                await DigitsJob.StartAsync(client, network, dataset, 100_000) };
             foreach (var job in jobs) await client.WaitForJobAsync(job, j => (string)j["status"]! == "running");
 
             var rows = ApiClient.ReadCsvRows("digits/test.csv", out _).Take(8).Select(r => r[..64]).ToArray();
@@ -39,12 +41,14 @@ public sealed class LoadTests(ITestOutputHelper output)
                     {
                         0 or 1 => await http.PostAsJsonAsync($"/api/models/{model}/predict", new { rows }),
                         2 => await http.GetAsync($"/api/jobs/{job}"),
-                        _ => await http.GetAsync(i % 8 == 3 ? $"/api/jobs/{job}/history?limit=20" : "/api/jobs?pageSize=10"),
+                        _ => await http.GetAsync(i % 8 == 3 ? $"/api/jobs/{job}/history?limit=20"
+                            : "/api/jobs?pageSize=10"),
                     };
                     var body = await response.Content.ReadAsStringAsync();
                     if (i % 4 < 2) mine.Add(clock.Elapsed.TotalMilliseconds);
                     if (!response.IsSuccessStatusCode)
-                        lock (failures) failures.Add($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: {(int)response.StatusCode} {body}");
+                        lock (failures) failures.Add($"{response.RequestMessage?.Method} " +
+                            $"{response.RequestMessage?.RequestUri?.PathAndQuery}: {(int)response.StatusCode} {body}");
                 }
                 lock (latencies) latencies.AddRange(mine);
             })));
@@ -52,8 +56,8 @@ public sealed class LoadTests(ITestOutputHelper output)
             var epochs = new List<int>();
             foreach (var job in jobs)
             {
-                // Cancelled, or (on a machine fast enough to train 100k epochs during the load) already succeeded: either way
-                // every epoch it completed is in its history exactly once.
+                // Cancelled, or (on a machine fast enough to train 100k epochs during the load) already succeeded:
+                // either way every epoch it completed is in its history exactly once.
                 await client.PostAsync($"/api/jobs/{job}/cancel", null);
                 var ended = await client.WaitForJobAsync(job);
                 Assert.True((string)ended["status"]! is "cancelled" or "succeeded", ended.ToJsonString());
@@ -62,7 +66,8 @@ public sealed class LoadTests(ITestOutputHelper output)
             }
 
             Report(latencies, epochs);
-            Assert.True(failures.Count == 0, $"{failures.Count} failed requests, e.g.\n" + string.Join("\n", failures.Take(5)));
+            Assert.True(failures.Count == 0, $"{failures.Count} failed requests, e.g.\n" + string.Join("\n",
+                failures.Take(5)));
             Assert.DoesNotContain("database is locked", service.Log);
         }
         catch
@@ -76,8 +81,10 @@ public sealed class LoadTests(ITestOutputHelper output)
     {
         latencies.Sort();
         double P(double q) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(q * latencies.Count) - 1)];
-        var line = $"{DateTime.UtcNow:u} predictions under load ({Clients} clients, {Duration.TotalSeconds:F0} s, 2 jobs training, {Environment.ProcessorCount} cores): " +
-            $"n={latencies.Count} p50={P(0.50):F1} ms p95={P(0.95):F1} ms p99={P(0.99):F1} ms max={latencies[^1]:F1} ms; jobs reached epochs {string.Join(", ", epochs)}";
+        var line = $"{DateTime.UtcNow:u} predictions under load ({Clients} clients, {Duration.TotalSeconds:F0} s, " +
+            $"2 jobs training, {Environment.ProcessorCount} cores): " +
+            $"n={latencies.Count} p50={P(0.50):F1} ms p95={P(0.95):F1} ms p99={P(0.99):F1} ms " +
+            $"max={latencies[^1]:F1} ms; jobs reached epochs {string.Join(", ", epochs)}";
         output.WriteLine(line);
         File.AppendAllText(Path.Combine(AppContext.BaseDirectory, "load-test-latency.txt"), line + Environment.NewLine);
     }

@@ -3,7 +3,8 @@ using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Data;
 
-/// <summary>The migration lock row is removed only when its holder is provably gone, never under a migration that is still running.</summary>
+/// <summary>The migration lock row is removed only when its holder is provably gone, never under a migration that is
+/// still running.</summary>
 [Collection(ServiceProcessCollection.Name)]
 public sealed class MigrationLockTests(ITestOutputHelper output)
 {
@@ -20,13 +21,16 @@ public sealed class MigrationLockTests(ITestOutputHelper output)
                 INSERT INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, datetime('now'));
                 """);
             // This test process plays the migrating one: it holds the OS lock a migrating service holds.
-            using (new FileStream(service.DatabasePath + ".migrating", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+            using (new FileStream(service.DatabasePath + ".migrating", FileMode.OpenOrCreate, FileAccess.ReadWrite,
+                FileShare.None))
             {
                 service.Launch();
                 await service.WaitForLogAsync("Waiting for another process's migration", Timeout);
-                Assert.Equal(1L, await ExecuteAsync(service.DatabasePath, "SELECT COUNT(*) FROM \"__EFMigrationsLock\""));
+                Assert.Equal(1L, await ExecuteAsync(service.DatabasePath,
+                    "SELECT COUNT(*) FROM \"__EFMigrationsLock\""));
             }
-            var client = await service.WaitUntilReadyAsync(Timeout); // its holder gone, the lock is stale: removed, and the start migrates
+            // its holder gone, the lock is stale: removed, and the start migrates
+            var client = await service.WaitUntilReadyAsync(Timeout);
             var (network, dataset) = await DigitsJob.CreateAsync(client);
             var job = await DigitsJob.StartAsync(client, network, dataset, 5);
             await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, Timeout);

@@ -6,8 +6,10 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Backprop.Api.Tests.Data;
 
 /// <summary>
-/// Two replicas (two apps) on one PostgreSQL database: what one of them changes holds on the other. Bounds are checked without
-/// clocks: after the change, a marker event is sent through replica A, and once replica B has heard the marker it has heard
+/// Two replicas (two apps) on one PostgreSQL database: what one of them changes holds on the other. Bounds are checked
+/// without
+/// clocks: after the change, a marker event is sent through replica A, and once replica B has heard the marker it has
+/// heard
 /// everything committed before it (PostgreSQL delivers notifications in commit order), so B must already behave.
 /// </summary>
 public sealed class ReplicaTests
@@ -19,10 +21,13 @@ public sealed class ReplicaTests
         using var b = Replica(a);
         var key = await a.CreateTenantKeyAsync("acme");
         var onB = b.CreateClientWithKey(key);
-        await (await onB.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK); // B has now verified and cached the key
+        // B has now verified and cached the key
+        await (await onB.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK);
 
-        var keyId = (string)(await (await a.CreateAdminClient().GetAsync("/api/admin/keys?tenant=acme")).ReadJsonAsync())["items"]![0]!["id"]!;
-        Assert.Equal(HttpStatusCode.NoContent, (await a.CreateAdminClient().DeleteAsync($"/api/admin/keys/{keyId}")).StatusCode);
+        var keyId = (string)(await (await a.CreateAdminClient().GetAsync("/api/admin/keys?tenant=acme"))
+            .ReadJsonAsync())["items"]![0]!["id"]!;
+        Assert.Equal(HttpStatusCode.NoContent, (await a.CreateAdminClient()
+            .DeleteAsync($"/api/admin/keys/{keyId}")).StatusCode);
         await RoundTripAsync(a, b);
 
         await (await onB.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
@@ -35,7 +40,8 @@ public sealed class ReplicaTests
         using var b = Replica(a);
         var onA = a.CreateClient();
         var onB = b.CreateClient();
-        var job = await onA.TrainAsync(new { networkId = await onA.CreateIrisNetworkAsync(), datasetId = await onA.UploadIrisAsync(), epochs = 2 });
+        var job = await onA.TrainAsync(new { networkId = await onA.CreateIrisNetworkAsync(),
+            datasetId = await onA.UploadIrisAsync(), epochs = 2 });
         var predict = $"/api/models/{job["modelId"]}/predict";
         var rows = new { rows = new[] { new[] { 5.1, 3.5, 1.4, 0.2 } } };
         await (await onB.PostAsJsonAsync(predict, rows)).ExpectAsync(HttpStatusCode.OK); // B has the model loaded
@@ -53,9 +59,11 @@ public sealed class ReplicaTests
         using var b = Replica(a).With("Jobs:WorkerEnabled", "false").With("Tenancy:MaxQueuedJobs", "3");
         var onA = a.CreateClient();
         var onB = b.CreateClient();
-        var request = new { networkId = await onA.CreateIrisNetworkAsync(), datasetId = await onA.UploadIrisAsync(), epochs = 2 };
+        var request = new { networkId = await onA.CreateIrisNetworkAsync(), datasetId = await onA.UploadIrisAsync(),
+            epochs = 2 };
 
-        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? onA : onB).PostAsJsonAsync("/api/jobs", request)));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 12).Select(i => (i % 2 == 0 ? onA : onB)
+            .PostAsJsonAsync("/api/jobs", request)));
 
         Assert.Equal(3, responses.Count(r => r.StatusCode == HttpStatusCode.Accepted));
         Assert.Equal(9, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
@@ -69,24 +77,30 @@ public sealed class ReplicaTests
         using var b = Replica(a).With("Jobs:SweepInterval", "01:00:00"); // only a wake-up from A can start the job
         var onA = a.CreateClient();
         b.CreateClient(); // B is up and idle: its start-up sweep found nothing
-        var job = await onA.StartJobAsync(new { networkId = await onA.CreateIrisNetworkAsync(), datasetId = await onA.UploadIrisAsync(), epochs = 2 });
+        var job = await onA.StartJobAsync(new { networkId = await onA.CreateIrisNetworkAsync(),
+            datasetId = await onA.UploadIrisAsync(), epochs = 2 });
 
         var finished = await onA.WaitForJobAsync((Guid)job["id"]!);
 
         Assert.Equal("succeeded", (string)finished["status"]!);
     }
 
-    /// <summary>Another replica on <paramref name="a"/>'s database (A drops the database when it is disposed).</summary>
+    /// <summary>Another replica on <paramref name="a"/>'s database (A drops the database when it is
+    /// disposed).</summary>
     private static ApiFactory Replica(ApiFactory a) => new(a.DatabasePath) { KeepDatabase = true };
 
-    /// <summary>Sends a marker through A's database and waits until B has heard it (a hang, not a slow machine, reaches the timeout).</summary>
+    /// <summary>Sends a marker through A's database and waits until B has heard it (a hang, not a slow machine, reaches
+    /// the timeout).</summary>
     private static async Task RoundTripAsync(ApiFactory a, ApiFactory b)
     {
         var marker = $"marker-{Guid.NewGuid():N}";
         var heard = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        b.Services.GetRequiredService<ClusterEvents>().On(ClusterEvent.JobQueued, argument => { if (argument == marker) heard.TrySetResult(); });
+        b.Services.GetRequiredService<ClusterEvents>().On(ClusterEvent.JobQueued,
+            argument => { if (argument == marker) heard.TrySetResult(); });
         await using (var scope = a.Services.CreateAsyncScope())
-            await a.Services.GetRequiredService<ClusterEvents>().PublishAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ClusterEvent.JobQueued, marker);
+            await a.Services.GetRequiredService<ClusterEvents>()
+                .PublishAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ClusterEvent.JobQueued,
+                marker);
         await heard.Task.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

@@ -16,7 +16,8 @@ public sealed class RestartTests
             killed.KeepDatabase = true;
             databasePath = killed.DatabasePath;
             var client = killed.CreateClient();
-            id = (Guid)(await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 3 }))["id"]!;
+            id = (Guid)(await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+                datasetId = await client.UploadIrisAsync(), epochs = 3 }))["id"]!;
         }
         // As if the process died mid-migration and mid-training: a lock row, and a job still marked running.
         await using (var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False"))
@@ -24,7 +25,8 @@ public sealed class RestartTests
             await connection.OpenAsync();
             var command = connection.CreateCommand();
             command.CommandText = """
-                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
+                    ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
                 INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
                 UPDATE "TrainingJobs" SET "Status" = 'Running';
                 """;
@@ -33,7 +35,8 @@ public sealed class RestartTests
 
         using var next = new ApiFactory(databasePath, sqlite: true);
         var start = Task.Run(next.CreateClient);
-        Assert.Same(start, await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(30)))); // would wait forever on the lock
+        // would wait forever on the lock
+        Assert.Same(start, await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(30))));
         var restarted = await start;
         var finished = await restarted.WaitForJobAsync(id);
         Assert.Equal("succeeded", (string)finished["status"]!);

@@ -8,21 +8,29 @@ internal sealed record ByteEdit(int Kind, double Where, int Pick, byte[][] Token
 {
     private static byte[] U(string s) => Encoding.UTF8.GetBytes(s);
 
-    /// <summary>Invalid UTF-8: a stray continuation byte, 0xFF, an overlong NUL, an encoded surrogate, a cut sequence, a BOM mid-file.</summary>
-    private static readonly byte[][] BadUtf8 = [[0x80], [0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82], [0xEF, 0xBB, 0xBF], [0xF4, 0x90, 0x80, 0x80]];
+    /// <summary>Invalid UTF-8: a stray continuation byte, 0xFF, an overlong NUL, an encoded surrogate, a cut sequence,
+    /// a BOM mid-file.</summary>
+    private static readonly byte[][] BadUtf8 = [[0x80], [0xFF], [0xC0, 0x80], [0xED, 0xA0, 0x80], [0xE2, 0x82],
+        [0xEF, 0xBB, 0xBF], [0xF4, 0x90, 0x80, 0x80]];
 
-    public static readonly byte[][] CsvTokens = [.. BadUtf8, U("\""), U(","), U("\n"), U("\r"), U("\r\n"), U("\0"), U("\"\""), U("\"a\"b"),
+    public static readonly byte[][] CsvTokens = [.. BadUtf8, U("\""), U(","), U("\n"), U("\r"), U("\r\n"), U("\0"),
+        U("\"\""), U("\"a\"b"),
         U("NaN"), U("1e39"), U("-"), U(" "), U(",,,,"), U("\n\n"), U("\u00e9"), U("1,2,3\n"), U("\"\n")];
 
-    public static readonly byte[][] JsonTokens = [.. BadUtf8, U("{"), U("}"), U("["), U("]"), U(","), U(":"), U("\""), U("\\"), U("\\u12"),
-        U("\"\\ud800\""), U("\"\\udc00x\""), U("NaN"), U("Infinity"), U("-Infinity"), U("1e999"), U("-1e999"), U("1e39"), U("null"), U("true"),
-        U("\"name\":\"x\","), U("\"features\":[[1]],"), U("\"targets\":[1],"), U("\"records\":[{}],"), U("\"classNames\":[\"a\"],"),
-        U("\"featureNames\":[\"x\",\"x\"],"), U("\"task\":\"regression\","), U("\"unknown\":1,"), U("\0"), U("/**/"), U("[[]]"), U("{\"a\":1}")];
+    public static readonly byte[][] JsonTokens = [.. BadUtf8, U("{"), U("}"), U("["), U("]"), U(","), U(":"), U("\""),
+        U("\\"), U("\\u12"),
+        U("\"\\ud800\""), U("\"\\udc00x\""), U("NaN"), U("Infinity"), U("-Infinity"), U("1e999"), U("-1e999"),
+            U("1e39"), U("null"), U("true"),
+        U("\"name\":\"x\","), U("\"features\":[[1]],"), U("\"targets\":[1],"), U("\"records\":[{}],"),
+            U("\"classNames\":[\"a\"],"),
+        U("\"featureNames\":[\"x\",\"x\"],"), U("\"task\":\"regression\","), U("\"unknown\":1,"), U("\0"), U("/**/"),
+            U("[[]]"), U("{\"a\":1}")];
 
-    /// <summary>Small edits (kinds 0–4) four times as often as the costly huge ones (5–7), to keep a property within a few seconds.</summary>
+    /// <summary>Small edits (kinds 0–4) four times as often as the costly huge ones (5–7), to keep a property within a
+    /// few seconds.</summary>
     public static CsCheck.Gen<ByteEdit> Gen(byte[][] tokens) =>
-        CsCheck.Gen.Select(CsCheck.Gen.Frequency((4, CsCheck.Gen.Int[0, 4]), (1, CsCheck.Gen.Int[5, 7])), CsCheck.Gen.Double.Unit, CsCheck.Gen.Int[0, 1000],
-            (k, w, p) => new ByteEdit(k, w, p, tokens));
+        CsCheck.Gen.Select(CsCheck.Gen.Frequency((4, CsCheck.Gen.Int[0, 4]), (1, CsCheck.Gen.Int[5, 7])),
+            CsCheck.Gen.Double.Unit, CsCheck.Gen.Int[0, 1000], (k, w, p) => new ByteEdit(k, w, p, tokens));
 
     public byte[] Apply(byte[] data)
     {
@@ -55,8 +63,10 @@ internal sealed record ByteEdit(int Kind, double Where, int Pick, byte[][] Token
     };
 
     /// <summary>A line of 100,000 column names (a header past Datasets:MaxColumns, or a ragged first line).</summary>
-    private static byte[] Wide() => U(string.Join(",", Enumerable.Range(0, 100_000).Select(i => i.ToString(CultureInfo.InvariantCulture))) + "\n");
+    private static byte[] Wide() => U(string.Join(",", Enumerable.Range(0, 100_000)
+        .Select(i => i.ToString(CultureInfo.InvariantCulture))) + "\n");
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"ByteEdit {{ Kind = {Kind}, Where = {Where:R}, Pick = {Pick}, Token = {Convert.ToHexString(Tokens[Pick % Tokens.Length])} }}");
+        $"ByteEdit {{ Kind = {Kind}, Where = {Where:R}, Pick = {Pick}, " +
+        $"Token = {Convert.ToHexString(Tokens[Pick % Tokens.Length])} }}");
 }

@@ -5,7 +5,8 @@ namespace Backprop.Api.Tests.Datasets;
 /// <summary>Every refusal is a 400 problem naming where the input went wrong, and stores nothing.</summary>
 public sealed class DatasetCsvRejectionTests
 {
-    private static async Task RefusedAsync(string csv, string key, string text, string query = "name=bad&targetColumn=label")
+    private static async Task RefusedAsync(string csv, string key, string text,
+        string query = "name=bad&targetColumn=label")
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -15,7 +16,8 @@ public sealed class DatasetCsvRejectionTests
 
     [Fact]
     public Task UploadCsv_RaggedRow_Returns400NamingRowLineAndCellCounts() =>
-        RefusedAsync("a,b,label\n1,2,x\n1,2,3,y\n", "row 2", "Row 2 (line 3) has 4 cell(s) but the header has 3 columns");
+        RefusedAsync("a,b,label\n1,2,x\n1,2,3,y\n", "row 2",
+            "Row 2 (line 3) has 4 cell(s) but the header has 3 columns");
 
     [Fact]
     public Task UploadCsv_UnterminatedQuote_Returns400() =>
@@ -46,11 +48,13 @@ public sealed class DatasetCsvRejectionTests
     [InlineData("-Infinity")]
     [InlineData("1e39")]
     public Task UploadCsv_NonFiniteFeature_Returns400(string value) =>
-        RefusedAsync($"a,b,label\n1,2,x\n3,{value},y\n", "b", $"Row 2 (line 3), column 'b': '{value}' is not a finite number");
+        RefusedAsync($"a,b,label\n1,2,x\n3,{value},y\n", "b",
+            $"Row 2 (line 3), column 'b': '{value}' is not a finite number");
 
     [Fact]
     public Task UploadCsv_NaNTarget_Returns400() =>
-        RefusedAsync("a,label\n1,0.5\n2,NaN\n", "label", "Row 2 (line 3), column 'label': 'NaN' is not a finite number");
+        RefusedAsync("a,label\n1,0.5\n2,NaN\n", "label",
+            "Row 2 (line 3), column 'label': 'NaN' is not a finite number");
 
     [Fact]
     public async Task UploadCsv_MissingTargets_Returns400ListingRowsNotMissingFeatures()
@@ -62,8 +66,10 @@ public sealed class DatasetCsvRejectionTests
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         var detail = problem.GetProperty("detail").GetString()!;
         Assert.Contains("The target column 'label' has 1 missing value(s)", detail);
-        Assert.Contains("Row 3 (line 4), column 'label' has no value", problem.GetProperty("errors").GetProperty("label")[0].GetString());
-        Assert.False(problem.GetProperty("errors").TryGetProperty("a", out _), "a missing feature cell is not a problem");
+        Assert.Contains("Row 3 (line 4), column 'label' has no value", problem.GetProperty("errors")
+            .GetProperty("label")[0].GetString());
+        Assert.False(problem.GetProperty("errors").TryGetProperty("a", out _),
+            "a missing feature cell is not a problem");
         Assert.Equal(0, await client.DatasetCountAsync());
     }
 
@@ -74,11 +80,13 @@ public sealed class DatasetCsvRejectionTests
     public Task UploadCsv_BlankLinesOnly_Returns400AsEmpty() => RefusedAsync("\n\r\n\n", "file", "The file is empty");
 
     [Fact]
-    public Task UploadCsv_HeaderWithoutRows_Returns400() => RefusedAsync("a,b,label\n", "file", "has a header but no data rows");
+    public Task UploadCsv_HeaderWithoutRows_Returns400() => RefusedAsync("a,b,label\n", "file",
+        "has a header but no data rows");
 
     [Fact]
     public Task UploadCsv_DuplicateColumnNames_Returns400() =>
-        RefusedAsync("a,b,a,label\n1,2,3,x\n", "header", "Column name 'a' appears twice in the header (columns 1 and 3)");
+        RefusedAsync("a,b,a,label\n1,2,3,x\n", "header",
+            "Column name 'a' appears twice in the header (columns 1 and 3)");
 
     [Fact]
     public Task UploadCsv_DuplicateTargetColumn_Returns400() =>
@@ -86,18 +94,22 @@ public sealed class DatasetCsvRejectionTests
 
     [Fact]
     public Task UploadCsv_TargetColumnNotInHeader_Returns400WithSuggestion() =>
-        RefusedAsync("a,b,Label\n1,2,x\n", "targetColumn", "The target column 'label' is not in the header (a, b, Label); did you mean 'Label'?");
+        RefusedAsync("a,b,Label\n1,2,x\n", "targetColumn",
+            "The target column 'label' is not in the header (a, b, Label); did you mean 'Label'?");
 
     [Fact]
     public Task UploadCsv_TargetColumnNotGiven_Returns400() =>
         RefusedAsync("a,b,label\n1,2,x\n", "targetColumn", "Name the column to predict with targetColumn", "name=bad");
 
     [Fact]
-    public Task UploadCsv_HeaderWithOneColumn_Returns400() => RefusedAsync("label\nx\n", "header", "at least two columns");
+    public Task UploadCsv_HeaderWithOneColumn_Returns400() => RefusedAsync("label\nx\n", "header",
+        "at least two columns");
 
     [Fact]
-    public Task UploadCsv_EmptyColumnName_Returns400() => RefusedAsync("a,,label\n1,2,x\n", "header", "Column 2 of the header has no name");
+    public Task UploadCsv_EmptyColumnName_Returns400() => RefusedAsync("a,,label\n1,2,x\n", "header",
+        "Column 2 of the header has no name");
 
     [Fact]
-    public Task UploadCsv_MissingName_Returns400() => RefusedAsync("a,label\n1,x\n2,y\n", "name", "Give the dataset a name", "targetColumn=label");
+    public Task UploadCsv_MissingName_Returns400() => RefusedAsync("a,label\n1,x\n2,y\n", "name",
+        "Give the dataset a name", "targetColumn=label");
 }

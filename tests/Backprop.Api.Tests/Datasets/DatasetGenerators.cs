@@ -6,8 +6,10 @@ using CsCheck;
 
 namespace Backprop.Api.Tests.Datasets;
 
-/// <summary>A valid table: unique column names, the target's position, feature rows and one class label per row.</summary>
-internal sealed record TableSample(string[] Names, int Target, float[][] Rows, string[] Labels, string[] Formats, bool[] Quote, bool Crlf, bool Bom)
+/// <summary>A valid table: unique column names, the target's position, feature rows and one class label per
+/// row.</summary>
+internal sealed record TableSample(string[] Names, int Target, float[][] Rows, string[] Labels, string[] Formats,
+    bool[] Quote, bool Crlf, bool Bom)
 {
     public string TargetName => Names[Target];
     public string[] FeatureNames => [.. Names.Where((_, i) => i != Target)];
@@ -16,8 +18,8 @@ internal sealed record TableSample(string[] Names, int Target, float[][] Rows, s
 /// <summary>Random valid tables and their CSV (RFC 4180) and JSON (rows + targets, records) texts.</summary>
 internal static class DatasetGenerators
 {
-    /// <summary>Text that needs quoting or escaping: commas, quotes, line breaks, tabs, non-ASCII and astral code points
-    /// (no control characters other than tab and line breaks: uploads refuse them).</summary>
+    /// <summary>Text that needs quoting or escaping: commas, quotes, line breaks, tabs, non-ASCII and astral code
+    /// points (no control characters other than tab and line breaks: uploads refuse them).</summary>
     private static readonly Gen<string> Text = Gen.Frequency(
         (4, Gen.Char.AlphaNumeric.Select(c => c.ToString())),
         (3, Gen.OneOf(",", "\"", "\n", "\r\n", " ", "\t", "'", "é", "中", "\u00A0x", "\\", "{", "}", ";")),
@@ -25,7 +27,8 @@ internal static class DatasetGenerators
         (1, Gen.Int[0x10000, 0x10FFFF].Select(char.ConvertFromUtf32)))
         .Array[0, 10].Select(string.Concat);
 
-    /// <summary>Any finite float32: random bit patterns (subnormals included), negative zero, extremes and small values.</summary>
+    /// <summary>Any finite float32: random bit patterns (subnormals included), negative zero, extremes and small
+    /// values.</summary>
     private static readonly Gen<float> Value = Gen.Frequency(
         (3, Gen.UInt.Select(BitConverter.UInt32BitsToSingle).Where(float.IsFinite)),
         (1, Gen.OneOf(0f, -0f, float.Epsilon, float.MaxValue, float.MinValue, -1.5e-40f)),
@@ -34,9 +37,11 @@ internal static class DatasetGenerators
     /// <summary>Formats whose text parses back to the same float32.</summary>
     private static readonly Gen<string> Format = Gen.OneOf("R", "E8", "e9", "G9", " R ");
 
-    /// <summary>A class label: non-blank after trimming and not a spelling of NaN or ±Infinity (the reader refuses those as targets).</summary>
+    /// <summary>A class label: non-blank after trimming and not a spelling of NaN or ±Infinity (the reader refuses
+    /// those as targets).</summary>
     private static readonly Gen<string> Label = Text.Where(t => t.Trim().Length > 0
-        && !(float.TryParse(t.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && !float.IsFinite(v)));
+        && !(float.TryParse(t.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+            && !float.IsFinite(v)));
 
     public static readonly Gen<TableSample> Table =
         from columns in Gen.Int[2, 6]
@@ -50,10 +55,11 @@ internal static class DatasetGenerators
         from quote in Gen.Bool.Array[columns]
         from crlf in Gen.Bool
         from bom in Gen.Bool
-        select new TableSample([.. names.Select((n, i) => n + i.ToString(CultureInfo.InvariantCulture))], target, values,
-            [.. picks.Select(p => classes[p])], formats, quote, crlf, bom);
+        select new TableSample([.. names.Select((n, i) => n + i.ToString(CultureInfo.InvariantCulture))], target,
+            values, [.. picks.Select(p => classes[p])], formats, quote, crlf, bom);
 
-    /// <summary>The table as CSV: header, then rows; fields quoted when they must be (or when the sample says so), quotes doubled.</summary>
+    /// <summary>The table as CSV: header, then rows; fields quoted when they must be (or when the sample says so),
+    /// quotes doubled.</summary>
     public static byte[] Csv(TableSample t)
     {
         var s = new StringBuilder();
@@ -63,26 +69,31 @@ internal static class DatasetGenerators
         {
             var cells = new string[t.Names.Length];
             for (int c = 0; c < cells.Length; c++)
-                cells[c] = Field(c == t.Target ? t.Labels[r] : Number(t.Rows[r][Feature(t, c)], t.Formats[Feature(t, c)]), t.Quote[c]);
+                cells[c] = Field(c == t.Target ? t.Labels[r] : Number(t.Rows[r][Feature(t, c)],
+                    t.Formats[Feature(t, c)]), t.Quote[c]);
             s.AppendJoin(',', cells).Append(eol);
         }
         return [.. (t.Bom ? Encoding.UTF8.GetPreamble() : []), .. Encoding.UTF8.GetBytes(s.ToString())];
     }
 
-    /// <summary>The feature index of column <paramref name="c"/> (columns after the target shift down by one).</summary>
+    /// <summary>The feature index of column <paramref name="c"/> (columns after the target shift down by
+    /// one).</summary>
     private static int Feature(TableSample t, int c) => c < t.Target ? c : c - 1;
 
     private static string Number(float v, string format) =>
-        format == " R " ? $" {v.ToString("R", CultureInfo.InvariantCulture)} " : v.ToString(format, CultureInfo.InvariantCulture);
+        format == " R " ? $" {v.ToString("R", CultureInfo.InvariantCulture)} " : v.ToString(format,
+            CultureInfo.InvariantCulture);
 
     private static string Field(string text, bool quote) =>
         quote || text.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
 
-    /// <summary>The table as JSON: <c>features</c> + <c>targets</c> (+ <c>featureNames</c>), or <c>records</c> with per-record property order.</summary>
+    /// <summary>The table as JSON: <c>features</c> + <c>targets</c> (+ <c>featureNames</c>), or <c>records</c> with
+    /// per-record property order.</summary>
     public static byte[] Json(TableSample t, bool records, bool relaxed)
     {
         using var buffer = new MemoryStream();
-        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = relaxed ? JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null }))
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = relaxed
+            ? JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null }))
         {
             w.WriteStartObject();
             w.WriteString("name", "sample");

@@ -6,8 +6,9 @@ using CsCheck;
 namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
-/// Garbled uploads through the whole service: every answer is 201 or a 4xx problem, never a 5xx, and exactly the 201s are stored.
-/// One app per property (starting one per case would dominate the run); cases run one at a time so the count is exact.
+/// Garbled uploads through the whole service: every answer is 201 or a 4xx problem, never a 5xx, and exactly the 201s
+/// are stored. One app per property (starting one per case would dominate the run); cases run one at a time so the
+/// count is exact.
 /// </summary>
 public sealed class DatasetHttpPropertyTests
 {
@@ -19,12 +20,15 @@ public sealed class DatasetHttpPropertyTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         int created = 0;
-        await Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[0, 3]).SampleAsync(async (t, edits) =>
+        await Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[0, 3])
+            .SampleAsync(async (t, edits) =>
         {
-            var body = new ByteArrayContent(edits.Aggregate(DatasetGenerators.Csv(t), (data, edit) => edit.Apply(data)));
+            var body = new ByteArrayContent(edits.Aggregate(DatasetGenerators.Csv(t), (data, edit) =>
+                edit.Apply(data)));
             body.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
             var target = Uri.EscapeDataString(t.TargetName.Replace("\r\n", "\n").Replace('\r', '\n').Trim());
-            if (await CreatedOrRefusedAsync(await client.PostAsync($"/api/datasets?name=p&targetColumn={target}", body))) created++;
+            if (await CreatedOrRefusedAsync(await client.PostAsync($"/api/datasets?name=p&targetColumn={target}",
+                body))) created++;
         }, iter: Iterations, threads: 1);
         Assert.Equal(created, await client.DatasetCountAsync());
     }
@@ -35,9 +39,11 @@ public sealed class DatasetHttpPropertyTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         int created = 0;
-        await Gen.Select(DatasetGenerators.Table, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[0, 3]).SampleAsync(async (t, records, edits) =>
+        await Gen.Select(DatasetGenerators.Table, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[0, 3])
+            .SampleAsync(async (t, records, edits) =>
         {
-            var body = new ByteArrayContent(edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true), (data, edit) => edit.Apply(data)));
+            var body = new ByteArrayContent(edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true),
+                (data, edit) => edit.Apply(data)));
             body.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             if (await CreatedOrRefusedAsync(await client.PostAsync("/api/datasets", body))) created++;
         }, iter: Iterations, threads: 1);
@@ -50,8 +56,10 @@ public sealed class DatasetHttpPropertyTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         var model = ModelSerializer.ToJson(new TrainedModel(
-            new NetworkSpec(2, [new LayerSpec(3, ActivationKind.Tanh), new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy),
-            [.. Enumerable.Range(0, 17).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null, ["a", "b"], ["no", "yes"], null));
+            new NetworkSpec(2, [new LayerSpec(3, ActivationKind.Tanh), new LayerSpec(2, ActivationKind.Softmax)],
+                LossKind.CategoricalCrossEntropy),
+            [.. Enumerable.Range(0, 17).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null,
+                ["a", "b"], ["no", "yes"], null));
         var body = Encoding.UTF8.GetBytes($"{{\"name\":\"imported\",\"model\":{model}}}");
         await ByteEdit.Gen(ByteEdit.JsonTokens).Array[0, 3].SampleAsync(async edits =>
         {
@@ -77,9 +85,11 @@ public sealed class DatasetHttpPropertyTests
     {
         var body = await response.Content.ReadAsStringAsync();
         if (response.StatusCode == HttpStatusCode.Created) return true;
-        Assert.True((int)response.StatusCode is >= 400 and < 500, $"Expected 201 or 4xx, got {(int)response.StatusCode}: {body}");
+        Assert.True((int)response.StatusCode is >= 400 and < 500,
+            $"Expected 201 or 4xx, got {(int)response.StatusCode}: {body}");
         Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json",
-            $"Expected a problem+json body with {(int)response.StatusCode}, got {response.Content.Headers.ContentType}: {body}");
+            $"Expected a problem+json body with {(int)response.StatusCode}, " +
+            $"got {response.Content.Headers.ContentType}: {body}");
         return false;
     }
 }

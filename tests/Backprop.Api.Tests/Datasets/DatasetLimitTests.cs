@@ -25,7 +25,8 @@ public sealed class DatasetLimitTests
         using var factory = new ApiFactory().With("Datasets:MaxUploadBytes", "1000");
         var client = factory.CreateClient();
 
-        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"), ("targetColumn", "label"));
+        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"),
+            ("targetColumn", "label"));
 
         await response.ProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Equal(0, await client.DatasetCountAsync());
@@ -81,7 +82,8 @@ public sealed class DatasetLimitTests
     {
         using var factory = new ApiFactory().With("Datasets:MaxRows", "2");
 
-        var response = await factory.CreateClient().PostJsonAsync("""{ "name": "x", "features": [[1], [2], [3]], "targets": [0, 1, 0] }""");
+        var response = await factory.CreateClient()
+            .PostJsonAsync("""{ "name": "x", "features": [[1], [2], [3]], "targets": [0, 1, 0] }""");
 
         await response.RefusedAsync("rows", "more than 2 rows");
     }
@@ -93,7 +95,8 @@ public sealed class DatasetLimitTests
 
         var error = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
-        var validation = error as OptionsValidationException ?? Assert.IsType<OptionsValidationException>(error.InnerException, exactMatch: false);
+        var validation = error as OptionsValidationException ?? Assert.IsType<OptionsValidationException>(
+            error.InnerException, exactMatch: false);
         Assert.Contains("MaxUploadBytes", validation.Message);
     }
 
@@ -104,10 +107,15 @@ public sealed class DatasetLimitTests
         var client = factory.CreateClient();
 
         // Each refused for its own reason (a 500 would leave nothing stored too).
-        await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);   // missing label
-        await (await client.PostCsvAsync("a,label\n1,x\nNaN,y\n")).ProblemAsync(HttpStatusCode.BadRequest); // NaN feature
-        await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }""")).ProblemAsync(HttpStatusCode.BadRequest);
-        await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x"))).ProblemAsync(HttpStatusCode.BadRequest); // no targetColumn
+        // missing label
+        await (await client.PostCsvAsync("a,label\n1,x\n2,\n")).ProblemAsync(HttpStatusCode.BadRequest);
+        // NaN feature
+        await (await client.PostCsvAsync("a,label\n1,x\nNaN,y\n")).ProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostJsonAsync("""{ "name": "x", "features": [[1]], "targets": [0], "extra": 1 }"""))
+            .ProblemAsync(HttpStatusCode.BadRequest);
+        // no targetColumn
+        await (await client.PostMultipartAsync("a,label\n1,x\n", false, ("name", "x")))
+            .ProblemAsync(HttpStatusCode.BadRequest);
 
         var list = await (await client.GetAsync("/api/datasets")).JsonAsync();
         Assert.Equal(0, list.GetProperty("totalCount").GetInt32());

@@ -4,7 +4,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Datasets;
 
-/// <summary>The contract the training jobs rely on: what was uploaded comes back as <see cref="TrainingData"/>.</summary>
+/// <summary>The contract the training jobs rely on: what was uploaded comes back as <see
+/// cref="TrainingData"/>.</summary>
 public sealed class DatasetLoaderTests
 {
     [Fact]
@@ -12,7 +13,8 @@ public sealed class DatasetLoaderTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var id = (await (await client.PostCsvAsync(DatasetTestClient.IrisCsv)).CreatedAsync()).GetProperty("id").GetGuid();
+        var id = (await (await client.PostCsvAsync(DatasetTestClient.IrisCsv)).CreatedAsync()).GetProperty("id")
+            .GetGuid();
         var (columns, labels) = DatasetTestClient.ReadIris();
 
         await using var scope = factory.Services.CreateAsyncScope();
@@ -33,7 +35,8 @@ public sealed class DatasetLoaderTests
             Assert.Equal(labels[r], loaded.ClassNames![data.Labels![r]]);
         }
         Assert.NotNull(summary);
-        Assert.Equal((TaskKind.Classification, 120, 4, 3), (summary.Task, summary.RowCount, summary.FeatureCount, summary.ClassCount));
+        Assert.Equal((TaskKind.Classification, 120, 4, 3), (summary.Task, summary.RowCount, summary.FeatureCount,
+            summary.ClassCount));
         Assert.Equal(["x0", "x1", "x2", "x3"], summary.FeatureNames);
     }
 
@@ -42,12 +45,14 @@ public sealed class DatasetLoaderTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var id = (await (await client.PostCsvAsync("a,b,price\n1,2,10.5\n3,4,20.25\n5,6,-3\n", "name=houses&targetColumn=price")).CreatedAsync())
+        var id = (await (await client.PostCsvAsync("a,b,price\n1,2,10.5\n3,4,20.25\n5,6,-3\n",
+            "name=houses&targetColumn=price")).CreatedAsync())
             .GetProperty("id").GetGuid();
 
         await using var scope = factory.Services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Set(ApiFactory.DefaultTenant);
-        var loaded = await scope.ServiceProvider.GetRequiredService<DatasetLoader>().LoadAsync(id, CancellationToken.None);
+        var loaded = await scope.ServiceProvider.GetRequiredService<DatasetLoader>()
+            .LoadAsync(id, CancellationToken.None);
 
         Assert.NotNull(loaded);
         Assert.Equal(TaskKind.Regression, loaded.Data.Task);
@@ -72,7 +77,8 @@ public sealed class DatasetLoaderTests
     [Fact]
     public void Codec_EncodedContent_RoundTripsAndRejectsForeignBytes()
     {
-        var content = new DatasetContent(TaskKind.Classification, 2, 2, [1f, 2f, 3f, 4f], [1, 0], null, ["a", "b"], "y", ["no", "yes"]);
+        var content = new DatasetContent(TaskKind.Classification, 2, 2, [1f, 2f, 3f, 4f], [1, 0], null, ["a", "b"],
+            "y", ["no", "yes"]);
 
         var decoded = DatasetContentCodec.Decode(DatasetContentCodec.Encode(content));
         var window = DatasetContentCodec.DecodeRows(DatasetContentCodec.Encode(content), 1, 5);

@@ -5,21 +5,25 @@ using CsCheck;
 namespace Backprop.Api.Tests.Datasets;
 
 /// <summary>
-/// The CSV and JSON dataset readers: a valid table written out parses back to the same names, labels and float32 bits; a garbled
-/// upload ends either as a table or as one of the readers' validation errors (400 or 413), never as anything else, and never
-/// hangs (<see cref="HangBound"/> is reached only by a hang, on any machine under any load: a parse here takes milliseconds). CsCheck prints the seed of a failing case; rerun it with <c>CsCheck_Seed=&lt;seed&gt; dotnet test --filter ...</c>.
+/// The CSV and JSON dataset readers: a valid table written out parses back to the same names, labels and float32 bits;
+/// a garbled upload ends either as a table or as one of the readers' validation errors (400 or 413), never as anything
+/// else, and never hangs (<see cref="HangBound"/> is reached only by a hang, on any machine under any load: a parse
+/// here takes milliseconds). CsCheck prints the seed of a failing case; rerun it with <c>CsCheck_Seed=&lt;seed&gt;
+/// dotnet test --filter ...</c>.
 /// </summary>
 public sealed class DatasetParserPropertyTests
 {
     private static readonly TimeSpan HangBound = TimeSpan.FromMinutes(2);
     private static readonly DatasetOptions Defaults = new();
-    private static readonly DatasetOptions Tight = new() { MaxUploadBytes = 4096, MaxRows = 3, MaxColumns = 4, MaxCells = 10 };
+    private static readonly DatasetOptions Tight = new() { MaxUploadBytes = 4096, MaxRows = 3, MaxColumns = 4,
+        MaxCells = 10 };
 
     [Fact]
     public void CsvReader_GeneratedTable_RoundTripsNamesLabelsAndFloatBits() =>
         DatasetGenerators.Table.Sample(t =>
         {
-            var table = Finish(CsvDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Csv(t)), Csv(t.TargetName), Defaults, default));
+            var table = Finish(CsvDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Csv(t)),
+                Csv(t.TargetName), Defaults, default));
             AssertSame(t, table, Csv, Csv);
         }, iter: 300);
 
@@ -27,7 +31,8 @@ public sealed class DatasetParserPropertyTests
     public void JsonReader_GeneratedRowsAndRecords_RoundTripNamesLabelsAndFloatBits() =>
         Gen.Select(DatasetGenerators.Table, Gen.Bool, Gen.Bool).Sample((t, records, relaxed) =>
         {
-            var (header, table) = Finish(JsonDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Json(t, records, relaxed)), Defaults, default));
+            var (header, table) = Finish(JsonDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Json(t,
+                records, relaxed)), Defaults, default));
             Assert.Equal("sample", header.Name);
             // featureNames and targetColumn are trimmed; record property names are kept as written.
             AssertSame(t, table, s => records ? s : s.Trim(), s => s.Trim());
@@ -35,18 +40,22 @@ public sealed class DatasetParserPropertyTests
 
     [Fact]
     public void CsvReader_GarbledInput_FailsOnlyWithValidationErrors() =>
-        Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[1, 4], Gen.Bool, Gen.Int[0, 3]).Sample((t, edits, tight, pickTarget) =>
+        Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[1, 4], Gen.Bool, Gen.Int[0, 3])
+            .Sample((t, edits, tight, pickTarget) =>
         {
             var body = edits.Aggregate(DatasetGenerators.Csv(t), (data, edit) => edit.Apply(data));
             var target = pickTarget switch { 0 => "", 1 => "missing", _ => t.TargetName };
-            FailsOnlyWithValidationErrors(body, tight ? Tight : Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, target, limits, default));
+            FailsOnlyWithValidationErrors(body, tight ? Tight : Defaults, (stream, limits) =>
+                CsvDatasetReader.ReadAsync(stream, target, limits, default));
         }, iter: 150);
 
     [Fact]
     public void JsonReader_GarbledInput_FailsOnlyWithValidationErrors() =>
-        Gen.Select(DatasetGenerators.Table, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[1, 4], Gen.Bool).Sample((t, records, edits, tight) =>
+        Gen.Select(DatasetGenerators.Table, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[1, 4], Gen.Bool)
+            .Sample((t, records, edits, tight) =>
         {
-            var body = edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true), (data, edit) => edit.Apply(data));
+            var body = edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true), (data, edit) =>
+                edit.Apply(data));
             FailsOnlyWithValidationErrors(body, tight ? Tight : Defaults,
                 async (stream, limits) => (await JsonDatasetReader.ReadAsync(stream, limits, default)).Table);
         }, iter: 300);
@@ -55,8 +64,10 @@ public sealed class DatasetParserPropertyTests
     public void Readers_RandomBytes_FailOnlyWithValidationErrors() =>
         Gen.Byte.Array[0, 300].Sample(body =>
         {
-            FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "b", limits, default));
-            FailsOnlyWithValidationErrors(body, Defaults, async (stream, limits) => (await JsonDatasetReader.ReadAsync(stream, limits, default)).Table);
+            FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "b",
+                limits, default));
+            FailsOnlyWithValidationErrors(body, Defaults, async (stream, limits) =>
+                (await JsonDatasetReader.ReadAsync(stream, limits, default)).Table);
         }, iter: 200);
 
     [Fact]
@@ -64,18 +75,21 @@ public sealed class DatasetParserPropertyTests
     {
         var header = string.Join(",", Enumerable.Range(0, 100_000).Select(i => $"c{i}"));
         var body = Encoding.UTF8.GetBytes(header + "\n" + string.Join(",", Enumerable.Repeat("1", 100_000)) + "\n");
-        FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "c0", limits, default));
+        FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "c0",
+            limits, default));
     }
 
     /// <summary>CSV turns a line break inside quotes into "\n" and trims names and labels.</summary>
     private static string Csv(string s) => s.Replace("\r\n", "\n").Replace('\r', '\n').Trim();
 
-    private static void AssertSame(TableSample t, DatasetTable table, Func<string, string> name, Func<string, string> label)
+    private static void AssertSame(TableSample t, DatasetTable table, Func<string, string> name,
+        Func<string, string> label)
     {
         Assert.Equal(t.FeatureNames.Select(name), table.FeatureNames);
         Assert.Equal(name(t.TargetName), table.TargetColumn);
         Assert.Equal(t.Labels.Select(label), table.Targets);
-        Assert.Equal(t.Rows.SelectMany(r => r).Select(BitConverter.SingleToUInt32Bits), table.Features.Select(BitConverter.SingleToUInt32Bits));
+        Assert.Equal(t.Rows.SelectMany(r => r).Select(BitConverter.SingleToUInt32Bits),
+            table.Features.Select(BitConverter.SingleToUInt32Bits));
     }
 
     private static T Finish<T>(Task<T> task)
@@ -84,9 +98,12 @@ public sealed class DatasetParserPropertyTests
         return task.Result;
     }
 
-    /// <summary>Reads <paramref name="body"/> (capped at the upload limit, as the endpoint does) and assembles the table, on another thread:
-    /// on a thread of its own (a busy thread pool cannot delay its start), it must finish (<see cref="HangBound"/>) and fail, if at all, with <see cref="InvalidDatasetException"/> or <see cref="DatasetTooLargeException"/>.</summary>
-    internal static void FailsOnlyWithValidationErrors(byte[] body, DatasetOptions limits, Func<Stream, DatasetOptions, Task<DatasetTable>> read)
+    /// <summary>Reads <paramref name="body"/> (capped at the upload limit, as the endpoint does) and assembles the
+    /// table, on another thread: on a thread of its own (a busy thread pool cannot delay its start), it must finish
+    /// (<see cref="HangBound"/>) and fail, if at all, with <see cref="InvalidDatasetException"/> or <see
+    /// cref="DatasetTooLargeException"/>.</summary>
+    internal static void FailsOnlyWithValidationErrors(byte[] body, DatasetOptions limits, Func<Stream, DatasetOptions,
+        Task<DatasetTable>> read)
     {
         var task = Task.Factory.StartNew(async () =>
         {

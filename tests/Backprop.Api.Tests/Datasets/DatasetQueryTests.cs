@@ -5,7 +5,8 @@ namespace Backprop.Api.Tests.Datasets;
 public sealed class DatasetQueryTests
 {
     private static async Task<Guid> UploadAsync(HttpClient client, string name) =>
-        (await (await client.PostCsvAsync(DatasetTestClient.IrisCsv, $"name={name}&targetColumn=label")).CreatedAsync()).GetProperty("id").GetGuid();
+        (await (await client.PostCsvAsync(DatasetTestClient.IrisCsv, $"name={name}&targetColumn=label")).CreatedAsync())
+            .GetProperty("id").GetGuid();
 
     [Fact]
     public async Task List_Datasets_IsPagedNewestFirstWithoutProfiles()
@@ -19,8 +20,10 @@ public sealed class DatasetQueryTests
 
         Assert.Equal(3, page1.GetProperty("totalCount").GetInt32());
         Assert.Equal(2, page1.GetProperty("pageSize").GetInt32());
-        Assert.Equal(["third", "second"], page1.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
-        Assert.Equal(["first"], page2.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name").GetString()));
+        Assert.Equal(["third", "second"], page1.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name")
+            .GetString()));
+        Assert.Equal(["first"], page2.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("name")
+            .GetString()));
         var item = page1.GetProperty("items")[0];
         Assert.Equal(120, item.GetProperty("rowCount").GetInt32());
         Assert.False(item.TryGetProperty("columns", out _));
@@ -30,7 +33,8 @@ public sealed class DatasetQueryTests
     public async Task List_PageSizeOverLimit_Returns400()
     {
         using var factory = new ApiFactory();
-        var problem = await (await factory.CreateClient().GetAsync("/api/datasets?pageSize=100000")).ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await factory.CreateClient().GetAsync("/api/datasets?pageSize=100000"))
+            .ProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("pageSize", out _));
     }
 
@@ -39,7 +43,8 @@ public sealed class DatasetQueryTests
     {
         using var factory = new ApiFactory();
         var id = Guid.NewGuid();
-        var problem = await (await factory.CreateClient().GetAsync($"/api/datasets/{id}")).ProblemAsync(HttpStatusCode.NotFound);
+        var problem = await (await factory.CreateClient().GetAsync($"/api/datasets/{id}"))
+            .ProblemAsync(HttpStatusCode.NotFound);
         Assert.Contains(id.ToString(), problem.GetProperty("detail").GetString());
     }
 
@@ -53,13 +58,15 @@ public sealed class DatasetQueryTests
 
         var rows = await (await client.GetAsync($"/api/datasets/{id}/rows?offset=118&limit=50")).JsonAsync();
 
-        Assert.Equal(["x0", "x1", "x2", "x3", "label"], rows.GetProperty("columns").EnumerateArray().Select(c => c.GetString()));
+        Assert.Equal(["x0", "x1", "x2", "x3", "label"], rows.GetProperty("columns").EnumerateArray()
+            .Select(c => c.GetString()));
         Assert.Equal(120, rows.GetProperty("totalRows").GetInt32());
         Assert.Equal(118, rows.GetProperty("offset").GetInt32());
         Assert.Equal(2, rows.GetProperty("rows").GetArrayLength());
         var last = rows.GetProperty("rows")[1];
         var expected = lines[120].Split(',');
-        for (int c = 0; c < 4; c++) Assert.Equal(float.Parse(expected[c], System.Globalization.CultureInfo.InvariantCulture), last[c].GetSingle());
+        for (int c = 0; c < 4; c++) Assert.Equal(float.Parse(expected[c],
+            System.Globalization.CultureInfo.InvariantCulture), last[c].GetSingle());
         Assert.Equal(expected[4], last[4].GetString());
     }
 
@@ -86,7 +93,8 @@ public sealed class DatasetQueryTests
         var client = factory.CreateClient();
         var id = await UploadAsync(client, "iris");
 
-        var problem = await (await client.GetAsync($"/api/datasets/{id}/rows?{query}")).ProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await client.GetAsync($"/api/datasets/{id}/rows?{query}"))
+            .ProblemAsync(HttpStatusCode.BadRequest);
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(key, out _));
     }
@@ -95,7 +103,8 @@ public sealed class DatasetQueryTests
     public async Task Rows_UnknownDataset_Returns404()
     {
         using var factory = new ApiFactory();
-        await (await factory.CreateClient().GetAsync($"/api/datasets/{Guid.NewGuid()}/rows")).ProblemAsync(HttpStatusCode.NotFound);
+        await (await factory.CreateClient().GetAsync($"/api/datasets/{Guid.NewGuid()}/rows"))
+            .ProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -116,10 +125,12 @@ public sealed class DatasetQueryTests
     [Fact]
     public async Task Delete_DatasetOfQueuedJob_Returns409UntilJobIsCancelled()
     {
-        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false"); // the job stays queued: in use, with no race
+        // the job stays queued: in use, with no race
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
         var id = await UploadAsync(client, "iris");
-        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = id, epochs = 1 });
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = id,
+            epochs = 1 });
 
         var problem = await (await client.DeleteAsync($"/api/datasets/{id}")).ProblemAsync(HttpStatusCode.Conflict);
 

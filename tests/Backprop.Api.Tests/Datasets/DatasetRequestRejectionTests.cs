@@ -15,7 +15,8 @@ public sealed class DatasetRequestRejectionTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
-        var response = await client.PostAsync("/api/datasets?name=x&targetColumn=label", new StringContent("a,label\n1,x\n", Encoding.UTF8, contentType));
+        var response = await client.PostAsync("/api/datasets?name=x&targetColumn=label",
+            new StringContent("a,label\n1,x\n", Encoding.UTF8, contentType));
 
         var problem = await response.ProblemAsync(HttpStatusCode.UnsupportedMediaType);
         Assert.Contains($"'{contentType}", problem.GetProperty("detail").GetString());
@@ -37,7 +38,8 @@ public sealed class DatasetRequestRejectionTests
     public async Task UploadMultipart_WithoutFileField_Returns400()
     {
         using var factory = new ApiFactory();
-        var form = new MultipartFormDataContent { { new StringContent("iris"), "name" }, { new StringContent("label"), "targetColumn" } };
+        var form = new MultipartFormDataContent { { new StringContent("iris"), "name" }, { new StringContent("label"),
+            "targetColumn" } };
 
         var response = await factory.CreateClient().PostAsync("/api/datasets", form);
 
@@ -49,7 +51,8 @@ public sealed class DatasetRequestRejectionTests
     {
         using var factory = new ApiFactory();
 
-        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\n2,y\n", false, ("name", "x"), ("target", "label"));
+        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\n2,y\n", false, ("name", "x"),
+            ("target", "label"));
 
         await response.RefusedAsync("target", "Unknown form field 'target'");
     }
@@ -72,7 +75,8 @@ public sealed class DatasetRequestRejectionTests
     {
         using var factory = new ApiFactory();
 
-        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\nNaN,y\n", false, ("name", "x"), ("targetColumn", "label"));
+        var response = await factory.CreateClient().PostMultipartAsync("a,label\n1,x\nNaN,y\n", false, ("name", "x"),
+            ("targetColumn", "label"));
 
         await response.RefusedAsync("a", "Row 2 (line 3), column 'a': 'NaN' is not a finite number");
     }

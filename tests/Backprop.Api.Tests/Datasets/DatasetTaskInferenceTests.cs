@@ -2,7 +2,8 @@ namespace Backprop.Api.Tests.Datasets;
 
 public sealed class DatasetTaskInferenceTests
 {
-    private static async Task<System.Text.Json.JsonElement> UploadAsync(string csv, string query = "name=t&targetColumn=y")
+    private static async Task<System.Text.Json.JsonElement> UploadAsync(string csv,
+        string query = "name=t&targetColumn=y")
     {
         using var factory = new ApiFactory();
         return await (await factory.CreateClient().PostCsvAsync(csv, query)).CreatedAsync();
@@ -21,7 +22,8 @@ public sealed class DatasetTaskInferenceTests
         var body = await UploadAsync("x,y\n1,2\n2,10\n3,2\n4,1\n");
         Assert.Equal("classification", body.GetProperty("task").GetString());
         // All-integer labels are ordered by value, so label "10" is class index 2, not 1.
-        Assert.Equal(["1", "2", "10"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["1", "2", "10"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label")
+            .GetString()));
     }
 
     [Fact]
@@ -54,7 +56,8 @@ public sealed class DatasetTaskInferenceTests
     public async Task Upload_RegressionWithNonNumericTarget_Returns400NamingRow()
     {
         using var factory = new ApiFactory();
-        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,2.5\n2,tall\n", "name=t&targetColumn=y&task=regression");
+        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,2.5\n2,tall\n",
+            "name=t&targetColumn=y&task=regression");
         await response.RefusedAsync("y", "Row 2, target column 'y': 'tall' is not a number");
     }
 
@@ -70,7 +73,8 @@ public sealed class DatasetTaskInferenceTests
     public async Task Upload_UnknownTask_Returns400()
     {
         using var factory = new ApiFactory();
-        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,b\n", "name=t&targetColumn=y&task=clustering");
+        var response = await factory.CreateClient().PostCsvAsync("x,y\n1,a\n2,b\n",
+            "name=t&targetColumn=y&task=clustering");
         await response.RefusedAsync("task", "'clustering'");
     }
 }

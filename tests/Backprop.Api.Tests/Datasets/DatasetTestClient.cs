@@ -12,11 +12,13 @@ internal static class DatasetTestClient
     public static string IrisPath => Path.Combine(AppContext.BaseDirectory, "samples", "iris", "train.csv");
     public static string IrisCsv => File.ReadAllText(IrisPath);
 
-    public static Task<HttpResponseMessage> PostCsvAsync(this HttpClient client, string csv, string query = "name=iris&targetColumn=label") =>
+    public static Task<HttpResponseMessage> PostCsvAsync(this HttpClient client, string csv,
+        string query = "name=iris&targetColumn=label") =>
         client.PostAsync($"/api/datasets?{query}", new StringContent(csv, Encoding.UTF8, "text/csv"));
 
     /// <summary>Fields are sent in the order given, before the file unless <paramref name="fileFirst"/>.</summary>
-    public static Task<HttpResponseMessage> PostMultipartAsync(this HttpClient client, string csv, bool fileFirst = false, params (string Name, string Value)[] fields)
+    public static Task<HttpResponseMessage> PostMultipartAsync(this HttpClient client, string csv,
+        bool fileFirst = false, params (string Name, string Value)[] fields)
     {
         var form = new MultipartFormDataContent();
         var file = new ByteArrayContent(Encoding.UTF8.GetBytes(csv));
@@ -36,7 +38,8 @@ internal static class DatasetTestClient
     public static async Task<JsonElement> CreatedAsync(this HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Created, $"Expected 201, got {(int)response.StatusCode}: {body}");
+        Assert.True(response.StatusCode == HttpStatusCode.Created,
+            $"Expected 201, got {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
@@ -52,12 +55,14 @@ internal static class DatasetTestClient
         return problem;
     }
 
-    /// <summary>A 400 whose detail and the messages under <paramref name="errorKey"/> both contain <paramref name="text"/>.</summary>
+    /// <summary>A 400 whose detail and the messages under <paramref name="errorKey"/> both contain <paramref
+    /// name="text"/>.</summary>
     public static async Task<JsonElement> RefusedAsync(this HttpResponseMessage response, string errorKey, string text)
     {
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains(text, problem.GetProperty("detail").GetString());
-        Assert.True(problem.GetProperty("errors").TryGetProperty(errorKey, out var messages), $"No errors['{errorKey}'] in {problem}");
+        Assert.True(problem.GetProperty("errors").TryGetProperty(errorKey, out var messages),
+            $"No errors['{errorKey}'] in {problem}");
         Assert.Contains(messages.EnumerateArray(), m => m.GetString()!.Contains(text, StringComparison.Ordinal));
         return problem;
     }
@@ -69,7 +74,9 @@ internal static class DatasetTestClient
     public static (double[][] Columns, string[] Labels) ReadIris()
     {
         var lines = File.ReadAllLines(IrisPath).Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')).ToArray();
-        var columns = Enumerable.Range(0, 4).Select(c => lines.Select(l => (double)float.Parse(l[c], CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var columns = Enumerable.Range(0, 4)
+            .Select(c => lines.Select(l => (double)float.Parse(l[c], CultureInfo.InvariantCulture)).ToArray())
+            .ToArray();
         return (columns, lines.Select(l => l[4]).ToArray());
     }
 }

@@ -8,7 +8,8 @@ public sealed class DatasetUploadTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
-        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"), ("targetColumn", "label"));
+        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, false, ("name", "iris"),
+            ("targetColumn", "label"));
 
         var body = await response.CreatedAsync();
         var id = body.GetProperty("id").GetGuid();
@@ -17,7 +18,8 @@ public sealed class DatasetUploadTests
         Assert.Equal("classification", body.GetProperty("task").GetString());
         Assert.Equal(120, body.GetProperty("rowCount").GetInt32());
         Assert.Equal(4, body.GetProperty("featureCount").GetInt32());
-        Assert.Equal(["x0", "x1", "x2", "x3", "label"], body.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["x0", "x1", "x2", "x3", "label"], body.GetProperty("columns").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString()));
     }
 
     [Fact]
@@ -59,7 +61,8 @@ public sealed class DatasetUploadTests
         }
         Assert.Equal("categorical", profiles[4].GetProperty("type").GetString());
         Assert.Equal("target", profiles[4].GetProperty("role").GetString());
-        var classes = body.GetProperty("classes").EnumerateArray().Select(c => (c.GetProperty("label").GetString(), c.GetProperty("count").GetInt32()));
+        var classes = body.GetProperty("classes").EnumerateArray().Select(c => (c.GetProperty("label").GetString(),
+            c.GetProperty("count").GetInt32()));
         var expected = labels.GroupBy(l => l).OrderBy(g => g.Key).Select(g => ((string?)g.Key, g.Count()));
         Assert.Equal(expected, classes);
         Assert.Equal(3, body.GetProperty("classCount").GetInt32());
@@ -71,7 +74,8 @@ public sealed class DatasetUploadTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
 
-        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, true, ("targetColumn", "label"), ("task", "classification"));
+        var response = await client.PostMultipartAsync(DatasetTestClient.IrisCsv, true, ("targetColumn", "label"),
+            ("task", "classification"));
 
         var body = await response.CreatedAsync();
         Assert.Equal("iris", body.GetProperty("name").GetString()); // from the file name
@@ -85,13 +89,15 @@ public sealed class DatasetUploadTests
         var client = factory.CreateClient();
 
         var response = await client.PostJsonAsync("""
-            { "name": "tiny", "featureNames": ["a", "b"], "features": [[1, 2], [3, 4], [5, 6], [7, 8]], "targets": ["yes", "no", "yes", "No"] }
+            { "name": "tiny", "featureNames": ["a", "b"], "features": [[1, 2], [3, 4], [5, 6], [7, 8]],
+              "targets": ["yes", "no", "yes", "No"] }
             """);
 
         var body = await response.CreatedAsync();
         Assert.Equal("classification", body.GetProperty("task").GetString());
         Assert.Equal("target", body.GetProperty("targetColumn").GetString());
-        Assert.Equal(["No", "no", "yes"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["No", "no", "yes"], body.GetProperty("classes").EnumerateArray()
+            .Select(c => c.GetProperty("label").GetString()));
         Assert.Equal(4.0, body.GetProperty("columns")[0].GetProperty("mean").GetDouble(), 1e-12);
     }
 
@@ -110,7 +116,8 @@ public sealed class DatasetUploadTests
 
         var body = await response.CreatedAsync();
         var id = body.GetProperty("id").GetGuid();
-        Assert.Equal(["sepal_length", "petal_length", "species"], body.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal(["sepal_length", "petal_length", "species"], body.GetProperty("columns").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString()));
         var rows = await (await client.GetAsync($"/api/datasets/{id}/rows")).JsonAsync();
         Assert.Equal("[7,4.7,\"versicolor\"]", rows.GetProperty("rows")[1].GetRawText());
     }
@@ -126,7 +133,8 @@ public sealed class DatasetUploadTests
             """);
 
         var body = await response.CreatedAsync();
-        Assert.Equal("[{\"label\":\"zebra\",\"count\":1},{\"label\":\"ant\",\"count\":2}]", body.GetProperty("classes").GetRawText());
+        Assert.Equal("[{\"label\":\"zebra\",\"count\":1},{\"label\":\"ant\",\"count\":2}]", body.GetProperty("classes")
+            .GetRawText());
     }
 
     [Fact]
@@ -141,7 +149,8 @@ public sealed class DatasetUploadTests
         var body = await response.CreatedAsync();
         Assert.Equal(2, body.GetProperty("rowCount").GetInt32());
         Assert.Equal("size, cm", body.GetProperty("columns")[0].GetProperty("name").GetString());
-        Assert.Equal(["big, \"red\"", "small"], body.GetProperty("classes").EnumerateArray().Select(c => c.GetProperty("label").GetString()));
+        Assert.Equal(["big, \"red\"", "small"], body.GetProperty("classes").EnumerateArray()
+            .Select(c => c.GetProperty("label").GetString()));
     }
 
     [Fact]
@@ -183,8 +192,10 @@ public sealed class DatasetUploadTests
 
         var warnings = body.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray();
         Assert.Contains(warnings, w => w.Contains("'flat' is constant"));
-        Assert.Contains(warnings, w => w.Contains("very different scales") && w.Contains("'huge'") && w.Contains("'tiny'"));
-        Assert.Contains(warnings, w => w.Contains("class imbalance") && w.Contains("'common' has 22") && w.Contains("'rare' 2"));
+        Assert.Contains(warnings, w => w.Contains("very different scales") && w.Contains("'huge'")
+            && w.Contains("'tiny'"));
+        Assert.Contains(warnings, w => w.Contains("class imbalance") && w.Contains("'common' has 22")
+            && w.Contains("'rare' 2"));
     }
 
     [Fact]

@@ -3,7 +3,8 @@ using Microsoft.Extensions.Hosting;
 
 namespace Backprop.Api.Tests.Infrastructure;
 
-/// <summary>Nothing in an API-key service protects data with ASP.NET Core data protection, so it does not create a key ring at start.</summary>
+/// <summary>Nothing in an API-key service protects data with ASP.NET Core data protection, so it does not create a key
+/// ring at start.</summary>
 public sealed class DataProtectionTests
 {
     [Fact]

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace Backprop.Api.Tests.Infrastructure;
 
-/// <summary>A body the serializer refuses is answered with the field, what it expects and the likely fix, in the API's names.</summary>
+/// <summary>A body the serializer refuses is answered with the field, what it expects and the likely fix, in the API's
+/// names.</summary>
 public sealed class JsonErrorTests
 {
     private const string Layers = """[{"units": 3, "activation": "softmax"}]""";
@@ -16,7 +17,8 @@ public sealed class JsonErrorTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var problem = await (await client.PostJsonAsync("/api/networks", $$"""{"inputWidth": 4, "layers": {{Layers}}, "loss": "{{typed}}"}"""))
+        var problem = await (await client.PostJsonAsync("/api/networks",
+            $$"""{"inputWidth": 4, "layers": {{Layers}}, "loss": "{{typed}}"}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         var message = (string)problem["errors"]!["loss"]![0]!;
         Assert.Contains($"Did you mean {meant}?", message);
@@ -30,7 +32,8 @@ public sealed class JsonErrorTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         var problem = await (await client.PostJsonAsync("/api/jobs",
-            $$$"""{"networkId": "{{{Guid.NewGuid()}}}", "datasetId": "{{{Guid.NewGuid()}}}", "optimizer": {"kind": "adam", "learning_rate": 0.01}}"""))
+            $$$"""{"networkId": "{{{Guid.NewGuid()}}}", "datasetId": "{{{Guid.NewGuid()}}}", """
+            + """ "optimizer": {"kind": "adam", "learning_rate": 0.01}}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         var message = (string)problem["errors"]!["optimizer.learning_rate"]![0]!;
         Assert.Contains("Did you mean learningRate?", message);
@@ -43,7 +46,8 @@ public sealed class JsonErrorTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var problem = await (await client.PostJsonAsync("/api/jobs", $$"""{"networkId": "{{Guid.NewGuid()}}", "datasetId": "{{Guid.NewGuid()}}", "epochs": "ten"}"""))
+        var problem = await (await client.PostJsonAsync("/api/jobs",
+            $$"""{"networkId": "{{Guid.NewGuid()}}", "datasetId": "{{Guid.NewGuid()}}", "epochs": "ten"}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Equal("Expected an integer for 'epochs'.", (string)problem["errors"]!["epochs"]![0]!);
         Assert.DoesNotContain("System.", problem.ToJsonString());
@@ -54,7 +58,8 @@ public sealed class JsonErrorTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var problem = await (await client.PostJsonAsync("/api/networks", $$"""{"inputWidth": 4, "layers": {{Layers}}, "loss": "mean_squared_error"}"""))
+        var problem = await (await client.PostJsonAsync("/api/networks",
+            $$"""{"inputWidth": 4, "layers": {{Layers}}, "loss": "mean_squared_error"}"""))
             .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("got mean_squared_error", (string)problem["errors"]!["loss"]![0]!);
         Assert.DoesNotContain("MeanSquaredError", problem.ToJsonString());
@@ -72,7 +77,9 @@ public sealed class JsonErrorTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         var request = new HttpRequestMessage(new HttpMethod(method), string.Format(path, Guid.NewGuid()));
-        if (method == "POST") request.Content = new StringContent($$"""{"networkId": "{{Guid.NewGuid()}}", "datasetId": "{{Guid.NewGuid()}}"}""", System.Text.Encoding.UTF8, "application/json");
+        if (method == "POST") request.Content =
+            new StringContent($$"""{"networkId": "{{Guid.NewGuid()}}", "datasetId": "{{Guid.NewGuid()}}"}""",
+                System.Text.Encoding.UTF8, "application/json");
         var problem = await (await client.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.NotFound);
         Assert.Equal("Not Found", (string)problem["title"]!);
         Assert.False(string.IsNullOrWhiteSpace((string?)problem["detail"]), problem.ToJsonString());

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace Backprop.Api.Tests.Infrastructure;
 
-/// <summary>Through Kestrel: an overlong target is 414 and oversized headers are 431, each with a problem body (Kestrel's own have none).</summary>
+/// <summary>Through Kestrel: an overlong target is 414 and oversized headers are 431, each with a problem body
+/// (Kestrel's own have none).</summary>
 public sealed class RequestShapeTests : IDisposable
 {
     private readonly ApiFactory _factory = new();
@@ -28,7 +29,8 @@ public sealed class RequestShapeTests : IDisposable
     {
         var client = _factory.CreateClient();
         for (int i = 0; i < 5; i++) client.DefaultRequestHeaders.Add($"X-Padding-{i}", new string('h', 8000));
-        var problem = await (await client.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.RequestHeaderFieldsTooLarge);
+        var problem = await (await client.GetAsync("/api/networks"))
+            .ExpectProblemAsync(HttpStatusCode.RequestHeaderFieldsTooLarge);
         Assert.Equal("Request header fields too large", (string)problem["title"]!);
     }
 }

@@ -21,7 +21,8 @@ public sealed class ServiceTests
         var document = await (await client.GetAsync("/openapi/v1.json")).ExpectAsync(HttpStatusCode.OK);
         Assert.StartsWith("3.1", (string)document["openapi"]!);
         var paths = document["paths"]!.AsObject();
-        foreach (var path in new[] { "/api/networks", "/api/networks/validate", "/api/jobs", "/api/jobs/{id}/history", "/api/models/{id}/predict", "/api/models/import" })
+        foreach (var path in new[] { "/api/networks", "/api/networks/validate", "/api/jobs", "/api/jobs/{id}/history",
+            "/api/models/{id}/predict", "/api/models/import" })
             Assert.True(paths.ContainsKey(path), $"Missing {path}");
         var ui = await client.GetAsync("/swagger/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);

@@ -31,12 +31,13 @@ public sealed class ContinueTrainingTests
         Assert.Equal(5, (int)continued["epoch"]!);
         Assert.Equal(5, (int)continued["epochs"]!);
 
-        // Epochs 4 and 5 are numbered on, and are the longer run's epochs 4 and 5: the optimizer's moments and step, the schedule
-        // and the shuffle position were restored, not reset.
+        // Epochs 4 and 5 are numbered on, and are the longer run's epochs 4 and 5: the optimizer's moments and step,
+        // the schedule and the shuffle position were restored, not reset.
         var history = await DigitsJob.HistoryAsync(client, (Guid)continued["id"]!);
         DigitsJob.AssertContiguous(history, 4, 5);
         var reference = await DigitsJob.HistoryAsync(client, (Guid)longer["id"]!);
-        DigitsJob.AssertSameCurves(new System.Text.Json.Nodes.JsonArray(reference.Skip(3).Select(e => e!.DeepClone()).ToArray()), history);
+        DigitsJob.AssertSameCurves(new System.Text.Json.Nodes.JsonArray(reference.Skip(3).Select(e => e!.DeepClone())
+            .ToArray()), history);
         Assert.Equal(await DigitsJob.WeightsAsync(client, longer), await DigitsJob.WeightsAsync(client, continued));
 
         var model = await (await client.GetAsync($"/api/models/{continued["modelId"]}")).ExpectAsync(HttpStatusCode.OK);
@@ -49,12 +50,18 @@ public sealed class ContinueTrainingTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var trained = await client.TrainAsync(Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), 1));
-        var exported = await (await client.GetAsync($"/api/models/{trained["modelId"]}/weights")).ExpectAsync(HttpStatusCode.OK);
-        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "copy", model = exported })).ExpectAsync(HttpStatusCode.Created);
+        var trained = await client.TrainAsync(Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), 1));
+        var exported = await (await client.GetAsync($"/api/models/{trained["modelId"]}/weights"))
+            .ExpectAsync(HttpStatusCode.OK);
+        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "copy",
+            model = exported })).ExpectAsync(HttpStatusCode.Created);
 
-        await (await client.PostAsJsonAsync($"/api/models/{imported["id"]}/continue", new { epochs = 2 })).ExpectProblemAsync(HttpStatusCode.Conflict);
-        await (await client.PostAsJsonAsync($"/api/models/{Guid.NewGuid()}/continue", new { epochs = 2 })).ExpectProblemAsync(HttpStatusCode.NotFound);
-        await (await client.PostAsJsonAsync($"/api/models/{trained["modelId"]}/continue", new { epochs = 0 })).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        await (await client.PostAsJsonAsync($"/api/models/{imported["id"]}/continue", new { epochs = 2 }))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
+        await (await client.PostAsJsonAsync($"/api/models/{Guid.NewGuid()}/continue", new { epochs = 2 }))
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostAsJsonAsync($"/api/models/{trained["modelId"]}/continue", new { epochs = 0 }))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
     }
 }

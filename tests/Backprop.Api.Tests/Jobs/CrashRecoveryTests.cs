@@ -7,8 +7,8 @@ namespace Backprop.Api.Tests.Jobs;
 [Collection(ServiceProcessCollection.Name)]
 public sealed class CrashRecoveryTests(ITestOutputHelper output)
 {
-    // The kill lands mid-training on any machine: the job's second history write is held (TestFaults) until the kill or the
-    // stop, so the job waits at the checkpoint after it, with the first checkpoint on disk.
+    // The kill lands mid-training on any machine: the job's second history write is held (TestFaults) until the kill or
+    // the stop, so the job waits at the checkpoint after it, with the first checkpoint on disk.
     private const int Epochs = 1500;
     private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(90);
 
@@ -37,14 +37,18 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine($"{clock.Elapsed}: restarted");
             var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
             var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs, JobTimeout);
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
+                JobTimeout);
             output.WriteLine($"{clock.Elapsed}: both finished");
 
-            // Resumed from the checkpoint on disk (a lease lost on a loaded machine only adds attempts, each from the checkpoint before it).
+            // Resumed from the checkpoint on disk (a lease lost on a loaded machine only adds attempts, each from the
+            // checkpoint before it).
             Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
             DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), await DigitsJob.HistoryAsync(client, job));
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
         }
         catch
         {
@@ -57,7 +61,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     public async Task Job_Sigterm_CheckpointsAndResumesToUninterruptedWeights()
     {
         var settings = DigitsJob.FastRecoverySettings();
-        settings["Jobs:CheckpointInterval"] = "00:01:00"; // so the state on disk after SIGTERM is the shutdown's own checkpoint, not a timed one
+        // so the state on disk after SIGTERM is the shutdown's own checkpoint, not a timed one
+        settings["Jobs:CheckpointInterval"] = "00:01:00";
         await using var service = new ServiceProcess(settings);
         var hold = HoldSecondHistoryWrite(service); // released when the service begins to stop
         try
@@ -70,26 +75,31 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
 
             var (exitCode, took) = await service.TerminateAsync(TimeSpan.FromSeconds(30));
-            output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after {took.TotalMilliseconds:F0} ms");
+            output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after " +
+                $"{took.TotalMilliseconds:F0} ms");
             Assert.Equal(0, exitCode);
             var left = JobRow.Read(service.DatabasePath);
             Assert.Equal("Queued", left.Status);                // handed back, not cancelled
             Assert.Null(left.LeaseOwner);
             left.AssertConsistent();                           // progress, checkpoint and history written together
-            Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}"); // past the held write (epochs 11..20)
+            // past the held write (epochs 11..20)
+            Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}");
 
             File.Delete(hold);
             client = await service.StartAsync();
             output.WriteLine($"{clock.Elapsed}: restarted");
             var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
             var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs, JobTimeout);
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
+                JobTimeout);
             output.WriteLine($"{clock.Elapsed}: both finished");
 
             Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
             DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), await DigitsJob.HistoryAsync(client, job));
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
         }
         catch
         {
@@ -127,7 +137,8 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 await connection.OpenAsync();
                 var command = connection.CreateCommand();
                 command.CommandText = """
-                    CREATE TABLE IF NOT EXISTS "__EFMigrationsLock" ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                    CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
+                        ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
                     INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
                     """;
                 await command.ExecuteNonQueryAsync();

@@ -5,24 +5,28 @@ using Xunit.Abstractions;
 namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>
-/// A job given only networkId and datasetId, on the suggested network (one hidden layer of 100 relu units), against scikit-learn's
-/// <c>MLPClassifier()</c> with every default on the same train/test split, inputs standardised with <c>StandardScaler</c> fitted on
-/// the training file. The scikit-learn accuracies were computed with Debian's scikit-learn 1.2.1
-/// (<c>apt-get install -y python3-sklearn</c>), random_state 0 to 4:
+/// A job given only networkId and datasetId, on the suggested network (one hidden layer of 100 relu units), against
+/// scikit-learn's <c>MLPClassifier()</c> with every default on the same train/test split, inputs standardised with
+/// <c>StandardScaler</c> fitted on the training file. The scikit-learn accuracies were computed with Debian's
+/// scikit-learn 1.2.1 (<c>apt-get install -y python3-sklearn</c>), random_state 0 to 4:
 /// <code>
-/// sc = StandardScaler().fit(Xtr); MLPClassifier(random_state=s).fit(sc.transform(Xtr), ytr).score(sc.transform(Xte), yte)
+/// sc = StandardScaler().fit(Xtr); MLPClassifier(random_state=s).fit(sc.transform(Xtr), ytr).score(sc.transform(Xte),
+/// yte)
 /// </code>
-/// iris (samples/iris-raw): 1.0, 1.0, 1.0, 1.0, 1.0, mean 1.0; digits (samples/digits): 0.9778, 0.9722, 0.9833, 0.9750, 0.9778, mean 0.9772.
+/// iris (samples/iris-raw): 1.0, 1.0, 1.0, 1.0, 1.0, mean 1.0; digits (samples/digits): 0.9778, 0.9722, 0.9833, 0.9750,
+/// 0.9778, mean 0.9772.
 /// </summary>
 public sealed class DefaultTrainingTests(ITestOutputHelper output)
 {
     private static readonly ulong[] Seeds = [0, 1, 2, 3, 4];
 
     [Theory]
-    // Margin: one test row of iris' 30, three of digits' 360 (measured at e3ca437: 0.4 of a row below scikit-learn on both).
+    // Margin: one test row of iris' 30, three of digits' 360 (measured at e3ca437: 0.4 of a row below scikit-learn on
+    // both).
     [InlineData("iris-raw", "species", 1.0, 1.0 / 30)]
     [InlineData("digits", "label", 0.9772, 3.0 / 360)]
-    public async Task DefaultJob_OnSuggestedNetwork_MatchesScikitLearnsDefaultAccuracy(string sample, string target, double sklearn, double margin)
+    public async Task DefaultJob_OnSuggestedNetwork_MatchesScikitLearnsDefaultAccuracy(string sample, string target,
+        double sklearn, double margin)
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
@@ -32,17 +36,23 @@ public sealed class DefaultTrainingTests(ITestOutputHelper output)
         var accuracies = new List<double>();
         foreach (var seed in Seeds)
         {
-            var suggested = await (await client.PostAsJsonAsync("/api/networks/suggest", new { datasetId = train, seed })).ExpectAsync(HttpStatusCode.OK);
+            var suggested = await (await client.PostAsJsonAsync("/api/networks/suggest", new { datasetId = train,
+                seed })).ExpectAsync(HttpStatusCode.OK);
             Assert.Equal(100, (int)suggested["layers"]![0]!["units"]!);
             var network = await client.CreateNetworkAsync(suggested);
             var job = await client.TrainAsync(new { networkId = network, datasetId = train });
-            var evaluation = await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/evaluate", new { datasetId = test })).ExpectAsync(HttpStatusCode.OK);
+            var evaluation = await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/evaluate",
+                new { datasetId = test })).ExpectAsync(HttpStatusCode.OK);
             accuracies.Add((double)evaluation["accuracy"]!);
         }
-        output.WriteLine($"{sample}: {string.Join(", ", accuracies.Select(a => a.ToString("F4")))}, mean {accuracies.Average():F4} (scikit-learn {sklearn})");
+        output.WriteLine($"{sample}: {string.Join(", ", accuracies.Select(a => a.ToString("F4")))}, " +
+            $"mean {accuracies.Average():F4} (scikit-learn {sklearn})");
         Assert.True(accuracies.Average() >= sklearn - margin,
-            $"mean test accuracy {accuracies.Average():F4} ({string.Join(", ", accuracies.Select(a => a.ToString("F4")))}) < scikit-learn's {sklearn} − {margin:F4}");
+            $"mean test accuracy {accuracies.Average():F4} " +
+            $"({string.Join(", ", accuracies.Select(a => a.ToString("F4")))}) < scikit-learn's {sklearn} − " +
+            $"{margin:F4}");
     }
 
-    private static string ReadSample(string sample, string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", sample, file));
+    private static string ReadSample(string sample, string file) =>
+        File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", sample, file));
 }

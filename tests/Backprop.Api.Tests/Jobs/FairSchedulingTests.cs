@@ -1,6 +1,7 @@
 namespace Backprop.Api.Tests.Jobs;
 
-/// <summary>Workers take turns over the tenants with queued jobs, so one tenant's backlog cannot hold every worker.</summary>
+/// <summary>Workers take turns over the tenants with queued jobs, so one tenant's backlog cannot hold every
+/// worker.</summary>
 public sealed class FairSchedulingTests
 {
     [Fact]
@@ -15,8 +16,10 @@ public sealed class FairSchedulingTests
             database = queueing.DatabasePath;
             var clientA = queueing.CreateClient();
             var clientB = await queueing.CreateTenantClientAsync("tenant-b");
-            var requestA = new { networkId = await clientA.CreateIrisNetworkAsync(), datasetId = await clientA.UploadIrisAsync(), epochs = 2 };
-            var requestB = new { networkId = await clientB.CreateIrisNetworkAsync(), datasetId = await clientB.UploadIrisAsync(), epochs = 2 };
+            var requestA = new { networkId = await clientA.CreateIrisNetworkAsync(),
+                datasetId = await clientA.UploadIrisAsync(), epochs = 2 };
+            var requestB = new { networkId = await clientB.CreateIrisNetworkAsync(),
+                datasetId = await clientB.UploadIrisAsync(), epochs = 2 };
             // Tenant A's whole backlog is older than any of B's: first in, first out would run A, A, A, then B.
             for (int i = 0; i < 3; i++) a.Add((Guid)(await clientA.StartJobAsync(requestA))["id"]!);
             for (int i = 0; i < 3; i++) b.Add((Guid)(await clientB.StartJobAsync(requestB))["id"]!);

@@ -17,11 +17,13 @@ public sealed class JobDiagnosticsTests
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
         var first = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 1 });
-        // The trained model's weights with every hidden bias at −10: no hidden unit can switch on for standardised inputs.
+        // The trained model's weights with every hidden bias at −10: no hidden unit can switch on for standardised
+        // inputs.
         var exported = JsonNode.Parse(await client.GetStringAsync($"/api/models/{first["modelId"]}/weights"))!;
         var biases = exported["layers"]![0]!["biases"]!.AsArray();
         for (int i = 0; i < biases.Count; i++) biases[i] = -10.0;
-        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "dead", model = exported })).ExpectAsync(HttpStatusCode.Created);
+        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "dead",
+            model = exported })).ExpectAsync(HttpStatusCode.Created);
 
         var job = await client.TrainAsync(new
         {
@@ -40,7 +42,8 @@ public sealed class JobDiagnosticsTests
         Assert.Contains("leaky_relu", (string)dead["fix"]!);
 
         var history = await (await client.GetAsync($"/api/jobs/{job["id"]}/history")).ExpectAsync(HttpStatusCode.OK);
-        Assert.All(history["epochs"]!.AsArray(), e => Assert.Equal(1.0, (double)e!["layers"]![0]!["inactiveFraction"]!));
+        Assert.All(history["epochs"]!.AsArray(), e => Assert.Equal(1.0,
+            (double)e!["layers"]![0]!["inactiveFraction"]!));
         Assert.All(history["epochs"]!.AsArray(), e => Assert.Null(e!["layers"]![1]!["inactiveFraction"]));
         Assert.Contains(Findings(history), f => (string)f["code"]! == "dead_relu");
     }
@@ -53,9 +56,11 @@ public sealed class JobDiagnosticsTests
         var network = await client.CreateNetworkAsync(new
         {
             inputWidth = 4, loss = "categorical_cross_entropy", seed = 7,
-            layers = new object[] { new { units = 16, activation = "relu", biasLearningRateMultiplier = 0 }, new { units = 3, activation = "softmax" } },
+            layers = new object[] { new { units = 16, activation = "relu", biasLearningRateMultiplier = 0 },
+                new { units = 3, activation = "softmax" } },
         });
-        var job = await client.TrainAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 6, batchSize = 16 });
+        var job = await client.TrainAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(),
+            epochs = 6, batchSize = 16 });
         var frozen = Assert.Single(Findings(job), f => (string)f["code"]! == "frozen_biases");
         Assert.Equal(0, (int)frozen["layer"]!);
         Assert.Contains("biasLearningRateMultiplier is 0", (string)frozen["message"]!);
@@ -71,7 +76,8 @@ public sealed class JobDiagnosticsTests
         var client = factory.CreateClient();
         var job = await client.TrainAsync(new
         {
-            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 8, batchSize = 16,
+            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 8,
+                batchSize = 16,
             optimizer = new { kind = "adam", learningRate = 1e-7 }, diagnostics = new { window = 5 },
         });
         var plateau = Assert.Single(Findings(job), f => (string)f["code"]! == "plateau");
@@ -87,7 +93,8 @@ public sealed class JobDiagnosticsTests
         var client = factory.CreateClient();
         var job = await client.TrainAsync(new
         {
-            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 60, batchSize = 16,
+            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 60,
+                batchSize = 16,
             optimizer = new { kind = "adam", learningRate = 0.01 }, validationFraction = 0.2,
         });
         Assert.All(Findings(job), f => Assert.Equal("info", (string)f["severity"]!));
@@ -115,10 +122,11 @@ public sealed class JobDiagnosticsStorageTests
     [Fact]
     public void DiagnosticsState_WithNaNsAndFindings_RoundTrips()
     {
-        var finding = new Backprop.Core.Diagnostics.Finding("plateau", Backprop.Core.Diagnostics.FindingSeverity.Warning, 3, 9, null, "m", "f",
+        var finding = new Backprop.Core.Diagnostics.Finding("plateau",
+            Backprop.Core.Diagnostics.FindingSeverity.Warning, 3, 9, null, "m", "f",
             new Dictionary<string, double> { ["improvement"] = 0.001 });
-        var state = new Backprop.Core.Diagnostics.DiagnosticsState(9, 1.1, 0.9, 4, double.NaN, 0, double.NaN, [1.0, 0.99], [0.5, 0.25], [0, 3, 0, 0],
-            [finding]);
+        var state = new Backprop.Core.Diagnostics.DiagnosticsState(9, 1.1, 0.9, 4, double.NaN, 0, double.NaN,
+            [1.0, 0.99], [0.5, 0.25], [0, 3, 0, 0], [finding]);
         var read = Backprop.Api.Jobs.JobDiagnostics.Read(Backprop.Api.Jobs.JobDiagnostics.Write(state))!;
         Assert.True(double.IsNaN(read.BestValidationLoss));
         Assert.Equal(state.StreakStarts, read.StreakStarts);

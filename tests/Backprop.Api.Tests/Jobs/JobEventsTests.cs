@@ -3,13 +3,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Jobs;
 
-/// <summary>GET /api/jobs/{id}/events through the HTTP client, as <c>curl -N</c> or a browser's fetch reads it.</summary>
+/// <summary>GET /api/jobs/{id}/events through the HTTP client, as <c>curl -N</c> or a browser's fetch reads
+/// it.</summary>
 public sealed class JobEventsTests
 {
-    /// <summary>Every epoch as an event (no thinning) and a checkpoint every 10 epochs, so streams mix stored and live epochs.</summary>
-    private static ApiFactory EveryEpochFactory() => Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0").With("Jobs:CheckpointEveryEpochs", "10"));
+    /// <summary>Every epoch as an event (no thinning) and a checkpoint every 10 epochs, so streams mix stored and live
+    /// epochs.</summary>
+    private static ApiFactory EveryEpochFactory() => Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0")
+        .With("Jobs:CheckpointEveryEpochs", "10"));
 
-    /// <summary>Over real HTTP on a free port: the in-memory test server hands a response to its client only when the handler ends.</summary>
+    /// <summary>Over real HTTP on a free port: the in-memory test server hands a response to its client only when the
+    /// handler ends.</summary>
     private static ApiFactory Kestrel(ApiFactory factory)
     {
         factory.UseKestrel(0);
@@ -22,15 +26,18 @@ public sealed class JobEventsTests
     {
         var addresses = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
             .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!;
-        var client = new HttpClient { BaseAddress = new Uri(addresses.Addresses.First()), Timeout = TimeSpan.FromMinutes(5) };
+        var client = new HttpClient { BaseAddress = new Uri(addresses.Addresses.First()),
+            Timeout = TimeSpan.FromMinutes(5) };
         client.DefaultRequestHeaders.Add("X-Api-Key", ApiFactory.DefaultKey);
         return client;
     }
 
-    private static async Task<(HttpClient Client, Guid Job)> StartAsync(ApiFactory factory, int epochs, int batchSize = 16)
+    private static async Task<(HttpClient Client, Guid Job)> StartAsync(ApiFactory factory, int epochs,
+        int batchSize = 16)
     {
         var client = Plain(factory);
-        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs, batchSize });
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs, batchSize });
         return (client, (Guid)job["id"]!);
     }
 
@@ -64,9 +71,11 @@ public sealed class JobEventsTests
         var network = await client.CreateNetworkAsync(new
         {
             inputWidth = 4, loss = "categorical_cross_entropy", seed = 7,
-            layers = new object[] { new { units = 16, activation = "relu", biasLearningRateMultiplier = 0 }, new { units = 3, activation = "softmax" } },
+            layers = new object[] { new { units = 16, activation = "relu", biasLearningRateMultiplier = 0 },
+                new { units = 3, activation = "softmax" } },
         });
-        var job = await client.StartJobAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(), epochs = 6, batchSize = 16 });
+        var job = await client.StartJobAsync(new { networkId = network, datasetId = await client.UploadIrisAsync(),
+            epochs = 6, batchSize = 16 });
 
         using var stream = await EventStream.OpenAsync(client, (Guid)job["id"]!);
         var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
@@ -85,7 +94,8 @@ public sealed class JobEventsTests
         using var factory = EveryEpochFactory();
         var (client, id) = await StartAsync(factory, epochs: 20_000, batchSize: 1);
 
-        // The first connection sees epochs past a few checkpoints, but the client kept only up to epoch 5 when it dropped.
+        // The first connection sees epochs past a few checkpoints, but the client kept only up to epoch 5 when it
+        // dropped.
         var seen = new List<int>();
         using (var first = await EventStream.OpenAsync(client, id))
         {
@@ -94,11 +104,13 @@ public sealed class JobEventsTests
         }
         seen = seen.TakeWhile(e => e <= 5).ToList();
 
-        // Resumed: epochs 6.. come from the stored history (checkpoints every 10) and then from the live job, to its end.
+        // Resumed: epochs 6.. come from the stored history (checkpoints every 10) and then from the live job, to its
+        // end.
         using var resumed = await EventStream.OpenAsync(client, id, lastEventId: "5");
         while (seen[^1] < 60)
             if (await resumed.NextAsync().WaitAsync(ApiClient.JobTimeout) is { Type: "epoch" } e) seen.Add(e.Epoch);
-        var cancel = await client.PostAsync($"/api/jobs/{id}/cancel", null); // 409 when a fast machine has already finished it
+        // 409 when a fast machine has already finished it
+        var cancel = await client.PostAsync($"/api/jobs/{id}/cancel", null);
         Assert.Contains(cancel.StatusCode, new[] { HttpStatusCode.Accepted, HttpStatusCode.Conflict });
         var rest = await resumed.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
         seen.AddRange(rest.Where(e => e.Type == "epoch").Select(e => e.Epoch));

@@ -4,8 +4,9 @@ using Xunit.Abstractions;
 namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>
-/// A job survives faults in its own lifecycle (a shutdown while it loads, a checkpoint write that fails) with the weights of an
-/// uninterrupted run and a history with no gap and no duplicate. Faults come from the service's test-only TestFaults hooks.
+/// A job survives faults in its own lifecycle (a shutdown while it loads, a checkpoint write that fails) with the
+/// weights of an uninterrupted run and a history with no gap and no duplicate. Faults come from the service's test-only
+/// TestFaults hooks.
 /// </summary>
 [Collection(ServiceProcessCollection.Name)]
 public sealed class JobFaultTests(ITestOutputHelper output)
@@ -17,7 +18,8 @@ public sealed class JobFaultTests(ITestOutputHelper output)
     public async Task Sigterm_WhileAResumedJobIsLoading_KeepsItsCheckpointAndItSucceedsLikeAnUninterruptedRun()
     {
         var settings = DigitsJob.FastRecoverySettings();
-        settings["Jobs:CheckpointInterval"] = "00:01:00"; // the state after the first SIGTERM is the shutdown's own checkpoint
+        // the state after the first SIGTERM is the shutdown's own checkpoint
+        settings["Jobs:CheckpointInterval"] = "00:01:00";
         await using var service = new ServiceProcess(settings);
         var hold = Path.Combine(service.Folder, "hold-job-loads");
         service.Configure("TestFaults:HoldJobLoadsWhileFileExists", hold);
@@ -47,14 +49,18 @@ public sealed class JobFaultTests(ITestOutputHelper output)
             client = await service.StartAsync();
             var reference = await DigitsJob.StartAsync(client, network, dataset, 1500);
             var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 1500, Timeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 1500, Timeout);
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 1500,
+                Timeout);
 
-            // Resumed from the checkpoint the first shutdown wrote (a lease lost on a loaded machine only adds attempts, each
-            // resuming from the checkpoint before it); the run that finished logged the job's own attempt number.
+            // Resumed from the checkpoint the first shutdown wrote (a lease lost on a loaded machine only adds
+            // attempts, each resuming from the checkpoint before it); the run that finished logged the job's own
+            // attempt number.
             Assert.Contains($"Job {job} resumes from its checkpoint at epoch {first.Epoch} (attempt ", service.Log);
             DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), await DigitsJob.HistoryAsync(client, job));
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
         }
         catch
         {
@@ -84,7 +90,8 @@ public sealed class JobFaultTests(ITestOutputHelper output)
         output.WriteLine(log);
         Assert.True((int)faulty["attempt"]! >= 2, faulty.ToJsonString());
         Assert.Contains("gives up its lease (attempt ", log);
-        Assert.Contains("resumes from its checkpoint at epoch 20 (attempt 2)", log); // the two good checkpoints, 10 epochs each
+        // the two good checkpoints, 10 epochs each
+        Assert.Contains("resumes from its checkpoint at epoch 20 (attempt 2)", log);
     }
 
     internal static Dictionary<string, string> FaultSettings(int retries)
@@ -96,7 +103,8 @@ public sealed class JobFaultTests(ITestOutputHelper output)
         return settings;
     }
 
-    /// <summary>Trains a job through the faults, then (the faults spent) the same job again; both must agree bit for bit.</summary>
+    /// <summary>Trains a job through the faults, then (the faults spent) the same job again; both must agree bit for
+    /// bit.</summary>
     private async Task<(JsonNode Faulty, string Log)> RunFaultyThenReferenceAsync(Dictionary<string, string> settings)
     {
         await using var service = new ServiceProcess(settings);
@@ -108,9 +116,12 @@ public sealed class JobFaultTests(ITestOutputHelper output)
             var faulty = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, Timeout);
             Assert.Contains("TestFaults: history write", service.Log); // the faults did happen
             var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs, Timeout);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client, faulty));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), await DigitsJob.HistoryAsync(client, job));
+            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
+                Timeout);
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                faulty));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
+                await DigitsJob.HistoryAsync(client, job));
             return (faulty, service.Log);
         }
         catch

@@ -2,7 +2,8 @@ using System.Net;
 
 namespace Backprop.Api.Tests.Jobs;
 
-/// <summary>A job request that parses but cannot be used is a 400 naming the field; a run that blows up is not a success.</summary>
+/// <summary>A job request that parses but cannot be used is a 400 naming the field; a run that blows up is not a
+/// success.</summary>
 public sealed class JobInputTests : IDisposable
 {
     private readonly ApiFactory _factory = new();
@@ -15,7 +16,8 @@ public sealed class JobInputTests : IDisposable
     public async Task StartJob_WithoutDatasetId_Returns400NamingTheField()
     {
         var network = await Client.CreateIrisNetworkAsync();
-        var problem = await (await Client.PostJsonAsync("/api/jobs", $$"""{"networkId": "{{network}}", "epochs": 1}""")).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await Client.PostJsonAsync("/api/jobs", $$"""{"networkId": "{{network}}", "epochs": 1}"""))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("datasetId is required", (string)problem["errors"]!["datasetId"]![0]!);
     }
 
@@ -26,7 +28,8 @@ public sealed class JobInputTests : IDisposable
         var dataset = await Client.UploadIrisAsync();
         var body = $$"""{"networkId": "{{network}}", "datasetId": "{{dataset}}", "epochs": 1, "epochs": 100000}""";
         await (await Client.PostJsonAsync("/api/jobs", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Equal(0, (int)(await (await Client.GetAsync("/api/jobs")).ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
+        Assert.Equal(0, (int)(await (await Client.GetAsync("/api/jobs"))
+            .ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
     }
 
     [Fact]

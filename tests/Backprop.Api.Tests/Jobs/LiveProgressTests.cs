@@ -2,18 +2,21 @@ using System.Net;
 
 namespace Backprop.Api.Tests.Jobs;
 
-/// <summary>GET /api/jobs/{id} shows a running job's progress from the live view, before any checkpoint is written.</summary>
+/// <summary>GET /api/jobs/{id} shows a running job's progress from the live view, before any checkpoint is
+/// written.</summary>
 public sealed class LiveProgressTests
 {
     [Fact]
     public async Task GetJob_BeforeFirstCheckpoint_ShowsLiveEpochLossesAndEta()
     {
         // No checkpoint for the job's first hour or million epochs: what GET shows can only come from the live view.
-        using var factory = new ApiFactory().With("Jobs:CheckpointEveryEpochs", "1000000").With("Jobs:CheckpointInterval", "01:00:00");
+        using var factory = new ApiFactory().With("Jobs:CheckpointEveryEpochs", "1000000")
+            .With("Jobs:CheckpointInterval", "01:00:00");
         var client = factory.CreateClient();
         var job = await client.StartJobAsync(new
         {
-            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 100_000, batchSize = 1,
+            networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(),
+                epochs = 100_000, batchSize = 1,
             validationFraction = 0.2,
         });
         var id = (Guid)job["id"]!;

@@ -7,7 +7,8 @@ using Xunit.Abstractions;
 namespace Backprop.Api.Tests.Jobs;
 
 /// <summary>
-/// Three replicas (child processes) on one PostgreSQL database, 30 jobs from three tenants submitted through all three, and a
+/// Three replicas (child processes) on one PostgreSQL database, 30 jobs from three tenants submitted through all three,
+/// and a
 /// replica that is running a job killed (SIGKILL) and restarted each time a few more jobs have finished. Every job must
 /// succeed exactly once with a contiguous history and its tenant's reference weights; no attempt is ever claimed twice;
 /// the surviving replicas answer predictions while one is down.
@@ -26,13 +27,15 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
         var services = Enumerable.Range(0, Replicas).Select(_ => new ServiceProcess(Settings(database))).ToArray();
         try
         {
-            // One after another, each with the test's timeout: three cold starts at once on a loaded 2-core machine are slow.
+            // One after another, each with the test's timeout: three cold starts at once on a loaded 2-core machine are
+            // slow.
             var admins = new List<HttpClient>();
             foreach (var service in services) admins.Add(await service.StartAsync(Timeout));
             var keys = new string[Tenants];
             for (int t = 0; t < Tenants; t++) keys[t] = await CreateKeyAsync(admins[0], $"tenant-{t}");
             var setups = new (Guid Network, Guid Dataset)[Tenants];
-            for (int t = 0; t < Tenants; t++) setups[t] = await DigitsJob.CreateAsync(services[t].CreateClient(keys[t]));
+            for (int t = 0; t < Tenants; t++)
+                setups[t] = await DigitsJob.CreateAsync(services[t].CreateClient(keys[t]));
 
             // Submitted through every replica in turn, tenants interleaved.
             var jobs = new (Guid Id, int Tenant)[Jobs];
@@ -52,8 +55,10 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
             {
                 var finished = await CountFinishedAsync(database);
                 if (finished == Jobs) break;
-                // A kill after every few finished jobs (events, not a clock); the victim is a replica running a job right now.
-                if (kills < MaxKills && finished >= finishedAtLastKill + 2 && await RunningOwnerPidsAsync(database) is { Count: > 0 } pids)
+                // A kill after every few finished jobs (events, not a clock); the victim is a replica running a job
+                // right now.
+                if (kills < MaxKills && finished >= finishedAtLastKill + 2
+                    && await RunningOwnerPidsAsync(database) is { Count: > 0 } pids)
                 {
                     var victim = services.FirstOrDefault(s => s.ProcessId is { } pid && pids.Contains(pid));
                     if (victim is not null)
@@ -61,9 +66,12 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
                         victim.Kill();
                         kills++;
                         finishedAtLastKill = finished;
-                        output.WriteLine($"{clock.Elapsed}: kill {kills}: replica {Array.IndexOf(services, victim)} with {finished} jobs finished");
+                        int index = Array.IndexOf(services, victim);
+                        output.WriteLine($"{clock.Elapsed}: kill {kills}: replica {index} with {finished} finished");
                         foreach (var survivor in services.Where(s => s != victim))
-                            await (await survivor.CreateClient(keys[0]).PostAsJsonAsync($"/api/models/{firstModel}/predict", new { rows = new[] { new float[64] } }))
+                            await (await survivor.CreateClient(keys[0])
+                                .PostAsJsonAsync($"/api/models/{firstModel}/predict",
+                                new { rows = new[] { new float[64] } }))
                                 .ExpectAsync(HttpStatusCode.OK);
                         await victim.StartAsync(Timeout);
                     }
@@ -78,7 +86,8 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
             for (int t = 0; t < Tenants; t++)
             {
                 var client = services[0].CreateClient(keys[t]);
-                var alone = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, await StartAsync(client, setups[t], t), Epochs, Timeout);
+                var alone = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, await StartAsync(client,
+                    setups[t], t), Epochs, Timeout);
                 reference[t] = await DigitsJob.WeightsAsync(client, alone);
             }
             var log = string.Join("\n", services.Select(s => s.Log));
@@ -88,12 +97,15 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
                 var job = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, id, Epochs, Timeout);
                 Assert.Equal(reference[tenant], await DigitsJob.WeightsAsync(client, job));
                 // No two workers ever held the same attempt: every claim is logged with the attempt number it took.
-                var attempts = ClaimLine().Matches(log).Where(m => m.Groups["job"].Value == id.ToString()).Select(m => int.Parse(m.Groups["attempt"].Value)).ToList();
+                var attempts = ClaimLine().Matches(log).Where(m => m.Groups["job"].Value == id.ToString())
+                    .Select(m => int.Parse(m.Groups["attempt"].Value)).ToList();
                 Assert.Equal(attempts.Count, attempts.Distinct().Count());
                 Assert.All(attempts, a => Assert.InRange(a, 1, (int)job["attempt"]!));
             }
             Assert.Equal(Jobs, await CountModelsAsync(database, jobs.Select(j => j.Id)));
-            output.WriteLine($"{kills} kills; attempts per job: {string.Join(",", (await Task.WhenAll(jobs.Select(async j => (int)(await services[2].CreateClient(keys[j.Tenant]).GetJobAsync(j.Id))["attempt"]!))))}");
+            var perJob = await Task.WhenAll(jobs.Select(async j =>
+                (int)(await services[2].CreateClient(keys[j.Tenant]).GetJobAsync(j.Id))["attempt"]!));
+            output.WriteLine($"{kills} kills; attempts per job: {string.Join(",", perJob)}");
         }
         catch
         {
@@ -126,7 +138,8 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
     {
         var request = new
         {
-            networkId = setup.Network, datasetId = setup.Dataset, epochs = Epochs, batchSize = 16, seed = 100 + tenant, validationFraction = 0.2,
+            networkId = setup.Network, datasetId = setup.Dataset, epochs = Epochs, batchSize = 16, seed = 100 + tenant,
+                validationFraction = 0.2,
             optimizer = new { kind = "adam", learningRate = 1e-3 },
         };
         return (Guid)(await client.StartJobAsync(request))["id"]!;
@@ -134,28 +147,34 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
 
     private static async Task<string> CreateKeyAsync(HttpClient admin, string tenant)
     {
-        var created = await (await admin.PostAsJsonAsync("/api/admin/keys", new { tenant, name = "chaos" })).ExpectAsync(HttpStatusCode.Created);
+        var created = await (await admin.PostAsJsonAsync("/api/admin/keys", new { tenant, name = "chaos" }))
+            .ExpectAsync(HttpStatusCode.Created);
         return (string)created["key"]!;
     }
 
     private static async Task<int> CountFinishedAsync(string database) =>
-        (int)(long)(await ScalarAsync(database, """SELECT count(*) FROM "TrainingJobs" WHERE "Status" IN ('Succeeded', 'Failed', 'Cancelled')"""))!;
+        (int)(long)(await ScalarAsync(database,
+            """SELECT count(*) FROM "TrainingJobs" WHERE "Status" IN ('Succeeded', 'Failed', 'Cancelled')"""))!;
 
     private static async Task<int> CountModelsAsync(string database, IEnumerable<Guid> jobs)
     {
         await using var connection = new NpgsqlConnection(TestDatabase.PostgresConnectionString(database));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""SELECT count(*) FROM "Models" WHERE "JobId" = ANY(@jobs)""", connection);
+        await using var command = new NpgsqlCommand("""SELECT count(*) FROM "Models" WHERE "JobId" = ANY(@jobs)""",
+            connection);
         command.Parameters.AddWithValue("jobs", jobs.ToArray());
         return (int)(long)(await command.ExecuteScalarAsync())!;
     }
 
-    /// <summary>Process ids of the replicas holding a live lease (lease owners are machine:pid:process:claim).</summary>
+    /// <summary>Process ids of the replicas holding a live lease (lease owners are
+    /// machine:pid:process:claim).</summary>
     private static async Task<HashSet<int>> RunningOwnerPidsAsync(string database)
     {
         await using var connection = new NpgsqlConnection(TestDatabase.PostgresConnectionString(database));
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("""SELECT "LeaseOwner" FROM "TrainingJobs" WHERE "Status" = 'Running' AND "LeaseOwner" IS NOT NULL""", connection);
+        await using var command = new NpgsqlCommand(
+            """SELECT "LeaseOwner" FROM "TrainingJobs" WHERE "Status" = 'Running' AND "LeaseOwner" IS NOT NULL""",
+            connection);
         var pids = new HashSet<int>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

@@ -6,14 +6,16 @@ namespace Backprop.Api.Tests.Jobs;
 public sealed class TrainingJobTests
 {
     /// <summary>Long enough to be caught running (one row per step, many epochs).</summary>
-    private static object LongJob(Guid network, Guid dataset) => new { networkId = network, datasetId = dataset, epochs = 50_000, batchSize = 1 };
+    private static object LongJob(Guid network, Guid dataset) => new { networkId = network, datasetId = dataset,
+        epochs = 50_000, batchSize = 1 };
 
     [Fact]
     public async Task Cancel_RunningJob_StopsItAndKeepsHistory()
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var job = await client.StartJobAsync(LongJob(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync()));
+        var job = await client.StartJobAsync(LongJob(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync()));
         var id = (Guid)job["id"]!;
         await client.WaitForJobAsync(id, j => (int)j["epoch"]! >= 2);
 
@@ -30,7 +32,8 @@ public sealed class TrainingJobTests
         await (await client.PostAsync($"/api/jobs/{id}/cancel", null)).ExpectProblemAsync(HttpStatusCode.Conflict);
         var list = await (await client.GetAsync("/api/jobs?status=cancelled")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(id, (Guid)list["items"]![0]!["id"]!);
-        Assert.Equal(0, (int)(await (await client.GetAsync("/api/jobs?status=running")).ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
+        Assert.Equal(0, (int)(await (await client.GetAsync("/api/jobs?status=running"))
+            .ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
     }
 
     [Fact]
@@ -38,9 +41,11 @@ public sealed class TrainingJobTests
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
-        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 1 });
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs = 1 });
         Assert.Equal("queued", (string)job["status"]!);
-        var cancelled = await (await client.PostAsync($"/api/jobs/{job["id"]}/cancel", null)).ExpectAsync(HttpStatusCode.OK);
+        var cancelled = await (await client.PostAsync($"/api/jobs/{job["id"]}/cancel", null))
+            .ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("cancelled", (string)cancelled["status"]!);
     }
 
@@ -75,9 +80,11 @@ public sealed class TrainingJobTests
             before.KeepDatabase = true;
             databasePath = before.DatabasePath;
             var client = before.CreateClient();
-            var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 5 });
+            var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+                datasetId = await client.UploadIrisAsync(), epochs = 5 });
             id = (Guid)job["id"]!;
-            Assert.Equal("queued", (string)(await client.GetJobAsync(id))["status"]!); // no worker: nothing can have claimed it
+            // no worker: nothing can have claimed it
+            Assert.Equal("queued", (string)(await client.GetJobAsync(id))["status"]!);
         }
 
         using var after = new ApiFactory(databasePath);
@@ -93,7 +100,8 @@ public sealed class TrainingJobTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var job = await client.TrainAsync(new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 3, validationFraction = 0.2 });
+        var job = await client.TrainAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs = 3, validationFraction = 0.2 });
         Assert.Equal(3, (int)job["epochs"]!);
         Assert.NotNull(job["bestValidationLoss"]);
         // Elapsed is the time from start to finish as the job row records it.
@@ -111,16 +119,19 @@ public sealed class TrainingJobTests
         var client = factory.CreateClient();
         var network = await client.CreateNetworkAsync(new
         {
-            inputWidth = 4, layers = new object[] { new { units = 5, activation = "tanh" }, new { units = 3, activation = "softmax" } },
+            inputWidth = 4, layers = new object[] { new { units = 5, activation = "tanh" },
+                new { units = 3, activation = "softmax" } },
             loss = "categorical_cross_entropy", seed = 2,
         });
-        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/gradient-check", new { datasetId = await client.UploadIrisAsync(), rows = 4 }))
+        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/gradient-check",
+            new { datasetId = await client.UploadIrisAsync(), rows = 4 }))
             .ExpectAsync(HttpStatusCode.OK);
         var layers = result["layers"]!.AsArray();
         Assert.Equal(2, layers.Count);
         Assert.All(layers, l =>
         {
-            Assert.True((double)l!["maxRelativeErrorWeights"]! < 1e-5, l.ToJsonString()); // double-precision central differences
+            // double-precision central differences
+            Assert.True((double)l!["maxRelativeErrorWeights"]! < 1e-5, l.ToJsonString());
             Assert.True((double)l["maxRelativeErrorBiases"]! < 1e-5, l.ToJsonString());
         });
     }

@@ -3,7 +3,8 @@ using Microsoft.Data.Sqlite;
 
 namespace Backprop.Api.Tests.Models;
 
-/// <summary>Deleting a model races nothing into a 500, and is refused while an unfinished job needs the model.</summary>
+/// <summary>Deleting a model races nothing into a 500, and is refused while an unfinished job needs the
+/// model.</summary>
 public sealed class ModelDeletionTests : IDisposable
 {
     // A SQLite file on either suite: one test edits it directly between two apps on it.
@@ -15,7 +16,8 @@ public sealed class ModelDeletionTests : IDisposable
         foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(_database + suffix);
     }
 
-    /// <summary>An iris model trained in a first app on the database; returns its id and the ids of its network and dataset.</summary>
+    /// <summary>An iris model trained in a first app on the database; returns its id and the ids of its network and
+    /// dataset.</summary>
     private async Task<(Guid Model, Guid Network, Guid Dataset)> TrainAsync()
     {
         using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true };
@@ -46,11 +48,15 @@ public sealed class ModelDeletionTests : IDisposable
     public async Task Delete_AModelAQueuedWarmStartJobNeeds_Returns409UntilTheJobIsCancelled()
     {
         var (model, network, dataset) = await TrainAsync();
-        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false"); // jobs stay queued
+        // jobs stay queued
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled",
+            "false");
         var client = factory.CreateClient();
-        var job = (Guid)(await client.StartJobAsync(new { networkId = network, datasetId = dataset, epochs = 3, warmStartModelId = model }))["id"]!;
+        var job = (Guid)(await client.StartJobAsync(new { networkId = network, datasetId = dataset, epochs = 3,
+            warmStartModelId = model }))["id"]!;
 
-        var problem = await (await client.DeleteAsync($"/api/models/{model}")).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var problem = await (await client.DeleteAsync($"/api/models/{model}"))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains(model.ToString(), (string)problem["detail"]!);
         await (await client.GetAsync($"/api/models/{model}")).ExpectAsync(HttpStatusCode.OK);
 
@@ -63,9 +69,11 @@ public sealed class ModelDeletionTests : IDisposable
     public async Task Delete_AModelAQueuedContinueJobNeeds_Returns409()
     {
         var (model, _, _) = await TrainAsync();
-        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false");
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled",
+            "false");
         var client = factory.CreateClient();
-        await (await client.PostJsonAsync($"/api/models/{model}/continue", """{"epochs": 5}""")).ExpectAsync(HttpStatusCode.Accepted);
+        await (await client.PostJsonAsync($"/api/models/{model}/continue", """{"epochs": 5}"""))
+            .ExpectAsync(HttpStatusCode.Accepted);
         await (await client.DeleteAsync($"/api/models/{model}")).ExpectProblemAsync(HttpStatusCode.Conflict);
     }
 }

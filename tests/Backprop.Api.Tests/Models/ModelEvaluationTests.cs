@@ -14,10 +14,12 @@ public sealed class ModelEvaluationTests
         var train = await client.UploadCsvAsync("train", Sample("train.csv"), "species");
         var test = await client.UploadCsvAsync("test", Sample("test.csv"), "species");
         var network = await client.CreateIrisNetworkAsync();
-        var job = await client.TrainAsync(new { networkId = network, datasetId = train, epochs = 3, seed = 5 }); // few epochs: some mistakes to count
+        // few epochs: some mistakes to count
+        var job = await client.TrainAsync(new { networkId = network, datasetId = train, epochs = 3, seed = 5 });
         var model = job["modelId"]!.ToString();
 
-        var lines = Sample("test.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.Split(',')).ToArray();
+        var lines = Sample("test.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries)[1..].Select(l => l.Split(','))
+            .ToArray();
         var records = lines.Select(c => new Dictionary<string, double>
         {
             ["sepal_length"] = double.Parse(c[0], System.Globalization.CultureInfo.InvariantCulture),
@@ -25,8 +27,10 @@ public sealed class ModelEvaluationTests
             ["petal_length"] = double.Parse(c[2], System.Globalization.CultureInfo.InvariantCulture),
             ["petal_width"] = double.Parse(c[3], System.Globalization.CultureInfo.InvariantCulture),
         }).ToArray();
-        var predictions = (await (await client.PostAsJsonAsync($"/api/models/{model}/predict", new { records })).ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
-        var evaluation = await (await client.PostAsJsonAsync($"/api/models/{model}/evaluate", new { datasetId = test })).ExpectAsync(HttpStatusCode.OK);
+        var predictions = (await (await client.PostAsJsonAsync($"/api/models/{model}/predict", new { records }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!.AsArray();
+        var evaluation = await (await client.PostAsJsonAsync($"/api/models/{model}/evaluate", new { datasetId = test }))
+            .ExpectAsync(HttpStatusCode.OK);
 
         var classes = evaluation["classNames"]!.AsArray().Select(c => (string)c!).ToList();
         var actual = lines.Select(c => classes.IndexOf(c[4].Trim())).ToArray();
@@ -35,17 +39,20 @@ public sealed class ModelEvaluationTests
         Assert.Equal(actual.Zip(predicted).Count(p => p.First == p.Second) / 30.0, (double)evaluation["accuracy"]!, 12);
         for (int a = 0; a < 3; a++)
             for (int p = 0; p < 3; p++)
-                Assert.Equal(actual.Zip(predicted).Count(x => x.First == a && x.Second == p), (int)evaluation["confusionMatrix"]![a]![p]!);
+                Assert.Equal(actual.Zip(predicted).Count(x => x.First == a && x.Second == p),
+                    (int)evaluation["confusionMatrix"]![a]![p]!);
         for (int c = 0; c < 3; c++)
         {
-            int tp = actual.Zip(predicted).Count(x => x.First == c && x.Second == c), support = actual.Count(x => x == c), predictedAs = predicted.Count(x => x == c);
+            int tp = actual.Zip(predicted).Count(x => x.First == c && x.Second == c), support = actual.Count(x =>
+                x == c), predictedAs = predicted.Count(x => x == c);
             var metrics = evaluation["perClass"]![c]!;
             Assert.Equal(support, (int)metrics["support"]!);
             if (predictedAs > 0) Assert.Equal((double)tp / predictedAs, (double)metrics["precision"]!, 12);
             Assert.Equal((double)tp / support, (double)metrics["recall"]!, 12);
         }
         // Log loss from the returned probabilities (float32 on the wire, so 1e-5).
-        double logLoss = -predictions.Select((p, i) => Math.Log((double)p!["probabilities"]![classes[actual[i]]]!)).Average();
+        double logLoss = -predictions.Select((p, i) => Math.Log((double)p!["probabilities"]![classes[actual[i]]]!))
+            .Average();
         Assert.Equal(logLoss, (double)evaluation["logLoss"]!, 5);
     }
 
@@ -56,12 +63,15 @@ public sealed class ModelEvaluationTests
         var client = factory.CreateClient();
         var csv = "x,y\n" + string.Join("\n", Enumerable.Range(0, 40).Select(i => $"{i},{2 * i + 1}"));
         var dataset = await client.UploadCsvAsync("line", csv, "y", "regression");
-        var network = await client.CreateNetworkAsync(new { inputWidth = 1, layers = new[] { new { units = 1, activation = "identity" } }, loss = "mean_squared_error" });
+        var network = await client.CreateNetworkAsync(new { inputWidth = 1,
+            layers = new[] { new { units = 1, activation = "identity" } }, loss = "mean_squared_error" });
         var job = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 2 });
         var rows = Enumerable.Range(0, 40).Select(i => new[] { (double)i }).ToArray();
-        var values = (await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/predict", new { rows })).ExpectAsync(HttpStatusCode.OK))["predictions"]!
+        var values = (await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/predict", new { rows }))
+            .ExpectAsync(HttpStatusCode.OK))["predictions"]!
             .AsArray().Select(p => (double)p!["values"]![0]!).ToArray();
-        var e = await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/evaluate", new { datasetId = dataset })).ExpectAsync(HttpStatusCode.OK);
+        var e = await (await client.PostAsJsonAsync($"/api/models/{job["modelId"]}/evaluate",
+            new { datasetId = dataset })).ExpectAsync(HttpStatusCode.OK);
         var errors = values.Select((v, i) => v - (2 * i + 1)).ToArray();
         double mean = Enumerable.Range(0, 40).Average(i => 2 * i + 1.0);
         double sst = Enumerable.Range(0, 40).Sum(i => Math.Pow(2 * i + 1 - mean, 2));
@@ -70,5 +80,6 @@ public sealed class ModelEvaluationTests
         Assert.Equal(1 - errors.Sum(d => d * d) / sst, (double)e["r2"]!, 4);
     }
 
-    private static string Sample(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris-raw", file));
+    private static string Sample(string file) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples",
+        "iris-raw", file));
 }

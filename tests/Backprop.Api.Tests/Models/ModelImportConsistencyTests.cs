@@ -2,7 +2,8 @@ using System.Net;
 
 namespace Backprop.Api.Tests.Models;
 
-/// <summary>An imported model must be consistent with itself and able to predict; otherwise 400 naming the field.</summary>
+/// <summary>An imported model must be consistent with itself and able to predict; otherwise 400 naming the
+/// field.</summary>
 public sealed class ModelImportConsistencyTests : IDisposable
 {
     private readonly ApiFactory _factory = new();
@@ -11,8 +12,10 @@ public sealed class ModelImportConsistencyTests : IDisposable
 
     public void Dispose() => _factory.Dispose();
 
-    private static string Model(string format = "\"backprop-model\"", string task = "classification", string activation = "softmax",
-        string loss = "categorical_cross_entropy", string weight = "0.5", string featureNames = "[\"a\", \"b\"]") => $$"""
+    private static string Model(string format = "\"backprop-model\"", string task = "classification",
+        string activation = "softmax",
+        string loss = "categorical_cross_entropy", string weight = "0.5", string featureNames = "[\"a\", \"b\"]") =>
+            $$"""
         {"model": {"format": {{format}}, "version": 1, "task": "{{task}}",
          "spec": {"inputWidth": 2, "loss": "{{loss}}", "layers": [{"units": 2, "activation": "{{activation}}"}]},
          "layers": [{"weights": [[{{weight}}, {{weight}}], [-{{weight}}, {{weight}}]], "biases": [0, 0]}],
@@ -33,9 +36,11 @@ public sealed class ModelImportConsistencyTests : IDisposable
             "task" => Model(task: value),
             _ => Model(weight: value),
         };
-        var problem = await (await Client.PostJsonAsync("/api/models/import", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var problem = await (await Client.PostJsonAsync("/api/models/import", body))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains(expected, ApiClient.Text(problem));
-        Assert.Equal(0, (int)(await (await Client.GetAsync("/api/models")).ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
+        Assert.Equal(0, (int)(await (await Client.GetAsync("/api/models"))
+            .ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
     }
 
     [Fact]
@@ -45,7 +50,8 @@ public sealed class ModelImportConsistencyTests : IDisposable
     [Fact]
     public async Task Import_WithADuplicateProperty_Returns400()
     {
-        var body = Model().Replace("\"task\": \"classification\"", "\"task\": \"classification\", \"task\": \"regression\"", StringComparison.Ordinal);
+        var body = Model().Replace("\"task\": \"classification\"",
+            "\"task\": \"classification\", \"task\": \"regression\"", StringComparison.Ordinal);
         await (await Client.PostJsonAsync("/api/models/import", body)).ExpectProblemAsync(HttpStatusCode.BadRequest);
     }
 }

@@ -18,13 +18,15 @@ public sealed class GradientCheckTests : IDisposable
         var network = await Client.CreateIrisNetworkAsync(); // 131 parameters: 17,161 multiply-adds per row
         var dataset = await Client.UploadIrisAsync();
 
-        var response = await Client.PostAsJsonAsync($"/api/networks/{network}/gradient-check", new { datasetId = dataset, rows = 4 });
+        var response = await Client.PostAsJsonAsync($"/api/networks/{network}/gradient-check",
+            new { datasetId = dataset, rows = 4 });
 
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         var message = (string)problem["errors"]!["rows"]![0]!;
         Assert.Contains("131 parameters on 4 rows costs parameters² × rows = 68,644 multiply-adds", message);
         Assert.Contains("50,000 (Limits:MaxGradientCheckCost). Use rows = 2 or fewer", message);
-        await (await Client.PostAsJsonAsync($"/api/networks/{network}/gradient-check", new { datasetId = dataset, rows = 2 })).ExpectAsync(HttpStatusCode.OK);
+        await (await Client.PostAsJsonAsync($"/api/networks/{network}/gradient-check", new { datasetId = dataset,
+            rows = 2 })).ExpectAsync(HttpStatusCode.OK);
     }
 
     [Fact]

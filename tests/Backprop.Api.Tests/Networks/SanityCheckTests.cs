@@ -14,7 +14,8 @@ public sealed class SanityCheckTests
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
         var network = await client.CreateIrisNetworkAsync();
-        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check", new { datasetId = await client.UploadIrisAsync(), rows = 24 }))
+        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check",
+            new { datasetId = await client.UploadIrisAsync(), rows = 24 }))
             .ExpectAsync(HttpStatusCode.OK);
         Assert.True((bool)result["passed"]!, result.ToJsonString());
         Assert.Equal(24, (int)result["rows"]!);
@@ -40,9 +41,11 @@ public sealed class SanityCheckTests
         var network = await client.CreateNetworkAsync(new
         {
             inputWidth = 2, loss = "mean_squared_error", seed = 3,
-            layers = new object[] { new { units = 16, activation = "tanh" }, new { units = 1, activation = "sigmoid" } },
+            layers = new object[] { new { units = 16, activation = "tanh" },
+                new { units = 1, activation = "sigmoid" } },
         });
-        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check", new { datasetId = dataset, epochs = 400 }))
+        var result = await (await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check",
+            new { datasetId = dataset, epochs = 400 }))
             .ExpectAsync(HttpStatusCode.OK);
         Assert.False((bool)result["passed"]!, result.ToJsonString());
         Assert.Equal(400, (int)result["epochs"]!);
@@ -55,7 +58,8 @@ public sealed class SanityCheckTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync($"/api/networks/{Guid.NewGuid()}/sanity-check", new { datasetId = await client.UploadIrisAsync() });
+        var response = await client.PostAsJsonAsync($"/api/networks/{Guid.NewGuid()}/sanity-check",
+            new { datasetId = await client.UploadIrisAsync() });
         await response.ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
@@ -65,10 +69,13 @@ public sealed class SanityCheckTests
         using var factory = new ApiFactory().With("Limits:MaxSanityCheckCost", "1000000");
         var client = factory.CreateClient();
         var network = await client.CreateIrisNetworkAsync(); // 131 parameters
-        var response = await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check", new { datasetId = await client.UploadIrisAsync(), rows = 64, epochs = 1000 });
+        var response = await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check",
+            new { datasetId = await client.UploadIrisAsync(), rows = 64, epochs = 1000 });
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("multiply-adds", (string)problem["errors"]!["epochs"]![0]!);
-        var rows = await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check", new { datasetId = Guid.NewGuid(), rows = 1000 });
-        Assert.Contains("rows must be between 2 and 256", (string)(await rows.ExpectProblemAsync(HttpStatusCode.BadRequest))["errors"]!["rows"]![0]!);
+        var rows = await client.PostAsJsonAsync($"/api/networks/{network}/sanity-check",
+            new { datasetId = Guid.NewGuid(), rows = 1000 });
+        Assert.Contains("rows must be between 2 and 256",
+            (string)(await rows.ExpectProblemAsync(HttpStatusCode.BadRequest))["errors"]!["rows"]![0]!);
     }
 }

@@ -46,8 +46,10 @@ public sealed class IrisFlowTests
         Assert.Equal("z_score", (string)model["inputNormalization"]!["kind"]!);
 
         var rows = ApiClient.ReadCsvRows("iris/test.csv", out var header);
-        var records = rows.Select(r => header.Take(4).Select((name, i) => (name, value: r[i])).ToDictionary(p => p.name, p => p.value)).ToList();
-        var prediction = await (await client.PostAsJsonAsync($"/api/models/{modelId}/predict", new { records })).ExpectAsync(HttpStatusCode.OK);
+        var records = rows.Select(r => header.Take(4).Select((name, i) => (name, value: r[i]))
+            .ToDictionary(p => p.name, p => p.value)).ToList();
+        var prediction = await (await client.PostAsJsonAsync($"/api/models/{modelId}/predict", new { records }))
+            .ExpectAsync(HttpStatusCode.OK);
         var predictions = prediction["predictions"]!.AsArray();
         Assert.Equal(rows.Count, predictions.Count);
         int correct = rows.Zip(predictions).Count(p => (string)p.Second!["label"]! == ((int)p.First[4]).ToString());
@@ -63,25 +65,30 @@ public sealed class IrisFlowTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var job = await client.TrainAsync(IrisJob(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync()));
+        var job = await client.TrainAsync(IrisJob(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync()));
         var modelId = (Guid)job["modelId"]!;
         var weights = await (await client.GetAsync($"/api/models/{modelId}/weights")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(16, weights["layers"]![0]!["weights"]!.AsArray().Count);
         Assert.Equal(4, weights["layers"]![0]!["weights"]![0]!.AsArray().Count);
 
-        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "copy", model = weights })).ExpectAsync(HttpStatusCode.Created);
+        var imported = await (await client.PostAsJsonAsync("/api/models/import", new { name = "copy",
+            model = weights })).ExpectAsync(HttpStatusCode.Created);
         var copyId = (Guid)imported["id"]!;
         Assert.Equal("import", (string)imported["lineage"]!["source"]!);
 
         var rows = new { rows = new[] { new[] { 5.1, 3.5, 1.4, 0.2 }, new[] { 6.7, 3.0, 5.2, 2.3 } } };
-        var original = await (await client.PostAsJsonAsync($"/api/models/{modelId}/predict", rows)).ExpectAsync(HttpStatusCode.OK);
-        var copy = await (await client.PostAsJsonAsync($"/api/models/{copyId}/predict", rows)).ExpectAsync(HttpStatusCode.OK);
+        var original = await (await client.PostAsJsonAsync($"/api/models/{modelId}/predict", rows))
+            .ExpectAsync(HttpStatusCode.OK);
+        var copy = await (await client.PostAsJsonAsync($"/api/models/{copyId}/predict", rows))
+            .ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(original["predictions"]!.ToJsonString(), copy["predictions"]!.ToJsonString());
 
         var list = await (await client.GetAsync("/api/models?page=1&pageSize=10")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, (int)list["totalCount"]!);
         await (await client.DeleteAsync($"/api/models/{copyId}")).ExpectAsync(HttpStatusCode.NoContent);
-        await (await client.PostAsJsonAsync($"/api/models/{copyId}/predict", rows)).ExpectProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostAsJsonAsync($"/api/models/{copyId}/predict", rows))
+            .ExpectProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]
@@ -92,7 +99,8 @@ public sealed class IrisFlowTests
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
         var first = await client.TrainAsync(IrisJob(network, dataset));
-        var second = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 1, optimizer = new { learningRate = 1e-4 }, warmStartModelId = first["modelId"] });
+        var second = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 1,
+            optimizer = new { learningRate = 1e-4 }, warmStartModelId = first["modelId"] });
         var model = await (await client.GetAsync($"/api/models/{second["modelId"]}")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal((Guid)first["modelId"]!, (Guid)model["lineage"]!["warmStartModelId"]!);
         // One tiny step from a trained model stays trained: a fresh network after one epoch is near chance.

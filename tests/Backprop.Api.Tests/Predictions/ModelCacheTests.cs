@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Tests.Predictions;
 
-/// <summary>A model deleted while a prediction loads it is neither served from that load nor put back in the cache.</summary>
+/// <summary>A model deleted while a prediction loads it is neither served from that load nor put back in the
+/// cache.</summary>
 public sealed class ModelCacheTests
 {
     /// <summary>One SQLite process: events are always live, so the cache is in use.</summary>
@@ -14,7 +15,8 @@ public sealed class ModelCacheTests
 
     private static CachedModel Model() => new(new TrainedModel(
         new NetworkSpec(2, [new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy),
-        [.. Enumerable.Range(0, 6).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null, ["a", "b"], ["no", "yes"], null), "tenant");
+        [.. Enumerable.Range(0, 6).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null,
+            ["a", "b"], ["no", "yes"], null), "tenant");
 
     [Fact]
     public async Task GetAsync_WhenTheModelIsRemovedWhileItLoads_ReadsAgainAndFindsItGone()
@@ -24,7 +26,8 @@ public sealed class ModelCacheTests
         var firstRead = new TaskCompletionSource<CachedModel?>();
         var loads = 0;
         bool deleted = false;
-        var loading = cache.GetAsync(id, () => Interlocked.Increment(ref loads) == 1 ? firstRead.Task : Task.FromResult(deleted ? null : Model()));
+        var loading = cache.GetAsync(id, () => Interlocked.Increment(ref loads) == 1 ? firstRead.Task
+            : Task.FromResult(deleted ? null : Model()));
 
         // The delete lands while the first load is in flight; that load read the row just before it.
         deleted = true;

@@ -6,8 +6,8 @@ using System.Text.Json.Nodes;
 namespace Backprop.Api.Tests.Predictions;
 
 /// <summary>
-/// A prediction request is sized against Limits:MaxPredictionValues (rows × the model's widest buffer) before anything is
-/// allocated from it: a small request cannot make the service allocate gigabytes.
+/// A prediction request is sized against Limits:MaxPredictionValues (rows × the model's widest buffer) before anything
+/// is allocated from it: a small request cannot make the service allocate gigabytes.
 /// </summary>
 [Collection(MemoryCollection.Name)]
 public sealed class PredictionBudgetTests : IDisposable
@@ -23,9 +23,11 @@ public sealed class PredictionBudgetTests : IDisposable
     public async Task Predict_EmptyRowsAgainstWideModel_Returns413BeforeAllocating()
     {
         var model = await ImportAsync(inputs: 10_000, outputs: 1, "identity", "mean_squared_error", "regression");
-        var body = "{\"rows\": [" + string.Join(",", Enumerable.Repeat("[]", 10_000)) + "]}"; // 30 KB asking for 10⁸ values
+        // 30 KB asking for 10⁸ values
+        var body = "{\"rows\": [" + string.Join(",", Enumerable.Repeat("[]", 10_000)) + "]}";
 
-        var (response, cost) = await MemoryProbe.MeasureAsync(() => Client.PostJsonAsync($"/api/models/{model}/predict", body));
+        var (response, cost) = await MemoryProbe.MeasureAsync(() =>
+            Client.PostJsonAsync($"/api/models/{model}/predict", body));
 
         var problem = await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         var detail = (string)problem["detail"]!;
@@ -38,10 +40,12 @@ public sealed class PredictionBudgetTests : IDisposable
     [Fact]
     public async Task Predict_ManyRowsAgainstWideSoftmax_Returns413BeforeAllocating()
     {
-        var model = await ImportAsync(inputs: 1, outputs: 65_536, "softmax", "categorical_cross_entropy", "classification");
+        var model = await ImportAsync(inputs: 1, outputs: 65_536, "softmax", "categorical_cross_entropy",
+            "classification");
         var body = "{\"rows\": [" + string.Join(",", Enumerable.Repeat("[1]", 10_000)) + "]}";
 
-        var (response, cost) = await MemoryProbe.MeasureAsync(() => Client.PostJsonAsync($"/api/models/{model}/predict", body));
+        var (response, cost) = await MemoryProbe.MeasureAsync(() =>
+            Client.PostJsonAsync($"/api/models/{model}/predict", body));
 
         var detail = (string)(await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge))["detail"]!;
         Assert.Contains("655,360,000 values", detail);
@@ -51,13 +55,16 @@ public sealed class PredictionBudgetTests : IDisposable
     [Fact]
     public async Task Predict_WideSoftmaxWithinBudget_ReturnsEveryProbabilityWithinMemoryBound()
     {
-        var model = await ImportAsync(inputs: 1, outputs: 65_536, "softmax", "categorical_cross_entropy", "classification");
+        var model = await ImportAsync(inputs: 1, outputs: 65_536, "softmax", "categorical_cross_entropy",
+            "classification");
 
         var (text, cost) = await MemoryProbe.MeasureAsync(async () =>
         {
-            var r = await Client.PostAsJsonAsync($"/api/models/{model}/predict", new { rows = Enumerable.Repeat(new[] { 1.0 }, 16) });
+            var r = await Client.PostAsJsonAsync($"/api/models/{model}/predict",
+                new { rows = Enumerable.Repeat(new[] { 1.0 }, 16) });
             Assert.Equal(HttpStatusCode.OK, r.StatusCode);
-            return await r.Content.ReadAsStringAsync(); // parsed after measuring: a JSON tree of 10⁶ nodes is the test's cost, not the service's
+            // parsed after measuring: a JSON tree of 10⁶ nodes is the test's cost, not the service's
+            return await r.Content.ReadAsStringAsync();
         });
 
         var predictions = JsonNode.Parse(text)!["predictions"]!.AsArray();
@@ -80,16 +87,21 @@ public sealed class PredictionBudgetTests : IDisposable
 
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         var messages = problem["errors"]!["records[0]"]!.AsArray().Select(m => (string)m!).ToList();
-        Assert.Contains(messages, m => m.StartsWith("Unknown column(s) u0, u1,", StringComparison.Ordinal) && m.Contains("and 199,990 more"));
-        Assert.Contains(messages, m => m.StartsWith("Missing column(s) x0, x1,", StringComparison.Ordinal) && m.Contains("and 1,990 more"));
-        Assert.True(problem.ToJsonString().Length < 4_000, $"The problem is {problem.ToJsonString().Length} characters long.");
+        Assert.Contains(messages, m => m.StartsWith("Unknown column(s) u0, u1,", StringComparison.Ordinal)
+            && m.Contains("and 199,990 more"));
+        Assert.Contains(messages, m => m.StartsWith("Missing column(s) x0, x1,", StringComparison.Ordinal)
+            && m.Contains("and 1,990 more"));
+        Assert.True(problem.ToJsonString().Length < 4_000,
+            $"The problem is {problem.ToJsonString().Length} characters long.");
     }
 
     [Fact]
     public async Task Predict_RecordsInAnyKeyOrder_MatchFeaturesByName()
     {
-        var model = await ImportAsync(inputs: 3, outputs: 1, "identity", "mean_squared_error", "regression", weight: i => i + 1);
-        var response = await Client.PostJsonAsync($"/api/models/{model}/predict", """{"records": [{"x2": 1, "x0": 100, "x1": 10}]}""");
+        var model = await ImportAsync(inputs: 3, outputs: 1, "identity", "mean_squared_error", "regression",
+            weight: i => i + 1);
+        var response = await Client.PostJsonAsync($"/api/models/{model}/predict",
+            """{"records": [{"x2": 1, "x0": 100, "x1": 10}]}""");
         var prediction = await response.ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(1 * 100 + 2 * 10 + 3 * 1, (double)prediction["predictions"]![0]!["values"]![0]!, 3);
     }
@@ -97,7 +109,8 @@ public sealed class PredictionBudgetTests : IDisposable
     [Fact]
     public async Task ImportModel_InputWidthOverLimit_Returns400NamingTheLimit()
     {
-        var response = await Client.PostJsonAsync("/api/models/import", ModelJson(10_001, 1, "identity", "mean_squared_error", "regression", _ => 0));
+        var response = await Client.PostJsonAsync("/api/models/import", ModelJson(10_001, 1, "identity",
+            "mean_squared_error", "regression", _ => 0));
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         var message = string.Join(" ", problem["errors"]!["model.spec.inputWidth"]!.AsArray().Select(m => (string)m!));
         Assert.Contains("10,001", message);
@@ -107,24 +120,30 @@ public sealed class PredictionBudgetTests : IDisposable
     [Fact]
     public async Task CreateNetwork_InputWidthOverLimit_Returns400NamingTheLimit()
     {
-        var response = await _factory.With("Limits:MaxInputWidth", "100").CreateClient().PostAsJsonAsync("/api/networks", new
+        var response = await _factory.With("Limits:MaxInputWidth", "100").CreateClient()
+            .PostAsJsonAsync("/api/networks", new
         {
-            inputWidth = 101, layers = new[] { new { units = 1, activation = "identity" } }, loss = "mean_squared_error",
+            inputWidth = 101, layers = new[] { new { units = 1, activation = "identity" } },
+                loss = "mean_squared_error",
         });
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("at most 100 (Limits:MaxInputWidth)", (string)problem["errors"]!["inputWidth"]![0]!);
     }
 
-    private async Task<Guid> ImportAsync(int inputs, int outputs, string activation, string loss, string task, Func<int, double>? weight = null)
+    private async Task<Guid> ImportAsync(int inputs, int outputs, string activation, string loss, string task,
+        Func<int, double>? weight = null)
     {
-        var response = await Client.PostJsonAsync("/api/models/import", ModelJson(inputs, outputs, activation, loss, task, weight ?? (_ => 0)));
+        var response = await Client.PostJsonAsync("/api/models/import", ModelJson(inputs, outputs, activation, loss,
+            task, weight ?? (_ => 0)));
         return (Guid)(await response.ExpectAsync(HttpStatusCode.Created))["id"]!;
     }
 
     /// <summary>One dense layer inputs → outputs; row u of the weights is weight(0..inputs−1), biases 0.</summary>
-    private static string ModelJson(int inputs, int outputs, string activation, string loss, string task, Func<int, double> weight)
+    private static string ModelJson(int inputs, int outputs, string activation, string loss, string task,
+        Func<int, double> weight)
     {
-        var row = "[" + string.Join(",", Enumerable.Range(0, inputs).Select(i => weight(i).ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
+        var row = "[" + string.Join(",", Enumerable.Range(0, inputs).Select(i => weight(i)
+            .ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
         var model = new JsonObject
         {
             ["format"] = "backprop-model", ["version"] = 1, ["task"] = task,
@@ -135,7 +154,8 @@ public sealed class PredictionBudgetTests : IDisposable
             },
         };
         var text = model.ToJsonString();
-        var layers = "\"layers\": [{\"weights\": [" + string.Join(",", Enumerable.Repeat(row, outputs)) + "], \"biases\": ["
+        var layers = "\"layers\": [{\"weights\": [" + string.Join(",", Enumerable.Repeat(row, outputs))
+            + "], \"biases\": ["
             + string.Join(",", Enumerable.Repeat("0", outputs)) + "]}]";
         return "{\"model\": " + text[..^1] + ", " + layers + "}}";
     }

@@ -20,7 +20,8 @@ public sealed record ApiRoute(string Method, string Pattern)
 
 public static class ApiEndpoints
 {
-    /// <summary>Every route under /api with each of its methods, from the app's <see cref="EndpointDataSource"/>.</summary>
+    /// <summary>Every route under /api with each of its methods, from the app's <see
+    /// cref="EndpointDataSource"/>.</summary>
     public static IReadOnlyList<ApiRoute> All(ApiFactory factory)
     {
         _ = factory.Server; // the app is built and started
@@ -31,7 +32,8 @@ public static class ApiEndpoints
             .Distinct().OrderBy(r => r.Pattern).ThenBy(r => r.Method).ToList();
     }
 
-    public static HttpRequestMessage Request(this ApiRoute route, Guid id, string? jsonBody = "{}") => new(new HttpMethod(route.Method), route.Url(id))
+    public static HttpRequestMessage Request(this ApiRoute route, Guid id, string? jsonBody = "{}") =>
+        new(new HttpMethod(route.Method), route.Url(id))
     {
         Content = route.Method is "POST" or "PUT" or "PATCH" && jsonBody is not null
             ? new StringContent(jsonBody, System.Text.Encoding.UTF8, "application/json") : null,

@@ -4,7 +4,8 @@ using Backprop.Api.Security;
 
 namespace Backprop.Api.Tests.Security;
 
-/// <summary>A revocation clears the cache, and no authentication that was already in flight can put the revoked key back.</summary>
+/// <summary>A revocation clears the cache, and no authentication that was already in flight can put the revoked key
+/// back.</summary>
 public sealed class ApiKeyCacheTests
 {
     /// <summary>One SQLite process: events are always live, so the cache is in use.</summary>

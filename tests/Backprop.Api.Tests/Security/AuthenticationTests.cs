@@ -62,7 +62,8 @@ public sealed class AuthenticationTests
     {
         using var factory = new ApiFactory();
         var admin = factory.CreateAdminClient();
-        var created = await (await admin.PostJsonAsync("/api/admin/keys", """{"tenant": "acme", "name": "ci"}""")).ExpectAsync(HttpStatusCode.Created);
+        var created = await (await admin.PostJsonAsync("/api/admin/keys", """{"tenant": "acme", "name": "ci"}"""))
+            .ExpectAsync(HttpStatusCode.Created);
         var key = (string)created["key"]!;
         Assert.Matches("^bp_[A-Za-z0-9_-]{43}$", key);
         Assert.Equal(key[..12], (string)created["prefix"]!);
@@ -77,9 +78,11 @@ public sealed class AuthenticationTests
         Assert.Null(listed["hash"]);
         Assert.DoesNotContain(key, list.ToJsonString());
 
-        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/keys/{created["id"]}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/admin/keys/{created["id"]}"))
+            .StatusCode);
         await (await tenant.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
-        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/admin/keys/{Guid.NewGuid()}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await admin.DeleteAsync($"/api/admin/keys/{Guid.NewGuid()}"))
+            .StatusCode);
     }
 
     [Fact]
@@ -88,11 +91,13 @@ public sealed class AuthenticationTests
         using var factory = new ApiFactory(sqlite: true); // reads the database file
         var key = await factory.CreateTenantKeyAsync("acme");
         await using var scope = factory.Services.CreateAsyncScope();
-        var row = await scope.ServiceProvider.GetRequiredService<BackpropDbContext>().Set<ApiKeyEntity>().SingleAsync(k => k.TenantId == "acme");
+        var row = await scope.ServiceProvider.GetRequiredService<BackpropDbContext>().Set<ApiKeyEntity>()
+            .SingleAsync(k => k.TenantId == "acme");
         Assert.Equal(SHA256.HashData(Encoding.UTF8.GetBytes(key)), row.Hash);
         Assert.Equal(key[..12], row.Prefix);
         var file = await File.ReadAllBytesAsync(factory.DatabasePath);
-        Assert.True(file.AsSpan().IndexOf(Encoding.UTF8.GetBytes(key)) < 0, "The plaintext key is in the database file");
+        Assert.True(file.AsSpan().IndexOf(Encoding.UTF8.GetBytes(key)) < 0,
+            "The plaintext key is in the database file");
     }
 
     [Fact]
@@ -123,7 +128,8 @@ public sealed class AuthenticationTests
     public async Task OpenApi_Document_DeclaresApiKeySecurity()
     {
         using var factory = new ApiFactory();
-        var document = await (await factory.CreateAnonymousClient().GetAsync("/openapi/v1.json")).ExpectAsync(HttpStatusCode.OK);
+        var document = await (await factory.CreateAnonymousClient().GetAsync("/openapi/v1.json"))
+            .ExpectAsync(HttpStatusCode.OK);
         var schemes = document["components"]!["securitySchemes"]!;
         Assert.Equal("bearer", (string)schemes["Bearer"]!["scheme"]!);
         Assert.Equal("X-Api-Key", (string)schemes["ApiKeyHeader"]!["name"]!);

@@ -5,7 +5,8 @@ using Backprop.Api.Security;
 
 namespace Backprop.Api.Tests.Security;
 
-/// <summary>Behaviour only the real server has: Kestrel's body limits, and the development key of a loopback-only service.</summary>
+/// <summary>Behaviour only the real server has: Kestrel's body limits, and the development key of a loopback-only
+/// service.</summary>
 public sealed class KestrelTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("backprop-kestrel-").FullName;
@@ -30,7 +31,9 @@ public sealed class KestrelTests : IDisposable
     public async Task Kestrel_BodyOverLimit_Returns413()
     {
         using var factory = StartOnLoopback(new ApiFactory().With("Limits:MaxRequestBodyBytes", "2048"));
-        var body = $$"""{"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}""";
+        var body = $$"""
+            {"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}
+            """;
         var response = await factory.CreateClient().PostJsonAsync("/api/networks/validate", body);
         var problem = await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("large", (string)problem["title"]!, StringComparison.OrdinalIgnoreCase);
@@ -45,7 +48,8 @@ public sealed class KestrelTests : IDisposable
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.Host, server.Port);
         var stream = tcp.GetStream();
-        var head = $"POST /api/networks/validate HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: Bearer {ApiFactory.DefaultKey}\r\n"
+        var head = $"POST /api/networks/validate HTTP/1.1\r\nHost: {server.Authority}\r\nAuthorization: " +
+            $"Bearer {ApiFactory.DefaultKey}\r\n"
             + "Content-Type: application/json\r\nContent-Length: 10000\r\n\r\n{\"name\": \"";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
 
@@ -73,8 +77,10 @@ public sealed class KestrelTests : IDisposable
             if (!OperatingSystem.IsWindows())
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(KeyFile));
             var network = await first.CreateClientWithKey(key).CreateIrisNetworkAsync();
-            Assert.Equal(DevelopmentKey.TenantId, (string)(await (await first.CreateAdminClient().GetAsync("/api/admin/keys?tenant=dev")).ReadJsonAsync())["items"]![0]!["tenant"]!);
-            Assert.Equal(HttpStatusCode.NotFound, (await first.CreateClient().GetAsync($"/api/networks/{network}")).StatusCode);
+            Assert.Equal(DevelopmentKey.TenantId, (string)(await (await first.CreateAdminClient()
+                .GetAsync("/api/admin/keys?tenant=dev")).ReadJsonAsync())["items"]![0]!["tenant"]!);
+            Assert.Equal(HttpStatusCode.NotFound, (await first.CreateClient().GetAsync($"/api/networks/{network}"))
+                .StatusCode);
         }
         using (var second = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
         {
@@ -87,7 +93,8 @@ public sealed class KestrelTests : IDisposable
             wide.StartServer();
             Assert.False(File.Exists(KeyFile), "A service listening beyond loopback left the development key file");
             var client = wide.CreateClientWithKey(key);
-            client.BaseAddress = new Uri($"http://127.0.0.1:{new Uri(wide.CreateClient().BaseAddress!.ToString().Replace("[::]", "localhost")).Port}");
+            var port = new Uri(wide.CreateClient().BaseAddress!.ToString().Replace("[::]", "localhost")).Port;
+            client.BaseAddress = new Uri($"http://127.0.0.1:{port}");
             await (await client.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
         }
     }
@@ -102,5 +109,6 @@ public sealed class KestrelTests : IDisposable
     [InlineData("http://+:8080", false)]
     [InlineData("http://10.0.0.5:8080", false)]
     [InlineData("http://example.com:80", false)]
-    public void IsLoopback_ListenAddress_IsTrueOnlyForLoopback(string address, bool loopback) => Assert.Equal(loopback, DevelopmentKey.IsLoopback(address));
+    public void IsLoopback_ListenAddress_IsTrueOnlyForLoopback(string address, bool loopback) => Assert.Equal(loopback,
+        DevelopmentKey.IsLoopback(address));
 }

@@ -8,7 +8,8 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Security;
 
-/// <summary>Every expensive endpoint is rate-limited per tenant, Retry-After is the time left, and failed keys are limited per address.</summary>
+/// <summary>Every expensive endpoint is rate-limited per tenant, Retry-After is the time left, and failed keys are
+/// limited per address.</summary>
 public sealed class RateLimitTests
 {
     private const string Csv = "a,b,label\n1,2,x\n3,4,y\n5,6,x\n7,8,y\n";
@@ -17,14 +18,16 @@ public sealed class RateLimitTests
     public async Task Upload_OverTheWindowsLimit_Returns429WithTheTimeLeftInTheWindow()
     {
         var clock = new TestClock();
-        using var factory = new ApiFactory().With("RateLimits:UploadsPerWindow", "2").With("RateLimits:Window", "00:01:00")
+        using var factory = new ApiFactory().With("RateLimits:UploadsPerWindow", "2").With("RateLimits:Window",
+            "00:01:00")
             .WithServices(s => s.AddSingleton<TimeProvider>(clock));
         var client = factory.CreateClient();
         await client.UploadCsvAsync("one", Csv, "label");
         clock.Advance(TimeSpan.FromSeconds(40));
         await client.UploadCsvAsync("two", Csv, "label");
 
-        var refused = await client.PostAsync("/api/datasets?name=three&targetColumn=label", new StringContent(Csv, Encoding.UTF8, "text/csv"));
+        var refused = await client.PostAsync("/api/datasets?name=three&targetColumn=label", new StringContent(Csv,
+            Encoding.UTF8, "text/csv"));
         await refused.ExpectProblemAsync(HttpStatusCode.TooManyRequests);
         Assert.Equal("20", refused.Headers.GetValues("Retry-After").Single()); // 60 s window, 40 s gone
 
@@ -52,11 +55,14 @@ public sealed class RateLimitTests
                 "import" => await c.PostJsonAsync("/api/models/import", ImportBody),
                 "export" => await c.GetAsync($"/api/models/{await ImportAsync(c)}/weights"),
                 "preview" => await c.GetAsync($"/api/datasets/{dataset}/rows"),
-                _ => await c.PostAsJsonAsync($"/api/networks/{await c.CreateNetworkAsync(TwoClassNetwork)}/gradient-check", new { datasetId = dataset, rows = 2 }),
+                _ => await c.PostAsJsonAsync(
+                    $"/api/networks/{await c.CreateNetworkAsync(TwoClassNetwork)}/gradient-check",
+                        new { datasetId = dataset, rows = 2 }),
             };
         }
         static async Task<Guid> ImportAsync(HttpClient c) =>
-            (Guid)(await (await c.PostJsonAsync("/api/models/import", ImportBody)).ExpectAsync(HttpStatusCode.Created))["id"]!;
+            (Guid)(await (await c.PostJsonAsync("/api/models/import", ImportBody))
+                .ExpectAsync(HttpStatusCode.Created))["id"]!;
 
         Assert.True((await Call(client)).IsSuccessStatusCode);
         var refused = await Call(client);
@@ -75,7 +81,8 @@ public sealed class RateLimitTests
         await (await good.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK); // verified once, then cached
         var wrong = factory.CreateClientWithKey("bp_" + new string('x', 43));
 
-        for (int i = 0; i < 3; i++) await (await wrong.GetAsync("/api/networks")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        for (int i = 0; i < 3; i++) await (await wrong.GetAsync("/api/networks"))
+            .ExpectProblemAsync(HttpStatusCode.Unauthorized);
         int before = commands.Count;
         for (int i = 0; i < 20; i++)
         {
@@ -85,12 +92,14 @@ public sealed class RateLimitTests
         }
 
         Assert.Equal(before, commands.Count);
-        await (await good.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK); // a verified key from the same address still works
+        // a verified key from the same address still works
+        await (await good.GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK);
     }
 
     private static readonly object TwoClassNetwork = new
     {
-        inputWidth = 2, layers = new object[] { new { units = 3, activation = "tanh" }, new { units = 2, activation = "softmax" } },
+        inputWidth = 2, layers = new object[] { new { units = 3, activation = "tanh" },
+            new { units = 2, activation = "softmax" } },
         loss = "categorical_cross_entropy",
     };
 
@@ -105,7 +114,8 @@ public sealed class RateLimitTests
         private int _count;
         public int Count => Volatile.Read(ref _count);
 
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command,
+            CommandEventData eventData,
             InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _count);

@@ -9,7 +9,8 @@ public sealed class RequestLimitTests
     {
         using var factory = new ApiFactory();
         var deep = new string('[', 40) + new string(']', 40);
-        var response = await factory.CreateClient().PostJsonAsync("/api/models/import", $$"""{"name": "deep", "model": {{deep}} }""");
+        var response = await factory.CreateClient().PostJsonAsync("/api/models/import",
+            $$"""{"name": "deep", "model": {{deep}} }""");
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.Contains("depth", (string)problem["detail"]!);
     }
@@ -19,7 +20,8 @@ public sealed class RequestLimitTests
     {
         using var factory = new ApiFactory();
         var nested = new string('[', 20) + new string(']', 20);
-        var response = await factory.CreateClient().PostJsonAsync("/api/models/import", $$"""{"name": "nested", "model": {{nested}} }""");
+        var response = await factory.CreateClient().PostJsonAsync("/api/models/import",
+            $$"""{"name": "nested", "model": {{nested}} }""");
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.DoesNotContain("depth", (string?)problem["detail"] ?? "");
         Assert.NotNull(problem["errors"]?["model"]); // read, then refused for not being a model object

@@ -13,7 +13,8 @@ public sealed class StorageQuotaTests
         var client = factory.CreateClient();
         await client.CreateIrisNetworkAsync();
 
-        var problem = await (await client.PostJsonAsync("/api/networks", """{"inputWidth": 4, "layers": [{"units": 3, "activation": "softmax"}], "loss": "categorical_cross_entropy"}"""))
+        var problem = await (await client.PostJsonAsync("/api/networks", """{"inputWidth": 4, "layers": [{"units": """ +
+            """3, "activation": "softmax"}], "loss": "categorical_cross_entropy"}"""))
             .ExpectProblemAsync(HttpStatusCode.Conflict);
 
         Assert.Contains("Tenancy:MaxNetworks = 1", (string)problem["detail"]!);
@@ -24,20 +25,24 @@ public sealed class StorageQuotaTests
     [Fact]
     public async Task ImportModel_OverTheModelBytesQuota_Returns409()
     {
-        // 100 → 1: 101 float parameters and a 100-column normalisation of doubles, about 2 KB stored; two do not fit in 3,000 bytes.
+        // 100 → 1: 101 float parameters and a 100-column normalisation of doubles, about 2 KB stored; two do not fit in
+        // 3,000 bytes.
         using var factory = new ApiFactory().With("Tenancy:MaxModelBytes", "3000");
         var client = factory.CreateClient();
         var model = $$$"""
             {"model": {"format": "backprop-model", "version": 1, "task": "regression",
-             "spec": {"inputWidth": 100, "loss": "mean_squared_error", "layers": [{"units": 1, "activation": "identity"}]},
+             "spec": {"inputWidth": 100, "loss": "mean_squared_error",
+                      "layers": [{"units": 1, "activation": "identity"}]},
              "layers": [{"weights": [[{{{string.Join(",", Enumerable.Repeat("0.5", 100))}}}]], "biases": [0.5]}]}}
             """;
         await (await client.PostJsonAsync("/api/models/import", model)).ExpectAsync(HttpStatusCode.Created);
 
-        var problem = await (await client.PostJsonAsync("/api/models/import", model)).ExpectProblemAsync(HttpStatusCode.Conflict);
+        var problem = await (await client.PostJsonAsync("/api/models/import", model))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
 
         Assert.Contains("(Tenancy:MaxModelBytes)", (string)problem["detail"]!);
-        Assert.Equal(1, (int)(await (await client.GetAsync("/api/models")).ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
+        Assert.Equal(1, (int)(await (await client.GetAsync("/api/models"))
+            .ExpectAsync(HttpStatusCode.OK))["totalCount"]!);
     }
 
     [Fact]
@@ -47,9 +52,11 @@ public sealed class StorageQuotaTests
         var client = factory.CreateClient();
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
-        var first = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 60, batchSize = 120 });
+        var first = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 60,
+            batchSize = 120 });
 
-        var problem = await (await client.PostAsJsonAsync("/api/jobs", new { networkId = network, datasetId = dataset, epochs = 60 }))
+        var problem = await (await client.PostAsJsonAsync("/api/jobs", new { networkId = network, datasetId = dataset,
+            epochs = 60 }))
             .ExpectProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("the tenant stores 60", (string)problem["detail"]!);
         Assert.Contains("(Tenancy:MaxHistoryRows)", (string)problem["detail"]!);
@@ -67,7 +74,8 @@ public sealed class StorageQuotaTests
         var dataset = await client.UploadIrisAsync();
         await client.StartJobAsync(new { networkId = network, datasetId = dataset, epochs = 60 });
 
-        var problem = await (await client.PostAsJsonAsync("/api/jobs", new { networkId = network, datasetId = dataset, epochs = 60 }))
+        var problem = await (await client.PostAsJsonAsync("/api/jobs", new { networkId = network, datasetId = dataset,
+            epochs = 60 }))
             .ExpectProblemAsync(HttpStatusCode.Conflict);
 
         Assert.Contains("its unfinished jobs will write 60 more", (string)problem["detail"]!);

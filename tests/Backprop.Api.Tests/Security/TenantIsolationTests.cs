@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 
 namespace Backprop.Api.Tests.Security;
 
-/// <summary>A key of tenant B gets 404 for every id of tenant A on every endpoint, as for an id that does not exist.</summary>
+/// <summary>A key of tenant B gets 404 for every id of tenant A on every endpoint, as for an id that does not
+/// exist.</summary>
 public sealed class TenantIsolationTests
 {
     /// <summary>
@@ -23,7 +24,8 @@ public sealed class TenantIsolationTests
         ["GET /api/jobs/{id:guid}/events"] = _ => null,
         ["POST /api/jobs/{id:guid}/cancel"] = _ => null,
         ["DELETE /api/jobs/{id:guid}"] = _ => null,
-        ["POST /api/networks/{id:guid}/sanity-check"] = own => $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
+        ["POST /api/networks/{id:guid}/sanity-check"] = own =>
+            $$"""{"datasetId": "{{own.Dataset}}", "rows": 8, "epochs": 5}""",
         ["GET /api/models/{id:guid}"] = _ => null,
         ["GET /api/models/{id:guid}/weights"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
@@ -34,7 +36,8 @@ public sealed class TenantIsolationTests
         ["POST /api/models/{id:guid}/evaluate"] = own => $$"""{"datasetId": "{{own.Dataset}}"}""",
     };
 
-    /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after /api).</summary>
+    /// <summary>One resource of each kind; the id of a route is the one of its resource (the segment after
+    /// /api).</summary>
     private sealed record Ids(Guid Network, Guid Dataset, Guid Job, Guid Model, Guid Search)
     {
         public Guid For(ApiRoute route) => route.Resource switch
@@ -44,7 +47,8 @@ public sealed class TenantIsolationTests
             "jobs" => Job,
             "models" => Model,
             "searches" => Search,
-            var other => throw new InvalidOperationException($"{route}: no resource of kind '{other}' in the matrix; add one."),
+            var other => throw new InvalidOperationException(
+                $"{route}: no resource of kind '{other}' in the matrix; add one."),
         };
     }
 
@@ -53,15 +57,19 @@ public sealed class TenantIsolationTests
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
         var job = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 2, batchSize = 16 });
-        return new Ids(network, dataset, (Guid)job["id"]!, (Guid)job["modelId"]!, await CreateSearchWithoutTrialsAsync(client, dataset));
+        return new Ids(network, dataset, (Guid)job["id"]!, (Guid)job["modelId"]!, await CreateSearchWithoutTrialsAsync(
+            client, dataset));
     }
 
-    /// <summary>A finished search that started no trial (its wall-time budget is up at the coordinator's first look), so the job and network lists keep one item each.</summary>
+    /// <summary>A finished search that started no trial (its wall-time budget is up at the coordinator's first look),
+    /// so the job and network lists keep one item each.</summary>
     private static async Task<Guid> CreateSearchWithoutTrialsAsync(HttpClient client, Guid dataset)
     {
         var search = await (await client.PostAsJsonAsync("/api/searches", new
         {
-            network = new { inputWidth = 4, loss = "categorical_cross_entropy", layers = new object[] { new { units = 4, activation = "relu" }, new { units = 3, activation = "softmax" } } },
+            network = new { inputWidth = 4, loss = "categorical_cross_entropy",
+                layers = new object[] { new { units = 4, activation = "relu" },
+                    new { units = 3, activation = "softmax" } } },
             job = new { datasetId = dataset, epochs = 1 },
             space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.01 } } },
             maxWallSeconds = 1e-9,
@@ -91,7 +99,9 @@ public sealed class TenantIsolationTests
 
         var routes = ApiEndpoints.All(factory).Where(r => r.HasParameters && r.Resource != "admin").ToList();
         var unknown = routes.Where(r => !Calls.ContainsKey(r.ToString())).ToList();
-        Assert.True(unknown.Count == 0, "Endpoints the isolation matrix does not know how to call (add them to Calls): " + string.Join(", ", unknown));
+        Assert.True(unknown.Count == 0,
+            "Endpoints the isolation matrix does not know how to call (add them to Calls): " + string.Join(", ",
+                unknown));
         Assert.Equal(Calls.Count, routes.Count);
 
         // Deletions last, so every other call still finds A's resources there to be hidden.
@@ -100,19 +110,24 @@ public sealed class TenantIsolationTests
             var body = Calls[route.ToString()](ofB);
             var missing = await b.SendAsync(route.Request(Guid.NewGuid(), body));
             var foreign = await b.SendAsync(route.Request(ofA.For(route), body));
-            Assert.True(foreign.StatusCode == HttpStatusCode.NotFound, $"{route} as B with A's id: {(int)foreign.StatusCode} {await foreign.Content.ReadAsStringAsync()}");
+            Assert.True(foreign.StatusCode == HttpStatusCode.NotFound,
+                $"{route} as B with A's id: {(int)foreign.StatusCode} {await foreign.Content.ReadAsStringAsync()}");
             Assert.Equal(missing.StatusCode, foreign.StatusCode);
-            Assert.Equal(missing.Content.Headers.ContentType?.MediaType, foreign.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(missing.Content.Headers.ContentType?.MediaType,
+                foreign.Content.Headers.ContentType?.MediaType);
             // B's call with its own id works: the 404 came from ownership, not from a bad request.
             var own = await b.SendAsync(route.Request(ofB.For(route), body));
-            Assert.True(own.IsSuccessStatusCode || own.StatusCode == HttpStatusCode.Conflict, $"{route} as B with B's id: {(int)own.StatusCode} {await own.Content.ReadAsStringAsync()}");
+            Assert.True(own.IsSuccessStatusCode || own.StatusCode == HttpStatusCode.Conflict,
+                $"{route} as B with B's id: {(int)own.StatusCode} {await own.Content.ReadAsStringAsync()}");
         }
 
         // Nothing of A's was changed or deleted by B.
-        foreach (var (path, id) in new[] { ("networks", ofA.Network), ("datasets", ofA.Dataset), ("jobs", ofA.Job), ("models", ofA.Model), ("searches", ofA.Search) })
+        foreach (var (path, id) in new[] { ("networks", ofA.Network), ("datasets", ofA.Dataset), ("jobs", ofA.Job),
+            ("models", ofA.Model), ("searches", ofA.Search) })
             await (await a.GetAsync($"/api/{path}/{id}")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("succeeded", (string)(await a.GetJobAsync(ofA.Job))["status"]!);
-        Assert.Equal("succeeded", (string)(await (await a.GetAsync($"/api/searches/{ofA.Search}")).ExpectAsync(HttpStatusCode.OK))["status"]!);
+        Assert.Equal("succeeded", (string)(await (await a.GetAsync($"/api/searches/{ofA.Search}"))
+            .ExpectAsync(HttpStatusCode.OK))["status"]!);
     }
 
     [Fact]
@@ -123,7 +138,9 @@ public sealed class TenantIsolationTests
         var b = await factory.CreateTenantClientAsync("tenant-b");
         var ofA = await CreateOneOfEachAsync(a);
 
-        var lists = ApiEndpoints.All(factory).Where(r => r.Method == "GET" && !r.HasParameters && r.Resource is not ("admin" or "whoami")).ToList(); // whoami names the caller: no resources
+        // whoami names the caller: no resources
+        var lists = ApiEndpoints.All(factory).Where(r => r.Method == "GET" && !r.HasParameters
+            && r.Resource is not ("admin" or "whoami")).ToList();
         Assert.Equal(["datasets", "jobs", "models", "networks", "searches"], lists.Select(r => r.Resource).Order());
         foreach (var list in lists)
         {
@@ -132,7 +149,8 @@ public sealed class TenantIsolationTests
             var theirs = await (await b.GetAsync(list.Pattern)).ExpectAsync(HttpStatusCode.OK);
             Assert.Equal(0, (int)theirs["totalCount"]!);
             Assert.Empty(theirs["items"]!.AsArray());
-            foreach (var id in new[] { ofA.Network, ofA.Dataset, ofA.Job, ofA.Model, ofA.Search }) Assert.DoesNotContain(id.ToString(), theirs.ToJsonString());
+            foreach (var id in new[] { ofA.Network, ofA.Dataset, ofA.Job, ofA.Model,
+                ofA.Search }) Assert.DoesNotContain(id.ToString(), theirs.ToJsonString());
         }
     }
 

@@ -3,7 +3,8 @@ using System.Net.Http.Json;
 
 namespace Backprop.Api.Tests.Security;
 
-/// <summary>Per-tenant quotas (409 Conflict) and rate limits (429 with Retry-After), each tenant counted on its own.</summary>
+/// <summary>Per-tenant quotas (409 Conflict) and rate limits (429 with Retry-After), each tenant counted on its
+/// own.</summary>
 public sealed class TenantLimitTests
 {
     [Theory]
@@ -20,7 +21,8 @@ public sealed class TenantLimitTests
         var problem = await (await a.PostAsJsonAsync("/api/jobs", request)).ExpectProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains(named, (string)problem["detail"]!);
 
-        await b.StartJobAsync(new { networkId = await b.CreateIrisNetworkAsync(), datasetId = await b.UploadIrisAsync() });
+        await b.StartJobAsync(new { networkId = await b.CreateIrisNetworkAsync(),
+            datasetId = await b.UploadIrisAsync() });
         var queued = await (await a.GetAsync("/api/jobs")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(2, (int)queued["totalCount"]!);
     }
@@ -32,7 +34,8 @@ public sealed class TenantLimitTests
         var client = factory.CreateClient();
         await client.UploadCsvAsync("tiny", "x,y\n1,0\n2,1\n3,0\n", "y");
         var response = await client.PostAsync("/api/datasets?name=iris&targetColumn=label",
-            new StringContent(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris", "train.csv")), System.Text.Encoding.UTF8, "text/csv"));
+            new StringContent(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris", "train.csv")),
+                System.Text.Encoding.UTF8, "text/csv"));
         var problem = await response.ExpectProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("MaxDatasetBytes", (string)problem["detail"]!);
         Assert.Equal(1, (int)(await (await client.GetAsync("/api/datasets")).ReadJsonAsync())["totalCount"]!);
@@ -44,29 +47,35 @@ public sealed class TenantLimitTests
     {
         using var factory = new ApiFactory().With("Tenancy:MaxModels", "1");
         var client = factory.CreateClient();
-        var request = new { networkId = await client.CreateIrisNetworkAsync(), datasetId = await client.UploadIrisAsync(), epochs = 2 };
+        var request = new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs = 2 };
         var job = await client.TrainAsync(request);
-        var weights = await (await client.GetAsync($"/api/models/{job["modelId"]}/weights")).Content.ReadAsStringAsync();
+        var weights = await (await client.GetAsync($"/api/models/{job["modelId"]}/weights"))
+            .Content.ReadAsStringAsync();
 
         var import = await client.PostJsonAsync("/api/models/import", $$"""{"name": "copy", "model": {{weights}} }""");
         Assert.Contains("MaxModels", (string)(await import.ExpectProblemAsync(HttpStatusCode.Conflict))["detail"]!);
         await (await client.PostAsJsonAsync("/api/jobs", request)).ExpectProblemAsync(HttpStatusCode.Conflict);
 
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/models/{job["modelId"]}")).StatusCode);
-        await (await client.PostJsonAsync("/api/models/import", $$"""{"name": "copy", "model": {{weights}} }""")).ExpectAsync(HttpStatusCode.Created);
+        await (await client.PostJsonAsync("/api/models/import", $$"""{"name": "copy", "model": {{weights}} }"""))
+            .ExpectAsync(HttpStatusCode.Created);
     }
 
     [Theory]
     [InlineData("RateLimits:PredictionsPerWindow", "POST", "/api/models/{0}/predict", """{"rows": [[1, 2, 3, 4]]}""")]
-    [InlineData("RateLimits:JobSubmissionsPerWindow", "POST", "/api/jobs", """{"networkId": "{0}", "datasetId": "{0}"}""")]
-    public async Task Request_OverTenantsRateLimit_Returns429WithRetryAfter(string setting, string method, string path, string body)
+    [InlineData("RateLimits:JobSubmissionsPerWindow", "POST", "/api/jobs",
+        """{"networkId": "{0}", "datasetId": "{0}"}""")]
+    public async Task Request_OverTenantsRateLimit_Returns429WithRetryAfter(string setting, string method, string path,
+        string body)
     {
         using var factory = new ApiFactory().With(setting, "2").With("RateLimits:Window", "00:01:00");
         var a = factory.CreateClient();
         var b = await factory.CreateTenantClientAsync("tenant-b");
         HttpRequestMessage Request() => new(new HttpMethod(method), path.Replace("{0}", Guid.NewGuid().ToString()))
         {
-            Content = new StringContent(body.Replace("{0}", Guid.NewGuid().ToString()), System.Text.Encoding.UTF8, "application/json"),
+            Content = new StringContent(body.Replace("{0}", Guid.NewGuid().ToString()), System.Text.Encoding.UTF8,
+                "application/json"),
         };
         for (int i = 0; i < 2; i++) Assert.Equal(HttpStatusCode.NotFound, (await a.SendAsync(Request())).StatusCode);
 
@@ -77,7 +86,8 @@ public sealed class TenantLimitTests
         Assert.NotNull(retryAfter);
         Assert.InRange(retryAfter.Value.TotalSeconds, 1, 60);
 
-        Assert.Equal(HttpStatusCode.NotFound, (await b.SendAsync(Request())).StatusCode); // another tenant has its own window
+        // another tenant has its own window
+        Assert.Equal(HttpStatusCode.NotFound, (await b.SendAsync(Request())).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await a.GetAsync("/api/jobs")).StatusCode); // other endpoints are not limited
     }
 }

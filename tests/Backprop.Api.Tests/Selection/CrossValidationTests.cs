@@ -8,7 +8,8 @@ public sealed class CrossValidationTests
 {
     private static object Request(Guid network, Guid dataset, object crossValidation, int epochs = 5) => new
     {
-        networkId = network, datasetId = dataset, epochs, batchSize = 16, optimizer = new { kind = "adam", learningRate = 0.01 }, crossValidation,
+        networkId = network, datasetId = dataset, epochs, batchSize = 16, optimizer = new { kind = "adam",
+            learningRate = 0.01 }, crossValidation,
     };
 
     private static async Task<JsonNode> RunAsync(HttpClient client, object request)
@@ -25,7 +26,8 @@ public sealed class CrossValidationTests
         var network = await client.CreateIrisNetworkAsync();
         var dataset = await client.UploadIrisAsync();
 
-        var parent = await RunAsync(client, Request(network, dataset, new { folds = 3, stratified = true, shuffleSeed = 11 }));
+        var parent = await RunAsync(client, Request(network, dataset, new { folds = 3, stratified = true,
+            shuffleSeed = 11 }));
 
         Assert.Equal("succeeded", (string)parent["status"]!);
         var perFold = parent["crossValidation"]!["perFold"]!.AsArray();
@@ -33,9 +35,11 @@ public sealed class CrossValidationTests
         foreach (var fold in perFold)
         {
             int index = (int)fold!["fold"]!;
-            var separate = await RunAsync(client, Request(network, dataset, new { folds = 3, stratified = true, shuffleSeed = 11, fold = index }));
+            var separate = await RunAsync(client, Request(network, dataset, new { folds = 3, stratified = true,
+                shuffleSeed = 11, fold = index }));
             Assert.Equal("succeeded", (string)separate["status"]!);
-            var history = await (await client.GetAsync($"/api/jobs/{separate["id"]}/history")).ExpectAsync(HttpStatusCode.OK);
+            var history = await (await client.GetAsync($"/api/jobs/{separate["id"]}/history"))
+                .ExpectAsync(HttpStatusCode.OK);
             var last = history["epochs"]!.AsArray()[^1]!;
             foreach (var metric in new[] { "trainLoss", "validationLoss", "validationAccuracy" })
                 Assert.Equal((double)last[metric]!, (double)fold["metrics"]![metric]!);
@@ -47,7 +51,8 @@ public sealed class CrossValidationTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var parent = await RunAsync(client, Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), new { folds = 4 }));
+        var parent = await RunAsync(client, Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), new { folds = 4 }));
 
         var cv = parent["crossValidation"]!;
         foreach (var metric in new[] { "validationLoss", "validationAccuracy", "trainLoss" })
@@ -88,7 +93,8 @@ public sealed class CrossValidationTests
     {
         using var factory = new ApiFactory();
         var client = factory.CreateClient();
-        var parent = await RunAsync(client, Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), new { folds = 3, trainFinalModel = true }));
+        var parent = await RunAsync(client, Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), new { folds = 3, trainFinalModel = true }));
 
         Assert.Equal("succeeded", (string)parent["status"]!);
         var finalId = (Guid)parent["crossValidation"]!["finalJobId"]!;
@@ -105,15 +111,20 @@ public sealed class CrossValidationTests
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
-        var parent = await client.StartJobAsync(Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), new { folds = 3 }));
+        var parent = await client.StartJobAsync(Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), new { folds = 3 }));
         Assert.Equal("running", (string)parent["status"]!);
-        Assert.All(parent["crossValidation"]!["perFold"]!.AsArray(), f => Assert.Equal("queued", (string)f!["status"]!));
+        Assert.All(parent["crossValidation"]!["perFold"]!.AsArray(), f => Assert.Equal("queued",
+            (string)f!["status"]!));
 
-        var cancelled = await (await client.PostAsync($"/api/jobs/{parent["id"]}/cancel", null)).ExpectAsync(HttpStatusCode.OK);
+        var cancelled = await (await client.PostAsync($"/api/jobs/{parent["id"]}/cancel", null))
+            .ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal("cancelled", (string)cancelled["status"]!);
-        Assert.All(cancelled["crossValidation"]!["perFold"]!.AsArray(), f => Assert.Equal("cancelled", (string)f!["status"]!));
-        await (await client.PostAsync($"/api/jobs/{parent["id"]}/cancel", null)).ExpectProblemAsync(HttpStatusCode.Conflict);
+        Assert.All(cancelled["crossValidation"]!["perFold"]!.AsArray(), f => Assert.Equal("cancelled",
+            (string)f!["status"]!));
+        await (await client.PostAsync($"/api/jobs/{parent["id"]}/cancel", null))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
     }
 
     [Fact]
@@ -121,7 +132,8 @@ public sealed class CrossValidationTests
     {
         using var factory = new ApiFactory().With("Tenancy:MaxConcurrentJobs", "3").With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/api/jobs", Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), new { folds = 4 }));
+        var response = await client.PostAsJsonAsync("/api/jobs", Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), new { folds = 4 }));
         await response.ExpectProblemAsync(HttpStatusCode.Conflict);
     }
 
@@ -132,7 +144,8 @@ public sealed class CrossValidationTests
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
-        var response = await client.PostAsJsonAsync("/api/jobs", Request(await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync(), new { folds }));
+        var response = await client.PostAsJsonAsync("/api/jobs", Request(await client.CreateIrisNetworkAsync(),
+            await client.UploadIrisAsync(), new { folds }));
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotNull(problem["errors"]![path]);
     }

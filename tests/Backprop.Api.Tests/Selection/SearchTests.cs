@@ -12,7 +12,8 @@ public sealed class SearchTests
         layers = new object[] { new { units = 16, activation = "relu" }, new { units = 3, activation = "softmax" } },
     };
 
-    private static object Job(Guid dataset, int epochs) => new { datasetId = dataset, epochs, batchSize = 16, validationFraction = 0.2 };
+    private static object Job(Guid dataset, int epochs) => new { datasetId = dataset, epochs, batchSize = 16,
+        validationFraction = 0.2 };
 
     private static async Task<JsonNode> StartAsync(HttpClient client, object request)
     {
@@ -25,8 +26,10 @@ public sealed class SearchTests
     private static async Task<JsonNode> GetAsync(HttpClient client, JsonNode search) =>
         await (await client.GetAsync($"/api/searches/{search["id"]}")).ExpectAsync(HttpStatusCode.OK);
 
-    /// <summary>Polls until <paramref name="done"/> holds (default: the search finished), failing after the client's job timeout.</summary>
-    private static async Task<JsonNode> WaitAsync(HttpClient client, JsonNode search, Func<JsonNode, bool>? done = null, double timeoutSeconds = 240)
+    /// <summary>Polls until <paramref name="done"/> holds (default: the search finished), failing after the client's
+    /// job timeout.</summary>
+    private static async Task<JsonNode> WaitAsync(HttpClient client, JsonNode search,
+        Func<JsonNode, bool>? done = null, double timeoutSeconds = 240)
     {
         done ??= s => (string)s["status"]! != "running";
         var deadline = DateTime.UtcNow.AddSeconds(timeoutSeconds);
@@ -34,13 +37,15 @@ public sealed class SearchTests
         {
             var current = await GetAsync(client, search);
             if (done(current)) return current;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Search {search["id"]} did not get there in time: {current.ToJsonString()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(
+                $"Search {search["id"]} did not get there in time: {current.ToJsonString()}");
             await Task.Delay(50);
         }
     }
 
     private static double TestAccuracy(JsonNode prediction, List<double[]> rows) =>
-        rows.Zip(prediction["predictions"]!.AsArray()).Count(p => (string)p.Second!["label"]! == ((int)p.First[4]).ToString()) / (double)rows.Count;
+        rows.Zip(prediction["predictions"]!.AsArray()).Count(p => (string)p.Second!["label"]! == ((int)p.First[4])
+            .ToString()) / (double)rows.Count;
 
     [Fact]
     public async Task RandomSearch_IrisLearningRateAndWidth_IsAtLeastAsAccurateAsScikitLearnMlpDefault()
@@ -66,14 +71,18 @@ public sealed class SearchTests
         var best = done["leaderboard"]!.AsArray().Single(t => (bool)t!["best"]!)!;
         Assert.Equal(1, (int)best["rank"]!);
         var rows = ApiClient.ReadCsvRows("iris/test.csv", out var header);
-        var records = rows.Select(r => header.Take(4).Select((name, i) => (name, value: r[i])).ToDictionary(p => p.name, p => p.value)).ToList();
-        var prediction = await (await client.PostAsJsonAsync($"/api/models/{done["bestModelId"]}/predict", new { records })).ExpectAsync(HttpStatusCode.OK);
-        // scikit-learn 1.4 (Debian python3-sklearn): MLPClassifier() (random_state 0 to 4) fitted on samples/iris/train.csv scores
-        // 1.0 on samples/iris/test.csv, by
-        //   python3 -c "import numpy as np; from sklearn.neural_network import MLPClassifier as M; l=lambda f: np.loadtxt(f, delimiter=',', skiprows=1);
-        //   a, b = l('samples/iris/train.csv'), l('samples/iris/test.csv'); print(M(random_state=0).fit(a[:, :4], a[:, 4]).score(b[:, :4], b[:, 4]))"
+        var records = rows.Select(r => header.Take(4).Select((name, i) => (name, value: r[i]))
+            .ToDictionary(p => p.name, p => p.value)).ToList();
+        var prediction = await (await client.PostAsJsonAsync($"/api/models/{done["bestModelId"]}/predict",
+            new { records })).ExpectAsync(HttpStatusCode.OK);
+        // scikit-learn 1.4 (Debian python3-sklearn): MLPClassifier() (random_state 0 to 4) fitted on
+        // samples/iris/train.csv scores 1.0 on samples/iris/test.csv, by python3 -c "import numpy as np; from
+        // sklearn.neural_network import MLPClassifier as M; l=lambda f: np.loadtxt(f, delimiter=',', skiprows=1); a, b
+        // = l('samples/iris/train.csv'), l('samples/iris/test.csv'); print(M(random_state=0).fit(a[:, :4], a[:,
+        // 4]).score(b[:, :4], b[:, 4]))"
         const double ScikitLearnDefault = 1.0;
-        Assert.True(TestAccuracy(prediction, rows) >= ScikitLearnDefault, $"test accuracy {TestAccuracy(prediction, rows)} < {ScikitLearnDefault}");
+        Assert.True(TestAccuracy(prediction, rows) >= ScikitLearnDefault,
+            $"test accuracy {TestAccuracy(prediction, rows)} < {ScikitLearnDefault}");
     }
 
     [Fact]
@@ -97,16 +106,22 @@ public sealed class SearchTests
         var done = await WaitAsync(client, search);
 
         var trials = done["leaderboard"]!.AsArray().OrderBy(t => (int)t!["trial"]!).ToList();
-        var expected = new[] { 0.01, 0.1 }.SelectMany(lr => new[] { "relu", "tanh", "elu" }.Select(a => $"{lr}/{a}")).ToList();
-        Assert.Equal(expected, trials.Select(t => $"{(double)t!["parameters"]!["job.optimizer.learningRate"]!}/{(string)t["parameters"]!["network.layers[0].activation"]!}"));
+        var expected = new[] { 0.01, 0.1 }.SelectMany(lr => new[] { "relu", "tanh", "elu" }.Select(a => $"{lr}/{a}"))
+            .ToList();
+        Assert.Equal(expected,
+            trials.Select(t => $"{(double)t!["parameters"]!["job.optimizer.learningRate"]!}/"
+                + $"{(string)t["parameters"]!["network.layers[0].activation"]!}"));
         foreach (var trial in trials)
         {
             // Each trial is an ordinary job whose request and network carry its values.
             var job = await client.GetJobAsync((Guid)trial!["jobId"]!);
             Assert.Equal((Guid)done["id"]!, (Guid)job["searchId"]!);
-            Assert.Equal((double)trial["parameters"]!["job.optimizer.learningRate"]!, (double)job["request"]!["optimizer"]!["learningRate"]!);
-            var network = await (await client.GetAsync($"/api/networks/{job["networkId"]}")).ExpectAsync(HttpStatusCode.OK);
-            Assert.Equal((string)trial["parameters"]!["network.layers[0].activation"]!, (string)network["layers"]![0]!["activation"]!);
+            Assert.Equal((double)trial["parameters"]!["job.optimizer.learningRate"]!,
+                (double)job["request"]!["optimizer"]!["learningRate"]!);
+            var network = await (await client.GetAsync($"/api/networks/{job["networkId"]}"))
+                .ExpectAsync(HttpStatusCode.OK);
+            Assert.Equal((string)trial["parameters"]!["network.layers[0].activation"]!,
+                (string)network["layers"]![0]!["activation"]!);
         }
         var jobs = await (await client.GetAsync("/api/jobs?pageSize=100")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(6, (int)jobs["totalCount"]!);
@@ -151,7 +166,8 @@ public sealed class SearchTests
         var search = await StartAsync(client, new
         {
             network = IrisNetwork, job = Job(dataset, 20),
-            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.05, 0.0001, 0.05 } } },
+            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.05,
+                0.0001, 0.05 } } },
             strategy = "grid", maxConcurrentTrials = 1, metric = "validationLoss",
             earlyTermination = new { kind = "median", minEpochs = 5 },
         });
@@ -203,16 +219,19 @@ public sealed class SearchTests
         var search = await StartAsync(client, new
         {
             network = IrisNetwork, job = Job(dataset, 5),
-            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { logUniform = new[] { 0.001, 0.1 } } },
+            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { logUniform = new[] { 0.001,
+                0.1 } } },
             maxTrials = 5, maxConcurrentTrials = 2,
         });
         await WaitAsync(client, search, s => (int)s["budget"]!["trialsStarted"]! == 2);
 
-        var cancelled = await (await client.PostAsync($"/api/searches/{search["id"]}/cancel", null)).ExpectAsync(HttpStatusCode.OK);
+        var cancelled = await (await client.PostAsync($"/api/searches/{search["id"]}/cancel", null))
+            .ExpectAsync(HttpStatusCode.OK);
 
         Assert.Equal("cancelled", (string)cancelled["status"]!);
         Assert.All(cancelled["leaderboard"]!.AsArray(), t => Assert.Equal("cancelled", (string)t!["status"]!));
-        await (await client.PostAsync($"/api/searches/{search["id"]}/cancel", null)).ExpectProblemAsync(HttpStatusCode.Conflict);
+        await (await client.PostAsync($"/api/searches/{search["id"]}/cancel", null))
+            .ExpectProblemAsync(HttpStatusCode.Conflict);
         var list = await (await client.GetAsync("/api/searches")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal("cancelled", (string)list["items"]![0]!["status"]!);
     }
@@ -231,7 +250,8 @@ public sealed class SearchTests
             search = await StartAsync(client, new
             {
                 network = IrisNetwork, job = Job(dataset, 3),
-                space = new Dictionary<string, object> { ["network.layers[0].units"] = new { choice = new[] { 4, 8, 12 } } },
+                space = new Dictionary<string, object> { ["network.layers[0].units"] = new { choice = new[] { 4, 8,
+                    12 } } },
                 strategy = "grid", maxConcurrentTrials = 2,
             });
             await WaitAsync(client, search, s => (int)s["budget"]!["trialsStarted"]! == 2);
@@ -255,7 +275,8 @@ public sealed class SearchTests
         var search = await StartAsync(client, new
         {
             network = IrisNetwork, job = Job(dataset, 3),
-            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.01, 0.02, 0.03 } } },
+            space = new Dictionary<string, object> { ["job.optimizer.learningRate"] = new { choice = new[] { 0.01,
+                0.02, 0.03 } } },
             strategy = "grid", maxConcurrentTrials = 3,
         });
 
@@ -263,17 +284,21 @@ public sealed class SearchTests
 
         Assert.Equal("succeeded", (string)done["status"]!);
         var jobs = new List<JsonNode>();
-        foreach (var trial in done["leaderboard"]!.AsArray().OrderBy(t => (int)t!["trial"]!)) jobs.Add(await client.GetJobAsync((Guid)trial!["jobId"]!));
+        foreach (var trial in done["leaderboard"]!.AsArray().OrderBy(t => (int)t!["trial"]!)) jobs.Add(
+            await client.GetJobAsync((Guid)trial!["jobId"]!));
         for (int i = 1; i < jobs.Count; i++) // each trial was queued only after the one before it had finished
-            Assert.True((DateTime)jobs[i]["createdAt"]! >= (DateTime)jobs[i - 1]["finishedAt"]!, $"trial {i} overlapped trial {i - 1}");
+            Assert.True((DateTime)jobs[i]["createdAt"]! >= (DateTime)jobs[i - 1]["finishedAt"]!,
+                $"trial {i} overlapped trial {i - 1}");
     }
 
     [Theory]
-    [InlineData("""{"space": {"job.optimizer.learningRate": {"logUniform": [0.1, 0.001]}}}""", "space[job.optimizer.learningRate].logUniform")]
+    [InlineData("""{"space": {"job.optimizer.learningRate": {"logUniform": [0.1, 0.001]}}}""",
+        "space[job.optimizer.learningRate].logUniform")]
     [InlineData("""{"space": {"layers[0].units": {"choice": [4]}}}""", "space[layers[0].units]")]
     [InlineData("""{"space": {"network.layers[5].units": {"choice": [4]}}}""", "space")]
     [InlineData("""{"space": {"job.optimizer.lerningRate": {"choice": [0.1]}}}""", "space[job.optimizer.lerningRate]")]
-    [InlineData("""{"space": {"job.optimizer.learningRate": {"uniform": [0.1, 0.2]}}, "strategy": "grid"}""", "space[job.optimizer.learningRate]")]
+    [InlineData("""{"space": {"job.optimizer.learningRate": {"uniform": [0.1, 0.2]}}, "strategy": "grid"}""",
+        "space[job.optimizer.learningRate]")]
     [InlineData("""{"space": {"job.epochs": {"choice": [1]}}, "metric": "f1"}""", "metric")]
     [InlineData("""{"space": {"network.layers[0].units": {"choice": [0]}}}""", "network.layers[0].units")]
     public async Task StartSearch_InvalidRequest_Returns400WithThePath(string overrides, string path)
@@ -281,10 +306,12 @@ public sealed class SearchTests
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
         var client = factory.CreateClient();
         var dataset = await client.UploadIrisAsync();
-        var body = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(new { network = IrisNetwork, job = Job(dataset, 2), maxTrials = 2 }))!.AsObject();
+        var body = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(new { network = IrisNetwork,
+            job = Job(dataset, 2), maxTrials = 2 }))!.AsObject();
         foreach (var (key, value) in JsonNode.Parse(overrides)!.AsObject()) body[key] = value?.DeepClone();
 
-        var response = await client.PostAsync("/api/searches", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        var response = await client.PostAsync("/api/searches", new StringContent(body.ToJsonString(),
+            System.Text.Encoding.UTF8, "application/json"));
 
         var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem["errors"]![path] is not null, problem.ToJsonString());

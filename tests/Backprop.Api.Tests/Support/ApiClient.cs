@@ -11,7 +11,8 @@ public static class ApiClient
     public static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<JsonNode> ReadJsonAsync(this HttpResponseMessage response) =>
-        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException("Empty body.");
+        JsonNode.Parse(await response.Content.ReadAsStringAsync()) ?? throw new InvalidOperationException(
+            "Empty body.");
 
     public static async Task<JsonNode> ExpectAsync(this HttpResponseMessage response, HttpStatusCode status)
     {
@@ -29,16 +30,21 @@ public static class ApiClient
         return problem;
     }
 
-    /// <summary>A node's JSON with nothing escaped beyond what JSON needs, for asserting on messages ('quotes', U+0000).</summary>
+    /// <summary>A node's JSON with nothing escaped beyond what JSON needs, for asserting on messages ('quotes',
+    /// U+0000).</summary>
     public static string Text(JsonNode node) =>
-        node.ToJsonString(new System.Text.Json.JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        node.ToJsonString(new System.Text.Json.JsonSerializerOptions
+        {
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        });
 
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, string json) =>
         client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
 
     public static async Task<Guid> CreateNetworkAsync(this HttpClient client, object definition)
     {
-        var created = await (await client.PostAsJsonAsync("/api/networks", definition)).ExpectAsync(HttpStatusCode.Created);
+        var created = await (await client.PostAsJsonAsync("/api/networks", definition))
+            .ExpectAsync(HttpStatusCode.Created);
         return (Guid)created["id"]!;
     }
 
@@ -52,15 +58,19 @@ public static class ApiClient
         seed = 7,
     });
 
-    public static async Task<Guid> UploadCsvAsync(this HttpClient client, string name, string csv, string target, string? task = null)
+    public static async Task<Guid> UploadCsvAsync(this HttpClient client, string name, string csv, string target,
+        string? task = null)
     {
-        var url = $"/api/datasets?name={Uri.EscapeDataString(name)}&targetColumn={Uri.EscapeDataString(target)}" + (task is null ? "" : $"&task={task}");
-        var created = await (await client.PostAsync(url, new StringContent(csv, Encoding.UTF8, "text/csv"))).ExpectAsync(HttpStatusCode.Created);
+        var url = $"/api/datasets?name={Uri.EscapeDataString(name)}&targetColumn={Uri.EscapeDataString(target)}"
+            + (task is null ? "" : $"&task={task}");
+        var created = await (await client.PostAsync(url, new StringContent(csv, Encoding.UTF8, "text/csv")))
+            .ExpectAsync(HttpStatusCode.Created);
         return (Guid)created["id"]!;
     }
 
     public static Task<Guid> UploadIrisAsync(this HttpClient client) =>
-        client.UploadCsvAsync("iris-train", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris", "train.csv")), "label");
+        client.UploadCsvAsync("iris-train", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "samples", "iris",
+            "train.csv")), "label");
 
     public static async Task<JsonNode> StartJobAsync(this HttpClient client, object request)
     {
@@ -73,8 +83,10 @@ public static class ApiClient
     public static async Task<JsonNode> GetJobAsync(this HttpClient client, Guid id) =>
         await (await client.GetAsync($"/api/jobs/{id}")).ExpectAsync(HttpStatusCode.OK);
 
-    /// <summary>Polls the job until <paramref name="done"/> holds (default: a final status), failing after <see cref="JobTimeout"/>.</summary>
-    public static async Task<JsonNode> WaitForJobAsync(this HttpClient client, Guid id, Func<JsonNode, bool>? done = null, TimeSpan? timeout = null)
+    /// <summary>Polls the job until <paramref name="done"/> holds (default: a final status), failing after <see
+    /// cref="JobTimeout"/>.</summary>
+    public static async Task<JsonNode> WaitForJobAsync(this HttpClient client, Guid id,
+        Func<JsonNode, bool>? done = null, TimeSpan? timeout = null)
     {
         done ??= j => (string)j["status"]! is "succeeded" or "failed" or "cancelled";
         var deadline = DateTime.UtcNow + (timeout ?? JobTimeout);
@@ -82,7 +94,8 @@ public static class ApiClient
         {
             var job = await client.GetJobAsync(id);
             if (done(job)) return job;
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {id} did not get there in time: {job.ToJsonString()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(
+                $"Job {id} did not get there in time: {job.ToJsonString()}");
             await Task.Delay(50);
         }
     }
@@ -111,8 +124,10 @@ public static class ApiClient
 
     public static List<double[]> ReadCsvRows(string file, out string[] header)
     {
-        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "samples", file)).Where(l => l.Length > 0).ToArray();
+        var lines = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "samples", file)).Where(l => l.Length > 0)
+            .ToArray();
         header = lines[0].Split(',');
-        return lines.Skip(1).Select(l => l.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+        return lines.Skip(1).Select(l => l.Split(',')
+            .Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
     }
 }

@@ -3,10 +3,12 @@ using System.Text.Json.Nodes;
 
 namespace Backprop.Api.Tests.Support;
 
-/// <summary>A digits job (64 → 32 relu → 10 softmax, adam, 20 % validation) on a service, and the checks of its result.</summary>
+/// <summary>A digits job (64 → 32 relu → 10 softmax, adam, 20 % validation) on a service, and the checks of its
+/// result.</summary>
 public static class DigitsJob
 {
-    /// <summary>Settings for a child-process service that checkpoints often and notices a dead worker within about five seconds.</summary>
+    /// <summary>Settings for a child-process service that checkpoints often and notices a dead worker within about five
+    /// seconds.</summary>
     public static Dictionary<string, string> FastRecoverySettings() => new()
     {
         ["Jobs:MaxConcurrentJobs"] = "2",
@@ -26,7 +28,8 @@ public static class DigitsJob
         {
             name = "digits-mlp",
             inputWidth = 64,
-            layers = new object[] { new { units = 32, activation = "relu" }, new { units = 10, activation = "softmax" } },
+            layers = new object[] { new { units = 32, activation = "relu" },
+                new { units = 10, activation = "softmax" } },
             loss = "categorical_cross_entropy",
             seed = 11,
         });
@@ -44,7 +47,8 @@ public static class DigitsJob
         (Guid)(await client.StartJobAsync(Request(network, dataset, epochs)))["id"]!;
 
     /// <summary>The job succeeded and its history holds epochs 1..epochs, each exactly once.</summary>
-    public static async Task<JsonNode> AssertSucceededWithContiguousHistoryAsync(HttpClient client, Guid job, int epochs, TimeSpan timeout)
+    public static async Task<JsonNode> AssertSucceededWithContiguousHistoryAsync(HttpClient client, Guid job,
+        int epochs, TimeSpan timeout)
     {
         var finished = await client.WaitForJobAsync(job, timeout: timeout);
         Assert.True((string)finished["status"]! == "succeeded", finished.ToJsonString());
@@ -52,7 +56,8 @@ public static class DigitsJob
         return finished;
     }
 
-    /// <summary>The run that finished the job resumed from a checkpoint, and the log names it by the job's own attempt number.</summary>
+    /// <summary>The run that finished the job resumed from a checkpoint, and the log names it by the job's own attempt
+    /// number.</summary>
     public static void AssertLastRunResumed(string log, Guid job, JsonNode finishedJob)
     {
         int attempt = (int)finishedJob["attempt"]!;
@@ -66,19 +71,24 @@ public static class DigitsJob
     public static void AssertContiguous(JsonArray history, int first, int last) =>
         Assert.Equal(Enumerable.Range(first, last - first + 1), history.Select(e => (int)e!["epoch"]!));
 
-    /// <summary>The per-layer weights and biases of the job's model, as exported (JSON text, so equality is bit for bit on the floats' round-trip form).</summary>
+    /// <summary>The per-layer weights and biases of the job's model, as exported (JSON text, so equality is bit for bit
+    /// on the floats' round-trip form).</summary>
     public static async Task<string> WeightsAsync(HttpClient client, JsonNode finishedJob)
     {
-        var model = await (await client.GetAsync($"/api/models/{finishedJob["modelId"]}/weights")).ExpectAsync(HttpStatusCode.OK);
+        var model = await (await client.GetAsync($"/api/models/{finishedJob["modelId"]}/weights"))
+            .ExpectAsync(HttpStatusCode.OK);
         return model["layers"]!.ToJsonString();
     }
 
-    /// <summary>Every epoch's losses and accuracies of two runs are the same numbers (durations and ids aside).</summary>
+    /// <summary>Every epoch's losses and accuracies of two runs are the same numbers (durations and ids
+    /// aside).</summary>
     public static void AssertSameCurves(JsonArray expected, JsonArray actual)
     {
         Assert.Equal(expected.Count, actual.Count);
         foreach (var (e, a) in expected.Zip(actual))
-            foreach (var metric in new[] { "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy", "learningRate" })
-                Assert.True(e![metric]?.ToJsonString() == a![metric]?.ToJsonString(), $"epoch {e["epoch"]}: {metric} {e[metric]} vs {a[metric]}");
+            foreach (var metric in new[] { "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy",
+                "learningRate" })
+                Assert.True(e![metric]?.ToJsonString() == a![metric]?.ToJsonString(),
+                    $"epoch {e["epoch"]}: {metric} {e[metric]} vs {a[metric]}");
     }
 }

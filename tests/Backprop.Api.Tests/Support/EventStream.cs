@@ -11,7 +11,8 @@ public sealed record ServerEvent(string Type, string? Id, JsonNode Data)
     public string Status => (string)Data["status"]!;
 }
 
-/// <summary>A text/event-stream response read event by event, as a browser's parser would (comments counted, not returned).</summary>
+/// <summary>A text/event-stream response read event by event, as a browser's parser would (comments counted, not
+/// returned).</summary>
 public sealed class EventStream : IDisposable
 {
     private readonly HttpResponseMessage _response;
@@ -25,13 +26,15 @@ public sealed class EventStream : IDisposable
 
     public int Comments { get; private set; }
 
-    /// <summary>Opens /api/jobs/{id}/events (with Last-Event-ID when given) and checks the response is an event stream.</summary>
+    /// <summary>Opens /api/jobs/{id}/events (with Last-Event-ID when given) and checks the response is an event
+    /// stream.</summary>
     public static async Task<EventStream> OpenAsync(HttpClient client, Guid jobId, string? lastEventId = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{jobId}/events");
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"Expected 200, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        Assert.True(response.StatusCode == HttpStatusCode.OK,
+            $"Expected 200, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return new EventStream(response, await response.Content.ReadAsStreamAsync());
     }

@@ -20,7 +20,8 @@ public static class MemoryProbe
 
     public sealed record Cost(long AllocatedBytes, long PeakWorkingSetGrowth)
     {
-        public override string ToString() => $"allocated {AllocatedBytes / Megabyte} MB, peak working set +{PeakWorkingSetGrowth / Megabyte} MB";
+        public override string ToString() =>
+            $"allocated {AllocatedBytes / Megabyte} MB, peak working set +{PeakWorkingSetGrowth / Megabyte} MB";
     }
 
     public static async Task<(T Result, Cost Cost)> MeasureAsync<T>(Func<Task<T>> action)
@@ -40,6 +41,7 @@ public static class MemoryProbe
     private static void ResetPeak()
     {
         try { File.WriteAllText("/proc/self/clear_refs", "5"); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { } // not Linux: the peak only grows
+        // not Linux: the peak only grows
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException) { }
     }
 }

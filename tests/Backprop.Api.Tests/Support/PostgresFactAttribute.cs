@@ -8,6 +8,7 @@ public sealed class PostgresFactAttribute : FactAttribute
 {
     public PostgresFactAttribute()
     {
-        if (TestDatabase.PostgresServer is null) Skip = $"Replicas need PostgreSQL: set {TestDatabase.ServerVariable} (see .ci/postgres.sh).";
+        if (TestDatabase.PostgresServer is null)
+            Skip = $"Replicas need PostgreSQL: set {TestDatabase.ServerVariable} (see .ci/postgres.sh).";
     }
 }

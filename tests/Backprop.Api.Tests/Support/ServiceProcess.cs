@@ -6,9 +6,12 @@ using System.Text;
 namespace Backprop.Api.Tests.Support;
 
 /// <summary>
-/// The real service as a child process (<c>dotnet Backprop.Api.dll</c>, the build the tests reference, copied beside them) on a
-/// SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on the same database.
-/// Clients carry the development key the service writes beside its database when it listens on loopback only; a service given
+/// The real service as a child process (<c>dotnet Backprop.Api.dll</c>, the build the tests reference, copied beside
+/// them) on a
+/// SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on the same
+/// database.
+/// Clients carry the development key the service writes beside its database when it listens on loopback only; a service
+/// given
 /// PostgreSQL (where there is no development key) and an Auth:AdminKey is ready when the admin key works.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
@@ -34,19 +37,22 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>The running process's id (part of its workers' lease owner names).</summary>
     public int? ProcessId => HasExited ? null : _process!.Id;
     /// <summary>On PostgreSQL (no development key) readiness and the returned client use Auth:AdminKey.</summary>
-    private string? AdminKey => _settings.GetValueOrDefault("Database:Provider") == "postgres" ? _settings["Auth:AdminKey"] : null;
+    private string? AdminKey =>
+        _settings.GetValueOrDefault("Database:Provider") == "postgres" ? _settings["Auth:AdminKey"] : null;
 
     /// <summary>A setting for the next starts (a path inside <see cref="Folder"/>, say).</summary>
     public void Configure(string key, string value) => _settings[key] = value;
 
-    /// <summary>Waits until the log holds <paramref name="text"/> (an event the service reports), failing if the process exits first.</summary>
+    /// <summary>Waits until the log holds <paramref name="text"/> (an event the service reports), failing if the
+    /// process exits first.</summary>
     public async Task WaitForLogAsync(string text, TimeSpan timeout)
     {
         var deadline = Stopwatch.StartNew();
         while (!Log.Contains(text, StringComparison.Ordinal))
         {
             if (HasExited) throw new InvalidOperationException($"The service exited before it logged '{text}':\n{Log}");
-            if (deadline.Elapsed > timeout) throw new TimeoutException($"The service did not log '{text}' within {timeout}:\n{Log}");
+            if (deadline.Elapsed > timeout) throw new TimeoutException(
+                $"The service did not log '{text}' within {timeout}:\n{Log}");
             await Task.Delay(20);
         }
     }
@@ -84,7 +90,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process = process;
     }
 
-    /// <summary>Starts the process and waits until /health/ready answers 200 and the development key works; returns a client with it.</summary>
+    /// <summary>Starts the process and waits until /health/ready answers 200 and the development key works; returns a
+    /// client with it.</summary>
     public async Task<HttpClient> StartAsync(TimeSpan? timeout = null)
     {
         Launch();
@@ -98,14 +105,16 @@ public sealed class ServiceProcess : IAsyncDisposable
         var keyFile = Path.Combine(Folder, "dev-api-key.txt");
         while (true)
         {
-            if (HasExited) throw new InvalidOperationException($"The service exited with {_process?.ExitCode} before it was ready:\n{Log}");
+            if (HasExited) throw new InvalidOperationException(
+                $"The service exited with {_process?.ExitCode} before it was ready:\n{Log}");
             try
             {
                 // The key file appears just after the server starts listening, and is written after it is created.
                 if (AdminKey is { } admin && (await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
                 {
                     var client = CreateClient(admin);
-                    if ((await client.GetAsync("/api/admin/keys?pageSize=1")).StatusCode == HttpStatusCode.OK) return client;
+                    if ((await client.GetAsync("/api/admin/keys?pageSize=1")).StatusCode == HttpStatusCode.OK)
+                        return client;
                     client.Dispose();
                 }
                 else if ((await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK && File.Exists(keyFile)
@@ -119,7 +128,8 @@ public sealed class ServiceProcess : IAsyncDisposable
             catch (HttpRequestException) { }
             catch (TaskCanceledException) { }
             catch (IOException) { }
-            if (deadline.Elapsed > timeout) throw new TimeoutException($"The service was not ready after {timeout}:\n{Log}");
+            if (deadline.Elapsed > timeout) throw new TimeoutException(
+                $"The service was not ready after {timeout}:\n{Log}");
             await Task.Delay(50);
         }
     }
@@ -139,7 +149,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         _process.WaitForExit();
     }
 
-    /// <summary>SIGTERM, as a container runtime stops a service; returns the exit code and how long the process took to exit.</summary>
+    /// <summary>SIGTERM, as a container runtime stops a service; returns the exit code and how long the process took to
+    /// exit.</summary>
     public async Task<(int ExitCode, TimeSpan Took)> TerminateAsync(TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();
@@ -155,7 +166,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         Kill();
         _process?.Dispose();
         await Task.Delay(50);
-        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (
+            UnauthorizedAccessException) { }
     }
 
     private void Append(string? line)

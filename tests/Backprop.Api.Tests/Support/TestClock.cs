@@ -1,6 +1,7 @@
 namespace Backprop.Api.Tests.Support;
 
-/// <summary>A clock the test moves by hand, so windows and expiries are checked without waiting for real time.</summary>
+/// <summary>A clock the test moves by hand, so windows and expiries are checked without waiting for real
+/// time.</summary>
 public sealed class TestClock(DateTimeOffset start) : TimeProvider
 {
     private DateTimeOffset _now = start;

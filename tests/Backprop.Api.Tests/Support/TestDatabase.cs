@@ -5,8 +5,10 @@ using Npgsql;
 namespace Backprop.Api.Tests.Support;
 
 /// <summary>
-/// Which database the tests run on: SQLite files by default; PostgreSQL when BACKPROP_TEST_POSTGRES holds a connection string to a
-/// server (without a database; .ci/postgres.sh starts one). On PostgreSQL every test gets a database of its own, copied from a
+/// Which database the tests run on: SQLite files by default; PostgreSQL when BACKPROP_TEST_POSTGRES holds a connection
+/// string to a
+/// server (without a database; .ci/postgres.sh starts one). On PostgreSQL every test gets a database of its own, copied
+/// from a
 /// template migrated once per run, and dropped when the test ends.
 /// </summary>
 public static class TestDatabase
@@ -14,7 +16,8 @@ public static class TestDatabase
     public const string ServerVariable = "BACKPROP_TEST_POSTGRES";
 
     /// <summary>The server's connection string, or null to run on SQLite.</summary>
-    public static string? PostgresServer { get; } = Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } s ? s : null;
+    public static string? PostgresServer { get; } =
+        Environment.GetEnvironmentVariable(ServerVariable) is { Length: > 0 } s ? s : null;
 
     private static readonly Lazy<string> Template = new(CreateTemplate, LazyThreadSafetyMode.ExecutionAndPublication);
 
@@ -40,8 +43,9 @@ public static class TestDatabase
     {
         var name = $"bp_template_{Guid.NewGuid():N}";
         Execute($"CREATE DATABASE \"{name}\"");
+        var unpooled = new NpgsqlConnectionStringBuilder(PostgresConnectionString(name)) { Pooling = false };
         var options = new DbContextOptionsBuilder<PostgresBackpropDbContext>()
-            .UseNpgsql(new NpgsqlConnectionStringBuilder(PostgresConnectionString(name)) { Pooling = false }.ConnectionString).Options;
+            .UseNpgsql(unpooled.ConnectionString).Options;
         using (var db = new PostgresBackpropDbContext(options)) db.Database.Migrate();
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
         {
@@ -52,7 +56,8 @@ public static class TestDatabase
 
     private static void Execute(string sql)
     {
-        using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresServer) { Database = "postgres", Pooling = false }.ConnectionString);
+        var server = new NpgsqlConnectionStringBuilder(PostgresServer) { Database = "postgres", Pooling = false };
+        using var connection = new NpgsqlConnection(server.ConnectionString);
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
         command.ExecuteNonQuery();

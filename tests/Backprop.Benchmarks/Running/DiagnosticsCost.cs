@@ -16,7 +16,8 @@ public static class DiagnosticsCost
         var workload = WorkloadCatalog.Get(name);
         var data = workload.Load();
         var train = data.Train;
-        var trainingData = TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels, data.ClassCount);
+        var trainingData = TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels,
+            data.ClassCount);
         var spec = WorkloadNetworks.Spec(workload);
         var options = TrainingRun.Options(workload) with { Epochs = 1_000_000 };
         var session = TrainingSession.Start(spec, trainingData, options);
@@ -24,7 +25,8 @@ public static class DiagnosticsCost
 
         int batch = workload.BatchSize, batches = (train.Rows + batch - 1) / batch;
         var activity = new UnitActivity(spec);
-        var z = spec.Layers.Select(l => Enumerable.Range(0, batch * l.Units).Select(i => (float)Math.Sin(i * 0.37)).ToArray()).ToArray();
+        var z = spec.Layers.Select(l => Enumerable.Range(0, batch * l.Units).Select(i => (float)Math.Sin(i * 0.37))
+            .ToArray()).ToArray();
         double bestEpoch = double.MaxValue, bestPass = double.MaxValue;
         for (int round = 0; round < rounds; round++)
         {
@@ -36,10 +38,13 @@ public static class DiagnosticsCost
             for (int b = 0; b < batches; b++) activity.Observe(z, batch);
             bestEpoch = Math.Min(bestEpoch, epochSeconds);
             bestPass = Math.Min(bestPass, pass.Elapsed.TotalSeconds);
-            Console.WriteLine($"{name} round {round + 1}: epoch {epochSeconds * 1e3:F1} ms, unit-activity pass {pass.Elapsed.TotalMilliseconds:F3} ms");
+            Console.WriteLine($"{name} round {round + 1}: epoch {epochSeconds * 1e3:F1} ms, " +
+                $"unit-activity pass {pass.Elapsed.TotalMilliseconds:F3} ms");
         }
-        Console.WriteLine($"{name}: unit-activity pass {bestPass * 1e3:F3} ms = {bestPass / bestEpoch * 100:F2} % of an epoch "
-            + $"({bestEpoch * 1e3:F1} ms; best of {rounds}; {Environment.ProcessorCount} cores, {Backprop.Core.Engine.Sgemm.Kernel})");
+        Console.WriteLine(
+            $"{name}: unit-activity pass {bestPass * 1e3:F3} ms = {bestPass / bestEpoch * 100:F2} % of an epoch "
+            + $"({bestEpoch * 1e3:F1} ms; best of {rounds}; {Environment.ProcessorCount} cores, "
+            + $"{Backprop.Core.Engine.Sgemm.Kernel})");
         return 0;
     }
 }

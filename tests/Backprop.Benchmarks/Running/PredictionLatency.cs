@@ -14,7 +14,8 @@ public static class PredictionLatency
     {
         var workload = WorkloadCatalog.Get("W4");
         var data = workload.Load();
-        var train = TrainingData.Classification(data.Train.Features, data.Train.Rows, data.Train.Width, data.Train.Labels, data.ClassCount);
+        var train = TrainingData.Classification(data.Train.Features, data.Train.Rows, data.Train.Width,
+            data.Train.Labels, data.ClassCount);
         var session = TrainingSession.Start(WorkloadNetworks.Spec(workload), train, TrainingRun.Options(workload));
         foreach (var _ in session.Run()) { }
         var predictor = TrainedModel.FromSession(session, train).CreatePredictor(1);
@@ -22,13 +23,17 @@ public static class PredictionLatency
         var rows = data.Test.Features;
         int width = data.Test.Width, count = data.Test.Rows;
         long checksum = 0;
-        for (int i = 0; i < 200_000; i++) checksum += predictor.Predict(rows.AsSpan(i % count * width, width), 1).PredictedClasses![0]; // warm-up
+        // warm-up
+        for (int i = 0; i < 200_000; i++) checksum += predictor.Predict(rows.AsSpan(i % count * width, width), 1)
+            .PredictedClasses![0];
         const int Calls = 1_000_000;
         long started = Stopwatch.GetTimestamp();
-        for (int i = 0; i < Calls; i++) checksum += predictor.Predict(rows.AsSpan(i % count * width, width), 1).PredictedClasses![0];
+        for (int i = 0; i < Calls; i++) checksum += predictor.Predict(rows.AsSpan(i % count * width, width), 1)
+            .PredictedClasses![0];
         double nanoseconds = Stopwatch.GetElapsedTime(started).TotalNanoseconds / Calls;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{{\"peer\":\"backprop\",\"benchmark\":\"predict-one-row-W4\",\"ns_per_call\":{nanoseconds:F1},\"calls\":{Calls},\"checksum\":{checksum}}}"));
+        var measured = string.Create(CultureInfo.InvariantCulture,
+            $"\"ns_per_call\":{nanoseconds:F1},\"calls\":{Calls},\"checksum\":{checksum}");
+        Console.WriteLine($$"""{"peer":"backprop","benchmark":"predict-one-row-W4",{{measured}}}""");
         return 0;
     }
 }

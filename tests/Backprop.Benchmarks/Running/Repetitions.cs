@@ -23,7 +23,8 @@ public static class Repetitions
         double Median(Func<ResultLine, double> field)
         {
             var values = runs.Select(field).Order().ToList();
-            return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1] + values[values.Count / 2]) / 2;
+            return values.Count % 2 == 1 ? values[values.Count / 2] : (values[values.Count / 2 - 1]
+                + values[values.Count / 2]) / 2;
         }
         double median = Median(r => r.SamplesPerSec);
         return sorted[sorted.Count / 2] with

@@ -11,8 +11,10 @@ public static class TrainingRun
     {
         var data = workload.Load();
         var train = data.Train;
-        var trainingData = TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels, data.ClassCount);
-        var session = TrainingSession.Start(WorkloadNetworks.Spec(workload), trainingData, Options(workload) with { Threads = threads });
+        var trainingData = TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels,
+            data.ClassCount);
+        var session = TrainingSession.Start(WorkloadNetworks.Spec(workload), trainingData,
+            Options(workload) with { Threads = threads });
 
         // Timed region: from just before the first epoch to just after the last update (and its loss read-back).
         double finalLoss = double.NaN;
@@ -28,21 +30,25 @@ public static class TrainingRun
         double samples = (double)workload.Epochs * train.Rows;
         return new ResultLine(workload.Name, threads, samples / seconds, seconds / workload.Epochs, finalLoss,
             TestAccuracy(session.Network, data.Test, workload.IsXor), ResultLine.PeakRssMbOfThisProcess(), seconds,
-            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null, CpuSeconds: cpuSeconds);
+            workload.Name == "W3" ? 6.0 * workload.ParameterCount * samples / seconds / 1e9 : null,
+                CpuSeconds: cpuSeconds);
     }
 
-    /// <summary>W1: plain gradient descent, full batch, no shuffle; the others: Adam lr 1e-3 over the spec's shuffles.</summary>
+    /// <summary>W1: plain gradient descent, full batch, no shuffle; the others: Adam lr 1e-3 over the spec's
+    /// shuffles.</summary>
     public static TrainingOptions Options(WorkloadDefinition workload) => new()
     {
         Epochs = workload.Epochs,
         BatchSize = workload.BatchSize,
-        Optimizer = workload.IsXor ? new OptimizerSettings(OptimizerKind.Sgd, LearningRate: 0.5) : new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e-3),
+        Optimizer = workload.IsXor ? new OptimizerSettings(OptimizerKind.Sgd, LearningRate: 0.5)
+            : new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e-3),
         Normalization = NormalizationKind.None, // the spec trains on the raw float32 inputs
         ValidationFraction = 0,
         Shuffle = !workload.IsXor,
     };
 
-    /// <summary>Share of test rows predicted correctly: argmax (ties → lowest), or output &gt; 0.5 for the single sigmoid unit of W1.</summary>
+    /// <summary>Share of test rows predicted correctly: argmax (ties → lowest), or output &gt; 0.5 for the single
+    /// sigmoid unit of W1.</summary>
     public static double TestAccuracy(Network<float> network, DataSplit test, bool singleSigmoid)
     {
         int outputs = network.OutputWidth;

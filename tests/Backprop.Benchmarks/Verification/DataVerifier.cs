@@ -22,7 +22,8 @@ public static class DataVerifier
         }
 
         var first3 = Enumerable.Range(0, 3).Select(i => SplitMix64.Next(0, (ulong)i)).ToArray();
-        Check("splitmix64 out(0, 0..2)", first3.SequenceEqual(ExpectedChecksums.SplitMix64Seed0), string.Join(",", first3));
+        Check("splitmix64 out(0, 0..2)", first3.SequenceEqual(ExpectedChecksums.SplitMix64Seed0),
+            string.Join(",", first3));
 
         foreach (var workload in WorkloadCatalog.All)
         {
@@ -38,7 +39,8 @@ public static class DataVerifier
         return failures == 0 ? 0 : 1;
     }
 
-    private static void CheckSplit(Action<string, bool, string> check, string name, DataSplit split, SplitChecksums expected, int classes)
+    private static void CheckSplit(Action<string, bool, string> check, string name, DataSplit split,
+        SplitChecksums expected, int classes)
     {
         string x = Sha256(MemoryMarshal.AsBytes(split.Features.AsSpan()));
         string y = Sha256(MemoryMarshal.AsBytes(split.Labels.AsSpan()));
@@ -57,7 +59,8 @@ public static class DataVerifier
         }
     }
 
-    private static void CheckModel(Action<string, bool, string> check, WorkloadDefinition workload, ModelChecksums expected, int trainRows)
+    private static void CheckModel(Action<string, bool, string> check, WorkloadDefinition workload,
+        ModelChecksums expected, int trainRows)
     {
         var network = Network<float>.Create(WorkloadNetworks.Spec(workload));
         for (int l = 0; l < network.Layout.LayerCount; l++)
@@ -70,8 +73,10 @@ public static class DataVerifier
         if (expected.FirstPermutation is { } perm)
         {
             var order = new int[trainRows];
-            SplitMix64.Permutation(SplitMix64.Stream(workload.Seed, SplitMix64.Streams.ShuffleBase), order, new ulong[trainRows]);
-            check($"{workload.Name} perm_0[0..7] (core Permutation)", order.AsSpan(0, 8).SequenceEqual(perm), string.Join(",", order[..8]));
+            SplitMix64.Permutation(SplitMix64.Stream(workload.Seed, SplitMix64.Streams.ShuffleBase), order,
+                new ulong[trainRows]);
+            check($"{workload.Name} perm_0[0..7] (core Permutation)", order.AsSpan(0, 8).SequenceEqual(perm),
+                string.Join(",", order[..8]));
         }
     }
 

@@ -1,6 +1,7 @@
 namespace Backprop.Benchmarks.Verification;
 
-/// <summary>SHA-256 (lowercase hex) of one split's float32 features and int32 labels, little-endian, plus its class counts.</summary>
+/// <summary>SHA-256 (lowercase hex) of one split's float32 features and int32 labels, little-endian, plus its class
+/// counts.</summary>
 public sealed record SplitChecksums(string Features, string Labels, int[] ClassCounts, float[] FirstFeatures);
 
 /// <summary>Per-workload checks on the initial weights (one hash per layer's W) and the epoch-0 shuffle.</summary>

@@ -3,18 +3,21 @@ using Backprop.Benchmarks.Workloads;
 
 namespace Backprop.Benchmarks.Verification;
 
-/// <summary><c>compare-reference W4 [EPOCHS]</c>: the core's per-epoch training loss beside <see cref="ReferenceTrainer"/>'s, from the same start.</summary>
+/// <summary><c>compare-reference W4 [EPOCHS]</c>: the core's per-epoch training loss beside <see
+/// cref="ReferenceTrainer"/>'s, from the same start.</summary>
 public static class ReferenceComparison
 {
     public static int Run(string workloadName, int? epochs)
     {
         var workload = WorkloadCatalog.Get(workloadName);
-        if (workload.IsXor) throw new ArgumentException("compare-reference covers the ReLU/softmax/Adam workloads (W2–W4).");
+        if (workload.IsXor) throw new ArgumentException(
+            "compare-reference covers the ReLU/softmax/Adam workloads (W2–W4).");
         var data = workload.Load();
         var train = data.Train;
         var options = TrainingRun.Options(workload) with { Epochs = epochs ?? workload.Epochs };
         var session = TrainingSession.Start(WorkloadNetworks.Spec(workload),
-            TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels, data.ClassCount), options);
+            TrainingData.Classification(train.Features, train.Rows, train.Width, train.Labels, data.ClassCount),
+                options);
         var reference = new ReferenceTrainer(workload.Sizes, session.Network.Parameters); // same initial weights
         var order = new int[train.Rows];
         var keys = new ulong[train.Rows];

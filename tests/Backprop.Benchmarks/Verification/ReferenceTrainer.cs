@@ -18,18 +18,21 @@ public sealed class ReferenceTrainer
     {
         _sizes = sizes;
         int layers = sizes.Length - 1, offset = 0;
-        (_w, _b, _mw, _vw, _mb, _vb) = (new float[layers][], new float[layers][], new float[layers][], new float[layers][], new float[layers][], new float[layers][]);
+        (_w, _b, _mw, _vw, _mb, _vb) = (new float[layers][], new float[layers][], new float[layers][],
+            new float[layers][], new float[layers][], new float[layers][]);
         for (int l = 0; l < layers; l++)
         {
             int n = sizes[l] * sizes[l + 1];
             _w[l] = flatParameters.Slice(offset, n).ToArray();
             _b[l] = flatParameters.Slice(offset + n, sizes[l + 1]).ToArray();
             offset += n + sizes[l + 1];
-            (_mw[l], _vw[l], _mb[l], _vb[l]) = (new float[n], new float[n], new float[sizes[l + 1]], new float[sizes[l + 1]]);
+            (_mw[l], _vw[l], _mb[l], _vb[l]) = (new float[n], new float[n], new float[sizes[l + 1]],
+                new float[sizes[l + 1]]);
         }
     }
 
-    /// <summary>One epoch over <paramref name="order"/> in batches; returns Σ batch mean loss × batch rows / rows.</summary>
+    /// <summary>One epoch over <paramref name="order"/> in batches; returns Σ batch mean loss × batch rows /
+    /// rows.</summary>
     public double Epoch(DataSplit train, ReadOnlySpan<int> order, int batchSize, double lr)
     {
         double total = 0;

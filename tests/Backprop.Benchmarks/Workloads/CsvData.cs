@@ -2,12 +2,14 @@ using System.Globalization;
 
 namespace Backprop.Benchmarks.Workloads;
 
-/// <summary>W4 and the other real datasets: <c>x0,…,x{F-1},label</c> CSV files, features written so they parse back to the exact float32.</summary>
+/// <summary>W4 and the other real datasets: <c>x0,…,x{F-1},label</c> CSV files, features written so they parse back to
+/// the exact float32.</summary>
 public static class CsvData
 {
     /// <summary>Loads <c>{directory}/train.csv</c> and <c>{directory}/test.csv</c>.</summary>
     public static WorkloadData Load(string directory, int classCount) =>
-        new(LoadSplit(Path.Combine(directory, "train.csv")), LoadSplit(Path.Combine(directory, "test.csv")), classCount);
+        new(LoadSplit(Path.Combine(directory, "train.csv")), LoadSplit(Path.Combine(directory, "test.csv")),
+            classCount);
 
     public static DataSplit LoadSplit(string path)
     {
@@ -20,7 +22,8 @@ public static class CsvData
         for (int r = 0; r < rows; r++)
         {
             var cells = lines[r + 1].Split(',');
-            if (cells.Length != width + 1) throw new FormatException($"{path}:{r + 2}: expected {width + 1} cells, got {cells.Length}.");
+            if (cells.Length != width + 1) throw new FormatException(
+                $"{path}:{r + 2}: expected {width + 1} cells, got {cells.Length}.");
             for (int f = 0; f < width; f++)
                 features[r * width + f] = float.Parse(cells[f], NumberStyles.Float, CultureInfo.InvariantCulture);
             labels[r] = int.Parse(cells[width], NumberStyles.Integer, CultureInfo.InvariantCulture);

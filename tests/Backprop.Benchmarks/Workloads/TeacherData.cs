@@ -36,7 +36,8 @@ public sealed class TeacherData
                 _cp[j * width + f] = _ch[j * width + (f + 1) % width]; // features rotated by one
     }
 
-    /// <summary>Generates <paramref name="rows"/> samples from input stream <paramref name="streamK"/> (3 train, 4 test).</summary>
+    /// <summary>Generates <paramref name="rows"/> samples from input stream <paramref name="streamK"/> (3 train, 4
+    /// test).</summary>
     public DataSplit Generate(ulong streamK, int rows)
     {
         var features = new float[(long)rows * _width];

@@ -6,17 +6,19 @@ namespace Backprop.Core.Tests.Diagnostics;
 /// <summary>Each diagnostic fires on a run built to show it, and healthy runs raise no warning.</summary>
 public class TrainingDiagnosticsTests
 {
-    private static (TrainingSession Session, TrainingDiagnostics Diagnostics) Run(NetworkSpec spec, TrainingData data, TrainingOptions options,
-        WarmStart? warmStart = null, DiagnosticThresholds? thresholds = null)
+    private static (TrainingSession Session, TrainingDiagnostics Diagnostics) Run(NetworkSpec spec, TrainingData data,
+        TrainingOptions options, WarmStart? warmStart = null, DiagnosticThresholds? thresholds = null)
     {
         var session = TrainingSession.Start(spec, data, options, warmStart);
         var diagnostics = new TrainingDiagnostics(spec, options, thresholds);
         foreach (var report in session.Run()) diagnostics.Observe(report);
-        if (session.StopReason == StopReason.Diverged) diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage!);
+        if (session.StopReason == StopReason.Diverged) diagnostics.ObserveDivergence(session.Epoch + 1,
+            session.StopMessage!);
         return (session, diagnostics);
     }
 
-    private static string Codes(TrainingDiagnostics d) => string.Join(", ", d.Findings.Select(f => $"{f.Code}@{f.Layer}:{f.Severity}"));
+    private static string Codes(TrainingDiagnostics d) => string.Join(", ",
+        d.Findings.Select(f => $"{f.Code}@{f.Layer}:{f.Severity}"));
 
     private static Finding Single(TrainingDiagnostics d, string code)
     {
@@ -39,7 +41,8 @@ public class TrainingDiagnosticsTests
             EarlyStopping = new EarlyStoppingSettings(Patience: 10),
         });
         NoWarnings(d);
-        Assert.Contains(d.Findings, f => f.Code == FindingCodes.Overfitting); // seen, and handled by restoring the best weights
+        // seen, and handled by restoring the best weights
+        Assert.Contains(d.Findings, f => f.Code == FindingCodes.Overfitting);
     }
 
     [Fact]
@@ -47,18 +50,21 @@ public class TrainingDiagnosticsTests
     {
         var (train, _) = SampleData.Load("digits");
         var (_, d) = Run(SampleData.Classifier(64, 64, 10), train,
-            new TrainingOptions { Epochs = 30, BatchSize = 32, ValidationFraction = 0.2, Optimizer = new(OptimizerKind.Adam, 0.001) });
+            new TrainingOptions { Epochs = 30, BatchSize = 32, ValidationFraction = 0.2,
+                Optimizer = new(OptimizerKind.Adam, 0.001) });
         NoWarnings(d);
     }
 
     [Fact]
     public void DeepSigmoidWithSmallWeights_ReportsVanishingGradients()
     {
-        var layers = Enumerable.Range(0, 9).Select(_ => new LayerSpec(16, ActivationKind.Sigmoid)).Append(new LayerSpec(3, ActivationKind.Softmax)).ToList();
+        var layers = Enumerable.Range(0, 9).Select(_ => new LayerSpec(16, ActivationKind.Sigmoid))
+            .Append(new LayerSpec(3, ActivationKind.Softmax)).ToList();
         var spec = new NetworkSpec(4, layers, LossKind.CategoricalCrossEntropy, Seed: 3);
         var network = Network<float>.Create(spec);
         var small = network.Parameters.Select(w => w * 0.1f).ToArray();
-        var (_, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16, Optimizer = new(OptimizerKind.Sgd, 0.1) }, new WarmStart(small));
+        var (_, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16,
+            Optimizer = new(OptimizerKind.Sgd, 0.1) }, new WarmStart(small));
         var finding = Single(d, FindingCodes.VanishingGradients);
         Assert.Equal(0, d.Findings.Where(f => f.Code == FindingCodes.VanishingGradients).Min(f => f.Layer));
         Assert.True(finding.Evidence["gradientRatio"] < finding.Evidence["threshold"]);
@@ -72,8 +78,8 @@ public class TrainingDiagnosticsTests
         var parameters = (float[])network.Parameters.Clone();
         var hidden = network.Layout[0];
         parameters.AsSpan(hidden.BiasOffset, hidden.Units).Fill(-10f);
-        var (_, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16, Optimizer = new(OptimizerKind.Adam, 0.001) },
-            new WarmStart(parameters));
+        var (_, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16,
+            Optimizer = new(OptimizerKind.Adam, 0.001) }, new WarmStart(parameters));
         var finding = Single(d, FindingCodes.DeadRelu);
         Assert.Equal(0, finding.Layer);
         Assert.Equal(1, finding.Epoch);
@@ -84,9 +90,11 @@ public class TrainingDiagnosticsTests
     [Fact]
     public void SigmoidOnLargeUnnormalisedInputs_ReportsSaturation()
     {
-        var spec = new NetworkSpec(2, [new LayerSpec(16, ActivationKind.Sigmoid), new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError, Seed: 5);
+        var spec = new NetworkSpec(2, [new LayerSpec(16, ActivationKind.Sigmoid),
+            new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError, Seed: 5);
         var (_, d) = Run(spec, SampleData.Linear(200),
-            new TrainingOptions { Epochs = 5, BatchSize = 20, Normalization = NormalizationKind.None, Optimizer = new(OptimizerKind.Sgd, 0.01) });
+            new TrainingOptions { Epochs = 5, BatchSize = 20, Normalization = NormalizationKind.None,
+                Optimizer = new(OptimizerKind.Sgd, 0.01) });
         var finding = Single(d, FindingCodes.SaturatedUnits);
         Assert.Equal(0, finding.Layer);
         Assert.True(finding.Evidence["saturatedFraction"] >= 0.5);
@@ -97,7 +105,8 @@ public class TrainingDiagnosticsTests
     {
         var (_, d) = Run(SampleData.Classifier(4, 16, 3), Iris.Train,
             new TrainingOptions { Epochs = 60, BatchSize = 16, Optimizer = new(OptimizerKind.Adam, 1.0) });
-        Assert.Contains(d.Findings, f => f.Code is FindingCodes.LearningRateTooHigh or FindingCodes.ExplodingGradients or FindingCodes.NonFinite);
+        Assert.Contains(d.Findings, f =>
+            f.Code is FindingCodes.LearningRateTooHigh or FindingCodes.ExplodingGradients or FindingCodes.NonFinite);
         Assert.Contains(d.Findings, f => f.Severity >= FindingSeverity.Warning);
     }
 
@@ -113,9 +122,11 @@ public class TrainingDiagnosticsTests
     [Fact]
     public void LargeNetworkOnTinyTrainingSet_ReportsOverfittingWithBestEpoch()
     {
-        // 120 training rows against 256 hidden units and no regularisation: validation loss bottoms out early and doubles.
+        // 120 training rows against 256 hidden units and no regularisation: validation loss bottoms out early and
+        // doubles.
         var (_, d) = Run(SampleData.Classifier(4, 256, 3), Iris.Train,
-            new TrainingOptions { Epochs = 200, BatchSize = 16, ValidationFraction = 0.2, Optimizer = new(OptimizerKind.Adam, 0.01) });
+            new TrainingOptions { Epochs = 200, BatchSize = 16, ValidationFraction = 0.2,
+                Optimizer = new(OptimizerKind.Adam, 0.01) });
         var finding = Single(d, FindingCodes.Overfitting);
         Assert.True(finding.Evidence["bestEpoch"] >= 1 && finding.Evidence["bestEpoch"] < finding.Epoch);
         Assert.Contains($"epoch {(int)finding.Evidence["bestEpoch"]}", finding.Fix);
@@ -124,9 +135,10 @@ public class TrainingDiagnosticsTests
     [Fact]
     public void ZeroBiasLearningRate_ReportsFrozenBiases()
     {
-        var spec = new NetworkSpec(4, [new LayerSpec(16, ActivationKind.Relu, BiasLearningRateMultiplier: 0), new LayerSpec(3, ActivationKind.Softmax)],
-            LossKind.CategoricalCrossEntropy, Seed: 7);
-        var (session, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16, Optimizer = new(OptimizerKind.Adam, 0.01) });
+        var spec = new NetworkSpec(4, [new LayerSpec(16, ActivationKind.Relu, BiasLearningRateMultiplier: 0),
+            new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 7);
+        var (session, d) = Run(spec, Iris.Train, new TrainingOptions { Epochs = 10, BatchSize = 16,
+            Optimizer = new(OptimizerKind.Adam, 0.01) });
         var finding = Single(d, FindingCodes.FrozenBiases);
         Assert.Equal(0, finding.Layer);
         Assert.All(session.Network.Biases(session.Network.Layout[0]).ToArray(), b => Assert.Equal(0f, b));
@@ -146,13 +158,15 @@ public class TrainingDiagnosticsTests
         var resumed = new TrainingDiagnostics(spec, options, null, first.State);
         foreach (var r in reports) resumed.Observe(r); // epochs already seen are skipped
         Assert.Equal(Codes(whole), Codes(resumed));
-        Assert.Equal(whole.Findings.Select(f => (f.Epoch, f.LastEpoch, f.Message)), resumed.Findings.Select(f => (f.Epoch, f.LastEpoch, f.Message)));
+        Assert.Equal(whole.Findings.Select(f => (f.Epoch, f.LastEpoch, f.Message)), resumed.Findings.Select(f =>
+            (f.Epoch, f.LastEpoch, f.Message)));
     }
 
     [Fact]
     public void Thresholds_OutOfRange_AreNamed()
     {
-        var problems = new DiagnosticThresholds(MinEpochs: 0, DeadUnitFraction: 2, VanishingRatio: -1).Validate().Select(p => p.Property).ToList();
+        var problems = new DiagnosticThresholds(MinEpochs: 0, DeadUnitFraction: 2, VanishingRatio: -1).Validate()
+            .Select(p => p.Property).ToList();
         Assert.Equal(["minEpochs", "deadUnitFraction", "vanishingRatio"], problems);
         Assert.Empty(DiagnosticThresholds.Default.Validate());
     }

@@ -1,12 +1,15 @@
 namespace Backprop.Core.Tests.Models;
 
-/// <summary>The predictor is inference-only and bounded: it runs a batch of any size in chunks of a small scratch.</summary>
+/// <summary>The predictor is inference-only and bounded: it runs a batch of any size in chunks of a small
+/// scratch.</summary>
 public class PredictorTests
 {
-    /// <summary>3 → 4096 tanh → 5 softmax: a row's scratch is ~16k values, so a predictor runs 64 rows per chunk.</summary>
+    /// <summary>3 → 4096 tanh → 5 softmax: a row's scratch is ~16k values, so a predictor runs 64 rows per
+    /// chunk.</summary>
     private static TrainedModel WideModel()
     {
-        var spec = new NetworkSpec(3, [new LayerSpec(4096, ActivationKind.Tanh), new LayerSpec(5, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 3);
+        var spec = new NetworkSpec(3, [new LayerSpec(4096, ActivationKind.Tanh),
+            new LayerSpec(5, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 3);
         var parameters = Network<float>.Create(spec).Parameters;
         var normalizer = new Normalizer(NormalizationKind.ZScore, [1, -2, 0.5], [2, 4, 0.25]);
         return new TrainedModel(spec, parameters, TaskKind.Classification, normalizer, null, null, null, null);
@@ -26,7 +29,8 @@ public class PredictorTests
 
         // Reference: normalise by hand, one training workspace over every row.
         var normalized = new float[raw.Length];
-        for (int i = 0; i < raw.Length; i++) normalized[i] = (float)((raw[i] - model.InputNormalizer.Offsets[i % 3]) / model.InputNormalizer.Scales[i % 3]);
+        for (int i = 0; i < raw.Length; i++) normalized[i] =
+            (float)((raw[i] - model.InputNormalizer.Offsets[i % 3]) / model.InputNormalizer.Scales[i % 3]);
         var network = Network<float>.FromParameters(model.Spec, model.Parameters);
         var expected = network.Forward(network.CreateWorkspace(rows), normalized, rows).ToArray();
         Assert.Equal(expected.Length, batch.Outputs.Length);
@@ -42,6 +46,7 @@ public class PredictorTests
         float[] inputs = [0, 0, 0, 1, 1, 1], targets = new float[10];
         network.Forward(workspace, inputs, 2);
         Assert.False(workspace.HasDeltas);
-        Assert.Throws<ArgumentException>(() => network.Backward(workspace, inputs, targets, 2, new float[network.Layout.Count]));
+        Assert.Throws<ArgumentException>(() => network.Backward(workspace, inputs, targets, 2,
+            new float[network.Layout.Count]));
     }
 }

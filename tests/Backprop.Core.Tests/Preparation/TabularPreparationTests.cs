@@ -1,6 +1,7 @@
 namespace Backprop.Core.Tests.Preparation;
 
-/// <summary>Fitting on the training rows only, encoding, unseen and missing levels, and the model formats that carry it.</summary>
+/// <summary>Fitting on the training rows only, encoding, unseen and missing levels, and the model formats that carry
+/// it.</summary>
 public class TabularPreparationTests
 {
     private const float M = float.NaN;
@@ -45,19 +46,24 @@ public class TabularPreparationTests
         Assert.True(p.Columns[0].Indicator);
         Assert.Equal(["a"], p.Columns[1].Levels);             // a ×2 kept; b, c once each: grouped
         Assert.Equal(["b", "c"], p.Columns[1].Grouped);
-        Assert.Equal(["age", "age=(missing)", "city=a", "city=(other)", "city=(missing)", "member", "member=(missing)"], p.EncodedNames());
+        Assert.Equal(["age", "age=(missing)", "city=a", "city=(other)", "city=(missing)", "member",
+            "member=(missing)"], p.EncodedNames());
 
         var encoded = p.EncodeTable(Columns, Raw, 6);
         Assert.Equal(7 * 6, encoded.Length);
-        Assert.Equal([35f, 1, 1, 0, 0, 0, 0], encoded.AsSpan(7, 7).ToArray());   // row 1: age missing, city a, member false
-        Assert.Equal([40f, 0, 0, 1, 0, 1, 1], encoded.AsSpan(14, 7).ToArray());  // row 2: b grouped, member missing → median 1
-        Assert.Equal([90f, 0, 0, 0, 0, 0, 0], encoded.AsSpan(28, 7).ToArray()); // row 4: "d" never in training → all zero
+        // row 1: age missing, city a, member false
+        Assert.Equal([35f, 1, 1, 0, 0, 0, 0], encoded.AsSpan(7, 7).ToArray());
+        // row 2: b grouped, member missing → median 1
+        Assert.Equal([40f, 0, 0, 1, 0, 1, 1], encoded.AsSpan(14, 7).ToArray());
+        // row 4: "d" never in training → all zero
+        Assert.Equal([90f, 0, 0, 0, 0, 0, 0], encoded.AsSpan(28, 7).ToArray());
     }
 
     [Fact]
     public void EncodeRow_UnseenLevelAndMissingWithoutLevel_GiveZerosAndCountThem()
     {
-        var p = TabularPreparation.Fit(Columns, Raw, [0, 2, 5], new PreparationSettings()); // no missing city in these rows
+        // no missing city in these rows
+        var p = TabularPreparation.Fit(Columns, Raw, [0, 2, 5], new PreparationSettings());
         Assert.False(p.Columns[1].MissingLevel);
         var encoded = new float[p.EncodedWidth];
         Assert.Equal(1, p.EncodeRow([25, -1, M], encoded)); // the unseen city counts; a missing boolean is imputed
@@ -72,7 +78,8 @@ public class TabularPreparationTests
     public void TrainedModel_WithPreparation_RoundTripsThroughJsonAndBinary()
     {
         var model = Model();
-        foreach (var copy in new[] { ModelSerializer.FromJson(ModelSerializer.ToJson(model)), ModelSerializer.FromBinary(ModelSerializer.ToBinary(model)) })
+        foreach (var copy in new[] { ModelSerializer.FromJson(ModelSerializer.ToJson(model)),
+            ModelSerializer.FromBinary(ModelSerializer.ToBinary(model)) })
         {
             var p = copy.Preparation!;
             Assert.Equal(model.Preparation!.EncodedNames(), p.EncodedNames());
@@ -91,16 +98,18 @@ public class TabularPreparationTests
     {
         var model = Model() with { Preparation = null, FeatureNames = null };
         var current = ModelSerializer.ToBinary(model);
-        // Version 2 is the current version without the spec's dropout rates (8 bytes, then 8 per layer, after the 40-byte layers)
-        // and the trailing preparation flag.
+        // Version 2 is the current version without the spec's dropout rates (8 bytes, then 8 per layer, after the
+        // 40-byte layers) and the trailing preparation flag.
         int layers = BitConverter.ToInt32(current, 36), dropoutAt = 40 + 40 * layers, dropoutBytes = 8 + 8 * layers;
-        byte[] v2 = [.. current.AsSpan(0, dropoutAt), .. current.AsSpan(dropoutAt + dropoutBytes, current.Length - 1 - dropoutAt - dropoutBytes)];
+        byte[] v2 = [.. current.AsSpan(0, dropoutAt), .. current.AsSpan(dropoutAt + dropoutBytes, current.Length - 1
+            - dropoutAt - dropoutBytes)];
         BitConverter.GetBytes(2).CopyTo(v2, 4);
         var loaded = ModelSerializer.FromBinary(v2);
         Assert.Null(loaded.Preparation);
         Assert.Equal(model.Parameters, loaded.Parameters);
 
-        var json = ModelSerializer.ToJson(model).Replace("\"version\": 4", "\"version\": 2").Replace("\"preparation\": null", "\"extra\": null");
+        var json = ModelSerializer.ToJson(model).Replace("\"version\": 4", "\"version\": 2")
+            .Replace("\"preparation\": null", "\"extra\": null");
         Assert.Contains("\"version\": 2", json);
         Assert.Null(ModelSerializer.FromJson(json).Preparation);
     }
@@ -109,7 +118,8 @@ public class TabularPreparationTests
     public void TrainedModel_PreparationWidthDifferentFromNetwork_IsInvalid()
     {
         var model = Model();
-        var wrong = model with { Spec = model.Spec with { InputWidth = model.Spec.InputWidth + 1 }, Parameters = new float[model.Parameters.Length + 2],
+        var wrong = model with { Spec = model.Spec with { InputWidth = model.Spec.InputWidth + 1 },
+            Parameters = new float[model.Parameters.Length + 2],
             InputNormalizer = Normalizer.Identity(model.Spec.InputWidth + 1), FeatureNames = null };
         Assert.Contains(wrong.Validate(), e => e.Path == "preparation");
     }
@@ -131,10 +141,12 @@ public class TabularPreparationTests
             sampleWeights[r] = 0.5f + r % 3;
         }
         var data = TrainingData.Classification(raw, rows, 3, labels, 2, ["no", "yes"], null, Columns, sampleWeights);
-        var options = new TrainingOptions { Epochs = 6, BatchSize = 16, ValidationFraction = 0.25, ClassWeights = new ClassWeighting(true),
+        var options = new TrainingOptions { Epochs = 6, BatchSize = 16, ValidationFraction = 0.25,
+            ClassWeights = new ClassWeighting(true),
             Preparation = new PreparationSettings(ImputationKind.Median, MissingIndicators: true) };
         var width = TrainingSession.FitPreparation(data, options, 5)!.EncodedWidth;
-        var spec = new NetworkSpec(width, [new LayerSpec(6, ActivationKind.Tanh), new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 5);
+        var spec = new NetworkSpec(width, [new LayerSpec(6, ActivationKind.Tanh),
+            new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 5);
 
         var whole = TrainingSession.Start(spec, data, options);
         var expected = whole.Run().ToList();
@@ -161,15 +173,19 @@ public class TabularPreparationTests
     {
         var data = TrainingData.Classification((float[])Raw.Clone(), 6, 3, [0, 1, 0, 1, 0, 1], 2, null, null, Columns);
         var spec = new NetworkSpec(3, [new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
-        var e = Assert.Throws<InvalidTrainingOptionsException>(() => TrainingSession.Start(spec, data, new TrainingOptions()));
+        var e = Assert.Throws<InvalidTrainingOptionsException>(() => TrainingSession.Start(spec, data,
+            new TrainingOptions()));
         Assert.Contains("set inputWidth to 7", e.Message); // age, city a/b/c/d + (missing), member
     }
 
     private static TrainedModel Model()
     {
-        var p = TabularPreparation.Fit(Columns, Raw, TrainRows, new PreparationSettings(ImputationKind.Median, true, 2, UnseenLevelPolicy.Refuse));
-        var spec = new NetworkSpec(p.EncodedWidth, [new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var p = TabularPreparation.Fit(Columns, Raw, TrainRows, new PreparationSettings(ImputationKind.Median, true, 2,
+            UnseenLevelPolicy.Refuse));
+        var spec = new NetworkSpec(p.EncodedWidth, [new LayerSpec(2, ActivationKind.Softmax)],
+            LossKind.CategoricalCrossEntropy);
         var parameters = Enumerable.Range(0, (p.EncodedWidth + 1) * 2).Select(i => i * 0.01f).ToArray();
-        return new TrainedModel(spec, parameters, TaskKind.Classification, Normalizer.Identity(p.EncodedWidth), null, p.EncodedNames(), ["no", "yes"], null, p);
+        return new TrainedModel(spec, parameters, TaskKind.Classification, Normalizer.Identity(p.EncodedWidth), null,
+            p.EncodedNames(), ["no", "yes"], null, p);
     }
 }

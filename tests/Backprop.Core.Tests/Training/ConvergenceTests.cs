@@ -32,12 +32,14 @@ public class ConvergenceTests
     {
         var data = SampleData.Linear(400);
         var spec = new NetworkSpec(2, [new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError, Seed: 3);
-        var session = TrainingSession.Start(spec, data, new TrainingOptions { Epochs = 200, BatchSize = 32, Optimizer = new(OptimizerKind.Adam, 0.05) });
+        var session = TrainingSession.Start(spec, data, new TrainingOptions { Epochs = 200, BatchSize = 32,
+            Optimizer = new(OptimizerKind.Adam, 0.05) });
         var last = session.Run().Last();
 
         var prediction = TrainedModel.FromSession(session, data).CreatePredictor().Predict([500f, 1f], 1);
         float expected = 3 * 500 - 2 * 1 + 100;
-        Assert.True(Math.Abs(prediction.Outputs[0] - expected) < 2f, $"prediction {prediction.Outputs[0]} vs {expected} (tolerance 2 raw units)");
+        Assert.True(Math.Abs(prediction.Outputs[0] - expected) < 2f,
+            $"prediction {prediction.Outputs[0]} vs {expected} (tolerance 2 raw units)");
         Assert.True(last.TrainR2 > 0.999, $"R² {last.TrainR2} ≤ 0.999");
         Assert.True(last.TrainRmse < 2, $"RMSE {last.TrainRmse} ≥ 2 raw units");
     }
@@ -48,7 +50,8 @@ public class ConvergenceTests
         var (train, _) = SampleData.Load("iris");
         float[] Train(ulong seed)
         {
-            var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3, seed), train, new TrainingOptions { Epochs = 5, BatchSize = 10 });
+            var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3, seed), train,
+                new TrainingOptions { Epochs = 5, BatchSize = 10 });
             foreach (var _ in session.Run()) { }
             return session.Network.Parameters;
         }

@@ -18,7 +18,8 @@ public class DatasetShapeTests
     [Fact]
     public void CompatibilityWith_MatchingNetwork_FindsNothing()
     {
-        var classifier = new NetworkSpec(4, [new(8, ActivationKind.Relu), new(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var classifier = new NetworkSpec(4, [new(8, ActivationKind.Relu), new(3, ActivationKind.Softmax)],
+            LossKind.CategoricalCrossEntropy);
         var binary = new NetworkSpec(4, [new(1, ActivationKind.Sigmoid)], LossKind.BinaryCrossEntropy);
 
         Assert.Empty(new DatasetShape(TaskKind.Classification, 6, 4, 3, 0).CompatibilityWith(classifier));
@@ -28,7 +29,8 @@ public class DatasetShapeTests
     [Fact]
     public void CompatibilityWith_WrongWidthAndClasses_NamesBothFields()
     {
-        var spec = new NetworkSpec(5, [new(8, ActivationKind.Relu), new(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var spec = new NetworkSpec(5, [new(8, ActivationKind.Relu), new(2, ActivationKind.Softmax)],
+            LossKind.CategoricalCrossEntropy);
 
         var errors = new DatasetShape(TaskKind.Classification, 6, 4, 3, 0).CompatibilityWith(spec).Select(e => e.Path);
 

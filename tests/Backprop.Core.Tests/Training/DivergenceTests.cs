@@ -1,6 +1,7 @@
 namespace Backprop.Core.Tests.Training;
 
-/// <summary>A loss that grows by orders of magnitude over its start is divergence, even while it stays finite.</summary>
+/// <summary>A loss that grows by orders of magnitude over its start is divergence, even while it stays
+/// finite.</summary>
 public class DivergenceTests
 {
     [Fact]
@@ -8,14 +9,17 @@ public class DivergenceTests
     {
         var (train, _) = SampleData.Load("iris");
         var session = TrainingSession.Start(SampleData.Classifier(4, 16, 3), train,
-            new TrainingOptions { Epochs = 200, Optimizer = new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e6) });
+            new TrainingOptions { Epochs = 200, Optimizer = new OptimizerSettings(OptimizerKind.Adam,
+                LearningRate: 1e6) });
 
         var reports = session.Run().ToList();
 
         Assert.Equal(StopReason.Diverged, session.StopReason);
         Assert.Contains("times its start", session.StopMessage);
-        Assert.True(session.StartLoss is > 0.5 and < 2, $"start loss {session.StartLoss} (3-class cross-entropy at initial weights ≈ ln 3)");
-        Assert.All(reports, r => Assert.True(r.TrainLoss <= TrainingSession.DivergenceGrowth * session.StartLoss!.Value, $"epoch {r.Epoch}: {r.TrainLoss}"));
+        Assert.True(session.StartLoss is > 0.5 and < 2,
+            $"start loss {session.StartLoss} (3-class cross-entropy at initial weights ≈ ln 3)");
+        Assert.All(reports, r => Assert.True(r.TrainLoss <= TrainingSession.DivergenceGrowth
+            * session.StartLoss!.Value, $"epoch {r.Epoch}: {r.TrainLoss}"));
     }
 
     [Fact]

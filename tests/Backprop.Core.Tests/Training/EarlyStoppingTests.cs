@@ -31,8 +31,10 @@ public class EarlyStoppingTests
     public void StratifiedSplit_KeepsClassProportions()
     {
         var (train, _) = SampleData.Load("iris");
-        var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3), train, new TrainingOptions { ValidationFraction = 0.25 });
-        var perClass = session.ValidationIndices.GroupBy(i => train.Labels![i]).ToDictionary(g => g.Key, g => g.Count());
+        var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3), train,
+            new TrainingOptions { ValidationFraction = 0.25 });
+        var perClass = session.ValidationIndices.GroupBy(i => train.Labels![i]).ToDictionary(g => g.Key, g =>
+            g.Count());
         for (int c = 0; c < 3; c++)
         {
             int total = train.Labels!.Count(l => l == c);

@@ -15,7 +15,8 @@ public class FoldsTests
             for (int f = 0; f < k; f++)
             {
                 int inFold = Enumerable.Range(0, train.Rows).Count(i => fold[i] == f && train.Labels![i] == c);
-                Assert.True(Math.Abs(inFold - total / (double)k) < 1, $"class {c} has {inFold} rows in fold {f}, expected {total / (double)k} ± <1");
+                Assert.True(Math.Abs(inFold - total / (double)k) < 1,
+                    $"class {c} has {inFold} rows in fold {f}, expected {total / (double)k} ± <1");
             }
         }
         for (int f = 0; f < k; f++) Assert.Equal(train.Rows / k, fold.Count(x => x == f)); // 120 rows: 24 per fold

@@ -15,7 +15,8 @@ public class ModelTests
     public void BinaryAndJson_RoundTripBitExactly()
     {
         var model = TrainIris();
-        foreach (var copy in new[] { ModelSerializer.FromBinary(ModelSerializer.ToBinary(model)), ModelSerializer.FromJson(ModelSerializer.ToJson(model)) })
+        foreach (var copy in new[] { ModelSerializer.FromBinary(ModelSerializer.ToBinary(model)),
+            ModelSerializer.FromJson(ModelSerializer.ToJson(model)) })
         {
             Assert.Equal(model.Parameters, copy.Parameters);
             Assert.True(model.Spec.StructurallyEquals(copy.Spec));
@@ -68,7 +69,8 @@ public class ModelTests
         var result = Backprop.Core.Engine.GradientCheck.Run(model, train, 4);
         Assert.Equal(2, result.Layers.Count);
         Assert.All(result.Layers, l => Assert.True(l.MaxRelativeErrorWeights < 1e-4 && l.MaxRelativeErrorBiases < 1e-4,
-            $"layer {l.Layer}: weights {l.MaxRelativeErrorWeights}, biases {l.MaxRelativeErrorBiases} (tolerance 1e-4)"));
+            $"layer {l.Layer}: weights {l.MaxRelativeErrorWeights}, biases {l.MaxRelativeErrorBiases} (tolerance " +
+            "1e-4)"));
     }
 
     [Fact]
@@ -78,6 +80,7 @@ public class ModelTests
         var (train, _) = SampleData.Load("iris");
         using var cancelled = new CancellationTokenSource();
         cancelled.Cancel();
-        Assert.ThrowsAny<OperationCanceledException>(() => Backprop.Core.Engine.GradientCheck.Run(model, train, 4, cancellationToken: cancelled.Token));
+        Assert.ThrowsAny<OperationCanceledException>(() => Backprop.Core.Engine.GradientCheck.Run(model, train, 4,
+            cancellationToken: cancelled.Token));
     }
 }

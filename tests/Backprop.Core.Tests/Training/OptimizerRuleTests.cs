@@ -1,11 +1,13 @@
 
 namespace Backprop.Core.Tests.Training;
 
-/// <summary>First steps of each optimizer on one layer (1 input → 2 units, identity) against the PyTorch documentation's rules, by hand.</summary>
+/// <summary>First steps of each optimizer on one layer (1 input → 2 units, identity) against the PyTorch
+/// documentation's rules, by hand.</summary>
 public class OptimizerRuleTests
 {
     private const double Tolerance = 1e-6;
-    private static readonly NetworkSpec Spec = new(1, [new LayerSpec(2, ActivationKind.Identity)], LossKind.MeanSquaredError);
+    private static readonly NetworkSpec Spec = new(1, [new LayerSpec(2, ActivationKind.Identity)],
+        LossKind.MeanSquaredError);
     private static readonly float[] Start = [0.5f, -1.0f, 0.25f, 0.0f]; // W (2, 1), b (2)
     private static readonly float[] Gradient = [0.2f, -0.4f, 0.1f, 0.3f];
 
@@ -21,7 +23,8 @@ public class OptimizerRuleTests
     private static void AssertClose(double[] expected, float[] actual)
     {
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) < Tolerance, $"param {i}: expected {expected[i]}, got {actual[i]} (tolerance {Tolerance})");
+            Assert.True(Math.Abs(expected[i] - actual[i]) < Tolerance,
+                $"param {i}: expected {expected[i]}, got {actual[i]} (tolerance {Tolerance})");
     }
 
     [Fact]
@@ -93,15 +96,19 @@ public class OptimizerRuleTests
     public void RmsProp_WithoutMomentum_DefaultsToNone_AsPyTorch()
     {
         // torch.optim.RMSprop(momentum=0) by default; momentum and nesterov keep 0.9.
-        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0), 3), Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
-        Assert.NotEqual(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0.9), 3), Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
-        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1, Momentum: 0.9), 2), Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1), 2));
+        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0), 3),
+            Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
+        Assert.NotEqual(Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01, Momentum: 0.9), 3),
+            Steps(new OptimizerSettings(OptimizerKind.RmsProp, 0.01), 3));
+        Assert.Equal(Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1, Momentum: 0.9), 2),
+            Steps(new OptimizerSettings(OptimizerKind.Momentum, 0.1), 2));
     }
 
     [Fact]
     public void LayerLearningRateMultiplier_ScalesOnlyThatLayer()
     {
-        var spec = new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Relu, LearningRateMultiplier: 0.1), new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError);
+        var spec = new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Relu, LearningRateMultiplier: 0.1),
+            new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError);
         var optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Sgd, 1.0), spec, new ParameterLayout(spec));
         var p = new float[4];
         optimizer.Apply(p, [1f, 1f, 1f, 1f], 1.0);
@@ -115,7 +122,8 @@ public class OptimizerRuleTests
     public void ParallelUpdate_IsBitIdenticalToOneThread(OptimizerKind kind)
     {
         // 600 x 500 weights: above the parallel threshold, with chunk edges that are not multiples of the vector width.
-        var spec = new NetworkSpec(500, [new LayerSpec(601, ActivationKind.Relu), new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var spec = new NetworkSpec(500, [new LayerSpec(601, ActivationKind.Relu),
+            new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
         var layout = new ParameterLayout(spec);
         var random = new Random(3);
         var start = Enumerable.Range(0, layout.Count).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();

@@ -42,7 +42,8 @@ internal static class SampleData
         {
             x[2 * r] = (float)(1000 * SplitMix64.NextDouble(seed, (ulong)(3 * r)));
             x[2 * r + 1] = (float)(10 * SplitMix64.NextDouble(seed, (ulong)(3 * r + 1)) - 5);
-            y[r] = (float)(3 * x[2 * r] - 2 * x[2 * r + 1] + 100 + (SplitMix64.NextDouble(seed, (ulong)(3 * r + 2)) - 0.5));
+            y[r] = (float)(3 * x[2 * r] - 2 * x[2 * r + 1] + 100 + (SplitMix64.NextDouble(seed, (ulong)(3 * r + 2))
+                - 0.5));
         }
         return TrainingData.Regression(x, rows, 2, y, 1);
     }

@@ -21,17 +21,22 @@ public class ScheduleTests
     [Fact]
     public void Cosine_AfterItsPeriod_HoldsTheMinimumInsteadOfRisingAgain()
     {
-        var cosine = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.Cosine, CosineEpochs: 4, MinLearningRate: 0.1), 1.0, 20);
-        Assert.Equal([0.1, 0.1, 0.1], new[] { 4, 7, 19 }.Select(cosine.RateFor)); // PyTorch's CosineAnnealingLR would be back near 1.0 at 8
+        var cosine = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.Cosine, CosineEpochs: 4,
+            MinLearningRate: 0.1), 1.0, 20);
+        // PyTorch's CosineAnnealingLR would be back near 1.0 at 8
+        Assert.Equal([0.1, 0.1, 0.1], new[] { 4, 7, 19 }.Select(cosine.RateFor));
     }
 
     [Fact]
     public void MinimumLearningRate_IsScaledByTheLayersMultiplier()
     {
-        // The schedule gives the base rate (min at the end of the period); each layer then multiplies it, the minimum included.
-        var spec = new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Relu, LearningRateMultiplier: 0.5), new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError);
+        // The schedule gives the base rate (min at the end of the period); each layer then multiplies it, the minimum
+        // included.
+        var spec = new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Relu, LearningRateMultiplier: 0.5),
+            new LayerSpec(1, ActivationKind.Identity)], LossKind.MeanSquaredError);
         var optimizer = new Optimizer(new OptimizerSettings(OptimizerKind.Sgd, 1.0), spec, new ParameterLayout(spec));
-        double min = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.Cosine, CosineEpochs: 2, MinLearningRate: 0.2), 1.0, 5).RateFor(3);
+        double min = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.Cosine, CosineEpochs: 2,
+            MinLearningRate: 0.2), 1.0, 5).RateFor(3);
         var p = new float[4];
         optimizer.Apply(p, [1f, 1f, 1f, 1f], min);
         Assert.Equal([-0.1f, -0.1f, -0.2f, -0.2f], p); // first layer: 0.5 · 0.2; output layer: 0.2
@@ -40,7 +45,8 @@ public class ScheduleTests
     [Fact]
     public void ReduceOnPlateau_HalvesAfterPatienceEpochsWithoutImprovement()
     {
-        var schedule = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.ReduceOnPlateau, Factor: 0.5, Patience: 2), 1.0, 10);
+        var schedule = new LearningRateSchedule(new ScheduleSettings(ScheduleKind.ReduceOnPlateau, Factor: 0.5,
+            Patience: 2), 1.0, 10);
         foreach (var loss in new[] { 1.0, 0.9, 0.9, 0.9 }) schedule.Observe(loss);
         Assert.Equal(1.0, schedule.RateFor(4)); // two bad epochs: not yet more than patience
         schedule.Observe(0.95);
@@ -50,7 +56,8 @@ public class ScheduleTests
     [Fact]
     public void InvalidOptions_AreReportedWithTheirPath()
     {
-        var errors = new TrainingOptions { Epochs = 0, BatchSize = -1, Optimizer = new(LearningRate: double.NaN), Schedule = new(Gamma: 2) }
+        var errors = new TrainingOptions { Epochs = 0, BatchSize = -1, Optimizer = new(LearningRate: double.NaN),
+            Schedule = new(Gamma: 2) }
             .Validate(100, TaskKind.Classification);
         Assert.Contains(errors, e => e.Path == "epochs");
         Assert.Contains(errors, e => e.Path == "batchSize");

@@ -10,21 +10,22 @@ using Microsoft.EntityFrameworkCore;
 namespace Backprop.Api.Jobs.Live;
 
 /// <summary>
-/// One client's event stream of one job: a <c>status</c> event first and on every transition, an <c>epoch</c> event (id = epoch)
-/// per epoch after the client's <c>Last-Event-ID</c>, a <c>diagnostics</c> event (the findings, as on the job) whenever a
-/// training-diagnostics finding is raised or changes, and heartbeat comments; it ends after the final status. Epochs come from
-/// the stored history up to the job's last checkpoint and from the live view after it, so none is missed or sent twice. When
-/// the job runs faster than <see cref="LiveOptions.MaxEventsPerSecond"/>, each event carries the newest epoch and the ones
-/// between are skipped (the history has them); the final epoch is always sent. A job that does not run in this process
-/// (queued, or on another replica) is followed through its row and stored history, polled every
-/// <see cref="LiveOptions.StoredPollInterval"/>, so its epochs arrive as its checkpoints land.
+/// One client's event stream of one job: a <c>status</c> event first and on every transition, an <c>epoch</c> event (id
+/// = epoch) per epoch after the client's <c>Last-Event-ID</c>, a <c>diagnostics</c> event (the findings, as on the job)
+/// whenever a training-diagnostics finding is raised or changes, and heartbeat comments; it ends after the final
+/// status. Epochs come from the stored history up to the job's last checkpoint and from the live view after it, so none
+/// is missed or sent twice. When the job runs faster than <see cref="LiveOptions.MaxEventsPerSecond"/>, each event
+/// carries the newest epoch and the ones between are skipped (the history has them); the final epoch is always sent. A
+/// job that does not run in this process (queued, or on another replica) is followed through its row and stored
+/// history, polled every <see cref="LiveOptions.StoredPollInterval"/>, so its epochs arrive as its checkpoints land.
 /// </summary>
 internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext db, LiveJobs live, LiveOptions options,
     JsonSerializerOptions json, HttpResponse response)
 {
     private const int StoredPage = 500;
     private static readonly ReadOnlyMemory<byte> Heartbeat = Encoding.ASCII.GetBytes(": heartbeat\n\n");
-    private readonly TimeSpan _minInterval = options.MaxEventsPerSecond > 0 ? TimeSpan.FromSeconds(1 / options.MaxEventsPerSecond) : TimeSpan.Zero;
+    private readonly TimeSpan _minInterval = options.MaxEventsPerSecond > 0
+        ? TimeSpan.FromSeconds(1 / options.MaxEventsPerSecond) : TimeSpan.Zero;
     private JobStatus? _sentStatus;
     private string _sentFindings = "";
     private long _lastEpochSent, _lastWrite;
@@ -58,7 +59,8 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
                 {
                     cursor = epoch.Epoch;
                     _lastEpochSent = Stopwatch.GetTimestamp();
-                    yield return Sent(new SseItem<string>(JsonSerializer.Serialize(epoch, json), "epoch") { EventId = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
+                    yield return Sent(new SseItem<string>(JsonSerializer.Serialize(epoch, json),
+                        "epoch") { EventId = epoch.Epoch.ToString(CultureInfo.InvariantCulture) });
                 }
                 if (view.LatestEpoch > cursor) continue;
             }
@@ -67,14 +69,16 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
                 yield return Sent(Status(view));
                 yield break;
             }
-            await WaitAsync(view.Changed, view.Live is null ? options.StoredPollInterval : options.HeartbeatInterval, ct);
+            await WaitAsync(view.Changed, view.Live is null ? options.StoredPollInterval : options.HeartbeatInterval,
+                ct);
         }
     }
 
     private SseItem<string> Status(View view)
     {
         _sentStatus = view.Status;
-        var e = new JobStatusEvent(view.Status, view.LatestEpoch, view.Epochs, view.StopReason, view.FailureReason, view.ModelId);
+        var e = new JobStatusEvent(view.Status, view.LatestEpoch, view.Epochs, view.StopReason, view.FailureReason,
+            view.ModelId);
         return new SseItem<string>(JsonSerializer.Serialize(e, json), "status");
     }
 
@@ -84,7 +88,8 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         return item;
     }
 
-    /// <summary>The job as the live view has it, or as its row has it when it does not run here (null once deleted).</summary>
+    /// <summary>The job as the live view has it, or as its row has it when it does not run here (null once
+    /// deleted).</summary>
     private async Task<View?> ObserveAsync(CancellationToken ct)
     {
         if (live.Find(jobId) is { } job)
@@ -92,14 +97,16 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
             var changed = job.Changed(); // taken before reading, so no change between the two is missed
             var s = job.Read(Thinned ? int.MaxValue : cursor);
             if (!s.Detached)
-                return new View(s.Status, s.StoredEpoch, s.LatestEpoch, job.Epochs, s.StopReason, s.FailureReason, s.ModelId, s, changed, job.Ended)
+                return new View(s.Status, s.StoredEpoch, s.LatestEpoch, job.Epochs, s.StopReason, s.FailureReason,
+                    s.ModelId, s, changed, job.Ended)
                 {
                     Findings = s.Findings,
                 };
         }
         var started = live.JobsChanged();
         var row = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
-            .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId, j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
+            .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId,
+                j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
         return row is null ? null : new View(row.Status, row.Epoch, row.Epoch, row.Epochs,
             row.StopReason is { } stop ? JsonNames.Of(stop) : null,
             row.FailureReason, row.ModelId, null, started, started)
@@ -108,20 +115,24 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         };
     }
 
-    /// <summary>Every epoch after the cursor (stored ones a page at a time), or only the newest one when thinned.</summary>
+    /// <summary>Every epoch after the cursor (stored ones a page at a time), or only the newest one when
+    /// thinned.</summary>
     private async Task<IReadOnlyList<EpochResponse>> EpochsToSendAsync(View view, CancellationToken ct)
     {
         if (Thinned)
         {
             if (view.Live?.Latest is { } latest && latest.Epoch == view.LatestEpoch) return [latest.ToResponse()];
-            var stored = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.LatestEpoch)
+            var stored = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor
+                && e.Epoch <= view.LatestEpoch)
                 .OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
-            if (stored is null) cursor = view.LatestEpoch; // a continued job's first epochs belong to the job it continues
+            // a continued job's first epochs belong to the job it continues
+            if (stored is null) cursor = view.LatestEpoch;
             return stored is null ? [] : [stored.ToResponse()];
         }
         if (cursor < view.StoredEpoch)
         {
-            var page = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor && e.Epoch <= view.StoredEpoch)
+            var page = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor
+                && e.Epoch <= view.StoredEpoch)
                 .OrderBy(e => e.Epoch).Take(StoredPage).ToListAsync(ct);
             if (page.Count < StoredPage) cursor = view.StoredEpoch;
             return page.Select(e => e.ToResponse()).ToList();
@@ -129,7 +140,8 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         return view.Live is { } s ? s.Unstored.Where(r => r.Epoch > cursor).Select(r => r.ToResponse()).ToList() : [];
     }
 
-    /// <summary>Until the job changes or <paramref name="poll"/> passes, writing a heartbeat comment whenever the stream has been quiet that long.</summary>
+    /// <summary>Until the job changes or <paramref name="poll"/> passes, writing a heartbeat comment whenever the
+    /// stream has been quiet that long.</summary>
     private async Task WaitAsync(Task changed, TimeSpan poll, CancellationToken ct)
     {
         // The formatter writes each event without flushing; before waiting, whatever was written goes out.
@@ -147,15 +159,17 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         catch (TimeoutException) { }
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero) : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? (a > TimeSpan.Zero ? a : TimeSpan.Zero)
+        : (b > TimeSpan.Zero ? b : TimeSpan.Zero);
 
-    private sealed record View(JobStatus Status, int StoredEpoch, int LatestEpoch, int Epochs, string? StopReason, string? FailureReason, Guid? ModelId,
-        LiveState? Live, Task Changed, Task Ended)
+    private sealed record View(JobStatus Status, int StoredEpoch, int LatestEpoch, int Epochs, string? StopReason,
+        string? FailureReason, Guid? ModelId, LiveState? Live, Task Changed, Task Ended)
     {
         public IReadOnlyList<FindingResponse>? Findings { get; init; }
     }
 
-    // Findings are resent when one is raised or changes severity or episode; a finding that merely holds on is not news.
+    // Findings are resent when one is raised or changes severity or episode; a finding that merely holds on is not
+    // news.
     private static string FindingsKey(IReadOnlyList<FindingResponse> findings) =>
         string.Join(';', findings.Select(f => $"{f.Code}/{f.Layer}/{f.Severity}/{f.Epoch}"));
 }
@@ -167,4 +181,5 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
 /// <param name="StopReason">completed, early_stopped, diverged or cancelled once finished.</param>
 /// <param name="FailureReason">Why a failed job failed.</param>
 /// <param name="ModelId">The trained model of a succeeded job.</param>
-public sealed record JobStatusEvent(JobStatus Status, int Epoch, int Epochs, string? StopReason, string? FailureReason, Guid? ModelId);
+public sealed record JobStatusEvent(JobStatus Status, int Epoch, int Epochs, string? StopReason, string? FailureReason,
+    Guid? ModelId);

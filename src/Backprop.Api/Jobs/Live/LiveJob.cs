@@ -3,9 +3,9 @@ using System.Diagnostics;
 namespace Backprop.Api.Jobs.Live;
 
 /// <summary>
-/// One job running in this process, as its runner last reported it: the epochs not yet in the stored history (the stored
-/// history has the rest), the newest epoch, progress, status and an exponential moving average of epoch wall times.
-/// The runner's thread only appends a reference it already has and updates a few numbers under a short lock.
+/// One job running in this process, as its runner last reported it: the epochs not yet in the stored history (the
+/// stored history has the rest), the newest epoch, progress, status and an exponential moving average of epoch wall
+/// times. The runner's thread only appends a reference it already has and updates a few numbers under a short lock.
 /// </summary>
 internal sealed class LiveJob
 {
@@ -42,7 +42,8 @@ internal sealed class LiveJob
     /// <summary>Completes when the job finishes here or its runner lets go.</summary>
     public Task Ended => _ended.Task;
 
-    /// <summary>A consistent copy of what the view holds; <paramref name="after"/> selects the unstored epochs to copy.</summary>
+    /// <summary>A consistent copy of what the view holds; <paramref name="after"/> selects the unstored epochs to
+    /// copy.</summary>
     public LiveState Read(int after = int.MaxValue)
     {
         lock (_gate)
@@ -50,8 +51,10 @@ internal sealed class LiveJob
             List<EpochReport>? epochs = null;
             if (after < LatestEpochLocked)
                 epochs = _unstored.FindAll(r => r.Epoch > after);
-            double? remaining = _status == JobStatus.Running && !double.IsNaN(_averageSeconds) ? _averageSeconds * Math.Max(0, Epochs - _progress.Epoch) : null;
-            return new LiveState(_status, _detached, _storedEpoch, _latest, _progress, remaining, _stopReason, _failureReason, _modelId, epochs ?? [])
+            double? remaining = _status == JobStatus.Running && !double.IsNaN(_averageSeconds) ? _averageSeconds
+                * Math.Max(0, Epochs - _progress.Epoch) : null;
+            return new LiveState(_status, _detached, _storedEpoch, _latest, _progress, remaining, _stopReason,
+                _failureReason, _modelId, epochs ?? [])
             {
                 Findings = _findings,
             };
@@ -60,10 +63,12 @@ internal sealed class LiveJob
 
     private int LatestEpochLocked => _latest?.Epoch ?? _storedEpoch;
 
-    /// <summary>Completes when the view changes (an epoch, a stored checkpoint, a status); the waiter's continuation never runs on the runner's thread.</summary>
+    /// <summary>Completes when the view changes (an epoch, a stored checkpoint, a status); the waiter's continuation
+    /// never runs on the runner's thread.</summary>
     public Task Changed()
     {
-        lock (_gate) return (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        lock (_gate) return (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+            .Task;
     }
 
     internal void Publish(EpochReport report, JobProgress progress)
@@ -74,7 +79,8 @@ internal sealed class LiveJob
         {
             double seconds = Stopwatch.GetElapsedTime(_lastTimestamp, now).TotalSeconds;
             _lastTimestamp = now;
-            _averageSeconds = double.IsNaN(_averageSeconds) ? seconds : _averageSeconds + _alpha * (seconds - _averageSeconds);
+            _averageSeconds = double.IsNaN(_averageSeconds) ? seconds : _averageSeconds + _alpha
+                * (seconds - _averageSeconds);
             _unstored.Add(report);
             _latest = report;
             _progress = progress;
@@ -126,8 +132,10 @@ internal sealed class LiveJob
     }
 }
 
-/// <summary>A copy of a <see cref="LiveJob"/>: <paramref name="Unstored"/> are the epochs after <paramref name="StoredEpoch"/> that were asked for.</summary>
-internal sealed record LiveState(JobStatus Status, bool Detached, int StoredEpoch, EpochReport? Latest, JobProgress Progress, double? EstimatedRemainingSeconds,
+/// <summary>A copy of a <see cref="LiveJob"/>: <paramref name="Unstored"/> are the epochs after <paramref
+/// name="StoredEpoch"/> that were asked for.</summary>
+internal sealed record LiveState(JobStatus Status, bool Detached, int StoredEpoch, EpochReport? Latest,
+    JobProgress Progress, double? EstimatedRemainingSeconds,
     string? StopReason, string? FailureReason, Guid? ModelId, IReadOnlyList<EpochReport> Unstored)
 {
     public int LatestEpoch => Latest?.Epoch ?? StoredEpoch;

@@ -60,7 +60,8 @@ public sealed class LiveJobs(IOptions<LiveOptions> options)
 
     private Task Waiter(ref TaskCompletionSource? slot)
     {
-        lock (_gate) return (slot ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        lock (_gate) return (slot ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))
+            .Task;
     }
 
     private void Signal(ref TaskCompletionSource? slot)

@@ -1,14 +1,16 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
-/// ForwardBackward's analytic gradient against central finite differences (see <see cref="GradientCheck"/> for h and the
-/// tolerance) for every hidden activation × every valid output/loss pair × shapes that hit edge cases.
-/// Parameters and inputs are seeded normals; a draw that puts a ReLU-family pre-activation or a Huber residual within
-/// <see cref="GradientCheck.KinkMargin"/> of a kink is replaced by the next seed, so the difference quotient never straddles one.
+/// ForwardBackward's analytic gradient against central finite differences (see <see cref="GradientCheck"/> for h and
+/// the tolerance) for every hidden activation × every valid output/loss pair × shapes that hit edge cases. Parameters
+/// and inputs are seeded normals; a draw that puts a ReLU-family pre-activation or a Huber residual within <see
+/// cref="GradientCheck.KinkMargin"/> of a kink is replaced by the next seed, so the difference quotient never straddles
+/// one.
 /// </summary>
 public class GradientFiniteDifferenceTests
 {
-    public enum Head { IdentityMse, SigmoidMse, TanhHuber, IdentityHuber, SigmoidBce, SigmoidBceMultiLabel, SoftmaxCce, SoftmaxCceSoftLabels }
+    public enum Head { IdentityMse, SigmoidMse, TanhHuber, IdentityHuber, SigmoidBce, SigmoidBceMultiLabel, SoftmaxCce,
+        SoftmaxCceSoftLabels }
 
     public enum Shape { OneHidden, BatchOfOne, WidthOne, ThreeHidden }
 
@@ -59,7 +61,8 @@ public class GradientFiniteDifferenceTests
                 case Head.SigmoidMse: for (int c = 0; c < cols; c++) row[c] = rng.NextDouble(); break;
                 // Residuals on both sides of the Huber threshold (δ = 0.5): quadratic and linear branches.
                 case Head.TanhHuber or Head.IdentityHuber: GradientCheck.Normal(rng, cols, 1.5).CopyTo(row); break;
-                case Head.SigmoidBce or Head.SigmoidBceMultiLabel: for (int c = 0; c < cols; c++) row[c] = rng.Next(2); break;
+                case Head.SigmoidBce or Head.SigmoidBceMultiLabel: for (int c = 0; c < cols; c++) row[c] =
+                    rng.Next(2); break;
                 case Head.SoftmaxCce: row[rng.Next(cols)] = 1; break;
                 // Soft targets whose mass is not 1: the fused gradient a·Σy − y must hold for any mass, not only a − y.
                 default: for (int c = 0; c < cols; c++) row[c] = rng.NextDouble(); break;
@@ -96,14 +99,16 @@ public class GradientFiniteDifferenceTests
     {
         var rng = new Random(5);
         double[] lambdas = [0.3, 0.0, 0.05];
-        var layers = new LayerSpec[] { new(5, ActivationKind.Tanh, L2: lambdas[0]), new(4, ActivationKind.Relu, L2: lambdas[1]), new(2, ActivationKind.Identity, L2: lambdas[2]) };
+        var layers = new LayerSpec[] { new(5, ActivationKind.Tanh, L2: lambdas[0]), new(4, ActivationKind.Relu,
+            L2: lambdas[1]), new(2, ActivationKind.Identity, L2: lambdas[2]) };
         var spec = new NetworkSpec(3, layers, LossKind.MeanSquaredError);
         var network = GradientCheck.RandomNetwork(spec, rng);
         var x = GradientCheck.Normal(rng, 4 * 3);
         var y = GradientCheck.Normal(rng, 4 * 2);
         GradientCheck.AssertMatchesFiniteDifferences(network, x, y, 4, "L2 per layer");
 
-        var plain = Network<double>.FromParameters(spec with { Layers = layers.Select(l => l with { L2 = 0 }).ToArray() }, network.Parameters);
+        var plain = Network<double>.FromParameters(spec with { Layers = layers.Select(l => l with { L2 = 0 })
+            .ToArray() }, network.Parameters);
         var withL2 = GradientCheck.Analytic(network, x, y, 4);
         var withoutL2 = GradientCheck.Analytic(plain, x, y, 4);
         for (int l = 0; l < network.Layout.LayerCount; l++)
@@ -111,9 +116,11 @@ public class GradientFiniteDifferenceTests
             var view = network.Layout[l];
             for (int i = view.WeightOffset; i < view.WeightOffset + view.WeightCount; i++)
                 Assert.True(Math.Abs(withL2[i] - withoutL2[i] - lambdas[l] * network.Parameters[i]) < 1e-12,
-                    $"layer {l} weight {i}: L2 adds λW = {lambdas[l] * network.Parameters[i]:E6}, got {withL2[i] - withoutL2[i]:E6} (tolerance 1e-12)");
+                    $"layer {l} weight {i}: L2 adds λW = {lambdas[l] * network.Parameters[i]:E6}, " +
+                    $"got {withL2[i] - withoutL2[i]:E6} (tolerance 1e-12)");
             for (int i = view.BiasOffset; i < view.BiasOffset + view.Units; i++)
-                Assert.True(withL2[i] == withoutL2[i], $"layer {l} bias {i}: biases are never decayed, but the gradient changed by {withL2[i] - withoutL2[i]:E3}");
+                Assert.True(withL2[i] == withoutL2[i], $"layer {l} bias {i}: biases are never decayed, " +
+                    $"but the gradient changed by {withL2[i] - withoutL2[i]:E3}");
         }
     }
 
@@ -138,9 +145,11 @@ public class GradientFiniteDifferenceTests
         for (int i = 0; i < z.Length; i++)
         {
             int index = i;
-            double numerical = GradientCheck.Derivative(v => { var shifted = (double[])z.Clone(); shifted[index] = v; return F(shifted); }, z[i]);
+            double numerical = GradientCheck.Derivative(v =>
+                { var shifted = (double[])z.Clone(); shifted[index] = v; return F(shifted); }, z[i]);
             double error = GradientCheck.RelativeError(analytic[i], numerical);
-            Assert.True(error < GradientCheck.Tolerance, $"dz[{i}] (row {i / Cols}): analytic {analytic[i]:E8} vs {numerical:E8}, relative error {error:E2}; need {GradientCheck.Criterion}");
+            Assert.True(error < GradientCheck.Tolerance, $"dz[{i}] (row {i / Cols}): analytic {analytic[i]:E8} vs " +
+                $"{numerical:E8}, relative error {error:E2}; need {GradientCheck.Criterion}");
         }
     }
 }

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 /// <summary>
 /// The SIMD kernels against <see cref="GemmReference"/> over odd sizes. Error is measured relative to the sum of the
 /// absolute values of the terms that make up each output element, the natural scale of rounding error in a dot product.
@@ -21,11 +21,13 @@ public class GemmTests
     private static T[] Random<T>(Random rng, int length) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var values = new T[length];
-        for (int i = 0; i < length; i++) values[i] = rng.Next(5) == 0 ? T.Zero : T.CreateTruncating(rng.NextDouble() * 2 - 1);
+        for (int i = 0; i < length; i++) values[i] = rng.Next(5) == 0 ? T.Zero : T.CreateTruncating(rng.NextDouble()
+            * 2 - 1);
         return values;
     }
 
-    private static double Abs<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> => Math.Abs(double.CreateTruncating(x));
+    private static double Abs<T>(T x) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Math.Abs(double.CreateTruncating(x));
 
     private static void AssertClose<T>(T[] expected, T[] actual, double[] scale, double tolerance, string what)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -34,11 +36,13 @@ public class GemmTests
         {
             double error = Math.Abs(double.CreateTruncating(actual[i] - expected[i]));
             Assert.True(error <= tolerance * scale[i] + double.Epsilon,
-                $"{what} element {i}: kernel {actual[i]} vs reference {expected[i]}, error {error:E3} > {tolerance:E0}·Σ|terms| ({scale[i]:E3})");
+                $"{what} element {i}: kernel {actual[i]} vs reference {expected[i]}, " +
+                $"error {error:E3} > {tolerance:E0}·Σ|terms| ({scale[i]:E3})");
         }
     }
 
-    private static void CheckMultiplyTransposedAddBias<T>(double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CheckMultiplyTransposedAddBias<T>(double tolerance) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         var rng = new Random(11);
         foreach (var (m, n, k) in Shapes())
@@ -59,7 +63,8 @@ public class GemmTests
         }
     }
 
-    private static void CheckAccumulateTransposedProduct<T>(double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void CheckAccumulateTransposedProduct<T>(double tolerance) where T : unmanaged,
+        IFloatingPointIeee754<T>
     {
         var rng = new Random(12);
         foreach (var (m, n, k) in Shapes())
@@ -104,14 +109,16 @@ public class GemmTests
             var sums = actual.Select(double.CreateTruncating).ToArray();
             var scale = actual.Select(Abs).ToArray();
             for (int i = 0; i < m; i++)
-                for (int j = 0; j < n; j++) { sums[j] += double.CreateTruncating(a[i * n + j]); scale[j] += Abs(a[i * n + j]); }
+                for (int j = 0; j < n; j++) { sums[j] += double.CreateTruncating(a[i * n + j]); scale[j] += Abs(
+                    a[i * n + j]); }
             Gemm.AccumulateColumnSums<T>(a, actual, m, n);
-            AssertClose(sums.Select(T.CreateTruncating).ToArray(), actual, scale, tolerance, $"column sums m={m} n={n}");
+            AssertClose(sums.Select(T.CreateTruncating).ToArray(), actual, scale, tolerance,
+                $"column sums m={m} n={n}");
         }
     }
 
-    // NarrowGemm's 4-lane float paths keep each sum in the scalar loop's order (no horizontal adds, no fused multiply-add),
-    // so they must equal these float loops bit for bit, whichever lanes a shape puts its elements in.
+    // NarrowGemm's 4-lane float paths keep each sum in the scalar loop's order (no horizontal adds, no fused
+    // multiply-add), so they must equal these float loops bit for bit, whichever lanes a shape puts its elements in.
     [Fact]
     public void NarrowFloatProducts_EqualTheirScalarLoopsBitForBit()
     {
@@ -121,7 +128,8 @@ public class GemmTests
             foreach (int n in wide)
                 foreach (int k in narrow)
                 {
-                    float[] a = Random<float>(rng, m * Math.Max(n, k)), b = Random<float>(rng, Math.Max(m, n) * k), bias = Random<float>(rng, n);
+                    float[] a = Random<float>(rng, m * Math.Max(n, k)), b = Random<float>(rng, Math.Max(m, n) * k),
+                        bias = Random<float>(rng, n);
 
                     var forward = new float[m * n];
                     Gemm.MultiplyTransposedAddBias<float>(a, b, bias, forward, m, n, k);
@@ -134,13 +142,15 @@ public class GemmTests
                         }
 
                     float[] start = Random<float>(rng, n * k), weightGradient = (float[])start.Clone();
-                    Gemm.AccumulateTransposedProduct<float>(a.AsSpan(0, m * n), b.AsSpan(0, m * k), weightGradient, m, n, k);
+                    Gemm.AccumulateTransposedProduct<float>(a.AsSpan(0, m * n), b.AsSpan(0, m * k), weightGradient, m,
+                        n, k);
                     for (int j = 0; j < n; j++)
                         for (int p = 0; p < k; p++)
                         {
                             float sum = 0;
                             for (int i = 0; i < m; i++) sum += a[i * n + j] * b[i * k + p];
-                            AssertSameBits(start[j * k + p] + sum, weightGradient[j * k + p], $"C+=Aᵀ·B m={m} n={n} k={k} [{j},{p}]");
+                            AssertSameBits(start[j * k + p] + sum, weightGradient[j * k + p],
+                                $"C+=Aᵀ·B m={m} n={n} k={k} [{j},{p}]");
                         }
 
                     var inputGradient = new float[m * k];
@@ -166,14 +176,20 @@ public class GemmTests
     }
 
     private static void AssertSameBits(float expected, float actual, string what) =>
-        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual), $"{what}: {actual:R}, scalar loop {expected:R}");
+        Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
+            $"{what}: {actual:R}, scalar loop {expected:R}");
 
-    [Fact] public void MultiplyTransposedAddBias_Float_MatchesReference() => CheckMultiplyTransposedAddBias<float>(FloatTolerance);
-    [Fact] public void MultiplyTransposedAddBias_Double_MatchesReference() => CheckMultiplyTransposedAddBias<double>(DoubleTolerance);
-    [Fact] public void AccumulateTransposedProduct_Float_MatchesReference() => CheckAccumulateTransposedProduct<float>(FloatTolerance);
-    [Fact] public void AccumulateTransposedProduct_Double_MatchesReference() => CheckAccumulateTransposedProduct<double>(DoubleTolerance);
+    [Fact] public void MultiplyTransposedAddBias_Float_MatchesReference() => CheckMultiplyTransposedAddBias<float>(
+        FloatTolerance);
+    [Fact] public void MultiplyTransposedAddBias_Double_MatchesReference() => CheckMultiplyTransposedAddBias<double>(
+        DoubleTolerance);
+    [Fact] public void AccumulateTransposedProduct_Float_MatchesReference() => CheckAccumulateTransposedProduct<float>(
+        FloatTolerance);
+    [Fact] public void AccumulateTransposedProduct_Double_MatchesReference() =>
+        CheckAccumulateTransposedProduct<double>(DoubleTolerance);
     [Fact] public void Multiply_Float_MatchesReference() => CheckMultiply<float>(FloatTolerance);
     [Fact] public void Multiply_Double_MatchesReference() => CheckMultiply<double>(DoubleTolerance);
     [Fact] public void AccumulateColumnSums_Float_MatchesPlainSum() => CheckAccumulateColumnSums<float>(FloatTolerance);
-    [Fact] public void AccumulateColumnSums_Double_MatchesPlainSum() => CheckAccumulateColumnSums<double>(DoubleTolerance);
+    [Fact] public void AccumulateColumnSums_Double_MatchesPlainSum() => CheckAccumulateColumnSums<double>(
+        DoubleTolerance);
 }

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Training;
 
 /// <summary>
 /// One SGD step of the classic 3-4-1 sigmoid XOR net, worked by hand in scalar double code from the textbook formulas:
@@ -11,7 +11,8 @@ public class TextbookStepTests
     private const double LearningRate = 0.5;
 
     // Multiples of 1/8, exact in float, so both sides start from identical numbers.
-    private static readonly double[,] W1 = { { 0.5, -0.25, 0.125 }, { -0.5, 0.75, 0.25 }, { 0.25, 0.5, -0.75 }, { 1.0, -1.0, 0.5 } };
+    private static readonly double[,] W1 = { { 0.5, -0.25, 0.125 }, { -0.5, 0.75, 0.25 }, { 0.25, 0.5, -0.75 },
+        { 1.0, -1.0, 0.5 } };
     private static readonly double[] B1 = [0.125, -0.25, 0.5, 0.0];
     private static readonly double[] W2 = [0.75, -0.5, 0.25, 1.0];
     private const double B2 = -0.125;
@@ -26,9 +27,11 @@ public class TextbookStepTests
 
     // Flat layout: W1 (4, 3) row-major, b1 (4), W2 (1, 4), b2 (1).
     private static float[] Flat(double[,] w1, double[] b1, double[] w2, double b2) =>
-        [.. w1.Cast<double>().Select(v => (float)v), .. b1.Select(v => (float)v), .. w2.Select(v => (float)v), (float)b2];
+        [.. w1.Cast<double>().Select(v => (float)v), .. b1.Select(v => (float)v), .. w2.Select(v => (float)v),
+            (float)b2];
 
-    private sealed record HandGradient(double[,] W1, double[] B1, double[] W2, double B2, double Loss, double SumOutputDeltaTimesA1);
+    private sealed record HandGradient(double[,] W1, double[] B1, double[] W2, double B2, double Loss,
+        double SumOutputDeltaTimesA1);
 
     private static HandGradient WorkByHand()
     {
@@ -77,7 +80,8 @@ public class TextbookStepTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) < Tolerance, $"{what}[{i}]: hand {expected[i]:R} vs network {actual[i]:R} (tolerance {Tolerance:E0})");
+            Assert.True(Math.Abs(expected[i] - actual[i]) < Tolerance,
+                $"{what}[{i}]: hand {expected[i]:R} vs network {actual[i]:R} (tolerance {Tolerance:E0})");
     }
 
     [Fact]
@@ -85,7 +89,8 @@ public class TextbookStepTests
     {
         var hand = WorkByHand();
         var (_, gradient, loss) = NetworkGradient();
-        Assert.True(Math.Abs(hand.Loss - loss) < Tolerance, $"loss: hand {hand.Loss:R} vs network {loss:R} (tolerance {Tolerance:E0})");
+        Assert.True(Math.Abs(hand.Loss - loss) < Tolerance,
+            $"loss: hand {hand.Loss:R} vs network {loss:R} (tolerance {Tolerance:E0})");
         AssertAllClose(Flat(hand.W1, hand.B1, hand.W2, hand.B2), gradient, "gradient");
     }
 
@@ -94,7 +99,8 @@ public class TextbookStepTests
     {
         var hand = WorkByHand();
         var (network, gradient, lossBefore) = NetworkGradient();
-        for (int i = 0; i < gradient.Length; i++) network.Parameters[i] -= (float)LearningRate * gradient[i]; // w ← w − η·g
+        // w ← w − η·g
+        for (int i = 0; i < gradient.Length; i++) network.Parameters[i] -= (float)LearningRate * gradient[i];
 
         var w1 = new double[4, 3];
         for (int j = 0; j < 4; j++) for (int i = 0; i < 3; i++) w1[j, i] = W1[j, i] - LearningRate * hand.W1[j, i];
@@ -106,7 +112,8 @@ public class TextbookStepTests
         var workspace = network.CreateWorkspace(4);
         network.Forward(workspace, inputs, 4);
         double lossAfter = network.ComputeLoss(workspace, targets, 4);
-        Assert.True(lossAfter < lossBefore, $"a gradient step at η = {LearningRate} lowers the loss: {lossBefore:R} → {lossAfter:R}");
+        Assert.True(lossAfter < lossBefore,
+            $"a gradient step at η = {LearningRate} lowers the loss: {lossBefore:R} → {lossAfter:R}");
     }
 
     [Fact]
@@ -115,14 +122,18 @@ public class TextbookStepTests
         var hand = WorkByHand();
         var (network, gradient, _) = NetworkGradient();
         int outputBias = network.Layout[1].BiasOffset;
-        Assert.True(Math.Abs(gradient[outputBias] - hand.B2) < Tolerance, $"db2 = Σ δ2 = {hand.B2:R}, got {gradient[outputBias]:R} (tolerance {Tolerance:E0})");
+        Assert.True(Math.Abs(gradient[outputBias] - hand.B2) < Tolerance,
+            $"db2 = Σ δ2 = {hand.B2:R}, got {gradient[outputBias]:R} (tolerance {Tolerance:E0})");
         // The hidden activations are not 1, so multiplying by them would give a visibly different number.
-        Assert.True(Math.Abs(hand.B2 - hand.SumOutputDeltaTimesA1) > 100 * Tolerance, "the case discriminates: Σ δ2 vs Σ δ2·a1 differ");
-        Assert.True(Math.Abs(gradient[outputBias] - hand.SumOutputDeltaTimesA1) > 100 * Tolerance, $"db2 must not be Σ δ2·a1 = {hand.SumOutputDeltaTimesA1:R}");
+        Assert.True(Math.Abs(hand.B2 - hand.SumOutputDeltaTimesA1) > 100 * Tolerance,
+            "the case discriminates: Σ δ2 vs Σ δ2·a1 differ");
+        Assert.True(Math.Abs(gradient[outputBias] - hand.SumOutputDeltaTimesA1) > 100 * Tolerance,
+            $"db2 must not be Σ δ2·a1 = {hand.SumOutputDeltaTimesA1:R}");
         // The third input column is the constant 1, so its weights' gradients equal the hidden biases' gradients.
         var view = network.Layout[0];
         for (int j = 0; j < 4; j++)
-            Assert.True(Math.Abs(gradient[view.BiasOffset + j] - gradient[view.WeightOffset + j * 3 + 2]) < Tolerance, $"db1[{j}] equals dW1[{j},2] (input ≡ 1), tolerance {Tolerance:E0}");
+            Assert.True(Math.Abs(gradient[view.BiasOffset + j] - gradient[view.WeightOffset + j * 3 + 2]) < Tolerance,
+                $"db1[{j}] equals dW1[{j},2] (input ≡ 1), tolerance {Tolerance:E0}");
     }
 
     [Fact]
@@ -135,6 +146,7 @@ public class TextbookStepTests
         double d0 = 0.5 * 2 - 1.0 * 3 + 0.25 - 1, d1 = 0.5 * -1 - 1.0 * 0.5 + 0.25 + 2; // δ = z − y here, since 2/N = 1
         var gradient = new double[3];
         network.ForwardBackward(network.CreateWorkspace(2), x, y, 2, gradient);
-        Assert.Equal([d0 * 2 + d1 * -1, d0 * 3 + d1 * 0.5, d0 + d1], gradient, (a, b) => Math.Abs(a - b) < 1e-12); // tolerance 1e-12
+        // tolerance 1e-12
+        Assert.Equal([d0 * 2 + d1 * -1, d0 * 3 + d1 * 0.5, d0 + d1], gradient, (a, b) => Math.Abs(a - b) < 1e-12);
     }
 }

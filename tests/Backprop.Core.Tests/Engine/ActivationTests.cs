@@ -1,12 +1,14 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
-/// <summary>Forward values at known points, extreme inputs staying finite, and each derivative against finite differences.</summary>
+namespace Backprop.Core.Tests.Engine;
+/// <summary>Forward values at known points, extreme inputs staying finite, and each derivative against finite
+/// differences.</summary>
 public class ActivationTests
 {
     private const double Exact = 1e-15; // double results that are one library call away from the definition
 
-    private static T[] Forward<T>(ActivationKind kind, T[] z, int cols, double slope = LayerSpec.DefaultSlope, double alpha = LayerSpec.DefaultAlpha)
+    private static T[] Forward<T>(ActivationKind kind, T[] z, int cols, double slope = LayerSpec.DefaultSlope,
+        double alpha = LayerSpec.DefaultAlpha)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var a = new T[z.Length];
@@ -18,7 +20,8 @@ public class ActivationTests
     {
         Assert.Equal(expected.Length, actual.Length);
         for (int i = 0; i < expected.Length; i++)
-            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance, $"[{i}]: expected {expected[i]:R}, got {actual[i]:R} (tolerance {tolerance:E0})");
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= tolerance,
+                $"[{i}]: expected {expected[i]:R}, got {actual[i]:R} (tolerance {tolerance:E0})");
     }
 
     [Fact]
@@ -104,7 +107,8 @@ public class ActivationTests
         {
             double numerical = g[i] * GradientCheck.Derivative(v => Forward<double>(kind, [v], 1, slope: 0.2)[0], z[i]);
             double error = GradientCheck.RelativeError(dz[i], numerical);
-            Assert.True(error < GradientCheck.Tolerance, $"{kind} at z = {z[i]}: analytic {dz[i]:E8} vs {numerical:E8}, relative error {error:E2}; need {GradientCheck.Criterion}");
+            Assert.True(error < GradientCheck.Tolerance, $"{kind} at z = {z[i]}: " +
+                $"analytic {dz[i]:E8} vs {numerical:E8}, relative error {error:E2}; need {GradientCheck.Criterion}");
         }
     }
 
@@ -116,7 +120,8 @@ public class ActivationTests
         var relu = (double[])one.Clone();
         Activation<double>.Create(new LayerSpec(1, ActivationKind.Relu)).Backward(zero, zero, relu, 1);
         var leaky = (double[])one.Clone();
-        Activation<double>.Create(new LayerSpec(1, ActivationKind.LeakyRelu, Slope: 0.1)).Backward(zero, zero, leaky, 1);
+        Activation<double>.Create(new LayerSpec(1, ActivationKind.LeakyRelu, Slope: 0.1)).Backward(zero, zero, leaky,
+            1);
         Assert.Equal(0.0, relu[0]);
         Assert.Equal(0.1, leaky[0], 1e-15);
     }

@@ -1,12 +1,14 @@
 using System.Numerics;
 
-namespace Backprop.Core.Tests;
-/// <summary>Loss values against their definitions in <see cref="LossKind"/> (PyTorch's reductions), and stability at extreme logits.</summary>
+namespace Backprop.Core.Tests.Engine;
+/// <summary>Loss values against their definitions in <see cref="LossKind"/> (PyTorch's reductions), and stability at
+/// extreme logits.</summary>
 public class LossTests
 {
     private const double Tolerance = 1e-12;
 
-    private static double Value<T>(LossKind loss, ActivationKind output, T[] z, T[] y, int rows, double huberDelta = 1.0)
+    private static double Value<T>(LossKind loss, ActivationKind output, T[] z, T[] y, int rows,
+        double huberDelta = 1.0)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int cols = z.Length / rows;
@@ -26,7 +28,8 @@ public class LossTests
     public void MeanSquaredError_IsTheMeanOverAllOutputs()
     {
         // (1² + 2² + 3² + 4²) / 4 outputs = 7.5, as PyTorch's MSELoss; a per-row mean of the row sums would give 15.
-        double value = Value<double>(LossKind.MeanSquaredError, ActivationKind.Identity, [1, 2, 3, 4], [0, 0, 0, 0], rows: 2);
+        double value = Value<double>(LossKind.MeanSquaredError, ActivationKind.Identity, [1, 2, 3, 4], [0, 0, 0, 0],
+            rows: 2);
         AssertValue(7.5, value, "Σ(a − y)² / (rows·cols)");
     }
 
@@ -37,7 +40,8 @@ public class LossTests
         double value = Value<double>(LossKind.Huber, ActivationKind.Identity, [0.5, -3, 1], [0, 0, 0], rows: 1);
         AssertValue((0.125 + 2.5 + 0.5) / 3, value, "mean of huber(r)");
         // δ = 2: r = 3 → 2·(3 − 1) = 4, r = 1 → 0.5.
-        AssertValue((4 + 0.5) / 2, Value<double>(LossKind.Huber, ActivationKind.Identity, [3.0, 1.0], [0.0, 0.0], rows: 2, huberDelta: 2), "huber with δ = 2");
+        AssertValue((4 + 0.5) / 2, Value<double>(LossKind.Huber, ActivationKind.Identity, [3.0, 1.0], [0.0, 0.0],
+            rows: 2, huberDelta: 2), "huber with δ = 2");
     }
 
     [Fact]
@@ -50,19 +54,24 @@ public class LossTests
             double s = 1 / (1 + Math.Exp(-z[i]));
             expected -= y[i] * Math.Log(s) + (1 - y[i]) * Math.Log(1 - s);
         }
-        AssertValue(expected / 6, Value<double>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, z, y, rows: 2), "−mean[y ln σ(z) + (1 − y) ln(1 − σ(z))] over 2×3 elements");
+        AssertValue(expected / 6, Value<double>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, z, y, rows: 2),
+            "−mean[y ln σ(z) + (1 − y) ln(1 − σ(z))] over 2×3 elements");
     }
 
     [Fact]
     public void BinaryCrossEntropy_IsStableAtLogitsOfPlusMinusHundred()
     {
         // Confidently wrong: each element costs |z| + ln(1 + e^−100) ≈ 100 where σ(z) has rounded to exactly 0 or 1.
-        AssertValue(100, Value<double>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, [100, -100], [0, 1], rows: 1), "wrong at |z| = 100");
-        double floatValue = Value<float>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, [100f, -100f], [0f, 1f], rows: 2);
-        Assert.True(Math.Abs(floatValue - 100) < 1e-5, $"float BCE at |z| = 100 is 100, got {floatValue} (tolerance 1e-5)");
+        AssertValue(100, Value<double>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, [100, -100], [0, 1],
+            rows: 1), "wrong at |z| = 100");
+        double floatValue = Value<float>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, [100f, -100f], [0f, 1f],
+            rows: 2);
+        Assert.True(Math.Abs(floatValue - 100) < 1e-5,
+            $"float BCE at |z| = 100 is 100, got {floatValue} (tolerance 1e-5)");
         // Confidently right: e^−100 ≈ 3.7e−44, tiny but finite and non-negative.
         double right = Value<double>(LossKind.BinaryCrossEntropy, ActivationKind.Sigmoid, [100, -100], [1, 0], rows: 1);
-        Assert.True(double.IsFinite(right) && right >= 0 && right < 1e-40, $"right at |z| = 100 costs ≈ e^−100, got {right:R}");
+        Assert.True(double.IsFinite(right) && right >= 0 && right < 1e-40,
+            $"right at |z| = 100 costs ≈ e^−100, got {right:R}");
     }
 
     [Fact]
@@ -70,9 +79,12 @@ public class LossTests
     {
         // Row 0 picks the class of logit 0 against logit 1000: lse − z_c = 1000. Row 1 is uniform over 3: ln 3.
         double[] z = [1000, 0, -1000, 0, 0, 0], y = [0, 1, 0, 1, 0, 0];
-        AssertValue((1000 + Math.Log(3)) / 2, Value<double>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax, z, y, rows: 2), "mean over rows of −Σ y ln softmax(z)");
-        double floatValue = Value<float>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax, [1000f, 0f, -1000f], [1f, 0f, 0f], rows: 1);
-        Assert.True(double.IsFinite(floatValue) && Math.Abs(floatValue) < 1e-6, $"float CCE of the right class at logit 1000 is 0, got {floatValue} (tolerance 1e-6)");
+        AssertValue((1000 + Math.Log(3)) / 2, Value<double>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax,
+            z, y, rows: 2), "mean over rows of −Σ y ln softmax(z)");
+        double floatValue = Value<float>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax, [1000f, 0f, -1000f],
+            [1f, 0f, 0f], rows: 1);
+        Assert.True(double.IsFinite(floatValue) && Math.Abs(floatValue) < 1e-6,
+            $"float CCE of the right class at logit 1000 is 0, got {floatValue} (tolerance 1e-6)");
     }
 
     [Fact]
@@ -81,6 +93,7 @@ public class LossTests
         double[] z = [0.2, -0.4, 1.1], y = [0.7, 0.2, 0.1];
         double lse = Math.Log(z.Sum(Math.Exp));
         double expected = -y.Select((t, c) => t * (z[c] - lse)).Sum();
-        AssertValue(expected, Value<double>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax, z, y, rows: 1), "−Σ y_c ln softmax(z)_c");
+        AssertValue(expected, Value<double>(LossKind.CategoricalCrossEntropy, ActivationKind.Softmax, z, y, rows: 1),
+            "−Σ y_c ln softmax(z)_c");
     }
 }

@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>Length checks come first, and the kernels touch only the region their shape names.</summary>
 public class GemmArgumentTests
@@ -8,14 +8,16 @@ public class GemmArgumentTests
     // Which operand is one element short.
     public static TheoryData<string> ShortBuffers => new() { "a", "b", "c" };
 
-    private static float[] Buffer(string name, string shortOne, int length) => new float[name == shortOne ? length - 1 : length];
+    private static float[] Buffer(string name, string shortOne, int length) => new float[name == shortOne ? length - 1
+        : length];
 
     [Theory]
     [MemberData(nameof(ShortBuffers))]
     [InlineData("bias")]
     public void MultiplyTransposedAddBias_BufferTooShort_Throws(string shortOne)
     {
-        float[] a = Buffer("a", shortOne, M * K), b = Buffer("b", shortOne, N * K), bias = Buffer("bias", shortOne, N), c = Buffer("c", shortOne, M * N);
+        float[] a = Buffer("a", shortOne, M * K), b = Buffer("b", shortOne, N * K), bias = Buffer("bias", shortOne, N),
+            c = Buffer("c", shortOne, M * N);
         Assert.Throws<ArgumentException>(() => Gemm.MultiplyTransposedAddBias<float>(a, b, bias, c, M, N, K));
     }
 

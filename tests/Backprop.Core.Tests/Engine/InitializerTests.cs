@@ -1,6 +1,7 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
-/// <summary>The random streams and initial weights reproduce the benchmark workloads' check values bit for bit.</summary>
+/// <summary>The random streams and initial weights reproduce the benchmark workloads' check values bit for
+/// bit.</summary>
 public class InitializerTests
 {
     // W2 "tabular": 32-64-64-10, Glorot uniform, seed 2.
@@ -20,7 +21,8 @@ public class InitializerTests
     public void GlorotUniformWeightsOfTheTabularWorkload_MatchTheReferenceExactly()
     {
         var network = Network<float>.Create(Tabular());
-        Assert.Equal([-0.24625630676746368f, 0.2306872010231018f, 0.09112255275249481f, -0.13510902225971222f], network.Parameters[..4]);
+        Assert.Equal([-0.24625630676746368f, 0.2306872010231018f, 0.09112255275249481f, -0.13510902225971222f],
+            network.Parameters[..4]);
     }
 
     [Fact]
@@ -53,7 +55,8 @@ public class InitializerTests
     public void AutoInit_ResolvesByActivation(ActivationKind activation, InitKind expected)
     {
         Assert.Equal(expected, Initializer.Resolve(InitKind.Auto, activation));
-        Assert.Equal(InitKind.GlorotNormal, Initializer.Resolve(InitKind.GlorotNormal, activation)); // explicit choices pass through
+        // explicit choices pass through
+        Assert.Equal(InitKind.GlorotNormal, Initializer.Resolve(InitKind.GlorotNormal, activation));
     }
 
     [Fact]
@@ -62,7 +65,8 @@ public class InitializerTests
         var auto = Network<float>.Create(Tabular(init: InitKind.Auto));
         var he = Network<float>.Create(Tabular(init: InitKind.HeUniform));
         Assert.Equal(he.Weights(he.Layout[0]).ToArray(), auto.Weights(auto.Layout[0]).ToArray());
-        Assert.NotEqual(he.Weights(he.Layout[2]).ToArray(), auto.Weights(auto.Layout[2]).ToArray()); // softmax layer: Glorot
+        // softmax layer: Glorot
+        Assert.NotEqual(he.Weights(he.Layout[2]).ToArray(), auto.Weights(auto.Layout[2]).ToArray());
     }
 
     [Theory]
@@ -72,32 +76,38 @@ public class InitializerTests
     [InlineData(InitKind.HeNormal, true)]
     public void InitialWeights_FollowTheSchemesScale(InitKind init, bool normal)
     {
-        // First layer, 32 → 64: uniform limits sqrt(6/(in+out)) or sqrt(6/in); normal std sqrt(2/(in+out)) or sqrt(2/in).
+        // First layer, 32 → 64: uniform limits sqrt(6/(in+out)) or sqrt(6/in); normal std sqrt(2/(in+out)) or
+        // sqrt(2/in).
         var weights = Network<double>.Create(Tabular(seed: 9, init: init)).Parameters[..(32 * 64)];
         bool glorot = init is InitKind.GlorotUniform or InitKind.GlorotNormal;
         double fan = glorot ? 32 + 64 : 32;
         if (!normal)
         {
             double limit = Math.Sqrt(6 / fan), max = weights.Max(Math.Abs);
-            Assert.True(max <= limit && max > 0.99 * limit, $"2048 uniform draws span ±{limit:F4}: max |w| = {max:F4} (expected within 1% below the limit)");
+            Assert.True(max <= limit && max > 0.99 * limit,
+                $"2048 uniform draws span ±{limit:F4}: max |w| = {max:F4} (expected within 1% below the limit)");
         }
         else
         {
             double std = Math.Sqrt(2 / fan), sample = Math.Sqrt(weights.Select(w => w * w).Average());
-            Assert.True(Math.Abs(sample / std - 1) < 0.05, $"2048 normal draws have std {std:F4}: sample {sample:F4} (tolerance 5%)");
+            Assert.True(Math.Abs(sample / std - 1) < 0.05,
+                $"2048 normal draws have std {std:F4}: sample {sample:F4} (tolerance 5%)");
         }
     }
 
     [Fact]
     public void SameSeed_GivesSameWeights_OtherSeedDifferentOnes()
     {
-        Assert.Equal(Network<float>.Create(Tabular(seed: 5)).Parameters, Network<float>.Create(Tabular(seed: 5)).Parameters);
-        Assert.NotEqual(Network<float>.Create(Tabular(seed: 5)).Parameters, Network<float>.Create(Tabular(seed: 6)).Parameters);
+        Assert.Equal(Network<float>.Create(Tabular(seed: 5)).Parameters, Network<float>.Create(Tabular(seed: 5))
+            .Parameters);
+        Assert.NotEqual(Network<float>.Create(Tabular(seed: 5)).Parameters, Network<float>.Create(Tabular(seed: 6))
+            .Parameters);
     }
 
     [Theory]
     [InlineData(4UL * 1000 + 100, 1437, new[] { 613, 904, 1228, 738, 519, 1045, 293, 1382 })]    // W4 epoch 0
-    [InlineData(2UL * 1000 + 100, 100_000, new[] { 73080, 61502, 31820, 49187, 32436, 31596, 44824, 4126 })] // W2 epoch 0
+    // W2 epoch 0
+    [InlineData(2UL * 1000 + 100, 100_000, new[] { 73080, 61502, 31820, 49187, 32436, 31596, 44824, 4126 })]
     public void Permutation_ReproducesTheReferenceEpochShuffle(ulong seed, int n, int[] start)
     {
         var order = new int[n];

@@ -2,13 +2,15 @@ using System.Globalization;
 using System.Text;
 using CsCheck;
 
-namespace Backprop.Core.Tests.Properties;
+namespace Backprop.Core.Tests.Models;
 
-/// <summary>Random valid models and snapshots: small shapes, valid activation/loss pairs, and numbers from every corner of the
-/// float/double formats (subnormals, negative zero, the largest finite values) so that the text forms must round-trip exactly.</summary>
+/// <summary>Random valid models and snapshots: small shapes, valid activation/loss pairs, and numbers from every corner
+/// of the float/double formats (subnormals, negative zero, the largest finite values) so that the text forms must
+/// round-trip exactly.</summary>
 internal static class ModelGenerators
 {
-    private static readonly Gen<float> SpecialFloat = Gen.OneOf(0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue, float.MinValue,
+    private static readonly Gen<float> SpecialFloat = Gen.OneOf(0f, -0f, float.Epsilon, -float.Epsilon, float.MaxValue,
+        float.MinValue,
         1.17549435E-38f /* smallest normal */, 1.1754942E-38f /* largest subnormal */, 1f, -1f, 0.1f, 16777217f);
 
     /// <summary>Any finite float32: random bit patterns, specials and ordinary weights.</summary>
@@ -17,8 +19,8 @@ internal static class ModelGenerators
         (2, SpecialFloat),
         (3, Gen.Float[-2f, 2f]));
 
-    private static readonly Gen<double> SpecialDouble = Gen.OneOf(0.0, -0.0, double.Epsilon, -double.Epsilon, double.MaxValue, double.MinValue,
-        2.2250738585072014E-308, 1e-310, 1.0, -1.0, 0.1, 9007199254740993.0);
+    private static readonly Gen<double> SpecialDouble = Gen.OneOf(0.0, -0.0, double.Epsilon, -double.Epsilon,
+        double.MaxValue, double.MinValue, 2.2250738585072014E-308, 1e-310, 1.0, -1.0, 0.1, 9007199254740993.0);
 
     /// <summary>Any finite double: random bit patterns, specials and ordinary values.</summary>
     public static readonly Gen<double> FiniteDouble = Gen.Frequency(
@@ -31,7 +33,8 @@ internal static class ModelGenerators
     private static readonly Gen<double> Positive = NonNegative.Where(d => d > 0);
     private static readonly Gen<double> NonZero = FiniteDouble.Where(d => d != 0);
 
-    /// <summary>Valid UTF-16 text with quotes, backslashes, control characters, separators and astral code points.</summary>
+    /// <summary>Valid UTF-16 text with quotes, backslashes, control characters, separators and astral code
+    /// points.</summary>
     public static readonly Gen<string> Text = Gen.Frequency(
         (4, Gen.Char.AlphaNumeric.Select(c => c.ToString())),
         (2, Gen.OneOf("\"", "\\", ",", "\n", "\r\n", "\t", "\0", " ", "é", "中", "\u2028", "\uFEFF", "'", "{", "]")),
@@ -39,11 +42,14 @@ internal static class ModelGenerators
         (1, Gen.Int[0x10000, 0x10FFFF].Select(char.ConvertFromUtf32)))
         .Array[0, 8].Select(string.Concat);
 
-    private static readonly Gen<ActivationKind> Hidden = Gen.OneOf(ActivationKind.Identity, ActivationKind.Sigmoid, ActivationKind.Tanh,
+    private static readonly Gen<ActivationKind> Hidden = Gen.OneOf(ActivationKind.Identity, ActivationKind.Sigmoid,
+        ActivationKind.Tanh,
         ActivationKind.Relu, ActivationKind.LeakyRelu, ActivationKind.Elu, ActivationKind.Softplus);
 
     private static Gen<LayerSpec> Layer(Gen<ActivationKind> activation, Gen<int> units) =>
-        Gen.Select(units, activation, Positive, NonNegative, NonNegative, (u, a, rate, l2, slope) => a == ActivationKind.Elu ? new LayerSpec(u, a, rate, l2, Alpha: slope) : new LayerSpec(u, a, rate, l2, slope));
+        Gen.Select(units, activation, Positive, NonNegative, NonNegative, (u, a, rate, l2, slope) =>
+            a == ActivationKind.Elu ? new LayerSpec(u, a, rate, l2, Alpha: slope) : new LayerSpec(u, a, rate, l2,
+                slope));
 
     /// <summary>Output layer with a loss that fits it.</summary>
     private static readonly Gen<(LayerSpec Layer, LossKind Loss)> Head = Gen.OneOf(
@@ -61,16 +67,20 @@ internal static class ModelGenerators
         from huber in Positive
         select new NetworkSpec(input, [.. hidden, head.Layer], head.Loss, init, seed, huber);
 
-    // Names are matched by name, so a model with a repeated one is refused on import; any text, made unique by its position.
-    private static Gen<string[]> Unique(Gen<string[]> names) => names.Select(a => a.Select((n, i) => $"{n}#{i}").ToArray());
+    // Names are matched by name, so a model with a repeated one is refused on import; any text, made unique by its
+    // position.
+    private static Gen<string[]> Unique(Gen<string[]> names) => names.Select(a => a.Select((n, i) => $"{n}#{i}")
+        .ToArray());
 
     private static Gen<Normalizer> Normalizer(int width) =>
-        Gen.Select(Gen.Enum<NormalizationKind>(), FiniteDouble.Array[width], NonZero.Array[width], (k, o, s) => new Normalizer(k, o, s));
+        Gen.Select(Gen.Enum<NormalizationKind>(), FiniteDouble.Array[width], NonZero.Array[width], (k, o, s) =>
+            new Normalizer(k, o, s));
 
     public static readonly Gen<TrainedModel> Model =
         from spec in Spec
         from parameters in FiniteFloat.Array[(int)spec.ParameterCount]
-        // Cross-entropy heads are classifiers; a model that says otherwise is refused on import (TrainedModel.Validate).
+        // Cross-entropy heads are classifiers; a model that says otherwise is refused on import
+        // (TrainedModel.Validate).
         from task in spec.Loss is LossKind.CategoricalCrossEntropy or LossKind.BinaryCrossEntropy
             ? Gen.Const(TaskKind.Classification)
             : Gen.Enum<TaskKind>()
@@ -87,32 +97,45 @@ internal static class ModelGenerators
         from seed in Gen.ULong
         from step in Gen.Long[0, long.MaxValue]
         from moments in FiniteFloat.Array[model.Parameters.Length].Array[2]
-        from schedule in Gen.Select(FiniteDouble, FiniteDouble, Gen.Int[0, 100], Gen.Int[0, 100], (r, b, bad, cool) => new ScheduleState(r, b, bad, cool))
-        from early in Gen.Select(FiniteDouble, Gen.Int[0, 1000], Gen.Int[0, 100], FiniteFloat.Array[model.Parameters.Length].Null(),
+        from schedule in Gen.Select(FiniteDouble, FiniteDouble, Gen.Int[0, 100], Gen.Int[0, 100], (r, b, bad, cool) =>
+            new ScheduleState(r, b, bad, cool))
+        from early in Gen.Select(FiniteDouble, Gen.Int[0, 1000], Gen.Int[0, 100],
+            FiniteFloat.Array[model.Parameters.Length].Null(),
             (best, at, bad, weights) => new EarlyStoppingState(best, at, bad, weights)).Null()
         from reason in Gen.Int[-1, 2].Select(r => r < 0 ? null : (StopReason?)r)
         from message in Text
-        select new TrainingSnapshot(model.Spec, new TrainingOptions { EarlyStopping = early is null ? null : new() }, epoch, seed, model.Parameters,
-            new OptimizerState(step, moments[0], moments[1]), schedule, early, reason, message.Length == 0 ? null : message);
+        select new TrainingSnapshot(model.Spec, new TrainingOptions { EarlyStopping = early is null ? null : new() },
+            epoch, seed, model.Parameters,
+            new OptimizerState(step, moments[0], moments[1]), schedule, early, reason, message.Length == 0 ? null
+                : message);
 
-    /// <summary>Every field of a model as text, floats and doubles as their bit patterns, so two models are equal bit for bit exactly when these are.</summary>
+    /// <summary>Every field of a model as text, floats and doubles as their bit patterns, so two models are equal bit
+    /// for bit exactly when these are.</summary>
     public static string Describe(TrainedModel m)
     {
         var s = new StringBuilder();
         var spec = m.Spec;
-        s.Append(CultureInfo.InvariantCulture, $"in={spec.InputWidth} loss={spec.Loss} init={spec.Init} seed={spec.Seed} huber={Bits(spec.HuberDelta)}\n");
+        s.Append(CultureInfo.InvariantCulture,
+            $"in={spec.InputWidth} loss={spec.Loss} init={spec.Init} seed={spec.Seed} huber={Bits(spec.HuberDelta)}\n");
         foreach (var l in spec.Layers)
-            s.Append(CultureInfo.InvariantCulture, $"layer {l.Units} {l.Activation} {Bits(l.LearningRateMultiplier)} {Bits(l.L2)} {Bits(l.Slope)} {Bits(l.Alpha)}\n");
-        s.Append(CultureInfo.InvariantCulture, $"task={m.Task}\nparams={string.Join(" ", m.Parameters.Select(p => BitConverter.SingleToUInt32Bits(p).ToString("X8", CultureInfo.InvariantCulture)))}\n");
+            s.Append(CultureInfo.InvariantCulture, $"layer {l.Units} {l.Activation} " +
+                $"{Bits(l.LearningRateMultiplier)} {Bits(l.L2)} {Bits(l.Slope)} {Bits(l.Alpha)}\n");
+        var bits = m.Parameters.Select(p =>
+            BitConverter.SingleToUInt32Bits(p).ToString("X8", CultureInfo.InvariantCulture));
+        s.Append(CultureInfo.InvariantCulture, $"task={m.Task}\nparams={string.Join(" ", bits)}\n");
         Append(s, "input", m.InputNormalizer);
         Append(s, "target", m.TargetNormalizer);
-        foreach (var (name, list) in new[] { ("features", m.FeatureNames), ("classes", m.ClassNames), ("targets", m.TargetNames) })
-            s.Append(name).Append('=').Append(list is null ? "null" : string.Join("|", list.Select(x => Convert.ToHexString(Encoding.UTF8.GetBytes(x))))).Append('\n');
+        foreach (var (name, list) in new[] { ("features", m.FeatureNames), ("classes", m.ClassNames),
+            ("targets", m.TargetNames) })
+            s.Append(name).Append('=').Append(list is null ? "null" : string.Join("|",
+                list.Select(x => Convert.ToHexString(Encoding.UTF8.GetBytes(x))))).Append('\n');
         return s.ToString();
     }
 
     private static void Append(StringBuilder s, string name, Normalizer? n) =>
-        s.Append(name).Append('=').Append(n is null ? "null" : $"{n.Kind} {string.Join(" ", n.Offsets.Select(Bits))} / {string.Join(" ", n.Scales.Select(Bits))}").Append('\n');
+        s.Append(name).Append('=').Append(n is null ? "null" : $"{n.Kind} " +
+            $"{string.Join(" ", n.Offsets.Select(Bits))} / {string.Join(" ", n.Scales.Select(Bits))}").Append('\n');
 
-    private static string Bits(double d) => BitConverter.DoubleToUInt64Bits(d).ToString("X16", CultureInfo.InvariantCulture);
+    private static string Bits(double d) => BitConverter.DoubleToUInt64Bits(d)
+        .ToString("X16", CultureInfo.InvariantCulture);
 }

@@ -1,8 +1,8 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
-/// The weighted loss L = (1/rows) Σ_r w_r ℓ_r and its gradient: against a hand computation for one sigmoid unit, and against
-/// central finite differences of the weighted objective for every output head.
+/// The weighted loss L = (1/rows) Σ_r w_r ℓ_r and its gradient: against a hand computation for one sigmoid unit, and
+/// against central finite differences of the weighted objective for every output head.
 /// </summary>
 public class WeightedLossTests
 {
@@ -12,7 +12,8 @@ public class WeightedLossTests
         // One input, one sigmoid output: z = w·x + b, ℓ = −[y ln σ(z) + (1 − y) ln(1 − σ(z))].
         double w = 0.7, b = -0.2;
         double[] x = [1.5, -0.5, 2.0], y = [1, 0, 0], weights = [3.0, 0.5, 0.0];
-        var network = Network<double>.FromParameters(new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Sigmoid)], LossKind.BinaryCrossEntropy), [w, b]);
+        var network = Network<double>.FromParameters(new NetworkSpec(1, [new LayerSpec(1, ActivationKind.Sigmoid)],
+            LossKind.BinaryCrossEntropy), [w, b]);
         var workspace = network.CreateWorkspace(3);
         network.Forward(workspace, x, 3);
         double loss = network.ComputeLoss(workspace, y, 3, weights);
@@ -62,7 +63,8 @@ public class WeightedLossTests
         var x = GradientCheck.Normal(rng, rows * 3);
         var y = new double[rows * outputs];
         for (int r = 0; r < rows; r++)
-            if (loss == LossKind.CategoricalCrossEntropy || outputs == 1) y[r * outputs + rng.Next(outputs) % outputs] = outputs == 1 ? rng.Next(2) : 1;
+            if (loss == LossKind.CategoricalCrossEntropy || outputs == 1) y[r * outputs
+                + rng.Next(outputs) % outputs] = outputs == 1 ? rng.Next(2) : 1;
             else for (int c = 0; c < outputs; c++) y[r * outputs + c] = rng.NextDouble();
         double[] weights = [0.25, 2.0, 0.0, 1.0, 5.0];
 
@@ -82,7 +84,8 @@ public class WeightedLossTests
             }, saved);
             parameters[i] = saved;
             double error = GradientCheck.RelativeError(analytic[i], numerical);
-            Assert.True(error < GradientCheck.Tolerance, $"{output}/{loss} parameter {i}: analytic {analytic[i]:E8} vs finite difference {numerical:E8}; need {GradientCheck.Criterion}");
+            Assert.True(error < GradientCheck.Tolerance, $"{output}/{loss} parameter {i}: analytic {analytic[i]:E8} " +
+                $"vs finite difference {numerical:E8}; need {GradientCheck.Criterion}");
         }
     }
 
@@ -90,7 +93,8 @@ public class WeightedLossTests
     public void WeightedLoss_AllWeightsOne_EqualsUnweightedLossAndGradient()
     {
         const int rows = 4;
-        var spec = new NetworkSpec(2, [new LayerSpec(3, ActivationKind.Relu), new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+        var spec = new NetworkSpec(2, [new LayerSpec(3, ActivationKind.Relu),
+            new LayerSpec(3, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
         var rng = new Random(3);
         var network = GradientCheck.RandomNetwork(spec, rng);
         var x = GradientCheck.Normal(rng, rows * 2);
@@ -98,12 +102,14 @@ public class WeightedLossTests
         for (int r = 0; r < rows; r++) y[r * 3 + r % 3] = 1;
         var workspace = network.CreateWorkspace(rows);
         network.Forward(workspace, x, rows);
-        double plain = network.ComputeLoss(workspace, y, rows), weighted = network.ComputeLoss(workspace, y, rows, [1.0, 1, 1, 1]);
+        double plain = network.ComputeLoss(workspace, y, rows), weighted = network.ComputeLoss(workspace, y, rows,
+            [1.0, 1, 1, 1]);
         var g1 = new double[network.Parameters.Length];
         var g2 = new double[network.Parameters.Length];
         network.Backward(workspace, x, y, rows, g1, accumulate: false);
         network.Backward(workspace, x, y, rows, g2, accumulate: false, rowWeights: [1.0, 1, 1, 1]);
         Assert.True(Math.Abs(plain - weighted) < 1e-12, $"{plain:R} vs {weighted:R}");
-        for (int i = 0; i < g1.Length; i++) Assert.True(Math.Abs(g1[i] - g2[i]) < 1e-15, $"parameter {i}: {g1[i]:R} vs {g2[i]:R}");
+        for (int i = 0; i < g1.Length; i++) Assert.True(Math.Abs(g1[i] - g2[i]) < 1e-15,
+            $"parameter {i}: {g1[i]:R} vs {g2[i]:R}");
     }
 }

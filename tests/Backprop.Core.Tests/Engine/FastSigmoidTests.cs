@@ -1,4 +1,4 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
 /// <summary>
 /// The float sigmoid's own SIMD exponential against the double-precision definition, over random inputs, every tail
@@ -17,29 +17,33 @@ public class FastSigmoidTests
         return a;
     }
 
-    private static int UlpDistance(float x, float y) => Math.Abs(BitConverter.SingleToInt32Bits(x) - BitConverter.SingleToInt32Bits(y));
+    private static int UlpDistance(float x, float y) => Math.Abs(BitConverter.SingleToInt32Bits(x)
+        - BitConverter.SingleToInt32Bits(y));
 
     [Fact]
     public void RandomInputs_AreWithinAFewUlpOfTheDoublePrecisionDefinition()
     {
         var rng = new Random(20261128);
         var z = new float[100_003]; // not a multiple of any vector width: the 4-lane and scalar tails run too
-        for (int i = 0; i < z.Length; i++) z[i] = (float)(rng.NextDouble() * 200 - 100) * (rng.Next(4) == 0 ? 0.01f : 1f);
+        for (int i = 0; i < z.Length; i++) z[i] = (float)(rng.NextDouble() * 200 - 100) * (rng.Next(4) == 0 ? 0.01f
+            : 1f);
         var a = Sigmoid(z);
         for (int i = 0; i < z.Length; i++)
         {
             float expected = FastSigmoid.Reference(z[i]);
-            Assert.True(Math.Abs(a[i] - expected) <= MaxAbsoluteError, $"σ({z[i]:R}) = {a[i]:R}, expected {expected:R}");
+            Assert.True(Math.Abs(a[i] - expected) <= MaxAbsoluteError,
+                $"σ({z[i]:R}) = {a[i]:R}, expected {expected:R}");
             if (expected >= 1e-30f)
-                Assert.True(UlpDistance(a[i], expected) <= MaxUlp, $"σ({z[i]:R}) = {a[i]:R}, expected {expected:R}: {UlpDistance(a[i], expected)} ulp");
+                Assert.True(UlpDistance(a[i], expected) <= MaxUlp,
+                    $"σ({z[i]:R}) = {a[i]:R}, expected {expected:R}: {UlpDistance(a[i], expected)} ulp");
         }
     }
 
     [Fact]
     public void EveryLength_GivesEachLaneTheSameBitsWhereverItSits()
     {
-        // Vector256 body, Vector128 steps and the scalar tail must agree exactly, so a unit's activation does not depend on
-        // the layer's width or its position in the batch.
+        // Vector256 body, Vector128 steps and the scalar tail must agree exactly, so a unit's activation does not
+        // depend on the layer's width or its position in the batch.
         float[] probes = [-37.5f, -3.3f, -0.7f, 0f, 1e-3f, 0.45f, 2.25f, 15.1f, 80f];
         foreach (float value in probes)
         {
@@ -47,7 +51,8 @@ public class FastSigmoidTests
             for (int length = 1; length <= 41; length++)
             {
                 var a = Sigmoid(Enumerable.Repeat(value, length).ToArray());
-                Assert.All(a, x => Assert.Equal(BitConverter.SingleToInt32Bits(single), BitConverter.SingleToInt32Bits(x)));
+                Assert.All(a, x => Assert.Equal(BitConverter.SingleToInt32Bits(single), BitConverter.SingleToInt32Bits(
+                    x)));
             }
         }
     }
@@ -55,8 +60,10 @@ public class FastSigmoidTests
     [Fact]
     public void Edges_SaturateExactlyAndNaNPropagates()
     {
-        float[] z = [0f, 200f, -200f, 88.5f, -88.5f, 87.5f, -87.5f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, float.MaxValue, float.MinValue];
-        foreach (int length in new[] { z.Length, 16 + z.Length }) // scalar/4-lane paths, then the same values in a wide vector
+        float[] z = [0f, 200f, -200f, 88.5f, -88.5f, 87.5f, -87.5f, float.PositiveInfinity, float.NegativeInfinity,
+            float.NaN, float.MaxValue, float.MinValue];
+        // scalar/4-lane paths, then the same values in a wide vector
+        foreach (int length in new[] { z.Length, 16 + z.Length })
         {
             var padded = new float[length];
             z.CopyTo(padded, length - z.Length);

@@ -1,6 +1,7 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
-/// <summary>What callers of ForwardBackward rely on besides the gradient's value: accumulation, the returned loss, float ≈ double.</summary>
+/// <summary>What callers of ForwardBackward rely on besides the gradient's value: accumulation, the returned loss,
+/// float ≈ double.</summary>
 public class NetworkBackwardContractTests
 {
     private static readonly NetworkSpec Spec = new(3,
@@ -28,18 +29,20 @@ public class NetworkBackwardContractTests
         network.ForwardBackward(workspace, x, y, 6, twice);
         network.ForwardBackward(workspace, x, y, 6, twice);
         for (int i = 0; i < once.Length; i++)
-            Assert.True(Math.Abs(twice[i] - 2 * once[i]) <= 1e-12 * Math.Max(1, Math.Abs(once[i])), $"[{i}]: two passes give {twice[i]:R}, twice one pass is {2 * once[i]:R} (tolerance 1e-12)");
+            Assert.True(Math.Abs(twice[i] - 2 * once[i]) <= 1e-12 * Math.Max(1, Math.Abs(once[i])),
+                $"[{i}]: two passes give {twice[i]:R}, twice one pass is {2 * once[i]:R} (tolerance 1e-12)");
     }
 
-    // Without accumulate the backward pass writes every element: stale values (here NaN) in the buffer must not leak in.
-    // The float case has layers big enough for the blocked SGEMM path and the narrow ones, and an L2 term.
+    // Without accumulate the backward pass writes every element: stale values (here NaN) in the buffer must not leak
+    // in. The float case has layers big enough for the blocked SGEMM path and the narrow ones, and an L2 term.
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void Backward_WithoutAccumulate_OverwritesTheWholeGradient(bool large)
     {
         var spec = large
-            ? new NetworkSpec(20, [new(64, ActivationKind.Relu, L2: 0.01), new(3, ActivationKind.Tanh), new(10, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 5)
+            ? new NetworkSpec(20, [new(64, ActivationKind.Relu, L2: 0.01), new(3, ActivationKind.Tanh),
+                new(10, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy, Seed: 5)
             : Spec;
         int rows = 16, inputs = spec.InputWidth, outputs = spec.OutputWidth;
         var rng = new Random(31);
@@ -78,9 +81,11 @@ public class NetworkBackwardContractTests
         var single = Network<float>.Create(Spec);
         var gradient = GradientCheck.Analytic(exact, x, y, 7);
         var floatGradient = new float[single.Parameters.Length];
-        single.ForwardBackward(single.CreateWorkspace(7), x.Select(v => (float)v).ToArray(), y.Select(v => (float)v).ToArray(), 7, floatGradient);
+        single.ForwardBackward(single.CreateWorkspace(7), x.Select(v => (float)v).ToArray(), y.Select(v => (float)v)
+            .ToArray(), 7, floatGradient);
         for (int i = 0; i < gradient.Length; i++)
-            Assert.True(Math.Abs(floatGradient[i] - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(gradient[i])), $"[{i}]: float {floatGradient[i]:R} vs double {gradient[i]:R} (tolerance 1e-5)");
+            Assert.True(Math.Abs(floatGradient[i] - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(gradient[i])),
+                $"[{i}]: float {floatGradient[i]:R} vs double {gradient[i]:R} (tolerance 1e-5)");
     }
 
     [Fact]
@@ -89,9 +94,12 @@ public class NetworkBackwardContractTests
         var network = Network<double>.Create(Spec);
         var (x, y) = Batch(2);
         var workspace = network.CreateWorkspace(2);
-        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x, y, 2, new double[network.Parameters.Length - 1]));
-        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x.AsSpan(..5), y, 2, new double[network.Parameters.Length]));
+        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x, y, 2,
+            new double[network.Parameters.Length - 1]));
+        Assert.Throws<ArgumentException>(() => network.ForwardBackward(workspace, x.AsSpan(..5), y, 2,
+            new double[network.Parameters.Length]));
         Assert.Throws<ArgumentOutOfRangeException>(() => network.Forward(workspace, x, 3));
-        Assert.Throws<ArgumentException>(() => Network<double>.FromParameters(Spec, new double[(int)Spec.ParameterCount + 1]));
+        Assert.Throws<ArgumentException>(() => Network<double>.FromParameters(Spec, new double[(int)Spec.ParameterCount
+            + 1]));
     }
 }

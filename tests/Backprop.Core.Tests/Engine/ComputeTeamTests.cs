@@ -1,12 +1,14 @@
-namespace Backprop.Core.Tests;
+namespace Backprop.Core.Tests.Engine;
 
-/// <summary>The fork/join team behind multi-threaded training steps: every part exactly once, errors surfaced, concurrent callers served.</summary>
+/// <summary>The fork/join team behind multi-threaded training steps: every part exactly once, errors surfaced,
+/// concurrent callers served.</summary>
 public class ComputeTeamTests
 {
     [Fact]
     public void ManyJobsInARow_RunEveryPartExactlyOnce()
     {
-        // Thousands of back-to-back forks exercise the spin/block hand-over; a lost or doubled part shows in the counts.
+        // Thousands of back-to-back forks exercise the spin/block hand-over; a lost or doubled part shows in the
+        // counts.
         var counts = new int[3];
         for (int job = 0; job < 5000; job++)
         {
@@ -43,7 +45,8 @@ public class ComputeTeamTests
         {
             if (part == Math.Min(1, Environment.ProcessorCount - 1)) throw new InvalidOperationException("part failed");
         }));
-        Assert.Contains(error.Flatten().InnerExceptions, e => e is InvalidOperationException { Message: "part failed" });
+        Assert.Contains(error.Flatten().InnerExceptions, e =>
+            e is InvalidOperationException { Message: "part failed" });
         int ran = 0;
         ComputeTeam.Run(2, _ => Interlocked.Increment(ref ran));
         Assert.Equal(2, ran);
