@@ -11,7 +11,9 @@ using Microsoft.Extensions.Hosting;
 namespace Backprop.Api.Tests;
 
 /// <summary>
-/// The real app on its own temporary SQLite file; each test builds its own (no shared rows between tests). Its clients
+/// The real app on its own temporary SQLite file, or its own PostgreSQL database when <see
+/// cref="TestDatabase.PostgresServer"/> is
+/// set; each test builds its own (no shared rows between tests). Its clients
 /// carry <see cref="DefaultKey"/>, a key of tenant <see cref="DefaultTenant"/> seeded at start, unless made otherwise.
 /// </summary>
 public sealed class ApiFactory : WebApplicationFactory<Program>
@@ -25,18 +27,35 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> _settings = new();
     private readonly List<Action<IServiceCollection>> _services = [];
 
-    public ApiFactory(string? databasePath = null)
+    /// <param name="databasePath">An existing database to start on (a restart, or a second replica); a new one when
+    /// null.</param>
+    /// <param name="sqlite">Always SQLite: for behaviour that only the embedded database has (its file, its migration
+    /// lock).</param>
+    public ApiFactory(string? databasePath = null, bool sqlite = false)
     {
-        DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"backprop-test-{Guid.NewGuid():N}.db");
-        _settings["ConnectionStrings:Backprop"] = $"Data Source={DatabasePath}";
+        IsPostgres = !sqlite && TestDatabase.PostgresServer is not null;
+        if (IsPostgres)
+        {
+            DatabasePath = databasePath ?? TestDatabase.CreatePostgres();
+            _settings["Database:Provider"] = "postgres";
+            _settings["ConnectionStrings:Backprop"] = TestDatabase.PostgresConnectionString(DatabasePath);
+        }
+        else
+        {
+            DatabasePath = databasePath ?? Path.Combine(Path.GetTempPath(), $"backprop-test-{Guid.NewGuid():N}.db");
+            _settings["ConnectionStrings:Backprop"] = $"Data Source={DatabasePath}";
+        }
         _settings["Auth:AdminKey"] = AdminKey;
     }
 
-    /// <summary>The SQLite file this app uses (reuse it in a second factory to simulate a restart).</summary>
+    /// <summary>The SQLite file or the PostgreSQL database name this app uses (reuse it in a second factory to simulate
+    /// a restart).</summary>
     public string DatabasePath { get; }
 
-    /// <summary>Leave the SQLite file in place on dispose, so a second factory on <see cref="DatabasePath"/> can find
-    /// it (a restart).</summary>
+    public bool IsPostgres { get; }
+
+    /// <summary>Leave the database in place on dispose, so a second factory on <see cref="DatabasePath"/> can find it
+    /// (a restart).</summary>
     public bool KeepDatabase { get; set; }
 
     /// <summary>Overrides a configuration value (e.g. a limit) before the app starts.</summary>
@@ -120,6 +139,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     {
         base.Dispose(disposing);
         if (!disposing || KeepDatabase) return;
+        if (IsPostgres)
+        {
+            TestDatabase.DropPostgres(DatabasePath);
+            return;
+        }
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var suffix in new[] { "", "-wal", "-shm" })
             try { File.Delete(DatabasePath + suffix); } catch (IOException) { }

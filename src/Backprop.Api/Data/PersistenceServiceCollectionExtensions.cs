@@ -4,24 +4,39 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Data;
 
-/// <summary>EF Core on one SQLite file (WAL), migrated at start; the tenant seam.</summary>
+/// <summary>EF Core on one SQLite file (WAL) or on a PostgreSQL server shared by replicas, migrated at start; the
+/// tenant seam.</summary>
 public static class PersistenceServiceCollectionExtensions
 {
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration,
         IHostEnvironment environment)
     {
-        var connectionString = ResolveConnectionString(
-            configuration.GetConnectionString("Backprop") ?? throw new InvalidOperationException(
-                "ConnectionStrings:Backprop is not set."),
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
+        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider
+            ?? DatabaseProvider.Sqlite;
+        var configured = configuration.GetConnectionString("Backprop")
+            ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set.");
+        var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured,
             environment.ContentRootPath);
+        services.AddSingleton(new DatabaseInfo(provider, connectionString));
         var faults = configuration.GetSection(TestFaultOptions.Section).Get<TestFaultOptions>() ?? new();
         if (faults.Enabled) services.AddSingleton(faults).AddSingleton<TestFaultInterceptor>();
         // Pooled: a request that needs the database rents a ready context instead of building one.
-        services.AddDbContextPool<BackpropDbContext>((sp, o) =>
-        {
-            o.UseSqlite(connectionString);
-            if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
-        });
+        if (provider == DatabaseProvider.Postgres)
+            services.AddDbContextPool<BackpropDbContext, PostgresBackpropDbContext>((sp, o) =>
+            {
+                o.UseNpgsql(connectionString);
+                if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
+            });
+        else
+            services.AddDbContextPool<BackpropDbContext>((sp, o) =>
+            {
+                o.UseSqlite(connectionString);
+                if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
+            });
+        services.AddSingleton<ClusterEvents>();
+        services.AddHostedService<PostgresEventListener>();
         services.AddScoped<TenantContext>();
         services.AddScoped<ICurrentTenant>(sp => sp.GetRequiredService<TenantContext>());
         services.AddHealthChecks().AddDbContextCheck<BackpropDbContext>("database", tags: ["ready"]);
@@ -30,7 +45,7 @@ public static class PersistenceServiceCollectionExtensions
 
     /// <summary>Relative file names are taken from the content root, and the folder is created, so a fresh clone runs
     /// with no setup.</summary>
-    private static string ResolveConnectionString(string connectionString, string contentRoot)
+    private static string ResolveSqlitePath(string connectionString, string contentRoot)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);
         if (builder.DataSource is { Length: > 0 } file && file != ":memory:" && builder.Mode != SqliteOpenMode.Memory)
@@ -42,6 +57,35 @@ public static class PersistenceServiceCollectionExtensions
         return builder.ToString();
     }
 
+    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    {
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
+        if (app.Services.GetRequiredService<DatabaseInfo>().IsPostgres) await MigratePostgresAsync(db);
+        else await MigrateSqliteAsync(db, app);
+    }
+
+    /// <summary>
+    /// Replicas starting together migrate one at a time under a session advisory lock; the others wait and then find
+    /// nothing
+    /// left to apply. The server releases the lock when the session ends, so a replica killed mid-migration leaves none
+    /// behind.
+    /// </summary>
+    private static async Task MigratePostgresAsync(BackpropDbContext db)
+    {
+        await db.Database.OpenConnectionAsync();
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({AdvisoryLocks.Migration})");
+            try { await db.Database.MigrateAsync(); }
+            finally { await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({AdvisoryLocks.Migration})"); }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     /// <summary>
     /// Applies pending migrations. Nothing is written when none is pending, so the service starts and serves reads on a
     /// full disk. EF (9+) serialises migrations on SQLite with a row in __EFMigrationsLock, which a start killed
@@ -50,11 +94,9 @@ public static class PersistenceServiceCollectionExtensions
     /// other process is migrating, so a lock row is provably stale and is removed; while another process holds it, this
     /// one waits.
     /// </summary>
-    public static async Task MigrateDatabaseAsync(this WebApplication app)
+    private static async Task MigrateSqliteAsync(BackpropDbContext db, WebApplication app)
     {
-        await using var scope = app.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
-        var logger = scope.ServiceProvider.GetRequiredService<ILoggerFactory>()
+        var logger = app.Services.GetRequiredService<ILoggerFactory>()
             .CreateLogger(typeof(PersistenceServiceCollectionExtensions));
         if (!(await db.Database.GetPendingMigrationsAsync()).Any())
         {
@@ -141,4 +183,13 @@ internal sealed class MigrationFileLock : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _stream.DisposeAsync();
+}
+
+/// <summary>PostgreSQL advisory lock keys (one 64-bit space per database); tenant locks hash the tenant id into the
+/// other half.</summary>
+internal static class AdvisoryLocks
+{
+    public const long Migration = 0x4270_0001;
+    /// <summary>First half of the (int, int) key of a tenant's quota lock; the second is hashtext(tenant id).</summary>
+    public const int TenantQuota = 0x4270;
 }

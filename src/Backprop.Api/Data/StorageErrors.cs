@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace Backprop.Api.Data;
 
@@ -9,8 +10,12 @@ public static class StorageErrors
     private const int Busy = 5, Locked = 6, IoError = 10, Full = 13;
     private const int NoSpace = 28; // ENOSPC, the HResult of an IOException on Unix
 
-    /// <summary>The database file or the disk is out of space (SQLITE_FULL, or ENOSPC from a file write).</summary>
+    private const string PostgresDiskFull = "53100"; // SQLSTATE disk_full
+
+    /// <summary>The database file, the disk or the PostgreSQL server is out of space (SQLITE_FULL, ENOSPC from a file
+    /// write, SQLSTATE 53100).</summary>
     public static bool IsOutOfSpace(Exception e) => Sqlite(e) is { SqliteErrorCode: Full }
+        || Postgres(e) is { SqlState: PostgresDiskFull }
         || Io(e) is { HResult: NoSpace or unchecked((int)0x80070070) };
 
     /// <summary>Out of space, an I/O error, or a lock held past the busy timeout: the same write may succeed
@@ -21,8 +26,10 @@ public static class StorageErrors
     /// <summary>A disk I/O error other than lack of space.</summary>
     public static bool IsIoError(Exception e) => Sqlite(e) is { SqliteErrorCode: IoError };
 
-    private static SqliteException? Sqlite(Exception e) => e as SqliteException ?? (e.InnerException is { } inner
-        ? Sqlite(inner) : null);
-    private static IOException? Io(Exception e) => e as IOException ?? (e.InnerException is { } inner ? Io(inner)
-        : null);
+    private static SqliteException? Sqlite(Exception e) => e as SqliteException
+        ?? (e.InnerException is { } inner ? Sqlite(inner) : null);
+    private static PostgresException? Postgres(Exception e) => e as PostgresException
+        ?? (e.InnerException is { } inner ? Postgres(inner) : null);
+    private static IOException? Io(Exception e) => e as IOException
+        ?? (e.InnerException is { } inner ? Io(inner) : null);
 }

@@ -38,6 +38,7 @@ internal static class DatasetUpload
             if (upload is null) return Unsupported(http.Request.ContentType);
             var (name, task) = CheckSettings(upload);
             var content = DatasetAssembler.Assemble(ColumnTyping.Settle(upload.Table, upload.Columns, limits), task);
+            RefuseNul(name, content);
             var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
             db.Add(entity);
             if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant, entity.SizeBytes,
@@ -106,6 +107,19 @@ internal static class DatasetUpload
                 $"task must be 'classification' or 'regression' (or absent, to infer it), got '{other}'."),
         };
         return (name, task);
+    }
+
+    /// <summary>Names are stored as text, and PostgreSQL's text cannot hold U+0000 (SQLite's can): refused the same on
+    /// both.</summary>
+    private static void RefuseNul(string name, DatasetColumns content)
+    {
+        if (name.Contains('\0')) throw new InvalidDatasetException("name",
+            "The name contains a NUL character (U+0000).");
+        foreach (var (kind, names) in new[] { ("column name", content.FeatureNames.Append(content.TargetColumn)),
+            ("class label", content.ClassNames ?? []) })
+            if (names.FirstOrDefault(n => n.Contains('\0')) is { } bad)
+                throw new InvalidDatasetException("file",
+                    $"The {kind} '{bad.Replace("\0", "\\0")}' contains a NUL character (U+0000); remove it.");
     }
 
     private static DatasetEntity ToEntity(DatasetColumns content, string name, string tenantId, DateTime now)

@@ -1,11 +1,23 @@
+using Backprop.Api.Data;
+using Microsoft.EntityFrameworkCore;
+
 namespace Backprop.Api.Jobs;
 
 /// <summary>This process as a lease owner: unique per process, so a restarted service never mistakes an old lease for
 /// its own.</summary>
 public sealed class WorkerIdentity
 {
+    private long _claims;
+
     public string Id { get; } =
         $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}";
+
+    /// <summary>
+    /// The owner name of one claim (<see cref="Id"/>:n): unique per claim, so that when a lease expires and another
+    /// worker of
+    /// this same process claims the job, the first one's writes are fenced off like any other worker's.
+    /// </summary>
+    public string NextLeaseOwner() => $"{Id}:{Interlocked.Increment(ref _claims)}";
 }
 
 /// <summary>The lease of a running job was taken over or expired: the worker must stop and write nothing
@@ -29,4 +41,25 @@ public static class JobLeases
     public static IQueryable<TrainingJob> Claimable(this IQueryable<TrainingJob> jobs, DateTime now) =>
         jobs.Where(j => j.FoldCount == null && (j.Status == JobStatus.Queued
             || (j.Status == JobStatus.Running && (j.LeaseExpiresAt == null || j.LeaseExpiresAt <= now))));
+
+    /// <summary>
+    /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the
+    /// fewest
+    /// jobs running (on any replica), among those the tenant whose last job started longest ago (never, first), then
+    /// that
+    /// tenant's oldest job. Each worker claims the first of these it can (<see cref="JobTransitions.ClaimAsync"/> is
+    /// conditional, so when workers race for one job exactly one gets it and the others try the next).
+    /// </summary>
+    public static Task<List<Guid>> NextCandidatesAsync(BackpropDbContext db, int count, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        var jobs = db.Set<TrainingJob>();
+        return jobs.Claimable(now).Where(j => !j.CancelRequested)
+            .OrderBy(j => jobs.Count(r => r.TenantId == j.TenantId && r.Status == JobStatus.Running
+                && r.LeaseExpiresAt > now))
+            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt) == null ? 0 : 1)
+            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt))
+            .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
+            .Select(j => j.Id).Take(count).ToListAsync(ct);
+    }
 }

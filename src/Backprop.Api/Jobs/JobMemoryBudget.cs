@@ -41,13 +41,13 @@ public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue
     /// <summary>Gives the job's share back and wakes every job that waited for memory.</summary>
     public void Release(Guid jobId)
     {
-        List<Guid> wake;
+        bool wake;
         lock (_lock)
         {
             if (_held.Remove(jobId, out long bytes)) _used -= bytes;
-            wake = [.. _waiting];
+            wake = _waiting.Count > 0;
             _waiting.Clear();
         }
-        foreach (var id in wake) queue.Enqueue(id);
+        if (wake) queue.Wake();
     }
 }

@@ -1,35 +1,35 @@
 using System.Collections.Concurrent;
-using System.Runtime.CompilerServices;
-using System.Threading.Channels;
+using Backprop.Api.Data;
 
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Wake-up calls for the worker (job ids only; the job row is the truth) and the cancellation handles of the jobs
-/// running in this process. An id waits in the queue at most once, so the periodic sweep can wake every queued job
-/// without piling up calls.
+/// Wake-up calls for this process's idle workers (the job rows are the queue: a woken worker claims the next job
+/// itself, see
+/// <see cref="JobRunner.RunNextAsync"/>) and the cancellation handles of the jobs running in this process. A job queued
+/// or a
+/// cancel requested on any replica reaches here through <see cref="ClusterEvents"/>.
 /// </summary>
 public sealed class JobQueue
 {
-    private readonly Channel<Guid> _channel = Channel.CreateUnbounded<Guid>(
-        new UnboundedChannelOptions { SingleReader = false });
-    private readonly ConcurrentDictionary<Guid, byte> _waiting = new();
     private readonly ConcurrentDictionary<Guid, CancellationTokenSource> _running = new();
+    private TaskCompletionSource _signal = NewSignal();
 
-    public void Enqueue(Guid jobId)
+    public JobQueue(ClusterEvents events)
     {
-        if (_running.ContainsKey(jobId) || !_waiting.TryAdd(jobId, 0)) return;
-        _channel.Writer.TryWrite(jobId);
+        events.On(ClusterEvent.JobQueued, _ => Wake());
+        events.On(ClusterEvent.JobCancelRequested, id => { if (Guid.TryParse(id, out var jobId)) Cancel(jobId); });
     }
 
-    public async IAsyncEnumerable<Guid> ReadAllAsync([EnumeratorCancellation] CancellationToken ct)
-    {
-        await foreach (var jobId in _channel.Reader.ReadAllAsync(ct))
-        {
-            _waiting.TryRemove(jobId, out _);
-            yield return jobId;
-        }
-    }
+    /// <summary>
+    /// The next wake-up call. Take it before looking for work, and wait on it only when none was found: a wake-up sent
+    /// in
+    /// between completes the task already taken, so it is never missed.
+    /// </summary>
+    public Task NextWakeUp => Volatile.Read(ref _signal).Task;
+
+    /// <summary>Wakes every idle worker of this process; each tries to claim a job.</summary>
+    public void Wake() => Interlocked.Exchange(ref _signal, NewSignal()).TrySetResult();
 
     /// <summary>Registers a job about to run; the token fires on a cancel request, a lost lease or at host
     /// shutdown.</summary>
@@ -43,6 +43,10 @@ public sealed class JobQueue
     public void Unregister(Guid jobId, CancellationTokenSource cts) => _running.TryRemove(KeyValuePair.Create(jobId,
         cts));
 
+    /// <summary>Whether a worker of this process runs the job (its lease may have expired without it knowing
+    /// yet).</summary>
+    public bool IsRunning(Guid jobId) => _running.ContainsKey(jobId);
+
     /// <summary>Signals a running job to stop; false when it isn't running in this process.</summary>
     public bool Cancel(Guid jobId)
     {
@@ -50,4 +54,6 @@ public sealed class JobQueue
         try { cts.Cancel(); } catch (ObjectDisposedException) { return false; }
         return true;
     }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

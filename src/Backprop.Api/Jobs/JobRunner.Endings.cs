@@ -28,6 +28,10 @@ public sealed partial class JobRunner
         _trace.Interrupted("shutdown");
         logger.LogInformation("Job {JobId} checkpointed at epoch {Epoch} by shutdown; queued for the next start.",
             job.Id, _writer.Progress.Epoch);
+        // Another replica, if there is one, resumes it now rather than at its next sweep.
+        try { await events.PublishAsync(db, ClusterEvent.JobQueued, job.TenantId, CancellationToken.None); }
+        catch (Exception e) { logger.LogWarning(e,
+            "Could not announce job {JobId} to the other replicas; their sweep finds it.", job.Id); }
     }
 
     /// <summary>
@@ -45,11 +49,12 @@ public sealed partial class JobRunner
                 live: (JobStopReason.Cancelled, null, null));
             return;
         }
-        if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, worker.Id,
+        if (!await JobTransitions.ReleaseHeldAsync(db, job.Id, _owner,
             CancellationToken.None)) throw new LeaseLostException(job.Id);
         _trace.Interrupted("shutdown");
-        logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; queued for the next start " +
-            "at epoch {Epoch}.", job.Id, job.Epoch);
+        logger.LogInformation("Job {JobId} stopped by shutdown before training resumed; "
+            + "queued for the next start at epoch {Epoch}.",
+            job.Id, job.Epoch);
     }
 
     /// <summary>Gives the job back after a storage failure; if even that cannot be written, the lease expires and the
@@ -58,7 +63,7 @@ public sealed partial class JobRunner
     {
         _writer.Discard();
         db.ChangeTracker.Clear();
-        try { await JobTransitions.ReleaseHeldAsync(db, job.Id, worker.Id, CancellationToken.None); }
+        try { await JobTransitions.ReleaseHeldAsync(db, job.Id, _owner, CancellationToken.None); }
         catch (Exception e) when (StorageErrors.IsTransient(e))
         {
             logger.LogWarning("Job {JobId}: releasing its lease failed too ({Error}); " +

@@ -21,53 +21,86 @@ namespace Backprop.Api.Jobs;
 /// </summary>
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
     JobQueue queue, WorkerIdentity worker,
-    JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options, SelectionSignal selection,
-        LiveJobs liveJobs,
-    BackpropMetrics metrics, IOptions<TelemetryOptions> telemetry, ILogger<JobRunner> logger)
+    ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options,
+    SelectionSignal selection, LiveJobs liveJobs, BackpropMetrics metrics, IOptions<TelemetryOptions> telemetry,
+    ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
     private TrainingDiagnostics? _diagnostics;    // set once the session is open
+    private string _owner = null!;               // this claim's lease owner
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
     private JobTrace _trace = null!;              // set once the job is claimed
 
-    public async Task RunAsync(Guid jobId, CancellationToken stoppingToken)
-    {
-        // Claimed only when its working memory fits beside the running jobs'; otherwise it stays queued and is woken on
-        // a release.
-        long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
-        if (!memory.TryReserve(jobId, estimate))
-        {
-            logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and running jobs " +
-                "hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
-                jobId, estimate, memory.UsedBytes, options.Value.MemoryBudgetBytes);
-            return;
-        }
-        try
-        {
-            await RunWithinBudgetAsync(jobId, stoppingToken);
-        }
-        finally
-        {
-            memory.Release(jobId);
-        }
-    }
-
-    private async Task RunWithinBudgetAsync(Guid jobId, CancellationToken stoppingToken)
+    /// <summary>
+    /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside
+    /// the running
+    /// jobs' (<see cref="JobMemoryBudget"/>), and runs it; false when there was none to claim. A candidate that does
+    /// not fit stays
+    /// queued and is woken on a release. When other workers keep taking the candidates first it answers true, so the
+    /// caller
+    /// looks again at once.
+    /// </summary>
+    public async Task<bool> RunNextAsync(CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var claim = await JobTransitions.ClaimAsync(db, jobId, worker.Id, o.LeaseDuration, o.MaxAttempts);
-        if (claim == ClaimOutcome.GaveUp) logger.LogError("Job {JobId} failed: started {Attempts} times in a row " +
-            "without reaching a checkpoint.", jobId, o.MaxAttempts);
-        if (claim != ClaimOutcome.Claimed) return;
+        for (int round = 0; round < 4; round++)
+        {
+            // A job still running here, whose lease ran out under load, is left to its own worker unless another
+            // process takes it.
+            var candidates = (await JobLeases.NextCandidatesAsync(db, 8, stoppingToken))
+                .Where(id => !queue.IsRunning(id)).ToList();
+            if (candidates.Count == 0) return false;
+            bool anyFitted = false;
+            foreach (var jobId in candidates)
+            {
+                long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+                if (!memory.TryReserve(jobId, estimate))
+                {
+                    logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and "
+                        + "running jobs hold {Used:N0} of {Budget:N0} (Jobs:MemoryBudgetBytes).",
+                        jobId, estimate, memory.UsedBytes, o.MemoryBudgetBytes);
+                    continue;
+                }
+                anyFitted = true;
+                try
+                {
+                    var owner = worker.NextLeaseOwner();
+                    var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
+                    if (claim == ClaimOutcome.GaveUp)
+                    {
+                        logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching "
+                            + "a checkpoint.",
+                            jobId, o.MaxAttempts);
+                    }
+                    if (claim != ClaimOutcome.Claimed) continue;
+                    await RunClaimedAsync(jobId, owner, stoppingToken);
+                    return true;
+                }
+                finally
+                {
+                    memory.Release(jobId);
+                }
+            }
+            // Every candidate waits for memory: the next release wakes the worker.
+            if (!anyFitted) return false;
+        }
+        return true;
+    }
+
+    private async Task RunClaimedAsync(Guid jobId, string owner, CancellationToken stoppingToken)
+    {
+        var o = options.Value;
         var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
-        _writer = new JobCheckpointWriter(db, job, worker.Id, o, logger);
+        logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
+        _owner = owner;
+        _writer = new JobCheckpointWriter(db, job, owner, o, logger);
         _live = liveJobs.Start(job);
         _writer.Stored = epoch => _live?.Stored(epoch);
         using var trace = _trace = JobTrace.Start(job, telemetry.Value.MaxEpochEventsPerJob);
 
         using var cts = queue.Register(jobId, stoppingToken);
-        var heartbeat = LeaseHeartbeat.Start(scopes, jobId, worker.Id, o, cts, logger);
+        var heartbeat = LeaseHeartbeat.Start(scopes, jobId, owner, o, cts, logger);
         try
         {
             await TrainAsync(job, heartbeat, cts.Token, stoppingToken);

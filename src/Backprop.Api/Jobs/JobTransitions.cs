@@ -83,18 +83,16 @@ public static class JobTransitions
     /// <summary>
     /// Housekeeping for any worker: running jobs whose lease expired go back to queued (cancelled, if a cancel was
     /// requested meanwhile), as do queued jobs with a cancel request nobody acted on. Returns how many leases had
-    /// expired and the queued jobs' ids, oldest first.
+    /// expired
+    /// and whether any job is waiting.
     /// </summary>
-    public static async Task<(int Expired, IReadOnlyList<Guid> Queued)> SweepAsync(BackpropDbContext db,
-        CancellationToken ct)
+    public static async Task<(int Expired, bool AnyQueued)> SweepAsync(BackpropDbContext db, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         var orphaned = db.Set<TrainingJob>().Claimable(now);
         await orphaned.Where(j => j.CancelRequested).ExecuteUpdateAsync(Cancel(now), ct);
         int expired = await orphaned.Where(j => j.Status == JobStatus.Running).ExecuteUpdateAsync(Release, ct);
-        var queued = await db.Set<TrainingJob>().Where(j => j.Status == JobStatus.Queued)
-            .OrderBy(j => j.CreatedAt).Select(j => j.Id).ToListAsync(ct);
-        return (expired, queued);
+        return (expired, await db.Set<TrainingJob>().AnyAsync(j => j.Status == JobStatus.Queued, ct));
     }
 
     /// <summary>Back to the queue with no lease, for the next worker to resume from the checkpoint.</summary>

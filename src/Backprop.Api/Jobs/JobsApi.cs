@@ -55,6 +55,7 @@ public static class JobsApi
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Create(
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
+            ClusterEvents events,
         IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy,
             TenantQuotas quotas, CancellationToken ct)
     {
@@ -125,8 +126,8 @@ public static class JobsApi
             NetworkJson = network.DefinitionJson,
             Seed = seed,
         };
-        if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, quotas,
-            ct);
+        if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, events,
+            quotas, ct);
         db.Add(job);
         long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
@@ -135,8 +136,16 @@ public static class JobsApi
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
                     ct) is { } exceeded)
             return exceeded;
-        queue.Enqueue(job.Id);
+        await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
+    }
+
+    /// <summary>Wakes this process's idle workers at once and every other replica's through the database.</summary>
+    private static async Task QueuedAsync(BackpropDbContext db, JobQueue queue, ClusterEvents events,
+        ICurrentTenant tenant)
+    {
+        queue.Wake();
+        await events.PublishAsync(db, ClusterEvent.JobQueued, tenant.Id, CancellationToken.None);
     }
 
     /// <summary>The parent (running at once; no worker claims it) and one queued child job per fold, in one transaction
@@ -145,7 +154,7 @@ public static class JobsApi
         ValidationProblem>> CreateCrossValidationAsync(
         TrainingJob parent, NetworkEntity network, CrossValidationRequest cv, BackpropDbContext db,
             ICurrentTenant tenant, JobQueue queue,
-        TenantQuotas quotas, CancellationToken ct)
+        ClusterEvents events, TenantQuotas quotas, CancellationToken ct)
     {
         parent.Status = JobStatus.Running;
         parent.StartedAt = parent.CreatedAt;
@@ -162,14 +171,14 @@ public static class JobsApi
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
                     ct) is { } exceeded)
             return exceeded;
-        foreach (var fold in folds) queue.Enqueue(fold.Id);
+        await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{parent.Id}", parent.ToResponse(DateTime.UtcNow,
             await CrossValidation.SummarizeAsync(db, parent, ct)));
     }
 
     private static async Task<Results<Accepted<JobResponse>, ProblemHttpResult, ValidationProblem>> Continue(
         Guid id, ContinueTrainingRequest request, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue,
-            IOptions<LimitsOptions> limits,
+            ClusterEvents events, IOptions<LimitsOptions> limits,
         TenantQuotas quotas, CancellationToken ct)
     {
         if (request.Epochs < 1 || request.Epochs > limits.Value.MaxEpochs)
@@ -211,7 +220,7 @@ public static class JobsApi
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
                     ct) is { } exceeded)
             return exceeded;
-        queue.Enqueue(job.Id);
+        await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 
@@ -290,7 +299,8 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound, ProblemHttpResult>> Cancel(
-        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, ClusterEvents events,
+            CancellationToken ct)
     {
         if (await Find(db, tenant, id, ct) is not { } job) return TypedResults.NotFound();
         if (job.FoldCount is not null)
@@ -298,7 +308,7 @@ public static class JobsApi
             if (job.Status.IsFinished())
                 return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).",
                     statusCode: StatusCodes.Status409Conflict, title: "Job finished");
-            await CrossValidation.CancelAsync(db, queue, id, ct);
+            await CrossValidation.CancelAsync(db, events, id, ct);
             var parent = (await Find(db, tenant, id, ct))!;
             return TypedResults.Ok(parent.ToResponse(DateTime.UtcNow, await CrossValidation.SummarizeAsync(db, parent,
                 ct)));
@@ -309,7 +319,8 @@ public static class JobsApi
             if (!await JobTransitions.RequestCancelAsync(db, id, ct))
                 return TypedResults.Problem($"The job has already finished ({JsonNames.Of(job.Status)}).",
                     statusCode: StatusCodes.Status409Conflict, title: "Job finished");
-            queue.Cancel(id);
+            // Stops it within a batch on whichever replica runs it (the lease heartbeat also polls for the request).
+            if (!queue.Cancel(id)) await events.PublishAsync(db, ClusterEvent.JobCancelRequested, id.ToString(), ct);
         }
         var fresh = (await Find(db, tenant, id, ct))!.ToResponse(DateTime.UtcNow);
         return cancelled ? TypedResults.Ok(fresh) : TypedResults.Accepted($"/api/jobs/{id}", fresh);

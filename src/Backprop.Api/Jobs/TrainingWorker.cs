@@ -4,10 +4,12 @@ using Microsoft.Extensions.Options;
 namespace Backprop.Api.Jobs;
 
 /// <summary>
-/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> consumers of the wake-up
-/// queue), and sweeps the rows at start and every <see cref="JobOptions.SweepInterval"/>: jobs whose lease expired
-/// (their worker died) go back to queued, and every queued job is woken up. At shutdown each running job checkpoints
-/// and is queued again.
+/// Runs queued jobs with bounded concurrency (<see cref="JobOptions.MaxConcurrentJobs"/> workers, each claiming the
+/// next job in fair
+/// order when woken and going back to sleep when there is none), and sweeps the rows at start and every
+/// <see cref="JobOptions.SweepInterval"/>: jobs whose lease expired (their worker died) go back to queued, and the
+/// workers are woken
+/// (the fallback for a wake-up that never arrived). At shutdown each running job checkpoints and is queued again.
 /// </summary>
 public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, IOptions<JobOptions> options,
     ILogger<TrainingWorker> logger) : BackgroundService
@@ -40,9 +42,10 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
     private async Task SweepAsync(CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
-        var (expired, queued) = await JobTransitions.SweepAsync(
-            scope.ServiceProvider.GetRequiredService<BackpropDbContext>(), ct);
-        foreach (var id in queued) queue.Enqueue(id);
+        var (expired,
+            anyQueued) = await JobTransitions.SweepAsync(scope.ServiceProvider.GetRequiredService<BackpropDbContext>(),
+            ct);
+        if (anyQueued) queue.Wake();
         if (expired > 0) logger.LogWarning("Re-queued {Count} job(s) whose worker's lease expired.", expired);
     }
 
@@ -65,24 +68,23 @@ public sealed class TrainingWorker(JobQueue queue, IServiceScopeFactory scopes, 
 
     private async Task ConsumeAsync(CancellationToken stoppingToken)
     {
-        try
+        while (!stoppingToken.IsCancellationRequested)
         {
-            await foreach (var jobId in queue.ReadAllAsync(stoppingToken))
+            var wakeUp = queue.NextWakeUp;
+            bool worked = false;
+            try
             {
-                try
-                {
-                    // The runner sets the scope's TenantContext from the job row before it loads anything.
-                    await using var scope = scopes.CreateAsyncScope();
-                    await scope.ServiceProvider.GetRequiredService<JobRunner>().RunAsync(jobId, stoppingToken);
-                }
-                catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
-                {
-                    logger.LogError(e, "Training job {JobId} crashed the runner.", jobId);
-                }
+                // The runner sets the scope's TenantContext from the job row before it loads anything.
+                await using var scope = scopes.CreateAsyncScope();
+                worked = await scope.ServiceProvider.GetRequiredService<JobRunner>().RunNextAsync(stoppingToken);
             }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
+            catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                logger.LogError(e, "A training worker failed to claim or run a job; it waits for the next wake-up.");
+            }
+            if (worked) continue;
+            try { await wakeUp.WaitAsync(stoppingToken); }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested) { return; }
         }
     }
 }

@@ -115,7 +115,7 @@ public static class ModelsApi
     }
 
     private static async Task<Results<NoContent, NotFound, ProblemHttpResult>> Delete(Guid id, BackpropDbContext db,
-        ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
+        ICurrentTenant tenant, ModelCache cache, ClusterEvents events, CancellationToken ct)
     {
         // One statement: a job that warm-starts from or continues the model and is not finished keeps it (no
         // check-then-delete gap).
@@ -124,7 +124,11 @@ public static class ModelsApi
         int deleted = await db.Set<ModelEntity>().OwnedBy(tenant).Where(m => m.Id == id && !needed.Any())
             .ExecuteDeleteAsync(ct);
         cache.Remove(id);
-        if (deleted > 0) return TypedResults.NoContent();
+        if (deleted > 0)
+        {
+            await events.PublishAsync(db, ClusterEvent.ModelDeleted, id.ToString(), CancellationToken.None);
+            return TypedResults.NoContent();
+        }
         if (!await db.Set<ModelEntity>().OwnedBy(tenant).AnyAsync(m => m.Id == id, ct)) return TypedResults.NotFound();
         return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Model in use",
             detail: $"Model {id} is needed by a training job that has not finished (a warm start or a " +

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.ComponentModel.DataAnnotations;
+using Backprop.Api.Data;
 using Backprop.Api.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -38,15 +39,29 @@ public sealed class CachedModel(TrainedModel model, string tenantId)
     }
 }
 
-/// <summary>Loaded models by id, capped in size. Deleting a model removes it.</summary>
-public sealed class ModelCache(IOptions<PredictionOptions> options, BackpropMetrics metrics)
+/// <summary>
+/// Loaded models by id, capped in size. Deleting a model removes it here at once and on every other replica through
+/// <see cref="ClusterEvent.ModelDeleted"/>; while a replica cannot hear those events it loads every model afresh.
+/// </summary>
+public sealed class ModelCache
 {
     private readonly ConcurrentDictionary<Guid, Lazy<Task<CachedModel?>>> _models = new();
+    private readonly IOptions<PredictionOptions> options;
+    private readonly ClusterEvents events;
+    private readonly BackpropMetrics metrics;
     private long _clock;
     private long _removals; // bumped by every Remove
 
+    public ModelCache(IOptions<PredictionOptions> options, ClusterEvents events, BackpropMetrics metrics)
+    {
+        (this.options, this.events, this.metrics) = (options, events, metrics);
+        events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id,
+            out var modelId)) Remove(modelId); else RemoveAll(); });
+    }
+
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
     {
+        if (!events.Live) return await load();
         long removals = Interlocked.Read(ref _removals);
         bool loaded = false; // the lazy entry runs this load only when it is new: a miss
         var (model, entry) = await LoadAsync(id, () => { loaded = true; return load(); });
@@ -84,6 +99,13 @@ public sealed class ModelCache(IOptions<PredictionOptions> options, BackpropMetr
     {
         Interlocked.Increment(ref _removals);
         _models.TryRemove(id, out _);
+    }
+
+    /// <summary>Forgets every model (an event whose model id could not be read).</summary>
+    public void RemoveAll()
+    {
+        Interlocked.Increment(ref _removals);
+        _models.Clear();
     }
 
     private void Trim()

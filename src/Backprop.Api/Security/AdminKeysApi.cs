@@ -61,13 +61,14 @@ public static class AdminKeysApi
     }
 
     private static async Task<Results<NoContent, NotFound>> Revoke(Guid id, BackpropDbContext db, TimeProvider clock,
-        ApiKeyCache cache, CancellationToken ct)
+        ApiKeyCache cache, ClusterEvents events, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         int revoked = await db.Set<ApiKeyEntity>().Where(k => k.Id == id && k.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct);
         cache.Clear();
-        return revoked > 0 || await db.Set<ApiKeyEntity>().AnyAsync(k => k.Id == id, ct) ? TypedResults.NoContent()
-            : TypedResults.NotFound();
+        if (revoked > 0) await events.PublishAsync(db, ClusterEvent.KeyRevoked, id.ToString(), CancellationToken.None);
+        return revoked > 0 || await db.Set<ApiKeyEntity>().AnyAsync(k => k.Id == id,
+            ct) ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 }

@@ -1,16 +1,29 @@
 using System.Collections.Concurrent;
+using Backprop.Api.Data;
 
 namespace Backprop.Api.Security;
 
 /// <summary>
 /// Keys already verified against the database, by their SHA-256, so a busy client does not cost a query per request
-/// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache, so a
-/// revocation still applies to the next request; entries also expire after <see cref="Lifetime"/> as a safety net.
+/// (that query capped every endpoint at a few thousand requests per second). Revoking any key clears the cache of every
+/// replica (<see cref="ClusterEvent.KeyRevoked"/>: at once here, within a NOTIFY round trip elsewhere), so a revocation
+/// applies
+/// to the next request; while a replica cannot hear those events the cache is not used at all, and entries also expire
+/// after <see cref="Lifetime"/> as a safety net.
 /// Each clear starts a new <see cref="Generation"/>: an authentication reads it before its database query and adds its
 /// result only if no clear happened meanwhile, so a key revoked while it was being verified is never cached.
 /// </summary>
-public sealed class ApiKeyCache(TimeProvider clock)
+public sealed class ApiKeyCache
 {
+    private readonly TimeProvider clock;
+    private readonly ClusterEvents events;
+
+    public ApiKeyCache(TimeProvider clock, ClusterEvents events)
+    {
+        (this.clock, this.events) = (clock, events);
+        events.On(ClusterEvent.KeyRevoked, _ => Clear());
+    }
+
     public static readonly TimeSpan Lifetime = TimeSpan.FromSeconds(30);
     private const int MaxEntries = 10_000;
 
@@ -24,7 +37,7 @@ public sealed class ApiKeyCache(TimeProvider clock)
 
     public bool TryGet(string keyHash, out Guid keyId, out string tenantId)
     {
-        if (_verified.TryGetValue(keyHash, out var entry) && entry.Expires > clock.GetUtcNow())
+        if (events.Live && _verified.TryGetValue(keyHash, out var entry) && entry.Expires > clock.GetUtcNow())
         {
             (keyId, tenantId) = (entry.KeyId, entry.TenantId);
             return true;
@@ -37,6 +50,7 @@ public sealed class ApiKeyCache(TimeProvider clock)
     /// came since.</summary>
     public void Add(string keyHash, Guid keyId, string tenantId, long generation)
     {
+        if (!events.Live) return;
         lock (_lock)
         {
             if (generation != _generation) return;

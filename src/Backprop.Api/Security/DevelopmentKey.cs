@@ -11,11 +11,19 @@ namespace Backprop.Api.Security;
 /// <summary>
 /// Once the server listens: when every address it bound is loopback, make sure a development tenant key exists and is
 /// written to dev-api-key.txt beside the database (created once, reused while the file holds a live key), so the
-/// README's run command leads straight into a working walkthrough. When any address is not loopback, development keys
-/// are revoked and the file removed: a service reachable from other machines accepts only keys an admin created.
+/// README's
+/// run command leads straight into a working walkthrough. When any address is not loopback, development keys are
+/// revoked
+/// and the file removed: a service reachable from other machines accepts only keys an admin created. On PostgreSQL
+/// there are no
+/// development keys at all: a shared database means replicas, and one replica's addresses say nothing about another's
+/// (a
+/// loopback replica would mint a key that a public one had just revoked, and back), so keys come from the admin API
+/// only.
 /// </summary>
 internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes, IOptions<AuthOptions> options,
-    TimeProvider clock, ApiKeyCache cache, ILogger<DevelopmentKey> logger)
+    TimeProvider clock, ApiKeyCache cache,
+    DatabaseInfo database, ILogger<DevelopmentKey> logger)
     : IHostedLifecycleService
 {
     public const string FileName = "dev-api-key.txt";
@@ -25,6 +33,12 @@ internal sealed class DevelopmentKey(IServer server, IServiceScopeFactory scopes
     {
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         if (addresses.Count == 0) return; // an in-process test server: no network, nothing to decide
+        if (database.IsPostgres)
+        {
+            logger.LogInformation("No development API key on a shared PostgreSQL database; "
+                + "create tenant keys with the admin key (POST /api/admin/keys).");
+            return;
+        }
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
         var file = KeyFile(db);

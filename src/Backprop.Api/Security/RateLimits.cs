@@ -48,7 +48,8 @@ public static class RateLimits
         var options = http.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value;
         var tenant = http.User.FindFirstValue(ApiKeyAuthenticationHandler.TenantClaim) ?? "";
         var clock = http.RequestServices.GetRequiredService<TimeProvider>();
-        return RateLimitPartition.Get(tenant, _ => new WindowRateLimiter(permits(options), options.Window, clock));
+        return RateLimitPartition.Get(tenant, _ => new WindowRateLimiter(options.ShareOf(permits(options)),
+            options.Window, clock));
     }
 
     /// <summary>Whole seconds, rounded up and at least 1 (a Retry-After of 0 invites a retry storm).</summary>

@@ -45,8 +45,13 @@ public sealed class TenancyOptions
     [Range(1, 1_000_000)] public int MaxNetworks { get; set; } = 1000;
 }
 
-/// <summary>Per-tenant request rates ("RateLimits" section): fixed windows; over the limit is answered 429 with
-/// Retry-After.</summary>
+/// <summary>
+/// Per-tenant request rates ("RateLimits" section): fixed windows; over the limit is answered 429 with Retry-After.
+/// Counted in
+/// each process: with <see cref="Replicas"/> replicas behind a load balancer each admits its share, so a tenant's total
+/// across
+/// all of them stays within the limit.
+/// </summary>
 public sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
@@ -71,4 +76,10 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)] public int FailedAuthenticationsPerWindow { get; set; } = 30;
     /// <summary>Length of every window; a refusal's Retry-After is the time left in the current one.</summary>
     [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00")] public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>Replicas sharing the limits: each admits limit ÷ replicas per tenant and window (rounded down, at least
+    /// 1).</summary>
+    [Range(1, 1000)] public int Replicas { get; set; } = 1;
+
+    /// <summary>This replica's share of <paramref name="limit"/>.</summary>
+    public int ShareOf(int limit) => Math.Max(1, limit / Replicas);
 }

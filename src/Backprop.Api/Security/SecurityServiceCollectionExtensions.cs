@@ -18,7 +18,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<TenancyOptions>().Bind(configuration.GetSection(TenancyOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton<TenantQuotas>();
+        services.AddScoped<TenantQuotas>();
         services.AddSingleton<FailedAuthentications>();
         services.AddHostedService<DevelopmentKey>();
 

@@ -12,28 +12,27 @@ namespace Backprop.Api.Security;
 /// <summary>
 /// Per-tenant quotas (<see cref="TenancyOptions"/>), checked where a resource is created and answered 409 Conflict: the
 /// request is valid, the tenant's current holdings conflict with it, and deleting or finishing something resolves it.
-/// Check-then-insert runs under one process-wide gate so that concurrent requests cannot both take the last slot.
+/// Check and insert run in one database transaction that first takes the tenant's lock, so that concurrent requests, on
+/// this replica or another, cannot both take the last slot, while other tenants' creations go on: on PostgreSQL a
+/// transaction-scoped advisory lock per tenant; on SQLite the transaction's write lock (BEGIN IMMEDIATE), which the one
+/// writer of an SQLite file takes for any write anyway.
 /// </summary>
-public sealed class TenantQuotas(IOptions<TenancyOptions> options)
+public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbContext db, ICurrentTenant tenant,
+    DatabaseInfo database)
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
-
-    /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, with no
-    /// other quota-checked creation in between.</summary>
+    /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, in one
+    /// transaction holding the tenant's lock.</summary>
     public async Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check,
         Func<Task> create, CancellationToken ct)
     {
-        await _gate.WaitAsync(ct);
-        try
-        {
-            if (await check(options.Value) is { } exceeded) return exceeded;
-            await create();
-            return null;
-        }
-        finally
-        {
-            _gate.Release();
-        }
+        await using var tx = await db.Database.BeginTransactionAsync(ct);
+        if (database.IsPostgres)
+            await db.Database.ExecuteSqlAsync(
+                $"SELECT pg_advisory_xact_lock({AdvisoryLocks.TenantQuota}, hashtext({tenant.Id}))", ct);
+        if (await check(options.Value) is { } exceeded) return exceeded; // rolled back on dispose
+        await create();
+        await tx.CommitAsync(ct);
+        return null;
     }
 
     /// <summary>Room for <paramref name="adding"/> more queued jobs (a cross-validation's folds, a search's trial); a

@@ -141,7 +141,7 @@ public static class CrossValidation
     /// and then its end state: succeeded (with the final model), failed (a fold failed) or cancelled (a fold was
     /// cancelled).
     /// </summary>
-    public static async Task AdvanceAsync(BackpropDbContext db, JobQueue queue, TrainingJob parent,
+    public static async Task AdvanceAsync(BackpropDbContext db, ClusterEvents events, TrainingJob parent,
         CancellationToken ct)
     {
         var children = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.ParentJobId == parent.Id)
@@ -178,7 +178,7 @@ public static class CrossValidation
                 db.Add(CreateFinal(parent));
                 try { await db.SaveChangesAsync(ct); }
                 catch (DbUpdateException) { db.ChangeTracker.Clear(); return; } // another coordinator added it first
-                queue.Enqueue(FinalJobId(parent.Id));
+                await events.PublishAsync(db, ClusterEvent.JobQueued, parent.TenantId, ct);
                 return;
             }
             if (!final.Status.IsFinished()) return;
@@ -203,11 +203,13 @@ public static class CrossValidation
 
     /// <summary>Cancels a parent and every unfinished child: queued ones at once, running ones at their next batch (any
     /// replica's heartbeat sees the request).</summary>
-    public static async Task CancelAsync(BackpropDbContext db, JobQueue queue, Guid parentId, CancellationToken ct)
+    public static async Task CancelAsync(BackpropDbContext db, ClusterEvents events, Guid parentId,
+        CancellationToken ct)
     {
         var cancel = JobTransitions.Cancel(DateTime.UtcNow);
         await db.Set<TrainingJob>().Where(j => j.Id == parentId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => cancel(s.SetProperty(j => j.CancelRequested, true)), ct);
-        await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId), ct);
+        await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.ParentJobId == parentId),
+            ct);
     }
 }

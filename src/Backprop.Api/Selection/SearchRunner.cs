@@ -17,8 +17,8 @@ public sealed record TrialPlan(NetworkDefinition? Network, NetworkSpec? Spec, Tr
 /// One search's steps (scoped, as the search's tenant): start trials while the budget, the concurrency limit and the
 /// tenant's quota allow; end the search when its trials are done, its wall time is up, or it was cancelled.
 /// </summary>
-public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets, JobQueue queue,
-    TenantQuotas quotas,
+public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
+    ClusterEvents events, TenantQuotas quotas,
     IOptions<LimitsOptions> limits, IOptions<SelectionOptions> selection, ILogger<SearchRunner> logger)
 {
     /// <summary>Trial <paramref name="trial"/>'s network and job request, checked as POST /api/networks and POST
@@ -79,7 +79,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         var now = DateTime.UtcNow;
         if (request.MaxWallSeconds is { } wall && (now - search.CreatedAt).TotalSeconds >= wall)
         {
-            await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.SearchId == searchId),
+            await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.SearchId == searchId),
                 ct);
             await FinishAsync(searchId, JobStatus.Succeeded, "wall_time", ct);
             return;
@@ -163,7 +163,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
             db.ChangeTracker.Clear(); // another replica's coordinator stored this trial first
             return false;
         }
-        queue.Enqueue(job.Id);
+        await events.PublishAsync(db, ClusterEvent.JobQueued, search.TenantId, ct);
         return true;
     }
 

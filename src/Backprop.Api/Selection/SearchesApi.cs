@@ -85,7 +85,7 @@ public static class SearchesApi
             ? TypedResults.Ok(await ToResponseAsync(db, search, ct)) : TypedResults.NotFound();
 
     private static async Task<Results<Ok<SearchResponse>, NotFound, ProblemHttpResult>> Cancel(
-        Guid id, BackpropDbContext db, ICurrentTenant tenant, JobQueue queue, CancellationToken ct)
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, ClusterEvents events, CancellationToken ct)
     {
         if (await db.Set<SearchEntity>().OwnedBy(tenant).AsNoTracking().SingleOrDefaultAsync(s => s.Id == id,
             ct) is not { } search) return TypedResults.NotFound();
@@ -97,7 +97,7 @@ public static class SearchesApi
         if (cancelled == 0)
             return TypedResults.Problem($"The search has already finished ({JsonNames.Of(search.Status)}).",
                 statusCode: StatusCodes.Status409Conflict, title: "Search finished");
-        await SelectionJobs.CancelManyAsync(db, queue, db.Set<TrainingJob>().Where(j => j.SearchId == id), ct);
+        await SelectionJobs.CancelManyAsync(db, events, db.Set<TrainingJob>().Where(j => j.SearchId == id), ct);
         var fresh = await db.Set<SearchEntity>().AsNoTracking().SingleAsync(s => s.Id == id, ct);
         return TypedResults.Ok(await ToResponseAsync(db, fresh, ct));
     }

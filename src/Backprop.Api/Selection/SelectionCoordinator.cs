@@ -73,10 +73,10 @@ public sealed class SelectionCoordinator(SelectionSignal signal, IServiceScopeFa
         await using var scope = scopes.CreateAsyncScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<BackpropDbContext>();
-        var queue = services.GetRequiredService<JobQueue>();
+        var events = services.GetRequiredService<ClusterEvents>();
         var parents = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.FoldCount != null
             && j.Status == JobStatus.Running).ToListAsync(ct);
-        foreach (var parent in parents) await CrossValidation.AdvanceAsync(db, queue, parent, ct);
+        foreach (var parent in parents) await CrossValidation.AdvanceAsync(db, events, parent, ct);
         var searches = await db.Set<SearchEntity>().AsNoTracking().Where(s => s.Status == JobStatus.Running)
             .Select(s => s.Id).ToListAsync(ct);
         foreach (var id in searches)

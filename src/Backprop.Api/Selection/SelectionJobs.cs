@@ -9,7 +9,7 @@ public static class SelectionJobs
 {
     /// <summary>Cancels the unfinished jobs among <paramref name="jobs"/>: queued ones at once, running ones at their
     /// next batch.</summary>
-    public static async Task CancelManyAsync(BackpropDbContext db, JobQueue queue, IQueryable<TrainingJob> jobs,
+    public static async Task CancelManyAsync(BackpropDbContext db, ClusterEvents events, IQueryable<TrainingJob> jobs,
         CancellationToken ct)
     {
         var cancel = JobTransitions.Cancel(DateTime.UtcNow);
@@ -18,8 +18,9 @@ public static class SelectionJobs
         var running = await jobs.Where(j => j.Status == JobStatus.Running && j.FoldCount == null).Select(j => j.Id)
             .ToListAsync(ct);
         if (running.Count == 0) return;
-        await db.Set<TrainingJob>().Where(j => running.Contains(j.Id)).ExecuteUpdateAsync(s =>
-            s.SetProperty(j => j.CancelRequested, true), ct);
-        foreach (var id in running) queue.Cancel(id);
+        await db.Set<TrainingJob>().Where(j => running.Contains(j.Id))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+        // Whichever replica runs each one stops it within a batch (its lease heartbeat also polls for the request).
+        foreach (var id in running) await events.PublishAsync(db, ClusterEvent.JobCancelRequested, id.ToString(), ct);
     }
 }

@@ -11,7 +11,7 @@ public sealed class RestartTests
     {
         string databasePath;
         Guid id;
-        using (var killed = new ApiFactory().With("Jobs:WorkerEnabled", "false"))
+        using (var killed = new ApiFactory(sqlite: true).With("Jobs:WorkerEnabled", "false"))
         {
             killed.KeepDatabase = true;
             databasePath = killed.DatabasePath;
@@ -33,7 +33,7 @@ public sealed class RestartTests
             await command.ExecuteNonQueryAsync();
         }
 
-        using var next = new ApiFactory(databasePath);
+        using var next = new ApiFactory(databasePath, sqlite: true);
         var start = Task.Run(next.CreateClient);
         // would wait forever on the lock
         Assert.Same(start, await Task.WhenAny(start, Task.Delay(TimeSpan.FromSeconds(30))));

@@ -7,6 +7,7 @@ namespace Backprop.Api.Tests.Models;
 /// model.</summary>
 public sealed class ModelDeletionTests : IDisposable
 {
+    // A SQLite file on either suite: one test edits it directly between two apps on it.
     private readonly string _database = Path.Combine(Path.GetTempPath(), $"backprop-test-{Guid.NewGuid():N}.db");
 
     public void Dispose()
@@ -19,7 +20,7 @@ public sealed class ModelDeletionTests : IDisposable
     /// dataset.</summary>
     private async Task<(Guid Model, Guid Network, Guid Dataset)> TrainAsync()
     {
-        using var factory = new ApiFactory(_database) { KeepDatabase = true };
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true };
         var client = factory.CreateClient();
         var (network, dataset) = (await client.CreateIrisNetworkAsync(), await client.UploadIrisAsync());
         var job = await client.TrainAsync(new { networkId = network, datasetId = dataset, epochs = 3, seed = 1 });
@@ -38,7 +39,7 @@ public sealed class ModelDeletionTests : IDisposable
             command.CommandText = "DELETE FROM \"ModelBlobs\"";
             Assert.Equal(1, await command.ExecuteNonQueryAsync());
         }
-        using var factory = new ApiFactory(_database) { KeepDatabase = true };
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true };
         var response = await factory.CreateClient().GetAsync($"/api/models/{model}/weights");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
@@ -48,7 +49,8 @@ public sealed class ModelDeletionTests : IDisposable
     {
         var (model, network, dataset) = await TrainAsync();
         // jobs stay queued
-        using var factory = new ApiFactory(_database) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false");
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled",
+            "false");
         var client = factory.CreateClient();
         var job = (Guid)(await client.StartJobAsync(new { networkId = network, datasetId = dataset, epochs = 3,
             warmStartModelId = model }))["id"]!;
@@ -67,7 +69,8 @@ public sealed class ModelDeletionTests : IDisposable
     public async Task Delete_AModelAQueuedContinueJobNeeds_Returns409()
     {
         var (model, _, _) = await TrainAsync();
-        using var factory = new ApiFactory(_database) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false");
+        using var factory = new ApiFactory(_database, sqlite: true) { KeepDatabase = true }.With("Jobs:WorkerEnabled",
+            "false");
         var client = factory.CreateClient();
         await (await client.PostJsonAsync($"/api/models/{model}/continue", """{"epochs": 5}"""))
             .ExpectAsync(HttpStatusCode.Accepted);

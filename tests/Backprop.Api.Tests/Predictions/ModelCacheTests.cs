@@ -1,4 +1,6 @@
 using System.Diagnostics.Metrics;
+using Backprop.Api.Data;
+using Microsoft.Extensions.Logging.Abstractions;
 using Backprop.Api.Predictions;
 using Backprop.Api.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
@@ -10,6 +12,10 @@ namespace Backprop.Api.Tests.Predictions;
 /// cache.</summary>
 public sealed class ModelCacheTests
 {
+    /// <summary>One SQLite process: events are always live, so the cache is in use.</summary>
+    private static ClusterEvents SingleProcessEvents() =>
+        new(new DatabaseInfo(DatabaseProvider.Sqlite, "Data Source=:memory:"), NullLogger<ClusterEvents>.Instance);
+
     private static CachedModel Model() => new(new TrainedModel(
         new NetworkSpec(2, [new LayerSpec(2, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy),
         [.. Enumerable.Range(0, 6).Select(i => i / 10f)], TaskKind.Classification, Normalizer.Identity(2), null,
@@ -21,7 +27,7 @@ public sealed class ModelCacheTests
     [Fact]
     public async Task GetAsync_WhenTheModelIsRemovedWhileItLoads_ReadsAgainAndFindsItGone()
     {
-        var cache = new ModelCache(Options.Create(new PredictionOptions()), Metrics());
+        var cache = new ModelCache(Options.Create(new PredictionOptions()), SingleProcessEvents(), Metrics());
         var id = Guid.NewGuid();
         var firstRead = new TaskCompletionSource<CachedModel?>();
         var loads = 0;

@@ -1,3 +1,5 @@
+using Backprop.Api.Data;
+using Microsoft.Extensions.Logging.Abstractions;
 using Backprop.Api.Security;
 
 namespace Backprop.Api.Tests.Security;
@@ -6,10 +8,14 @@ namespace Backprop.Api.Tests.Security;
 /// back.</summary>
 public sealed class ApiKeyCacheTests
 {
+    /// <summary>One SQLite process: events are always live, so the cache is in use.</summary>
+    private static ClusterEvents SingleProcessEvents() =>
+        new(new DatabaseInfo(DatabaseProvider.Sqlite, "Data Source=:memory:"), NullLogger<ClusterEvents>.Instance);
+
     [Fact]
     public void Add_FromALookupThatStartedBeforeARevocation_IsNotCached()
     {
-        var cache = new ApiKeyCache(TimeProvider.System);
+        var cache = new ApiKeyCache(TimeProvider.System, SingleProcessEvents());
         long generation = cache.Generation; // an authentication reads the generation, then queries the database...
         cache.Clear();                      // ...a revocation is written and clears the cache...
         cache.Add("hash", Guid.NewGuid(), "tenant", generation); // ...and the in-flight authentication's result arrives
@@ -19,7 +25,7 @@ public sealed class ApiKeyCacheTests
     [Fact]
     public void Add_FromALookupWithNoRevocationSince_IsCached()
     {
-        var cache = new ApiKeyCache(TimeProvider.System);
+        var cache = new ApiKeyCache(TimeProvider.System, SingleProcessEvents());
         var id = Guid.NewGuid();
         cache.Add("hash", id, "tenant", cache.Generation);
         Assert.True(cache.TryGet("hash", out var keyId, out var tenant));

@@ -88,7 +88,7 @@ public sealed class AuthenticationTests
     [Fact]
     public async Task ApiKey_WhenStored_IsOnlySha256Hash()
     {
-        using var factory = new ApiFactory();
+        using var factory = new ApiFactory(sqlite: true); // reads the database file
         var key = await factory.CreateTenantKeyAsync("acme");
         await using var scope = factory.Services.CreateAsyncScope();
         var row = await scope.ServiceProvider.GetRequiredService<BackpropDbContext>().Set<ApiKeyEntity>()

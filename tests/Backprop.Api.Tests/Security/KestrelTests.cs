@@ -30,9 +30,10 @@ public sealed class KestrelTests : IDisposable
     [Fact]
     public async Task Kestrel_BodyOverLimit_Returns413()
     {
-        using var factory = StartOnLoopback(new ApiFactory(DatabasePath).With("Limits:MaxRequestBodyBytes", "2048"));
-        var body =
-            $$"""{"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}""";
+        using var factory = StartOnLoopback(new ApiFactory().With("Limits:MaxRequestBodyBytes", "2048"));
+        var body = $$"""
+            {"name": "{{new string('x', 4096)}}", "inputWidth": 4, "layers": [], "loss": "mean_squared_error"}
+            """;
         var response = await factory.CreateClient().PostJsonAsync("/api/networks/validate", body);
         var problem = await response.ExpectProblemAsync(HttpStatusCode.RequestEntityTooLarge);
         Assert.Contains("large", (string)problem["title"]!, StringComparison.OrdinalIgnoreCase);
@@ -41,7 +42,7 @@ public sealed class KestrelTests : IDisposable
     [Fact]
     public async Task Kestrel_BodyTricklingIn_Returns408()
     {
-        using var factory = StartOnLoopback(new ApiFactory(DatabasePath)
+        using var factory = StartOnLoopback(new ApiFactory()
             .With("Limits:MinRequestBodyBytesPerSecond", "100").With("Limits:RequestBodyGracePeriod", "00:00:02"));
         var server = new Uri(factory.CreateClient().BaseAddress!, "/");
         using var tcp = new TcpClient();
@@ -68,7 +69,7 @@ public sealed class KestrelTests : IDisposable
     public async Task DevelopmentKey_LoopbackOnly_IsCreatedOnceAndRefusedOffLoopback()
     {
         string key;
-        using (var first = StartOnLoopback(new ApiFactory(DatabasePath) { KeepDatabase = true }))
+        using (var first = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
         {
             Assert.True(File.Exists(KeyFile), "No development key file beside the database");
             key = File.ReadAllText(KeyFile).Trim();
@@ -81,12 +82,12 @@ public sealed class KestrelTests : IDisposable
             Assert.Equal(HttpStatusCode.NotFound, (await first.CreateClient().GetAsync($"/api/networks/{network}"))
                 .StatusCode);
         }
-        using (var second = StartOnLoopback(new ApiFactory(DatabasePath) { KeepDatabase = true }))
+        using (var second = StartOnLoopback(new ApiFactory(DatabasePath, sqlite: true) { KeepDatabase = true }))
         {
             Assert.Equal(key, File.ReadAllText(KeyFile).Trim()); // reused, not replaced
             await (await second.CreateClientWithKey(key).GetAsync("/api/networks")).ExpectAsync(HttpStatusCode.OK);
         }
-        using (var wide = new ApiFactory(DatabasePath))
+        using (var wide = new ApiFactory(DatabasePath, sqlite: true))
         {
             wide.UseKestrel(o => o.ListenAnyIP(0));
             wide.StartServer();

@@ -7,9 +7,12 @@ namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// The real service as a child process (<c>dotnet Backprop.Api.dll</c>, the build the tests reference, copied beside
-/// them) on a SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on
-/// the same database. Clients carry the development key the service writes beside its database when it listens on
-/// loopback only.
+/// them) on a
+/// SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on the same
+/// database.
+/// Clients carry the development key the service writes beside its database when it listens on loopback only; a service
+/// given
+/// PostgreSQL (where there is no development key) and an Auth:AdminKey is ready when the admin key works.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
@@ -21,8 +24,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     public ServiceProcess(IReadOnlyDictionary<string, string>? settings = null)
     {
         Folder = Directory.CreateTempSubdirectory("backprop-service-").FullName;
-        _settings = new(settings ?? new Dictionary<string,
-            string>()) { ["ConnectionStrings:Backprop"] = $"Data Source={DatabasePath}" };
+        _settings = new(settings ?? new Dictionary<string, string>());
+        _settings.TryAdd("ConnectionStrings:Backprop", $"Data Source={DatabasePath}");
     }
 
     public string Folder { get; }
@@ -31,6 +34,11 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Everything the service wrote to stdout and stderr, over all its starts.</summary>
     public string Log { get { lock (_log) return _log.ToString(); } }
     public bool HasExited => _process is null || _process.HasExited;
+    /// <summary>The running process's id (part of its workers' lease owner names).</summary>
+    public int? ProcessId => HasExited ? null : _process!.Id;
+    /// <summary>On PostgreSQL (no development key) readiness and the returned client use Auth:AdminKey.</summary>
+    private string? AdminKey =>
+        _settings.GetValueOrDefault("Database:Provider") == "postgres" ? _settings["Auth:AdminKey"] : null;
 
     /// <summary>A setting for the next starts (a path inside <see cref="Folder"/>, say).</summary>
     public void Configure(string key, string value) => _settings[key] = value;
@@ -102,7 +110,14 @@ public sealed class ServiceProcess : IAsyncDisposable
             try
             {
                 // The key file appears just after the server starts listening, and is written after it is created.
-                if ((await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK && File.Exists(keyFile)
+                if (AdminKey is { } admin && (await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
+                {
+                    var client = CreateClient(admin);
+                    if ((await client.GetAsync("/api/admin/keys?pageSize=1")).StatusCode == HttpStatusCode.OK)
+                        return client;
+                    client.Dispose();
+                }
+                else if ((await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK && File.Exists(keyFile)
                     && (await File.ReadAllTextAsync(keyFile)).Trim() is { Length: > 0 } key)
                 {
                     var client = CreateClient(key);
