@@ -20,6 +20,7 @@ public sealed class DatasetDeleteRaceTests
         {
             s.AddHttpContextAccessor();
             s.ConfigureDbContext<BackpropDbContext>(o => o.AddInterceptors(pause));
+            s.ConfigureDbContext<PostgresBackpropDbContext>(o => o.AddInterceptors(pause)); // the context on PostgreSQL
         });
         var client = factory.CreateClient();
         pause.Http = factory.Services.GetRequiredService<IHttpContextAccessor>();
