@@ -3,6 +3,7 @@ using Backprop.Api.Data;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -21,6 +22,8 @@ internal static class DatasetUpload
             clock, TenantQuotas quotas, CancellationToken ct)
     {
         var limits = options.Value;
+        var (key, keyProblem) = IdempotencyKeys.Read(http.Request);
+        if (keyProblem is not null) return keyProblem;
         if (http.Request.ContentLength > limits.MaxUploadBytes) return TooLarge(limits.MaxUploadBytes);
         // Kestrel's server-wide body limit must not cut the upload short of ours.
         if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize
@@ -39,11 +42,31 @@ internal static class DatasetUpload
             var (name, task) = CheckSettings(upload);
             var content = DatasetAssembler.Assemble(ColumnTyping.Settle(upload.Table, upload.Columns, limits), task);
             RefuseNul(name, content);
-            var entity = ToEntity(content, name, tenant.Id, clock.GetUtcNow().UtcDateTime);
+            var now = clock.GetUtcNow().UtcDateTime;
+            var entity = ToEntity(content, name, tenant.Id, now);
+            // A retry of an upload that was stored (its response lost) answers the stored dataset; the fingerprint is
+            // of the
+            // stored content, so a multipart retry with another boundary is still the same upload.
+            var once = key is null ? null : new IdempotentCreation(db, tenant.Id, "datasets", key,
+                IdempotencyKeys.Fingerprint(name, entity.Content!.Data));
+            if (once is not null)
+            {
+                if (await ReplayAsync(once, http, db, tenant, ct) is { } earlier) return earlier;
+                once.Record(entity.Id, now);
+            }
             db.Add(entity);
-            if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant, entity.SizeBytes,
-                q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
-                return exceeded;
+            try
+            {
+                if (await quotas.CreateWithinAsync(q => TenantQuotas.CheckDatasetBytesAsync(db, tenant,
+                    entity.SizeBytes, q, ct), () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+                    return exceeded;
+            }
+            catch (DbUpdateException) when (once is not null)
+            {
+                db.ChangeTracker.Clear(); // a request with the same key stored its dataset first: answer that one
+                if (await ReplayAsync(once, http, db, tenant, ct) is { } earlier) return earlier;
+                throw;
+            }
             return TypedResults.Created($"/api/datasets/{entity.Id}", entity.ToResponse());
         }
         catch (InvalidDatasetException e)
@@ -58,6 +81,19 @@ internal static class DatasetUpload
         {
             return TooLarge(limits.MaxUploadBytes);
         }
+    }
+
+    /// <summary>The dataset an earlier upload with the key stored (201, marked replayed), a 422 for a key reused on
+    /// other content, or null.</summary>
+    private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ProblemHttpResult>?> ReplayAsync(
+        IdempotentCreation once, HttpContext http, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    {
+        var (earlier, problem) = await once.EarlierAsync(id => db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant)
+            .SingleOrDefaultAsync(d => d.Id == id, ct), ct);
+        if (problem is not null) return problem;
+        if (earlier is null) return null;
+        IdempotentCreation.MarkReplayed(http.Response);
+        return TypedResults.Created($"/api/datasets/{earlier.Id}", earlier.ToResponse());
     }
 
     private static string? MediaType(HttpRequest request)

@@ -36,7 +36,7 @@ public static class DatasetsApi
         + "columns, fewer than 2 classes, and uploads over the row, column or cell limits; "
         + "with 413 over the byte limit (Datasets:MaxUploadBytes); with 415 for other content types; "
         + "with 409 when the tenant's "
-        + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes).";
+        + "stored datasets would pass its quota (Tenancy:MaxDatasetBytes)." + IdempotencyKeys.Description;
 
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
@@ -47,7 +47,8 @@ public static class DatasetsApi
             .AddOpenApiOperationTransformer(DatasetUploadOpenApi.DescribeAsync)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(RateLimits.Uploads);
         group.MapGet("/", List).WithName("ListDatasets")
             .WithSummary("List datasets, newest first (no profiles, no data)");
@@ -113,19 +114,24 @@ public static class DatasetsApi
         };
 
     private static async Task<Results<NoContent, ProblemHttpResult>> Delete(
-        Guid id, BackpropDbContext db, ICurrentTenant tenant, [FromServices] IDatasetUsage usage, CancellationToken ct)
+        Guid id, BackpropDbContext db, ICurrentTenant tenant, [FromServices] IDatasetUsage usage, TenantQuotas quotas,
+        CancellationToken ct)
     {
         var datasets = db.Set<DatasetEntity>().OwnedBy(tenant).Where(d => d.Id == id);
-        if (!await datasets.AnyAsync(ct)) return NotFound(id);
-        if (await usage.IsInUseAsync(id, ct))
-            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Dataset in use",
-                detail: $"Dataset {id} is used by a training job that has not finished; cancel the job or wait for " +
-                    "it to end, then delete the dataset.");
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        await db.Set<DatasetContentEntity>().Where(c => c.DatasetId == id).ExecuteDeleteAsync(ct);
-        await datasets.ExecuteDeleteAsync(ct);
-        await transaction.CommitAsync(ct);
-        return TypedResults.NoContent();
+        // Under the tenant's lock, which job creation holds from its check that the dataset exists to its insert: a job
+        // created at the same moment is either seen here (409) or finds the dataset gone (404), never left without its
+        // data.
+        return await quotas.LockedAsync(async () =>
+        {
+            if (!await datasets.AnyAsync(ct)) return NotFound(id);
+            if (await usage.IsInUseAsync(id, ct))
+                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Dataset in use",
+                    detail: $"Dataset {id} is used by a training job that has not finished; cancel the job or wait "
+                        + "for it to end, then delete the dataset.");
+            await db.Set<DatasetContentEntity>().Where(c => c.DatasetId == id).ExecuteDeleteAsync(ct);
+            await datasets.ExecuteDeleteAsync(ct);
+            return null;
+        }, ct) is { } problem ? problem : TypedResults.NoContent();
     }
 
     private static ProblemHttpResult NotFound(Guid id) =>

@@ -131,6 +131,7 @@ public static class JobsApi
         db.Add(job);
         long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => DatasetGoneAsync(db, tenant, job.DatasetId, ct),
                 () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
                 () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs, q, ct),
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
@@ -166,6 +167,7 @@ public static class JobsApi
         int trainings = folds.Count + (cv.TrainFinalModel ? 1 : 0);
         long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount) * trainings;
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => DatasetGoneAsync(db, tenant, parent.DatasetId, ct),
                 () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct, adding: folds.Count),
                 () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, parent.Epochs * trainings, q, ct),
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
@@ -215,6 +217,7 @@ public static class JobsApi
         db.Add(job);
         long modelBytes = TenantQuotas.ModelBytesOf(model.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                () => DatasetGoneAsync(db, tenant, job.DatasetId, ct),
                 () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
                 () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, request.Epochs, q, ct),
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
@@ -340,6 +343,17 @@ public static class JobsApi
             + $"set inputWidth to {preparation.EncodedWidth} (categorical columns give one input per training "
             + "level, plus (other) and (missing) where they apply).");
     }
+
+    /// <summary>
+    /// Checked again under the tenant's lock, just before the job is stored: DELETE /api/datasets/{id} takes the same
+    /// lock, so
+    /// a dataset deleted since the request read it is answered 404 here, and a job stored first makes that delete
+    /// answer 409.
+    /// </summary>
+    private static async Task<ProblemHttpResult?> DatasetGoneAsync(BackpropDbContext db, ICurrentTenant tenant,
+        Guid datasetId, CancellationToken ct) =>
+        await db.Set<DatasetEntity>().OwnedBy(tenant).AnyAsync(d => d.Id == datasetId,
+            ct) ? null : NotFound($"Dataset {datasetId} does not exist.");
 
     private static Task<TrainingJob?> Find(BackpropDbContext db, ICurrentTenant tenant, Guid id,
         CancellationToken ct) =>

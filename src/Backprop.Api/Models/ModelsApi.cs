@@ -26,9 +26,12 @@ public static class ModelsApi
             .Produces<object>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status429TooManyRequests).RequireRateLimiting(RateLimits.Exports);
         group.MapPost("/import", Import).WithName("ImportModel")
-            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or " +
-                "continue training")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary("Import a model from JSON weights + spec (e.g. from another framework) to predict with or "
+                + "continue training")
+            .WithDescription("The body is { name?, model } with model in the format of GET /api/models/{id}/weights."
+                + IdempotencyKeys.Description)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .RequireRateLimiting(RateLimits.Imports);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteModel")
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or " +
@@ -62,9 +65,12 @@ public static class ModelsApi
             : TypedResults.NotFound();
 
     private static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>> Import(
-        ImportModelRequest request, BackpropDbContext db, ICurrentTenant tenant, IOptions<LimitsOptions> limits,
-            TenantQuotas quotas, CancellationToken ct)
+        ImportModelRequest request, HttpContext http, BackpropDbContext db, ICurrentTenant tenant,
+            IOptions<LimitsOptions> limits, TenantQuotas quotas,
+        CancellationToken ct)
     {
+        var (key, keyProblem) = IdempotencyKeys.Read(http.Request);
+        if (keyProblem is not null) return keyProblem;
         if (request.Model.ValueKind != System.Text.Json.JsonValueKind.Object)
             return TypedResults.ValidationProblem(ProblemErrors.Single("model",
                 "Give the model as a JSON object (the format of GET /api/models/{id}/weights).").ToDictionary());
@@ -94,13 +100,44 @@ public static class ModelsApi
 
         var (entity, blob) = ModelMapping.Create(model, tenant.Id, request.Name, new ModelLineage("import", null, null,
             null, null, model.Spec.Seed, null), null, null);
+        // A retry of an import that was stored (its response lost) answers the stored model, fingerprinted by what was
+        // stored.
+        var once = key is null ? null : new IdempotentCreation(db, tenant.Id, "models", key,
+            IdempotencyKeys.Fingerprint(request.Name, blob.Model));
+        if (once is not null)
+        {
+            if (await ReplayImportAsync(once, http, db, tenant, ct) is { } earlier) return earlier;
+            once.Record(entity.Id, entity.CreatedAt);
+        }
         db.AddRange(entity, blob);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
-                () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
-                () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)), () =>
-                    db.SaveChangesAsync(ct), ct) is { } exceeded)
-            return exceeded;
+        try
+        {
+            if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
+                    () => TenantQuotas.CheckModelsAsync(db, tenant, q, ct),
+                    () => TenantQuotas.CheckModelBytesAsync(db, tenant, blob.Model.Length, q, ct)),
+                        () => db.SaveChangesAsync(ct), ct) is { } exceeded)
+                return exceeded;
+        }
+        catch (DbUpdateException) when (once is not null)
+        {
+            db.ChangeTracker.Clear(); // a request with the same key stored its model first: answer that one
+            if (await ReplayImportAsync(once, http, db, tenant, ct) is { } earlier) return earlier;
+            throw;
+        }
         return TypedResults.Created($"/api/models/{entity.Id}", entity.ToResponse());
+    }
+
+    /// <summary>The model an earlier import with the key stored (201, marked replayed), a 422 for a key reused on other
+    /// content, or null.</summary>
+    private static async Task<Results<Created<ModelResponse>, ValidationProblem, ProblemHttpResult>?> ReplayImportAsync(
+        IdempotentCreation once, HttpContext http, BackpropDbContext db, ICurrentTenant tenant, CancellationToken ct)
+    {
+        var (earlier, problem) = await once.EarlierAsync(id => db.Set<ModelEntity>().AsNoTracking().OwnedBy(tenant)
+            .SingleOrDefaultAsync(m => m.Id == id, ct), ct);
+        if (problem is not null) return problem;
+        if (earlier is null) return null;
+        IdempotentCreation.MarkReplayed(http.Response);
+        return TypedResults.Created($"/api/models/{earlier.Id}", earlier.ToResponse());
     }
 
     /// <summary>Predictions at the input normalisation's centre and one scale either side (normalised features 0, +1,

@@ -22,15 +22,27 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
 {
     /// <summary>Runs <paramref name="check"/> and, when it finds nothing over quota, <paramref name="create"/>, in one
     /// transaction holding the tenant's lock.</summary>
-    public async Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check,
-        Func<Task> create, CancellationToken ct)
+    public Task<ProblemHttpResult?> CreateWithinAsync(Func<TenancyOptions, Task<ProblemHttpResult?>> check,
+        Func<Task> create, CancellationToken ct) =>
+        LockedAsync(async () =>
+        {
+            if (await check(options.Value) is { } exceeded) return exceeded;
+            await create();
+            return null;
+        }, ct);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in one transaction holding the tenant's lock, and commits unless it answers a
+    /// problem (then nothing it wrote stays). A deletion that must not race a creation (a dataset and a new job that
+    /// uses it) runs here too.
+    /// </summary>
+    public async Task<ProblemHttpResult?> LockedAsync(Func<Task<ProblemHttpResult?>> body, CancellationToken ct)
     {
         await using var tx = await db.Database.BeginTransactionAsync(ct);
         if (database.IsPostgres)
             await db.Database.ExecuteSqlAsync(
                 $"SELECT pg_advisory_xact_lock({AdvisoryLocks.TenantQuota}, hashtext({tenant.Id}))", ct);
-        if (await check(options.Value) is { } exceeded) return exceeded; // rolled back on dispose
-        await create();
+        if (await body() is { } problem) return problem; // rolled back on dispose
         await tx.CommitAsync(ct);
         return null;
     }
