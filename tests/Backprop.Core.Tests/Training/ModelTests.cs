@@ -35,7 +35,37 @@ public class ModelTests
     }
 
     [Fact]
-    public void Predict_AppliesNormalisation_AndReturnsProbabilitiesPerClass()
+    public void Predict_RawRows_EqualsTheNetworkOnRowsNormalisedByTheStoredNormalizer()
+    {
+        // The shipped iris split is already standardised; put its columns back on raw-looking scales so the stored
+        // normaliser has something to undo.
+        var (iris, _) = SampleData.Load("iris");
+        double[] scale = [10, 0.5, 200, 3], shift = [50, -7, 1000, 0.25];
+        var raw = iris.Features.AsSpan(0, iris.Rows * 4).ToArray();
+        for (int i = 0; i < raw.Length; i++) raw[i] = (float)(raw[i] * scale[i % 4] + shift[i % 4]);
+        var train = TrainingData.Classification(raw, iris.Rows, 4, iris.Labels!, iris.ClassCount);
+        var session = TrainingSession.Start(SampleData.Classifier(4, 8, 3), train, new TrainingOptions { Epochs = 3 });
+        foreach (var _ in session.Run()) { }
+        var model = TrainedModel.FromSession(session, train);
+        Assert.Equal(NormalizationKind.ZScore, model.InputNormalizer.Kind);
+        for (int c = 0; c < 4; c++) Assert.Equal(scale[c], model.InputNormalizer.Scales[c], scale[c] * 0.1);
+
+        const int rows = 20;
+        var normalised = new float[rows * 4];
+        for (int r = 0; r < rows; r++)
+            model.InputNormalizer.Apply(raw.AsSpan(r * 4, 4), normalised.AsSpan(r * 4, 4));
+        var bareNetwork = model with { InputNormalizer = Normalizer.Identity(4) };
+
+        var fromRaw = model.CreatePredictor().Predict(raw.AsSpan(0, rows * 4), rows);
+        var fromNormalised = bareNetwork.CreatePredictor().Predict(normalised, rows);
+        var rawIntoBareNetwork = bareNetwork.CreatePredictor().Predict(raw.AsSpan(0, rows * 4), rows);
+
+        Assert.Equal(fromNormalised.Probabilities, fromRaw.Probabilities);
+        Assert.NotEqual(rawIntoBareNetwork.Probabilities, fromRaw.Probabilities);
+    }
+
+    [Fact]
+    public void Predict_Classifier_ReturnsProbabilitiesPerClassThatSumToOne()
     {
         var model = TrainIris();
         var (train, _) = SampleData.Load("iris");
