@@ -64,14 +64,14 @@ public static class ServingNamesApi
         return TypedResults.Ok(model.ToResponse());
     }
 
-    private static async Task<Results<Ok<ModelResponse>, NotFound>> Clear(Guid id, BackpropDbContext db,
+    private static async Task<Results<NoContent, NotFound>> Clear(Guid id, BackpropDbContext db,
         ICurrentTenant tenant, CancellationToken ct)
     {
         var model = await db.Set<ModelEntity>().OwnedBy(tenant).SingleOrDefaultAsync(m => m.Id == id, ct);
         if (model is null) return TypedResults.NotFound();
         model.ServingName = null;
         await db.SaveChangesAsync(ct);
-        return TypedResults.Ok(model.ToResponse());
+        return TypedResults.NoContent();
     }
 
     private static ProblemHttpResult Taken(string name) => TypedResults.Problem(

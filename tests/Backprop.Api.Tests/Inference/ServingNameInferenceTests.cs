@@ -90,7 +90,7 @@ public sealed class ServingNameInferenceTests : IDisposable
         var model = await NameAsync(Client, await ImportClassifierAsync(Client), "iris-prod");
         await (await Client.GetAsync("/v2/models/iris-prod")).ExpectAsync(HttpStatusCode.OK);
 
-        await (await Client.DeleteAsync($"/api/models/{model}/serving-name")).ExpectAsync(HttpStatusCode.OK);
+        await (await Client.DeleteAsync($"/api/models/{model}/serving-name")).ExpectAsync(HttpStatusCode.NoContent);
 
         await (await Client.PostJsonAsync("/v2/models/iris-prod/infer", InferBody(Rows(1, 4))))
             .ExpectAsync(HttpStatusCode.NotFound);

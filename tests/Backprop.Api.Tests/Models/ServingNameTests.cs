@@ -27,7 +27,7 @@ public sealed class ServingNameTests : IDisposable
         Assert.Equal("iris-prod.v2_a", (string)got["servingName"]!);
         Assert.Equal("v2 test", (string)got["name"]!);
 
-        await (await Client.DeleteAsync($"/api/models/{model}/serving-name")).ExpectAsync(HttpStatusCode.OK);
+        await (await Client.DeleteAsync($"/api/models/{model}/serving-name")).ExpectAsync(HttpStatusCode.NoContent);
         got = await (await Client.GetAsync($"/api/models/{model}")).ExpectAsync(HttpStatusCode.OK);
         Assert.Null(got["servingName"]);
     }
@@ -48,7 +48,7 @@ public sealed class ServingNameTests : IDisposable
             .ExpectAsync(HttpStatusCode.OK))["servingName"]);
         // The same model may be given its own name again; once cleared, the name is free for the other.
         await (await SetAsync(Client, first, "prod")).ExpectAsync(HttpStatusCode.OK);
-        await (await Client.DeleteAsync($"/api/models/{first}/serving-name")).ExpectAsync(HttpStatusCode.OK);
+        await (await Client.DeleteAsync($"/api/models/{first}/serving-name")).ExpectAsync(HttpStatusCode.NoContent);
         await (await SetAsync(Client, second, "prod")).ExpectAsync(HttpStatusCode.OK);
     }
 
