@@ -1,6 +1,8 @@
 using Backprop.Api.Data;
+using Backprop.Api.Models;
 using Backprop.Api.Predictions;
 using Backprop.Api.Security;
+using Microsoft.EntityFrameworkCore;
 
 namespace Backprop.Api.Inference;
 
@@ -17,17 +19,23 @@ public sealed record ServedModel(Guid Id, string Name, CachedModel Cached)
 public static class ServedModels
 {
     /// <summary>
-    /// <paramref name="name"/> is a model's id; <paramref name="version"/>, when given, must be that id too (a model
-    /// has one version).
+    /// <paramref name="name"/> is a model's id or its serving name; <paramref name="version"/>, when given, must be the
+    /// model's id (a model has one version).
     /// Another tenant's model is not found, exactly like a model that does not exist.
     /// </summary>
     public static async Task<ServedModel> FindAsync(string name, string? version, HttpContext http,
         CancellationToken ct)
     {
-        if (!Guid.TryParse(name, out var id))
-            throw new InferenceException(InferenceFailure.NotFound,
-                $"No model is named '{Shorten(name)}'; use a model's id.");
         var services = http.RequestServices;
+        var tenant = services.GetRequiredService<ICurrentTenant>();
+        if (!Guid.TryParse(name, out var id))
+        {
+            // A serving name is never in a GUID's form, so the two never collide.
+            var named = await services.GetRequiredService<BackpropDbContext>().Set<ModelEntity>().OwnedBy(tenant)
+                .Where(m => m.ServingName == name).Select(m => (Guid?)m.Id).SingleOrDefaultAsync(ct);
+            id = named ?? throw new InferenceException(InferenceFailure.NotFound,
+                $"No model is named '{Shorten(name)}'; use a model's id or its serving name.");
+        }
         var cached = await ModelLoader.LoadAsync(id, () => services.GetRequiredService<BackpropDbContext>(),
             services.GetRequiredService<ICurrentTenant>(), services.GetRequiredService<ModelCache>(), ct)
             ?? throw new InferenceException(InferenceFailure.NotFound, $"Model '{Shorten(name)}' does not exist.");

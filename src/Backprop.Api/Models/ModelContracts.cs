@@ -63,6 +63,9 @@ public sealed record ModelDetails(
 
 public sealed record ModelLinks(string Self, string Weights, string Predict);
 
+/// <summary>A stored model.</summary>
+/// <param name="ServingName">The tenant-unique name the Open Inference Protocol (/v2/models/{name}) also serves the
+/// model by; null when none is set (PUT /api/models/{id}/serving-name).</param>
 public sealed record ModelResponse(
     Guid Id,
     string? Name,
@@ -78,7 +81,8 @@ public sealed record ModelResponse(
     ModelLineage Lineage,
     DateTime CreatedAt,
     ModelLinks Links,
-    PreparationResponse? Preparation);
+    PreparationResponse? Preparation,
+    string? ServingName);
 
 public sealed record ModelSummary(Guid Id, string? Name, TaskKind Task, string Source, int InputWidth, int OutputWidth,
     long ParameterCount, double? Accuracy, double? Rmse, Guid? JobId, DateTime CreatedAt);
@@ -92,3 +96,8 @@ public sealed record ModelSummary(Guid Id, string? Name, TaskKind Task, string S
 /// minLevelCount, unseenLevels, columns[{name, kind, fill, indicator, levels, grouped, missingLevel}]}|null}.</param>
 public sealed record ImportModelRequest([property: System.ComponentModel.DataAnnotations.MaxLength(200)] string? Name,
     JsonElement Model);
+
+/// <summary>Set the name the Open Inference Protocol serves a model by.</summary>
+/// <param name="ServingName">1–64 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter or
+/// digit, not in the form of an id (GUID); unique among the tenant's models, e.g. "iris-prod".</param>
+public sealed record ServingNameRequest(string? ServingName);

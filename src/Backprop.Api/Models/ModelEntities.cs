@@ -11,6 +11,8 @@ public sealed class ModelEntity : ITenantOwned
     public Guid Id { get; set; }
     public required string TenantId { get; set; }
     public string? Name { get; set; }
+    /// <summary>The tenant-unique name the Open Inference Protocol serves the model by, besides its id.</summary>
+    public string? ServingName { get; set; }
     /// <summary>"training" or "import".</summary>
     public required string Source { get; set; }
     /// <summary>"classification" or "regression".</summary>
@@ -48,6 +50,8 @@ internal sealed class ModelEntityConfiguration : IEntityTypeConfiguration<ModelE
         b.ToTable("Models");
         b.Property(e => e.TenantId).HasMaxLength(64);
         b.Property(e => e.Name).HasMaxLength(200);
+        b.Property(e => e.ServingName).HasMaxLength(ServingNames.MaxLength);
+        b.HasIndex(e => new { e.TenantId, e.ServingName }).IsUnique();
         b.Property(e => e.Source).HasMaxLength(16);
         b.Property(e => e.Task).HasMaxLength(16);
         b.Property(e => e.Seed).HasConversion(v => v.HasValue ? unchecked((long)v.Value) : (long?)null, v => v.HasValue

@@ -74,7 +74,7 @@ public static class ModelMapping
             d.InputNormalization, d.TargetNormalization, d.FeatureNames, d.ClassNames, d.TargetNames, d.Metrics,
             new ModelLineage(e.Source, e.JobId, e.DatasetId, e.NetworkId, e.WarmStartModelId, e.Seed, e.Epochs),
             e.CreatedAt.AsUtc(), new ModelLinks($"/api/models/{e.Id}", $"/api/models/{e.Id}/weights",
-                $"/api/models/{e.Id}/predict"), d.Preparation);
+                $"/api/models/{e.Id}/predict"), d.Preparation, e.ServingName);
     }
 
     public static ModelSummary ToSummary(this ModelEntity e)

@@ -37,6 +37,7 @@ public static class ModelsApi
             .WithSummary("Delete a model and its weights (409 while an unfinished training job warm-starts from or " +
                 "continues it)");
         group.MapModelEvaluation();
+        group.MapServingNames();
         group.MapOnnxExport();
         return group;
     }

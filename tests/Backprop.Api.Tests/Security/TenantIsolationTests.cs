@@ -30,6 +30,8 @@ public sealed class TenantIsolationTests
         ["GET /api/models/{id:guid}/weights"] = _ => null,
         ["GET /api/models/{id:guid}/onnx"] = _ => null,
         ["DELETE /api/models/{id:guid}"] = _ => null,
+        ["PUT /api/models/{id:guid}/serving-name"] = _ => """{"servingName": "isolation"}""",
+        ["DELETE /api/models/{id:guid}/serving-name"] = _ => null,
         ["POST /api/models/{id:guid}/predict"] = _ => """{"rows": [[5.1, 3.5, 1.4, 0.2]]}""",
         ["POST /api/models/{id:guid}/continue"] = _ => """{"epochs": 1}""",
         ["GET /api/searches/{id:guid}"] = _ => null,
@@ -117,9 +119,10 @@ public sealed class TenantIsolationTests
                 unknown));
         Assert.Equal(Calls.Count, routes.Count);
 
-        // Deletions last, so every other call still finds A's resources there to be hidden.
+        // Deletions last, so every other call still finds A's resources there to be hidden; a part's deletion (a
+        // longer route) before its resource's.
         var started = new List<Guid>();
-        foreach (var route in routes.OrderBy(r => r.Method == "DELETE"))
+        foreach (var route in routes.OrderBy(r => r.Method == "DELETE").ThenByDescending(r => r.ToString().Length))
         {
             // Jobs that B's calls started (a continued model) have ended before B deletes: nothing of B's is in use
             // then.

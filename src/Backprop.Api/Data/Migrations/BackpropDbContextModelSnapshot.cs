@@ -120,7 +120,7 @@ namespace Backprop.Api.Data.Migrations
                     b.ToTable("IdempotencyKeys", (string)null);
                 });
 
-            modelBuilder.Entity("Backprop.Api.Jobs.EpochRecord", b =>
+            modelBuilder.Entity("Backprop.Api.Jobs.EpochEntity", b =>
                 {
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
@@ -393,6 +393,10 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<long?>("Seed")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("ServingName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -414,6 +418,9 @@ namespace Backprop.Api.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "ServingName")
+                        .IsUnique();
 
                     b.ToTable("Models", (string)null);
                 });
@@ -563,7 +570,7 @@ namespace Backprop.Api.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Backprop.Api.Jobs.EpochRecord", b =>
+            modelBuilder.Entity("Backprop.Api.Jobs.EpochEntity", b =>
                 {
                     b.HasOne("Backprop.Api.Jobs.TrainingJob", null)
                         .WithMany()

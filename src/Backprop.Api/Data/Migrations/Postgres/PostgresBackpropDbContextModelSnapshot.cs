@@ -126,7 +126,7 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.ToTable("IdempotencyKeys", (string)null);
                 });
 
-            modelBuilder.Entity("Backprop.Api.Jobs.EpochRecord", b =>
+            modelBuilder.Entity("Backprop.Api.Jobs.EpochEntity", b =>
                 {
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
@@ -399,6 +399,10 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<long?>("Seed")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("ServingName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("Source")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -420,6 +424,9 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "ServingName")
+                        .IsUnique();
 
                     b.ToTable("Models", (string)null);
                 });
@@ -569,7 +576,7 @@ namespace Backprop.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("Backprop.Api.Jobs.EpochRecord", b =>
+            modelBuilder.Entity("Backprop.Api.Jobs.EpochEntity", b =>
                 {
                     b.HasOne("Backprop.Api.Jobs.TrainingJob", null)
                         .WithMany()
