@@ -50,8 +50,10 @@ public sealed class JobEventsTests
         using var stream = await EventStream.OpenAsync(client, id);
         var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
 
-        Assert.Equal("status", events[0].Type);
-        Assert.Contains(events[0].Status, new[] { "queued", "running" });
+        // A stream opened while the job runs starts with its status; one opened after a fast machine has already
+        // finished the job is its stored epochs and then the one final status.
+        if (events[0].Type == "status") Assert.Contains(events[0].Status, new[] { "queued", "running" });
+        else Assert.Single(events, e => e.Type == "status");
         Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
         Assert.NotNull(events[^1].Data["modelId"]);
         var epochs = events.Where(e => e.Type == "epoch").ToList();
