@@ -100,6 +100,30 @@ public sealed record TrainingOptions
         };
     }
 
+    /// <summary>
+    /// True when a validation split picks the epoch count: early stopping watches a validation metric of a held-out
+    /// fraction (not a cross-validation fold, whose score must stay out of the training). Only such a run can be
+    /// retrained on all rows with <see cref="ForRefit"/>.
+    /// </summary>
+    public bool SelectsEpochsOnValidation => ValidationFraction > 0 && Fold is null
+        && EarlyStopping is { Monitor: not MonitoredMetric.TrainLoss };
+
+    /// <summary>
+    /// The options of the second training of a run whose validation split chose <paramref name="epochs"/>: the same
+    /// optimizer, batch size, seed and preparation, exactly that many epochs on every row (no validation split, no
+    /// early stopping). A cosine period left to the run's epochs keeps the first run's period, so the refit's epochs
+    /// see the same learning rates; reduce_on_plateau, having no validation loss, watches the training loss.
+    /// </summary>
+    public TrainingOptions ForRefit(int epochs) => this with
+    {
+        Epochs = epochs,
+        ValidationFraction = 0,
+        EarlyStopping = null,
+        Fold = null,
+        Schedule = Schedule is { Kind: ScheduleKind.Cosine, CosineEpochs: null }
+            ? Schedule with { CosineEpochs = Epochs } : Schedule,
+    };
+
     /// <summary>Number of passes over the training split.</summary>
     public int Epochs { get; init; } = DefaultEpochBudget;
     /// <summary>Rows per gradient step; 1 = stochastic, ≥ training rows = full-batch gradient descent.</summary>

@@ -141,6 +141,16 @@ public sealed partial class TrainingSession
     /// <summary>Best monitored value and its epoch (with early stopping), else null.</summary>
     public (double Value, int Epoch)? Best => _earlyStopping is { BestEpoch: > 0 } s ? (s.Best, s.BestEpoch) : null;
 
+    /// <summary>
+    /// The epoch count this run's validation split chose, once it has finished without diverging: the best epoch when
+    /// the best weights are restored, else the epoch it stopped at; null when no validation split picks the epochs
+    /// (<see cref="TrainingOptions.SelectsEpochsOnValidation"/>) or the run is not finished.
+    /// </summary>
+    public int? SelectedEpochs => Options.SelectsEpochsOnValidation && StopReason is Training.StopReason.Completed
+        or Training.StopReason.EarlyStopped
+        ? (Options.EarlyStopping!.RestoreBestWeights && Best is { } best ? best.Epoch : Epoch)
+        : null;
+
     /// <summary>Runs every remaining epoch, yielding each report.</summary>
     public IEnumerable<EpochReport> Run(CancellationToken cancellationToken = default)
     {
