@@ -29,6 +29,9 @@ public sealed class TestFaultOptions
     /// a machine of any speed.
     /// </summary>
     public string? HoldHistoryWritesWhileFileExists { get; set; }
+    /// <summary>Count <see cref="HoldHistoryWritesAfter"/> from a job's refit start (the write that sets its
+    /// RefitFromEpoch, itself counted), so a job is caught mid-refit.</summary>
+    public bool HoldHistoryWritesFromRefit { get; set; }
     /// <summary>While this file exists every write fails with SQLITE_FULL, as on a full disk.</summary>
     public string? DiskFullWhileFileExists { get; set; }
     /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is
@@ -44,6 +47,7 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
     ILogger<TestFaultInterceptor> logger) : DbCommandInterceptor, ISaveChangesInterceptor
 {
     private int _historyWrites, _heldWrites;
+    private volatile bool _refitStarted;
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData,
         InterceptionResult<DbDataReader> result)
@@ -71,6 +75,8 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
     public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command,
         CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
     {
+        if (options.HoldHistoryWritesFromRefit && command.CommandText.Contains("\"RefitFromEpoch\" =",
+            StringComparison.Ordinal)) _refitStarted = true;
         Fail(command);
         return ValueTask.FromResult(result);
     }
@@ -105,6 +111,7 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
     private async Task HoldHistoryWriteAsync()
     {
         if (options.HoldHistoryWritesWhileFileExists is not { } flag) return;
+        if (options.HoldHistoryWritesFromRefit && !_refitStarted) return;
         if (Interlocked.Increment(ref _heldWrites) <= options.HoldHistoryWritesAfter || !File.Exists(flag)) return;
         logger.LogWarning("TestFaults: history write held.");
         while (File.Exists(flag) && !lifetime.ApplicationStopping.IsCancellationRequested) await Task.Delay(20,

@@ -76,6 +76,13 @@ internal static class PropertyDescriptions
 
     private static readonly Dictionary<string, string> Shared = new(StringComparer.Ordinal)
     {
+        // Refit (TrainingJobRequest.refit)
+        ["phase"] = "A refitting job's training: selection (on the training split, while the validation split " +
+            "chooses the epoch count) or refit (on every row for that count); null for a job that does not refit.",
+        ["refitFromEpoch"] = "The last epoch of the selection phase: the history's later epochs are the refit; null " +
+            "until the refit starts.",
+        ["refitEpochs"] = "Epochs the refit trains on every row (the count the validation split chose); null until " +
+            "the refit starts.",
         // Resources
         ["id"] = "The resource's id (a UUID, version 7).",
         ["name"] = "The label given at creation, or null.",

@@ -32,10 +32,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// <summary>Where the run starts: a fresh job's first epoch, or the progress stored with its checkpoint.</summary>
     public void StartFrom(JobProgress progress) => Progress = progress;
 
-    public void Add(EpochReport report, (double Value, int Epoch)? monitoredBest)
+    /// <param name="refit">An epoch of a refit: the best values and epoch stay the selection's.</param>
+    public void Add(EpochReport report, (double Value, int Epoch)? monitoredBest, bool refit = false)
     {
         _pending.Add(report);
-        Progress = Progress.After(report, monitoredBest);
+        Progress = refit ? Progress with { Epoch = report.Epoch, TrainLoss = report.TrainLoss.Finite(),
+            ValidationLoss = null } : Progress.After(report, monitoredBest);
     }
 
     /// <summary>Forgets the epochs not written yet: after a failure nothing more of the run is kept.</summary>

@@ -131,6 +131,12 @@ public sealed record PreparationRequest(
 /// <param name="Diagnostics">Thresholds of the training diagnostics; null = the documented defaults.</param>
 /// <param name="CrossValidation">Run k-fold cross-validation as k child jobs (see docs/model-selection.md); null = one
 /// training.</param>
+/// <param name="Refit">After a validation split has chosen the epoch count (early stopping on validation_loss or
+/// validation_accuracy), train again from the same initial weights on every row, validation rows included, for that
+/// many epochs (the best epoch, or the stop epoch when restoreBestWeights is false); the model is that second
+/// training's. Omitted: true when epochs is omitted and the default validation split decides, false otherwise (and
+/// always false for warm starts, cross-validation folds and search trials, which refuse true). The second training's
+/// epochs follow the first in the history, with phase refit (docs/training-defaults.md).</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -149,7 +155,8 @@ public sealed record TrainingJobRequest(
     PreparationRequest? Preparation = null,
     System.Text.Json.JsonElement? ClassWeights = null,
     DiagnosticThresholdsRequest? Diagnostics = null,
-    CrossValidationRequest? CrossValidation = null);
+    CrossValidationRequest? CrossValidation = null,
+    bool? Refit = null);
 
 /// <summary>Train a trained model for more epochs, as a new job that carries on its run.</summary>
 /// <param name="Epochs">Epochs to add. The job continues the model's run from its final state (weights, optimizer
@@ -189,7 +196,10 @@ public sealed record JobResponse(
     Guid? ParentJobId = null,
     int? Fold = null,
     Guid? SearchId = null,
-    CrossValidationResult? CrossValidation = null);
+    CrossValidationResult? CrossValidation = null,
+    JobPhase? Phase = null,
+    int? RefitFromEpoch = null,
+    int? RefitEpochs = null);
 
 /// <param name="EstimatedRemainingSeconds">A running job's remaining time from a moving average of its epoch durations;
 /// null when unknown.</param>
@@ -246,7 +256,8 @@ public sealed record EpochResponse(
     double? ValidationR2,
     double? LearningRate,
     IReadOnlyList<LayerStatisticsResponse> Layers,
-    double DurationMs);
+    double DurationMs,
+    JobPhase? Phase = null);
 
 /// <summary>One page of a job's history, in epoch order.</summary>
 /// <param name="JobId">The job.</param>

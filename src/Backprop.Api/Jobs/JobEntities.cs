@@ -66,6 +66,12 @@ public sealed class TrainingJob : ITenantOwned
     public Guid? SearchId { get; set; }
     /// <summary>The trial's number within its search, from 0.</summary>
     public int? TrialNumber { get; set; }
+    /// <summary>
+    /// A refitting job (<see cref="StoredTrainingRequest.Refit"/>) in its second training: the selection's last epoch,
+    /// after which the history holds the refit's epochs (<see cref="Epochs"/> is then this plus the refit's epochs);
+    /// null before.
+    /// </summary>
+    public int? RefitFromEpoch { get; set; }
 }
 
 /// <summary>

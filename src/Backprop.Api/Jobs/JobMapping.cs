@@ -25,8 +25,18 @@ public static class JobMapping
                 j.FailureReason, j.ModelId, j.Seed, j.Attempt,
             j.Request.ToContract(), new JobLinks($"/api/jobs/{j.Id}", $"/api/jobs/{j.Id}/history", j.ModelId is { } m
                 ? $"/api/models/{m}" : null),
-            JobDiagnostics.Findings(j.DiagnosticsJson), j.ParentJobId, j.Fold, j.SearchId, crossValidation);
+            JobDiagnostics.Findings(j.DiagnosticsJson), j.ParentJobId, j.Fold, j.SearchId, crossValidation,
+            PhaseOf(j.Request.Refit, j.RefitFromEpoch), j.RefitFromEpoch, j.Epochs - j.RefitFromEpoch);
     }
+
+    /// <summary>A refitting job's training now: selection until the refit has started; null without refit.</summary>
+    public static JobPhase? PhaseOf(bool refit, int? refitFrom) =>
+        refit ? (refitFrom is null ? JobPhase.Selection : JobPhase.Refit) : null;
+
+    /// <summary>The training an epoch of a refitting job belongs to: the refit's epochs follow <paramref
+    /// name="refitFrom"/>.</summary>
+    public static JobPhase? PhaseOf(bool refit, int? refitFrom, int epoch) =>
+        refit ? (refitFrom is { } from && epoch > from ? JobPhase.Refit : JobPhase.Selection) : null;
 
     /// <summary>A list row, projected in the query so that a list reads neither the stored request nor the
     /// network.</summary>

@@ -30,6 +30,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private string _owner = null!;               // this claim's lease owner
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
     private JobTrace _trace = null!;              // set once the job is claimed
+    private int _epochOffset;                     // 0, or in a refit the selection's last epoch (history numbering)
 
     /// <summary>
     /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside
@@ -169,49 +170,20 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         }
 
         // A resumed job reads on from the state stored with its checkpoint; the epochs before it are not observed
-        // twice.
+        // twice. The findings describe the selection: a refit's epochs are not observed.
+        int observed = _epochOffset > 0 ? _epochOffset : session.Epoch;
         _diagnostics = new TrainingDiagnostics(session.Spec, session.Options, request.Diagnostics,
-            session.Epoch > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == session.Epoch
+            observed > 0 && JobDiagnostics.Read(job.DiagnosticsJson) is { } saved && saved.Epoch == observed
                 ? saved : null);
-        int publishedFindings = 0;
-        var o = options.Value;
-        var sinceCheckpoint = Stopwatch.StartNew();
-        int checkpointEpoch = session.Epoch;
         bool pruned = false;
         try
         {
             var pruner = await TrialPruner.ForAsync(db, job, token);
-            while (!session.IsFinished)
+            pruned = await RunEpochsAsync(job, session, pruner, token);
+            if (!pruned && _epochOffset == 0 && request.Refit && session.SelectedEpochs is { } chosen)
             {
-                var report = session.RunEpoch(token);
-                if (report is null) break;
-                _writer.Add(report, session.Best);
-                _diagnostics.Observe(report);
-                _trace.Epoch(report);
-                metrics.EpochCompleted(report.Duration, session.TrainRows);
-                if (_diagnostics.Version != publishedFindings)
-                {
-                    publishedFindings = _diagnostics.Version;
-                    _live!.PublishFindings(_diagnostics.Findings.Select(f => f.ToResponse()).ToList());
-                }
-                _live!.Publish(report, _writer.Progress);
-                if (_writer.Failed)
-                    // a lost lease (or a database error) stops the run now, not at the next checkpoint
-                    await _writer.WrittenAsync();
-                pruner?.Observe(report);
-                if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
-                {
-                    await _writer.WrittenAsync(); // the context serves one use at a time
-                    if (pruned = await pruner.ShouldStopAsync(db, job.Id, report, token)) break;
-                }
-                if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs
-                    || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
-                {
-                    _writer.Diagnostics = _diagnostics.State;
-                    await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
-                    checkpointEpoch = session.Epoch;
-                    sinceCheckpoint.Restart();
-                }
+                session = await StartRefitAsync(job, session, chosen, dataset);
+                await RunEpochsAsync(job, session, null, token);
             }
         }
         catch (OperationCanceledException)
@@ -222,11 +194,92 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
 
         if (session.StopReason == StopReason.Diverged)
         {
-            _diagnostics.ObserveDivergence(session.Epoch + 1, session.StopMessage ?? "a value became non-finite.");
-            await FailAsync(job, JobStopReason.Diverged, session.StopMessage);
+            _diagnostics.ObserveDivergence(_epochOffset + session.Epoch + 1,
+                session.StopMessage ?? "a value became non-finite.");
+            await FailAsync(job, JobStopReason.Diverged, _epochOffset == 0 ? session.StopMessage
+                : $"The refit on every row {session.StopMessage} Or set refit to false to keep the model the " +
+                    "validation split chose.");
         }
         else
-            await SucceedAsync(job, definition, session, dataset, pruned ? JobStopReason.Pruned : null);
+        {
+            // A refit runs the epochs its selection chose; the job stopped early if the selection did.
+            JobStopReason? stop = pruned ? JobStopReason.Pruned
+                : _epochOffset > 0 ? (_epochOffset < request.Epochs ? JobStopReason.EarlyStopped
+                    : JobStopReason.Completed)
+                : null;
+            await SucceedAsync(job, definition, session, dataset, stop);
+        }
+    }
+
+    /// <summary>
+    /// Trains until the session finishes, publishing each epoch (numbered on from <see cref="_epochOffset"/>) and
+    /// checkpointing every <see cref="JobOptions.CheckpointEveryEpochs"/> epochs or <see
+    /// cref="JobOptions.CheckpointInterval"/>; true when a search's rule pruned the trial.
+    /// </summary>
+    private async Task<bool> RunEpochsAsync(TrainingJob job, TrainingSession session, TrialPruner? pruner,
+        CancellationToken token)
+    {
+        var o = options.Value;
+        var sinceCheckpoint = Stopwatch.StartNew();
+        int checkpointEpoch = session.Epoch;
+        int publishedFindings = _diagnostics!.Version;
+        bool refit = _epochOffset > 0;
+        while (!session.IsFinished)
+        {
+            var report = session.RunEpoch(token);
+            if (report is null) break;
+            if (refit) report = report with { Epoch = _epochOffset + report.Epoch };
+            _writer.Add(report, session.Best, refit);
+            if (!refit) _diagnostics.Observe(report);
+            _trace.Epoch(report);
+            metrics.EpochCompleted(report.Duration, session.TrainRows);
+            if (_diagnostics.Version != publishedFindings)
+            {
+                publishedFindings = _diagnostics.Version;
+                _live!.PublishFindings(_diagnostics.Findings.Select(f => f.ToResponse()).ToList());
+            }
+            _live!.Publish(report, _writer.Progress);
+            if (_writer.Failed)
+                // a lost lease (or a database error) stops the run now, not at the next checkpoint
+                await _writer.WrittenAsync();
+            pruner?.Observe(report);
+            if (pruner is not null && pruner.Decides(session.Epoch, job.Epochs))
+            {
+                await _writer.WrittenAsync(); // the context serves one use at a time
+                if (await pruner.ShouldStopAsync(db, job.Id, report, token)) return true;
+            }
+            if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs
+                || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
+            {
+                _writer.Diagnostics = _diagnostics.State;
+                await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
+                checkpointEpoch = session.Epoch;
+                sinceCheckpoint.Restart();
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The selection chose <paramref name="chosen"/> epochs: a fresh session trains that many on every row from the
+    /// same initial weights. Its starting state is the checkpoint, written with the selection's last epochs and the
+    /// job's new epoch count in one transaction, so a crash from here on resumes the refit, and one before it replays
+    /// the selection from its last checkpoint to the same choice.
+    /// </summary>
+    private async Task<TrainingSession> StartRefitAsync(TrainingJob job, TrainingSession selection, int chosen,
+        LoadedDataset dataset)
+    {
+        int from = selection.Epoch;
+        var refit = TrainingSession.Start(selection.Spec, dataset.Data, selection.Options.ForRefit(chosen));
+        var lease = DateTime.UtcNow + options.Value.LeaseDuration;
+        _writer.Diagnostics = _diagnostics!.State;
+        await _writer.CommitAsync(refit.Snapshot().ToBytes(), s => s.SetProperty(j => j.RefitFromEpoch, from)
+            .SetProperty(j => j.Epochs, from + chosen).SetProperty(j => j.LeaseExpiresAt, lease));
+        (_epochOffset, job.RefitFromEpoch, job.Epochs) = (from, from, from + chosen);
+        _live!.StartRefit(from, from + chosen);
+        logger.LogInformation("Job {JobId}: the validation split chose {Chosen} epochs after {From}; refitting on all "
+            + "{Rows} rows.", job.Id, chosen, from, refit.TrainRows);
+        return refit;
     }
 
     /// <summary>From the job's checkpoint if it has one; else a continued model's final state, a warm start, or a fresh
@@ -238,10 +291,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
+            // a refit's checkpoint holds the refit's session, numbered from 0
+            _epochOffset = job.RefitFromEpoch ?? 0;
             logger.LogInformation("Job {JobId} resumes from its checkpoint at epoch {Epoch} (attempt {Attempt}).",
                 job.Id, checkpoint.Epoch, job.Attempt);
             return TrainingSession.Restore(TrainingSnapshot.FromBytes(checkpoint.Snapshot), dataset.Data);
         }
+        if (job.RefitFromEpoch is not null) throw new InvalidDataException(
+            $"Job {job.Id} was refitting but its checkpoint is gone.");
         _writer.StartFrom(new JobProgress(job.InitialEpoch));
         if (job.ContinuesModelId is { } modelId) return await ContinueAsync(job, modelId, dataset, ct);
         var warmStart = await LoadWarmStartAsync(job, spec, request, ct);

@@ -22,6 +22,15 @@ public enum JobStopReason
     Pruned,
 }
 
+/// <summary>Which of a refitting job's two trainings is running, or ran an epoch.</summary>
+public enum JobPhase
+{
+    /// <summary>On the training split, while the validation split chooses the epoch count.</summary>
+    Selection,
+    /// <summary>On every row, from the same initial weights, for the chosen epoch count.</summary>
+    Refit,
+}
+
 public static class JobStates
 {
     public static bool IsFinished(this JobStatus status) =>

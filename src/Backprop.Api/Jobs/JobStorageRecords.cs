@@ -26,7 +26,8 @@ public sealed record StoredTrainingRequest(
     StoredPreparation? Preparation = null,
     JsonElement? ClassWeights = null,
     Backprop.Core.Diagnostics.DiagnosticThresholds? Diagnostics = null,
-    StoredCrossValidation? CrossValidation = null);
+    StoredCrossValidation? CrossValidation = null,
+    bool Refit = false);
 
 /// <summary>The cross-validation a job runs (a parent) or the fold it holds out (a child, <see cref="Fold"/>
 /// set).</summary>
@@ -78,6 +79,10 @@ public static class JobStorageMapping
             : r.ValidationFraction, early);
         if (folded && r.Epochs is null && early is null)
             resolved = resolved with { EarlyStopping = new EarlyStoppingSettings(MonitoredMetric.ValidationLoss) };
+        // Without epochs, the count the default split chooses is trained again on every row; a warm start's weights
+        // may be gone by the time the refit starts, and a fold's score must stay out of its training.
+        bool refit = r.Refit ?? (r.Epochs is null && !folded && r.WarmStartModelId is null
+            && resolved.SelectsEpochsOnValidation);
         return new(r.NetworkId, r.DatasetId, resolved.Epochs, r.BatchSize, r.Optimizer?.ToStored(),
             r.Schedule?.ToStored(),
             resolved.ValidationFraction, resolved.EarlyStopping is { } stop ? new StoredEarlyStopping(stop.Monitor,
@@ -89,7 +94,8 @@ public static class JobStorageMapping
                 : null,
             r.Diagnostics?.ToThresholds(),
             r.CrossValidation is { } cv ? new StoredCrossValidation(cv.Folds, cv.Stratified, cv.ShuffleSeed,
-                cv.TrainFinalModel, cv.Fold) : null);
+                cv.TrainFinalModel, cv.Fold) : null,
+            refit);
     }
 
     public static TrainingJobRequest ToContract(this StoredTrainingRequest r) => new(
@@ -110,7 +116,8 @@ public static class JobStorageMapping
             p.UnseenLevels) : null,
         r.ClassWeights, r.Diagnostics?.ToRequest(),
         r.CrossValidation is { } cv ? new CrossValidationRequest(cv.Folds, cv.Stratified, cv.ShuffleSeed,
-            cv.TrainFinalModel, cv.Fold) : null);
+            cv.TrainFinalModel, cv.Fold) : null,
+        r.Refit);
 
     /// <summary>The core's options of a stored request: the worker trains from what was stored, not from a contract.
     /// Class weights given by label need the dataset's <paramref name="classNames"/>.</summary>

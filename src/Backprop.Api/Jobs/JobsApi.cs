@@ -97,6 +97,7 @@ public static class JobsApi
         if (request.Diagnostics is { } thresholds)
             foreach (var (property, message) in thresholds.ToThresholds().Validate()) errors.Add("diagnostics."
                 + property, message);
+        RefitErrors(request, options, errors);
         // A table with categories or gaps: the input width follows from the preparation fitted on this job's split, so
         // its rows are read.
         if (!errors.Any && dataset.Prepared && await datasets.LoadAsync(request.DatasetId,
@@ -133,12 +134,31 @@ public static class JobsApi
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
                 () => DatasetGoneAsync(db, tenant, job.DatasetId, ct),
                 () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
-                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs, q, ct),
+                // a refit adds up to as many epochs again
+                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs * (job.Request.Refit ? 2 : 1), q,
+                    ct),
                 () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
                     ct) is { } exceeded)
             return exceeded;
         await QueuedAsync(db, queue, events, tenant);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
+    }
+
+    /// <summary>refit: true needs a validation split that chooses the epochs, and a fresh initialisation to start
+    /// from twice.</summary>
+    private static void RefitErrors(TrainingJobRequest request, TrainingOptions options, ProblemErrors errors)
+    {
+        if (request.Refit is not true) return;
+        if (request.CrossValidation is not null)
+            errors.Add("refit", "A cross-validation fold's score must not train on its own rows; leave refit out (a " +
+                "cross-validation's final model is crossValidation.trainFinalModel).");
+        else if (request.WarmStartModelId is not null)
+            errors.Add("refit", "A refit starts again from the first training's initial weights, which a warm start " +
+                "takes from a model that may be gone by then; leave refit out or warmStartModelId.");
+        else if (!options.SelectsEpochsOnValidation)
+            errors.Add("refit", "A refit trains for the epoch count a validation split chose: give " +
+                "validationFraction > 0 and earlyStopping monitoring validation_loss or validation_accuracy, or " +
+                "omit epochs to get both by default.");
     }
 
     /// <summary>Wakes this process's idle workers at once and every other replica's through the database.</summary>
@@ -210,7 +230,8 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null },
+            // the model is the run to carry on, refit or not: its continuation trains every row it trained on
+            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };
@@ -277,7 +298,8 @@ public static class JobsApi
             .ToListAsync(ct);
         string? next = epochs.Count > limit ? $"/api/jobs/{id}/history?fromEpoch={epochs[limit].Epoch}&limit={limit}"
             : null;
-        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Take(limit).Select(e => e.ToResponse())
+        return TypedResults.Ok(new JobHistoryResponse(id, job.Status, epochs.Take(limit).Select(e => e.ToResponse()
+            with { Phase = JobMapping.PhaseOf(job.Request.Refit, job.RefitFromEpoch, e.Epoch) })
             .ToList(), JobDiagnostics.Findings(job.DiagnosticsJson), total, next));
     }
 

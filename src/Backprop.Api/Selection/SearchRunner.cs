@@ -55,6 +55,9 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
             "A search's trials are single trainings; leave crossValidation out of the job template.");
         if (job.WarmStartModelId is not null) errors.Add("job.warmStartModelId",
             "A search's trials start from scratch; leave warmStartModelId out of the job template.");
+        if (job.Refit is true) errors.Add("job.refit",
+            "A search ranks its trials by their validation split, which a refit would train on; leave refit out of " +
+            "the job template.");
         var weightErrors = new ProblemErrors();
         ClassWeightsRequest.Read(job.ClassWeights, data.ClassNames, weightErrors);
         foreach (var (key, messages) in weightErrors.ToDictionary())
@@ -134,7 +137,7 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         };
         // Stored with the defaults resolved as POST /api/jobs stores them (epochs omitted: up to the budget, stopping
         // early).
-        var request = (plan.Job! with { NetworkId = network.Id }).ToStored();
+        var request = (plan.Job! with { NetworkId = network.Id, Refit = false }).ToStored();
         var job = new TrainingJob
         {
             Id = Guid.CreateVersion7(), TenantId = search.TenantId, NetworkId = network.Id, DatasetId = dataset.Id,

@@ -108,13 +108,60 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Holds every history write after the first while the returned file exists (created here).</summary>
-    private static string HoldSecondHistoryWrite(ServiceProcess service)
+    [Fact]
+    public async Task DefaultJob_KilledMidRefit_ResumesTheRefitToUninterruptedWeights()
+    {
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
+        // the refit's start and its first checkpoint are written; the next history write waits for the kill
+        var hold = HoldSecondHistoryWrite(service, after: 2);
+        service.Configure("TestFaults:HoldHistoryWritesFromRefit", "true");
+        try
+        {
+            var client = await service.StartAsync();
+            var (network, dataset) = await DigitsJob.CreateAsync(client);
+            object Defaults() => new { networkId = network, datasetId = dataset, seed = 5 };
+            var job = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
+            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+            service.Kill();
+            var left = JobRow.Read(service.DatabasePath);
+            Assert.Equal("Running", left.Status);
+            left.AssertConsistent();
+            Assert.True(left.RefitFromEpoch is { } from && left.Epoch > from, left.ToString()); // mid-refit
+            output.WriteLine($"killed in the refit after epoch {left.RefitFromEpoch}, at epoch {left.Epoch}");
+
+            File.Delete(hold);
+            client = await service.StartAsync();
+            var reference = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
+            var resumed = await client.WaitForJobAsync(job, timeout: JobTimeout);
+            var uninterrupted = await client.WaitForJobAsync(reference, timeout: JobTimeout);
+            Assert.Equal(("succeeded", "succeeded"), ((string)resumed["status"]!, (string)uninterrupted["status"]!));
+
+            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
+            Assert.Equal(left.RefitFromEpoch, (int?)resumed["refitFromEpoch"]);
+            Assert.Equal(((int)uninterrupted["refitFromEpoch"]!, (int)uninterrupted["epoch"]!),
+                ((int)resumed["refitFromEpoch"]!, (int)resumed["epoch"]!));
+            var history = await DigitsJob.HistoryAsync(client, job);
+            DigitsJob.AssertContiguous(history, 1, (int)resumed["epoch"]!);
+            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+                resumed));
+            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), history);
+        }
+        catch
+        {
+            output.WriteLine(service.Log);
+            throw;
+        }
+    }
+
+    /// <summary>Holds every history write after the first <paramref name="after"/> while the returned file exists (created
+    /// here).</summary>
+    private static string HoldSecondHistoryWrite(ServiceProcess service, int after = 1)
     {
         var hold = Path.Combine(service.Folder, "hold-history-writes");
         File.WriteAllText(hold, "");
         service.Configure("TestFaults:HoldHistoryWritesWhileFileExists", hold);
-        service.Configure("TestFaults:HoldHistoryWritesAfter", "1");
+        service.Configure("TestFaults:HoldHistoryWritesAfter", after.ToString(System.Globalization.CultureInfo
+            .InvariantCulture));
         return hold;
     }
 

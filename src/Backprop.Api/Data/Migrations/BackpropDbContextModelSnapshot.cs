@@ -272,6 +272,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<Guid?>("ParentJobId")
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("RefitFromEpoch")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("Request")
                         .IsRequired()
                         .HasColumnType("TEXT")

@@ -27,6 +27,7 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
     private readonly TimeSpan _minInterval = options.MaxEventsPerSecond > 0
         ? TimeSpan.FromSeconds(1 / options.MaxEventsPerSecond) : TimeSpan.Zero;
     private JobStatus? _sentStatus;
+    private JobPhase? _sentPhase;
     private string _sentFindings = "";
     private long _lastEpochSent, _lastWrite;
 
@@ -57,6 +58,10 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
                 }
                 foreach (var epoch in await EpochsToSendAsync(view, ct))
                 {
+                    // A refit's start is news to a client that saw the selection: the epochs from here on train on
+                    // every row, up to a new last epoch.
+                    if (epoch.Phase == JobPhase.Refit && _sentPhase == JobPhase.Selection)
+                        yield return Sent(Status(view with { LatestEpoch = cursor, Status = JobStatus.Running }));
                     cursor = epoch.Epoch;
                     _lastEpochSent = Stopwatch.GetTimestamp();
                     yield return Sent(new SseItem<string>(JsonSerializer.Serialize(epoch, json),
@@ -76,9 +81,9 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
 
     private SseItem<string> Status(View view)
     {
-        _sentStatus = view.Status;
+        (_sentStatus, _sentPhase) = (view.Status, view.Phase);
         var e = new JobStatusEvent(view.Status, view.LatestEpoch, view.Epochs, view.StopReason, view.FailureReason,
-            view.ModelId);
+            view.ModelId, view.Phase, view.RefitFromEpoch);
         return new SseItem<string>(JsonSerializer.Serialize(e, json), "status");
     }
 
@@ -97,21 +102,25 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
             var changed = job.Changed(); // taken before reading, so no change between the two is missed
             var s = job.Read(Thinned ? int.MaxValue : cursor);
             if (!s.Detached)
-                return new View(s.Status, s.StoredEpoch, s.LatestEpoch, job.Epochs, s.StopReason, s.FailureReason,
+                return new View(s.Status, s.StoredEpoch, s.LatestEpoch, s.Epochs, s.StopReason, s.FailureReason,
                     s.ModelId, s, changed, job.Ended)
                 {
                     Findings = s.Findings,
+                    Refit = job.Refit,
+                    RefitFromEpoch = s.RefitFromEpoch,
                 };
         }
         var started = live.JobsChanged();
         var row = await db.Set<TrainingJob>().AsNoTracking().Where(j => j.Id == jobId)
             .Select(j => new { j.Status, j.Epoch, j.Epochs, j.StopReason, j.FailureReason, j.ModelId,
-                j.DiagnosticsJson }).SingleOrDefaultAsync(ct);
+                j.DiagnosticsJson, j.Request, j.RefitFromEpoch }).SingleOrDefaultAsync(ct);
         return row is null ? null : new View(row.Status, row.Epoch, row.Epoch, row.Epochs,
             row.StopReason is { } stop ? JsonNames.Of(stop) : null,
             row.FailureReason, row.ModelId, null, started, started)
         {
             Findings = row.DiagnosticsJson is null ? null : JobDiagnostics.Findings(row.DiagnosticsJson),
+            Refit = row.Request.Refit,
+            RefitFromEpoch = row.RefitFromEpoch,
         };
     }
 
@@ -121,13 +130,14 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
     {
         if (Thinned)
         {
-            if (view.Live?.Latest is { } latest && latest.Epoch == view.LatestEpoch) return [latest.ToResponse()];
+            if (view.Live?.Latest is { } latest && latest.Epoch == view.LatestEpoch)
+                return [view.Of(latest.ToResponse())];
             var stored = await db.Set<EpochEntity>().AsNoTracking().Where(e => e.JobId == jobId && e.Epoch > cursor
                 && e.Epoch <= view.LatestEpoch)
                 .OrderByDescending(e => e.Epoch).FirstOrDefaultAsync(ct);
             // a continued job's first epochs belong to the job it continues
             if (stored is null) cursor = view.LatestEpoch;
-            return stored is null ? [] : [stored.ToResponse()];
+            return stored is null ? [] : [view.Of(stored.ToResponse())];
         }
         if (cursor < view.StoredEpoch)
         {
@@ -135,9 +145,10 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
                 && e.Epoch <= view.StoredEpoch)
                 .OrderBy(e => e.Epoch).Take(StoredPage).ToListAsync(ct);
             if (page.Count < StoredPage) cursor = view.StoredEpoch;
-            return page.Select(e => e.ToResponse()).ToList();
+            return page.Select(e => view.Of(e.ToResponse())).ToList();
         }
-        return view.Live is { } s ? s.Unstored.Where(r => r.Epoch > cursor).Select(r => r.ToResponse()).ToList() : [];
+        return view.Live is { } s ? s.Unstored.Where(r => r.Epoch > cursor).Select(r => view.Of(r.ToResponse()))
+            .ToList() : [];
     }
 
     /// <summary>Until the job changes or <paramref name="poll"/> passes, writing a heartbeat comment whenever the
@@ -166,6 +177,13 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
         string? FailureReason, Guid? ModelId, LiveState? Live, Task Changed, Task Ended)
     {
         public IReadOnlyList<FindingResponse>? Findings { get; init; }
+        public bool Refit { get; init; }
+        public int? RefitFromEpoch { get; init; }
+        public JobPhase? Phase => JobMapping.PhaseOf(Refit, RefitFromEpoch);
+
+        /// <summary>The epoch with the training it belongs to.</summary>
+        public EpochResponse Of(EpochResponse epoch) =>
+            epoch with { Phase = JobMapping.PhaseOf(Refit, RefitFromEpoch, epoch.Epoch) };
     }
 
     // Findings are resent when one is raised or changes severity or episode; a finding that merely holds on is not
@@ -181,5 +199,9 @@ internal sealed class JobEventStream(Guid jobId, int cursor, BackpropDbContext d
 /// <param name="StopReason">completed, early_stopped, diverged or cancelled once finished.</param>
 /// <param name="FailureReason">Why a failed job failed.</param>
 /// <param name="ModelId">The trained model of a succeeded job.</param>
+/// <param name="Phase">A refitting job's training: selection, or refit once it has started (a status event marks the
+/// change); null for a job that does not refit.</param>
+/// <param name="RefitFromEpoch">The selection's last epoch once the refit has started: later epochs are the
+/// refit's.</param>
 public sealed record JobStatusEvent(JobStatus Status, int Epoch, int Epochs, string? StopReason, string? FailureReason,
-    Guid? ModelId);
+    Guid? ModelId, JobPhase? Phase = null, int? RefitFromEpoch = null);

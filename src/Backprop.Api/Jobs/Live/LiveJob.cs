@@ -24,12 +24,16 @@ internal sealed class LiveJob
     private int _storedEpoch;
     private long _lastTimestamp;
     private double _averageSeconds = double.NaN;
+    private int _epochs;
+    private int? _refitFrom;
 
     internal LiveJob(TrainingJob job, int etaWindow)
     {
         Id = job.Id;
         TenantId = job.TenantId;
-        Epochs = job.Epochs;
+        _epochs = job.Epochs;
+        Refit = job.Request.Refit;
+        _refitFrom = job.RefitFromEpoch;
         _storedEpoch = job.Epoch;
         _progress = JobProgress.Of(job);
         _alpha = 2.0 / (etaWindow + 1);
@@ -38,7 +42,10 @@ internal sealed class LiveJob
 
     public Guid Id { get; }
     public string TenantId { get; }
-    public int Epochs { get; }
+    /// <summary>The epoch the job stops at, at most (a refit's start sets it to the refit's last epoch).</summary>
+    public int Epochs { get { lock (_gate) return _epochs; } }
+    /// <summary>The job retrains on every row once its validation split has chosen the epochs.</summary>
+    public bool Refit { get; }
     /// <summary>Completes when the job finishes here or its runner lets go.</summary>
     public Task Ended => _ended.Task;
 
@@ -52,11 +59,14 @@ internal sealed class LiveJob
             if (after < LatestEpochLocked)
                 epochs = _unstored.FindAll(r => r.Epoch > after);
             double? remaining = _status == JobStatus.Running && !double.IsNaN(_averageSeconds) ? _averageSeconds
-                * Math.Max(0, Epochs - _progress.Epoch) : null;
+                * Math.Max(0, _epochs - _progress.Epoch) : null;
             return new LiveState(_status, _detached, _storedEpoch, _latest, _progress, remaining, _stopReason,
                 _failureReason, _modelId, epochs ?? [])
             {
                 Findings = _findings,
+                Epochs = _epochs,
+                Phase = JobMapping.PhaseOf(Refit, _refitFrom),
+                RefitFromEpoch = _refitFrom,
             };
         }
     }
@@ -89,6 +99,10 @@ internal sealed class LiveJob
         }
         changed?.TrySetResult();
     }
+
+    /// <summary>The refit starts after the selection's epoch <paramref name="from"/> and ends at <paramref
+    /// name="epochs"/>.</summary>
+    internal void StartRefit(int from, int epochs) => Update(() => (_refitFrom, _epochs) = (from, epochs));
 
     /// <summary>The diagnostics' findings changed (raised, or a new episode or severity).</summary>
     internal void PublishFindings(IReadOnlyList<FindingResponse> findings) => Update(() => _findings = findings);
@@ -142,4 +156,10 @@ internal sealed record LiveState(JobStatus Status, bool Detached, int StoredEpoc
 
     /// <summary>The training diagnostics' findings as last published, or null when none were.</summary>
     public IReadOnlyList<FindingResponse>? Findings { get; init; }
+    /// <summary>The epoch the job stops at, at most.</summary>
+    public int Epochs { get; init; }
+    /// <summary>The training running now, for a refitting job.</summary>
+    public JobPhase? Phase { get; init; }
+    /// <summary>The selection's last epoch once the refit has started.</summary>
+    public int? RefitFromEpoch { get; init; }
 }

@@ -16,6 +16,8 @@ internal static class LiveProgress
                 BestTrainLoss = p.BestTrainLoss,
             BestValidationLoss = p.BestValidationLoss, BestEpoch = p.BestEpoch,
             EstimatedRemainingSeconds = s.EstimatedRemainingSeconds ?? r.EstimatedRemainingSeconds,
+            Epochs = s.Epochs, Phase = s.Phase, RefitFromEpoch = s.RefitFromEpoch,
+            RefitEpochs = s.Epochs - s.RefitFromEpoch,
         };
     }
 

@@ -278,6 +278,9 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<Guid?>("ParentJobId")
                         .HasColumnType("uuid");
 
+                    b.Property<int?>("RefitFromEpoch")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Request")
                         .IsRequired()
                         .HasColumnType("text")
