@@ -136,7 +136,7 @@ public sealed record PreparationRequest(
 /// many epochs (the best epoch, or the stop epoch when restoreBestWeights is false); the model is that second
 /// training's. Omitted: true when epochs is omitted and the default validation split decides, false otherwise (and
 /// always false for warm starts, cross-validation folds and search trials, which refuse true). The second training's
-/// epochs follow the first in the history, with phase refit (docs/training-defaults.md).</param>
+/// epochs follow the first in the history, with phase refit.</param>
 public sealed record TrainingJobRequest(
     Guid NetworkId,
     Guid DatasetId,

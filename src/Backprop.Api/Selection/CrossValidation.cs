@@ -26,16 +26,30 @@ public static class CrossValidation
         return folds;
     }
 
-    /// <summary>The training on all rows once every fold succeeded; its id is derived from the parent's so that two
-    /// coordinators cannot both add it.</summary>
-    public static TrainingJob CreateFinal(TrainingJob parent)
+    /// <summary>
+    /// The training on all rows once every fold succeeded; its id is derived from the parent's so that two
+    /// coordinators cannot both add it. When the folds stopped early on their held-out fold (the default without
+    /// epochs), it trains for the mean of the epoch counts they chose (each fold's best epoch, or its stop epoch
+    /// without restored weights), as a single job's refit trains for its split's choice; else as the folds did,
+    /// watching the training loss for a stop on a validation metric, since no row is held out.
+    /// </summary>
+    public static TrainingJob CreateFinal(TrainingJob parent, IReadOnlyList<TrainingJob> folds)
     {
         var request = parent.Request with { CrossValidation = null };
-        // All rows train and none are held out: a stop on a validation metric (the folds' default) watches the training
-        // loss instead.
+        int epochs = parent.Epochs;
         if (request is { ValidationFraction: <= 0, EarlyStopping: { Monitor: not MonitoredMetric.TrainLoss } stop })
-            request = request with { EarlyStopping = stop with { Monitor = MonitoredMetric.TrainLoss } };
-        return Child(parent, request, FinalJobId(parent.Id), null);
+        {
+            if (folds.Count > 0 && folds.All(f => f.BestEpoch is not null))
+            {
+                epochs = Math.Max(1, (int)Math.Round(folds.Average(f => stop.RestoreBestWeights ? f.BestEpoch!.Value
+                    : f.Epoch), MidpointRounding.AwayFromZero));
+                request = request with { Epochs = epochs, EarlyStopping = null };
+            }
+            else request = request with { EarlyStopping = stop with { Monitor = MonitoredMetric.TrainLoss } };
+        }
+        var final = Child(parent, request, FinalJobId(parent.Id), null);
+        final.Epochs = epochs;
+        return final;
     }
 
     private static TrainingJob Child(TrainingJob parent, StoredTrainingRequest request, Guid id, int? fold) => new()
@@ -175,7 +189,7 @@ public static class CrossValidation
         {
             if (final is null)
             {
-                db.Add(CreateFinal(parent));
+                db.Add(CreateFinal(parent, folds));
                 try { await db.SaveChangesAsync(ct); }
                 catch (DbUpdateException) { db.ChangeTracker.Clear(); return; } // another coordinator added it first
                 await events.PublishAsync(db, ClusterEvent.JobQueued, parent.TenantId, ct);
