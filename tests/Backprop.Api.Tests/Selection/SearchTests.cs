@@ -318,6 +318,24 @@ public sealed class SearchTests
     }
 
     [Fact]
+    public async Task StartSearch_TemplateAsksForRefit_Returns400()
+    {
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
+        var client = factory.CreateClient();
+        var body = JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(new { network = IrisNetwork,
+            job = Job(await client.UploadIrisAsync(), 2), maxTrials = 2,
+            space = new Dictionary<string, object> { ["job.batchSize"] = new { choice = new[] { 8, 16 } } } }))!
+            .AsObject();
+        body["job"]!["refit"] = true;
+
+        var response = await client.PostAsync("/api/searches", new StringContent(body.ToJsonString(),
+            System.Text.Encoding.UTF8, "application/json"));
+
+        var problem = await response.ExpectProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("validation split", (string)problem["errors"]!["job.refit"]![0]!);
+    }
+
+    [Fact]
     public async Task StartSearch_UnknownDataset_Returns404()
     {
         using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
@@ -361,6 +379,7 @@ public sealed class SearchTests
             Assert.Equal("early_stopped", (string)job["stopReason"]!);
             Assert.Equal((int)job["bestEpoch"]! + 11, (int)job["epoch"]!);
             Assert.Equal((double)trial["value"]!, (double)job["validationLoss"]!);
+            Assert.False((bool)job["request"]!["refit"]!); // ranked on its split, which a refit would train on
         }
         Assert.Single(trials, t => (bool)t!["best"]!);
         Assert.True((double)trials[0]!["value"]! <= (double)trials[1]!["value"]!);
