@@ -16,7 +16,7 @@ internal static class HistoryCsv
 {
     private static readonly string[] Columns =
         ["epoch", "trainLoss", "validationLoss", "trainAccuracy", "validationAccuracy", "trainRmse", "validationRmse",
-            "trainR2", "validationR2", "learningRate", "durationMs"];
+            "trainR2", "validationR2", "learningRate", "durationMs", "phase"];
 
     public static RouteHandlerBuilder WithCsv(this RouteHandlerBuilder history) => history
         .AddEndpointFilter(async (context, next) => WantsCsv(context.HttpContext.Request)
@@ -36,8 +36,11 @@ internal static class HistoryCsv
     {
         var db = http.RequestServices.GetRequiredService<BackpropDbContext>();
         var tenant = http.RequestServices.GetRequiredService<ICurrentTenant>();
-        if (!Guid.TryParse(http.GetRouteValue("id")?.ToString(), out var id)
-            || !await db.Set<TrainingJob>().OwnedBy(tenant).AnyAsync(j => j.Id == id, http.RequestAborted))
+        var job = Guid.TryParse(http.GetRouteValue("id")?.ToString(), out var id)
+            ? await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Id == id)
+                .Select(j => new { j.Request, j.RefitFromEpoch }).SingleOrDefaultAsync(http.RequestAborted)
+            : null;
+        if (job is null)
             return TypedResults.NotFound(new ProblemDetails { Status = 404, Title = "Not found",
                 Detail = $"Job {http.GetRouteValue("id")} does not exist." });
         int from = int.TryParse(http.Request.Query["fromEpoch"], CultureInfo.InvariantCulture, out var f) ? f : 1;
@@ -49,7 +52,10 @@ internal static class HistoryCsv
             int layers = -1;
             await foreach (var record in rows.WithCancellation(http.RequestAborted))
             {
-                var epoch = record.ToResponse();
+                var epoch = record.ToResponse() with
+                {
+                    Phase = JobMapping.PhaseOf(job.Request.Refit, job.RefitFromEpoch, record.Epoch),
+                };
                 if (layers < 0)
                 {
                     layers = epoch.Layers.Count;
@@ -76,6 +82,7 @@ internal static class HistoryCsv
         foreach (var value in new[] { e.TrainLoss, e.ValidationLoss, e.TrainAccuracy, e.ValidationAccuracy,
             e.TrainRmse, e.ValidationRmse, e.TrainR2, e.ValidationR2, e.LearningRate, e.DurationMs })
             row.Append(',').Append(Cell(value));
+        row.Append(',').Append(e.Phase is { } phase ? JsonNames.Of(phase) : "");
         for (int l = 0; l < layers; l++)
         {
             var s = l < e.Layers.Count ? e.Layers[l] : null;

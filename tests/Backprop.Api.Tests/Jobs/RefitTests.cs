@@ -58,6 +58,31 @@ public sealed class RefitTests
     }
 
     [Fact]
+    public async Task HistoryCsv_RefittingJob_NamesEachEpochsPhase()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+        var job = await client.TrainAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync() });
+        int from = (int)job["refitFromEpoch"]!, end = (int)job["epoch"]!;
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job["id"]}/history");
+        request.Headers.Accept.ParseAdd("text/csv");
+        var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        var header = lines[0].Split(',');
+        int epochColumn = Array.IndexOf(header, "epoch"), phaseColumn = Array.IndexOf(header, "phase");
+        Assert.True(phaseColumn > 0, lines[0]);
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(Enumerable.Range(1, end), rows.Select(r => int.Parse(r[epochColumn],
+            System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.All(rows, r => Assert.Equal(int.Parse(r[epochColumn], System.Globalization.CultureInfo.InvariantCulture)
+            > from ? "refit" : "selection", r[phaseColumn]));
+    }
+
+    [Fact]
     public async Task DefaultJob_RefitFalse_EndsWithTheSplitsBestWeights()
     {
         using var factory = new ApiFactory();
