@@ -103,8 +103,8 @@ public sealed record PreparationRequest(
 /// network's inputWidth.</param>
 /// <param name="Epochs">Passes over the training split. Given, the job trains exactly that many (earlier only with
 /// earlyStopping). Omitted, it trains at most 1000 epochs and stops early when the validation loss of a 10 % validation
-/// split has not improved for 10 epochs, keeping the best epoch's weights (with validationFraction 0: when the training
-/// loss has not).</param>
+/// split has not improved for 10 epochs, then trains the best epoch's count again on every row (see refit; with
+/// validationFraction 0 it stops when the training loss has not improved and keeps that run).</param>
 /// <param name="BatchSize">Rows per gradient step; larger than the training split means full-batch gradient
 /// descent.</param>
 /// <param name="Optimizer">The update rule and its settings; omitted = adam with learning rate 0.001.</param>

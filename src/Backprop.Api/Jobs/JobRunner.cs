@@ -222,7 +222,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         var o = options.Value;
         var sinceCheckpoint = Stopwatch.StartNew();
         int checkpointEpoch = session.Epoch;
-        int publishedFindings = _diagnostics!.Version;
+        var diagnostics = _diagnostics!;
+        int publishedFindings = 0; // a resumed run publishes the findings it restored with its first epoch
         bool refit = _epochOffset > 0;
         while (!session.IsFinished)
         {
@@ -230,13 +231,13 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             if (report is null) break;
             if (refit) report = report with { Epoch = _epochOffset + report.Epoch };
             _writer.Add(report, session.Best, refit);
-            if (!refit) _diagnostics.Observe(report);
+            if (!refit) diagnostics.Observe(report);
             _trace.Epoch(report);
             metrics.EpochCompleted(report.Duration, session.TrainRows);
-            if (_diagnostics.Version != publishedFindings)
+            if (diagnostics.Version != publishedFindings)
             {
-                publishedFindings = _diagnostics.Version;
-                _live!.PublishFindings(_diagnostics.Findings.Select(f => f.ToResponse()).ToList());
+                publishedFindings = diagnostics.Version;
+                _live!.PublishFindings(diagnostics.Findings.Select(f => f.ToResponse()).ToList());
             }
             _live!.Publish(report, _writer.Progress);
             if (_writer.Failed)
@@ -251,7 +252,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             if (!session.IsFinished && (session.Epoch - checkpointEpoch >= o.CheckpointEveryEpochs
                 || sinceCheckpoint.Elapsed >= o.CheckpointInterval))
             {
-                _writer.Diagnostics = _diagnostics.State;
+                _writer.Diagnostics = diagnostics.State;
                 await _writer.BeginCheckpointAsync(session.Snapshot().ToBytes());
                 checkpointEpoch = session.Epoch;
                 sinceCheckpoint.Restart();
