@@ -159,4 +159,53 @@ public sealed class JobEventsTests
         Assert.Equal(("status", "cancelled", 0), (last.Type, last.Status, last.Epoch));
         Assert.Equal("cancelled", (string)last.Data["stopReason"]!);
     }
+
+    [Fact]
+    public async Task Events_QuietQueuedJob_HeartbeatCommentsKeepTheStreamAlive()
+    {
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false")
+            .With("Live:HeartbeatInterval", "00:00:00.100").StartOnKestrel();
+        var (client, id) = await StartAsync(factory, epochs: 5);
+
+        using var stream = await EventStream.OpenAsync(client, id);
+        var first = await stream.NextAsync().WaitAsync(ApiClient.JobTimeout);
+        Assert.Equal(("status", "queued"), (first!.Type, first.Status));
+        // Nothing happens to a queued job without a worker: what comes next is a heartbeat, and then another.
+        Assert.Equal("heartbeat", await stream.NextCommentAsync().WaitAsync(ApiClient.JobTimeout));
+        Assert.Equal("heartbeat", await stream.NextCommentAsync().WaitAsync(ApiClient.JobTimeout));
+    }
+
+    [Fact]
+    public async Task Events_MalformedLastEventId_Returns400NamingTheHeader()
+    {
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
+        var client = factory.CreateClient();
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs = 5 });
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job["id"]}/events");
+        request.Headers.Add("Last-Event-ID", "epoch-5");
+        var problem = await (await client.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var error = (string)problem["errors"]!["Last-Event-ID"]![0]!;
+        Assert.Contains("'epoch-5'", error);
+    }
+
+    [Fact]
+    public async Task Events_JobTrainingOnAnotherReplica_EveryEpochOnceInOrderThenTheEnd()
+    {
+        // A trains; B has no worker, so its stream follows the job through the shared database (row and history).
+        using var a = new ApiFactory().With("Jobs:CheckpointEveryEpochs", "10");
+        using var b = new ApiFactory(a.DatabasePath) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false")
+            .With("Live:MaxEventsPerSecond", "0").StartOnKestrel();
+        var onA = a.CreateClient();
+        var job = await onA.StartJobAsync(new { networkId = await onA.CreateIrisNetworkAsync(),
+            datasetId = await onA.UploadIrisAsync(), epochs = 300, batchSize = 16 });
+
+        using var stream = await EventStream.OpenAsync(b.CreateKestrelClient(), (Guid)job["id"]!);
+        var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+
+        Assert.Equal(Enumerable.Range(1, 300), events.Where(e => e.Type == "epoch").Select(e => e.Epoch));
+        Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
+        Assert.NotNull(events[^1].Data["modelId"]);
+    }
 }

@@ -67,6 +67,19 @@ public sealed class EventStream : IDisposable
         return null;
     }
 
+    /// <summary>The text of the next comment line (a heartbeat), or null when the server ended the stream; for a
+    /// stream that sends no event meanwhile (other lines are skipped).</summary>
+    public async Task<string?> NextCommentAsync()
+    {
+        while (await _reader.ReadLineAsync() is { } line)
+            if (line.StartsWith(':'))
+            {
+                Comments++;
+                return line[1..].TrimStart(' ');
+            }
+        return null;
+    }
+
     /// <summary>Events until the server ends the stream.</summary>
     public async Task<List<ServerEvent>> ReadToEndAsync()
     {
