@@ -4,8 +4,11 @@
 #                           and prints `export BACKPROP_TEST_POSTGRES=...` (use: eval "$(.ci/postgres.sh start)")
 #   .ci/postgres.sh stop    stops that server and removes its folder
 # The tests create one database per test on it (tests/Backprop.Api.Tests/Support/TestDatabase.cs).
+# Each checkout has its own server: the file naming its folder is keyed by the checkout's path, so checkouts side by
+# side (worktrees, CI clones) neither share nor stop each other's servers.
 set -euo pipefail
-state="${TMPDIR:-/tmp}/backprop-ci-postgres.dir"
+checkout=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
+state="${TMPDIR:-/tmp}/backprop-ci-postgres-$(printf '%s' "$checkout" | sha256sum | cut -c1-16).dir"
 
 bin_dir() {
   local d
@@ -18,6 +21,7 @@ as_owner() { # initdb and postgres refuse to run as root
 }
 
 start() {
+  stop # a server this checkout started before and never stopped
   if ! bin_dir >/dev/null; then
     { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; } >&2
   fi

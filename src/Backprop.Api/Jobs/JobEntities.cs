@@ -72,6 +72,24 @@ public sealed class TrainingJob : ITenantOwned
     /// null before.
     /// </summary>
     public int? RefitFromEpoch { get; set; }
+
+    /// <summary>A new job, queued: what every way of creating one (a submission, a continued model, a cross-validation
+    /// fold, a search trial) sets alike. The caller adds what is its own (a warm start, a parent, a trial
+    /// number).</summary>
+    public static TrainingJob Queued(string tenantId, Guid networkId, Guid datasetId, string networkJson,
+        StoredTrainingRequest request, ulong seed, int epochs, Guid? id = null) => new()
+    {
+        Id = id ?? Guid.CreateVersion7(),
+        TenantId = tenantId,
+        NetworkId = networkId,
+        DatasetId = datasetId,
+        Status = JobStatus.Queued,
+        Epochs = epochs,
+        CreatedAt = DateTime.UtcNow,
+        Request = request,
+        NetworkJson = networkJson,
+        Seed = seed,
+    };
 }
 
 /// <summary>

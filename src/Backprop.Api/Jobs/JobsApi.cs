@@ -113,20 +113,9 @@ public static class JobsApi
         }
         if (errors.Any) return TypedResults.ValidationProblem(errors.ToDictionary());
 
-        var job = new TrainingJob
-        {
-            Id = Guid.CreateVersion7(),
-            TenantId = tenant.Id,
-            NetworkId = network.Id,
-            DatasetId = request.DatasetId,
-            WarmStartModelId = request.WarmStartModelId,
-            Status = JobStatus.Queued,
-            Epochs = options.Epochs,
-            CreatedAt = DateTime.UtcNow,
-            Request = request.ToStored(),
-            NetworkJson = network.DefinitionJson,
-            Seed = seed,
-        };
+        var job = TrainingJob.Queued(tenant.Id, network.Id, request.DatasetId, network.DefinitionJson,
+            request.ToStored(), seed, options.Epochs);
+        job.WarmStartModelId = request.WarmStartModelId;
         if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, events,
             quotas, ct);
         db.Add(job);
@@ -218,23 +207,12 @@ public static class JobsApi
             return Conflict($"Dataset {source.DatasetId}, which the model was trained on, no longer exists.");
 
         int trained = model.Epochs ?? source.Epoch;
-        var job = new TrainingJob
-        {
-            Id = Guid.CreateVersion7(),
-            TenantId = tenant.Id,
-            NetworkId = source.NetworkId,
-            DatasetId = source.DatasetId,
-            ContinuesModelId = id,
-            Status = JobStatus.Queued,
-            InitialEpoch = trained,
-            Epoch = trained,
-            Epochs = trained + request.Epochs,
-            CreatedAt = DateTime.UtcNow,
-            // the model is the run to carry on, refit or not: its continuation trains every row it trained on
-            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false },
-            NetworkJson = source.NetworkJson,
-            Seed = source.Seed,
-        };
+        // the model is the run to carry on, refit or not: its continuation trains every row it trained on
+        var job = TrainingJob.Queued(tenant.Id, source.NetworkId, source.DatasetId, source.NetworkJson,
+            source.Request with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false }, source.Seed,
+            trained + request.Epochs);
+        job.ContinuesModelId = id;
+        job.InitialEpoch = job.Epoch = trained;
         db.Add(job);
         long modelBytes = TenantQuotas.ModelBytesOf(model.ParameterCount);
         if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(

@@ -52,23 +52,16 @@ public static class CrossValidation
         return final;
     }
 
-    private static TrainingJob Child(TrainingJob parent, StoredTrainingRequest request, Guid id, int? fold) => new()
+    private static TrainingJob Child(TrainingJob parent, StoredTrainingRequest request, Guid id, int? fold)
     {
-        Id = id,
-        TenantId = parent.TenantId,
-        NetworkId = parent.NetworkId,
-        DatasetId = parent.DatasetId,
-        WarmStartModelId = parent.WarmStartModelId,
-        Status = JobStatus.Queued,
-        Epochs = parent.Epochs,
-        CreatedAt = DateTime.UtcNow,
-        Request = request,
-        NetworkJson = parent.NetworkJson,
-        Seed = parent.Seed,
-        ParentJobId = parent.Id,
-        Fold = fold,
-        SearchId = parent.SearchId,
-    };
+        var child = TrainingJob.Queued(parent.TenantId, parent.NetworkId, parent.DatasetId, parent.NetworkJson,
+            request, parent.Seed, parent.Epochs, id);
+        child.WarmStartModelId = parent.WarmStartModelId;
+        child.ParentJobId = parent.Id;
+        child.Fold = fold;
+        child.SearchId = parent.SearchId;
+        return child;
+    }
 
     public static Guid FinalJobId(Guid parentId)
     {

@@ -138,14 +138,10 @@ public sealed class SearchRunner(BackpropDbContext db, TenantContext tenant, Dat
         // Stored with the defaults resolved as POST /api/jobs stores them (epochs omitted: up to the budget, stopping
         // early).
         var request = (plan.Job! with { NetworkId = network.Id, Refit = false }).ToStored();
-        var job = new TrainingJob
-        {
-            Id = Guid.CreateVersion7(), TenantId = search.TenantId, NetworkId = network.Id, DatasetId = dataset.Id,
-                Status = JobStatus.Queued,
-            Epochs = request.Epochs, CreatedAt = now, Request = request,
-            NetworkJson = network.DefinitionJson, Seed = request.Seed ?? plan.Spec.Seed, SearchId = search.Id,
-                TrialNumber = trial,
-        };
+        var job = TrainingJob.Queued(search.TenantId, network.Id, dataset.Id, network.DefinitionJson, request,
+            request.Seed ?? plan.Spec.Seed, request.Epochs);
+        job.SearchId = search.Id;
+        job.TrialNumber = trial;
         db.Add(network);
         db.Add(job);
         try

@@ -77,10 +77,7 @@ public sealed class DiskFullTests(ITestOutputHelper output)
             File.Delete(full);
             var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 300, Timeout);
             var reference = await DigitsJob.StartAsync(client, network, dataset, 300);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 300,
-                Timeout);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                resumed));
+            await DigitsJob.AssertSameAsReferenceAsync(client, job, resumed, reference, 300, Timeout);
         }
         catch
         {

@@ -30,7 +30,7 @@ public sealed class MigrationLockTests(ITestOutputHelper output)
                     "SELECT COUNT(*) FROM \"__EFMigrationsLock\""));
             }
             // its holder gone, the lock is stale: removed, and the start migrates
-            var client = await service.WaitUntilReadyAsync(Timeout);
+            var client = await service.WaitUntilReadyAsync();
             var (network, dataset) = await DigitsJob.CreateAsync(client);
             var job = await DigitsJob.StartAsync(client, network, dataset, 5);
             await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, Timeout);

@@ -33,22 +33,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             output.WriteLine($"{clock.Elapsed}: killed after the checkpoint at epoch {left.Epoch}");
 
             File.Delete(hold);
-            client = await service.StartAsync();
-            output.WriteLine($"{clock.Elapsed}: restarted");
-            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
-                JobTimeout);
-            output.WriteLine($"{clock.Elapsed}: both finished");
-
-            // Resumed from the checkpoint on disk (a lease lost on a loaded machine only adds attempts, each from the
-            // checkpoint before it).
-            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
-            DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
-                await DigitsJob.HistoryAsync(client, job));
+            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
+                left.Epoch, JobTimeout);
+            output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
         }
         catch
         {
@@ -86,20 +73,9 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}");
 
             File.Delete(hold);
-            client = await service.StartAsync();
-            output.WriteLine($"{clock.Elapsed}: restarted");
-            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, JobTimeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
-                JobTimeout);
-            output.WriteLine($"{clock.Elapsed}: both finished");
-
-            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
-            DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
-                await DigitsJob.HistoryAsync(client, job));
+            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
+                left.Epoch, JobTimeout);
+            output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
         }
         catch
         {
@@ -191,7 +167,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
                 await command.ExecuteNonQueryAsync();
             }
 
-            var client = await service.StartAsync(TimeSpan.FromSeconds(30));
+            var client = await service.StartAsync();
             var (network, dataset) = await DigitsJob.CreateAsync(client);
             var job = await DigitsJob.StartAsync(client, network, dataset, 5);
             await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, JobTimeout);

@@ -1,4 +1,5 @@
 using System.Net;
+using Backprop.Api.Jobs.Live;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Backprop.Api.Tests.Jobs;
@@ -9,33 +10,14 @@ public sealed class JobEventsTests
 {
     /// <summary>Every epoch as an event (no thinning) and a checkpoint every 10 epochs, so streams mix stored and live
     /// epochs.</summary>
-    private static ApiFactory EveryEpochFactory() => Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0")
-        .With("Jobs:CheckpointEveryEpochs", "10"));
-
-    /// <summary>Over real HTTP on a free port: the in-memory test server hands a response to its client only when the
-    /// handler ends.</summary>
-    private static ApiFactory Kestrel(ApiFactory factory)
-    {
-        factory.UseKestrel(0);
-        factory.StartServer();
-        return factory;
-    }
-
-    /// <summary>A plain HttpClient on the Kestrel address (the factory's own client handlers are left out).</summary>
-    private static HttpClient Plain(ApiFactory factory)
-    {
-        var addresses = factory.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
-            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!;
-        var client = new HttpClient { BaseAddress = new Uri(addresses.Addresses.First()),
-            Timeout = TimeSpan.FromMinutes(5) };
-        client.DefaultRequestHeaders.Add("X-Api-Key", ApiFactory.DefaultKey);
-        return client;
-    }
+    private static ApiFactory EveryEpochFactory() => new ApiFactory().With("Live:MaxEventsPerSecond", "0")
+        .With("Jobs:CheckpointEveryEpochs", "10")
+        .StartOnKestrel();
 
     private static async Task<(HttpClient Client, Guid Job)> StartAsync(ApiFactory factory, int epochs,
         int batchSize = 16)
     {
-        var client = Plain(factory);
+        var client = factory.CreateKestrelClient();
         var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
             datasetId = await client.UploadIrisAsync(), epochs, batchSize });
         return (client, (Guid)job["id"]!);
@@ -69,7 +51,7 @@ public sealed class JobEventsTests
     public async Task Events_JobWithFrozenBiases_StreamsTheFindingBeforeTheEnd()
     {
         using var factory = EveryEpochFactory();
-        var client = Plain(factory);
+        var client = factory.CreateKestrelClient();
         var network = await client.CreateNetworkAsync(new
         {
             inputWidth = 4, loss = "categorical_cross_entropy", seed = 7,
@@ -126,7 +108,7 @@ public sealed class JobEventsTests
     public async Task Events_FastJobThinned_KeepsLastEpochAndFinalStatus()
     {
         // One event per 1000 s at most: only the first epoch seen and the last one can be sent.
-        using var factory = Kestrel(new ApiFactory().With("Live:MaxEventsPerSecond", "0.001"));
+        using var factory = new ApiFactory().With("Live:MaxEventsPerSecond", "0.001").StartOnKestrel();
         var (client, id) = await StartAsync(factory, epochs: 300);
 
         using var stream = await EventStream.OpenAsync(client, id);
@@ -139,4 +121,91 @@ public sealed class JobEventsTests
         Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
     }
 
+    [Fact]
+    public async Task Events_ClientDisconnectsFromRunningJob_StreamReleasedWhileJobRuns()
+    {
+        // A million epochs cannot finish within the test, so the stream ends because its client left, not the job.
+        using var factory = new ApiFactory().With("Limits:MaxEpochs", "1000000").StartOnKestrel();
+        var live = factory.Services.GetRequiredService<LiveJobs>();
+        var (client, id) = await StartAsync(factory, epochs: 1_000_000, batchSize: 1);
+
+        using (var stream = await EventStream.OpenAsync(client, id))
+        {
+            while (await stream.NextAsync().WaitAsync(ApiClient.JobTimeout) is not { Type: "epoch" }) { }
+            Assert.Equal(1, live.Subscribers);
+        }
+
+        using var gone = new CancellationTokenSource(ApiClient.JobTimeout);
+        await live.WaitForSubscribersAsync(0, gone.Token);
+        Assert.Equal("running", (string)(await client.GetJobAsync(id))["status"]!);
+        await (await client.PostAsync($"/api/jobs/{id}/cancel", null)).ExpectAsync(HttpStatusCode.Accepted);
+        await client.WaitForJobAsync(id);
+    }
+
+    [Fact]
+    public async Task Events_QueuedJobCancelled_QueuedThenCancelledThenEnd()
+    {
+        // No worker: the job stays queued until cancelled, and the stream follows its row.
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false").StartOnKestrel();
+        var (client, id) = await StartAsync(factory, epochs: 5);
+
+        using var stream = await EventStream.OpenAsync(client, id);
+        var first = await stream.NextAsync().WaitAsync(ApiClient.JobTimeout);
+        Assert.Equal(("status", "queued"), (first!.Type, first.Status));
+        await (await client.PostAsync($"/api/jobs/{id}/cancel", null)).ExpectAsync(HttpStatusCode.OK);
+
+        var rest = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+        var last = Assert.Single(rest);
+        Assert.Equal(("status", "cancelled", 0), (last.Type, last.Status, last.Epoch));
+        Assert.Equal("cancelled", (string)last.Data["stopReason"]!);
+    }
+
+    [Fact]
+    public async Task Events_QuietQueuedJob_HeartbeatCommentsKeepTheStreamAlive()
+    {
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false")
+            .With("Live:HeartbeatInterval", "00:00:00.100").StartOnKestrel();
+        var (client, id) = await StartAsync(factory, epochs: 5);
+
+        using var stream = await EventStream.OpenAsync(client, id);
+        var first = await stream.NextAsync().WaitAsync(ApiClient.JobTimeout);
+        Assert.Equal(("status", "queued"), (first!.Type, first.Status));
+        // Nothing happens to a queued job without a worker: what comes next is a heartbeat, and then another.
+        Assert.Equal("heartbeat", await stream.NextCommentAsync().WaitAsync(ApiClient.JobTimeout));
+        Assert.Equal("heartbeat", await stream.NextCommentAsync().WaitAsync(ApiClient.JobTimeout));
+    }
+
+    [Fact]
+    public async Task Events_MalformedLastEventId_Returns400NamingTheHeader()
+    {
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false");
+        var client = factory.CreateClient();
+        var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+            datasetId = await client.UploadIrisAsync(), epochs = 5 });
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{job["id"]}/events");
+        request.Headers.Add("Last-Event-ID", "epoch-5");
+        var problem = await (await client.SendAsync(request)).ExpectProblemAsync(HttpStatusCode.BadRequest);
+        var error = (string)problem["errors"]!["Last-Event-ID"]![0]!;
+        Assert.Contains("'epoch-5'", error);
+    }
+
+    [Fact]
+    public async Task Events_JobTrainingOnAnotherReplica_EveryEpochOnceInOrderThenTheEnd()
+    {
+        // A trains; B has no worker, so its stream follows the job through the shared database (row and history).
+        using var a = new ApiFactory().With("Jobs:CheckpointEveryEpochs", "10");
+        using var b = new ApiFactory(a.DatabasePath) { KeepDatabase = true }.With("Jobs:WorkerEnabled", "false")
+            .With("Live:MaxEventsPerSecond", "0").StartOnKestrel();
+        var onA = a.CreateClient();
+        var job = await onA.StartJobAsync(new { networkId = await onA.CreateIrisNetworkAsync(),
+            datasetId = await onA.UploadIrisAsync(), epochs = 300, batchSize = 16 });
+
+        using var stream = await EventStream.OpenAsync(b.CreateKestrelClient(), (Guid)job["id"]!);
+        var events = await stream.ReadToEndAsync().WaitAsync(ApiClient.JobTimeout);
+
+        Assert.Equal(Enumerable.Range(1, 300), events.Where(e => e.Type == "epoch").Select(e => e.Epoch));
+        Assert.Equal(("status", "succeeded"), (events[^1].Type, events[^1].Status));
+        Assert.NotNull(events[^1].Data["modelId"]);
+    }
 }

@@ -45,22 +45,10 @@ public sealed class JobFaultTests(ITestOutputHelper output)
             Assert.Equal(first with { Attempt = second.Attempt }, second);
             Assert.True(second.Attempt >= 2, second.ToString());
 
+            // Resumes from the checkpoint the first shutdown wrote.
             File.Delete(hold);
-            client = await service.StartAsync();
-            var reference = await DigitsJob.StartAsync(client, network, dataset, 1500);
-            var resumed = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 1500, Timeout);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, 1500,
-                Timeout);
-
-            // Resumed from the checkpoint the first shutdown wrote (a lease lost on a loaded machine only adds
-            // attempts, each resuming from the checkpoint before it); the run that finished logged the job's own
-            // attempt number.
-            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {first.Epoch} (attempt ", service.Log);
-            DigitsJob.AssertLastRunResumed(service.Log, job, resumed);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
-                await DigitsJob.HistoryAsync(client, job));
+            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, 1500,
+                first.Epoch, Timeout);
         }
         catch
         {
@@ -115,13 +103,8 @@ public sealed class JobFaultTests(ITestOutputHelper output)
             var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
             var faulty = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, Timeout);
             Assert.Contains("TestFaults: history write", service.Log); // the faults did happen
-            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            var uninterrupted = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, reference, Epochs,
-                Timeout);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                faulty));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference),
-                await DigitsJob.HistoryAsync(client, job));
+            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs); // the faults are spent
+            await DigitsJob.AssertSameAsReferenceAsync(client, job, faulty, reference, Epochs, Timeout);
             return (faulty, service.Log);
         }
         catch

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 
@@ -29,6 +30,36 @@ public sealed class JobHistoryTests : IDisposable
         Assert.Equal(500, last["epochs"]!.AsArray().Count);
         Assert.Null(last["next"]);
         Assert.Equal(Enumerable.Range(1, 2_500), (await Client.GetHistoryAsync(id)).Select(e => (int)e["epoch"]!));
+    }
+
+    [Fact]
+    public async Task History_AcceptTextCsv_OneRowPerEpochWithTheJsonHistorysValues()
+    {
+        var job = await Client.TrainAsync(new { networkId = await Client.CreateIrisNetworkAsync(),
+            datasetId = await Client.UploadIrisAsync(), epochs = 5, batchSize = 16 });
+        var id = (Guid)job["id"]!;
+
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{id}/history");
+        request.Headers.Accept.ParseAdd("text/csv");
+        var response = await Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/csv", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.TrimEnd('\r').Split(',')).ToList();
+
+        var header = lines[0];
+        Assert.Equal(["epoch", "trainLoss", "validationLoss"], header[..3]);
+        Assert.Equal("layer1.updateRatio", header[^1]); // two layers, three statistics each
+        var json = await Client.GetHistoryAsync(id);
+        Assert.Equal(json.Count + 1, lines.Count);
+        foreach (var (row, epoch) in lines.Skip(1).Zip(json))
+        {
+            Assert.Equal(header.Length, row.Length);
+            Assert.Equal((int)epoch["epoch"]!, int.Parse(row[0]));
+            Assert.Equal((double)epoch["trainLoss"]!, double.Parse(row[1], CultureInfo.InvariantCulture));
+            Assert.Equal((double)epoch["layers"]![1]!["weightGradientNorm"]!,
+                double.Parse(row[Array.IndexOf(header, "layer1.weightGradientNorm")], CultureInfo.InvariantCulture));
+        }
     }
 
     [Fact]

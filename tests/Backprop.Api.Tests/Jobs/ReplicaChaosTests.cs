@@ -30,7 +30,7 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
             // One after another, each with the test's timeout: three cold starts at once on a loaded 2-core machine are
             // slow.
             var admins = new List<HttpClient>();
-            foreach (var service in services) admins.Add(await service.StartAsync(Timeout));
+            foreach (var service in services) admins.Add(await service.StartAsync());
             var keys = new string[Tenants];
             for (int t = 0; t < Tenants; t++) keys[t] = await CreateKeyAsync(admins[0], $"tenant-{t}");
             var setups = new (Guid Network, Guid Dataset)[Tenants];
@@ -73,7 +73,7 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
                                 .PostAsJsonAsync($"/api/models/{firstModel}/predict",
                                 new { rows = new[] { new float[64] } }))
                                 .ExpectAsync(HttpStatusCode.OK);
-                        await victim.StartAsync(Timeout);
+                        await victim.StartAsync();
                     }
                 }
                 await Task.Delay(100);

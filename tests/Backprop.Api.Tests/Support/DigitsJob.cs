@@ -56,6 +56,33 @@ public static class DigitsJob
         return finished;
     }
 
+    /// <summary>
+    /// After a kill or a stop that left <paramref name="job"/> at its checkpoint at <paramref name="checkpointEpoch"/>:
+    /// restarts the service, trains the same job uninterrupted beside it, and checks that the job resumed from that
+    /// checkpoint and ended like the uninterrupted run, bit for bit.
+    /// </summary>
+    public static async Task AssertResumesLikeAnUninterruptedRunAsync(ServiceProcess service,
+        (Guid Network, Guid Dataset) setup, Guid job, int epochs, int checkpointEpoch, TimeSpan timeout)
+    {
+        var client = await service.StartAsync();
+        var reference = await StartAsync(client, setup.Network, setup.Dataset, epochs);
+        var resumed = await AssertSucceededWithContiguousHistoryAsync(client, job, epochs, timeout);
+        await AssertSameAsReferenceAsync(client, job, resumed, reference, epochs, timeout);
+        // A lease lost on a loaded machine only adds attempts, each resuming from the checkpoint before it.
+        Assert.Contains($"Job {job} resumes from its checkpoint at epoch {checkpointEpoch} (attempt ", service.Log);
+        AssertLastRunResumed(service.Log, job, resumed);
+    }
+
+    /// <summary>The uninterrupted <paramref name="reference"/> succeeds, and <paramref name="job"/> (finished) has its
+    /// weights bit for bit and its curves.</summary>
+    public static async Task AssertSameAsReferenceAsync(HttpClient client, Guid job, JsonNode finished,
+        Guid reference, int epochs, TimeSpan timeout)
+    {
+        var uninterrupted = await AssertSucceededWithContiguousHistoryAsync(client, reference, epochs, timeout);
+        Assert.Equal(await WeightsAsync(client, uninterrupted), await WeightsAsync(client, finished));
+        AssertSameCurves(await HistoryAsync(client, reference), await HistoryAsync(client, job));
+    }
+
     /// <summary>The run that finished the job resumed from a checkpoint, and the log names it by the job's own attempt
     /// number.</summary>
     public static void AssertLastRunResumed(string log, Guid job, JsonNode finishedJob)

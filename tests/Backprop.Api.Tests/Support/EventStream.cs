@@ -33,8 +33,9 @@ public sealed class EventStream : IDisposable
         var request = new HttpRequestMessage(HttpMethod.Get, $"/api/jobs/{jobId}/events");
         if (lastEventId is not null) request.Headers.Add("Last-Event-ID", lastEventId);
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-        Assert.True(response.StatusCode == HttpStatusCode.OK,
-            $"Expected 200, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        // The body is read only for the failure message: a 200's body is the stream itself, which ends with the job.
+        if (response.StatusCode != HttpStatusCode.OK)
+            Assert.Fail($"Expected 200, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
         return new EventStream(response, await response.Content.ReadAsStreamAsync());
     }
@@ -63,6 +64,19 @@ public sealed class EventStream : IDisposable
                 case "data": data.Append(value); break;
             }
         }
+        return null;
+    }
+
+    /// <summary>The text of the next comment line (a heartbeat), or null when the server ended the stream; for a
+    /// stream that sends no event meanwhile (other lines are skipped).</summary>
+    public async Task<string?> NextCommentAsync()
+    {
+        while (await _reader.ReadLineAsync() is { } line)
+            if (line.StartsWith(':'))
+            {
+                Comments++;
+                return line[1..].TrimStart(' ');
+            }
         return null;
     }
 

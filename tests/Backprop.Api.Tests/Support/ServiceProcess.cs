@@ -11,21 +11,30 @@ namespace Backprop.Api.Tests.Support;
 /// SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on the same
 /// database.
 /// Clients carry the development key the service writes beside its database when it listens on loopback only; a service
-/// given
-/// PostgreSQL (where there is no development key) and an Auth:AdminKey is ready when the admin key works.
+/// given PostgreSQL (where there is no development key) and an Auth:AdminKey uses the admin key.
+/// A start waits for the service's own signal that it has started (the host logs it once every hosted service has
+/// started: the server listens, migrations ran, the development key is written) or for the process's exit, whichever
+/// comes first; only a hang meets <see cref="HangGuard"/>.
 /// </summary>
 public sealed class ServiceProcess : IAsyncDisposable
 {
-    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>Only a service that hangs gets there: a slow start on a loaded machine still starts.</summary>
+    public static readonly TimeSpan HangGuard = TimeSpan.FromMinutes(10);
+    // Logged by the host (category Microsoft.Hosting.Lifetime) after every hosted service's StartedAsync.
+    private const string StartedLine = "Application started.";
     private readonly StringBuilder _log = new();
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = []; // guarded by _log
     private readonly Dictionary<string, string> _settings;
     private Process? _process;
+    private int _launchedAt; // where the current start's lines begin in the log
 
     public ServiceProcess(IReadOnlyDictionary<string, string>? settings = null)
     {
         Folder = Directory.CreateTempSubdirectory("backprop-service-").FullName;
         _settings = new(settings ?? new Dictionary<string, string>());
         _settings.TryAdd("ConnectionStrings:Backprop", $"Data Source={DatabasePath}");
+        // The start signal, whatever level the other categories log at.
+        _settings["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information";
     }
 
     public string Folder { get; }
@@ -44,16 +53,36 @@ public sealed class ServiceProcess : IAsyncDisposable
     public void Configure(string key, string value) => _settings[key] = value;
 
     /// <summary>Waits until the log holds <paramref name="text"/> (an event the service reports), failing if the
-    /// process exits first.</summary>
-    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    /// process exits first; <paramref name="timeout"/> is a hang guard.</summary>
+    public Task WaitForLogAsync(string text, TimeSpan timeout) => WaitForLineOrExitAsync(text, 0, timeout);
+
+    /// <summary>Until a line holding <paramref name="text"/> is logged at or after log offset <paramref
+    /// name="from"/>; throws if the process exits first or <paramref name="guard"/> passes.</summary>
+    private async Task WaitForLineOrExitAsync(string text, int from, TimeSpan guard)
     {
-        var deadline = Stopwatch.StartNew();
-        while (!Log.Contains(text, StringComparison.Ordinal))
+        var process = _process ?? throw new InvalidOperationException("The service was never started.");
+        var waiter = (text, Seen: new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        lock (_log)
         {
-            if (HasExited) throw new InvalidOperationException($"The service exited before it logged '{text}':\n{Log}");
-            if (deadline.Elapsed > timeout) throw new TimeoutException(
-                $"The service did not log '{text}' within {timeout}:\n{Log}");
-            await Task.Delay(20);
+            if (_log.ToString(from, _log.Length - from).Contains(text, StringComparison.Ordinal)) return;
+            _waiters.Add(waiter);
+        }
+        try
+        {
+            var exited = process.WaitForExitAsync();
+            try { await Task.WhenAny(waiter.Seen.Task, exited).WaitAsync(guard); }
+            catch (TimeoutException)
+            {
+                throw new TimeoutException($"The service hung: no '{text}' in {guard}:\n{Log}");
+            }
+            if (waiter.Seen.Task.IsCompleted) return;
+            process.WaitForExit(); // drains the output, so the message below has all of it
+            throw new InvalidOperationException(
+                $"The service exited with {process.ExitCode} before it logged '{text}':\n{Log}");
+        }
+        finally
+        {
+            lock (_log) _waiters.Remove(waiter);
         }
     }
 
@@ -84,54 +113,38 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
         Append($"---- start on {BaseAddress} ----");
+        lock (_log) _launchedAt = _log.Length;
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
     }
 
-    /// <summary>Starts the process and waits until /health/ready answers 200 and the development key works; returns a
-    /// client with it.</summary>
-    public async Task<HttpClient> StartAsync(TimeSpan? timeout = null)
+    /// <summary>Starts the process and waits until it has started; returns a client with the development key (the
+    /// admin key on PostgreSQL).</summary>
+    public async Task<HttpClient> StartAsync()
     {
         Launch();
-        return await WaitUntilReadyAsync(timeout ?? ReadyTimeout);
+        return await WaitUntilReadyAsync();
     }
 
-    public async Task<HttpClient> WaitUntilReadyAsync(TimeSpan timeout)
+    /// <summary>Waits for the current start's signal (or the process's exit), then checks once that the service is
+    /// ready and its key works.</summary>
+    public async Task<HttpClient> WaitUntilReadyAsync()
     {
-        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = Stopwatch.StartNew();
-        var keyFile = Path.Combine(Folder, "dev-api-key.txt");
-        while (true)
-        {
-            if (HasExited) throw new InvalidOperationException(
-                $"The service exited with {_process?.ExitCode} before it was ready:\n{Log}");
-            try
-            {
-                // The key file appears just after the server starts listening, and is written after it is created.
-                if (AdminKey is { } admin && (await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK)
-                {
-                    var client = CreateClient(admin);
-                    if ((await client.GetAsync("/api/admin/keys?pageSize=1")).StatusCode == HttpStatusCode.OK)
-                        return client;
-                    client.Dispose();
-                }
-                else if ((await probe.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK && File.Exists(keyFile)
-                    && (await File.ReadAllTextAsync(keyFile)).Trim() is { Length: > 0 } key)
-                {
-                    var client = CreateClient(key);
-                    if ((await client.GetAsync("/api/jobs?pageSize=1")).StatusCode == HttpStatusCode.OK) return client;
-                    client.Dispose();
-                }
-            }
-            catch (HttpRequestException) { }
-            catch (TaskCanceledException) { }
-            catch (IOException) { }
-            if (deadline.Elapsed > timeout) throw new TimeoutException(
-                $"The service was not ready after {timeout}:\n{Log}");
-            await Task.Delay(50);
-        }
+        int launchedAt;
+        lock (_log) launchedAt = _launchedAt;
+        await WaitForLineOrExitAsync(StartedLine, launchedAt, HangGuard);
+        using var probe = new HttpClient { BaseAddress = BaseAddress, Timeout = HangGuard };
+        var ready = await probe.GetAsync("/health/ready");
+        Assert.True(ready.StatusCode == HttpStatusCode.OK,
+            $"Started, but /health/ready answered {(int)ready.StatusCode}:\n{Log}");
+        var key = AdminKey ?? (await File.ReadAllTextAsync(Path.Combine(Folder, "dev-api-key.txt"))).Trim();
+        var client = CreateClient(key);
+        var check = await client.GetAsync(AdminKey is null ? "/api/jobs?pageSize=1" : "/api/admin/keys?pageSize=1");
+        Assert.True(check.StatusCode == HttpStatusCode.OK,
+            $"Started, but the key was refused with {(int)check.StatusCode}:\n{Log}");
+        return client;
     }
 
     public HttpClient CreateClient(string key)
@@ -173,7 +186,12 @@ public sealed class ServiceProcess : IAsyncDisposable
     private void Append(string? line)
     {
         if (line is null) return;
-        lock (_log) _log.AppendLine(line);
+        lock (_log)
+        {
+            _log.AppendLine(line);
+            foreach (var (text, seen) in _waiters)
+                if (line.Contains(text, StringComparison.Ordinal)) seen.TrySetResult();
+        }
     }
 
     private static int FreePort()

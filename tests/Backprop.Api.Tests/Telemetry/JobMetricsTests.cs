@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Backprop.Api.Jobs.Live;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Metrics;
 
@@ -72,6 +73,32 @@ public sealed class JobMetricsTests
         Assert.True(factory.Services.GetRequiredService<MeterProvider>().ForceFlush());
         Assert.Equal(2, Single(exported, "backprop.jobs.queued").GetGaugeLastValueLong());
         Assert.Equal(0, Single(exported, "backprop.jobs.running").GetGaugeLastValueLong());
+    }
+
+    [Fact]
+    public async Task EventStreamsGauge_ClientConnectsThenDisconnects_CountsOneThenZero()
+    {
+        var exported = new List<MetricSnapshot>();
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false")
+            .WithServices(s => s.ConfigureOpenTelemetryMeterProvider(m => m.AddInMemoryExporter(exported)))
+            .StartOnKestrel();
+        var client = factory.CreateKestrelClient();
+        var metrics = factory.Services.GetRequiredService<MeterProvider>();
+        var job = await client.StartJobAsync(await IrisJobAsync(client, epochs: 5));
+
+        // The job stays queued (no worker), so only the client's leaving can end its stream.
+        using (var stream = await EventStream.OpenAsync(client, (Guid)job["id"]!))
+        {
+            var first = await stream.NextAsync().WaitAsync(ApiClient.JobTimeout);
+            Assert.Equal(("status", "queued"), (first!.Type, first.Status));
+            Assert.True(metrics.ForceFlush());
+            Assert.Equal(1, Single(exported, "backprop.job_events.streams").GetSumLong());
+        }
+
+        using var gone = new CancellationTokenSource(ApiClient.JobTimeout);
+        await factory.Services.GetRequiredService<LiveJobs>().WaitForSubscribersAsync(0, gone.Token);
+        Assert.True(metrics.ForceFlush());
+        Assert.Equal(0, Single(exported, "backprop.job_events.streams").GetSumLong());
     }
 
     internal static async Task<object> IrisJobAsync(HttpClient client, int epochs) =>
