@@ -76,8 +76,10 @@ public static unsafe partial class Sgemm
                 MultiplyCore(operands, m, n, k);
                 return;
             }
-            // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
-            ComputeTeam.Run(threads, new SlabJob(operands, m, n, k, threads).Run);
+            // Column chunks of C, NR-aligned, handed out from a shared counter: each packs its own part of B, no
+            // shared writes, and each column's sums are the same whichever thread computes them.
+            var chunks = new ColumnChunks(operands, m, n, k);
+            ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
         }
     }
 
@@ -119,17 +121,23 @@ public static unsafe partial class Sgemm
             Bias == null ? null : Bias + first);
     }
 
-    private sealed class SlabJob(Operands operands, int m, int n, int k, int slabs)
+    // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
+    // not scheduled holds up at most one chunk's work.
+    private sealed class ColumnChunks(Operands operands, int m, int n, int k)
     {
-        public void Run(int slab)
+        private readonly int _width = Math.Max(1, ChunkColumns / SgemmKernels.Shape(operands.Kernel).Columns)
+            * SgemmKernels.Shape(operands.Kernel).Columns;
+
+        public int Count => (n + _width - 1) / _width;
+
+        public void Run(int chunk)
         {
-            int nr = SgemmKernels.Shape(operands.Kernel).Columns;
-            int panels = (n + nr - 1) / nr;
-            int first = (int)((long)panels * slab / slabs) * nr;
-            int last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * nr);
-            if (last > first) MultiplyCore(operands.FromColumn(first), m, last - first, k);
+            int first = chunk * _width;
+            MultiplyCore(operands.FromColumn(first), m, Math.Min(_width, n - first), k);
         }
     }
+
+    private const int ChunkColumns = 64;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyCore(in Operands o, int m, int n, int k)
