@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Backprop.Core.Engine;
 
 /// <summary>
-/// Fork/join for the parallel parts of one training step (SGEMM column slabs, the optimizer pass, the batch gather). A
+/// Fork/join for the parallel parts of one training step (SGEMM column chunks, the optimizer pass, the batch gather). A
 /// multi-threaded W3 batch forks about six times, a few hundred microseconds apart; <see cref="Parallel.For(int, int,
 /// Action{int})"/> wakes a sleeping pool thread each time (~15 µs measured here, several percent of the batch). The
 /// team's workers instead spin for a short while after each job, so the next fork of the same step reaches a running
@@ -25,13 +25,16 @@ internal sealed class ComputeTeam
     private Job? _job;       // the latest job; workers run part w + 1 of each job with more than w + 1 parts
     private int _generation; // written only by the caller holding the gate
 
-    // Everything a worker needs, published as one object, so a worker never mixes the fields of two jobs.
-    private sealed class Job(Action<int> body, int parts, int generation)
+    // Everything a worker needs, published as one object, so a worker never mixes the fields of two jobs. An optional
+    // job's workers join it (Pending counts only those that did) until the caller closes it.
+    private sealed class Job(Action<int> body, int parts, int generation, bool optional)
     {
         public readonly Action<int> Body = body;
         public readonly int Parts = parts;
         public readonly int Generation = generation;
-        public int Pending = parts - 1; // workers still running their part
+        public readonly bool Optional = optional;
+        public int Pending = optional ? 0 : parts - 1; // workers still running their part
+        public volatile bool Closed;
         public Exception? Error;
     }
 
@@ -61,8 +64,42 @@ internal sealed class ComputeTeam
         Shared.Value.Execute(parts, body);
     }
 
+    /// <summary>
+    /// Runs <paramref name="chunk"/>(0 … chunks − 1), each exactly once, on the caller and up to <paramref
+    /// name="threads"/> − 1 workers, each taking the next chunk from a shared counter until none is left. On a busy
+    /// machine a worker may not be scheduled for milliseconds: the caller then runs the chunks that worker would have
+    /// had instead of waiting for it, and waits only for chunks already started. For work split into independent
+    /// pieces (column panels, element ranges), whose results do not depend on who computes which.
+    /// </summary>
+    public static void ForEachChunk(int threads, int chunks, Action<int> chunk)
+    {
+        if (threads <= 1 || chunks <= 1)
+        {
+            for (int i = 0; i < chunks; i++) chunk(i);
+            return;
+        }
+        Shared.Value.ExecuteChunks(threads, chunks, chunk);
+    }
+
+    /// <summary><see cref="ForEachChunk"/> on this team.</summary>
+    internal void ExecuteChunks(int threads, int chunks, Action<int> chunk) =>
+        Execute(Math.Min(threads, chunks), new ChunkQueue(chunks, chunk).Drain, optional: true);
+
+    // The shared counter: every participant drains it.
+    private sealed class ChunkQueue(int chunks, Action<int> chunk)
+    {
+        private int _next = -1;
+
+        public void Drain(int part)
+        {
+            for (int i = Interlocked.Increment(ref _next); i < chunks; i = Interlocked.Increment(ref _next)) chunk(i);
+        }
+    }
+
     /// <summary><see cref="Run"/> on this team.</summary>
-    internal void Execute(int parts, Action<int> body)
+    internal void Execute(int parts, Action<int> body) => Execute(parts, body, optional: false);
+
+    private void Execute(int parts, Action<int> body, bool optional)
     {
         if (parts > _wake.Length + 1 || !_gate.TryEnter())
         {
@@ -71,7 +108,7 @@ internal sealed class ComputeTeam
         }
         try
         {
-            RunLocked(parts, body);
+            RunLocked(parts, body, optional);
         }
         finally
         {
@@ -79,9 +116,9 @@ internal sealed class ComputeTeam
         }
     }
 
-    private void RunLocked(int parts, Action<int> body)
+    private void RunLocked(int parts, Action<int> body, bool optional)
     {
-        var job = new Job(body, parts, ++_generation);
+        var job = new Job(body, parts, ++_generation, optional);
         Volatile.Write(ref _job, job);
         // the job is visible before the sleep flags are read (a worker fences the other way)
         Interlocked.MemoryBarrier();
@@ -91,6 +128,12 @@ internal sealed class ComputeTeam
         Exception? mine = null;
         try { body(0); }
         catch (Exception e) { mine = e; }
+        if (optional)
+        {
+            // Workers that have not joined by now stay out (a joining worker fences the other way).
+            job.Closed = true;
+            Interlocked.MemoryBarrier();
+        }
 
         var spinner = new SpinWait();
         while (Volatile.Read(ref job.Pending) > 0) spinner.SpinOnce(sleep1Threshold: -1);
@@ -121,6 +164,15 @@ internal sealed class ComputeTeam
                 spinUntil = Stopwatch.GetTimestamp() + SpinTicks;
             }
             seen = job!.Generation;
+            if (job.Optional)
+            {
+                Interlocked.Increment(ref job.Pending);
+                if (job.Closed)
+                {
+                    Interlocked.Decrement(ref job.Pending);
+                    continue;
+                }
+            }
             try { job.Body(part); }
             catch (Exception e) { Interlocked.CompareExchange(ref job.Error, e, null); }
             Interlocked.Decrement(ref job.Pending);

@@ -76,8 +76,10 @@ public static unsafe partial class Sgemm
                 MultiplyCore(operands, m, n, k);
                 return;
             }
-            // Column slabs of C, NR-aligned, one per thread: each packs its own part of B, no shared writes.
-            ComputeTeam.Run(threads, new SlabJob(operands, m, n, k, threads).Run);
+            // Column chunks of C, NR-aligned, handed out from a shared counter: each packs its own part of B, no
+            // shared writes, and each column's sums are the same whichever thread computes them.
+            var chunks = new ColumnChunks(operands, m, n, k);
+            ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
         }
     }
 
@@ -119,17 +121,23 @@ public static unsafe partial class Sgemm
             Bias == null ? null : Bias + first);
     }
 
-    private sealed class SlabJob(Operands operands, int m, int n, int k, int slabs)
+    // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
+    // not scheduled holds up at most one chunk's work.
+    private sealed class ColumnChunks(Operands operands, int m, int n, int k)
     {
-        public void Run(int slab)
+        private readonly int _width = Math.Max(1, ChunkColumns / SgemmKernels.Shape(operands.Kernel).Columns)
+            * SgemmKernels.Shape(operands.Kernel).Columns;
+
+        public int Count => (n + _width - 1) / _width;
+
+        public void Run(int chunk)
         {
-            int nr = SgemmKernels.Shape(operands.Kernel).Columns;
-            int panels = (n + nr - 1) / nr;
-            int first = (int)((long)panels * slab / slabs) * nr;
-            int last = Math.Min(n, (int)((long)panels * (slab + 1) / slabs) * nr);
-            if (last > first) MultiplyCore(operands.FromColumn(first), m, last - first, k);
+            int first = chunk * _width;
+            MultiplyCore(operands.FromColumn(first), m, Math.Min(_width, n - first), k);
         }
     }
+
+    private const int ChunkColumns = 64;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void MultiplyCore(in Operands o, int m, int n, int k)
@@ -139,18 +147,20 @@ public static unsafe partial class Sgemm
         var packedB = t_packedB ??= new float[KC * (NC + MaxNr)];
         float* biasTile = stackalloc float[MaxNr]; // a ragged last panel's bias, zero-padded
         int mStep = BlockHeight(m, mr);
+        bool inPlace = ReadsBInPlace(o);
         fixed (float* pA = packedA, pB = packedB)
         {
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
+                int full = inPlace ? nc / nr * nr : 0; // columns whose panels are read in place
                 // k in blocks of KC, the last one shorter: the block sizes fix each sum's rounding, so they stay
                 // as they were when W3's reference losses were recorded (equal blocks, 784 = 4 × 196, measured no
                 // faster and changed W3's one-epoch loss from 1.88981 to 1.89149).
                 for (int pc = 0; pc < k; pc += KC)
                 {
                     int kc = Math.Min(KC, k - pc);
-                    PackB(o.B, o.Ldb, o.TransposeB, pc, jc, kc, nc, nr, pB);
+                    if (full < nc) PackB(o.B, o.Ldb, o.TransposeB, pc, jc + full, kc, nc - full, nr, pB);
                     for (int ic = 0; ic < m; ic += mStep)
                     {
                         int mc = Math.Min(mStep, m - ic);
@@ -161,8 +171,11 @@ public static unsafe partial class Sgemm
                             float* panelBias = o.Bias == null || pc > 0 ? null
                                 : cols == nr ? o.Bias + jc + jr
                                 : PadBias(o.Bias + jc + jr, cols, nr, biasTile);
-                            float* bPanel = pB + (long)(jr / nr) * kc * nr;
-                            RowPanels(o, ic, mc, mr, pc, kc, bPanel, panelBias, jc + jr, cols, nr, pA);
+                            bool direct = jr < full;
+                            float* bPanel = direct ? o.B + (long)pc * o.Ldb + jc + jr
+                                : pB + (long)((jr - full) / nr) * kc * nr;
+                            RowPanels(o, ic, mc, mr, pc, kc, bPanel, direct ? o.Ldb : nr, panelBias, jc + jr, cols, nr,
+                                pA);
                         }
                     }
                 }
@@ -172,8 +185,8 @@ public static unsafe partial class Sgemm
 
     // C rows ic..ic+mc, columns j0..j0+cols += op(A) rows × one packed B panel (kc, nr), MR rows at a time.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowPanels(in Operands o, int ic, int mc, int mr, int pc, int kc, float* bPanel, float* bias,
-        int j0, int cols, int nr, float* pA)
+    private static void RowPanels(in Operands o, int ic, int mc, int mr, int pc, int kc, float* bPanel, nint bs,
+        float* bias, int j0, int cols, int nr, float* pA)
     {
         float* tile = stackalloc float[MaxTile];
         bool add = o.Accumulate || pc > 0;
@@ -199,10 +212,10 @@ public static unsafe partial class Sgemm
             float* cBlock = o.C + (long)(ic + ir) * o.Ldc + j0;
             if (rows == mr && cols == nr)
             {
-                SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bias, cBlock, o.Ldc, add);
+                SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, cBlock, o.Ldc, add);
                 continue;
             }
-            SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bias, tile, nr, false);
+            SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, tile, nr, false);
             for (int i = 0; i < rows; i++)
             {
                 float* row = cBlock + (long)i * o.Ldc;
@@ -210,6 +223,12 @@ public static unsafe partial class Sgemm
             }
         }
     }
+
+    // A B stored (k, n) already holds each micro-panel's rows contiguously, nr floats each, ldb apart: the kernel can
+    // read full panels where they are and skip the copy, provided those rows do not pile into a few L1 sets. With an
+    // odd number of cache lines between rows (W3's 784 inputs: 49 lines) a panel's rows spread over every set; with
+    // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed.
+    private static bool ReadsBInPlace(in Operands o) => !o.TransposeB && o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1;
 
     private static float* PadBias(float* bias, int cols, int nr, float* tile)
     {

@@ -20,7 +20,8 @@ public enum SgemmKernel
 
 /// <summary>
 /// Micro-kernels: <c>C (mr, nr) = A·B [+ C]</c> over one A row panel <c>(mr, kc)</c> (element (i, p) at
-/// <c>a[i·rs + p·cs]</c>: read in place, transposed or not, or packed) and one packed B micro-panel <c>(kc, nr)</c>;
+/// <c>a[i·rs + p·cs]</c>: read in place, transposed or not, or packed) and one B micro-panel <c>(kc, nr)</c> whose
+/// rows are <c>bs</c> floats apart (nr when packed; B's row stride when read in place);
 /// <c>bias</c> (null or nr values) starts every row's accumulators. Each is a sequence of broadcast-A × vector-B FMAs
 /// into accumulators that stay in registers for the whole kc loop, so a tile loads and stores C once.
 /// </summary>
@@ -52,25 +53,25 @@ internal static unsafe class SgemmKernels
     };
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Run(SgemmKernel kernel, int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c,
-        int ldc, bool accumulate)
+    public static void Run(SgemmKernel kernel, int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias,
+        float* c, int ldc, bool accumulate)
     {
-        if (kernel == SgemmKernel.Avx512) Avx512Tile(kc, a, rs, cs, b, bias, c, ldc, accumulate);
-        else if (kernel == SgemmKernel.Avx2) Avx2Tile(kc, a, rs, cs, b, bias, c, ldc, accumulate);
-        else ScalarTile(kc, a, rs, cs, b, bias, c, ldc, accumulate);
+        if (kernel == SgemmKernel.Avx512) Avx512Tile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
+        else if (kernel == SgemmKernel.Avx2) Avx2Tile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
+        else ScalarTile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
     }
 
     // 8 × 32: per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Tile(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
-        bool accumulate)
+    private static void Avx512Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
+        int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         var i0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
         var i1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + 16);
         Vector512<float> c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
         Vector512<float> c40 = i0, c41 = i1, c50 = i0, c51 = i1, c60 = i0, c61 = i1, c70 = i0, c71 = i1;
-        for (int p = 0; p < kc; p++, a += cs, b += 32)
+        for (int p = 0; p < kc; p++, a += cs, b += bs)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
@@ -111,8 +112,8 @@ internal static unsafe class SgemmKernels
 
     // 6 × 16: per k step 2 loads of B, 6 broadcasts of A, 12 FMAs; unrolled by two steps (half the loop overhead).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx2Tile(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
-        bool accumulate)
+    private static void Avx2Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
+        int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
         var i0 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
@@ -121,7 +122,7 @@ internal static unsafe class SgemmKernels
         Vector256<float> c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1;
         Vector256<float> b0, b1, x;
         int p = 0;
-        for (; p + 2 <= kc; p += 2, a += 2 * cs, b += 32)
+        for (; p + 2 <= kc; p += 2, a += 2 * cs, b += 2 * bs)
         {
             b0 = Vector256.Load(b + 0); b1 = Vector256.Load(b + 8);
             x = Vector256.Create(a[0]);
@@ -136,7 +137,7 @@ internal static unsafe class SgemmKernels
             c40 = Vector256.FusedMultiplyAdd(x, b0, c40); c41 = Vector256.FusedMultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[r5]);
             c50 = Vector256.FusedMultiplyAdd(x, b0, c50); c51 = Vector256.FusedMultiplyAdd(x, b1, c51);
-            b0 = Vector256.Load(b + 16); b1 = Vector256.Load(b + 24);
+            b0 = Vector256.Load(b + bs); b1 = Vector256.Load(b + bs + 8);
             x = Vector256.Create(a[cs]);
             c00 = Vector256.FusedMultiplyAdd(x, b0, c00); c01 = Vector256.FusedMultiplyAdd(x, b1, c01);
             x = Vector256.Create(a[cs + rs]);
@@ -183,14 +184,14 @@ internal static unsafe class SgemmKernels
     }
 
     // 6 × 16 in plain loops: the fallback, and a readable statement of what the vector kernels compute.
-    private static void ScalarTile(int kc, float* a, nint rs, nint cs, float* b, float* bias, float* c, int ldc,
-        bool accumulate)
+    private static void ScalarTile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
+        int ldc, bool accumulate)
     {
         const int Mr = 6, Nr = 16;
         float* acc = stackalloc float[Mr * Nr];
         for (int i = 0; i < Mr; i++)
             for (int j = 0; j < Nr; j++) acc[i * Nr + j] = bias == null ? 0 : bias[j];
-        for (int p = 0; p < kc; p++, a += cs, b += Nr)
+        for (int p = 0; p < kc; p++, a += cs, b += bs)
             for (int i = 0; i < Mr; i++)
                 for (int j = 0; j < Nr; j++) acc[i * Nr + j] += a[i * rs] * b[j];
         for (int i = 0; i < Mr; i++)

@@ -88,14 +88,16 @@ public sealed class Optimizer
         fixed (float* p = parameters, g = gradient)
         {
             var (pp, gp, length) = ((nint)p, (nint)g, parameters.Length);
-            ComputeTeam.Run(threads, part =>
+            // A few chunks per thread, from a shared counter (a thread that is not scheduled holds up one chunk).
+            int chunks = 4 * threads;
+            ComputeTeam.ForEachChunk(threads, chunks, chunk =>
             {
                 var ps = new Span<float>((float*)pp, length);
                 var gs = new ReadOnlySpan<float>((float*)gp, length);
                 foreach (var s in _segments)
                 {
-                    int from = (int)((long)s.Length * part / threads),
-                        to = (int)((long)s.Length * (part + 1) / threads);
+                    int from = (int)((long)s.Length * chunk / chunks),
+                        to = (int)((long)s.Length * (chunk + 1) / chunks);
                     if (to > from) ApplyRule(s, ps, gs, learningRate, from, to - from);
                 }
             });

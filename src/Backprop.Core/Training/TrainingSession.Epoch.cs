@@ -103,8 +103,9 @@ public sealed partial class TrainingSession
             GatherRows(start, 0, count, width, outputs);
             return;
         }
-        ComputeTeam.Run(threads, part => GatherRows(start, count * part / threads, count * (part + 1) / threads, width,
-            outputs));
+        int chunks = Math.Min(count, 4 * threads);
+        ComputeTeam.ForEachChunk(threads, chunks, chunk => GatherRows(start, count * chunk / chunks,
+            count * (chunk + 1) / chunks, width, outputs));
     }
 
     // Rows [from, to) of the batch starting at position start of this epoch's order. The rows come in shuffled order,

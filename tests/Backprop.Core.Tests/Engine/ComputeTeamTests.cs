@@ -66,9 +66,48 @@ public class ComputeTeamTests
     }
 
     [Fact]
+    public void ForEachChunk_ManyJobsInARow_RunEveryChunkExactlyOnceBeforeReturning()
+    {
+        // Workers join each job from a shared counter, or arrive after the caller has taken every chunk and closed
+        // it (then they must run nothing); sleeps let them fall asleep and be woken late.
+        var team = new ComputeTeam(workers: 2);
+        int late = 0;
+        for (int job = 0; job < 3000; job++)
+        {
+            int chunks = job % 7 + 1, threads = job % 3 + 1;
+            var counts = new int[chunks];
+            bool returned = false;
+            team.ExecuteChunks(threads, chunks, chunk =>
+            {
+                if (Volatile.Read(ref returned)) Interlocked.Increment(ref late);
+                Interlocked.Increment(ref counts[chunk]);
+            });
+            Volatile.Write(ref returned, true);
+            Assert.All(counts, count => Assert.Equal(1, count));
+            if (job % 500 == 499) Thread.Sleep(2);
+        }
+        Assert.Equal(0, Volatile.Read(ref late));
+    }
+
+    [Fact]
+    public void ForEachChunk_AFailingChunk_IsRethrownAndTheTeamStaysUsable()
+    {
+        var team = new ComputeTeam(workers: 1);
+        var error = Assert.Throws<AggregateException>(() => team.ExecuteChunks(2, 8, chunk =>
+        {
+            if (chunk == 5) throw new InvalidOperationException("chunk failed");
+        }));
+        Assert.Contains(error.Flatten().InnerExceptions,
+            e => e is InvalidOperationException { Message: "chunk failed" });
+        int ran = 0;
+        team.ExecuteChunks(2, 8, _ => Interlocked.Increment(ref ran));
+        Assert.Equal(8, ran);
+    }
+
+    [Fact]
     public void MultiThreadedSgemm_EqualsSingleThreadedBitForBit()
     {
-        // Column slabs per thread keep every element's summation order, so the team changes speed, not results.
+        // Column chunks keep every element's summation order, so the team changes speed, not results.
         var rng = new Random(3);
         int m = 96, n = 200, k = 300;
         var a = Enumerable.Range(0, m * k).Select(_ => (float)rng.NextDouble() - 0.5f).ToArray();

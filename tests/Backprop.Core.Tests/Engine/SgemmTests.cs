@@ -53,6 +53,32 @@ public class SgemmTests
             Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
     }
 
+    // Full B panels are read where B is when its row stride spreads them over the L1 sets (784 floats, 49 lines) and
+    // packed otherwise (800 floats, 50 lines): the same arithmetic either way, so the same bits.
+    [SkippableTheory]
+    [InlineData(SgemmKernel.Avx512, 128, 784, 512)]
+    [InlineData(SgemmKernel.Avx512, 37, 784, 300)]
+    [InlineData(SgemmKernel.Avx2, 37, 784, 300)]
+    [InlineData(SgemmKernel.Scalar, 13, 784, 40)]
+    public void Multiply_BReadInPlace_EqualsPackedBitForBit(SgemmKernel kernel, int m, int n, int k)
+    {
+        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
+        var random = new Random(m + n + k);
+        var a = Random(random, m * k);
+        var b = Random(random, k * n);
+        var padded = new float[k * 800];
+        for (int p = 0; p < k; p++) b.AsSpan(p * n, n).CopyTo(padded.AsSpan(p * 800));
+        var bias = Random(random, n);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var inPlace = Random(random, m * n);
+            var packed = (float[])inPlace.Clone();
+            Sgemm.Multiply(kernel, a, k, false, b, n, false, inPlace, n, m, n, k, accumulate, bias);
+            Sgemm.Multiply(kernel, a, k, false, padded, 800, false, packed, n, m, n, k, accumulate, bias);
+            Assert.Equal(packed, inPlace);
+        }
+    }
+
     [Fact]
     public void ActiveKernel_IsOneThisCpuRuns()
     {
