@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Backprop.Benchmarks.Workloads;
 
 namespace Backprop.Benchmarks.Running;
@@ -40,27 +39,24 @@ public static class PredictKernels
                             previous = buffers[l].AsSpan(0, batch * layers[l].Units);
                         }
                     })).ToList();
+                    string perKernelCpu = string.Join(",", kernels.Select((k, i) => FormattableString.Invariant(
+                        $"\"{k}_rows_per_cpu_sec\":{rates[i].Cpu:F0}")));
                     string perKernel = string.Join(",", kernels.Select((k, i) => FormattableString.Invariant(
-                        $"\"{k}_rows_per_sec\":{rates[i]:F0}")));
+                        $"\"{k}_rows_per_sec\":{rates[i].Wall:F0}")));
                     Console.WriteLine(FormattableString.Invariant(
                         $"{{\"benchmark\":\"predict-kernels\",\"workload\":\"{name}\",\"batch\":{batch},")
-                        + FormattableString.Invariant($"\"round\":{round},{perKernel},")
-                        + FormattableString.Invariant($"\"ratio_last_to_first\":{rates[^1] / rates[0]:F3}}}"));
+                        + FormattableString.Invariant($"\"round\":{round},{perKernel},{perKernelCpu},")
+                        + FormattableString.Invariant($"\"ratio_last_to_first\":{rates[^1].Wall / rates[0].Wall:F3},")
+                        + FormattableString.Invariant(
+                            $"\"cpu_ratio_last_to_first\":{rates[^1].Cpu / rates[0].Cpu:F3}}}"));
                 }
         }
         return 0;
     }
 
-    private static double Measure(int batch, double seconds, Action call)
+    private static (double Wall, double Cpu) Measure(int batch, double seconds, Action call)
     {
         for (int i = 0; i < 10; i++) call();
-        long limit = (long)(seconds * Stopwatch.Frequency), calls = 0;
-        long started = Stopwatch.GetTimestamp(), now;
-        do
-        {
-            call();
-            calls++;
-        } while ((now = Stopwatch.GetTimestamp()) - started < limit);
-        return calls * (double)batch * Stopwatch.Frequency / (now - started);
+        return CpuClock.Measure(batch, seconds, call);
     }
 }
