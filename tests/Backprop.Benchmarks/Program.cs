@@ -8,6 +8,7 @@
 //   ... -- kernel-profile [ROUNDS] [THREADS]   a W3 step's parts and products alone, against a one-core FMA probe
 //   ... -- defaults-accuracy [PREFIX]   test accuracy of the job defaults and variants on iris-raw and digits,
 //          seeds 0-4
+//   ... -- predict-kernels [ROUNDS] [SECONDS]   the packed inference layers of W4/W3 with each kernel (AVX2, AVX-512)
 //   ... -- onnx-predict [ROUNDS] [SECONDS]   in-process predictor vs ONNX Runtime on the exported W4/W3 networks
 //   ... -- service-load URL KEY MODEL CSV [ROUNDS] [CONNECTIONS]   a running service's prediction throughput
 //          (service-load.sh)
@@ -31,6 +32,8 @@ switch (args[0])
     case "predict": return PredictionLatency.Run();
     case "kernel-profile": return KernelProfile.Run(args.Length > 1 ? int.Parse(args[1]) : 5,
         args.Length > 2 ? int.Parse(args[2]) : 1);
+    case "predict-kernels": return PredictKernels.Run(args.Length > 1 ? int.Parse(args[1]) : 3,
+        args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.3);
 #if ONNX_COMPARISON
     case "onnx-predict": return OnnxComparison.Run(args.Length > 1 ? int.Parse(args[1]) : 3,
         args.Length > 2 ? double.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture) : 0.5);

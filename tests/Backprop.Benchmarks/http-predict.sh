@@ -1,13 +1,15 @@
 #!/bin/bash
 # Request rate of POST /api/models/{id}/predict (one W4 row) vs GET /api/whoami (a trivial authenticated JSON endpoint)
-# on the same server, measured with wrk on loopback, one after the other.
-#   tests/Backprop.Benchmarks/http-predict.sh [SECONDS=10] [CONNECTIONS=16]
+# on the same server, measured with wrk on loopback, alternating for ROUNDS rounds; beside each rate the service's CPU
+# time per request (from /proc, so time spent waiting for a core on a shared machine is left out).
+#   tests/Backprop.Benchmarks/http-predict.sh [ROUNDS=5] [SECONDS=5] [CONNECTIONS=16]
 # Rate limits are lifted for the run; everything else is the service's production configuration (Release build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-seconds=${1:-10}
-connections=${2:-16}
+rounds=${1:-5}
+seconds=${2:-5}
+connections=${3:-16}
 command -v jq >/dev/null && command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq jq wrk >&2; }
 dotnet build -c Release src/Backprop.Api >&2
 work=$(mktemp -d)
@@ -42,10 +44,28 @@ cat > "$work/whoami.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
 curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"rows\": [[$row]]}" | jq -c '.predictions[0] | {label: .label}' >&2
-rate() { wrk -t2 -c"$connections" -d"${seconds}s" -s "$1" "$2" | tee /dev/stderr | awk '/Requests\/sec/ {print $2}'; }
-rate "$work/whoami.lua" "$B/api/whoami" > /dev/null   # warm-up: JIT and connection pools
-rate "$work/predict.lua" "$B/api/models/$model/predict" > /dev/null
-trivial=$(rate "$work/whoami.lua" "$B/api/whoami")
-predict=$(rate "$work/predict.lua" "$B/api/models/$model/predict")
-jq -nc --argjson t "$trivial" --argjson p "$predict" '{peer: "backprop-service", benchmark: "http-predict-vs-whoami",
-  whoami_requests_per_sec: $t, predict_requests_per_sec: $p, ratio: ($p / $t)}'
+# Requests/s and the service's CPU microseconds per request of one wrk run.
+rate() {
+  local before after out
+  before=$(awk '{print $14 + $15}' /proc/$service/stat)
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$1" "$2")
+  after=$(awk '{print $14 + $15}' /proc/$service/stat)
+  echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
+    /requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.1f\n", r, ticks * 1e6 / hz / n}'
+}
+for _ in 1 2 3; do   # warm-up: tiered JIT (slow to settle on a loaded machine) and connection pools
+  rate "$work/whoami.lua" "$B/api/whoami" > /dev/null
+  rate "$work/predict.lua" "$B/api/models/$model/predict" > /dev/null
+done
+for round in $(seq 1 "$rounds"); do
+  read -r trivial trivial_cpu < <(rate "$work/whoami.lua" "$B/api/whoami")
+  read -r predict predict_cpu < <(rate "$work/predict.lua" "$B/api/models/$model/predict")
+  jq -nc --argjson round "$round" --argjson t "$trivial" --argjson p "$predict" --argjson tc "$trivial_cpu" \
+    --argjson pc "$predict_cpu" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{peer: "backprop-service",
+    benchmark: "http-predict-vs-whoami", round: $round, whoami_requests_per_sec: $t, predict_requests_per_sec: $p,
+    ratio: ($p / $t), whoami_cpu_us_per_request: $tc, predict_cpu_us_per_request: $pc, cpu_ratio: ($tc / $pc),
+    load: $load}'
+done | tee "$work/rounds.jsonl"
+jq -s -r '"median ratio of requests/s: \(map(.ratio) | sort | .[length / 2 | floor] * 100 | round) %; median ratio of '\
+'service CPU per request (whoami / predict): \(map(.cpu_ratio) | sort | .[length / 2 | floor] * 100 | round) %"' \
+  "$work/rounds.jsonl"

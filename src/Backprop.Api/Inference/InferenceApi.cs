@@ -1,7 +1,9 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -39,13 +41,19 @@ public static class InferenceApi
                     + "units")
                 .RequireRateLimiting(RateLimits.Predictions)
                 .DisableValidation(); // the runner checks every tensor itself
+            // The same route for application/octet-stream bodies (routing picks the endpoint by content type).
+            v2.MapPost(prefix + "/infer", InferBinary).WithName("V2ModelInferBinary" + suffix)
+                .WithSummary("Predict with the binary tensor data extension: the JSON request (its length in "
+                    + "Inference-Header-Content-Length), then raw little-endian input elements")
+                .Accepts<InferenceRequestBody>(BinaryTensorData.ContentType)
+                .RequireRateLimiting(RateLimits.Predictions);
         }
         return app;
     }
 
     internal static ServerMetadataBody ServerMetadata() => new(ServerName,
         typeof(InferenceApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
-            ?? "0.0.0", []);
+            ?? "0.0.0", [BinaryTensorData.Extension]);
 
     internal static async Task<bool> IsReadyAsync(HealthCheckService health, CancellationToken ct) =>
         (await health.CheckHealthAsync(c => c.Tags.Contains("ready"), ct)).Status == HealthStatus.Healthy;
@@ -86,21 +94,20 @@ public static class InferenceApi
         }
     }
 
-    private static async Task<Results<Ok<InferenceResponseBody>, JsonHttpResult<InferenceErrorBody>>> Infer(
-        string name, string? version, InferenceRequestBody request, HttpContext http, IOptions<LimitsOptions> limits,
-            CancellationToken ct)
+    private static Task<Results<Ok<InferenceResponseBody>, BinaryInferenceResult, JsonHttpResult<InferenceErrorBody>>>
+        Infer(string name, string? version, InferenceRequestBody request, HttpContext http,
+            IOptions<LimitsOptions> limits, CancellationToken ct) =>
+        RunAsync(name, version, request, ReadOnlyMemory<byte>.Empty, http, limits.Value, ct);
+
+    private static async Task<Results<Ok<InferenceResponseBody>, BinaryInferenceResult,
+        JsonHttpResult<InferenceErrorBody>>> InferBinary(string name, string? version, HttpContext http,
+            IOptions<LimitsOptions> limits, IOptions<JsonOptions> json, CancellationToken ct)
     {
         try
         {
-            var served = await ServedModels.FindAsync(name, version, http, ct);
-            var inputs = Inputs(request);
-            var outputs = (request.Outputs ?? []).Select((o, i) => o?.Name
-                ?? throw InferenceException.BadRequest($"outputs[{i}] needs a name.")).ToArray();
-            CheckParameters(request.Parameters, "parameters");
-            var result = InferenceRunner.Run(served, inputs, outputs, limits.Value);
-            return TypedResults.Ok(new InferenceResponseBody(served.Name, served.Version, request.Id,
-                result.Warnings is null ? null : new Dictionary<string, string> { ["warnings"] = result.Warnings },
-                result.Outputs.Select(Body).ToArray()));
+            var (request, data) = await BinaryTensorData.ReadAsync(http.Request, json.Value.SerializerOptions,
+                limits.Value.MaxRequestBodyBytes, ct);
+            return await RunAsync(name, version, request, data, http, limits.Value, ct);
         }
         catch (InferenceException e)
         {
@@ -108,11 +115,44 @@ public static class InferenceApi
         }
     }
 
-    private static InputTensor[] Inputs(InferenceRequestBody request)
+    private static async Task<Results<Ok<InferenceResponseBody>, BinaryInferenceResult,
+        JsonHttpResult<InferenceErrorBody>>> RunAsync(string name, string? version, InferenceRequestBody request,
+            ReadOnlyMemory<byte> binary, HttpContext http, LimitsOptions limits, CancellationToken ct)
+    {
+        try
+        {
+            var served = await ServedModels.FindAsync(name, version, http, ct);
+            var inputs = Inputs(request, binary);
+            var outputs = (request.Outputs ?? []).Select((o, i) => o?.Name
+                ?? throw InferenceException.BadRequest($"outputs[{i}] needs a name.")).ToArray();
+            CheckParameters(request.Parameters, "parameters");
+            var result = InferenceRunner.Run(served, inputs, outputs, limits);
+            bool allBinary = BinaryTensorData.Flag(request.Parameters, BinaryTensorData.AllOutputsParameter);
+            var binaryOutputs = result.Outputs.Select((_, i) => allBinary || (request.Outputs is { } asked
+                && BinaryTensorData.Flag(asked[i]!.Parameters, BinaryTensorData.OutputParameter))).ToArray();
+            var data = new List<ReadOnlyMemory<byte>>();
+            var bodies = result.Outputs.Select((o, i) => binaryOutputs[i] ? Binary(o, data) : Body(o)).ToArray();
+            var response = new InferenceResponseBody(served.Name, served.Version, request.Id,
+                result.Warnings is null ? null : new Dictionary<string, string> { ["warnings"] = result.Warnings },
+                bodies);
+            return data.Count == 0 ? TypedResults.Ok(response) : new BinaryInferenceResult(response, data);
+        }
+        catch (InferenceException e)
+        {
+            return Error(e);
+        }
+    }
+
+    /// <summary>
+    /// The input tensors; an input with <c>binary_data_size</c> takes its elements from the next bytes of
+    /// <paramref name="binary"/> (the data after a binary request's JSON header), which they must use up exactly.
+    /// </summary>
+    private static InputTensor[] Inputs(InferenceRequestBody request, ReadOnlyMemory<byte> binary)
     {
         if (request.Inputs is not { Count: > 0 } inputs)
             throw InferenceException.BadRequest("Give the input tensors in 'inputs'.");
         var tensors = new InputTensor[inputs.Count];
+        int offset = 0;
         for (int i = 0; i < inputs.Count; i++)
         {
             var input = inputs[i] ?? throw InferenceException.BadRequest($"inputs[{i}] is null.");
@@ -121,11 +161,28 @@ public static class InferenceApi
                 throw InferenceException.BadRequest($"Input '{input.Name}' needs a datatype (FP32 or FP64).");
             if (input.Shape is null)
                 throw InferenceException.BadRequest($"Input '{input.Name}' needs a shape, e.g. [rows, features].");
-            if (input.Data is null)
-                throw InferenceException.BadRequest($"Input '{input.Name}' needs its elements in 'data'.");
             CheckParameters(input.Parameters, $"inputs[{i}].parameters");
-            tensors[i] = new InputTensor(input.Name, input.Datatype, input.Shape, input.Data.Elements);
+            TensorElements elements;
+            if (BinaryTensorData.Size(input.Parameters, input.Name) is { } size)
+            {
+                if (input.Data is not null)
+                    throw InferenceException.BadRequest($"Input '{input.Name}' gives both 'data' and "
+                        + $"{BinaryTensorData.SizeParameter}; give one.");
+                if (size > binary.Length - offset)
+                    throw InferenceException.BadRequest($"Input '{input.Name}' has {BinaryTensorData.SizeParameter} "
+                        + $"{size}, but only {binary.Length - offset} bytes of binary data follow the JSON request"
+                        + (binary.IsEmpty ? $" (send binary data as {BinaryTensorData.ContentType} with "
+                            + $"{BinaryTensorData.HeaderLength})." : "."));
+                elements = TensorElements.FromRaw(input.Name, input.Datatype, binary.Span.Slice(offset, size));
+                offset += size;
+            }
+            else elements = input.Data?.Elements
+                ?? throw InferenceException.BadRequest($"Input '{input.Name}' needs its elements in 'data'.");
+            tensors[i] = new InputTensor(input.Name, input.Datatype, input.Shape, elements);
         }
+        if (offset != binary.Length)
+            throw InferenceException.BadRequest($"{binary.Length - offset} bytes of binary data are left over after "
+                + $"the inputs' {BinaryTensorData.SizeParameter}s.");
         return tensors;
     }
 
@@ -137,6 +194,17 @@ public static class InferenceApi
                 or JsonValueKind.False))
                 throw InferenceException.BadRequest($"{path}.{ServedModels.Shorten(key)} must be a string, a number "
                     + $"or a boolean.");
+    }
+
+    /// <summary>An output as binary tensor data: its raw little-endian elements appended to <paramref
+    /// name="data"/>, its size in the header.</summary>
+    private static InferenceOutputBody Binary(OutputTensor output, List<ReadOnlyMemory<byte>> data)
+    {
+        var bytes = output.Floats is { } floats ? MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()
+            : MemoryMarshal.AsBytes(output.Longs.AsSpan()).ToArray();
+        data.Add(bytes);
+        return new(output.Name, output.Datatype, output.Shape, null,
+            new Dictionary<string, long> { [BinaryTensorData.SizeParameter] = bytes.Length });
     }
 
     private static InferenceOutputBody Body(OutputTensor output)

@@ -5,7 +5,8 @@ namespace Backprop.Api.Inference;
 
 /// <summary>An inference request of the Open Inference Protocol (POST /v2/models/{name}/infer).</summary>
 /// <param name="Id">Any text; the response carries it back.</param>
-/// <param name="Parameters">Name/value pairs (string, number or boolean); none changes Backprop's inference.</param>
+/// <param name="Parameters">Name/value pairs (string, number or boolean); "binary_data_output": true asks for every
+/// output as binary tensor data; none other changes Backprop's inference.</param>
 /// <param name="Inputs">The input tensors, e.g. [{"name": "input", "datatype": "FP32", "shape": [2, 4], "data": [5.1,
 /// 3.5, 1.4, 0.2, 6.2, 2.9, 4.3, 1.3]}].</param>
 /// <param name="Outputs">The outputs wanted, e.g. [{"name": "label"}]; all of the model's when absent.</param>
@@ -19,14 +20,15 @@ public sealed record InferenceRequestBody(string? Id, Dictionary<string, JsonEle
 /// <param name="Shape">e.g. [rows, features].</param>
 /// <param name="Datatype">FP32 or FP64 for numbers (read as single precision, as /api/models/{id}/predict reads them);
 /// BYTES or BOOL for raw columns.</param>
-/// <param name="Parameters">Name/value pairs; none is used.</param>
+/// <param name="Parameters">Name/value pairs; "binary_data_size": the bytes of this input's raw elements after the
+/// JSON header of a binary request (then without "data").</param>
 /// <param name="Data">The elements in row-major order, flat ([1, 2, 3, 4]) or nested ([[1, 2], [3, 4]]).</param>
 public sealed record InferenceInputBody(string? Name, long[]? Shape, string? Datatype, Dictionary<string,
     JsonElement>? Parameters, TensorData? Data);
 
 /// <summary>An output wanted in the response.</summary>
 /// <param name="Name">probabilities, label (classification) or values (regression).</param>
-/// <param name="Parameters">Name/value pairs; none is used.</param>
+/// <param name="Parameters">Name/value pairs; "binary_data": true returns this output as binary tensor data.</param>
 public sealed record InferenceRequestedOutputBody(string? Name, Dictionary<string, JsonElement>? Parameters);
 
 /// <summary>An inference response.</summary>
@@ -50,9 +52,13 @@ public sealed record InferenceResponseBody(
 /// <param name="Datatype">FP32 or INT64.</param>
 /// <param name="Shape">e.g. [rows, classes].</param>
 /// <param name="Data">The elements, flat and row-major: single-precision numbers written as the shortest text that
-/// reads back to the same value;
-/// a regression value that is not finite is null.</param>
-public sealed record InferenceOutputBody(string Name, string Datatype, long[] Shape, object Data);
+/// reads back to the same value; a regression value that is not finite is null. Absent for a binary output.</param>
+/// <param name="Parameters">For a binary output (binary tensor data extension), "binary_data_size": its bytes after the
+/// JSON header.</param>
+public sealed record InferenceOutputBody(string Name, string Datatype, long[] Shape,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? Data,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string,
+        long>? Parameters = null);
 
 /// <summary>The protocol's error form.</summary>
 /// <param name="Error">What went wrong.</param>
@@ -74,7 +80,7 @@ public sealed record ModelReadyBody(string Name, bool Ready);
 /// <summary>GET /v2: the server's metadata.</summary>
 /// <param name="Name">backprop.</param>
 /// <param name="Version">The service's version.</param>
-/// <param name="Extensions">Protocol extensions supported: none.</param>
+/// <param name="Extensions">Protocol extensions supported: binary_tensor_data.</param>
 public sealed record ServerMetadataBody(string Name, string Version, IReadOnlyList<string> Extensions);
 
 /// <summary>GET /v2/models/{name}: a model's metadata.</summary>

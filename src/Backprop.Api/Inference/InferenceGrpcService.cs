@@ -70,7 +70,8 @@ public sealed class InferenceGrpcService(IOptions<LimitsOptions> limits, HealthC
                     + $"for {request.Inputs.Count} inputs; give one per input.");
             var inputs = request.Inputs.Select((input, i) => new InputTensor(input.Name, input.Datatype,
                 [.. input.Shape],
-                raw ? RawElements(input, request.RawInputContents[i]) : Elements(input))).ToArray();
+                raw ? TensorElements.FromRaw(input.Name, input.Datatype, request.RawInputContents[i].Span)
+                    : Elements(input))).ToArray();
             var outputs = request.Outputs.Select(o => o.Name).ToArray();
             result = InferenceRunner.Run(served, inputs, outputs, limits.Value);
         }
@@ -131,47 +132,6 @@ public sealed class InferenceGrpcService(IOptions<LimitsOptions> limits, HealthC
             _ => throw InferenceException.BadRequest($"Input '{input.Name}' has datatype "
                 + $"'{ServedModels.Shorten(input.Datatype)}'; give FP32 or FP64 (BYTES or BOOL for raw columns)."),
         };
-    }
-
-    /// <summary>
-    /// Raw little-endian elements: FP32 and FP64 as they are; BYTES as the protocol frames them (a 4-byte little-endian
-    /// length before each
-    /// element); BOOL one byte each.
-    /// </summary>
-    private static TensorElements RawElements(InferInputTensor input, ByteString raw)
-    {
-        var bytes = raw.Span;
-        switch (input.Datatype)
-        {
-            case ModelSignature.Fp32 when bytes.Length % sizeof(float) == 0:
-                return TensorElements.Of(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
-            case ModelSignature.Fp64 when bytes.Length % sizeof(double) == 0:
-                var doubles = MemoryMarshal.Cast<byte, double>(bytes).ToArray();
-                return TensorElements.Of(doubles, doubles.Length);
-            case ModelSignature.Bool:
-                return TensorElements.Of(bytes.ToArray().Select(b => Cell(b != 0)).ToArray());
-            case ModelSignature.Bytes:
-                var cells = new List<System.Text.Json.JsonElement>();
-                for (int at = 0; at < bytes.Length;)
-                {
-                    if (bytes.Length - at < 4)
-                        throw InferenceException.BadRequest($"Input '{input.Name}': raw BYTES end inside an element's "
-                            + $"length.");
-                    int length = BitConverter.ToInt32(bytes.Slice(at, 4));
-                    if (length < 0 || length > bytes.Length - at - 4)
-                        throw InferenceException.BadRequest($"Input '{input.Name}': a raw BYTES element's length runs "
-                            + $"past the contents.");
-                    cells.Add(Cell(System.Text.Encoding.UTF8.GetString(bytes.Slice(at + 4, length))));
-                    at += 4 + length;
-                }
-                return TensorElements.Of(cells);
-            case ModelSignature.Fp32 or ModelSignature.Fp64:
-                throw InferenceException.BadRequest($"Input '{input.Name}': {bytes.Length} raw bytes are not a whole "
-                    + $"number of {input.Datatype} elements.");
-            default:
-                throw InferenceException.BadRequest($"Input '{input.Name}' has datatype "
-                    + $"'{ServedModels.Shorten(input.Datatype)}'; give FP32 or FP64 (BYTES or BOOL for raw columns).");
-        }
     }
 
     private static System.Text.Json.JsonElement Cell<T>(T value) =>

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
 
 namespace Backprop.Api.Inference;
@@ -36,6 +39,48 @@ public abstract class TensorElements
     internal static JsonElement NumberCell(double value) =>
         double.IsNaN(value) ? default : double.IsFinite(value) ? JsonSerializer.SerializeToElement(value)
             : JsonSerializer.SerializeToElement("Infinity");
+
+    /// <summary>
+    /// Raw little-endian elements (gRPC's raw_input_contents, REST's binary tensor data): FP32 and FP64 as they are;
+    /// BYTES as the protocol frames them (a 4-byte little-endian length before each element); BOOL one byte each.
+    /// </summary>
+    public static TensorElements FromRaw(string name, string datatype, ReadOnlySpan<byte> bytes)
+    {
+        switch (datatype)
+        {
+            case ModelSignature.Fp32 when bytes.Length % sizeof(float) == 0:
+                return Of(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+            case ModelSignature.Fp64 when bytes.Length % sizeof(double) == 0:
+                var doubles = MemoryMarshal.Cast<byte, double>(bytes).ToArray();
+                return Of(doubles, doubles.Length);
+            case ModelSignature.Bool:
+                var flags = new JsonElement[bytes.Length];
+                for (int i = 0; i < bytes.Length; i++) flags[i] = JsonSerializer.SerializeToElement(bytes[i] != 0);
+                return Of(flags);
+            case ModelSignature.Bytes:
+                var cells = new List<JsonElement>();
+                for (int at = 0; at < bytes.Length;)
+                {
+                    if (bytes.Length - at < 4)
+                        throw InferenceException.BadRequest($"Input '{name}': raw BYTES end inside an element's "
+                            + "length.");
+                    int length = BinaryPrimitives.ReadInt32LittleEndian(bytes.Slice(at, 4));
+                    if (length < 0 || length > bytes.Length - at - 4)
+                        throw InferenceException.BadRequest($"Input '{name}': a raw BYTES element's length runs past "
+                            + "the contents.");
+                    cells.Add(JsonSerializer.SerializeToElement(Encoding.UTF8.GetString(bytes.Slice(at + 4,
+                        length))));
+                    at += 4 + length;
+                }
+                return Of(cells);
+            case ModelSignature.Fp32 or ModelSignature.Fp64:
+                throw InferenceException.BadRequest($"Input '{name}': {bytes.Length} raw bytes are not a whole "
+                    + $"number of {datatype} elements.");
+            default:
+                throw InferenceException.BadRequest($"Input '{name}' has datatype "
+                    + $"'{ServedModels.Shorten(datatype)}'; give FP32 or FP64 (BYTES or BOOL for raw columns).");
+        }
+    }
 
     public static TensorElements Of(double[] values, int count) => new Doubles(values, count);
     public static TensorElements Of(ReadOnlyMemory<float> values) => new Floats(values);

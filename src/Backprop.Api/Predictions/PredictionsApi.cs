@@ -4,6 +4,7 @@ using Backprop.Api.Models;
 using Backprop.Api.Security;
 using Backprop.Api.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Predictions;
@@ -19,16 +20,17 @@ public static class PredictionsApi
             .WithSummary(
                 "Predict rows given in raw units: class label and probabilities, or values in raw target units")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .RequireRateLimiting(RateLimits.Predictions)
-            // PredictionInput checks every row itself; the generic validator would walk every number first
-            .DisableValidation();
+            .Accepts<PredictionRequest>("application/json")
+            .RequireRateLimiting(RateLimits.Predictions);
         return group;
     }
 
     private static async Task<Results<Ok<PredictionResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
-        Guid id, PredictionRequest request, HttpContext http, ICurrentTenant tenant, ModelCache cache,
-            IOptions<LimitsOptions> limits, BackpropMetrics metrics, CancellationToken ct)
+        Guid id, HttpContext http, ICurrentTenant tenant, ModelCache cache, IOptions<LimitsOptions> limits,
+            IOptions<JsonOptions> json, BackpropMetrics metrics, CancellationToken ct)
     {
+        // Read here rather than bound by the framework (see PredictionBody); PredictionInput checks every row itself.
+        var request = await PredictionBody.ReadAsync(http.Request, json.Value.SerializerOptions, ct);
         long started = Stopwatch.GetTimestamp();
         int count = request.RowCount();
         if (count > limits.Value.MaxPredictionRows)

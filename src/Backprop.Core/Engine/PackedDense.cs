@@ -14,15 +14,16 @@ namespace Backprop.Core.Engine;
 /// multiply-adds in input order, the same sequence for every row whatever the batch, so a row predicts the same alone
 /// or in a batch (and as <see cref="Reference"/>).
 /// </summary>
-public sealed class PackedDense
+public sealed partial class PackedDense
 {
     /// <summary>Units per panel: two 8-float vectors.</summary>
     public const int PanelWidth = 16;
-    // Rows per micro-kernel call (12 accumulators + 2 weight vectors + 1 broadcast fit AVX2's 16 registers); rows per
-    // block, so that a block of A stays in L2 while every panel passes over it; inputs per pass, so that a panel's
-    // slice (16 KB) stays in L1 while the block's rows pass over it. Partial sums wait in a (96, 16) tile between
-    // passes.
+    // Rows per micro-kernel call (12 accumulators + 2 weight vectors + 1 broadcast fit AVX2's 16 registers; AVX-512
+    // runs 8 rows × 2 panels, 16 of its 32 registers); rows per block, so that a block of A stays in L2 while every
+    // panel passes over it; inputs per pass, so that a panel's slice (16 KB) stays in L1 while the block's rows pass
+    // over it. Partial sums wait in a (96, 16) tile, (96, 32) for AVX-512, between passes.
     private const int KernelRows = 6;
+    private const int WideKernelRows = 8;
     private const int BlockRows = 96;
     private const int BlockInputs = 256;
 
@@ -57,74 +58,88 @@ public sealed class PackedDense
 
     private int Panels { get; }
 
-    /// <summary>Whether <see cref="Forward"/> runs the vector kernels (AVX2 with FMA) rather than <see
-    /// cref="Reference"/>.</summary>
-    public static bool IsAccelerated => Fma.IsSupported && Vector256.IsHardwareAccelerated;
+    /// <summary>Whether <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> runs vector kernels (AVX2 with
+    /// FMA, or AVX-512) rather than <see cref="Reference"/>.</summary>
+    public static bool IsAccelerated => Sgemm.ActiveKernel != SgemmKernel.Scalar;
 
-    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
+    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c> with the widest kernel this CPU runs.</summary>
+    public void Forward(ReadOnlySpan<float> a, Span<float> z, int rows) => Forward(Sgemm.ActiveKernel, a, z, rows);
+
+    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c> with <paramref name="kernel"/>'s instruction set
+    /// (scalar: <see cref="Reference"/>); every kernel gives the same floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Forward(ReadOnlySpan<float> a, Span<float> z, int rows)
+    public void Forward(SgemmKernel kernel, ReadOnlySpan<float> a, Span<float> z, int rows)
     {
         if (rows < 0 || a.Length < (long)rows * Inputs || z.Length < (long)rows * Units)
             throw new ArgumentException($"Expected {rows}×{Inputs} inputs and room for {rows}×{Units} outputs.");
-        if (!IsAccelerated)
+        if (!Sgemm.IsSupported(kernel))
+            throw new PlatformNotSupportedException($"This CPU cannot run the {kernel} kernel.");
+        if (kernel == SgemmKernel.Scalar)
         {
             Reference(a, z, rows);
             return;
         }
+        bool wide = kernel == SgemmKernel.Avx512;
+        int kernelRows = wide ? WideKernelRows : KernelRows;
         ref float ra = ref MemoryMarshal.GetReference(a);
         ref float rz = ref MemoryMarshal.GetReference(z);
-        ref float panels = ref MemoryArrayReference(_panels);
-        ref float bias = ref MemoryArrayReference(_bias);
-        int panelLength = Inputs * PanelWidth;
-        Span<float> tile = stackalloc float[BlockRows * PanelWidth];
+        Span<float> tile = stackalloc float[BlockRows * 2 * PanelWidth];
         ref float rt = ref MemoryMarshal.GetReference(tile);
         for (int start = 0; start < rows; start += BlockRows)
         {
-            int count = Math.Min(BlockRows, rows - start), full = count / KernelRows * KernelRows, rest = count - full;
+            int count = Math.Min(BlockRows, rows - start), full = count / kernelRows * kernelRows, rest = count - full;
             if (full > 0)
-            {
-                ref float block = ref Unsafe.Add(ref rz, (nint)start * Units);
-                Blocked(ref Unsafe.Add(ref ra, (nint)start * Inputs), full, full, ref block, ref rt);
-            }
+                Blocked(wide, ref Unsafe.Add(ref ra, (nint)start * Inputs), full, full,
+                    ref Unsafe.Add(ref rz, (nint)start * Units), ref rt);
             if (rest >= 2)
             {
-                // The last rows padded with zeros to six: one more pass costs less than streaming the weights once
-                // per row.
-                var scratch = ArrayPool<float>.Shared.Rent(KernelRows * Inputs);
-                var padded = scratch.AsSpan(0, KernelRows * Inputs);
+                // The last rows padded with zeros to a whole kernel: one more pass costs less than streaming the
+                // weights once per row.
+                var scratch = ArrayPool<float>.Shared.Rent(kernelRows * Inputs);
+                var padded = scratch.AsSpan(0, kernelRows * Inputs);
                 MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref ra, (nint)(start + full) * Inputs),
                     rest * Inputs).CopyTo(padded);
                 padded[(rest * Inputs)..].Clear();
-                ref float target = ref Unsafe.Add(ref rz, (nint)(start + full) * Units);
-                Blocked(ref MemoryMarshal.GetArrayDataReference(scratch), KernelRows, rest, ref target, ref rt);
+                Blocked(wide, ref MemoryMarshal.GetArrayDataReference(scratch), kernelRows, rest,
+                    ref Unsafe.Add(ref rz, (nint)(start + full) * Units), ref rt);
                 ArrayPool<float>.Shared.Return(scratch);
             }
-            else if (rest == 1) // a single row (a one-row prediction): four panels per pass, no padding
-            {
-                int r = start + full;
-                ref float row = ref Unsafe.Add(ref ra, (nint)r * Inputs);
-                ref float output = ref Unsafe.Add(ref rz, (nint)r * Units);
-                int p = 0;
-                for (; p + 4 <= Panels; p += 4)
-                {
-                    Kernel1x64(ref row, Inputs, ref Unsafe.Add(ref panels, (nint)p * panelLength), panelLength,
-                        ref Unsafe.Add(ref bias, p * PanelWidth), ref rt);
-                    Store(ref rt, 4 * PanelWidth, 1, ref output, p * PanelWidth);
-                }
-                for (; p < Panels; p++)
-                {
-                    Kernel1x16(ref row, Inputs, ref Unsafe.Add(ref panels, (nint)p * panelLength),
-                        ref Unsafe.Add(ref bias, p * PanelWidth), ref rt);
-                    Store(ref rt, PanelWidth, 1, ref output, p * PanelWidth);
-                }
-            }
+            else if (rest == 1)
+                SingleRow(ref Unsafe.Add(ref ra, (nint)(start + full) * Inputs),
+                    ref Unsafe.Add(ref rz, (nint)(start + full) * Units), ref rt);
         }
     }
 
+    /// <summary>A single row (a one-row prediction): four panels per pass, no padding.</summary>
+    private void SingleRow(ref float row, ref float output, ref float tile)
+    {
+        ref float panels = ref MemoryArrayReference(_panels);
+        ref float bias = ref MemoryArrayReference(_bias);
+        int panelLength = Inputs * PanelWidth;
+        int p = 0;
+        for (; p + 4 <= Panels; p += 4)
+        {
+            Kernel1x64(ref row, Inputs, ref Unsafe.Add(ref panels, (nint)p * panelLength), panelLength,
+                ref Unsafe.Add(ref bias, p * PanelWidth), ref tile);
+            Store(ref tile, 4 * PanelWidth, 1, ref output, p * PanelWidth);
+        }
+        for (; p < Panels; p++)
+        {
+            Kernel1x16(ref row, Inputs, ref Unsafe.Add(ref panels, (nint)p * panelLength),
+                ref Unsafe.Add(ref bias, p * PanelWidth), ref tile);
+            Store(ref tile, PanelWidth, 1, ref output, p * PanelWidth);
+        }
+    }
+
+    private void Blocked(bool wide, ref float a, int rows, int stored, ref float z, ref float tile)
+    {
+        if (wide) BlockedWide(ref a, rows, stored, ref z, ref tile);
+        else Blocked(ref a, rows, stored, ref z, ref tile);
+    }
+
     /// <summary>
-    /// <paramref name="rows"/> rows of A (a multiple of six) against every panel, <see cref="BlockInputs"/> inputs per
-    /// pass with the partial sums in <paramref name="tile"/> <c>(rows, 16)</c>; the first <paramref name="stored"/>
+    /// AVX2: <paramref name="rows"/> rows of A (a multiple of six) against every panel, <see cref="BlockInputs"/>
+    /// inputs per pass with the partial sums in <paramref name="tile"/> <c>(rows, 16)</c>; the first <paramref name="stored"/>
     /// rows go to Z.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

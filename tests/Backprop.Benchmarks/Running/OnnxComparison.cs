@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Backprop.Api.Models.Onnx;
 using Backprop.Benchmarks.Workloads;
@@ -20,39 +19,50 @@ public static class OnnxComparison
     public static int Run(int rounds, double seconds)
     {
         string cpu = CpuName();
-        var results = new List<(string Workload, int Batch, int Round, double Backprop, double Onnx)>();
+        var results = new List<(string Workload, int Batch, int Round, double Backprop, double Onnx, double BackpropCpu,
+            double OnnxCpu)>();
         var cases = new[] { "W4", "W3" }.Select(name => Prepare(WorkloadCatalog.Get(name))).ToList();
         for (int round = 1; round <= rounds; round++)
             foreach (var c in cases)
                 foreach (int batch in Batches)
                 {
-                    double ours = c.Backprop(batch, seconds), theirs = c.Onnx(batch, seconds);
-                    results.Add((c.Name, batch, round, ours, theirs));
+                    var (ours, oursCpu) = c.Backprop(batch, seconds);
+                    var (theirs, theirsCpu) = c.Onnx(batch, seconds);
+                    results.Add((c.Name, batch, round, ours, theirs, oursCpu, theirsCpu));
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{{\"benchmark\":\"onnx-predict\",\"workload\":\"{c.Name}\",\"batch\":{batch},"
                         + $"\"round\":{round},\"threads\":1,\"backprop_rows_per_sec\":{ours:F0},"
                         + $"\"onnxruntime_rows_per_sec\":{theirs:F0},\"ratio\":{ours / theirs:F3},"
-                        + $"\"cpu\":\"{cpu}\"}}"));
+                        + $"\"backprop_rows_per_cpu_sec\":{oursCpu:F0},"
+                        + $"\"onnxruntime_rows_per_cpu_sec\":{theirsCpu:F0},"
+                        + $"\"cpu_ratio\":{oursCpu / theirsCpu:F3},\"cpu\":\"{cpu}\"}}"));
                 }
         Console.WriteLine();
         Console.WriteLine($"CPU: {cpu}; ONNX Runtime {OrtEnv.Instance().GetVersionString()}; {rounds} rounds of "
             + $"{seconds} s per measurement");
         Console.WriteLine();
+        // Wall-clock rates, and rates per CPU-second of the process (time waiting for a core on a shared machine left
+        // out).
         Console.WriteLine("| network | batch | Backprop rows/s (median) | ONNX Runtime rows/s (median) "
-            + "| ratio (rounds) |");
-        Console.WriteLine("|---|---:|---:|---:|---:|");
+            + "| ratio (rounds) | ratio per CPU-second (rounds) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         foreach (var group in results.GroupBy(r => (r.Workload, r.Batch)))
         {
             var ratios = group.Select(r => r.Backprop / r.Onnx).ToList();
-            string perRound = string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)));
+            var cpuRatios = group.Select(r => r.BackpropCpu / r.OnnxCpu).ToList();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {group.Key.Workload} | {group.Key.Batch:N0} | {Median(group.Select(r => r.Backprop)):N0} | "
-                + $"{Median(group.Select(r => r.Onnx)):N0} | {Median(ratios):F2}× ({perRound}) |"));
+                + $"{Median(group.Select(r => r.Onnx)):N0} | {Median(ratios):F2}× ({Rounds(ratios)}) | "
+                + $"{Median(cpuRatios):F2}× ({Rounds(cpuRatios)}) |"));
         }
         return 0;
     }
 
-    private sealed record Case(string Name, Func<int, double, double> Backprop, Func<int, double, double> Onnx);
+    private static string Rounds(IEnumerable<double> ratios) =>
+        string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)));
+
+    private sealed record Case(string Name, Func<int, double, (double, double)> Backprop,
+        Func<int, double, (double, double)> Onnx);
 
     /// <summary>The workload's network with its initial weights (speed does not depend on their values), z-score
     /// normalisation fitted on its rows, the ONNX session of its export, and a check that both predict the
@@ -75,16 +85,17 @@ public static class OnnxComparison
         var session = new InferenceSession(OnnxExport.Write(model, Guid.Empty, workload.Name), options);
         Check(model, session, rows, maxRows);
 
-        double Ours(int batch, double seconds)
+        (double, double) Ours(int batch, double seconds)
         {
             var predictor = model.CreatePredictor(batch);
             var input = rows.AsSpan(0, batch * width).ToArray();
             long checksum = 0;
             for (int i = 0; i < 20; i++) checksum += predictor.Predict(input, batch).PredictedClasses![0]; // warm-up
-            return Measure(batch, seconds, () => checksum += predictor.Predict(input, batch).PredictedClasses![0]);
+            return CpuClock.Measure(batch, seconds, () => checksum += predictor.Predict(input, batch)
+                .PredictedClasses![0]);
         }
 
-        double Theirs(int batch, double seconds)
+        (double, double) Theirs(int batch, double seconds)
         {
             var input = rows.AsSpan(0, batch * width).ToArray();
             var labels = new long[batch];
@@ -103,23 +114,10 @@ public static class OnnxComparison
                 checksum += labels[0];
             }
             for (int i = 0; i < 20; i++) Call();
-            return Measure(batch, seconds, Call);
+            return CpuClock.Measure(batch, seconds, Call);
         }
 
         return new Case(workload.Name, Ours, Theirs);
-    }
-
-    /// <summary>Rows per second of calls repeated for <paramref name="seconds"/>.</summary>
-    private static double Measure(int batch, double seconds, Action call)
-    {
-        long limit = (long)(seconds * Stopwatch.Frequency), calls = 0;
-        long started = Stopwatch.GetTimestamp(), now;
-        do
-        {
-            call();
-            calls++;
-        } while ((now = Stopwatch.GetTimestamp()) - started < limit);
-        return calls * (double)batch * Stopwatch.Frequency / (now - started);
     }
 
     /// <summary>W4: the digits test rows repeated; W3: its input distribution (uniform in [0, 1)) from a fixed

@@ -14,7 +14,7 @@ namespace Backprop.Benchmarks.Running;
 /// <summary>
 /// Prediction throughput of a running service on loopback, every way a caller can ask, in one run:
 /// /api/models/{id}/predict
-/// (JSON rows), the Open Inference Protocol over REST (JSON tensor) and over gRPC (typed contents and
+/// (JSON rows), the Open Inference Protocol over REST (JSON tensor, binary tensor data) and over gRPC (typed contents and
 /// raw_input_contents), for
 /// one row and 1,000-row batches; beside them a trivial authenticated endpoint (GET /api/whoami) and the in-process
 /// predictor
@@ -58,6 +58,12 @@ public static class ServiceLoad
             var inferBody = Encoding.UTF8.GetBytes(
                 $"{{\"inputs\":[{{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[{rows},64],"
                 + $"\"data\":[{numbers(flat)}]}}]}}");
+            // The binary tensor data extension: the JSON request, then the raw floats; every output back as raw bytes.
+            var binaryHeader = Encoding.UTF8.GetBytes(
+                $"{{\"inputs\":[{{\"name\":\"input\",\"datatype\":\"FP32\",\"shape\":[{rows},64],"
+                + $"\"parameters\":{{\"binary_data_size\":{flat.Length * sizeof(float)}}}}}],"
+                + "\"parameters\":{\"binary_data_output\":true}}");
+            byte[] binaryBody = [.. binaryHeader, .. MemoryMarshal.AsBytes(flat.AsSpan())];
             var typed = new ModelInferRequest { ModelName = model.ToString(),
                 Inputs = { new InferInputTensor { Name = "input", Datatype = "FP32", Shape = { rows, 64 },
                 Contents = new InferTensorContents { Fp32Contents = { flat } } } } };
@@ -68,6 +74,8 @@ public static class ServiceLoad
                 Post($"/api/models/{model}/predict", predictBody)));
             scenarios.Add(new("V2 REST infer (JSON FP32 tensor)", rows, () => Post($"/v2/models/{model}/infer",
                 inferBody)));
+            scenarios.Add(new("V2 REST infer (binary tensor data)", rows, () => Post($"/v2/models/{model}/infer",
+                binaryBody, binaryHeader.Length)));
             scenarios.Add(new("V2 gRPC ModelInfer (fp32_contents)", rows, async () => await grpc.ModelInferAsync(typed,
                 headers)));
             scenarios.Add(new("V2 gRPC ModelInfer (raw_input_contents)", rows, async () =>
@@ -112,10 +120,14 @@ public static class ServiceLoad
                 $"1,000-row {o.Scenario} ÷ in-process rows/s: {o.RowsPerSecond / inProcess:P0}"));
         return 0;
 
-        async Task Post(string path, byte[] body)
+        // A JSON body, or with headerLength a binary one (the binary tensor data extension).
+        async Task Post(string path, byte[] body, int? headerLength = null)
         {
             var content = new ByteArrayContent(body);
-            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            content.Headers.ContentType = new MediaTypeHeaderValue(headerLength is null ? "application/json"
+                : "application/octet-stream");
+            if (headerLength is { } length)
+                content.Headers.Add("Inference-Header-Content-Length", length.ToString(CultureInfo.InvariantCulture));
             using var response = await http.PostAsync(path, content);
             response.EnsureSuccessStatusCode();
             await response.Content.ReadAsByteArrayAsync(); // the whole body, as a caller reads it

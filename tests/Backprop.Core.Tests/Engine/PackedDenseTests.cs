@@ -7,9 +7,9 @@ namespace Backprop.Core.Tests.Engine;
 /// </summary>
 public class PackedDenseTests
 {
-    // Around the kernels' edges: 6-row micro-kernel, 96-row blocks, 256-input passes, 16-unit panels, four panels per
-    // single-row pass.
-    private static readonly int[] RowCounts = [1, 2, 5, 6, 7, 12, 13, 95, 96, 97, 200];
+    // Around the kernels' edges: 6-row (AVX2) and 8-row (AVX-512) micro-kernels, 96-row blocks, 256-input passes,
+    // 16-unit panels (pairs of them for AVX-512, an odd one alone), four panels per single-row pass.
+    private static readonly int[] RowCounts = [1, 2, 5, 6, 7, 8, 9, 12, 13, 16, 17, 95, 96, 97, 200];
     private static readonly int[] UnitCounts = [1, 3, 15, 16, 17, 33, 64, 65, 70];
     private static readonly int[] InputCounts = [1, 2, 9, 64, 100, 256, 257, 600];
 
@@ -30,11 +30,13 @@ public class PackedDenseTests
         return z;
     }
 
-    [Fact]
-    public void Forward_EveryShape_EqualsTheDefinitionExactly()
+    [SkippableTheory]
+    [InlineData(SgemmKernel.Scalar)]
+    [InlineData(SgemmKernel.Avx2)]
+    [InlineData(SgemmKernel.Avx512)]
+    public void Forward_EveryShapeOnEveryKernel_EqualsTheDefinitionExactly(SgemmKernel kernel)
     {
-        Assert.True(PackedDense.IsAccelerated,
-            "This CPU has no AVX2 with FMA: only the reference path is tested here.");
+        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
         var rng = new Random(18);
         foreach (int units in UnitCounts)
             foreach (int inputs in InputCounts)
@@ -47,7 +49,7 @@ public class PackedDenseTests
                     var a = Random(rng, rows * inputs);
                     var z = new float[rows * units + 3]; // room past the end stays untouched
                     z.AsSpan(rows * units).Fill(42);
-                    layer.Forward(a, z, rows);
+                    layer.Forward(kernel, a, z, rows);
                     Assert.Equal(Definition(a, w, b, rows, units, inputs), z[..(rows * units)]);
                     Assert.All(z[(rows * units)..], v => Assert.Equal(42, v));
                     var reference = new float[rows * units];
@@ -72,6 +74,28 @@ public class PackedDenseTests
             layer.Forward(a.AsSpan(r * Inputs, Inputs), alone, 1);
             Assert.Equal(batch[(r * Units)..((r + 1) * Units)], alone);
         }
+    }
+
+    [Fact]
+    public void Forward_ByDefault_RunsTheWidestKernelThisCpuHas()
+    {
+        Assert.Equal(Sgemm.ActiveKernel != SgemmKernel.Scalar, PackedDense.IsAccelerated);
+        var rng = new Random(5);
+        var layer = new PackedDense(Random(rng, 40 * 30), Random(rng, 40), 40, 30);
+        var a = Random(rng, 11 * 30);
+        float[] byDefault = new float[11 * 40], active = new float[11 * 40];
+        layer.Forward(a, byDefault, 11);
+        layer.Forward(Sgemm.ActiveKernel, a, active, 11);
+        Assert.Equal(active, byDefault);
+    }
+
+    [SkippableFact]
+    public void Forward_WithKernelThisCpuLacks_Throws()
+    {
+        var missing = Enum.GetValues<SgemmKernel>().Where(kernel => !Sgemm.IsSupported(kernel)).ToList();
+        Skip.If(missing.Count == 0, "this CPU runs every kernel");
+        var layer = new PackedDense(new float[4], new float[2], 2, 2);
+        Assert.Throws<PlatformNotSupportedException>(() => layer.Forward(missing[0], new float[4], new float[4], 2));
     }
 
     [Fact]
