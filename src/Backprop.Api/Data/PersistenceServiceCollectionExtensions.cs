@@ -8,6 +8,8 @@ namespace Backprop.Api.Data;
 /// tenant seam.</summary>
 public static class PersistenceServiceCollectionExtensions
 {
+    private static readonly SqliteBusyTimeout BusyTimeout = new();
+
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration,
         IHostEnvironment environment)
     {
@@ -32,7 +34,7 @@ public static class PersistenceServiceCollectionExtensions
         else
             services.AddDbContextPool<BackpropDbContext>((sp, o) =>
             {
-                o.UseSqlite(connectionString);
+                o.UseSqlite(connectionString).AddInterceptors(BusyTimeout);
                 if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
             });
         services.AddSingleton<ClusterEvents>();
