@@ -8,15 +8,13 @@ namespace Backprop.Api.Data;
 /// tenant seam.</summary>
 public static class PersistenceServiceCollectionExtensions
 {
-    private static readonly SqliteBusyTimeout BusyTimeout = new();
-
     public static IServiceCollection AddPersistence(this IServiceCollection services, IConfiguration configuration,
         IHostEnvironment environment)
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider
-            ?? DatabaseProvider.Sqlite;
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
+        var provider = database.Provider;
         var configured = configuration.GetConnectionString("Backprop")
             ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set.");
         var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured,
@@ -32,11 +30,14 @@ public static class PersistenceServiceCollectionExtensions
                 if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
             });
         else
+        {
+            var setup = new SqliteConnectionSetup(database.SqliteSynchronous);
             services.AddDbContextPool<BackpropDbContext>((sp, o) =>
             {
-                o.UseSqlite(connectionString).AddInterceptors(BusyTimeout);
+                o.UseSqlite(connectionString).AddInterceptors(setup);
                 if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
             });
+        }
         services.AddSingleton<ClusterEvents>();
         services.AddHostedService<PostgresEventListener>();
         services.AddScoped<TenantContext>();
