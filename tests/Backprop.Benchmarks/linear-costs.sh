@@ -38,7 +38,9 @@ done
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 if [ -n "${POSTGRES:-}" ]; then
-  export Database__Provider=postgres ConnectionStrings__Backprop="$POSTGRES;Database=linear_costs_$(date +%s%N)"
+  database=linear_costs_$(date +%s%N)
+  psql "$(echo "$POSTGRES" | sed 's/Host=/host=/; s/Port=/port=/; s/Username=/user=/; s/;/ /g')" -qc "CREATE DATABASE $database"
+  export Database__Provider=postgres ConnectionStrings__Backprop="$POSTGRES;Database=$database"
 else
   export ConnectionStrings__Backprop="Data Source=$work/backprop.db"
 fi
@@ -96,7 +98,7 @@ echo "$body" > "$work/body.json"
 for i in $(seq 1 "$jobs"); do
   [ "$i" = 1 ] || echo next
   printf 'url = "%s/api/jobs"\nrequest = "POST"\nheader = "%s"\n' "$B" "$AUTH"
-  printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\nfail\n' "$work/body.json"
+  printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\nfail\nsilent\n' "$work/body.json"
 done > "$work/submit.cfg"
 curl --silent --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
 # One cheap poll for all of them (not one per job), so the script takes little of the CPU the workers need.
