@@ -100,7 +100,7 @@ for i in $(seq 1 "$jobs"); do
   printf 'url = "%s/api/jobs"\nrequest = "POST"\nheader = "%s"\n' "$B" "$AUTH"
   printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\nfail\nsilent\n' "$work/body.json"
 done > "$work/submit.cfg"
-curl --silent --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
+curl --silent --no-progress-meter --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
 # One cheap poll for all of them (not one per job), so the script takes little of the CPU the workers need.
 unfinished() { for s in queued running; do curl -sf "$B/api/jobs?status=$s&pageSize=1" -H "$AUTH" | jq .totalCount; done \
   | paste -sd+ | bc; }
