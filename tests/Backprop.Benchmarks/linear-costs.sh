@@ -7,6 +7,9 @@
 #     (finishedAt − startedAt − Σ epoch durations; queueing excluded), and the makespan (first submission → last finish) against
 #     the sum of all epoch durations divided by the worker count (Jobs:MaxConcurrentJobs, the CPU count by default).
 #   tests/Backprop.Benchmarks/linear-costs.sh [SIZES="10000 100000 1000000"] [JOBS=200]
+# KEEP_LOG=file keeps the service's log there. SERVICE_DLL=path runs that build of the service instead of building this checkout (to compare two builds side by side);
+# POSTGRES='Host=...;Port=...;Username=...' (what `.ci/postgres.sh start` prints) runs it on PostgreSQL, in a fresh
+# database per run; else on a SQLite file.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -16,7 +19,8 @@ data=${UPLOAD_DATA:-/tmp/backprop-upload-data}
 mkdir -p "$data"
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >&2; }
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || { apt-get update -qq && apt-get install -y -qq python3-numpy >&2; }
-dotnet build -c Release src/Backprop.Api >&2
+dll=${SERVICE_DLL:-src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll}
+[ -n "${SERVICE_DLL:-}" ] || dotnet build -c Release src/Backprop.Api >&2
 for n in $sizes; do
   [ -s "$data/w2-$n.csv" ] || /usr/bin/python3 - "$n" "$data/w2-$n.csv" <<'PY'
 import sys, numpy as np
@@ -33,14 +37,26 @@ PY
 done
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-ConnectionStrings__Backprop="Data Source=$work/backprop.db" Datasets__MaxUploadBytes=1073741824 \
+if [ -n "${POSTGRES:-}" ]; then
+  database=linear_costs_$(date +%s%N)
+  psql "$(echo "$POSTGRES" | sed 's/Host=/host=/; s/Port=/port=/; s/Username=/user=/; s/;/ /g')" -qc "CREATE DATABASE $database"
+  export Database__Provider=postgres ConnectionStrings__Backprop="$POSTGRES;Database=$database"
+else
+  export ConnectionStrings__Backprop="Data Source=$work/backprop.db"
+fi
+admin=bp_linearCostsAdminKey_0123456789abcdefghij
+Auth__AdminKey=$admin Datasets__MaxUploadBytes=1073741824 \
   Tenancy__MaxConcurrentJobs=$jobs Tenancy__MaxQueuedJobs=$jobs RateLimits__JobSubmissionsPerWindow=100000 \
-  dotnet src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll --urls "http://127.0.0.1:$port" > "$work/service.log" 2>&1 &
+  dotnet "$dll" --urls "http://127.0.0.1:$port" > "$work/service.log" 2>&1 &
 service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do [ -s "$work/dev-api-key.txt" ] && break; sleep 1; done
+trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; [ -z "${KEEP_LOG:-}" ] || cp "$work/service.log" "$KEEP_LOG"
+  rm -rf "$work"' EXIT
 B="http://127.0.0.1:$port"
-AUTH="Authorization: Bearer $(cat "$work/dev-api-key.txt")"
+for _ in $(seq 1 120); do curl -sf "$B/api/admin/keys?pageSize=1" -H "Authorization: Bearer $admin" >/dev/null && break
+  sleep 0.5; done
+key=$(curl -sf -X POST "$B/api/admin/keys" -H "Authorization: Bearer $admin" -H 'Content-Type: application/json' \
+  -d '{"tenant": "bench", "name": "bench"}' | jq -r .key)
+AUTH="Authorization: Bearer $key"
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
 rss() { awk -v k="$1" '$1 == k {print $2}' /proc/$service/status; }
 reset_peak() { echo 5 > /proc/$service/clear_refs; }
@@ -77,20 +93,35 @@ net=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: applicatio
   "init": "glorot_uniform", "seed": 1}' | jq -r .id)
 body="{\"networkId\": \"$net\", \"datasetId\": \"$iris\", \"epochs\": 100, \"batchSize\": 16, \"optimizer\": {\"kind\": \"adam\", \"learningRate\": 0.01}}"
 start=$(date +%s.%N)
-seq 1 "$jobs" | xargs -P 16 -I{} curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "$body" \
-  | jq -r .id > "$work/jobs.txt"
-for job in $(cat "$work/jobs.txt"); do wait_job "$job"; done
+# One curl process sends them all, 16 at a time (not a process per job, which costs the machine more than a job).
+echo "$body" > "$work/body.json"
+for i in $(seq 1 "$jobs"); do
+  [ "$i" = 1 ] || echo next
+  printf 'url = "%s/api/jobs"\nrequest = "POST"\nheader = "%s"\n' "$B" "$AUTH"
+  printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\nfail\nsilent\n' "$work/body.json"
+done > "$work/submit.cfg"
+curl --silent --no-progress-meter --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
+# One cheap poll for all of them (not one per job), so the script takes little of the CPU the workers need.
+unfinished() { for s in queued running; do curl -sf "$B/api/jobs?status=$s&pageSize=1" -H "$AUTH" | jq .totalCount; done \
+  | paste -sd+ | bc; }
+while [ "$(unfinished)" != 0 ]; do sleep 0.25; done
 workers=$(grep -c ^processor /proc/cpuinfo)
 for job in $(cat "$work/jobs.txt"); do
   curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -c --argjson epochs "$(curl -sf "$B/api/jobs/$job/history?limit=1000" -H "$AUTH" \
     | jq '[.epochs[].durationMs] | add')" '{createdAt, startedAt, finishedAt, status, epoch_ms: $epochs}'
-done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" '
+done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   def t: rtrimstr("Z") | split(".") as $p | ($p[0] + "Z" | fromdateiso8601) + ("0." + ($p[1] // "0") | tonumber);
   def median: sort | .[(length - 1) / 2 | floor];
-  map(. + {overhead_ms: ((((.finishedAt | t) - (.startedAt | t)) * 1000) - .epoch_ms)}) as $j
+  map(. + {c: (.createdAt | t), s: (.startedAt | t), f: (.finishedAt | t)})
+  | map(. + {overhead_ms: ((.f - .s) * 1000 - .epoch_ms)}) as $j
   | ($j | map(.epoch_ms) | add / 1000) as $epochs
-  | (($j | map(.finishedAt | t) | max) - ($j | map(.createdAt | t) | min)) as $makespan
-  | {bench: "iris-jobs", cpu: $cpu, jobs: ($j | length), succeeded: ($j | map(select(.status == "succeeded")) | length), workers: $workers,
+  | ($j | map(.c) | min) as $first
+  | (($j | map(.f) | max) - $first) as $makespan
+  | ($j | map(.f - .s) | add) as $busy
+  | {bench: "iris-jobs", cpu: $cpu, load: $load, jobs: ($j | length),
+     succeeded: ($j | map(select(.status == "succeeded")) | length), workers: $workers,
      overhead_ms_median: ($j | map(.overhead_ms) | median), overhead_ms_p90: ($j | map(.overhead_ms) | sort | .[(length * 9 / 10) | floor]),
      epoch_ms_median_per_job: ($j | map(.epoch_ms) | median), makespan_seconds: $makespan, epoch_seconds_sum: $epochs,
+     submit_seconds: (($j | map(.c) | max) - $first), start_to_finish_seconds_sum: $busy,
+     idle_worker_seconds: ($makespan * $workers - $busy),
      bound_seconds: (1.2 * $epochs / $workers), makespan_over_ideal: ($makespan / ($epochs / $workers))}'

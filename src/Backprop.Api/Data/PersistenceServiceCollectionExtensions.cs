@@ -13,8 +13,8 @@ public static class PersistenceServiceCollectionExtensions
     {
         services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section))
             .ValidateDataAnnotations().ValidateOnStart();
-        var provider = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider
-            ?? DatabaseProvider.Sqlite;
+        var database = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new();
+        var provider = database.Provider;
         var configured = configuration.GetConnectionString("Backprop")
             ?? throw new InvalidOperationException("ConnectionStrings:Backprop is not set.");
         var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured,
@@ -30,11 +30,14 @@ public static class PersistenceServiceCollectionExtensions
                 if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
             });
         else
+        {
+            var setup = new SqliteConnectionSetup(database.SqliteSynchronous);
             services.AddDbContextPool<BackpropDbContext>((sp, o) =>
             {
-                o.UseSqlite(connectionString);
+                o.UseSqlite(connectionString).AddInterceptors(setup);
                 if (faults.Enabled) o.AddInterceptors(sp.GetRequiredService<TestFaultInterceptor>());
             });
+        }
         services.AddSingleton<ClusterEvents>();
         services.AddHostedService<PostgresEventListener>();
         services.AddScoped<TenantContext>();

@@ -31,9 +31,12 @@ public sealed record DatasetRows(Guid DatasetId, IReadOnlyList<string> Columns, 
 /// <param name="Task">"classification" or "regression"; inferred when absent.</param>
 /// <param name="Features">Rows of numbers, with <c>Targets</c> (one per row: numbers for regression, strings or
 /// integers for classification).</param>
-/// <param name="ClassNames">Fixes the label order; integer targets are then indices into it.</param>
+/// <param name="ClassNames">Fixes the label order; integer targets are then indices into it (with records, send it
+/// before them).</param>
 /// <param name="Records">Alternatively, one object per row with named columns; <c>TargetColumn</c> names the one to
-/// predict. Cells may be numbers, strings (categorical levels), booleans or null (missing).</param>
+/// predict. Cells may be numbers, strings (categorical levels), booleans or null (missing). The body streams in any
+/// property order; records sent after <c>TargetColumn</c> are stored as they arrive, before it they are held until
+/// it comes.</param>
 /// <param name="ColumnTypes">Declared feature types by column name: numeric, categorical or boolean; others are
 /// inferred.</param>
 /// <param name="SampleWeightColumn">A column of per-row loss weights (numbers ≥ 0), taken out of the features.</param>

@@ -42,9 +42,17 @@ internal sealed class DatasetTableBuilder
         _columns = [.. featureNames.Select(_ => new ParsedColumn(limits.MaxLevelsPerColumn))];
     }
 
-    public IReadOnlyList<string> FeatureNames { get; }
-    public string TargetColumn { get; }
+    public IReadOnlyList<string> FeatureNames { get; private set; }
+    public string TargetColumn { get; private set; }
     public int Width => FeatureNames.Count;
+    /// <summary>Names the columns anew, for a body that names them after its rows (as many features as
+    /// before).</summary>
+    public void Rename(IReadOnlyList<string> featureNames, string targetColumn)
+    {
+        if (featureNames.Count != Width) throw new ArgumentException("The width cannot change.", nameof(featureNames));
+        (FeatureNames, TargetColumn) = (featureNames, targetColumn);
+    }
+
     /// <summary>Rows begun so far; the current row's 1-based number while it is read.</summary>
     public int Rows { get; private set; }
 

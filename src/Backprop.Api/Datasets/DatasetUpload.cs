@@ -34,7 +34,7 @@ internal static class DatasetUpload
             var upload = MediaType(http.Request) switch
             {
                 "text/csv" => await ReadCsvAsync(http.Request, body, limits, ct),
-                "application/json" => await ReadJsonAsync(body, limits, http.Request.ContentLength, ct),
+                "application/json" => await ReadJsonAsync(body, limits, ct),
                 "multipart/form-data" => await MultipartDatasetReader.ReadAsync(http.Request, body, limits, ct),
                 _ => null,
             };
@@ -116,10 +116,9 @@ internal static class DatasetUpload
                 weights));
     }
 
-    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, long? contentLength,
-        CancellationToken ct)
+    private static async Task<ParsedUpload> ReadJsonAsync(Stream body, DatasetOptions limits, CancellationToken ct)
     {
-        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct, contentLength);
+        var (header, table) = await JsonDatasetReader.ReadAsync(body, limits, ct);
         return new ParsedUpload(header.Name, header.Task, null, table, new ColumnSettings(header.ColumnTypes,
             header.SampleWeightColumn));
     }

@@ -59,7 +59,7 @@ internal static class JsonCells
         catch (InvalidOperationException e)
         {
             throw new InvalidDatasetException(path,
-                $"The string at byte {reader.TokenStartIndex} cannot be read: {e.Message} "
+                $"A string in {path} cannot be read: {e.Message} "
                 + "(a \\u escape must not leave half of a surrogate pair).");
         }
     }

@@ -17,29 +17,45 @@ internal sealed class JsonUploadHeader
 
 /// <summary>
 /// Reads a JSON upload: <c>{ name, task?, featureNames?, classNames?, targetColumn?, features: [[...]], targets: [...]
-/// }</c> or
-/// <c>{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }</c>. The body (already capped at
-/// <see cref="DatasetOptions.MaxUploadBytes"/>) is held as UTF-8 bytes and walked once with <see
-/// cref="Utf8JsonReader"/>, so
-/// properties may come in any order and no value tree is built. Unknown or repeated properties are refused by name.
+/// }</c> or <c>{ name, task?, classNames?, targetColumn, records: [{column: value, ...}] }</c>. The body (capped at
+/// <see cref="DatasetOptions.MaxUploadBytes"/>) streams through a buffer of <see cref="BufferBytes"/> (grown only for
+/// one row or record longer than it) into <see cref="JsonUploadParser"/>, so the rows are stored column by column as
+/// they arrive and the body is never held whole. Properties may come in any order; <c>records</c> before
+/// <c>targetColumn</c> are kept as text until the end (they cannot be split into features and target sooner).
 /// </summary>
 internal static class JsonDatasetReader
 {
-    private static readonly string[] Properties =
-        ["name", "task", "targetColumn", "featureNames", "classNames", "features", "targets", "records", "columnTypes",
-            "sampleWeightColumn"];
+    /// <summary>The body read at a time: large enough that the parser rarely waits, small beside an upload.</summary>
+    public const int BufferBytes = 1 << 20;
 
-    public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body, DatasetOptions
-        limits, CancellationToken ct,
-        long? contentLength = null)
+    /// <param name="bufferBytes">The starting buffer; tests make it tiny so that every token meets a buffer
+    /// edge.</param>
+    public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body,
+        DatasetOptions limits, CancellationToken ct, int bufferBytes = BufferBytes)
     {
-        // Sized from Content-Length (already checked against the limit), the buffer is never regrown and copied.
-        using var buffer = new MemoryStream(contentLength is > 0 and var length && length <= limits.MaxUploadBytes ?
-            (int)length : 0);
-        await body.CopyToAsync(buffer, 1 << 20, ct);
+        var parser = new JsonUploadParser(limits);
+        var buffer = new byte[Math.Max(16, bufferBytes)];
+        int filled = 0, validated = 0;
+        bool final = false;
         try
         {
-            return Parse(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), limits);
+            while (true)
+            {
+                while (!final && filled < buffer.Length)
+                {
+                    int read = await body.ReadAsync(buffer.AsMemory(filled), ct);
+                    if (read == 0) final = true;
+                    filled += read;
+                }
+                validated = ValidateUtf8(buffer.AsSpan(0, filled), validated, final);
+                int consumed = parser.Step(buffer.AsSpan(0, filled), final);
+                if (final) return parser.Finish();
+                buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
+                filled -= consumed;
+                validated -= consumed;
+                // Nothing could be consumed from a full buffer: one row (or record) is longer than it.
+                if (filled == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
+            }
         }
         catch (JsonException e)
         {
@@ -48,220 +64,16 @@ internal static class JsonDatasetReader
         }
     }
 
-    internal static (JsonUploadHeader, DatasetTable) Parse(ReadOnlySpan<byte> json, DatasetOptions limits)
+    /// <summary>
+    /// Checks the bytes from <paramref name="from"/> up to the last ASCII byte (a character boundary; the rest may end
+    /// in half a character and is checked with the next block), or to the end of the body. Utf8JsonReader checks
+    /// structure, not the bytes inside strings: GetString would throw InvalidOperationException on them.
+    /// </summary>
+    private static int ValidateUtf8(ReadOnlySpan<byte> data, int from, bool final)
     {
-        // Utf8JsonReader checks structure, not the bytes inside strings: GetString would throw
-        // InvalidOperationException on them.
-        if (!Utf8.IsValid(json))
+        int end = final ? data.Length : data.LastIndexOfAnyInRange((byte)0, (byte)0x7F) + 1;
+        if (end > from && !Utf8.IsValid(data[from..end]))
             throw new InvalidDatasetException("$", "The body is not valid UTF-8; send JSON encoded as UTF-8.");
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 8 });
-        if (!reader.Read())
-            throw new InvalidDatasetException("$",
-                "The body is empty: expected a JSON object with 'features' and 'targets', or 'records' and "
-                    + "'targetColumn'.");
-        if (reader.TokenType != JsonTokenType.StartObject)
-            throw new InvalidDatasetException("$",
-                "The body must be a JSON object with 'features' and 'targets', or 'records' and 'targetColumn'.");
-        var header = new JsonUploadHeader();
-        Utf8JsonReader features = default, targets = default, records = default;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var property = JsonCells.Text(ref reader, "$");
-            var known = Array.Find(Properties, p => p.Equals(property, StringComparison.OrdinalIgnoreCase))
-                ?? throw new InvalidDatasetException($"$.{property}",
-                $"Unknown property '{property}'; a dataset body has only: {string.Join(", ", Properties)}.");
-            if (!seen.Add(known)) throw new InvalidDatasetException($"$.{known}",
-                $"Property '{known}' appears more than once.");
-            reader.Read();
-            switch (known)
-            {
-                case "name": header.Name = JsonCells.ReadString(ref reader, "$.name"); break;
-                case "task": header.Task = JsonCells.ReadString(ref reader, "$.task"); break;
-                case "targetColumn": header.TargetColumn = JsonCells.ReadString(ref reader, "$.targetColumn"); break;
-                case "featureNames": header.FeatureNames = JsonCells.ReadStrings(ref reader, "$.featureNames",
-                    limits.MaxColumns); break;
-                case "classNames": header.ClassNames = JsonCells.ReadStrings(ref reader, "$.classNames", int.MaxValue);
-                    break;
-                case "features": features = reader; reader.Skip(); break;
-                case "targets": targets = reader; reader.Skip(); break;
-                case "records": records = reader; reader.Skip(); break;
-                case "columnTypes": header.ColumnTypes = ReadColumnTypes(ref reader, limits); break;
-                case "sampleWeightColumn": header.SampleWeightColumn = JsonCells.ReadString(ref reader,
-                    "$.sampleWeightColumn"); break;
-            }
-        }
-        if (reader.Read()) throw new InvalidDatasetException("$", "Unexpected content after the JSON object.");
-
-        if (seen.Contains("records"))
-        {
-            if (seen.Contains("features") || seen.Contains("targets") || seen.Contains("featureNames"))
-                throw new InvalidDatasetException("$",
-                    "Send either 'records' (objects with named columns) or 'features' + 'targets' (+ "
-                        + "'featureNames'), not both.");
-            return (header, JsonRecordsReader.Read(ref records, header, limits));
-        }
-        if (!seen.Contains("features") || !seen.Contains("targets"))
-            throw new InvalidDatasetException("$",
-                "Send 'features' (an array of rows, each an array of numbers) with 'targets' (one per row), "
-                + "or 'records' (an array of objects) with 'targetColumn'.");
-        return (header, ReadRows(json, ref features, ref targets, header, limits));
-    }
-
-    private static DatasetTable ReadRows(ReadOnlySpan<byte> json, ref Utf8JsonReader features, ref Utf8JsonReader
-        targets, JsonUploadHeader header, DatasetOptions limits)
-    {
-        JsonCells.Expect(ref features, JsonTokenType.StartArray, "$.features",
-            "an array of rows, each an array of numbers");
-        int width = header.FeatureNames?.Count ?? FirstRowWidth(features);
-        if (width + 1 > limits.MaxColumns)
-            throw new InvalidDatasetException("$.features",
-                $"Rows have {width} features; at most {limits.MaxColumns - 1} are allowed besides the target "
-                    + $"(Datasets:MaxColumns).");
-        var names = header.FeatureNames ?? Enumerable.Range(0, width).Select(i => $"x{i}").ToList();
-        var targetName = string.IsNullOrWhiteSpace(header.TargetColumn) ? "target" : header.TargetColumn.Trim();
-        JsonCells.CheckNames([.. names, targetName], header.FeatureNames is null ? "$.targetColumn" : "$.featureNames");
-
-        int targetIndex = 0;
-        DatasetTableBuilder table = null!;
-        table = new DatasetTableBuilder(names, targetName, limits, c =>
-        {
-            var path = c < 0 ? $"$.targets[{targetIndex}]" : $"$.features[{table.Rows - 1}][{c}]";
-            return new CellLocation(path, path);
-        });
-        var block = new JsonCellBlock(json, width, BlockRows);
-        var fields = Enumerable.Range(0, width).ToArray();
-        while (true)
-        {
-            // Rows of plain cells (numbers, unescaped strings, true/false, null) go in blocks, column by column, like
-            // CSV rows;
-            // a block with anything else is read again row by row, which reports it.
-            var mark = features;
-            int first = table.Rows;
-            var (rows, end, plain, ragged) = ReadBlock(ref features, ref block, width);
-            if (!plain)
-            {
-                features = mark;
-                if (ReadRowByRow(ref features, table, width, BlockRows, header.FeatureNames is null)) break;
-                continue;
-            }
-            table.AddRows(block, rows, fields, -1, (c, r) => $"$.features[{first + r}][{c}]" is var path ? new
-                CellLocation(path, path) : default);
-            if (ragged >= 0)
-                throw new InvalidDatasetException($"$.features[{table.Rows}]",
-                    $"$.features[{table.Rows}] has {ragged} value(s) but "
-                    + $"{(header.FeatureNames is null ? "the first row" : "featureNames")} has {width}; every row "
-                    + "needs one value per feature.");
-            if (end) break;
-        }
-        if (table.Rows == 0) return table.Build();
-
-        JsonCells.Expect(ref targets, JsonTokenType.StartArray, "$.targets", "an array with one target per row");
-        for (; targets.Read() && targets.TokenType != JsonTokenType.EndArray; targetIndex++)
-            if (targetIndex < table.Rows) JsonCells.ReadTarget(ref targets, table, header.ClassNames);
-            else targets.Skip();
-        if (targetIndex != table.Rows)
-            throw new InvalidDatasetException("$.targets",
-                $"$.targets has {targetIndex} value(s) but $.features has {table.Rows} row(s); give one target per "
-                    + $"row.");
-        return table.Build(header.ClassNames);
-    }
-
-    private const int BlockRows = 256;
-
-    /// <summary>Up to a block of rows into <paramref name="block"/>: how many, whether the array ended, whether every
-    /// cell was plain, and
-    /// the cell count of a row with the wrong number (−1 if none; the rows before it are the block).</summary>
-    private static (int Rows, bool End, bool Plain, int Ragged) ReadBlock(ref Utf8JsonReader features, ref
-        JsonCellBlock block, int width)
-    {
-        int rows = 0;
-        while (rows < BlockRows)
-        {
-            if (!features.Read() || features.TokenType == JsonTokenType.EndArray) return (rows, true, true, -1);
-            if (features.TokenType != JsonTokenType.StartArray) return (rows, false, false, -1);
-            int c = 0;
-            while (features.Read() && features.TokenType != JsonTokenType.EndArray)
-            {
-                if (c < width && !block.Set(ref features, rows, c)) return (rows, false, false, -1);
-                if (c >= width) features.Skip();
-                c++;
-            }
-            if (c != width) return (rows, false, true, c);
-            rows++;
-        }
-        return (rows, false, true, -1);
-    }
-
-    /// <summary>Up to <paramref name="maxRows"/> rows cell by cell; true when the array ended.</summary>
-    private static bool ReadRowByRow(ref Utf8JsonReader features, DatasetTableBuilder table, int width, int maxRows,
-        bool widthFromFirstRow)
-    {
-        for (int n = 0; n < maxRows; n++)
-        {
-            if (!features.Read() || features.TokenType == JsonTokenType.EndArray) return true;
-            var row = $"$.features[{table.Rows}]";
-            JsonCells.Expect(ref features, JsonTokenType.StartArray, row, "an array of numbers");
-            table.BeginRow();
-            int c = 0;
-            while (features.Read() && features.TokenType != JsonTokenType.EndArray)
-            {
-                if (c < width) JsonCells.ReadFeature(ref features, table, c);
-                else features.Skip();
-                c++;
-            }
-            if (c != width)
-                throw new InvalidDatasetException(row,
-                    $"{row} has {c} value(s) but {(widthFromFirstRow ? "the first row" : "featureNames")} has {width}; "
-                    + "every row needs one value per feature.");
-        }
-        return false;
-    }
-
-    /// <summary>Where each plain cell of a block of rows sits in the body: its UTF-8 text (empty for null).</summary>
-    private ref struct JsonCellBlock(ReadOnlySpan<byte> json, int width, int rows) : ICellBlock
-    {
-        private readonly ReadOnlySpan<byte> _json = json;
-        private readonly int[] _start = new int[width * rows], _length = new int[width * rows];
-
-        public readonly ReadOnlySpan<byte> Cell(int record, int field) => _json.Slice(_start[record * width + field],
-            _length[record * width + field]);
-
-        public readonly bool Set(ref Utf8JsonReader reader, int record, int field)
-        {
-            int at = record * width + field, start = (int)reader.TokenStartIndex;
-            (_start[at], _length[at]) = reader.TokenType switch
-            {
-                JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False => (start, reader.ValueSpan.Length),
-                JsonTokenType.String when !reader.ValueIsEscaped => (start + 1, reader.ValueSpan.Length),
-                JsonTokenType.Null => (start, 0),
-                _ => (-1, -1),
-            };
-            return _start[at] >= 0;
-        }
-    }
-
-    private static Dictionary<string, ColumnKind> ReadColumnTypes(ref Utf8JsonReader reader, DatasetOptions limits)
-    {
-        JsonCells.Expect(ref reader, JsonTokenType.StartObject, "$.columnTypes",
-            "an object of column name to 'numeric', 'categorical' or 'boolean'");
-        var types = new Dictionary<string, ColumnKind>(StringComparer.Ordinal);
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            var name = JsonCells.Text(ref reader, "$.columnTypes");
-            if (types.Count >= limits.MaxColumns) throw new InvalidDatasetException("$.columnTypes",
-                $"$.columnTypes has more than {limits.MaxColumns} entries.");
-            reader.Read();
-            types[name] = ColumnSettings.ParseKind(name, JsonCells.ReadString(ref reader, $"$.columnTypes.{name}"));
-        }
-        return types;
-    }
-
-    private static int FirstRowWidth(Utf8JsonReader features)
-    {
-        if (!features.Read() || features.TokenType != JsonTokenType.StartArray) return 0;
-        int width = 0;
-        while (features.Read() && features.TokenType != JsonTokenType.EndArray) { features.Skip(); width++; }
-        return width;
+        return Math.Max(end, from);
     }
 }

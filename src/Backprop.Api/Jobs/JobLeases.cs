@@ -44,22 +44,34 @@ public static class JobLeases
 
     /// <summary>
     /// The next claimable jobs in fair order, so that one tenant cannot occupy every worker: first the tenants with the
-    /// fewest
-    /// jobs running (on any replica), among those the tenant whose last job started longest ago (never, first), then
-    /// that
-    /// tenant's oldest job. Each worker claims the first of these it can (<see cref="JobTransitions.ClaimAsync"/> is
-    /// conditional, so when workers race for one job exactly one gets it and the others try the next).
+    /// fewest jobs running (on any replica), among those the tenant whose last job started longest ago (never, first),
+    /// then that tenant's oldest job (tenants equal on both: their jobs oldest first). Each worker claims the first of
+    /// these it can (<see cref="JobTransitions.ClaimAsync"/> is conditional, so when workers race for one job exactly
+    /// one gets it and the others try the next). The order is taken per tenant with waiting work, then their jobs are
+    /// read, so the cost grows with the jobs, not with their square.
     /// </summary>
-    public static Task<List<Guid>> NextCandidatesAsync(BackpropDbContext db, int count, CancellationToken ct)
+    public static async Task<List<Guid>> NextCandidatesAsync(BackpropDbContext db, int count, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         var jobs = db.Set<TrainingJob>();
-        return jobs.Claimable(now).Where(j => !j.CancelRequested)
-            .OrderBy(j => jobs.Count(r => r.TenantId == j.TenantId && r.Status == JobStatus.Running
-                && r.LeaseExpiresAt > now))
-            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt) == null ? 0 : 1)
-            .ThenBy(j => jobs.Where(r => r.TenantId == j.TenantId).Max(r => r.StartedAt))
-            .ThenBy(j => j.CreatedAt).ThenBy(j => j.Id)
-            .Select(j => j.Id).Take(count).ToListAsync(ct);
+        var waiting = jobs.Claimable(now).Where(j => !j.CancelRequested);
+        var tenants = await waiting.Select(j => j.TenantId).Distinct()
+            .Select(t => new
+            {
+                Tenant = t,
+                Running = jobs.Count(r => r.TenantId == t && r.Status == JobStatus.Running && r.LeaseExpiresAt > now),
+                LastStart = jobs.Where(r => r.TenantId == t).Max(r => r.StartedAt),
+            })
+            .ToListAsync(ct);
+        var candidates = new List<Guid>(count);
+        foreach (var equal in tenants.GroupBy(t => (t.Running, t.LastStart))
+            .OrderBy(g => g.Key.Running).ThenBy(g => g.Key.LastStart is null ? 0 : 1).ThenBy(g => g.Key.LastStart))
+        {
+            var ids = equal.Select(t => t.Tenant).ToList();
+            candidates.AddRange(await waiting.Where(j => ids.Contains(j.TenantId)).OrderBy(j => j.CreatedAt)
+                .ThenBy(j => j.Id).Select(j => j.Id).Take(count - candidates.Count).ToListAsync(ct));
+            if (candidates.Count == count) break;
+        }
+        return candidates;
     }
 }

@@ -89,27 +89,36 @@ internal static class DatasetGenerators
 
     /// <summary>The table as JSON: <c>features</c> + <c>targets</c> (+ <c>featureNames</c>), or <c>records</c> with
     /// per-record property order.</summary>
-    public static byte[] Json(TableSample t, bool records, bool relaxed)
+    /// <param name="headerLast">Names after the rows: the reader applies them at the end (rows) or holds the records
+    /// until it knows the target column.</param>
+    public static byte[] Json(TableSample t, bool records, bool relaxed, bool headerLast = false)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = relaxed
             ? JavaScriptEncoder.UnsafeRelaxedJsonEscaping : null }))
         {
             w.WriteStartObject();
-            w.WriteString("name", "sample");
-            w.WriteString("targetColumn", t.TargetName);
+            if (!headerLast) WriteHeader(w, t, records);
             if (records) WriteRecords(w, t);
             else WriteRows(w, t);
+            if (headerLast) WriteHeader(w, t, records);
             w.WriteEndObject();
         }
         return buffer.ToArray();
     }
 
-    private static void WriteRows(Utf8JsonWriter w, TableSample t)
+    private static void WriteHeader(Utf8JsonWriter w, TableSample t, bool records)
     {
+        w.WriteString("name", "sample");
+        w.WriteString("targetColumn", t.TargetName);
+        if (records) return;
         w.WriteStartArray("featureNames");
         foreach (var name in t.FeatureNames) w.WriteStringValue(name);
         w.WriteEndArray();
+    }
+
+    private static void WriteRows(Utf8JsonWriter w, TableSample t)
+    {
         w.WriteStartArray("features");
         foreach (var row in t.Rows)
         {

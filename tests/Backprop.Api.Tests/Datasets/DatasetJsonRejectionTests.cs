@@ -23,6 +23,18 @@ public sealed class DatasetJsonRejectionTests
             "$.records[1].b", "$.records[1] has property 'b', which the first record does not have");
 
     [Fact]
+    public Task UploadJson_FeatureNamesAfterRowsOfAnotherWidth_Returns400() =>
+        RefusedAsync("""{ "features": [[1, 2], [3, 4]], "targets": [0, 1], "featureNames": ["a"], "name": "x" }""",
+            "$.features[0]", "$.features[0] has 2 value(s) but featureNames has 1");
+
+    [Fact]
+    public Task UploadJson_ClassNamesAfterRecordsWithClassIndices_Returns400AskingForThemFirst() =>
+        RefusedAsync("""
+            { "name": "x", "targetColumn": "y", "records": [{ "a": 1, "y": 0 }, { "a": 2, "y": 1 }],
+              "classNames": ["p", "q"] }
+            """, "$.classNames", "Send 'classNames' before 'records'");
+
+    [Fact]
     public Task UploadJson_NaNLiteral_Returns400AsInvalidJson() =>
         RefusedAsync("""{ "name": "x", "features": [[1], [NaN]], "targets": [0, 1] }""", "$",
             "The body is not valid JSON");

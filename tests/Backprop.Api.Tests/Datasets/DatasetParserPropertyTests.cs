@@ -39,6 +39,32 @@ public sealed class DatasetParserPropertyTests
         }, iter: 300);
 
     [Fact]
+    public void JsonReader_HeaderAfterTheRows_RoundTripsNamesLabelsAndFloatBits() =>
+        Gen.Select(DatasetGenerators.Table, Gen.Bool).Sample((t, records) =>
+        {
+            var (header, table) = Finish(JsonDatasetReader.ReadAsync(new MemoryStream(DatasetGenerators.Json(t,
+                records, relaxed: true, headerLast: true)), Defaults, default));
+            Assert.Equal("sample", header.Name);
+            AssertSame(t, table, s => records ? s : s.Trim(), s => s.Trim());
+        }, iter: 200);
+
+    /// <summary>The body streams through the reader's buffer: blocks of 16 to 64 bytes put every token, row and record
+    /// across a block edge somewhere, and must read exactly as one block does.</summary>
+    [Fact]
+    public void JsonReader_TinyBuffers_ReadAsOneBlockDoes() =>
+        Gen.Select(DatasetGenerators.Table, Gen.Bool, Gen.Bool, ByteEdit.Gen(ByteEdit.JsonTokens).Array[0, 2],
+            Gen.Int[16, 64]).Sample((t, records, headerLast, edits, buffer) =>
+        {
+            var body = edits.Aggregate(DatasetGenerators.Json(t, records, relaxed: true, headerLast), (data, edit) =>
+                edit.Apply(data));
+            var whole = JsonOutcome(body, JsonDatasetReader.BufferBytes);
+            var streamed = JsonOutcome(body, buffer);
+            // A refusal may name another problem first: UTF-8 is checked a block at a time.
+            if (whole.StartsWith("refused", StringComparison.Ordinal)) Assert.StartsWith("refused", streamed);
+            else Assert.Equal(whole, streamed);
+        }, iter: 400);
+
+    [Fact]
     public void CsvReader_GarbledInput_FailsOnlyWithValidationErrors() =>
         Gen.Select(DatasetGenerators.Table, ByteEdit.Gen(ByteEdit.CsvTokens).Array[1, 4], Gen.Bool, Gen.Int[0, 3])
             .Sample((t, edits, tight, pickTarget) =>
@@ -77,6 +103,24 @@ public sealed class DatasetParserPropertyTests
         var body = Encoding.UTF8.GetBytes(header + "\n" + string.Join(",", Enumerable.Repeat("1", 100_000)) + "\n");
         FailsOnlyWithValidationErrors(body, Defaults, (stream, limits) => CsvDatasetReader.ReadAsync(stream, "c0",
             limits, default));
+    }
+
+    /// <summary>The table read with a buffer of <paramref name="bufferBytes"/>, written out, or "refused" and the
+    /// validation error.</summary>
+    private static string JsonOutcome(byte[] body, int bufferBytes)
+    {
+        var read = JsonDatasetReader.ReadAsync(new MemoryStream(body), Defaults, default, bufferBytes);
+        try
+        {
+            var (header, table) = Finish(read);
+            return string.Join("|", header.Name, header.TargetColumn, string.Join(",", table.FeatureNames),
+                table.TargetColumn, string.Join(",", table.Targets()),
+                string.Join(",", table.Features().Select(BitConverter.SingleToUInt32Bits)));
+        }
+        catch (AggregateException e) when (e.InnerException is InvalidDatasetException or DatasetTooLargeException)
+        {
+            return "refused: " + e.InnerException.Message;
+        }
     }
 
     /// <summary>CSV turns a line break inside quotes into "\n" and trims names and labels.</summary>

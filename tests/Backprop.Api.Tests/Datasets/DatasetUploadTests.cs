@@ -138,6 +138,26 @@ public sealed class DatasetUploadTests
     }
 
     [Fact]
+    public async Task Upload_JsonNamesAndClassNamesAfterTheRows_AreAppliedToThem()
+    {
+        using var factory = new ApiFactory();
+        var client = factory.CreateClient();
+
+        // The rows stream in before the names: the names and the class indices are applied at the end.
+        var response = await client.PostJsonAsync("""
+            { "features": [[0.5, 1], [1.5, 2], [2.5, 3]], "targets": [1, 0, 1], "featureNames": ["a", "b"],
+              "classNames": ["zebra", "ant"], "targetColumn": "kind", "name": "late" }
+            """);
+
+        var body = await response.CreatedAsync();
+        Assert.Equal("late", body.GetProperty("name").GetString());
+        Assert.Equal(["a", "b", "kind"], body.GetProperty("columns").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString()));
+        Assert.Equal("[{\"label\":\"zebra\",\"count\":1},{\"label\":\"ant\",\"count\":2}]", body.GetProperty("classes")
+            .GetRawText());
+    }
+
+    [Fact]
     public async Task Upload_QuotedCsvFieldsWithCommasQuotesAndCrlf_AreRead()
     {
         using var factory = new ApiFactory();

@@ -55,7 +55,9 @@ public static class UploadSpeed
                     ["json_over_csv"] = Math.Round(json.Seconds / csv.Seconds, 3),
                     ["csv_rss_growth_mb"] = Math.Round(csv.RssGrowthMb, 1), ["json_rss_growth_mb"] =
                         Math.Round(json.RssGrowthMb, 1),
-                    ["csv_growth_over_file"] = Math.Round(csv.RssGrowthMb / megabytes, 2), ["stored_mb"] =
+                    ["csv_growth_over_file"] = Math.Round(csv.RssGrowthMb / megabytes, 2),
+                    ["json_growth_over_file"] = Math.Round(json.RssGrowthMb / (new FileInfo(jsonPath).Length / 1e6), 2),
+                    ["stored_mb"] =
                         Math.Round(csv.StoredBytes / 1e6, 1),
                 };
                 Console.WriteLine(line.ToJsonString());
@@ -73,7 +75,8 @@ public static class UploadSpeed
                 ["json_seconds"] = Median("json_seconds"), ["json_over_csv"] = Median("json_over_csv"),
                 ["csv_rss_growth_mb"] = Median("csv_rss_growth_mb"), ["csv_growth_over_file"] =
                     Median("csv_growth_over_file"),
-                ["json_rss_growth_mb"] = Median("json_rss_growth_mb"),
+                ["json_rss_growth_mb"] = Median("json_rss_growth_mb"), ["json_growth_over_file"] =
+                    Median("json_growth_over_file"),
             }.ToJsonString());
         }
         return 0;
