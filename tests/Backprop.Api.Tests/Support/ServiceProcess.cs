@@ -7,12 +7,10 @@ namespace Backprop.Api.Tests.Support;
 
 /// <summary>
 /// The real service as a child process (<c>dotnet Backprop.Api.dll</c>, the build the tests reference, copied beside
-/// them) on a
-/// SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on the same
-/// database.
-/// Clients carry the development key the service writes beside its database when it listens on loopback only; a service
-/// given PostgreSQL (where there is no development key) and an Auth:AdminKey uses the admin key.
-/// A start waits for the service's own signal that it has started (the host logs it once every hosted service has
+/// them) on a SQLite file in its own folder, so a test can kill it (SIGKILL), stop it (SIGTERM) and start it again on
+/// the same database. Clients carry the development key the service writes beside its database when it listens on
+/// loopback only; a service given PostgreSQL (where there is no development key) and an Auth:AdminKey uses the admin
+/// key. A start waits for the service's own signal that it has started (the host logs it once every hosted service has
 /// started: the server listens, migrations ran, the development key is written) or for the process's exit, whichever
 /// comes first; only a hang meets <see cref="HangGuard"/>.
 /// </summary>
