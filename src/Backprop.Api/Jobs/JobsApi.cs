@@ -230,8 +230,10 @@ public static class JobsApi
             Epoch = trained,
             Epochs = trained + request.Epochs,
             CreatedAt = DateTime.UtcNow,
-            // the model is the run to carry on, refit or not: its continuation trains every row it trained on
-            Request = source.Request with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false },
+            // The model's run carries on: a refit's trained every row, with no split and no early stopping.
+            Request = (source.RefitFromEpoch is null ? source.Request
+                : source.Request with { ValidationFraction = 0, EarlyStopping = null })
+                with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false },
             NetworkJson = source.NetworkJson,
             Seed = source.Seed,
         };

@@ -225,6 +225,10 @@ public sealed class RefitTests
         var finished = await client.WaitForJobAsync((Guid)more["id"]!);
         Assert.Equal("succeeded", (string?)finished["status"]);
         Assert.False((bool)finished["request"]!["refit"]!);
+        // it carries on the refit's run: every row, no split, no early stopping
+        Assert.Equal(0, (double)finished["request"]!["validationFraction"]!);
+        Assert.Null(finished["request"]!["earlyStopping"]);
+        Assert.All(await client.GetHistoryAsync((Guid)more["id"]!), e => Assert.Null(e["validationLoss"]));
         Assert.Null(finished["phase"]);
         Assert.Equal(chosen + 3, (int)finished["epoch"]!);
     }
