@@ -207,10 +207,12 @@ public static class JobsApi
             return Conflict($"Dataset {source.DatasetId}, which the model was trained on, no longer exists.");
 
         int trained = model.Epochs ?? source.Epoch;
-        // the model is the run to carry on, refit or not: its continuation trains every row it trained on
-        var job = TrainingJob.Queued(tenant.Id, source.NetworkId, source.DatasetId, source.NetworkJson,
-            source.Request with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false }, source.Seed,
-            trained + request.Epochs);
+        // The model's run carries on: a refit's trained every row, with no split and no early stopping.
+        var continued = (source.RefitFromEpoch is null ? source.Request
+            : source.Request with { ValidationFraction = 0, EarlyStopping = null })
+            with { Epochs = request.Epochs, WarmStartModelId = null, Refit = false };
+        var job = TrainingJob.Queued(tenant.Id, source.NetworkId, source.DatasetId, source.NetworkJson, continued,
+            source.Seed, trained + request.Epochs);
         job.ContinuesModelId = id;
         job.InitialEpoch = job.Epoch = trained;
         db.Add(job);

@@ -58,6 +58,41 @@ public sealed class RefitTests
     }
 
     [Fact]
+    public async Task GetJob_DuringTheRefit_ShowsItsPhaseEpochsAndRemainingTime()
+    {
+        // The refit's first checkpoint is held until the file goes: the job cannot finish before it is looked at.
+        var hold = Path.Combine(Path.GetTempPath(), $"refit-hold-{Guid.NewGuid():N}");
+        File.WriteAllText(hold, "");
+        try
+        {
+            using var factory = new ApiFactory().With("Jobs:CheckpointEveryEpochs", "10")
+                .With("TestFaults:HoldHistoryWritesWhileFileExists", hold)
+                .With("TestFaults:HoldHistoryWritesAfter", "1").With("TestFaults:HoldHistoryWritesFromRefit", "true");
+            var client = factory.CreateClient();
+            var job = await client.StartJobAsync(new { networkId = await client.CreateIrisNetworkAsync(),
+                datasetId = await client.UploadIrisAsync() });
+            var id = (Guid)job["id"]!;
+
+            var live = await client.WaitForJobAsync(id, j => (string?)j["phase"] == "refit"
+                && (int)j["epoch"]! > (int)j["refitFromEpoch"]!);
+            Assert.Equal("running", (string?)live["status"]);
+            int from = (int)live["refitFromEpoch"]!;
+            Assert.Equal(from + (int)live["refitEpochs"]!, (int)live["epochs"]!);
+            Assert.Equal((int)live["bestEpoch"]!, (int)live["refitEpochs"]!); // the selection's best, kept
+            Assert.Null(live["validationLoss"]); // the refit holds nothing out
+            Assert.NotNull(live["estimatedRemainingSeconds"]);
+
+            File.Delete(hold);
+            var done = await client.WaitForJobAsync(id);
+            Assert.Equal(("succeeded", from), ((string)done["status"]!, (int)done["refitFromEpoch"]!));
+        }
+        finally
+        {
+            File.Delete(hold);
+        }
+    }
+
+    [Fact]
     public async Task HistoryCsv_RefittingJob_NamesEachEpochsPhase()
     {
         using var factory = new ApiFactory();
@@ -190,6 +225,10 @@ public sealed class RefitTests
         var finished = await client.WaitForJobAsync((Guid)more["id"]!);
         Assert.Equal("succeeded", (string?)finished["status"]);
         Assert.False((bool)finished["request"]!["refit"]!);
+        // it carries on the refit's run: every row, no split, no early stopping
+        Assert.Equal(0, (double)finished["request"]!["validationFraction"]!);
+        Assert.Null(finished["request"]!["earlyStopping"]);
+        Assert.All(await client.GetHistoryAsync((Guid)more["id"]!), e => Assert.Null(e["validationLoss"]));
         Assert.Null(finished["phase"]);
         Assert.Equal(chosen + 3, (int)finished["epoch"]!);
     }
