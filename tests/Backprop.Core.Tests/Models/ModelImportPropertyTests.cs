@@ -13,7 +13,8 @@ namespace Backprop.Core.Tests.Models;
 /// </summary>
 public sealed partial class ModelImportPropertyTests
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(5);
+    // A hang guard, not a speed limit: a garbled count that made the reader loop would never finish at all.
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
     [Fact]
     public void Json_RoundTripsRandomModelsBitExactly() =>
@@ -79,7 +80,10 @@ public sealed partial class ModelImportPropertyTests
     /// if at all, with InvalidDataException.</summary>
     internal static void FailsOnlyWithInvalidData(Action parse)
     {
-        var task = Task.Run(parse);
+        // Its own thread: on a loaded machine the shared pool, busy with other tests, may not start a queued item for
+        // seconds.
+        var task = Task.Factory.StartNew(parse, CancellationToken.None, TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         try
         {
             Assert.True(task.Wait(Bound), $"The reader did not finish within {Bound.TotalSeconds} s.");
