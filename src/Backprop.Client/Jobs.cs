@@ -8,6 +8,15 @@ public enum OptimizerKind { Sgd, Momentum, Nesterov, Adam, AdamW, RmsProp }
 /// <summary>A job's state: queued, then running, then one of the three final states.</summary>
 public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
 
+/// <summary>Which of a refitting job's two trainings is running, or ran an epoch.</summary>
+public enum JobPhase
+{
+    /// <summary>On the training split, while the validation split chooses the epoch count.</summary>
+    Selection,
+    /// <summary>On every row, from the same initial weights, for the chosen epoch count.</summary>
+    Refit,
+}
+
 /// <summary>Why a job stopped.</summary>
 public enum JobStopReason { Completed, EarlyStopped, Diverged, Cancelled, Failed, Pruned }
 
@@ -23,6 +32,8 @@ public sealed record OptimizerRequest(OptimizerKind? Kind = null, double? Learni
 /// <param name="BatchSize">Rows per gradient step.</param>
 /// <param name="ValidationFraction">Share of the rows held out to validate each epoch.</param>
 /// <param name="Seed">Seed of the shuffling and the validation split; recorded with the job.</param>
+/// <param name="Refit">Once the validation split has chosen the epoch count, train again on every row for that many
+/// epochs; unset: on when <paramref name="Epochs"/> is unset, off otherwise.</param>
 public sealed record TrainingRequest(
     Guid NetworkId,
     Guid DatasetId,
@@ -30,7 +41,8 @@ public sealed record TrainingRequest(
     int? BatchSize = null,
     OptimizerRequest? Optimizer = null,
     double? ValidationFraction = null,
-    ulong? Seed = null)
+    ulong? Seed = null,
+    bool? Refit = null)
 {
     /// <summary>
     /// Any other option of <c>POST /api/jobs</c> by its JSON name (<c>schedule</c>, <c>earlyStopping</c>,
@@ -44,6 +56,10 @@ public sealed record TrainingRequest(
 /// <param name="Epochs">Epochs requested.</param>
 /// <param name="FailureReason">What went wrong, for a failed job.</param>
 /// <param name="ModelId">The trained model, once the job succeeded.</param>
+/// <param name="Phase">A refitting job's training: selection, then refit; null for a job that does not refit.</param>
+/// <param name="RefitFromEpoch">The selection's last epoch once the refit has started: later epochs are the
+/// refit's.</param>
+/// <param name="RefitEpochs">The epochs the refit trains (the count the selection chose).</param>
 public sealed record TrainingJob(
     Guid Id,
     JobStatus Status,
@@ -62,7 +78,10 @@ public sealed record TrainingJob(
     DateTime? StartedAt,
     DateTime? FinishedAt,
     double? ElapsedSeconds,
-    double? EstimatedRemainingSeconds)
+    double? EstimatedRemainingSeconds,
+    JobPhase? Phase = null,
+    int? RefitFromEpoch = null,
+    int? RefitEpochs = null)
 {
     /// <summary>Succeeded, failed or cancelled: nothing more will change.</summary>
     [JsonIgnore] public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
@@ -72,6 +91,7 @@ public sealed record TrainingJob(
 /// <param name="TrainAccuracy">Classification only.</param>
 /// <param name="TrainRmse">Regression only, in the target's units.</param>
 /// <param name="DurationMs">Wall time of the epoch.</param>
+/// <param name="Phase">For a refitting job, the training the epoch belongs to.</param>
 public sealed record EpochReport(
     int Epoch,
     double? TrainLoss,
@@ -81,7 +101,8 @@ public sealed record EpochReport(
     double? TrainRmse,
     double? ValidationRmse,
     double? LearningRate,
-    double DurationMs);
+    double DurationMs,
+    JobPhase? Phase = null);
 
 internal sealed record HistoryPage(IReadOnlyList<EpochReport> Epochs, string? Next);
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ClientActivation = Backprop.Client.ActivationKind;
 using ClientJobStatus = Backprop.Client.JobStatus;
 using ClientLoss = Backprop.Client.LossKind;
+using ClientPhase = Backprop.Client.JobPhase;
 using ClientTask = Backprop.Client.TaskKind;
 
 namespace Backprop.Api.Tests.Client;
@@ -58,6 +59,13 @@ public sealed class ClientFlowTests
         var history = await backprop.GetHistoryAsync(job.Id);
         Assert.Equal(Enumerable.Range(1, job.Epoch), history.Select(e => e.Epoch));
         Assert.True(history[^1].TrainLoss < history[0].TrainLoss);
+        // The default lets the validation split choose the epochs, then refits on every row: typed on the client.
+        Assert.Equal(ClientPhase.Refit, job.Phase);
+        int selection = job.RefitFromEpoch!.Value;
+        Assert.Equal(job.Epoch - selection, job.RefitEpochs);
+        var phases = Enumerable.Repeat<ClientPhase?>(ClientPhase.Selection, selection)
+            .Concat(Enumerable.Repeat<ClientPhase?>(ClientPhase.Refit, job.Epoch - selection));
+        Assert.Equal(phases, history.Select(e => e.Phase));
 
         var test = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "samples", "iris-raw", "test.csv"))
             .Where(l => l.Length > 0).Select(l => l.Split(',')).ToList();
@@ -97,6 +105,12 @@ public sealed class ClientFlowTests
             [new(8, ClientActivation.Tanh), new(1, ClientActivation.Identity)], ClientLoss.MeanSquaredError));
         var job = await backprop.TrainAsync(new TrainingRequest(network.Id, dataset.Id, Epochs: 5, Seed: 1));
         Assert.Equal(ClientJobStatus.Succeeded, job.Status);
+        Assert.Null(job.Phase); // a fixed epoch count does not refit
+        // The typed option reaches the service: a refit needs a validation split to choose the epochs.
+        var refused = await Assert.ThrowsAsync<BackpropApiException>(() => backprop.StartJobAsync(
+            new TrainingRequest(network.Id, dataset.Id, Epochs: 5, Refit: true)));
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("refit", refused.Problem.Errors!.Keys);
 
         var answer = await backprop.PredictRecordsAsync(job.ModelId!.Value,
             [new Dictionary<string, object?> { ["x"] = 1.5, ["colour"] = "red" }]);
