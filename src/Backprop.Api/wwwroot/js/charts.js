@@ -9,7 +9,7 @@ export class LineChart {
     this.names = seriesNames;
     this.data = [[], ...seriesNames.map(() => [])];
     this.log = log;
-    this.markers = markers; // () => [{x, label}]
+    this.markers = markers; // () => [{x, label, color?, row? (of the label, from the top)}]
     this.title = title;
     this.build();
     this.resizer = new ResizeObserver(() => this.plot.setSize(this.size()));
@@ -38,6 +38,11 @@ export class LineChart {
     this.dirty = true;
   }
 
+  clear() {
+    this.data = [[], ...this.names.map(() => [])];
+    this.dirty = true;
+  }
+
   // Redraws at most once per animation frame however many epochs arrived.
   flush() {
     if (!this.dirty) return;
@@ -56,9 +61,10 @@ function drawMarkers(u, markers) {
     const x = Math.round(u.valToPos(m.x, 'x', true));
     if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
     ctx.save();
-    ctx.strokeStyle = '#1b7f3b'; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.5 * devicePixelRatio;
+    const color = m.color || '#1b7f3b';
+    ctx.strokeStyle = color; ctx.setLineDash([5, 4]); ctx.lineWidth = 1.5 * devicePixelRatio;
     ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
-    ctx.fillStyle = '#1b7f3b'; ctx.font = `${12 * devicePixelRatio}px system-ui`; ctx.fillText(m.label, x + 4 * devicePixelRatio, u.bbox.top + 14 * devicePixelRatio);
+    ctx.fillStyle = color; ctx.textAlign = 'left'; ctx.font = `${12 * devicePixelRatio}px system-ui`; ctx.fillText(m.label, x + 4 * devicePixelRatio, u.bbox.top + 14 * (1 + (m.row || 0)) * devicePixelRatio);
     ctx.restore();
   }
 }

@@ -32,7 +32,8 @@ function jobTable(jobs) {
 function startForm() {
   const network = h('select', { id: 'job-network', required: true });
   const dataset = h('select', { id: 'job-dataset', required: true });
-  const epochs = h('input', { id: 'job-epochs', type: 'number', min: '1', value: '200' });
+  // Empty: the validation split chooses the epoch count, then the job refits on every row (the service's default).
+  const epochs = h('input', { id: 'job-epochs', type: 'number', min: '1', value: '200', placeholder: 'auto' });
   const batch = h('input', { id: 'job-batch', type: 'number', min: '1', value: '16' });
   const validation = h('input', { id: 'job-validation', type: 'number', min: '0', max: '0.9', step: '0.05', value: '0.2' });
   const rate = h('input', { id: 'job-rate', type: 'number', min: '0', step: 'any', value: '0.01' });
@@ -49,13 +50,13 @@ function startForm() {
       status.textContent = 'Starting…';
       try {
         const job = await api('/api/jobs', { method: 'POST', json: {
-          networkId: network.value, datasetId: dataset.value, epochs: +epochs.value, batchSize: +batch.value,
+          networkId: network.value, datasetId: dataset.value, epochs: epochs.value === '' ? undefined : +epochs.value, batchSize: +batch.value,
           validationFraction: +validation.value, optimizer: { kind: 'adam', learningRate: +rate.value } } });
         location.hash = `#/jobs/${job.id}`;
       } catch (err) { status.replaceChildren(errorBox(err)); }
     },
   }, h('h2', {}, 'Start training'), h('div.row', {}, field('job-network', 'Network', network), field('job-dataset', 'Dataset', dataset),
-    field('job-epochs', 'Epochs', epochs), field('job-batch', 'Batch size', batch), field('job-validation', 'Validation share', validation),
+    field('job-epochs', 'Epochs (empty: auto, then refit)', epochs), field('job-batch', 'Batch size', batch), field('job-validation', 'Validation share', validation),
     field('job-rate', 'Learning rate (adam)', rate), h('div.field', {}, h('button', { type: 'submit', id: 'job-start' }, 'Start'))), status);
 }
 
@@ -73,24 +74,33 @@ export async function jobPage(main, id) {
     h('div.row', {}, h('label', { for: 'log-scale' }, log, ' Log scale for the loss')), grid);
 
   let best = { epoch: job.bestEpoch, loss: null };
-  const loss = new LineChart(box('Loss chart'), 'Loss', ['train', 'validation'], { markers: () => [{ x: best.epoch, label: 'best' }] });
-  const metric = new LineChart(box('Metric chart'), 'Accuracy / RMSE', ['train', 'validation']);
-  const rate = new LineChart(box('Learning rate chart'), 'Learning rate', ['learning rate']);
+  let state = job, rising = 0, lastValidation = null, frame = 0;
+  // A refit restarts from the initial weights on every row: its curves jump back up, and the line says why.
+  const refit = () => state.refitFromEpoch == null ? [] : [{ x: state.refitFromEpoch + 0.5, label: 'refit on all rows', color: '#9b2fae', row: 1 }];
+  const loss = new LineChart(box('Loss chart'), 'Loss', ['train', 'validation'], { markers: () => [{ x: best.epoch, label: 'best' }, ...refit()] });
+  const metric = new LineChart(box('Metric chart'), 'Accuracy / RMSE', ['train', 'validation'], { markers: refit });
+  const rate = new LineChart(box('Learning rate chart'), 'Learning rate', ['learning rate'], { markers: refit });
   const names = [...Array(layers).keys()].flatMap(l => [`layer ${l + 1} W`, `layer ${l + 1} b`]);
-  const norms = new LineChart(box('Gradient norm chart'), 'Gradient norms (per layer)', names, { log: true });
+  const norms = new LineChart(box('Gradient norm chart'), 'Gradient norms (per layer)', names, { log: true, markers: refit });
   const charts = [loss, metric, rate, norms];
   grid.firstChild.id = 'loss-chart';
   log.addEventListener('change', () => loss.setLog(log.checked));
 
-  let state = job, rising = 0, lastValidation = null, frame = 0;
   const controller = new AbortController();
-  const draw = () => { frame = 0; charts.forEach(c => c.flush()); grid.firstChild.dataset.points = loss.points; renderHead(head, state, main); };
+  const draw = () => {
+    frame = 0; charts.forEach(c => c.flush());
+    grid.firstChild.dataset.points = loss.points; grid.firstChild.dataset.refitFrom = state.refitFromEpoch ?? '';
+    // Early stopping (and the refit after it) has acted on a stalled validation loss: no advice left to give.
+    if (state.refitFromEpoch != null || state.stopReason === 'early_stopped') note.hidden = true;
+    renderHead(head, state, main);
+  };
   const schedule = () => { if (!frame) frame = requestAnimationFrame(draw); };
 
-  const onEvent = ({ type, data }) => {
-    if (type === 'diagnostics') { renderFindings(findings, data); return; }
-    if (type === 'status') { state = { ...state, ...data, estimatedRemainingSeconds: data.status === 'running' ? state.estimatedRemainingSeconds : 0 }; schedule(); return; }
-    if (type !== 'epoch' || data.epoch <= (loss.data[0].at(-1) ?? -Infinity)) return;
+  let gaps = false; // a thinned stream (Live:MaxEventsPerSecond) skips epochs; the stored history has every one
+  const addEpoch = (data) => {
+    const last = loss.data[0].at(-1);
+    if (data.epoch <= (last ?? -Infinity)) return;
+    if (last !== undefined && data.epoch !== last + 1) gaps = true;
     const isRegression = data.trainAccuracy === null && data.trainRmse !== null;
     loss.push(data.epoch, [data.trainLoss, data.validationLoss]);
     metric.push(data.epoch, isRegression ? [data.trainRmse, data.validationRmse] : [data.trainAccuracy, data.validationAccuracy]);
@@ -106,15 +116,47 @@ export async function jobPage(main, id) {
       note.textContent = `Validation loss has not improved for ${since} epochs since its best at epoch ${best.epoch} (${fmt(best.loss)}): the network may be over-fitting. Early stopping, a smaller network or L2 can help.`;
     }
     state = { ...state, epoch: data.epoch, trainLoss: data.trainLoss, validationLoss: data.validationLoss };
+  };
+  const onEvent = ({ type, data }) => {
+    if (type === 'diagnostics') { renderFindings(findings, data); return; }
+    if (type === 'status') {
+      const refitStarts = data.refitFromEpoch != null && state.refitFromEpoch == null;
+      state = { ...state, ...data, estimatedRemainingSeconds: data.status === 'running' ? state.estimatedRemainingSeconds : 0 };
+      if (refitStarts) charts.forEach(c => c.dirty = true); // redraw the marker even before the refit's first epoch
+      schedule(); return;
+    }
+    if (type !== 'epoch') return;
+    addEpoch(data);
     schedule();
   };
+  const readHistory = async () => {
+    let next = `/api/jobs/${id}/history?fromEpoch=1`;
+    while (next && !controller.signal.aborted) {
+      const page = await api(next, { signal: controller.signal });
+      page.epochs.forEach(addEpoch);
+      next = page.next;
+    }
+  };
 
-  // Stored epochs first (complete, unthinned), then the live stream resumes after the last one.
+  // Stored epochs first (complete, unthinned), then the live stream resumes after the last one; once the job has ended,
+  // the epochs a thinned stream skipped are drawn from the stored history.
   renderHead(head, state, main);
   renderFindings(findings, job.diagnostics);
-  streamEvents(`/api/jobs/${id}/events`, onEvent, controller.signal)
-    .then(async () => { state = await api(`/api/jobs/${id}`); renderFindings(findings, state.diagnostics); draw(); })
-    .catch(e => { if (!controller.signal.aborted) head.append(errorBox(e)); });
+  (async () => {
+    await readHistory();
+    schedule();
+    const last = loss.data[0].at(-1);
+    await streamEvents(`/api/jobs/${id}/events`, onEvent, controller.signal, last === undefined ? null : String(last));
+    const ended = await api(`/api/jobs/${id}`, { signal: controller.signal });
+    if (gaps) {
+      charts.forEach(c => c.clear());
+      best = { epoch: ended.bestEpoch, loss: null }; rising = 0; lastValidation = null; gaps = false;
+      await readHistory();
+    }
+    state = ended;
+    renderFindings(findings, state.diagnostics);
+    draw();
+  })().catch(e => { if (!controller.signal.aborted) head.append(errorBox(e)); });
   return () => { controller.abort(); cancelAnimationFrame(frame); charts.forEach(c => c.destroy()); };
 }
 
@@ -151,7 +193,9 @@ function renderHead(head, j, main) {
       h('div', {}, h('span.muted', {}, 'Train loss'), h('b', {}, fmt(j.trainLoss))),
       h('div', {}, h('span.muted', {}, 'Validation loss'), h('b', {}, fmt(j.validationLoss))),
       h('div', {}, h('span.muted', {}, 'Remaining'), h('b', {}, running ? duration(j.estimatedRemainingSeconds) : '—')),
-      j.stopReason ? h('div', {}, h('span.muted', {}, 'Stopped'), h('b', {}, j.stopReason.replace('_', ' '))) : null),
+      j.stopReason ? h('div', {}, h('span.muted', {}, 'Stopped'), h('b', {}, j.stopReason.replace('_', ' '))) : null,
+      j.phase ? h('div', {}, h('span.muted', {}, 'Phase'), h('b', { id: 'job-phase' }, j.phase === 'refit'
+        ? `refit on all rows after epoch ${j.refitFromEpoch}` : 'selection on the validation split')) : null),
     j.failureReason ? h('p.error', { role: 'alert' }, 'Failed: ' + j.failureReason) : null,
     actions].filter(Boolean)); // replaceChildren would print a null as "null"
 }
