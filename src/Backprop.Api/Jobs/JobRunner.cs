@@ -278,6 +278,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             .SetProperty(j => j.Epochs, from + chosen).SetProperty(j => j.LeaseExpiresAt, lease));
         (_epochOffset, job.RefitFromEpoch, job.Epochs) = (from, from, from + chosen);
         _live!.StartRefit(from, from + chosen);
+        _trace.Refit(from, chosen, refit.TrainRows);
         logger.LogInformation("Job {JobId}: the validation split chose {Chosen} epochs after {From}; refitting on all "
             + "{Rows} rows.", job.Id, chosen, from, refit.TrainRows);
         return refit;

@@ -7,20 +7,25 @@ namespace Backprop.Api.Telemetry;
 
 /// <summary>
 /// The span of one run of a training job: a root span (the request that queued the job ended long ago) tagged with the
-/// tenant, job and network shape, an "epoch" event per epoch with its losses and metrics, and the stop reason at the
-/// end; a failed or diverged job ends with error status. Null-safe: without a listener there is no span and every call
+/// tenant, job and network shape, an "epoch" event per epoch with its losses and metrics (and, for a refitting job, its
+/// phase), a "refit" event where the refit on every row begins, and the stop reason at the end; a failed or diverged
+/// job ends with error status. Null-safe: without a listener there is no span and every call
 /// is free.
 /// </summary>
 public sealed class JobTrace : IDisposable
 {
     private readonly Activity? _activity;
     private readonly int _maxEpochEvents; // a 100,000-epoch job must not hold 100,000 events in memory until it ends
+    private readonly bool _refits;
     private int _epochEvents;
+    private int? _refitFrom; // the selection's last epoch once the refit has begun
 
-    private JobTrace(Activity? activity, int maxEpochEvents)
+    private JobTrace(Activity? activity, int maxEpochEvents, bool refits, int? refitFrom)
     {
         _activity = activity;
         _maxEpochEvents = maxEpochEvents;
+        _refits = refits;
+        _refitFrom = refitFrom;
     }
 
     /// <param name="maxEpochEvents">Telemetry:MaxEpochEventsPerJob.</param>
@@ -39,7 +44,23 @@ public sealed class JobTrace : IDisposable
                 new("backprop.network.id", job.NetworkId.ToString()),
                 new("backprop.dataset.id", job.DatasetId.ToString()),
             ]);
-        return new JobTrace(activity, maxEpochEvents);
+        // a run resumed inside the refit has begun it already
+        if (job.RefitFromEpoch is { } from) activity?.SetTag("backprop.job.refit_from_epoch", from);
+        return new JobTrace(activity, maxEpochEvents, job.Request.Refit, job.RefitFromEpoch);
+    }
+
+    /// <summary>The validation split chose <paramref name="epochs"/> epochs after <paramref name="fromEpoch"/>: the
+    /// refit on all <paramref name="rows"/> rows begins.</summary>
+    public void Refit(int fromEpoch, int epochs, int rows)
+    {
+        _refitFrom = fromEpoch;
+        if (_activity is null) return;
+        _activity.SetTag("backprop.job.refit_from_epoch", fromEpoch);
+        _activity.SetTag("backprop.job.epochs", fromEpoch + epochs);
+        _activity.AddEvent(new ActivityEvent("refit", tags: new ActivityTagsCollection
+        {
+            ["from_epoch"] = fromEpoch, ["epochs"] = epochs, ["rows"] = rows,
+        }));
     }
 
     /// <summary>Layer widths from input to output, e.g. "4-16-3".</summary>
@@ -68,6 +89,7 @@ public sealed class JobTrace : IDisposable
             ["learning_rate"] = report.LearningRate,
             ["duration_ms"] = report.Duration.TotalMilliseconds,
         };
+        if (_refits) tags["phase"] = report.Epoch > _refitFrom ? "refit" : "selection";
         Add(tags, "validation_loss", report.ValidationLoss);
         Add(tags, "train_accuracy", report.TrainAccuracy);
         Add(tags, "validation_accuracy", report.ValidationAccuracy);

@@ -56,6 +56,35 @@ public sealed class JobSpanTests
     }
 
     [Fact]
+    public async Task JobSpan_DefaultJob_MarksTheRefitWithAnEventAndEachEpochsPhase()
+    {
+        var ended = new SpanEnded("training job");
+        using var factory = new ApiFactory().With("Telemetry:MaxEpochEventsPerJob", "100000")
+            .WithServices(s => s.ConfigureOpenTelemetryTracerProvider(t => t.AddProcessor(ended)));
+        var client = factory.CreateClient();
+        var dataset = await client.UploadIrisAsync();
+        int rows = (int)(await (await client.GetAsync($"/api/datasets/{dataset}")).ReadJsonAsync())["rowCount"]!;
+        // no epochs: the validation split chooses them, then the job refits on every row
+        var job = await client.TrainAsync(new
+        {
+            networkId = await client.CreateIrisNetworkAsync(), datasetId = dataset, seed = 3,
+        });
+        Assert.Equal("refit", (string)job["phase"]!);
+        int from = (int)job["refitFromEpoch"]!, epochs = (int)job["epoch"]!;
+
+        var span = await ended.WaitAsync((string)job["id"]!);
+        Assert.Equal(from, span.GetTagItem("backprop.job.refit_from_epoch"));
+        Assert.Equal(epochs, span.GetTagItem("backprop.job.epochs"));
+        var events = span.Events.ToList();
+        var refit = Assert.Single(events, e => e.Name == "refit");
+        Assert.Equal(from, events.IndexOf(refit)); // after the selection's epochs, before the refit's
+        Assert.Equal(new object?[] { from, epochs - from, rows }, refit.Tags.Select(t => t.Value));
+        var phases = events.Where(e => e.Name == "epoch").Select(e => (string)e.Tags.Single(t => t.Key == "phase")
+            .Value!);
+        Assert.Equal(Enumerable.Repeat("selection", from).Concat(Enumerable.Repeat("refit", epochs - from)), phases);
+    }
+
+    [Fact]
     public async Task JobSpan_DivergedJob_EndsWithErrorStatusAndTheReason()
     {
         var ended = new SpanEnded("training job");
