@@ -17,28 +17,15 @@ internal static class DenseGemm
     private static bool UseBlocked<T>(int rows, int units, int inputs) =>
         typeof(T) == typeof(float) && rows >= BlockedMinRows && (long)rows * units * inputs >= BlockedThreshold;
 
-    /// <summary>Whether <see cref="Forward{T}"/> multiplies through <see cref="Sgemm"/> (and so can use weights
-    /// packed by <see cref="ForwardPanels"/>).</summary>
-    // Fewer units than one micro-kernel panel (e.g. a 10-class output): dot products waste no lanes on padding.
-    public static bool ForwardUsesSgemm<T>(int rows, int units, int inputs) =>
-        UseBlocked<T>(rows, units, inputs) && units >= Sgemm.PanelWidth;
-
-    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>; <paramref name="packed"/>, when not empty, is W
-    /// already packed by <see cref="ForwardPanels"/> (the same bits, without packing W again).</summary>
+    /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
     public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows,
-        int units, int inputs, ReadOnlySpan<float> packed = default)
+        int units, int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!ForwardUsesSgemm<T>(rows, units, inputs))
+        // Fewer units than one micro-kernel panel (e.g. a 10-class output): dot products waste no lanes on padding.
+        if (!UseBlocked<T>(rows, units, inputs) || units < Sgemm.PanelWidth)
         {
             Gemm.MultiplyTransposedAddBias(a, w, bias, z, rows, units, inputs);
-            return;
-        }
-        if (!packed.IsEmpty)
-        {
-            Sgemm.MultiplyPacked(Sgemm.ActiveKernel, MemoryMarshal.Cast<T, float>(a), inputs, false, packed,
-                MemoryMarshal.Cast<T, float>(z), units, rows, units, inputs, accumulate: false,
-                bias: MemoryMarshal.Cast<T, float>(bias));
             return;
         }
         Sgemm.Multiply(MemoryMarshal.Cast<T, float>(a), inputs, false, MemoryMarshal.Cast<T, float>(w), inputs, true,

@@ -79,11 +79,9 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// name="dropout"/> (training) the input and each masked layer's activations are multiplied by their mask before
     /// the next layer reads them; without it (evaluation, prediction) nothing is masked.
     /// </summary>
-    /// <remarks><paramref name="packed"/> (training on float): this network's current weights packed for the forward
-    /// products, which then are not packed again; the result is the same bits.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<T> Forward(Workspace<T> workspace, ReadOnlySpan<T> inputs, int rows,
-        DropoutMasks<T>? dropout = null, ForwardPanels? packed = null)
+        DropoutMasks<T>? dropout = null)
     {
         workspace.EnsureCapacity(rows);
         if (inputs.Length < rows * InputWidth) throw new ArgumentException(
@@ -101,8 +99,7 @@ public sealed class Network<T> where T : unmanaged, IFloatingPointIeee754<T>
             var z = workspace.Z[l].AsSpan(0, rows * view.Units);
             var a = workspace.A[l].AsSpan(0, rows * view.Units);
             // z = a_prev·Wᵀ + b
-            DenseGemm.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs,
-                packed is null ? default : packed.Layer(l));
+            DenseGemm.Forward(previous, Weights(view), Biases(view), z, rows, view.Units, view.Inputs);
             _activations[l].Forward(z, a, view.Units);
             previous = a;
             if (dropout is not null && dropout.Has(l))

@@ -68,21 +68,19 @@ public static unsafe partial class Sgemm
             return;
         }
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
-            Run(new Operands(kernel, pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, accumulate, pbias), m, n, k);
-    }
-
-    private static void Run(in Operands operands, int m, int n, int k)
-    {
-        int threads = ThreadsFor(m, n, k, SgemmKernels.Shape(operands.Kernel).Columns);
-        if (threads <= 1)
         {
-            MultiplyCore(operands, m, n, k);
-            return;
+            var operands = new Operands(kernel, pa, lda, transposeA, pb, ldb, transposeB, pc, ldc, accumulate, pbias);
+            int threads = ThreadsFor(m, n, k, SgemmKernels.Shape(kernel).Columns);
+            if (threads <= 1)
+            {
+                MultiplyCore(operands, m, n, k);
+                return;
+            }
+            // Column chunks of C, NR-aligned, handed out from a shared counter: each packs its own part of B, no
+            // shared writes, and each column's sums are the same whichever thread computes them.
+            var chunks = new ColumnChunks(operands, m, n, k);
+            ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
         }
-        // Column chunks of C, NR-aligned, handed out from a shared counter: each packs its own part of B, no
-        // shared writes, and each column's sums are the same whichever thread computes them.
-        var chunks = new ColumnChunks(operands, m, n, k);
-        ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
     }
 
     // Threads a product may use on the calling thread (1 = single-threaded, the default). Set per training run.
@@ -108,20 +106,19 @@ public static unsafe partial class Sgemm
         return Math.Max(1, Math.Min(byWork, byPanels));
     }
 
-    // Element (i, p) of op(A) is at a + i·rs + p·cs with (rs, cs) = (lda, 1), or (1, lda) when transposed. With
-    // packedK > 0, B is op(B) already packed (PackTransposed): NR-wide panels of packedK rows each, one after another.
+    // Element (i, p) of op(A) is at a + i·rs + p·cs with (rs, cs) = (lda, 1), or (1, lda) when transposed.
     private readonly struct Operands(SgemmKernel kernel, float* a, int lda, bool transposeA, float* b, int ldb,
-        bool transposeB, float* c, int ldc, bool accumulate, float* bias, int packedK = 0)
+        bool transposeB, float* c, int ldc, bool accumulate, float* bias)
     {
         public readonly SgemmKernel Kernel = kernel;
         public readonly float* A = a, B = b, C = c, Bias = bias;
-        public readonly int Lda = lda, Ldb = ldb, Ldc = ldc, PackedK = packedK;
+        public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly bool TransposeA = transposeA, TransposeB = transposeB, Accumulate = accumulate;
 
-        // The same product restricted to columns [first, ...) of C (first a multiple of NR when B is packed).
+        // The same product restricted to columns [first, ...) of C.
         public Operands FromColumn(int first) => new(Kernel, A, Lda, TransposeA,
-            PackedK > 0 ? B + (long)first * PackedK : TransposeB ? B + (long)first * Ldb : B + first, Ldb, TransposeB,
-            C + first, Ldc, Accumulate, Bias == null ? null : Bias + first, PackedK);
+            TransposeB ? B + (long)first * Ldb : B + first, Ldb, TransposeB, C + first, Ldc, Accumulate,
+            Bias == null ? null : Bias + first);
     }
 
     // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
@@ -156,8 +153,7 @@ public static unsafe partial class Sgemm
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
-                // columns whose panels are read where they are: all of a packed B, whole panels of an in-place one
-                int full = o.PackedK > 0 ? nc : inPlace ? nc / nr * nr : 0;
+                int full = inPlace ? nc / nr * nr : 0; // columns whose panels are read in place
                 // k in blocks of KC, the last one shorter: the block sizes fix each sum's rounding, so they stay
                 // as they were when W3's reference losses were recorded (equal blocks, 784 = 4 × 196, measured no
                 // faster and changed W3's one-epoch loss from 1.88981 to 1.89149).
@@ -176,11 +172,10 @@ public static unsafe partial class Sgemm
                                 : cols == nr ? o.Bias + jc + jr
                                 : PadBias(o.Bias + jc + jr, cols, nr, biasTile);
                             bool direct = jr < full;
-                            float* bPanel = o.PackedK > 0 ? o.B + ((long)(jc + jr) * o.PackedK + (long)pc * nr)
-                                : direct ? o.B + (long)pc * o.Ldb + jc + jr
+                            float* bPanel = direct ? o.B + (long)pc * o.Ldb + jc + jr
                                 : pB + (long)((jr - full) / nr) * kc * nr;
-                            RowPanels(o, ic, mc, mr, pc, kc, bPanel, direct && o.PackedK == 0 ? o.Ldb : nr, panelBias,
-                                jc + jr, cols, nr, pA);
+                            RowPanels(o, ic, mc, mr, pc, kc, bPanel, direct ? o.Ldb : nr, panelBias, jc + jr, cols, nr,
+                                pA);
                         }
                     }
                 }
@@ -233,8 +228,7 @@ public static unsafe partial class Sgemm
     // read full panels where they are and skip the copy, provided those rows do not pile into a few L1 sets. With an
     // odd number of cache lines between rows (W3's 784 inputs: 49 lines) a panel's rows spread over every set; with
     // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed.
-    private static bool ReadsBInPlace(in Operands o) =>
-        o.PackedK == 0 && !o.TransposeB && o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1;
+    private static bool ReadsBInPlace(in Operands o) => !o.TransposeB && o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1;
 
     private static float* PadBias(float* bias, int cols, int nr, float* tile)
     {

@@ -66,39 +66,24 @@ public sealed class Optimizer
     /// <summary>Applies one update with base learning rate <paramref name="learningRate"/> (the schedule's current
     /// value). With <paramref name="threads"/> &gt; 1 a large buffer is updated in parallel chunks; every rule is
     /// element-wise, so the result is bit-identical to one thread.</summary>
-    /// <remarks>With <paramref name="panels"/> (the forward pass's packed copy of these parameters' weights) each
-    /// range is packed right after its update, while it is in cache, and every panel is current on return.</remarks>
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads = 1,
-        ForwardPanels? panels = null)
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate, int threads = 1)
     {
         if (parameters.Length != gradient.Length) throw new ArgumentException(
             "Parameters and gradient differ in length.");
         Step++;
-        panels?.Begin();
         if (threads > 1 && parameters.Length >= ParallelMinimum)
-            ApplyInParallel(parameters, gradient, learningRate, threads, panels);
-        else if (panels is null)
-            foreach (var s in _segments) ApplyRule(s, parameters, gradient, learningRate, 0, s.Length);
-        else
-            foreach (var s in _segments)
-                for (int start = 0; start < s.Length; start += PackingRange)
-                {
-                    ApplyRule(s, parameters, gradient, learningRate, start, Math.Min(PackingRange, s.Length - start));
-                    // everything from the segment's start is final, so panels straddling two ranges are packed too
-                    panels.Updated(parameters, s.Offset, s.Offset + Math.Min(s.Length, start + PackingRange));
-                }
-        panels?.Complete(parameters);
+        {
+            ApplyInParallel(parameters, gradient, learningRate, threads);
+            return;
+        }
+        foreach (var s in _segments) ApplyRule(s, parameters, gradient, learningRate, 0, s.Length);
     }
 
     // Below this many parameters an update takes microseconds and fork/join would cost more than it saves.
     private const int ParallelMinimum = 1 << 18;
 
-    // Parameters updated between two packing calls: 64 KB of each of the rule's streams, so the weights just written
-    // are still in L2 when they are packed.
-    private const int PackingRange = 1 << 14;
-
     private unsafe void ApplyInParallel(Span<float> parameters, ReadOnlySpan<float> gradient, double learningRate,
-        int threads, ForwardPanels? panels)
+        int threads)
     {
         fixed (float* p = parameters, g = gradient)
         {
@@ -113,9 +98,7 @@ public sealed class Optimizer
                 {
                     int from = (int)((long)s.Length * chunk / chunks),
                         to = (int)((long)s.Length * (chunk + 1) / chunks);
-                    if (to <= from) continue;
-                    ApplyRule(s, ps, gs, learningRate, from, to - from);
-                    panels?.Updated(ps, s.Offset + from, s.Offset + to); // panels across chunks: Complete packs them
+                    if (to > from) ApplyRule(s, ps, gs, learningRate, from, to - from);
                 }
             });
         }

@@ -8,8 +8,7 @@ namespace Backprop.Core.Training;
 /// <param name="ActivationBytes">Pre-activations and activations of every layer and two delta buffers, per batch:
 /// <c>batch × (2 Σ units + 2 max width + inputs + outputs)</c> floats.</param>
 /// <param name="ParameterBytes">Parameters, gradient and the copies a run keeps (previous step, epoch start, best
-/// weights, the forward pass's packed weights), optimizer moments and their epoch-start copies, and a checkpoint's
-/// snapshot of them.</param>
+/// weights), optimizer moments and their epoch-start copies, and a checkpoint's snapshot of them.</param>
 /// <param name="DataBytes">The decoded dataset, its normalised copy and encoded targets, and the shuffle's
 /// buffers.</param>
 public sealed record TrainingMemory(int Batch, long ActivationBytes, long ParameterBytes, long DataBytes)
@@ -49,9 +48,7 @@ public sealed record TrainingMemory(int Batch, long ActivationBytes, long Parame
         // their epoch-start copies; a checkpoint's snapshot of parameters and moments, its serialisation stream and
         // bytes (4 each).
         long parameterCopies = 4 + (best ? 1 : 0) + 2 + 2 * moments + 4 * (1 + moments);
-        // and the forward products' packed copy of the weights (ForwardPanels), panels padded to the kernel's width
-        long parameterBytes = (parameters * parameterCopies + ForwardPanels.Length(new ParameterLayout(spec), batch))
-            * sizeof(float);
+        long parameterBytes = parameters * parameterCopies * sizeof(float);
 
         long raw = rows * (width + targetWidth) * sizeof(float);
         long prepared = rows * (width + outputs) * sizeof(float) + rows * sizeof(int);

@@ -26,9 +26,6 @@ public sealed partial class TrainingSession
         bool shuffled = Options.Shuffle;
         var dropout = _dropout;
         ulong dropoutSeed = dropout is null ? 0 : DropoutMasks<float>.EpochSeed(ShuffleSeed, Epoch), dropoutCounter = 0;
-        // Between epochs the weights may have been replaced (a restore, best weights): pack from what they are now.
-        var panels = _forwardPanels;
-        panels?.PackAll(Network.Parameters);
         for (int start = 0; start < rows; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,7 +50,7 @@ public sealed partial class TrainingSession
             }
 
             dropout?.Draw(dropoutSeed, ref dropoutCounter, count);
-            var output = Network.Forward(_workspace, x, count, dropout, panels);
+            var output = Network.Forward(_workspace, x, count, dropout);
             double loss = Network.ComputeLoss(_workspace, y, count, weights);
             if (!double.IsFinite(loss)) return $"the training loss became {loss} in batch {batches + 1}";
             StartLoss ??= loss; // the loss at the initial weights: the first batch of the run
@@ -83,7 +80,7 @@ public sealed partial class TrainingSession
             // epoch that is the epoch-start copy already taken.
             bool last = start + count >= rows;
             if (last && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
-            Optimizer.Apply(Network.Parameters, _gradient, rate, Options.Threads, panels);
+            Optimizer.Apply(Network.Parameters, _gradient, rate, Options.Threads);
             batches++;
         }
         _batchCount = batches;

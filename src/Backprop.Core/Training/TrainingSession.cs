@@ -25,8 +25,6 @@ public sealed partial class TrainingSession
     // null without dropout: the batch loop is then exactly the plain one
     private readonly DropoutMasks<float>? _dropout;
     private readonly UnitActivity _activity;
-    // The forward products' packed weights, which the optimizer keeps current; null where no layer uses them.
-    private readonly ForwardPanels? _forwardPanels;
 
     private TrainingSession(NetworkSpec spec, TrainingData data, TrainingOptions options, WarmStart? warmStart)
     {
@@ -51,8 +49,6 @@ public sealed partial class TrainingSession
 
         int batch = Math.Min(options.BatchSize, _prepared.TrainRows);
         _workspace = Network.CreateWorkspace(batch);
-        var panels = new ForwardPanels(Network.Layout, batch);
-        _forwardPanels = panels.IsEmpty ? null : panels;
         if (spec.HasDropout) _dropout = new DropoutMasks<float>(spec, batch);
         int outputs = spec.OutputWidth, parameters = Network.Layout.Count;
         bool classification = data.Task == TaskKind.Classification;

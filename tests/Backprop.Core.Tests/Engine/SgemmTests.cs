@@ -79,51 +79,6 @@ public class SgemmTests
         }
     }
 
-    // op(B) packed once (the forward pass's weights, transposed) gives the bits of packing it inside the product:
-    // ragged last panels, k over KC, m over MC, every accumulate and bias mode, one thread and two.
-    [SkippableTheory]
-    [InlineData(SgemmKernel.Avx512, 128, 512, 784)]
-    [InlineData(SgemmKernel.Avx512, 150, 530, 300)]
-    [InlineData(SgemmKernel.Avx512, 9, 33, 5)]
-    [InlineData(SgemmKernel.Avx2, 150, 530, 300)]
-    [InlineData(SgemmKernel.Avx2, 7, 17, 9)]
-    [InlineData(SgemmKernel.Scalar, 37, 45, 260)]
-    public void MultiplyPacked_EqualsMultiplyBitForBit(SgemmKernel kernel, int m, int n, int k)
-    {
-        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
-        var random = new Random(m * 31 + n * 7 + k);
-        var a = Random(random, m * k);
-        var w = Random(random, n * k); // stored (n, k): op(B) is its transpose
-        var packed = new float[Sgemm.PackedLength(kernel, n, k)];
-        int panels = (n + Sgemm.PanelWidthOf(kernel) - 1) / Sgemm.PanelWidthOf(kernel);
-        for (int q = panels - 1; q >= 0; q--) Sgemm.PackTransposed(kernel, w, k, n, k, packed, q, 1); // any order
-        foreach (int threads in new[] { 1, 2 })
-        foreach (bool accumulate in new[] { false, true })
-        foreach (bool withBias in new[] { false, true })
-        {
-            var bias = withBias ? Random(random, n) : default(Span<float>);
-            var expected = Random(random, m * n);
-            var actual = (float[])expected.Clone();
-            int previous = Sgemm.SetMaxThreads(threads);
-            try
-            {
-                Sgemm.Multiply(kernel, a, k, false, w, k, true, expected, n, m, n, k, accumulate, bias);
-                Sgemm.MultiplyPacked(kernel, a, k, false, packed, actual, n, m, n, k, accumulate, bias);
-            }
-            finally { Sgemm.SetMaxThreads(previous); }
-            Assert.Equal(expected, actual);
-        }
-    }
-
-    [Fact]
-    public void MultiplyPacked_WithShortPackedB_Throws()
-    {
-        var kernel = Sgemm.ActiveKernel;
-        var packed = new float[Sgemm.PackedLength(kernel, 40, 3) - 1];
-        Assert.Throws<ArgumentException>(() =>
-            Sgemm.MultiplyPacked(kernel, new float[6], 3, false, packed, new float[80], 40, 2, 40, 3, false));
-    }
-
     [Fact]
     public void ActiveKernel_IsOneThisCpuRuns()
     {
