@@ -12,6 +12,8 @@ namespace Backprop.Core.Engine;
 /// allocates nothing once warm. <see cref="SgemmReference"/> is the plain oracle the tests compare every kernel
 /// against.
 /// </summary>
+// The tile and bias scratch on the stack is always written before it is read: zeroing it on every call is waste.
+[SkipLocalsInit]
 public static unsafe partial class Sgemm
 {
     private const int KC = 256, MC = 144, NC = 512, MaxTile = 8 * 32, MaxNr = 32;

@@ -25,6 +25,7 @@ public enum SgemmKernel
 /// <c>bias</c> (null or nr values) starts every row's accumulators. Each is a sequence of broadcast-A × vector-B FMAs
 /// into accumulators that stay in registers for the whole kc loop, so a tile loads and stores C once.
 /// </summary>
+[SkipLocalsInit] // the scalar kernel's accumulators are set before use
 internal static unsafe class SgemmKernels
 {
     /// <summary>Tile rows (MR) and columns (NR) of a kernel.</summary>

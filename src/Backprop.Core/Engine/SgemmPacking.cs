@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Core.Engine;
@@ -34,7 +35,7 @@ public static unsafe partial class Sgemm
             for (int p = 0; p < kc; p++, dst += NR)
             {
                 float* src = b + (long)(pc + p) * ldb + jc + jr;
-                if (nr == NR) Unsafe.CopyBlockUnaligned(dst, src, (uint)(NR * sizeof(float)));
+                if (nr == NR) CopyRow(src, dst, NR);
                 else
                 {
                     for (int j = 0; j < nr; j++) dst[j] = src[j];
@@ -42,6 +43,16 @@ public static unsafe partial class Sgemm
                 }
             }
         }
+    }
+
+    // One panel row of NR floats (16 or 32): inline vector copies, where a call to a general copy per 64-128 bytes
+    // cost more than the copy.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRow(float* src, float* dst, int count)
+    {
+        int j = 0;
+        for (; j + 8 <= count; j += 8) Vector256.Store(Vector256.Load(src + j), dst + j);
+        for (; j < count; j++) dst[j] = src[j];
     }
 
     // Full panels of a transposed B, 8 × 8 blocks at a time: 8 stored rows × 8 consecutive values are loaded as 8
