@@ -1,5 +1,5 @@
 using System.Buffers;
-using System.Text.Json;
+using System.Globalization;
 using Backprop.Api.Datasets;
 
 namespace Backprop.Api.Predictions;
@@ -33,49 +33,93 @@ public sealed class DenseRows
         return new PredictionRequest(Rows: rows);
     }
 
-    /// <summary>The body's rows, or null when it is not of the plain shape above.</summary>
+    /// <summary>
+    /// The body's rows, or null when it is not of the plain shape above. A scanner of exactly that shape (JSON's
+    /// whitespace and number grammar, nothing else) rather than a general reader: everything it accepts is a valid
+    /// document that the serializer reads to the same values.
+    /// </summary>
     public static DenseRows? TryRead(ReadOnlySpan<byte> body, int maxValues)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = Infrastructure.RequestLimits
-            .MaxJsonDepth });
-        float[]? values = null;
+        int i = 0;
+        if (!Take(body, ref i, (byte)'{') || !body[Skip(body, i)..].StartsWith("\"rows\""u8)) return null;
+        i = Skip(body, i) + 6;
+        if (!Take(body, ref i, (byte)':') || !Take(body, ref i, (byte)'[')) return null;
+        float[] values = ArrayPool<float>.Shared.Rent(256);
         try
         {
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("rows"u8))
-                return null;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray) return null;
             int count = 0, width = -1, used = 0;
-            values = ArrayPool<float>.Shared.Rent(256);
-            while (reader.Read() && reader.TokenType == JsonTokenType.StartArray)
+            while (true)
             {
+                if (!Take(body, ref i, (byte)'[')) return null;
                 int start = used;
-                while (reader.Read() && reader.TokenType == JsonTokenType.Number)
+                while (true)
                 {
-                    if (!(Utf8Numbers.TryParseDouble(reader.ValueSpan, out double value)
-                        || reader.TryGetDouble(out value)) || !double.IsFinite(value)
+                    i = Skip(body, i);
+                    if (!Number(body, ref i, out double value) || !double.IsFinite(value)
                         || Math.Abs(value) > float.MaxValue || used >= maxValues) return null;
                     if (used == values.Length) values = Grow(values, used);
                     values[used++] = (float)value;
+                    if (Take(body, ref i, (byte)',')) continue;
+                    if (Take(body, ref i, (byte)']')) break;
+                    return null;
                 }
-                if (reader.TokenType != JsonTokenType.EndArray) return null;
                 if (width < 0) width = used - start;
                 else if (used - start != width) return null;
                 count++;
+                if (Take(body, ref i, (byte)',')) continue;
+                if (Take(body, ref i, (byte)']')) break;
+                return null;
             }
-            if (reader.TokenType != JsonTokenType.EndArray || count == 0 || width == 0) return null;
-            if (!reader.Read() || reader.TokenType != JsonTokenType.EndObject || reader.Read()) return null;
+            if (!Take(body, ref i, (byte)'}') || Skip(body, i) != body.Length) return null;
             return new DenseRows(values.AsSpan(0, used).ToArray(), count, width);
-        }
-        catch (JsonException)
-        {
-            return null; // malformed: the serializer names the problem
         }
         finally
         {
-            if (values is not null) ArrayPool<float>.Shared.Return(values);
+            ArrayPool<float>.Shared.Return(values);
         }
     }
+
+    /// <summary>Past JSON whitespace, then past <paramref name="token"/> if it is next.</summary>
+    private static bool Take(ReadOnlySpan<byte> s, ref int i, byte token)
+    {
+        int at = Skip(s, i);
+        if (at >= s.Length || s[at] != token) return false;
+        i = at + 1;
+        return true;
+    }
+
+    private static int Skip(ReadOnlySpan<byte> s, int i)
+    {
+        while (i < s.Length && s[i] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t') i++;
+        return i;
+    }
+
+    /// <summary>A JSON number (<c>-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?</c>) read as the serializer reads it: a
+    /// correctly rounded double.</summary>
+    private static bool Number(ReadOnlySpan<byte> s, ref int i, out double value)
+    {
+        value = 0;
+        int start = i;
+        if (i < s.Length && s[i] == '-') i++;
+        if (i >= s.Length || !IsDigit(s[i])) return false;
+        if (s[i++] != '0') while (i < s.Length && IsDigit(s[i])) i++;
+        if (i < s.Length && s[i] == '.')
+        {
+            if (++i >= s.Length || !IsDigit(s[i])) return false;
+            while (i < s.Length && IsDigit(s[i])) i++;
+        }
+        if (i < s.Length && (s[i] | 0x20) == 'e')
+        {
+            if (++i < s.Length && s[i] is (byte)'+' or (byte)'-') i++;
+            if (i >= s.Length || !IsDigit(s[i])) return false;
+            while (i < s.Length && IsDigit(s[i])) i++;
+        }
+        var text = s[start..i];
+        return Utf8Numbers.TryParseDouble(text, out value)
+            || double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
+    }
+
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
 
     private static float[] Grow(float[] values, int used)
     {

@@ -25,7 +25,7 @@ public sealed class CachedModel(TrainedModel model, string tenantId)
     public string TenantId { get; } = tenantId;
     internal long LastUsed;
 
-    public PredictionBatch Predict(float[] features, int rows)
+    public PredictionBatch Predict(ReadOnlySpan<float> features, int rows)
     {
         if (!_pool.TryTake(out var predictor)) predictor = Model.CreatePredictor(256);
         try
