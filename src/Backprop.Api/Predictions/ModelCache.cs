@@ -59,6 +59,17 @@ public sealed class ModelCache
             out var modelId)) Remove(modelId); else RemoveAll(); });
     }
 
+    /// <summary>The model if it is loaded already (a hit, counted as one), without allocating; null otherwise, and
+    /// the caller takes <see cref="GetAsync"/>. A hit adds nothing, so it has nothing to trim.</summary>
+    public CachedModel? TryGetLoaded(Guid id)
+    {
+        if (!events.Live || !_models.TryGetValue(id, out var entry) || !entry.IsValueCreated
+            || !entry.Value.IsCompletedSuccessfully || entry.Value.Result is not { } model) return null;
+        metrics.CacheHit();
+        model.LastUsed = Interlocked.Increment(ref _clock);
+        return model;
+    }
+
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)
     {
         if (!events.Live) return await load();

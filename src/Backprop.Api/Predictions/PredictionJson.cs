@@ -33,6 +33,7 @@ internal static class PredictionJson
         if (row.ClassIndex is { } index) writer.WriteNumberValue(index); else writer.WriteNullValue();
         writer.WritePropertyName("probabilities"u8);
         if (row.Probabilities is null) writer.WriteNullValue();
+        else if (row.Probabilities is ProbabilityDictionary view) view.WriteTo(writer);
         else
         {
             writer.WriteStartObject();
