@@ -61,6 +61,31 @@ public sealed class PredictionJsonTests : IDisposable
         Assert.Equal(4, JsonDocument.Parse(fast).RootElement.GetProperty("predictions").GetArrayLength());
     }
 
+    [Fact]
+    public async Task Predict_RowsWithJsonWhitespace_SameResponseAsCompact()
+    {
+        var model = await ImportClassifierAsync(Client);
+        var compact = await Predict(model, """{"rows":[[5.1,3.5,1.4,0.2],[6,3,5,2]]}""");
+        var spaced = await Predict(model, "\r\n{ \"rows\" :\t[ [ 5.1 ,3.5,\n1.4 , 0.2 ] ,[6,3,5,2]\n] }\n");
+        Assert.Equal(compact, spaced);
+    }
+
+    [Theory]
+    [InlineData("""{"rows": [[01, 2, 3, 4]]}""")]
+    [InlineData("""{"rows": [[1., 2, 3, 4]]}""")]
+    [InlineData("""{"rows": [[1, 2, 3, 4,]]}""")]
+    [InlineData("""{"rows": [[1, 2, 3, -]]}""")]
+    [InlineData("""{"rows": [[1, 2, 3, 4e]]}""")]
+    [InlineData("""{"rows": [[1, 2, 3, +4]]}""")]
+    [InlineData("""{"rows": [[1, 2, 3, 4]]} x""")]
+    [InlineData("""{"rows": [[1, 2, 3, 4]], "rows": [[1, 2, 3, 4]]}""")]
+    public async Task Predict_MalformedRows_Returns400(string body)
+    {
+        var model = await ImportClassifierAsync(Client);
+        await (await Client.PostJsonAsync($"/api/models/{model}/predict", body))
+            .ExpectProblemAsync(HttpStatusCode.BadRequest);
+    }
+
     [Theory]
     [InlineData("""{"rows": [[1, 2, 3]]}""", "rows[0]", "got 3")]
     [InlineData("""{"rows": [[1, 2, 3, 1e39]]}""", "rows[0][3]", "finite number")]
