@@ -2,7 +2,9 @@
 # Request rate of POST /api/models/{id}/predict (one W4 row) vs GET /api/whoami (a trivial authenticated JSON endpoint)
 # on the same server, measured with wrk on loopback, alternating for ROUNDS rounds; beside each rate the service's CPU
 # time per request (from /proc, so time spent waiting for a core on a shared machine is left out).
-#   tests/Backprop.Benchmarks/http-predict.sh [ROUNDS=5] [SECONDS=5] [CONNECTIONS=16]
+#   tests/Backprop.Benchmarks/http-predict.sh [ROUNDS=5] [SECONDS=5] [CONNECTIONS=16] [BASE]
+# With BASE (any commit) that commit's service runs beside this checkout's, each with its own model, and every round
+# measures both, base first: the before/after ratio of a change under the same load.
 # Rate limits are lifted for the run; everything else is the service's production configuration (Release build).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -10,62 +12,94 @@ cd "$root"
 rounds=${1:-5}
 seconds=${2:-5}
 connections=${3:-16}
+base_ref=${4:-}
 command -v jq >/dev/null && command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq jq wrk >&2; }
-dotnet build -c Release src/Backprop.Api >&2
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-ConnectionStrings__Backprop="Data Source=$work/backprop.db" RateLimits__PredictionsPerWindow=10000000 \
-  Logging__LogLevel__Default=Warning dotnet src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll --urls "http://127.0.0.1:$port" > "$work/service.log" 2>&1 &
-service=$!
-trap 'kill $service 2>/dev/null; wait $service 2>/dev/null; rm -rf "$work"' EXIT
-for _ in $(seq 1 60); do [ -s "$work/dev-api-key.txt" ] && break; sleep 1; done
-B="http://127.0.0.1:$port"
-KEY=$(cat "$work/dev-api-key.txt")
-AUTH="Authorization: Bearer $KEY"
-
-dataset=$(curl -sf -X POST "$B/api/datasets?name=digits&targetColumn=label&task=classification" -H "$AUTH" \
-  -H 'Content-Type: text/csv' --data-binary @samples/digits/train.csv | jq -r .id)
-network=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: application/json' -d '{
-  "name": "W4", "inputWidth": 64, "layers": [{"units": 64, "activation": "relu"}, {"units": 10, "activation": "softmax"}],
-  "loss": "categorical_cross_entropy", "init": "glorot_uniform", "seed": 4}' | jq -r .id)
-job=$(curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"networkId\": \"$network\",
-  \"datasetId\": \"$dataset\", \"epochs\": 50, \"batchSize\": 32, \"normalization\": \"none\"}" | jq -r .id)
-while curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do sleep 0.2; done
-model=$(curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -r .modelId)
+services=()
+trap 'for s in "${services[@]}"; do kill $s 2>/dev/null; wait $s 2>/dev/null; done; rm -rf "$work"' EXIT
+dotnet build -c Release src/Backprop.Api >&2
+builds=(new)
+if [ -n "$base_ref" ]; then
+  mkdir -p "$work/base-src" && git archive "$base_ref" | tar -x -C "$work/base-src"
+  dotnet build -c Release "$work/base-src/src/Backprop.Api" >&2
+  builds=(base new)
+fi
 row=$(sed -n 2p samples/digits/test.csv | cut -d, -f1-64)
 
-cat > "$work/predict.lua" <<LUA
+# Starts one build's service on its own database and trains its model; writes $work/$1/{env,predict.lua,whoami.lua}.
+start() {
+  local name=$1 dll=$2 dir="$work/$1" port B KEY AUTH dataset network job model
+  mkdir -p "$dir"
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+  ConnectionStrings__Backprop="Data Source=$dir/backprop.db" RateLimits__PredictionsPerWindow=10000000 \
+    Logging__LogLevel__Default=Warning dotnet "$dll" --urls "http://127.0.0.1:$port" > "$dir/service.log" 2>&1 &
+  services+=($!)
+  echo "PID=$!" > "$dir/env"
+  for _ in $(seq 1 60); do [ -s "$dir/dev-api-key.txt" ] && break; sleep 1; done
+  B="http://127.0.0.1:$port"
+  KEY=$(cat "$dir/dev-api-key.txt")
+  AUTH="Authorization: Bearer $KEY"
+  dataset=$(curl -sf -X POST "$B/api/datasets?name=digits&targetColumn=label&task=classification" -H "$AUTH" \
+    -H 'Content-Type: text/csv' --data-binary @samples/digits/train.csv | jq -r .id)
+  network=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: application/json' -d '{
+    "name": "W4", "inputWidth": 64,
+    "layers": [{"units": 64, "activation": "relu"}, {"units": 10, "activation": "softmax"}],
+    "loss": "categorical_cross_entropy", "init": "glorot_uniform", "seed": 4}' | jq -r .id)
+  job=$(curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"networkId\": \"$network\",
+    \"datasetId\": \"$dataset\", \"epochs\": 50, \"batchSize\": 32, \"normalization\": \"none\"}" | jq -r .id)
+  while curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do
+    sleep 0.2
+  done
+  model=$(curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -r .modelId)
+  echo "B=$B" >> "$dir/env"
+  echo "MODEL=$model" >> "$dir/env"
+  cat > "$dir/predict.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"rows": [[$row]]}'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
-cat > "$work/whoami.lua" <<LUA
+  cat > "$dir/whoami.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
-curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"rows\": [[$row]]}" | jq -c '.predictions[0] | {label: .label}' >&2
-# Requests/s and the service's CPU microseconds per request of one wrk run.
+  curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' \
+    -d "{\"rows\": [[$row]]}" | jq -c "{build: \"$name\", label: .predictions[0].label}" >&2
+}
+start new src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll
+[ -n "$base_ref" ] && start base "$work/base-src/src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll"
+
+# Requests/s and the service's CPU microseconds per request of one wrk run: rate BUILD LUA URL.
 rate() {
-  local before after out
-  before=$(awk '{print $14 + $15}' /proc/$service/stat)
-  out=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$1" "$2")
-  after=$(awk '{print $14 + $15}' /proc/$service/stat)
+  local pid before after out
+  pid=$(sed -n 's/^PID=//p' "$work/$1/env")
+  before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+  out=$(wrk -t2 -c"$connections" -d"${seconds}s" -s "$work/$1/$2" "$3")
+  after=$(awk '{print $14 + $15}' /proc/$pid/stat)
   echo "$out" | awk -v ticks=$((after - before)) -v hz="$(getconf CLK_TCK)" '
     /requests in/ {n = $1} /Requests\/sec/ {r = $2} END {printf "%s %.1f\n", r, ticks * 1e6 / hz / n}'
 }
+url() { sed -n "s/^$2=//p" "$work/$1/env"; }
+one() {
+  local b m
+  b=$(url "$1" B)
+  m=$(url "$1" MODEL)
+  read -r trivial trivial_cpu < <(rate "$1" whoami.lua "$b/api/whoami")
+  read -r predict predict_cpu < <(rate "$1" predict.lua "$b/api/models/$m/predict")
+}
 for _ in 1 2 3; do   # warm-up: tiered JIT (slow to settle on a loaded machine) and connection pools
-  rate "$work/whoami.lua" "$B/api/whoami" > /dev/null
-  rate "$work/predict.lua" "$B/api/models/$model/predict" > /dev/null
+  for build in "${builds[@]}"; do one "$build"; done
 done
 for round in $(seq 1 "$rounds"); do
-  read -r trivial trivial_cpu < <(rate "$work/whoami.lua" "$B/api/whoami")
-  read -r predict predict_cpu < <(rate "$work/predict.lua" "$B/api/models/$model/predict")
-  jq -nc --argjson round "$round" --argjson t "$trivial" --argjson p "$predict" --argjson tc "$trivial_cpu" \
-    --argjson pc "$predict_cpu" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '{peer: "backprop-service",
-    benchmark: "http-predict-vs-whoami", round: $round, whoami_requests_per_sec: $t, predict_requests_per_sec: $p,
-    ratio: ($p / $t), whoami_cpu_us_per_request: $tc, predict_cpu_us_per_request: $pc, cpu_ratio: ($tc / $pc),
-    load: $load}'
+  for build in "${builds[@]}"; do
+    one "$build"
+    jq -nc --arg build "$build" --argjson round "$round" --argjson t "$trivial" --argjson p "$predict" \
+      --argjson tc "$trivial_cpu" --argjson pc "$predict_cpu" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" \
+      --arg commit "$([ "$build" = base ] && echo "$base_ref" || git rev-parse --short HEAD)" '{peer:
+      "backprop-service", benchmark: "http-predict-vs-whoami", build: $build, commit: $commit, round: $round,
+      whoami_requests_per_sec: $t, predict_requests_per_sec: $p, ratio: ($p / $t), whoami_cpu_us_per_request: $tc,
+      predict_cpu_us_per_request: $pc, cpu_ratio: ($tc / $pc), load: $load}'
+  done
 done | tee "$work/rounds.jsonl"
-jq -s -r '"median ratio of requests/s: \(map(.ratio) | sort | .[length / 2 | floor] * 100 | round) %; median ratio of '\
-'service CPU per request (whoami / predict): \(map(.cpu_ratio) | sort | .[length / 2 | floor] * 100 | round) %"' \
-  "$work/rounds.jsonl"
+jq -s -r 'group_by(.build) | .[] | "\(.[0].build) (\(.[0].commit)): median ratio of requests/s: '\
+'\(map(.ratio) | sort | .[length / 2 | floor] * 100 | round) %; median ratio of service CPU per request '\
+'(whoami / predict): \(map(.cpu_ratio) | sort | .[length / 2 | floor] * 100 | round) %"' "$work/rounds.jsonl"

@@ -41,6 +41,13 @@ internal static class Utf8Numbers
         return Reference(utf8, out value);
     }
 
+    /// <summary>
+    /// The correctly rounded double of a plain decimal (the fast path above, before any rounding to float32), as
+    /// <c>double.Parse</c> reads it; false for text the fast path does not take, which the caller reads another way.
+    /// Prediction bodies use it: the serializer reads their numbers as doubles.
+    /// </summary>
+    public static bool TryParseDouble(ReadOnlySpan<byte> utf8, out double value) => TryFast(utf8, out value);
+
     private static bool TryFast(ReadOnlySpan<byte> s, out double value)
     {
         value = 0;

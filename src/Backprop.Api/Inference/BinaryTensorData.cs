@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 
@@ -21,9 +23,10 @@ public static class BinaryTensorData
     public const string AllOutputsParameter = "binary_data_output";
 
     /// <summary>The JSON header and the binary data after it; the body is read whole (it is within
-    /// Limits:MaxRequestBodyBytes, which Kestrel enforces as it is read).</summary>
-    public static async Task<(InferenceRequestBody Request, ReadOnlyMemory<byte> Data)> ReadAsync(HttpRequest request,
-        JsonSerializerOptions json, long maxBodyBytes, CancellationToken ct)
+    /// Limits:MaxRequestBodyBytes, which Kestrel enforces as it is read) into a pooled buffer that the caller
+    /// disposes once it has used the data.</summary>
+    public static async Task<BinaryBody> ReadAsync(HttpRequest request, JsonSerializerOptions json, long maxBodyBytes,
+        CancellationToken ct)
     {
         if (!long.TryParse(request.Headers[HeaderLength], NumberStyles.None, CultureInfo.InvariantCulture,
             out long headerLength))
@@ -33,24 +36,45 @@ public static class BinaryTensorData
             throw new InferenceException(InferenceFailure.TooLarge, $"The body's {request.ContentLength} bytes exceed "
                 + $"this service's limit of {maxBodyBytes}.");
         byte[] body;
-        if (request.ContentLength is { } length)
+        int length;
+        if (request.ContentLength is { } declared)
         {
-            body = new byte[length];
-            await request.Body.ReadExactlyAsync(body, ct);
+            length = (int)declared;
+            body = ArrayPool<byte>.Shared.Rent(length);
+            try
+            {
+                await request.Body.ReadExactlyAsync(body.AsMemory(0, length), ct);
+            }
+            catch
+            {
+                ArrayPool<byte>.Shared.Return(body);
+                throw;
+            }
         }
         else
         {
             using var copy = new MemoryStream();
             await request.Body.CopyToAsync(copy, ct);
             body = copy.ToArray();
+            length = body.Length;
         }
-        if (headerLength > body.Length)
-            throw InferenceException.BadRequest($"{HeaderLength} is {headerLength}, but the body holds only "
-                + $"{body.Length} bytes.");
-        // A header that is not a request throws JsonException: a 400 naming the field, as for a JSON body.
-        var parsed = JsonSerializer.Deserialize<InferenceRequestBody>(body.AsSpan(0, (int)headerLength), json)
-            ?? throw InferenceException.BadRequest("The JSON request is null.");
-        return (parsed, body.AsMemory((int)headerLength));
+        var read = new BinaryBody(body, length, pooled: request.ContentLength is not null);
+        try
+        {
+            if (headerLength > length)
+                throw InferenceException.BadRequest($"{HeaderLength} is {headerLength}, but the body holds only "
+                    + $"{length} bytes.");
+            // A header that is not a request throws JsonException: a 400 naming the field, as for a JSON body.
+            read.Request = JsonSerializer.Deserialize<InferenceRequestBody>(body.AsSpan(0, (int)headerLength), json)
+                ?? throw InferenceException.BadRequest("The JSON request is null.");
+            read.Data = body.AsMemory((int)headerLength, length - (int)headerLength);
+            return read;
+        }
+        catch
+        {
+            read.Dispose();
+            throw;
+        }
     }
 
     /// <summary>An input's <c>binary_data_size</c>: null when it has none (its elements are in "data").</summary>
@@ -66,14 +90,31 @@ public static class BinaryTensorData
         parameters is not null && parameters.TryGetValue(name, out var value) && value.ValueKind == JsonValueKind.True;
 }
 
+/// <summary>A binary request's JSON header and the data after it, in a buffer that may be pooled: dispose it once the
+/// data has been used.</summary>
+public sealed class BinaryBody(byte[] buffer, int length, bool pooled) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public InferenceRequestBody Request { get; internal set; } = null!;
+    public ReadOnlyMemory<byte> Data { get; internal set; }
+    public int Length => length;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _buffer, null) is { } held && pooled) ArrayPool<byte>.Shared.Return(held);
+    }
+}
+
 /// <summary>An inference response with binary outputs: the JSON header (its length in
-/// <c>Inference-Header-Content-Length</c>), then each binary output's raw elements in output order.</summary>
-public sealed class BinaryInferenceResult(InferenceResponseBody header, IReadOnlyList<ReadOnlyMemory<byte>> data)
+/// <c>Inference-Header-Content-Length</c>), then each binary output's raw elements (float or long arrays, written as
+/// their little-endian bytes) in output order.</summary>
+public sealed class BinaryInferenceResult(InferenceResponseBody header, IReadOnlyList<Array> data)
     : IResult, IEndpointMetadataProvider
 {
     public InferenceResponseBody Header { get; } = header;
 
-    public async Task ExecuteAsync(HttpContext httpContext)
+    public Task ExecuteAsync(HttpContext httpContext)
     {
         var json = httpContext.RequestServices.GetRequiredService<
             Microsoft.Extensions.Options.IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value;
@@ -82,9 +123,17 @@ public sealed class BinaryInferenceResult(InferenceResponseBody header, IReadOnl
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = BinaryTensorData.ContentType;
         response.Headers[BinaryTensorData.HeaderLength] = head.Length.ToString(CultureInfo.InvariantCulture);
-        response.ContentLength = head.Length + data.Sum(d => (long)d.Length);
-        await response.Body.WriteAsync(head, httpContext.RequestAborted);
-        foreach (var block in data) await response.Body.WriteAsync(block, httpContext.RequestAborted);
+        response.ContentLength = head.Length + data.Sum(d => (long)Buffer.ByteLength(d));
+        var body = response.BodyWriter;
+        body.Write(head);
+        foreach (var block in data)
+            body.Write(block switch
+            {
+                float[] floats => MemoryMarshal.AsBytes(floats.AsSpan()),
+                long[] longs => MemoryMarshal.AsBytes(longs.AsSpan()),
+                _ => throw new InvalidOperationException("Binary outputs are float or long arrays."),
+            });
+        return body.FlushAsync(httpContext.RequestAborted).AsTask();
     }
 
     public static void PopulateMetadata(System.Reflection.MethodInfo method, EndpointBuilder builder) =>

@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using Backprop.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -103,15 +102,21 @@ public static class InferenceApi
         JsonHttpResult<InferenceErrorBody>>> InferBinary(string name, string? version, HttpContext http,
             IOptions<LimitsOptions> limits, IOptions<JsonOptions> json, CancellationToken ct)
     {
+        BinaryBody? body = null;
         try
         {
-            var (request, data) = await BinaryTensorData.ReadAsync(http.Request, json.Value.SerializerOptions,
+            body = await BinaryTensorData.ReadAsync(http.Request, json.Value.SerializerOptions,
                 limits.Value.MaxRequestBodyBytes, ct);
-            return await RunAsync(name, version, request, data, http, limits.Value, ct);
+            // The inputs are read from the body's buffer, which goes back to the pool once the prediction has run.
+            return await RunAsync(name, version, body.Request, body.Data, http, limits.Value, ct);
         }
         catch (InferenceException e)
         {
             return Error(e);
+        }
+        finally
+        {
+            body?.Dispose();
         }
     }
 
@@ -130,7 +135,7 @@ public static class InferenceApi
             bool allBinary = BinaryTensorData.Flag(request.Parameters, BinaryTensorData.AllOutputsParameter);
             var binaryOutputs = result.Outputs.Select((_, i) => allBinary || (request.Outputs is { } asked
                 && BinaryTensorData.Flag(asked[i]!.Parameters, BinaryTensorData.OutputParameter))).ToArray();
-            var data = new List<ReadOnlyMemory<byte>>();
+            var data = new List<Array>();
             var bodies = result.Outputs.Select((o, i) => binaryOutputs[i] ? Binary(o, data) : Body(o)).ToArray();
             var response = new InferenceResponseBody(served.Name, served.Version, request.Id,
                 result.Warnings is null ? null : new Dictionary<string, string> { ["warnings"] = result.Warnings },
@@ -173,7 +178,7 @@ public static class InferenceApi
                         + $"{size}, but only {binary.Length - offset} bytes of binary data follow the JSON request"
                         + (binary.IsEmpty ? $" (send binary data as {BinaryTensorData.ContentType} with "
                             + $"{BinaryTensorData.HeaderLength})." : "."));
-                elements = TensorElements.FromRaw(input.Name, input.Datatype, binary.Span.Slice(offset, size));
+                elements = TensorElements.FromRaw(input.Name, input.Datatype, binary.Slice(offset, size));
                 offset += size;
             }
             else elements = input.Data?.Elements
@@ -196,15 +201,14 @@ public static class InferenceApi
                     + $"or a boolean.");
     }
 
-    /// <summary>An output as binary tensor data: its raw little-endian elements appended to <paramref
-    /// name="data"/>, its size in the header.</summary>
-    private static InferenceOutputBody Binary(OutputTensor output, List<ReadOnlyMemory<byte>> data)
+    /// <summary>An output as binary tensor data: its elements appended to <paramref name="data"/> (written raw,
+    /// little-endian, without a copy), its size in the header.</summary>
+    private static InferenceOutputBody Binary(OutputTensor output, List<Array> data)
     {
-        var bytes = output.Floats is { } floats ? MemoryMarshal.AsBytes(floats.AsSpan()).ToArray()
-            : MemoryMarshal.AsBytes(output.Longs.AsSpan()).ToArray();
-        data.Add(bytes);
+        Array elements = (Array?)output.Floats ?? output.Longs!;
+        data.Add(elements);
         return new(output.Name, output.Datatype, output.Shape, null,
-            new Dictionary<string, long> { [BinaryTensorData.SizeParameter] = bytes.Length });
+            new Dictionary<string, long> { [BinaryTensorData.SizeParameter] = Buffer.ByteLength(elements) });
     }
 
     private static InferenceOutputBody Body(OutputTensor output)

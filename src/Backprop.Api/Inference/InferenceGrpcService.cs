@@ -70,7 +70,7 @@ public sealed class InferenceGrpcService(IOptions<LimitsOptions> limits, HealthC
                     + $"for {request.Inputs.Count} inputs; give one per input.");
             var inputs = request.Inputs.Select((input, i) => new InputTensor(input.Name, input.Datatype,
                 [.. input.Shape],
-                raw ? TensorElements.FromRaw(input.Name, input.Datatype, request.RawInputContents[i].Span)
+                raw ? TensorElements.FromRaw(input.Name, input.Datatype, request.RawInputContents[i].Memory)
                     : Elements(input))).ToArray();
             var outputs = request.Outputs.Select(o => o.Name).ToArray();
             result = InferenceRunner.Run(served, inputs, outputs, limits.Value);

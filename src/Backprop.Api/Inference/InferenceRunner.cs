@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Backprop.Api.Predictions;
@@ -19,9 +20,18 @@ public static class InferenceRunner
             throw InferenceException.BadRequest("Give at least one input tensor (see the model's metadata for its "
                 + "inputs).");
         string? warnings = null;
+        // A numeric tensor's features go into a pooled buffer, returned once the forward pass has read it.
         var (features, rows) = model.Preparation is null ? ReadFeatures(model, inputs, limits) : ReadColumns(model,
             inputs, limits, out warnings);
-        var batch = served.Cached.Predict(features, rows);
+        PredictionBatch batch;
+        try
+        {
+            batch = served.Cached.Predict(features.AsSpan(0, rows * model.Spec.InputWidth), rows);
+        }
+        finally
+        {
+            if (model.Preparation is null) ArrayPool<float>.Shared.Return(features);
+        }
         return new InferenceResult(outputs.Select(name => Output(name, model, batch)).ToArray(), warnings);
     }
 
@@ -41,7 +51,8 @@ public static class InferenceRunner
         return requested;
     }
 
-    /// <summary>One tensor "input", FP32 or FP64, shape [rows, features].</summary>
+    /// <summary>One tensor "input", FP32 or FP64, shape [rows, features]: its features in a buffer rented from
+    /// <see cref="ArrayPool{T}.Shared"/> (at least rows × features long).</summary>
     private static (float[] Features, int Rows) ReadFeatures(TrainedModel model, IReadOnlyList<InputTensor> inputs,
         LimitsOptions limits)
     {
@@ -61,11 +72,14 @@ public static class InferenceRunner
         if (input.Elements.Count != expected)
             throw InferenceException.BadRequest($"Input '{input.Name}' of shape [{rows}, {width}] needs {expected} "
                 + $"elements; got {input.Elements.Count}.");
-        var features = new float[expected];
-        int bad = input.Elements.CopyTo(features);
+        var features = ArrayPool<float>.Shared.Rent((int)expected);
+        int bad = input.Elements.CopyTo(features.AsSpan(0, (int)expected));
         if (bad >= 0)
+        {
+            ArrayPool<float>.Shared.Return(features);
             throw InferenceException.BadRequest($"Input '{input.Name}' element {bad} (row {bad / width}, column "
                 + $"{bad % width}) is not a finite number within single precision.");
+        }
         return (features, rows);
     }
 

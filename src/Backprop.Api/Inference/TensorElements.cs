@@ -44,12 +44,14 @@ public abstract class TensorElements
     /// Raw little-endian elements (gRPC's raw_input_contents, REST's binary tensor data): FP32 and FP64 as they are;
     /// BYTES as the protocol frames them (a 4-byte little-endian length before each element); BOOL one byte each.
     /// </summary>
-    public static TensorElements FromRaw(string name, string datatype, ReadOnlySpan<byte> bytes)
+    public static TensorElements FromRaw(string name, string datatype, ReadOnlyMemory<byte> raw)
     {
+        var bytes = raw.Span;
         switch (datatype)
         {
+            // Read where they lie (the caller keeps the bytes until the prediction has run): no copy of the tensor.
             case ModelSignature.Fp32 when bytes.Length % sizeof(float) == 0:
-                return Of(MemoryMarshal.Cast<byte, float>(bytes).ToArray());
+                return new RawFloats(raw);
             case ModelSignature.Fp64 when bytes.Length % sizeof(double) == 0:
                 var doubles = MemoryMarshal.Cast<byte, double>(bytes).ToArray();
                 return Of(doubles, doubles.Length);
@@ -115,6 +117,24 @@ public abstract class TensorElements
         }
 
         public override JsonElement Cell(int index) => NumberCell(values.Span[index]);
+    }
+
+    /// <summary>Little-endian FP32 elements in a byte buffer.</summary>
+    private sealed class RawFloats(ReadOnlyMemory<byte> bytes) : TensorElements
+    {
+        public override int Count => bytes.Length / sizeof(float);
+
+        public override int CopyTo(Span<float> destination)
+        {
+            var source = MemoryMarshal.Cast<byte, float>(bytes.Span);
+            source.CopyTo(destination);
+            for (int i = 0; i < source.Length; i++)
+                if (!float.IsFinite(source[i])) return i;
+            return -1;
+        }
+
+        public override JsonElement Cell(int index) =>
+            NumberCell(BinaryPrimitives.ReadSingleLittleEndian(bytes.Span.Slice(index * sizeof(float))));
     }
 
     /// <summary>Mixed JSON cells (strings, booleans, nulls beside numbers): a raw-column tensor.</summary>

@@ -25,7 +25,7 @@ public sealed class CachedModel(TrainedModel model, string tenantId)
     public string TenantId { get; } = tenantId;
     internal long LastUsed;
 
-    public PredictionBatch Predict(float[] features, int rows)
+    public PredictionBatch Predict(ReadOnlySpan<float> features, int rows)
     {
         if (!_pool.TryTake(out var predictor)) predictor = Model.CreatePredictor(256);
         try
@@ -57,6 +57,17 @@ public sealed class ModelCache
         (this.options, this.events, this.metrics) = (options, events, metrics);
         events.On(ClusterEvent.ModelDeleted, id => { if (Guid.TryParse(id,
             out var modelId)) Remove(modelId); else RemoveAll(); });
+    }
+
+    /// <summary>The model if it is loaded already (a hit, counted as one), without allocating; null otherwise, and
+    /// the caller takes <see cref="GetAsync"/>. A hit adds nothing, so it has nothing to trim.</summary>
+    public CachedModel? TryGetLoaded(Guid id)
+    {
+        if (!events.Live || !_models.TryGetValue(id, out var entry) || !entry.IsValueCreated
+            || !entry.Value.IsCompletedSuccessfully || entry.Value.Result is not { } model) return null;
+        metrics.CacheHit();
+        model.LastUsed = Interlocked.Increment(ref _clock);
+        return model;
     }
 
     public async Task<CachedModel?> GetAsync(Guid id, Func<Task<CachedModel?>> load)

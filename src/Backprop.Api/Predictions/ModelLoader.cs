@@ -14,8 +14,14 @@ public static class ModelLoader
         CancellationToken ct) =>
         LoadAsync(id, () => db, tenant, cache, ct);
 
-    public static async Task<CachedModel?> LoadAsync(Guid id, Func<BackpropDbContext> database, ICurrentTenant tenant,
-        ModelCache cache, CancellationToken ct)
+    public static Task<CachedModel?> LoadAsync(Guid id, Func<BackpropDbContext> database, ICurrentTenant tenant,
+        ModelCache cache, CancellationToken ct) =>
+        // A warm model costs no closure, no state machine and no task beyond the completed one.
+        cache.TryGetLoaded(id) is { } hit ? Task.FromResult(hit.TenantId == tenant.Id ? hit : null)
+            : LoadSlowAsync(id, database, tenant, cache, ct);
+
+    private static async Task<CachedModel?> LoadSlowAsync(Guid id, Func<BackpropDbContext> database,
+        ICurrentTenant tenant, ModelCache cache, CancellationToken ct)
     {
         var cached = await cache.GetAsync(id, async () =>
         {

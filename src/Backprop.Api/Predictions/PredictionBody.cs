@@ -4,6 +4,16 @@ using System.Text.Json;
 
 namespace Backprop.Api.Predictions;
 
+/// <summary>A /predict body: plain rows read straight into a matrix (<see cref="DenseRows"/>), or else the request as
+/// the serializer reads it.</summary>
+public readonly record struct PredictionBodyContent(DenseRows? Dense, PredictionRequest? Request)
+{
+    public int RowCount => Dense?.Count ?? Request!.RowCount();
+
+    /// <summary>The request record, for the checks that name a body's problems.</summary>
+    public PredictionRequest AsRequest() => Request ?? Dense!.ToRequest();
+}
+
 /// <summary>
 /// Reads a /predict body whole, then deserializes it in one synchronous pass. The framework's JSON binding resumes an
 /// asynchronous, re-entrant reader over the stream, which for a one-row request cost more than the prediction and the
@@ -12,8 +22,8 @@ namespace Backprop.Api.Predictions;
 /// </summary>
 public static class PredictionBody
 {
-    public static async Task<PredictionRequest> ReadAsync(HttpRequest request, JsonSerializerOptions options,
-        CancellationToken ct)
+    public static async Task<PredictionBodyContent> ReadAsync(HttpRequest request, JsonSerializerOptions options,
+        long maxValues, CancellationToken ct)
     {
         if (!request.HasJsonContentType())
             throw new BadHttpRequestException($"Expected a JSON body (application/json), got " +
@@ -30,7 +40,7 @@ public static class PredictionBody
             }
             try
             {
-                return Deserialize(buffer, options);
+                return Deserialize(buffer, options, (int)Math.Min(maxValues, Array.MaxLength));
             }
             finally
             {
@@ -39,27 +49,31 @@ public static class PredictionBody
         }
     }
 
-    private static PredictionRequest Deserialize(ReadOnlySequence<byte> body, JsonSerializerOptions options)
+    private static PredictionBodyContent Deserialize(ReadOnlySequence<byte> body, JsonSerializerOptions options,
+        int maxValues)
     {
         if (body.IsEmpty)
             throw new BadHttpRequestException("The request has no body; send {\"rows\": [[...]]} or " +
                 "{\"records\": [{...}]}.");
-        PredictionRequest? request;
-        if (body.IsSingleSegment) request = JsonSerializer.Deserialize<PredictionRequest>(body.FirstSpan, options);
-        else
+        if (body.IsSingleSegment) return Deserialize(body.FirstSpan, options, maxValues);
+        byte[] copy = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
+        try
         {
-            byte[] copy = ArrayPool<byte>.Shared.Rent(checked((int)body.Length));
-            try
-            {
-                body.CopyTo(copy);
-                request = JsonSerializer.Deserialize<PredictionRequest>(copy.AsSpan(0, (int)body.Length), options);
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(copy);
-            }
+            body.CopyTo(copy);
+            return Deserialize(copy.AsSpan(0, (int)body.Length), options, maxValues);
         }
-        return request ?? throw new BadHttpRequestException("The body is null; send {\"rows\": [[...]]} or " +
-            "{\"records\": [{...}]}.");
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    private static PredictionBodyContent Deserialize(ReadOnlySpan<byte> body, JsonSerializerOptions options,
+        int maxValues)
+    {
+        if (DenseRows.TryRead(body, maxValues) is { } dense) return new(dense, null);
+        return new(null, JsonSerializer.Deserialize<PredictionRequest>(body, options)
+            ?? throw new BadHttpRequestException("The body is null; send {\"rows\": [[...]]} or " +
+                "{\"records\": [{...}]}."));
     }
 }

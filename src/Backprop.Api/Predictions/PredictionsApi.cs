@@ -21,18 +21,20 @@ public static class PredictionsApi
                 "Predict rows given in raw units: class label and probabilities, or values in raw target units")
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Accepts<PredictionRequest>("application/json")
-            .RequireRateLimiting(RateLimits.Predictions);
+            .RequireRateLimiting(RateLimits.Predictions)
+            .DisableValidation(); // the body is read and checked by the handler (PredictionBody, PredictionInput)
         return group;
     }
 
-    private static async Task<Results<Ok<PredictionResponse>, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
+    private static async Task<Results<PredictionResult, NotFound, ValidationProblem, ProblemHttpResult>> Predict(
         Guid id, HttpContext http, ICurrentTenant tenant, ModelCache cache, IOptions<LimitsOptions> limits,
             IOptions<JsonOptions> json, BackpropMetrics metrics, CancellationToken ct)
     {
         // Read here rather than bound by the framework (see PredictionBody); PredictionInput checks every row itself.
-        var request = await PredictionBody.ReadAsync(http.Request, json.Value.SerializerOptions, ct);
+        var body = await PredictionBody.ReadAsync(http.Request, json.Value.SerializerOptions,
+            limits.Value.MaxPredictionValues, ct);
         long started = Stopwatch.GetTimestamp();
-        int count = request.RowCount();
+        int count = body.RowCount;
         if (count > limits.Value.MaxPredictionRows)
             return TypedResults.Problem($"{count} rows exceed this service's limit of " +
                 $"{limits.Value.MaxPredictionRows} per request; split the batch.",
@@ -43,11 +45,15 @@ public static class PredictionsApi
         var model = cached.Model;
         if (OverBudget(count, model, limits.Value) is { } tooLarge) return tooLarge;
         var errors = new ProblemErrors();
-        var features = PredictionInput.Read(request, model, errors, out var warnings);
+        List<string>?[]? warnings = null;
+        // Plain rows of the model's width are already its feature matrix; anything else goes through the checks.
+        var features = body.Dense is { } dense && model.Preparation is null
+            && dense.Width == (model.FeatureNames?.Count ?? model.Spec.InputWidth) ? dense.Values
+            : PredictionInput.Read(body.AsRequest(), model, errors, out warnings);
         if (features is null) return TypedResults.ValidationProblem(errors.ToDictionary());
         var batch = cached.Predict(features, count);
         metrics.Predicted(Stopwatch.GetElapsedTime(started), count);
-        return TypedResults.Ok(batch.ToResponse(id, model, model.Task == TaskKind.Classification
+        return new PredictionResult(batch.ToResponse(id, model, model.Task == TaskKind.Classification
             ? model.ClassNamesOrDefault() : [], warnings));
     }
 

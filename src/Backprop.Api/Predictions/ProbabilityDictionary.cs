@@ -32,6 +32,14 @@ public sealed class ProbabilityDictionary(IReadOnlyList<string> classNames, floa
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    /// <summary>As the serializer writes the dictionary, without its enumerator.</summary>
+    internal void WriteTo(System.Text.Json.Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        for (int c = 0; c < classes; c++) writer.WriteNumber(classNames[c], At(c));
+        writer.WriteEndObject();
+    }
+
     private float At(int c) => probabilities[offset + c] is var q && float.IsFinite(q) ? q : 0;
 
     private int IndexOf(string key)

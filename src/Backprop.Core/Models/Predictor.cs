@@ -23,6 +23,9 @@ public sealed class Predictor
     /// <summary>Scratch values (floats) a predictor may hold: 4 MiB.</summary>
     public const int MaxScratchValues = 1 << 20;
 
+    /// <summary>Scratch values (floats) per chunk that stay in a core's L2: 512 KB.</summary>
+    public const int CacheScratchValues = 1 << 17;
+
     // Packed weights are read-only, so every predictor of a model (a cache pools several) shares one copy, kept while
     // the model lives.
     private static readonly ConditionalWeakTable<TrainedModel, PackedDense[]> PackedLayers = [];
@@ -76,7 +79,10 @@ public sealed class Predictor
     internal static int CapacityFor(NetworkSpec spec, int maxRows)
     {
         long perRow = spec.InputWidth + 2L * spec.Layers.Sum(l => (long)l.Units);
-        return (int)Math.Clamp(MaxScratchValues / perRow, 1, Math.Max(1, maxRows));
+        // A chunk whose scratch stays in L2 (half of 1 MB), in whole 8-row kernel tiles: a wide network's layers then
+        // pass their outputs on through the cache, not through memory.
+        long cached = Math.Max(8, CacheScratchValues / perRow / 8 * 8);
+        return (int)Math.Clamp(Math.Min(MaxScratchValues / perRow, cached), 1, Math.Max(1, maxRows));
     }
 
     /// <summary>Rows this predictor runs per forward pass.</summary>

@@ -71,6 +71,29 @@ public sealed class Utf8NumbersTests
         }
     }
 
+    [Fact]
+    public void TryParseDouble_RandomDecimals_MatchDoubleParseBitForBit()
+    {
+        var random = new Random(4);
+        int taken = 0;
+        for (int i = 0; i < 200_000; i++)
+        {
+            var text = (i % 3) switch
+            {
+                0 => (random.NextDouble() * Math.Pow(10, random.Next(-25, 25))).ToString("G15",
+                    CultureInfo.InvariantCulture),
+                1 => random.Next(-1000, 1000).ToString(CultureInfo.InvariantCulture),
+                _ => $"-{random.Next(0, 100_000)}.{random.Next(0, 100_000):D5}e{random.Next(-30, 30)}",
+            };
+            if (!Utf8Numbers.TryParseDouble(Encoding.UTF8.GetBytes(text), out double fast)) continue;
+            taken++;
+            double reference = double.Parse(text, CultureInfo.InvariantCulture);
+            Assert.True(BitConverter.DoubleToUInt64Bits(reference) == BitConverter.DoubleToUInt64Bits(fast),
+                $"'{text}': {reference:R} vs {fast:R}");
+        }
+        Assert.True(taken > 100_000, $"the fast path took only {taken} of 200,000 decimals");
+    }
+
     private static void AssertSame(string text)
     {
         var utf8 = Encoding.UTF8.GetBytes(text);
