@@ -158,7 +158,8 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         {
             await db.Set<JobCheckpoint>().Where(c => c.JobId == job.Id).ExecuteDeleteAsync(CancellationToken.None);
         }
-        foreach (var epoch in epochs) db.Add(epoch.ToEntity(job.Id, job.TenantId));
+        await HistoryInserts.InsertAsync(db, epochs.ConvertAll(e => e.ToEntity(job.Id, job.TenantId)),
+            CancellationToken.None);
         alsoAdd?.Invoke();
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);

@@ -31,6 +31,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
     private JobTrace _trace = null!;              // set once the job is claimed
     private int _epochOffset;                     // 0, or in a refit the selection's last epoch (history numbering)
+    // Where a job's time outside its epochs goes, logged at Debug when it ends: since this runner began looking for
+    // work, the milliseconds at which the claim succeeded, the session was ready and the last epoch ended.
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double _claimedMs, _loadedMs, _trainedMs;
 
     /// <summary>
     /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside
@@ -74,6 +78,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                             jobId, o.MaxAttempts);
                     }
                     if (claim != ClaimOutcome.Claimed) continue;
+                    _claimedMs = _clock.Elapsed.TotalMilliseconds;
                     await RunClaimedAsync(jobId, owner, stoppingToken);
                     return true;
                 }
@@ -179,12 +184,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         try
         {
             var pruner = await TrialPruner.ForAsync(db, job, token);
+            _loadedMs = _clock.Elapsed.TotalMilliseconds;
             pruned = await RunEpochsAsync(job, session, pruner, token);
             if (!pruned && _epochOffset == 0 && request.Refit && session.SelectedEpochs is { } chosen)
             {
                 session = await StartRefitAsync(job, session, chosen, dataset);
                 await RunEpochsAsync(job, session, null, token);
             }
+            _trainedMs = _clock.Elapsed.TotalMilliseconds;
         }
         catch (OperationCanceledException)
         {
