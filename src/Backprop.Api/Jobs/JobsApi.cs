@@ -57,7 +57,7 @@ public static class JobsApi
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
             ClusterEvents events,
         IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy,
-            TenantQuotas quotas, CancellationToken ct)
+            TenantQuotas quotas, JobSubmissions submissions, CancellationToken ct)
     {
         var required = new ProblemErrors();
         if (request.NetworkId == Guid.Empty) required.Add("networkId",
@@ -118,18 +118,9 @@ public static class JobsApi
         job.WarmStartModelId = request.WarmStartModelId;
         if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, events,
             quotas, ct);
-        db.Add(job);
-        long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
-                () => DatasetGoneAsync(db, tenant, job.DatasetId, ct),
-                () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
-                // a refit adds up to as many epochs again
-                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs * (job.Request.Refit ? 2 : 1), q,
-                    ct),
-                () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
-                    ct) is { } exceeded)
-            return exceeded;
-        await QueuedAsync(db, queue, events, tenant);
+        // a refit adds up to as many epochs again
+        if (await submissions.SubmitAsync(job, options.Epochs * (job.Request.Refit ? 2 : 1),
+            TenantQuotas.ModelBytesOf(network.ParameterCount)) is { } refused) return refused;
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 
