@@ -82,9 +82,10 @@ public static class JobsApi
         request = request with { CrossValidation = cv };
         // A whole cross-validation is checked as its first fold; each fold differs only in which rows it holds out.
         var checkedRequest = cv is { Fold: null } ? request with { CrossValidation = cv with { Fold = 0 } } : request;
-        // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored
-        // sizes).
-        if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
+        // Refused before the dataset is decoded (below, for a prepared table): over quota, or over the per-job memory
+        // limit (estimated from stored sizes). Every job's quotas are checked again where it is stored.
+        if (dataset.Prepared && await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota)
+            return overQuota;
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount,
             dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
