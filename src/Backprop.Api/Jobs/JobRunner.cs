@@ -58,7 +58,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             bool anyFitted = false;
             foreach (var jobId in candidates)
             {
-                long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+                if (memory.Holds(jobId)) continue; // another worker of this process is claiming it
+                long estimate = await memory.EstimateAsync(db, jobId, stoppingToken) ?? 0;
                 if (!memory.TryReserve(jobId, estimate))
                 {
                     logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and "
@@ -296,6 +297,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
+        _writer.MayHaveCheckpoint = checkpoint is not null;
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));
