@@ -6,7 +6,9 @@
 #  2. 200 iris jobs (4-16-3, 100 epochs, batch 16) submitted at once: per job the time outside its epochs
 #     (finishedAt − startedAt − Σ epoch durations; queueing excluded), and the makespan (first submission → last finish) against
 #     the sum of all epoch durations divided by the worker count (Jobs:MaxConcurrentJobs, the CPU count by default).
-#   tests/Backprop.Benchmarks/linear-costs.sh [SIZES="10000 100000 1000000"] [JOBS=200]
+#     ROUNDS batches of JOBS, one after the other on the same service, one line each: the first pays the JIT of the
+#     service's job path (a fresh process), the later ones show the service as it runs for long.
+#   tests/Backprop.Benchmarks/linear-costs.sh [SIZES="10000 100000 1000000"] [JOBS=200] [ROUNDS=1]
 # KEEP_LOG=file keeps the service's log there. SERVICE_DLL=path runs that build of the service instead of building this checkout (to compare two builds side by side);
 # POSTGRES='Host=...;Port=...;Username=...' (what `.ci/postgres.sh start` prints) runs it on PostgreSQL, in a fresh
 # database per run; else on a SQLite file.
@@ -15,6 +17,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 sizes=${1-"10000 100000 1000000"}
 jobs=${2:-200}
+rounds=${3:-1}
 data=${UPLOAD_DATA:-/tmp/backprop-upload-data}
 mkdir -p "$data"
 command -v jq >/dev/null || { apt-get update -qq && apt-get install -y -qq jq >&2; }
@@ -92,7 +95,6 @@ net=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: applicatio
   "layers": [{"units": 16, "activation": "relu"}, {"units": 3, "activation": "softmax"}], "loss": "categorical_cross_entropy",
   "init": "glorot_uniform", "seed": 1}' | jq -r .id)
 body="{\"networkId\": \"$net\", \"datasetId\": \"$iris\", \"epochs\": 100, \"batchSize\": 16, \"optimizer\": {\"kind\": \"adam\", \"learningRate\": 0.01}}"
-start=$(date +%s.%N)
 # One curl process sends them all, 16 at a time (not a process per job, which costs the machine more than a job).
 echo "$body" > "$work/body.json"
 for i in $(seq 1 "$jobs"); do
@@ -100,16 +102,18 @@ for i in $(seq 1 "$jobs"); do
   printf 'url = "%s/api/jobs"\nrequest = "POST"\nheader = "%s"\n' "$B" "$AUTH"
   printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\nfail\nsilent\n' "$work/body.json"
 done > "$work/submit.cfg"
-curl --silent --no-progress-meter --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
 # One cheap poll for all of them (not one per job), so the script takes little of the CPU the workers need.
 unfinished() { for s in queued running; do curl -sf "$B/api/jobs?status=$s&pageSize=1" -H "$AUTH" | jq .totalCount; done \
   | paste -sd+ | bc; }
-while [ "$(unfinished)" != 0 ]; do sleep 0.25; done
 workers=$(grep -c ^processor /proc/cpuinfo)
+for round in $(seq 1 "$rounds"); do
+curl --silent --no-progress-meter --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
+while [ "$(unfinished)" != 0 ]; do sleep 0.25; done
 for job in $(cat "$work/jobs.txt"); do
   curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -c --argjson epochs "$(curl -sf "$B/api/jobs/$job/history?limit=1000" -H "$AUTH" \
     | jq '[.epochs[].durationMs] | add')" '{createdAt, startedAt, finishedAt, status, epoch_ms: $epochs}'
-done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
+done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --argjson round "$round" \
+  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   def t: rtrimstr("Z") | split(".") as $p | ($p[0] + "Z" | fromdateiso8601) + ("0." + ($p[1] // "0") | tonumber);
   def median: sort | .[(length - 1) / 2 | floor];
   map(. + {c: (.createdAt | t), s: (.startedAt | t), f: (.finishedAt | t)})
@@ -118,10 +122,11 @@ done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --arg load "$(cut 
   | ($j | map(.c) | min) as $first
   | (($j | map(.f) | max) - $first) as $makespan
   | ($j | map(.f - .s) | add) as $busy
-  | {bench: "iris-jobs", cpu: $cpu, load: $load, jobs: ($j | length),
+  | {bench: "iris-jobs", round: $round, cpu: $cpu, load: $load, jobs: ($j | length),
      succeeded: ($j | map(select(.status == "succeeded")) | length), workers: $workers,
      overhead_ms_median: ($j | map(.overhead_ms) | median), overhead_ms_p90: ($j | map(.overhead_ms) | sort | .[(length * 9 / 10) | floor]),
      epoch_ms_median_per_job: ($j | map(.epoch_ms) | median), makespan_seconds: $makespan, epoch_seconds_sum: $epochs,
      submit_seconds: (($j | map(.c) | max) - $first), start_to_finish_seconds_sum: $busy,
      idle_worker_seconds: ($makespan * $workers - $busy),
      bound_seconds: (1.2 * $epochs / $workers), makespan_over_ideal: ($makespan / ($epochs / $workers))}'
+done

@@ -26,6 +26,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
     /// <summary>The training diagnostics' state, written with the next checkpoint or ending.</summary>
     public Backprop.Core.Diagnostics.DiagnosticsState? Diagnostics { get; set; }
 
+    /// <summary>
+    /// False only when the job is known to have no checkpoint row (it found none when it started and has written none
+    /// since), so its final write need not delete one.
+    /// </summary>
+    public bool MayHaveCheckpoint { get; set; } = true;
+
     /// <summary>True when the checkpoint being written has failed (a lost lease, a database error).</summary>
     public bool Failed => _inFlight is { IsCompleted: true } write && !write.IsCompletedSuccessfully;
 
@@ -147,6 +153,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
 
         if (snapshot is not null)
         {
+            MayHaveCheckpoint = true; // before the write: a commit whose answer was lost may still have stored it
             int replaced = await db.Set<JobCheckpoint>().Where(c => c.JobId == job.Id).ExecuteUpdateAsync(s => s
                 .SetProperty(c => c.Epoch, p.Epoch).SetProperty(c => c.Snapshot, snapshot)
                 .SetProperty(c => c.CreatedAt, now), CancellationToken.None);
@@ -154,11 +161,12 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
                 db.Add(new JobCheckpoint { JobId = job.Id, TenantId = job.TenantId, Epoch = p.Epoch,
                     Snapshot = snapshot, CreatedAt = now });
         }
-        else if (ends)
+        else if (ends && MayHaveCheckpoint)
         {
             await db.Set<JobCheckpoint>().Where(c => c.JobId == job.Id).ExecuteDeleteAsync(CancellationToken.None);
         }
-        foreach (var epoch in epochs) db.Add(epoch.ToEntity(job.Id, job.TenantId));
+        await HistoryInserts.InsertAsync(db, epochs.ConvertAll(e => e.ToEntity(job.Id, job.TenantId)),
+            CancellationToken.None);
         alsoAdd?.Invoke();
         await db.SaveChangesAsync(CancellationToken.None);
         await tx.CommitAsync(CancellationToken.None);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using Backprop.Api.Data;
 using Microsoft.Extensions.Options;
 
 namespace Backprop.Api.Jobs;
@@ -13,9 +15,26 @@ public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue
     private readonly Dictionary<Guid, long> _held = [];
     private readonly HashSet<Guid> _waiting = [];
     private long _used;
+    // A queued job's network, request and dataset sizes never change: its estimate is read once, not at every claim.
+    private readonly ConcurrentDictionary<Guid, long> _estimates = new();
+    private const int MaxRememberedEstimates = 10_000;
 
     /// <summary>Bytes held by running jobs.</summary>
     public long UsedBytes { get { lock (_lock) return _used; } }
+
+    /// <summary>The job's estimated working memory (<see cref="JobMemory.EstimateAsync"/>), remembered per job; null when
+    /// the job or its dataset is gone.</summary>
+    public async Task<long?> EstimateAsync(BackpropDbContext db, Guid jobId, CancellationToken ct)
+    {
+        if (_estimates.TryGetValue(jobId, out long known)) return known;
+        if ((await JobMemory.EstimateAsync(db, jobId, ct))?.TotalBytes is not { } bytes) return null;
+        if (_estimates.Count >= MaxRememberedEstimates) _estimates.Clear();
+        _estimates[jobId] = bytes;
+        return bytes;
+    }
+
+    /// <summary>True while a worker of this process holds the job's share (it is claiming or running it).</summary>
+    public bool Holds(Guid jobId) { lock (_lock) return _held.ContainsKey(jobId); }
 
     /// <summary>True while the job waits for running jobs to give memory back.</summary>
     public bool IsWaiting(Guid jobId) { lock (_lock) return _waiting.Contains(jobId); }

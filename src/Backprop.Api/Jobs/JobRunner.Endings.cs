@@ -115,6 +115,10 @@ public sealed partial class JobRunner
             metrics.JobFinished(JsonNames.Of(status), reason);
         }
         logger.LogInformation("Job {JobId} {Status} after {Epochs} epoch(s).", job.Id, status, _writer.Progress.Epoch);
+        if (_trainedMs > 0 && logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("Job {JobId} took {Claim:F1} ms to find and claim, {Load:F1} ms to load, {Train:F1} ms "
+                + "to train and {End:F1} ms to end.", job.Id, _claimedMs, _loadedMs - _claimedMs,
+                _trainedMs - _loadedMs, _clock.Elapsed.TotalMilliseconds - _trainedMs);
         // its cross-validation or search moves on now
         if (job.ParentJobId is not null || job.SearchId is not null) selection.Notify();
     }

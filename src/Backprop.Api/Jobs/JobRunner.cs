@@ -31,6 +31,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private LiveJob? _live;                       // what readers in this process see of the job between checkpoints
     private JobTrace _trace = null!;              // set once the job is claimed
     private int _epochOffset;                     // 0, or in a refit the selection's last epoch (history numbering)
+    // Where a job's time outside its epochs goes, logged at Debug when it ends: since this runner began looking for
+    // work, the milliseconds at which the claim succeeded, the session was ready and the last epoch ended.
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private double _claimedMs, _loadedMs, _trainedMs;
 
     /// <summary>
     /// Claims the next job in fair order (<see cref="JobLeases.NextCandidatesAsync"/>) whose working memory fits beside
@@ -54,7 +58,8 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
             bool anyFitted = false;
             foreach (var jobId in candidates)
             {
-                long estimate = (await JobMemory.EstimateAsync(db, jobId, stoppingToken))?.TotalBytes ?? 0;
+                if (memory.Holds(jobId)) continue; // another worker of this process is claiming it
+                long estimate = await memory.EstimateAsync(db, jobId, stoppingToken) ?? 0;
                 if (!memory.TryReserve(jobId, estimate))
                 {
                     logger.LogInformation("Job {JobId} waits in the queue: it needs ~{Needed:N0} bytes and "
@@ -74,6 +79,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                             jobId, o.MaxAttempts);
                     }
                     if (claim != ClaimOutcome.Claimed) continue;
+                    _claimedMs = _clock.Elapsed.TotalMilliseconds;
                     await RunClaimedAsync(jobId, owner, stoppingToken);
                     return true;
                 }
@@ -179,12 +185,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         try
         {
             var pruner = await TrialPruner.ForAsync(db, job, token);
+            _loadedMs = _clock.Elapsed.TotalMilliseconds;
             pruned = await RunEpochsAsync(job, session, pruner, token);
             if (!pruned && _epochOffset == 0 && request.Refit && session.SelectedEpochs is { } chosen)
             {
                 session = await StartRefitAsync(job, session, chosen, dataset);
                 await RunEpochsAsync(job, session, null, token);
             }
+            _trainedMs = _clock.Elapsed.TotalMilliseconds;
         }
         catch (OperationCanceledException)
         {
@@ -290,6 +298,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
         var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
+        _writer.MayHaveCheckpoint = checkpoint is not null;
         if (checkpoint is not null)
         {
             _writer.StartFrom(JobProgress.Of(job));

@@ -57,7 +57,7 @@ public static class JobsApi
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
             ClusterEvents events,
         IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy,
-            TenantQuotas quotas, CancellationToken ct)
+            TenantQuotas quotas, JobSubmissions submissions, CancellationToken ct)
     {
         var required = new ProblemErrors();
         if (request.NetworkId == Guid.Empty) required.Add("networkId",
@@ -82,9 +82,10 @@ public static class JobsApi
         request = request with { CrossValidation = cv };
         // A whole cross-validation is checked as its first fold; each fold differs only in which rows it holds out.
         var checkedRequest = cv is { Fold: null } ? request with { CrossValidation = cv with { Fold = 0 } } : request;
-        // Refused before the dataset is decoded: over quota, or over the per-job memory limit (estimated from stored
-        // sizes).
-        if (await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota) return overQuota;
+        // Refused before the dataset is decoded (below, for a prepared table): over quota, or over the per-job memory
+        // limit (estimated from stored sizes). Every job's quotas are checked again where it is stored.
+        if (dataset.Prepared && await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota)
+            return overQuota;
         if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount,
             dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
@@ -118,18 +119,9 @@ public static class JobsApi
         job.WarmStartModelId = request.WarmStartModelId;
         if (cv is { Fold: null }) return await CreateCrossValidationAsync(job, network, cv, db, tenant, queue, events,
             quotas, ct);
-        db.Add(job);
-        long modelBytes = TenantQuotas.ModelBytesOf(network.ParameterCount);
-        if (await quotas.CreateWithinAsync(q => TenantQuotas.FirstExceededAsync(
-                () => DatasetGoneAsync(db, tenant, job.DatasetId, ct),
-                () => TenantQuotas.CheckJobsAsync(db, tenant, q, ct),
-                // a refit adds up to as many epochs again
-                () => TenantQuotas.CheckHistoryRowsAsync(db, tenant, options.Epochs * (job.Request.Refit ? 2 : 1), q,
-                    ct),
-                () => TenantQuotas.CheckModelBytesAsync(db, tenant, modelBytes, q, ct)), () => db.SaveChangesAsync(ct),
-                    ct) is { } exceeded)
-            return exceeded;
-        await QueuedAsync(db, queue, events, tenant);
+        // a refit adds up to as many epochs again
+        if (await submissions.SubmitAsync(job, options.Epochs * (job.Request.Refit ? 2 : 1),
+            TenantQuotas.ModelBytesOf(network.ParameterCount)) is { } refused) return refused;
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 

@@ -19,6 +19,7 @@ public static class JobsServiceCollectionExtensions
             .ValidateOnStart();
         services.AddSingleton<LiveJobs>();
         services.AddSingleton<JobQueue>();
+        services.AddSingleton<JobSubmissions>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobMemoryBudget>();
         services.AddScoped<JobRunner>();

@@ -28,6 +28,31 @@ public sealed class TenantLimitTests
     }
 
     [Fact]
+    public async Task StartJob_ConcurrentSubmissionsOfTwoTenants_EachAdmitsExactlyItsQueueLimit()
+    {
+        // Submissions that arrive together are written together: each must still see the ones admitted before it.
+        using var factory = new ApiFactory().With("Jobs:WorkerEnabled", "false").With("Tenancy:MaxQueuedJobs", "3");
+        var a = factory.CreateClient();
+        var b = await factory.CreateTenantClientAsync("tenant-b");
+        var forA = new { networkId = await a.CreateIrisNetworkAsync(), datasetId = await a.UploadIrisAsync() };
+        var forB = new { networkId = await b.CreateIrisNetworkAsync(), datasetId = await b.UploadIrisAsync() };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(i => i % 2 == 0
+            ? a.PostAsJsonAsync("/api/jobs", forA) : b.PostAsJsonAsync("/api/jobs", forB)));
+
+        foreach (var client in new[] { a, b })
+        {
+            var mine = responses.Where((_, i) => (i % 2 == 0) == (client == a)).ToList();
+            Assert.Equal(3, mine.Count(r => r.StatusCode == HttpStatusCode.Accepted));
+            foreach (var refused in mine.Where(r => r.StatusCode != HttpStatusCode.Accepted))
+                Assert.Contains("MaxQueuedJobs",
+                    (string)(await refused.ExpectProblemAsync(HttpStatusCode.Conflict))["detail"]!);
+            Assert.Equal(3, (int)(await (await client.GetAsync("/api/jobs")).ExpectAsync(HttpStatusCode.OK))
+                ["totalCount"]!);
+        }
+    }
+
+    [Fact]
     public async Task Upload_OverTenantsStoredBytes_Returns409()
     {
         using var factory = new ApiFactory().With("Tenancy:MaxDatasetBytes", "1000");
