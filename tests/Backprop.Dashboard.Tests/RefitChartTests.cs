@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Backprop.Api.Tests.Support;
 using Microsoft.Playwright;
 
 namespace Backprop.Dashboard.Tests;
@@ -14,48 +12,18 @@ namespace Backprop.Dashboard.Tests;
 /// </summary>
 public sealed class RefitChartTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly string Screenshots = DashboardTests.ScreenshotFolder();
 
     [Fact]
     public async Task JobPage_DefaultEpochs_ShowsTheRefitPhaseAndMarksWhereItBegan()
     {
-        await using var service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["Live:MaxEventsPerSecond"] = "20",
-        });
-        await service.StartAsync();
-        var key = (await File.ReadAllTextAsync(Path.Combine(service.Folder, "dev-api-key.txt"))).Trim();
-        using var http = new HttpClient { BaseAddress = service.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var csv = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "iris.csv"));
-        var upload = new StringContent(csv, Encoding.UTF8, "text/csv");
-        (await http.PostAsync("/api/datasets?name=iris&targetColumn=species", upload)).EnsureSuccessStatusCode();
-        (await http.PostAsJsonAsync("/api/networks", new
-        {
-            name = "iris-mlp", inputWidth = 4, loss = "categorical_cross_entropy", seed = 3,
-            layers = new object[]
-            {
-                new { units = 16, activation = "relu" }, new { units = 3, activation = "softmax" },
-            },
-        })).EnsureSuccessStatusCode();
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await using var dashboard = await IrisDashboard.StartAsync(networkSeed: 3);
+        var (page, http) = (dashboard.Page, dashboard.Http);
         var scriptErrors = new List<string>();
         page.PageError += (_, e) => scriptErrors.Add(e);
-        page.SetDefaultTimeout(60_000);
-        // Assertions wait for events (a status, an attribute), never for a time: the bound only catches a hang.
-        Assertions.SetDefaultExpectTimeout(120_000);
-        await page.GotoAsync(service.BaseAddress!.ToString());
-        await page.FillAsync("#key-input", key);
-        await page.PressAsync("#key-input", "Enter");
+        await dashboard.LoginAsync();
 
-        await page.GotoAsync(service.BaseAddress + "#/jobs");
+        await page.GotoAsync(dashboard.BaseAddress + "#/jobs");
         await Assertions.Expect(page.Locator("#job-dataset option")).ToHaveCountAsync(1);
         await page.FillAsync("#job-epochs", "");
         await page.ClickAsync("#job-start");

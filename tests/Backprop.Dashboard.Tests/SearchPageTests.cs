@@ -1,8 +1,6 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Backprop.Api.Tests.Support;
 using Microsoft.Playwright;
 
 namespace Backprop.Dashboard.Tests;
@@ -14,38 +12,13 @@ namespace Backprop.Dashboard.Tests;
 /// </summary>
 public sealed class SearchPageTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private static readonly string Screenshots = DashboardTests.ScreenshotFolder();
 
     [Fact]
     public async Task SearchPage_RandomSearchWithAsha_ShowsLiveCurvesAndRankedLeaderboard()
     {
-        await using var service = new ServiceProcess(new Dictionary<string, string>
-        {
-            ["Live:MaxEventsPerSecond"] = "20",
-        });
-        await service.StartAsync();
-        var key = (await File.ReadAllTextAsync(Path.Combine(service.Folder, "dev-api-key.txt"))).Trim();
-        using var http = new HttpClient { BaseAddress = service.BaseAddress };
-        http.DefaultRequestHeaders.Add("X-Api-Key", key);
-        var csv = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "samples", "iris.csv"));
-        var upload = new StringContent(csv, Encoding.UTF8, "text/csv");
-        (await http.PostAsync("/api/datasets?name=iris&targetColumn=species", upload)).EnsureSuccessStatusCode();
-        (await http.PostAsJsonAsync("/api/networks", new
-        {
-            name = "iris-mlp", inputWidth = 4, loss = "categorical_cross_entropy",
-            layers = new object[]
-            {
-                new { units = 16, activation = "relu" }, new { units = 3, activation = "softmax" },
-            },
-        })).EnsureSuccessStatusCode();
-
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"],
-        });
-        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await using var dashboard = await IrisDashboard.StartAsync();
+        var (page, http) = (dashboard.Page, dashboard.Http);
         var consoleErrors = new List<string>();
         // Chromium logs the missing favicon.ico as a console error; every other one counts, as do uncaught script
         // errors.
@@ -60,15 +33,10 @@ public sealed class SearchPageTests
         {
             if (r.Status >= 400) failedRequests.Add($"{r.Status} {r.Request.Method} {r.Url}");
         };
-        page.SetDefaultTimeout(60_000);
-        // Assertions wait for events (a chart point, a status), never for a time: the bound only catches a hang.
-        Assertions.SetDefaultExpectTimeout(120_000);
-        await page.GotoAsync(service.BaseAddress!.ToString());
-        await page.FillAsync("#key-input", key);
-        await page.PressAsync("#key-input", "Enter");
+        await dashboard.LoginAsync();
 
         // An empty list first, then a search started from the form: 4 trials, 2 at once, ASHA from epoch 10.
-        await page.GotoAsync(service.BaseAddress + "#/searches");
+        await page.GotoAsync(dashboard.BaseAddress + "#/searches");
         await Assertions.Expect(page.GetByText("No searches yet")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#search-dataset option")).ToHaveCountAsync(1);
         await page.FillAsync("#search-name", "iris lr/width");
@@ -118,7 +86,7 @@ public sealed class SearchPageTests
         await Assertions.Expect(page.Locator("#confusion td")).ToHaveCountAsync(9);
 
         // The list shows the finished search.
-        await page.GotoAsync(service.BaseAddress + "#/searches");
+        await page.GotoAsync(dashboard.BaseAddress + "#/searches");
         await Assertions.Expect(page.Locator("#search-list tbody tr")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("#search-list .badge")).ToHaveTextAsync("succeeded");
 
