@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Backprop.Api.Inference.Protocol;
 using Backprop.Api.Security;
 using Google.Protobuf;
@@ -89,9 +88,9 @@ public sealed class InferenceGrpcService(IOptions<LimitsOptions> limits, HealthC
             var tensor = new InferOutputTensor { Name = output.Name, Datatype = output.Datatype,
                 Shape = { output.Shape } };
             if (raw)
-                response.RawOutputContents.Add(output.Floats is { } f
-                    ? ByteString.CopyFrom(MemoryMarshal.AsBytes(f.AsSpan()))
-                        : ByteString.CopyFrom(MemoryMarshal.AsBytes(output.Longs.AsSpan())));
+                // The output arrays are this call's own and never written again: sent as they lie.
+                response.RawOutputContents.Add(UnsafeByteOperations.UnsafeWrap(output.Floats is { } f
+                    ? new ArrayBytes<float>(f).Memory : new ArrayBytes<long>(output.Longs!).Memory));
             else
             {
                 tensor.Contents = new InferTensorContents();
