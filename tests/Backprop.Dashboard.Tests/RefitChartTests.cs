@@ -8,7 +8,8 @@ namespace Backprop.Dashboard.Tests;
 /// <summary>
 /// A job started from the dashboard with the epochs left empty takes the service's default: the validation split
 /// chooses the epoch count, then the job refits on every row. Its page says which phase it is in and marks on the
-/// charts where the refit began (the curves jump back up there, from the initial weights).
+/// charts where the refit began (the curves jump back up there, from the initial weights). The start form's refit
+/// box turns the refit off.
 /// </summary>
 public sealed class RefitChartTests
 {
@@ -43,6 +44,41 @@ public sealed class RefitChartTests
         // The over-fitting advice is for a job still training on a stalled validation loss, not for one that stopped.
         await Assertions.Expect(page.Locator("div.note")).ToBeHiddenAsync();
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "job-refit.png"), FullPage = true });
+
+        Assert.Empty(scriptErrors);
+    }
+
+    [Fact]
+    public async Task StartForm_RefitUnchecked_StopsWhereTheSplitChoseWithoutRefitting()
+    {
+        await using var dashboard = await IrisDashboard.StartAsync(networkSeed: 3);
+        var (page, http) = (dashboard.Page, dashboard.Http);
+        var scriptErrors = new List<string>();
+        page.PageError += (_, e) => scriptErrors.Add(e);
+        await dashboard.LoginAsync();
+
+        await page.GotoAsync(dashboard.BaseAddress + "#/jobs");
+        await Assertions.Expect(page.Locator("#job-dataset option")).ToHaveCountAsync(1);
+        var refit = page.Locator("#job-refit");
+        // A given epoch count leaves no split to choose it, so there is nothing to refit after.
+        await Assertions.Expect(refit).ToBeDisabledAsync();
+        await page.FillAsync("#job-epochs", "");
+        await Assertions.Expect(refit).ToBeEnabledAsync();
+        await Assertions.Expect(refit).ToBeCheckedAsync();
+        await refit.UncheckAsync();
+        await page.ClickAsync("#job-start");
+        await page.WaitForURLAsync(new Regex("#/jobs/[0-9a-f-]{36}$"));
+        var jobId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await Assertions.Expect(page.Locator("h1 .badge")).ToHaveTextAsync("succeeded");
+
+        var job = (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{jobId}"))!;
+        Assert.False((bool)job["request"]!["refit"]!);
+        Assert.Null(job["phase"]);
+        Assert.Null(job["refitFromEpoch"]);
+        var chart = page.Locator("#loss-chart");
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", ((int)job["epoch"]!).ToString());
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-refit-from", "");
+        await Assertions.Expect(page.Locator("#job-phase")).ToHaveCountAsync(0);
 
         Assert.Empty(scriptErrors);
     }

@@ -34,6 +34,9 @@ function startForm() {
   const dataset = h('select', { id: 'job-dataset', required: true });
   // Empty: the validation split chooses the epoch count, then the job refits on every row (the service's default).
   const epochs = h('input', { id: 'job-epochs', type: 'number', min: '1', value: '200', placeholder: 'auto' });
+  // The refit needs the split to choose the epochs, so it is offered only while the epochs are left empty.
+  const refit = h('input', { id: 'job-refit', type: 'checkbox', checked: true, disabled: true });
+  epochs.addEventListener('input', () => { refit.disabled = epochs.value !== ''; });
   const batch = h('input', { id: 'job-batch', type: 'number', min: '1', value: '16' });
   const validation = h('input', { id: 'job-validation', type: 'number', min: '0', max: '0.9', step: '0.05', value: '0.2' });
   const rate = h('input', { id: 'job-rate', type: 'number', min: '0', step: 'any', value: '0.01' });
@@ -50,13 +53,15 @@ function startForm() {
       status.textContent = 'Starting…';
       try {
         const job = await api('/api/jobs', { method: 'POST', json: {
-          networkId: network.value, datasetId: dataset.value, epochs: epochs.value === '' ? undefined : +epochs.value, batchSize: +batch.value,
+          networkId: network.value, datasetId: dataset.value, epochs: epochs.value === '' ? undefined : +epochs.value,
+          refit: epochs.value === '' && !refit.checked ? false : undefined, batchSize: +batch.value,
           validationFraction: +validation.value, optimizer: { kind: 'adam', learningRate: +rate.value } } });
         location.hash = `#/jobs/${job.id}`;
       } catch (err) { status.replaceChildren(errorBox(err)); }
     },
   }, h('h2', {}, 'Start training'), h('div.row', {}, field('job-network', 'Network', network), field('job-dataset', 'Dataset', dataset),
-    field('job-epochs', 'Epochs (empty: auto, then refit)', epochs), field('job-batch', 'Batch size', batch), field('job-validation', 'Validation share', validation),
+    field('job-epochs', 'Epochs (empty: auto)', epochs),
+    h('div.field', {}, h('label', { for: 'job-refit' }, refit, ' Then refit on all rows')), field('job-batch', 'Batch size', batch), field('job-validation', 'Validation share', validation),
     field('job-rate', 'Learning rate (adam)', rate), h('div.field', {}, h('button', { type: 'submit', id: 'job-start' }, 'Start'))), status);
 }
 
