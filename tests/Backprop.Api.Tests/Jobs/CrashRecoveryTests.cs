@@ -15,33 +15,25 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Job_KilledMidTraining_ResumesToUninterruptedWeights()
     {
-        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings()) { Output = output };
         var hold = HoldSecondHistoryWrite(service);
-        try
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var client = await service.StartAsync();
-            output.WriteLine($"{clock.Elapsed}: ready");
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
-            service.Kill();
-            var left = JobRow.Read(service.DatabasePath);
-            Assert.Equal("Running", left.Status); // killed while training
-            left.AssertConsistent();
-            Assert.True(left.Epoch is > 0 and < Epochs, left.ToString());
-            output.WriteLine($"{clock.Elapsed}: killed after the checkpoint at epoch {left.Epoch}");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var client = await service.StartAsync();
+        output.WriteLine($"{clock.Elapsed}: ready");
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        service.Kill();
+        var left = JobRow.Read(service.DatabasePath);
+        Assert.Equal("Running", left.Status); // killed while training
+        left.AssertConsistent();
+        Assert.True(left.Epoch is > 0 and < Epochs, left.ToString());
+        output.WriteLine($"{clock.Elapsed}: killed after the checkpoint at epoch {left.Epoch}");
 
-            File.Delete(hold);
-            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
-                left.Epoch, JobTimeout);
-            output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        File.Delete(hold);
+        await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
+            left.Epoch, JobTimeout);
+        output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
     }
 
     [Fact]
@@ -50,83 +42,67 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         var settings = DigitsJob.FastRecoverySettings();
         // so the state on disk after SIGTERM is the shutdown's own checkpoint, not a timed one
         settings["Jobs:CheckpointInterval"] = "00:01:00";
-        await using var service = new ServiceProcess(settings);
+        await using var service = new ServiceProcess(settings) { Output = output };
         var hold = HoldSecondHistoryWrite(service); // released when the service begins to stop
-        try
-        {
-            var clock = System.Diagnostics.Stopwatch.StartNew();
-            var client = await service.StartAsync();
-            output.WriteLine($"{clock.Elapsed}: ready");
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var client = await service.StartAsync();
+        output.WriteLine($"{clock.Elapsed}: ready");
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
 
-            var (exitCode, took) = await service.TerminateAsync(TimeSpan.FromSeconds(30));
-            output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after " +
-                $"{took.TotalMilliseconds:F0} ms");
-            Assert.Equal(0, exitCode);
-            var left = JobRow.Read(service.DatabasePath);
-            Assert.Equal("Queued", left.Status);                // handed back, not cancelled
-            Assert.Null(left.LeaseOwner);
-            left.AssertConsistent();                           // progress, checkpoint and history written together
-            // past the held write (epochs 11..20)
-            Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}");
+        var (exitCode, took) = await service.TerminateAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after " +
+            $"{took.TotalMilliseconds:F0} ms");
+        Assert.Equal(0, exitCode);
+        var left = JobRow.Read(service.DatabasePath);
+        Assert.Equal("Queued", left.Status);                // handed back, not cancelled
+        Assert.Null(left.LeaseOwner);
+        left.AssertConsistent();                           // progress, checkpoint and history written together
+        // past the held write (epochs 11..20)
+        Assert.True(left.Epoch is >= 20 and < Epochs, $"left at epoch {left.Epoch}");
 
-            File.Delete(hold);
-            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
-                left.Epoch, JobTimeout);
-            output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        File.Delete(hold);
+        await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, Epochs,
+            left.Epoch, JobTimeout);
+        output.WriteLine($"{clock.Elapsed}: restarted, resumed and finished like the uninterrupted run");
     }
 
     [Fact]
     public async Task DefaultJob_KilledMidRefit_ResumesTheRefitToUninterruptedWeights()
     {
-        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings()) { Output = output };
         // the refit's start and its first checkpoint are written; the next history write waits for the kill
         var hold = HoldSecondHistoryWrite(service, after: 2);
         service.Configure("TestFaults:HoldHistoryWritesFromRefit", "true");
-        try
-        {
-            var client = await service.StartAsync();
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            object Defaults() => new { networkId = network, datasetId = dataset, seed = 5 };
-            var job = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
-            await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
-            service.Kill();
-            var left = JobRow.Read(service.DatabasePath);
-            Assert.Equal("Running", left.Status);
-            left.AssertConsistent();
-            Assert.True(left.RefitFromEpoch is { } from && left.Epoch > from, left.ToString()); // mid-refit
-            output.WriteLine($"killed in the refit after epoch {left.RefitFromEpoch}, at epoch {left.Epoch}");
+        var client = await service.StartAsync();
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        object Defaults() => new { networkId = network, datasetId = dataset, seed = 5 };
+        var job = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
+        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        service.Kill();
+        var left = JobRow.Read(service.DatabasePath);
+        Assert.Equal("Running", left.Status);
+        left.AssertConsistent();
+        Assert.True(left.RefitFromEpoch is { } from && left.Epoch > from, left.ToString()); // mid-refit
+        output.WriteLine($"killed in the refit after epoch {left.RefitFromEpoch}, at epoch {left.Epoch}");
 
-            File.Delete(hold);
-            client = await service.StartAsync();
-            var reference = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
-            var resumed = await client.WaitForJobAsync(job, timeout: JobTimeout);
-            var uninterrupted = await client.WaitForJobAsync(reference, timeout: JobTimeout);
-            Assert.Equal(("succeeded", "succeeded"), ((string)resumed["status"]!, (string)uninterrupted["status"]!));
+        File.Delete(hold);
+        client = await service.StartAsync();
+        var reference = (Guid)(await client.StartJobAsync(Defaults()))["id"]!;
+        var resumed = await client.WaitForJobAsync(job, timeout: JobTimeout);
+        var uninterrupted = await client.WaitForJobAsync(reference, timeout: JobTimeout);
+        Assert.Equal(("succeeded", "succeeded"), ((string)resumed["status"]!, (string)uninterrupted["status"]!));
 
-            Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
-            Assert.Equal(left.RefitFromEpoch, (int?)resumed["refitFromEpoch"]);
-            Assert.Equal(((int)uninterrupted["refitFromEpoch"]!, (int)uninterrupted["epoch"]!),
-                ((int)resumed["refitFromEpoch"]!, (int)resumed["epoch"]!));
-            var history = await DigitsJob.HistoryAsync(client, job);
-            DigitsJob.AssertContiguous(history, 1, (int)resumed["epoch"]!);
-            Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
-                resumed));
-            DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), history);
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        Assert.Contains($"Job {job} resumes from its checkpoint at epoch {left.Epoch} (attempt ", service.Log);
+        Assert.Equal(left.RefitFromEpoch, (int?)resumed["refitFromEpoch"]);
+        Assert.Equal(((int)uninterrupted["refitFromEpoch"]!, (int)uninterrupted["epoch"]!),
+            ((int)resumed["refitFromEpoch"]!, (int)resumed["epoch"]!));
+        var history = await DigitsJob.HistoryAsync(client, job);
+        DigitsJob.AssertContiguous(history, 1, (int)resumed["epoch"]!);
+        Assert.Equal(await DigitsJob.WeightsAsync(client, uninterrupted), await DigitsJob.WeightsAsync(client,
+            resumed));
+        DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), history);
     }
 
     /// <summary>Holds every history write after the first <paramref name="after"/> while the returned file exists (created
@@ -144,38 +120,30 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     [Fact]
     public async Task Start_AfterKillsDuringStartUpAndMigration_Succeeds()
     {
-        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings());
-        try
+        await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings()) { Output = output };
+        // From before the database exists to well into the migration (a fresh start takes about a second here).
+        foreach (var delay in new[] { 150, 400, 650, 900 })
         {
-            // From before the database exists to well into the migration (a fresh start takes about a second here).
-            foreach (var delay in new[] { 150, 400, 650, 900 })
-            {
-                service.Launch();
-                await Task.Delay(delay);
-                service.Kill();
-            }
-            // And the lock row of a migration killed at the worst moment, however the kills above fell.
-            await using (var connection = new SqliteConnection($"Data Source={service.DatabasePath};Pooling=False"))
-            {
-                await connection.OpenAsync();
-                var command = connection.CreateCommand();
-                command.CommandText = """
-                    CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
-                        ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
-                    INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
-                    """;
-                await command.ExecuteNonQueryAsync();
-            }
+            service.Launch();
+            await Task.Delay(delay);
+            service.Kill();
+        }
+        // And the lock row of a migration killed at the worst moment, however the kills above fell.
+        await using (var connection = new SqliteConnection($"Data Source={service.DatabasePath};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            var command = connection.CreateCommand();
+            command.CommandText = """
+                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
+                    ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+                INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
+                """;
+            await command.ExecuteNonQueryAsync();
+        }
 
-            var client = await service.StartAsync();
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            var job = await DigitsJob.StartAsync(client, network, dataset, 5);
-            await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, JobTimeout);
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        var client = await service.StartAsync();
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, 5);
+        await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, 5, JobTimeout);
     }
 }

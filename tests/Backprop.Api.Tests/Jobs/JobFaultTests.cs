@@ -20,41 +20,33 @@ public sealed class JobFaultTests(ITestOutputHelper output)
         var settings = DigitsJob.FastRecoverySettings();
         // the state after the first SIGTERM is the shutdown's own checkpoint
         settings["Jobs:CheckpointInterval"] = "00:01:00";
-        await using var service = new ServiceProcess(settings);
+        await using var service = new ServiceProcess(settings) { Output = output };
         var hold = Path.Combine(service.Folder, "hold-job-loads");
         service.Configure("TestFaults:HoldJobLoadsWhileFileExists", hold);
-        try
-        {
-            var client = await service.StartAsync();
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            var job = await DigitsJob.StartAsync(client, network, dataset, 1500);
-            await client.WaitForJobAsync(job, j => (int)j["epoch"]! >= 10, Timeout);
-            Assert.Equal(0, (await service.TerminateAsync(Timeout)).ExitCode);
-            var first = JobRow.Read(service.DatabasePath);
-            Assert.Equal("Queued", first.Status);
-            first.AssertConsistent();
-            Assert.True(first.Epoch is > 0 and < 1500, first.ToString());
+        var client = await service.StartAsync();
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, 1500);
+        await client.WaitForJobAsync(job, j => (int)j["epoch"]! >= 10, Timeout);
+        Assert.Equal(0, (await service.TerminateAsync(Timeout)).ExitCode);
+        var first = JobRow.Read(service.DatabasePath);
+        Assert.Equal("Queued", first.Status);
+        first.AssertConsistent();
+        Assert.True(first.Epoch is > 0 and < 1500, first.ToString());
 
-            // The next start holds the job in its load (dataset read, checkpoint not yet), and is stopped there.
-            await File.WriteAllTextAsync(hold, "");
-            await service.StartAsync();
-            await service.WaitForLogAsync("TestFaults: job load held.", Timeout);
-            Assert.Equal(0, (await service.TerminateAsync(Timeout)).ExitCode);
-            var second = JobRow.Read(service.DatabasePath);
-            // Handed back with its progress, checkpoint and history untouched (claimed at least once more meanwhile).
-            Assert.Equal(first with { Attempt = second.Attempt }, second);
-            Assert.True(second.Attempt >= 2, second.ToString());
+        // The next start holds the job in its load (dataset read, checkpoint not yet), and is stopped there.
+        await File.WriteAllTextAsync(hold, "");
+        await service.StartAsync();
+        await service.WaitForLogAsync("TestFaults: job load held.", Timeout);
+        Assert.Equal(0, (await service.TerminateAsync(Timeout)).ExitCode);
+        var second = JobRow.Read(service.DatabasePath);
+        // Handed back with its progress, checkpoint and history untouched (claimed at least once more meanwhile).
+        Assert.Equal(first with { Attempt = second.Attempt }, second);
+        Assert.True(second.Attempt >= 2, second.ToString());
 
-            // Resumes from the checkpoint the first shutdown wrote.
-            File.Delete(hold);
-            await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, 1500,
-                first.Epoch, Timeout);
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        // Resumes from the checkpoint the first shutdown wrote.
+        File.Delete(hold);
+        await DigitsJob.AssertResumesLikeAnUninterruptedRunAsync(service, (network, dataset), job, 1500,
+            first.Epoch, Timeout);
     }
 
     [Fact]
@@ -95,22 +87,14 @@ public sealed class JobFaultTests(ITestOutputHelper output)
     /// bit.</summary>
     private async Task<(JsonNode Faulty, string Log)> RunFaultyThenReferenceAsync(Dictionary<string, string> settings)
     {
-        await using var service = new ServiceProcess(settings);
-        try
-        {
-            var client = await service.StartAsync();
-            var (network, dataset) = await DigitsJob.CreateAsync(client);
-            var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-            var faulty = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, Timeout);
-            Assert.Contains("TestFaults: history write", service.Log); // the faults did happen
-            var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs); // the faults are spent
-            await DigitsJob.AssertSameAsReferenceAsync(client, job, faulty, reference, Epochs, Timeout);
-            return (faulty, service.Log);
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        await using var service = new ServiceProcess(settings) { Output = output };
+        var client = await service.StartAsync();
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+        var faulty = await DigitsJob.AssertSucceededWithContiguousHistoryAsync(client, job, Epochs, Timeout);
+        Assert.Contains("TestFaults: history write", service.Log); // the faults did happen
+        var reference = await DigitsJob.StartAsync(client, network, dataset, Epochs); // the faults are spent
+        await DigitsJob.AssertSameAsReferenceAsync(client, job, faulty, reference, Epochs, Timeout);
+        return (faulty, service.Log);
     }
 }

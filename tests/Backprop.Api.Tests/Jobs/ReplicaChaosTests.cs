@@ -24,7 +24,8 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
     {
         var database = TestDatabase.CreatePostgres();
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var services = Enumerable.Range(0, Replicas).Select(_ => new ServiceProcess(Settings(database))).ToArray();
+        var services = Enumerable.Range(0, Replicas)
+            .Select(_ => new ServiceProcess(Settings(database)) { Output = output }).ToArray();
         try
         {
             // One after another, each with the test's timeout: three cold starts at once on a loaded 2-core machine are
@@ -106,11 +107,6 @@ public sealed partial class ReplicaChaosTests(ITestOutputHelper output)
             var perJob = await Task.WhenAll(jobs.Select(async j =>
                 (int)(await services[2].CreateClient(keys[j.Tenant]).GetJobAsync(j.Id))["attempt"]!));
             output.WriteLine($"{kills} kills; attempts per job: {string.Join(",", perJob)}");
-        }
-        catch
-        {
-            foreach (var s in services) output.WriteLine(s.Log);
-            throw;
         }
         finally
         {

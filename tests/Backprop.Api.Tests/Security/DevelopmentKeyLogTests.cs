@@ -9,20 +9,12 @@ public sealed class DevelopmentKeyLogTests(ITestOutputHelper output)
     [Fact]
     public async Task DevelopmentKey_WhenCreated_IsLoggedByPrefixAndFileNotInFull()
     {
-        await using var service = new ServiceProcess();
-        try
-        {
-            await service.StartAsync();
-            var file = Path.Combine(service.Folder, "dev-api-key.txt");
-            var key = (await File.ReadAllTextAsync(file)).Trim();
-            Assert.DoesNotContain(key, service.Log);
-            Assert.Contains(key[..12], service.Log);
-            Assert.Contains(file, service.Log);
-        }
-        catch
-        {
-            output.WriteLine(service.Log);
-            throw;
-        }
+        await using var service = new ServiceProcess() { Output = output };
+        await service.StartAsync();
+        var file = Path.Combine(service.Folder, "dev-api-key.txt");
+        var key = (await File.ReadAllTextAsync(file)).Trim();
+        Assert.DoesNotContain(key, service.Log);
+        Assert.Contains(key[..12], service.Log);
+        Assert.Contains(file, service.Log);
     }
 }

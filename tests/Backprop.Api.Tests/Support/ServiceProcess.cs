@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Support;
 
@@ -35,6 +36,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         _settings["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Information";
     }
 
+    /// <summary>The test's output, which gets everything the service logged when the service is disposed: a failing
+    /// test shows it beside the failure.</summary>
+    public ITestOutputHelper? Output { get; init; }
     public string Folder { get; }
     public string DatabasePath => Path.Combine(Folder, "backprop.db");
     public Uri? BaseAddress { get; private set; }
@@ -175,6 +179,7 @@ public sealed class ServiceProcess : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Kill();
+        Output?.WriteLine(Log);
         _process?.Dispose();
         await Task.Delay(50);
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { } catch (
