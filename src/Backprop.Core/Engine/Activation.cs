@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Backprop.Core.Engine;
 
@@ -158,7 +160,7 @@ internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, 
             ref T zr = ref Unsafe.Add(ref rz, row);
             ref T ar = ref Unsafe.Add(ref ra, row);
             T max = zr;
-            for (int c = 1; c < cols; c++) if (Unsafe.Add(ref zr, c) > max) max = Unsafe.Add(ref zr, c);
+            for (int c = 1; c < cols; c++) max = Larger(Unsafe.Add(ref zr, c), max);
             for (int c = 0; c < cols; c++) Unsafe.Add(ref ar, c) = Unsafe.Add(ref zr, c) - max;
         }
         TensorPrimitives.Exp(a.Slice(0, n), a.Slice(0, n));
@@ -170,6 +172,20 @@ internal sealed class SoftmaxActivation<T> : Activation<T> where T : unmanaged, 
             T inverse = T.One / sum;
             for (int c = 0; c < cols; c++) Unsafe.Add(ref ar, c) *= inverse;
         }
+    }
+
+    // v > max ? v : max, which is what maxss computes (NaN and signed zeros included): no branch for a random row's
+    // maximum to mispredict.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Larger(T v, T max)
+    {
+        if (typeof(T) == typeof(float) && Sse.IsSupported)
+        {
+            float larger = Sse.MaxScalar(Vector128.CreateScalarUnsafe(Unsafe.As<T, float>(ref v)),
+                Vector128.CreateScalarUnsafe(Unsafe.As<T, float>(ref max))).ToScalar();
+            return Unsafe.As<float, T>(ref larger);
+        }
+        return v > max ? v : max;
     }
 
     // Full Jacobian-vector product: dz_i = a_i (g_i − Σ_j g_j a_j). With cross-entropy the loss fuses to a − y instead.

@@ -54,14 +54,16 @@ internal sealed class MetricAccumulator(int outputs, bool classification)
     private static int PredictedClass(ref float row, int length)
     {
         if (length == 1) return row > 0.5f ? 1 : 0;
+        // Branch-free: which class of a random row wins is unpredictable.
         int best = 0;
         float top = row;
         for (int c = 1; c < length; c++)
-            if (Unsafe.Add(ref row, c) > top)
-            {
-                best = c;
-                top = Unsafe.Add(ref row, c);
-            }
+        {
+            float value = Unsafe.Add(ref row, c);
+            bool greater = value > top;
+            best = greater ? c : best;
+            top = greater ? value : top;
+        }
         return best;
     }
 
