@@ -73,25 +73,44 @@ public static class Gemm
                 ref float y1 = ref Unsafe.Add(ref y0, k);
                 ref float y2 = ref Unsafe.Add(ref y0, 2 * k);
                 ref float y3 = ref Unsafe.Add(ref y0, 3 * k);
-                Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
-                for (int p = 0; p < vectorEnd; p += Vector256<float>.Count)
-                {
-                    var x = Vector256.LoadUnsafe(ref ai, (nuint)p);
-                    s0 += x * Vector256.LoadUnsafe(ref y0, (nuint)p);
-                    s1 += x * Vector256.LoadUnsafe(ref y1, (nuint)p);
-                    s2 += x * Vector256.LoadUnsafe(ref y2, (nuint)p);
-                    s3 += x * Vector256.LoadUnsafe(ref y3, (nuint)p);
-                }
-                var halves = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
-                var d = halves.GetLower() + halves.GetUpper(); // (sum 0, sum 1, sum 2, sum 3)
-                for (int p = vectorEnd; p < k; p++)
-                    d += Vector128.Create(Unsafe.Add(ref ai, p)) * Vector128.Create(Unsafe.Add(ref y0, p),
-                        Unsafe.Add(ref y1, p), Unsafe.Add(ref y2, p), Unsafe.Add(ref y3, p));
+                var d = Dot4Avx(ref ai, ref y0, ref y1, ref y2, ref y3, k, vectorEnd);
                 (d + Vector128.LoadUnsafe(ref bias, (nuint)j)).StoreUnsafe(ref ci, (nuint)j);
             }
-            for (; j < n; j++)
-                Unsafe.Add(ref ci, j) = Dot(ref ai, ref Unsafe.Add(ref b, j * k), k) + Unsafe.Add(ref bias, j);
+            if (j < n)
+            {
+                // One to three units left (10 classes: two): the same reduction, the missing rows of B standing in
+                // for themselves by repeating the last one; only the real lanes are stored.
+                int left = n - j;
+                ref float y0 = ref Unsafe.Add(ref b, j * k);
+                ref float y1 = ref Unsafe.Add(ref y0, left > 1 ? k : 0);
+                ref float y2 = ref Unsafe.Add(ref y0, left > 2 ? 2 * k : 0);
+                var d = Dot4Avx(ref ai, ref y0, ref y1, ref y2, ref y2, k, vectorEnd);
+                for (int q = 0; q < left; q++)
+                    Unsafe.Add(ref ci, j + q) = d.GetElement(q) + Unsafe.Add(ref bias, j + q);
+            }
         }
+    }
+
+    // (x·y0, x·y1, x·y2, x·y3) over k, each summed as Dot does with 8-lane vectors.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Dot4Avx(ref float x, ref float y0, ref float y1, ref float y2, ref float y3,
+        int k, int vectorEnd)
+    {
+        Vector256<float> s0 = Vector256<float>.Zero, s1 = s0, s2 = s0, s3 = s0;
+        for (int p = 0; p < vectorEnd; p += Vector256<float>.Count)
+        {
+            var xv = Vector256.LoadUnsafe(ref x, (nuint)p);
+            s0 += xv * Vector256.LoadUnsafe(ref y0, (nuint)p);
+            s1 += xv * Vector256.LoadUnsafe(ref y1, (nuint)p);
+            s2 += xv * Vector256.LoadUnsafe(ref y2, (nuint)p);
+            s3 += xv * Vector256.LoadUnsafe(ref y3, (nuint)p);
+        }
+        var halves = Avx.HorizontalAdd(Avx.HorizontalAdd(s0, s1), Avx.HorizontalAdd(s2, s3));
+        var d = halves.GetLower() + halves.GetUpper(); // (sum 0, sum 1, sum 2, sum 3)
+        for (int p = vectorEnd; p < k; p++)
+            d += Vector128.Create(Unsafe.Add(ref x, p)) * Vector128.Create(Unsafe.Add(ref y0, p), Unsafe.Add(ref y1, p),
+                Unsafe.Add(ref y2, p), Unsafe.Add(ref y3, p));
+        return d;
     }
 
     /// <summary><c>C (n, k) += A (m, n)ᵀ · B (m, k)</c>: the weight gradient <c>dW += dZᵀ·A_prev</c>.</summary>

@@ -211,12 +211,25 @@ internal sealed class CategoricalCrossEntropyLoss<T> : Loss<T> where T : unmanag
         Activation<T> output, Span<T> delta)
     {
         T scale = T.One / T.CreateTruncating(rows);
+        if (a.Length < rows * cols || y.Length < rows * cols || delta.Length < rows * cols)
+            throw new ArgumentException("Outputs, targets and deltas must cover every row.");
+        ref T ra = ref MemoryMarshal.GetReference(a), ry = ref MemoryMarshal.GetReference(y);
+        ref T rd = ref MemoryMarshal.GetReference(delta);
         for (int r = 0; r < rows; r++)
         {
             int o = r * cols;
             T mass = T.Zero;
-            for (int c = 0; c < cols; c++) mass += y[o + c];
-            for (int c = 0; c < cols; c++) delta[o + c] = (a[o + c] * mass - y[o + c]) * scale;
+            for (int c = 0; c < cols; c++) mass += Unsafe.Add(ref ry, o + c);
+            int v = 0;
+            if (Vector.IsHardwareAccelerated) // lane for lane the scalar expression
+            {
+                Vector<T> vm = new(mass), vs = new(scale);
+                for (; v + Vector<T>.Count <= cols; v += Vector<T>.Count)
+                    ((Vector.LoadUnsafe(ref ra, (nuint)(o + v)) * vm - Vector.LoadUnsafe(ref ry, (nuint)(o + v))) * vs)
+                        .StoreUnsafe(ref rd, (nuint)(o + v));
+            }
+            for (int c = v; c < cols; c++)
+                Unsafe.Add(ref rd, o + c) = (Unsafe.Add(ref ra, o + c) * mass - Unsafe.Add(ref ry, o + c)) * scale;
         }
     }
 }
