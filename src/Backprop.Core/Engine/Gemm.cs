@@ -183,14 +183,36 @@ public static class Gemm
         }
         // Column blocks outside, rows inside: a block's sums stay in a register across the batch. Each sum still adds
         // its rows in order, as one axpy per row would.
-        int j = 0;
+        int j = 0, lanes = Vector<T>.Count;
         if (Vector.IsHardwareAccelerated)
-            for (; j + Vector<T>.Count <= n; j += Vector<T>.Count)
+        {
+            // Four blocks per pass over the rows: four independent chains of adds instead of one at a time.
+            for (; j + 4 * lanes <= n; j += 4 * lanes)
+            {
+                ref T s = ref Unsafe.Add(ref rs, j);
+                Vector<T> s0 = Vector.LoadUnsafe(ref s), s1 = Vector.LoadUnsafe(ref s, (nuint)lanes);
+                Vector<T> s2 = Vector.LoadUnsafe(ref s, (nuint)(2 * lanes)), s3 = Vector.LoadUnsafe(ref s,
+                    (nuint)(3 * lanes));
+                for (int i = 0; i < m; i++)
+                {
+                    ref T row = ref Unsafe.Add(ref ra, i * n + j);
+                    s0 += Vector.LoadUnsafe(ref row);
+                    s1 += Vector.LoadUnsafe(ref row, (nuint)lanes);
+                    s2 += Vector.LoadUnsafe(ref row, (nuint)(2 * lanes));
+                    s3 += Vector.LoadUnsafe(ref row, (nuint)(3 * lanes));
+                }
+                s0.StoreUnsafe(ref s);
+                s1.StoreUnsafe(ref s, (nuint)lanes);
+                s2.StoreUnsafe(ref s, (nuint)(2 * lanes));
+                s3.StoreUnsafe(ref s, (nuint)(3 * lanes));
+            }
+            for (; j + lanes <= n; j += lanes)
             {
                 var sum = Vector.LoadUnsafe(ref rs, (nuint)j);
                 for (int i = 0; i < m; i++) sum += Vector.LoadUnsafe(ref ra, (nuint)(i * n + j));
                 sum.StoreUnsafe(ref rs, (nuint)j);
             }
+        }
         for (; j < n; j++)
         {
             T sum = Unsafe.Add(ref rs, j);

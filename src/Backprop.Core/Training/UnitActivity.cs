@@ -93,15 +93,37 @@ internal sealed class UnitActivity
         int rows = z.Length / units;
         ref float rz = ref MemoryMarshal.GetReference(z);
         ref float rm = ref MemoryMarshal.GetReference(max);
-        int j = 0;
+        int j = 0, lanes = Vector<float>.Count;
         if (Vector.IsHardwareAccelerated)
-            for (; j + Vector<float>.Count <= units; j += Vector<float>.Count)
+        {
+            // Four blocks per pass over the rows: four independent chains of vmaxps instead of one at a time.
+            for (; j + 4 * lanes <= units; j += 4 * lanes)
+            {
+                ref float m = ref Unsafe.Add(ref rm, j);
+                Vector<float> b0 = Vector.LoadUnsafe(ref m), b1 = Vector.LoadUnsafe(ref m, (nuint)lanes);
+                Vector<float> b2 = Vector.LoadUnsafe(ref m, (nuint)(2 * lanes)), b3 = Vector.LoadUnsafe(ref m,
+                    (nuint)(3 * lanes));
+                for (int r = 0; r < rows; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref rz, r * units + j);
+                    b0 = Vector.Max(Vector.LoadUnsafe(ref row), b0);
+                    b1 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)lanes), b1);
+                    b2 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), b2);
+                    b3 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), b3);
+                }
+                b0.StoreUnsafe(ref m);
+                b1.StoreUnsafe(ref m, (nuint)lanes);
+                b2.StoreUnsafe(ref m, (nuint)(2 * lanes));
+                b3.StoreUnsafe(ref m, (nuint)(3 * lanes));
+            }
+            for (; j + lanes <= units; j += lanes)
             {
                 var block = Vector.LoadUnsafe(ref rm, (nuint)j);
                 for (int r = 0; r < rows; r++)
                     block = Vector.Max(Vector.LoadUnsafe(ref rz, (nuint)(r * units + j)), block);
                 block.StoreUnsafe(ref rm, (nuint)j);
             }
+        }
         for (; j < units; j++)
         {
             float column = Unsafe.Add(ref rm, j);
