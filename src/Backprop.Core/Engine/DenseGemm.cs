@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Backprop.Core.Engine;
@@ -18,6 +19,7 @@ internal static class DenseGemm
         typeof(T) == typeof(float) && rows >= BlockedMinRows && (long)rows * units * inputs >= BlockedThreshold;
 
     /// <summary><c>Z (rows, units) = A (rows, inputs) · Wᵀ + b</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Forward<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> w, ReadOnlySpan<T> bias, Span<T> z, int rows,
         int units, int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -35,6 +37,7 @@ internal static class DenseGemm
 
     /// <summary><c>dW (units, inputs) += δᵀ · A</c> (or <c>=</c> without <paramref name="accumulate"/>) with δ
     /// <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void WeightGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> a, Span<T> dW, int rows, int units,
         int inputs, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -50,6 +53,7 @@ internal static class DenseGemm
     }
 
     /// <summary><c>dA (rows, inputs) = δ (rows, units) · W (units, inputs)</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void InputGradient<T>(ReadOnlySpan<T> delta, ReadOnlySpan<T> w, Span<T> dA, int rows, int units,
         int inputs)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -149,7 +149,7 @@ public static unsafe partial class Sgemm
         var packedB = t_packedB ??= new float[KC * (NC + MaxNr)];
         float* biasTile = stackalloc float[MaxNr]; // a ragged last panel's bias, zero-padded
         int mStep = BlockHeight(m, mr);
-        bool inPlace = ReadsBInPlace(o);
+        bool inPlace = ReadsBInPlace(o, k);
         fixed (float* pA = packedA, pB = packedB)
         {
             for (int jc = 0; jc < n; jc += NC)
@@ -229,8 +229,13 @@ public static unsafe partial class Sgemm
     // A B stored (k, n) already holds each micro-panel's rows contiguously, nr floats each, ldb apart: the kernel can
     // read full panels where they are and skip the copy, provided those rows do not pile into a few L1 sets. With an
     // odd number of cache lines between rows (W3's 784 inputs: 49 lines) a panel's rows spread over every set; with
-    // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed.
-    private static bool ReadsBInPlace(in Operands o) => !o.TransposeB && o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1;
+    // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed. A B of at most
+    // SmallB floats (W4's 32 × 64 activations, a 10 × 64 weight matrix) fits L1 whatever its stride: copying it would
+    // cost more than its reads (PackB was 5 % of W4's epoch). The kernel and its sums are the same either way.
+    private static bool ReadsBInPlace(in Operands o, int k) => !o.TransposeB
+        && (o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
+
+    private const int SmallB = 4096;
 
     private static float* PadBias(float* bias, int cols, int nr, float* tile)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Backprop.Core.Training;
 
@@ -81,18 +82,53 @@ internal sealed class UnitActivity
     public double? SaturatedFraction(int layer) =>
         _tail[layer] > 0 && _rows > 0 ? (double)_saturated[layer] / (_rows * _units[layer]) : null;
 
-    /// <summary><c>max[j] = max(max[j], z[r, j])</c> over the rows of <paramref name="z"/> <c>(rows, units)</c>. A loop
-    /// rather than a library call per row: 64-unit rows would spend more on the calls than on the work.</summary>
+    /// <summary><c>max[j] = max(max[j], z[r, j])</c> over the rows of <paramref name="z"/> <c>(rows, units)</c>. Column
+    /// blocks outside, rows inside: each block's running maximum stays in a register across the batch instead of
+    /// being loaded and stored once per row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void ColumnMax(ReadOnlySpan<float> z, int units, Span<float> max)
     {
-        int vectorEnd = Vector.IsHardwareAccelerated ? units - units % Vector<float>.Count : 0;
-        for (int start = 0; start < z.Length; start += units)
+        if (units <= 0 || z.Length % units != 0 || max.Length < units) throw new ArgumentException(
+            $"Expected whole rows of {units} values and a maximum per unit.");
+        int rows = z.Length / units;
+        ref float rz = ref MemoryMarshal.GetReference(z);
+        ref float rm = ref MemoryMarshal.GetReference(max);
+        int j = 0, lanes = Vector<float>.Count;
+        if (Vector.IsHardwareAccelerated)
         {
-            var row = z.Slice(start, units);
-            int j = 0;
-            for (; j < vectorEnd; j += Vector<float>.Count)
-                Vector.Max(new Vector<float>(row.Slice(j)), new Vector<float>(max.Slice(j))).CopyTo(max.Slice(j));
-            for (; j < units; j++) max[j] = MathF.Max(max[j], row[j]);
+            // Four blocks per pass over the rows: four independent chains of vmaxps instead of one at a time.
+            for (; j + 4 * lanes <= units; j += 4 * lanes)
+            {
+                ref float m = ref Unsafe.Add(ref rm, j);
+                Vector<float> b0 = Vector.LoadUnsafe(ref m), b1 = Vector.LoadUnsafe(ref m, (nuint)lanes);
+                Vector<float> b2 = Vector.LoadUnsafe(ref m, (nuint)(2 * lanes)), b3 = Vector.LoadUnsafe(ref m,
+                    (nuint)(3 * lanes));
+                for (int r = 0; r < rows; r++)
+                {
+                    ref float row = ref Unsafe.Add(ref rz, r * units + j);
+                    b0 = Vector.Max(Vector.LoadUnsafe(ref row), b0);
+                    b1 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)lanes), b1);
+                    b2 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)(2 * lanes)), b2);
+                    b3 = Vector.Max(Vector.LoadUnsafe(ref row, (nuint)(3 * lanes)), b3);
+                }
+                b0.StoreUnsafe(ref m);
+                b1.StoreUnsafe(ref m, (nuint)lanes);
+                b2.StoreUnsafe(ref m, (nuint)(2 * lanes));
+                b3.StoreUnsafe(ref m, (nuint)(3 * lanes));
+            }
+            for (; j + lanes <= units; j += lanes)
+            {
+                var block = Vector.LoadUnsafe(ref rm, (nuint)j);
+                for (int r = 0; r < rows; r++)
+                    block = Vector.Max(Vector.LoadUnsafe(ref rz, (nuint)(r * units + j)), block);
+                block.StoreUnsafe(ref rm, (nuint)j);
+            }
+        }
+        for (; j < units; j++)
+        {
+            float column = Unsafe.Add(ref rm, j);
+            for (int r = 0; r < rows; r++) column = MathF.Max(column, Unsafe.Add(ref rz, r * units + j));
+            Unsafe.Add(ref rm, j) = column;
         }
     }
 

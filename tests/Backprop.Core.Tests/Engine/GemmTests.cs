@@ -175,6 +175,59 @@ public class GemmTests
                 }
     }
 
+    // With 8-lane vectors each float dot product of k >= 8 sums lane l over p = l, l + 8, ... in order, reduces the
+    // lanes ((l0 + l1) + (l2 + l3)) + ((l4 + l5) + (l6 + l7)) as Vector.Sum does, then adds the tail in order and the
+    // bias. The AVX kernel reduces four sums at once with vhaddps; it must give exactly this order.
+    [SkippableFact]
+    public void WideFloatForward_SumsInTheEightLaneOrderBitForBit()
+    {
+        Skip.IfNot(System.Runtime.Intrinsics.X86.Avx.IsSupported && Vector<float>.Count == 8,
+            "this CPU lacks AVX or its Vector<float> is not 8 lanes");
+        var rng = new Random(16);
+        foreach (int m in Rows)
+            foreach (int n in Sizes)
+                foreach (int k in new[] { 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 70 })
+                {
+                    float[] a = Random<float>(rng, m * k), b = Random<float>(rng, n * k), bias = Random<float>(rng, n);
+                    var actual = new float[m * n];
+                    Gemm.MultiplyTransposedAddBias<float>(a, b, bias, actual, m, n, k);
+                    for (int i = 0; i < m; i++)
+                        for (int j = 0; j < n; j++)
+                            AssertSameBits(EightLaneDot(a.AsSpan(i * k, k), b.AsSpan(j * k, k)) + bias[j],
+                                actual[i * n + j], $"A·Bᵀ+bias m={m} n={n} k={k} [{i},{j}]");
+                }
+    }
+
+    // Wide column sums (the bias gradient of a 10- or 64-unit layer) add each row onto the running sum in row order,
+    // as one axpy per row did: bit for bit the scalar loop, whichever vector width the CPU has.
+    [Fact]
+    public void WideFloatColumnSums_AddRowsInOrderBitForBit()
+    {
+        var rng = new Random(17);
+        foreach (int m in Rows)
+            foreach (int n in Sizes.Where(n => n >= 8))
+            {
+                float[] a = Random<float>(rng, m * n), start = Random<float>(rng, n), actual = (float[])start.Clone();
+                Gemm.AccumulateColumnSums<float>(a, actual, m, n);
+                for (int j = 0; j < n; j++)
+                {
+                    float sum = start[j];
+                    for (int i = 0; i < m; i++) sum += a[i * n + j];
+                    AssertSameBits(sum, actual[j], $"column sums m={m} n={n} [{j}]");
+                }
+            }
+    }
+
+    private static float EightLaneDot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        var lanes = new float[8];
+        int vectorEnd = x.Length - x.Length % 8;
+        for (int p = 0; p < vectorEnd; p++) lanes[p % 8] += x[p] * y[p];
+        float sum = (lanes[0] + lanes[1] + (lanes[2] + lanes[3])) + (lanes[4] + lanes[5] + (lanes[6] + lanes[7]));
+        for (int p = vectorEnd; p < x.Length; p++) sum += x[p] * y[p];
+        return sum;
+    }
+
     private static void AssertSameBits(float expected, float actual, string what) =>
         Assert.True(BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(actual),
             $"{what}: {actual:R}, scalar loop {expected:R}");

@@ -20,6 +20,79 @@ public class LossTests
         return value.Value(z, a, y, rows, cols);
     }
 
+    // The float path finds a row's nonzero targets with a vector mask (8 to 32 classes); it must add the same terms in
+    // the same order as the plain loop over classes, here written out: bit-identical, one-hot or soft targets.
+    [Fact]
+    public void CategoricalCrossEntropy_FloatMaskPath_EqualsThePlainLoopBitForBit()
+    {
+        var rng = new Random(21);
+        foreach (int cols in new[] { 2, 7, 8, 9, 10, 15, 16, 17, 31, 32, 33 })
+        {
+            const int rows = 23;
+            var z = new float[rows * cols];
+            var y = new float[rows * cols];
+            for (int i = 0; i < z.Length; i++) z[i] = (float)(rng.NextDouble() * 20 - 10);
+            for (int r = 0; r < rows; r++)
+                if (r % 3 == 0) // soft targets with a few zeros, one of them negative
+                    for (int c = 0; c < cols; c++) y[r * cols + c] = c % 4 == 1 ? (c % 8 == 1 ? -0f : 0f)
+                        : (float)rng.NextDouble();
+                else y[r * cols + rng.Next(cols)] = 1; // one-hot
+            z[5] = 300; // a probability that underflows: the log-sum-exp route
+            var a = new float[z.Length];
+            Activation<float>.Create(new LayerSpec(cols, ActivationKind.Softmax)).Forward(z, a, cols);
+            var spec = new NetworkSpec(1, [new(cols, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+            double actual = Loss<float>.Create(spec).Value(z, a, y, rows, cols);
+
+            double total = 0;
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < cols; c++)
+                {
+                    int i = r * cols + c;
+                    if (y[i] == 0) continue;
+                    double term = a[i] > 1e-30f ? -(double)MathF.Log(a[i]) : LogSumExp(z.AsSpan(r * cols, cols)) - z[i];
+                    total += y[i] * term;
+                }
+            Assert.Equal(BitConverter.DoubleToInt64Bits(total / rows), BitConverter.DoubleToInt64Bits(actual));
+        }
+    }
+
+    // The delta runs in vectors along each row; lane for lane it is (a·Σy − y)/rows, as the scalar loop computes it.
+    [Fact]
+    public void CategoricalCrossEntropy_OutputDelta_EqualsTheScalarExpressionBitForBit()
+    {
+        var rng = new Random(22);
+        foreach (int cols in new[] { 2, 7, 8, 10, 17, 33 })
+        {
+            const int rows = 5;
+            var a = new float[rows * cols];
+            var y = new float[rows * cols];
+            for (int i = 0; i < a.Length; i++) { a[i] = (float)rng.NextDouble(); y[i] = (float)rng.NextDouble(); }
+            var spec = new NetworkSpec(1, [new(cols, ActivationKind.Softmax)], LossKind.CategoricalCrossEntropy);
+            var delta = new float[a.Length];
+            Loss<float>.Create(spec).OutputDelta(a, a, y, rows, cols,
+                Activation<float>.Create(new LayerSpec(cols, ActivationKind.Softmax)), delta);
+            for (int r = 0; r < rows; r++)
+            {
+                float mass = 0;
+                for (int c = 0; c < cols; c++) mass += y[r * cols + c];
+                for (int c = 0; c < cols; c++)
+                {
+                    int i = r * cols + c;
+                    Assert.Equal(BitConverter.SingleToInt32Bits((a[i] * mass - y[i]) * (1f / rows)),
+                        BitConverter.SingleToInt32Bits(delta[i]));
+                }
+            }
+        }
+    }
+
+    private static double LogSumExp(ReadOnlySpan<float> z)
+    {
+        double max = double.NegativeInfinity, sum = 0;
+        foreach (var v in z) max = Math.Max(max, v);
+        foreach (var v in z) sum += Math.Exp(v - max);
+        return max + Math.Log(sum);
+    }
+
     private static void AssertValue(double expected, double actual, string definition) =>
         Assert.True(Math.Abs(expected - actual) <= Tolerance * Math.Max(1, Math.Abs(expected)),
             $"{definition}: expected {expected:R}, got {actual:R} (relative tolerance {Tolerance:E0})");
