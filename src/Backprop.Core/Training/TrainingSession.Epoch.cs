@@ -63,34 +63,35 @@ public sealed partial class TrainingSession
             _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, dropout, weights);
 
-            // The report's update ratio compares the weights before and after the last update; with one batch per
-            // epoch that is the epoch-start copy already taken.
-            bool last = start + count >= rows;
             if (fusedNorms)
             {
                 // One pass updates and sums the gradient's squares: a large gradient is read once, not twice. A
                 // non-finite gradient is then found after the update, which the diverged epoch's rollback undoes.
-                if (last && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
+                if (start + count >= rows && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
                 Optimizer.ApplyWithSquaredNorms(Network.Parameters, _gradient, rate, Options.Threads, _squaredNorms);
-                if (AddGradientNorms() is var fusedNorm && !double.IsFinite(fusedNorm))
+                if (!double.IsFinite(AddGradientNorms()))
                     return $"the gradient became non-finite in batch {batches + 1}";
                 batches++;
                 continue;
             }
+            double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)
             {
                 var view = layout[l];
-                _squaredNorms[2 * l] = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.WeightOffset,
-                    view.WeightCount));
-                _squaredNorms[2 * l + 1] = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.BiasOffset,
-                    view.Units));
+                double w = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
+                double b = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.BiasOffset, view.Units));
+                _weightNormSum[l] += Math.Sqrt(w);
+                _biasNormSum[l] += Math.Sqrt(b);
+                squaredNorm += w + b;
             }
-            double squaredNorm = AddGradientNorms();
             if (!double.IsFinite(squaredNorm)) return $"the gradient became non-finite in batch {batches + 1}";
             if (Options.ClipGradientNorm is { } clip && Math.Sqrt(squaredNorm) is var norm && norm > clip)
                 // as torch.nn.utils.clip_grad_norm_
                 TensorPrimitives.Multiply(_gradient, (float)(clip / (norm + 1e-6)), _gradient);
 
+            // The report's update ratio compares the weights before and after the last update; with one batch per
+            // epoch that is the epoch-start copy already taken.
+            bool last = start + count >= rows;
             if (last && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
             Optimizer.Apply(Network.Parameters, _gradient, rate, Options.Threads);
             batches++;
@@ -106,7 +107,8 @@ public sealed partial class TrainingSession
     // Squared norms of each layer's weight (2l) and bias (2l + 1) gradients for this batch.
     private readonly double[] _squaredNorms;
 
-    // Adds the batch's per-layer norms to the epoch's sums; returns the whole gradient's squared norm.
+    // Adds the fused pass's per-layer norms to the epoch's sums, as the separate pass in TrainOneEpoch does; returns
+    // the whole gradient's squared norm.
     private double AddGradientNorms()
     {
         double squaredNorm = 0;
