@@ -31,9 +31,11 @@ internal static class OptimizerRules
     // torch.optim.Adam / AdamW (amsgrad off), in the form PyTorch computes it:
     // AdamW: θ ← θ − γλθ; Adam: g ← g + λθ. Then m ← β1 m + (1 − β1) g; v ← β2 v + (1 − β2) g²;
     // θ ← θ − (γ / (1 − β1^t)) · m / (sqrt(v) / sqrt(1 − β2^t) + ε)
+    // Returns Σ g² of the gradient as given (before any decay term), summed exactly as ElementWise.SumOfSquares sums
+    // it: the pass already reads g, so the gradient norms need no second read of it.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr, float decay,
-        bool decoupled, double beta1, double beta2, double epsilon, long step)
+    public static double Adam(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, double lr,
+        float decay, bool decoupled, double beta1, double beta2, double epsilon, long step)
     {
         float stepSize = (float)(lr / (1 - Math.Pow(beta1, step)));
         float correction2Sqrt = (float)Math.Sqrt(1 - Math.Pow(beta2, step));
@@ -42,8 +44,9 @@ internal static class OptimizerRules
             b2c = (float)(1 - beta2);
         float coupled = decoupled ? 0f : decay;
         float shrink = decoupled ? (float)(1 - lr * decay) : 1f;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
+        int i = 0, n = p.Length, width = Vector<float>.Count;
+        double squares = 0;
+        if (Vector.IsHardwareAccelerated && n >= width)
         {
             ref float rp = ref MemoryMarshal.GetReference(p);
             ref float rg = ref MemoryMarshal.GetReference(g);
@@ -54,25 +57,54 @@ internal static class OptimizerRules
             var vc2 = new Vector<float>(correction2Sqrt); var veps = new Vector<float>(eps);
             var vstep = new Vector<float>(stepSize); var vdecay = new Vector<float>(coupled); var vshrink =
                 new Vector<float>(shrink);
-            for (; i + Vector<float>.Count <= p.Length; i += Vector<float>.Count)
+            // Two vectors a step with one square accumulator each, then one: SumOfSquares' order.
+            Vector<float> a0 = Vector<float>.Zero, a1 = Vector<float>.Zero;
+            for (; i + 2 * width <= n; i += 2 * width)
             {
+                var g0 = Vector.LoadUnsafe(ref rg, (nuint)i);
+                var g1 = Vector.LoadUnsafe(ref rg, (nuint)(i + width));
+                a0 = Vector.MultiplyAddEstimate(g0, g0, a0);
+                a1 = Vector.MultiplyAddEstimate(g1, g1, a1);
+                var p0 = Vector.LoadUnsafe(ref rp, (nuint)i) * vshrink;
+                var p1 = Vector.LoadUnsafe(ref rp, (nuint)(i + width)) * vshrink;
+                g0 += vdecay * p0;
+                g1 += vdecay * p1;
+                var m0 = vb1 * Vector.LoadUnsafe(ref rm, (nuint)i) + vb1c * g0;
+                var m1 = vb1 * Vector.LoadUnsafe(ref rm, (nuint)(i + width)) + vb1c * g1;
+                var v0 = vb2 * Vector.LoadUnsafe(ref rv, (nuint)i) + vb2c * (g0 * g0);
+                var v1 = vb2 * Vector.LoadUnsafe(ref rv, (nuint)(i + width)) + vb2c * (g1 * g1);
+                m0.StoreUnsafe(ref rm, (nuint)i);
+                m1.StoreUnsafe(ref rm, (nuint)(i + width));
+                v0.StoreUnsafe(ref rv, (nuint)i);
+                v1.StoreUnsafe(ref rv, (nuint)(i + width));
+                (p0 - vstep * (m0 / (Vector.SquareRoot(v0) / vc2 + veps))).StoreUnsafe(ref rp, (nuint)i);
+                (p1 - vstep * (m1 / (Vector.SquareRoot(v1) / vc2 + veps))).StoreUnsafe(ref rp, (nuint)(i + width));
+            }
+            for (; i + width <= n; i += width)
+            {
+                var gv = Vector.LoadUnsafe(ref rg, (nuint)i);
+                a0 = Vector.MultiplyAddEstimate(gv, gv, a0);
                 var pv = Vector.LoadUnsafe(ref rp, (nuint)i) * vshrink;
-                var gv = Vector.LoadUnsafe(ref rg, (nuint)i) + vdecay * pv;
+                gv += vdecay * pv;
                 var mv = vb1 * Vector.LoadUnsafe(ref rm, (nuint)i) + vb1c * gv;
                 var vv = vb2 * Vector.LoadUnsafe(ref rv, (nuint)i) + vb2c * (gv * gv);
                 mv.StoreUnsafe(ref rm, (nuint)i);
                 vv.StoreUnsafe(ref rv, (nuint)i);
                 (pv - vstep * (mv / (Vector.SquareRoot(vv) / vc2 + veps))).StoreUnsafe(ref rp, (nuint)i);
             }
+            squares = Vector.Sum(a0 + a1);
         }
-        for (; i < p.Length; i++)
+        for (; i < n; i++)
         {
+            double raw = g[i];
+            squares += raw * raw;
             float pi = p[i] * shrink;
             float gi = g[i] + coupled * pi;
             m[i] = b1 * m[i] + b1c * gi;
             v[i] = b2 * v[i] + b2c * (gi * gi);
             p[i] = pi - stepSize * (m[i] / (MathF.Sqrt(v[i]) / correction2Sqrt + eps));
         }
+        return squares;
     }
 
     // torch.optim.RMSprop (centered off): g ← g + λθ; v ← α v + (1 − α) g²;

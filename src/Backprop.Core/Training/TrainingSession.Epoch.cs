@@ -26,6 +26,8 @@ public sealed partial class TrainingSession
         bool shuffled = Options.Shuffle;
         var dropout = _dropout;
         ulong dropoutSeed = dropout is null ? 0 : DropoutMasks<float>.EpochSeed(ShuffleSeed, Epoch), dropoutCounter = 0;
+        // Large networks without clipping (which needs the norm before the update) take the norms from the update.
+        bool fusedNorms = Options.ClipGradientNorm is null && _gradient.Length >= FusedNormsMinimum;
         for (int start = 0; start < rows; start += batchSize)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -61,12 +63,23 @@ public sealed partial class TrainingSession
             _activity.Observe(_workspace.Z, count);
             Network.Backward(_workspace, x, y, count, _gradient, accumulate: false, dropout, weights);
 
+            if (fusedNorms)
+            {
+                // One pass updates and sums the gradient's squares: a large gradient is read once, not twice. A
+                // non-finite gradient is then found after the update, which the diverged epoch's rollback undoes.
+                if (start + count >= rows && batches > 0) Network.Parameters.CopyTo(_beforeUpdate, 0);
+                Optimizer.ApplyWithSquaredNorms(Network.Parameters, _gradient, rate, Options.Threads, _squaredNorms);
+                if (!double.IsFinite(AddGradientNorms()))
+                    return $"the gradient became non-finite in batch {batches + 1}";
+                batches++;
+                continue;
+            }
             double squaredNorm = 0;
             for (int l = 0; l < layout.LayerCount; l++)
             {
                 var view = layout[l];
-                double w = ElementWise.SumOfSquares(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
-                double b = ElementWise.SumOfSquares(_gradient.AsSpan(view.BiasOffset, view.Units));
+                double w = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.WeightOffset, view.WeightCount));
+                double b = ElementWise.BlockedSumOfSquares(_gradient.AsSpan(view.BiasOffset, view.Units));
                 _weightNormSum[l] += Math.Sqrt(w);
                 _biasNormSum[l] += Math.Sqrt(b);
                 squaredNorm += w + b;
@@ -85,6 +98,28 @@ public sealed partial class TrainingSession
         }
         _batchCount = batches;
         return null;
+    }
+
+    // Below this many parameters the gradient stays in cache between the norms and the update: a second read is
+    // cheap there, and the plain per-layer sums cost less than the blocked pass's bookkeeping.
+    private const int FusedNormsMinimum = 1 << 16;
+
+    // Squared norms of each layer's weight (2l) and bias (2l + 1) gradients for this batch.
+    private readonly double[] _squaredNorms;
+
+    // Adds the fused pass's per-layer norms to the epoch's sums, as the separate pass in TrainOneEpoch does; returns
+    // the whole gradient's squared norm.
+    private double AddGradientNorms()
+    {
+        double squaredNorm = 0;
+        for (int l = 0; l < _weightNormSum.Length; l++)
+        {
+            double w = _squaredNorms[2 * l], b = _squaredNorms[2 * l + 1];
+            _weightNormSum[l] += Math.Sqrt(w);
+            _biasNormSum[l] += Math.Sqrt(b);
+            squaredNorm += w + b;
+        }
+        return squaredNorm;
     }
 
     // Parameters before the epoch's last update (see TrainOneEpoch).

@@ -71,6 +71,7 @@ public sealed partial class TrainingSession
         _keyScratch = new ulong[shuffled];
         _weightNormSum = new double[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
+        _squaredNorms = new double[2 * Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
         _activity = new UnitActivity(spec);
     }

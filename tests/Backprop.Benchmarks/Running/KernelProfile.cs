@@ -28,6 +28,7 @@ public static class KernelProfile
         var gradient = new float[network.Layout.Count];
         var adam = new OptimizerSettings(OptimizerKind.Adam, LearningRate: 1e-3);
         var optimizer = new Optimizer(adam, spec, network.Layout);
+        var squaredNorms = new double[2 * network.Layout.LayerCount];
 
         long macs = 0, backwardMacs = 0;
         for (int l = 0; l < network.Layout.LayerCount; l++)
@@ -46,11 +47,26 @@ public static class KernelProfile
             ("backward", 2.0 * backwardMacs,
                 () => network.Backward(workspace, x, y, rows, gradient, accumulate: false), null),
             ("adam step", 0, () => optimizer.Apply(network.Parameters, gradient, 1e-9, threads), null),
+            // The epoch's two ways to get the per-layer gradient norms: a pass of their own before the update
+            // (clipping, small networks), or summed inside Adam's pass.
+            ("norms, then adam", 0, () =>
+            {
+                for (int part = 0; part < squaredNorms.Length; part++)
+                {
+                    var view = network.Layout[part / 2];
+                    squaredNorms[part] = ElementWise.BlockedSumOfSquares(part % 2 == 0
+                        ? gradient.AsSpan(view.WeightOffset, view.WeightCount)
+                        : gradient.AsSpan(view.BiasOffset, view.Units));
+                }
+                optimizer.Apply(network.Parameters, gradient, 1e-9, threads);
+            }, null),
+            ("adam with norms", 0, () => optimizer.ApplyWithSquaredNorms(network.Parameters, gradient, 1e-9, threads,
+                squaredNorms), null),
             ("step", 2.0 * (macs + backwardMacs), () =>
             {
                 network.Forward(workspace, x, rows);
                 network.Backward(workspace, x, y, rows, gradient, accumulate: false);
-                optimizer.Apply(network.Parameters, gradient, 1e-9, threads);
+                optimizer.ApplyWithSquaredNorms(network.Parameters, gradient, 1e-9, threads, squaredNorms);
             }, null),
             .. Products(rows),
         ];
