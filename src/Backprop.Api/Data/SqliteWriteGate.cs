@@ -26,8 +26,17 @@ public sealed class SqliteWriteGate
 
     /// <summary>Waits for this process's other gated writers to finish; dispose the entry when the write
     /// committed or rolled back.</summary>
-    public async ValueTask<Entry> EnterAsync(CancellationToken ct = default) =>
-        _lock is not null && await _lock.WaitAsync(_timeout, ct) ? new Entry(_lock) : default;
+    public async ValueTask<Entry> EnterAsync(CancellationToken ct = default)
+    {
+        if (_lock is null) return default;
+        var wait = _lock.WaitAsync(_timeout, ct);
+        if (wait.IsCompleted) return await wait ? new Entry(_lock) : default;
+        bool entered = await wait;
+        // A timed wait's continuation runs inside the releasing writer's Release(): without this yield, the next
+        // writer's whole job (SQLite answers its awaits synchronously) would run on the thread of the one that left.
+        await Task.Yield();
+        return entered ? new Entry(_lock) : default;
+    }
 
     /// <summary>The gate held, until disposed (nothing, where the gate is open or its wait timed out).</summary>
     public readonly struct Entry(SemaphoreSlim? held) : IDisposable
