@@ -106,14 +106,18 @@ done > "$work/submit.cfg"
 unfinished() { for s in queued running; do curl -sf "$B/api/jobs?status=$s&pageSize=1" -H "$AUTH" | jq .totalCount; done \
   | paste -sd+ | bc; }
 workers=$(grep -c ^processor /proc/cpuinfo)
+# The service's CPU seconds (user + system) from /proc: steadier than wall time on a shared machine.
+cpu_seconds() { awk -v hz="$(getconf CLK_TCK)" '{print ($14 + $15) / hz}' /proc/$service/stat; }
 for round in $(seq 1 "$rounds"); do
+cpu_before=$(cpu_seconds)
 curl --silent --no-progress-meter --parallel --parallel-max 16 --config "$work/submit.cfg" | jq -r .id > "$work/jobs.txt"
 while [ "$(unfinished)" != 0 ]; do sleep 0.25; done
+service_cpu=$(awk -v a="$(cpu_seconds)" -v b="$cpu_before" 'BEGIN {printf "%.2f", a - b}')
 for job in $(cat "$work/jobs.txt"); do
   curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -c --argjson epochs "$(curl -sf "$B/api/jobs/$job/history?limit=1000" -H "$AUTH" \
     | jq '[.epochs[].durationMs] | add')" '{createdAt, startedAt, finishedAt, status, epoch_ms: $epochs}'
 done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --argjson round "$round" \
-  --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
+  --argjson cpu_s "$service_cpu" --arg load "$(cut -d' ' -f1-3 /proc/loadavg)" '
   def t: rtrimstr("Z") | split(".") as $p | ($p[0] + "Z" | fromdateiso8601) + ("0." + ($p[1] // "0") | tonumber);
   def median: sort | .[(length - 1) / 2 | floor];
   map(. + {c: (.createdAt | t), s: (.startedAt | t), f: (.finishedAt | t)})
@@ -127,6 +131,7 @@ done | jq -s -c --arg cpu "$cpu" --argjson workers "$workers" --argjson round "$
      overhead_ms_median: ($j | map(.overhead_ms) | median), overhead_ms_p90: ($j | map(.overhead_ms) | sort | .[(length * 9 / 10) | floor]),
      epoch_ms_median_per_job: ($j | map(.epoch_ms) | median), makespan_seconds: $makespan, epoch_seconds_sum: $epochs,
      submit_seconds: (($j | map(.c) | max) - $first), start_to_finish_seconds_sum: $busy,
-     idle_worker_seconds: ($makespan * $workers - $busy),
+     idle_worker_seconds: ($makespan * $workers - $busy), service_cpu_seconds: $cpu_s,
+     service_cpu_ms_per_job_outside_epochs: (($cpu_s - $epochs) * 1000 / ($j | length)),
      bound_seconds: (1.2 * $epochs / $workers), makespan_over_ideal: ($makespan / ($epochs / $workers))}'
 done

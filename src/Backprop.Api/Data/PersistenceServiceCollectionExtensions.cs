@@ -20,6 +20,7 @@ public static class PersistenceServiceCollectionExtensions
         var connectionString = provider == DatabaseProvider.Postgres ? configured : ResolveSqlitePath(configured,
             environment.ContentRootPath);
         services.AddSingleton(new DatabaseInfo(provider, connectionString));
+        services.AddSingleton<SqliteWriteGate>();
         var faults = configuration.GetSection(TestFaultOptions.Section).Get<TestFaultOptions>() ?? new();
         if (faults.Enabled) services.AddSingleton(faults).AddSingleton<TestFaultInterceptor>();
         // Pooled: a request that needs the database rents a ready context instead of building one.

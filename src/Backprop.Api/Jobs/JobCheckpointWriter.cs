@@ -11,8 +11,8 @@ namespace Backprop.Api.Jobs;
 /// training goes on (one write in flight at a time; every other database use waits for it), so it costs the training
 /// loop a snapshot copy, not a transaction.
 /// </summary>
-internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job, string owner, JobOptions options,
-    ILogger logger)
+internal sealed class JobCheckpointWriter(BackpropDbContext db, SqliteWriteGate gate, TrainingJob job, string owner,
+    JobOptions options, ILogger logger)
 {
     private List<EpochReport> _pending = []; // epochs since the last write handed to the database
     private Task? _inFlight;                 // the periodic checkpoint being written, if any
@@ -102,7 +102,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, TrainingJob job,
         {
             try
             {
-                await WriteOnceAsync(snapshot, final, epochs, p, diagnostics, alsoAdd);
+                using (await gate.EnterAsync()) await WriteOnceAsync(snapshot, final, epochs, p, diagnostics, alsoAdd);
                 return;
             }
             catch (Exception e) when (StorageErrors.IsTransient(e))

@@ -22,7 +22,8 @@ namespace Backprop.Api.Jobs;
 public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant, DatasetLoader datasets,
     JobQueue queue, WorkerIdentity worker,
     ClusterEvents events, JobMemoryBudget memory, IServiceScopeFactory scopes, IOptions<JobOptions> options,
-    SelectionSignal selection, LiveJobs liveJobs, BackpropMetrics metrics, IOptions<TelemetryOptions> telemetry,
+    SelectionSignal selection, LiveJobs liveJobs, SqliteWriteGate gate, BackpropMetrics metrics,
+    IOptions<TelemetryOptions> telemetry,
     ILogger<JobRunner> logger)
 {
     private JobCheckpointWriter _writer = null!; // set once the job is claimed
@@ -71,7 +72,9 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
                 try
                 {
                     var owner = worker.NextLeaseOwner();
-                    var claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
+                    ClaimOutcome claim;
+                    using (await gate.EnterAsync(stoppingToken))
+                        claim = await JobTransitions.ClaimAsync(db, jobId, owner, o.LeaseDuration, o.MaxAttempts);
                     if (claim == ClaimOutcome.GaveUp)
                     {
                         logger.LogError("Job {JobId} failed: started {Attempts} times in a row without reaching "
@@ -101,7 +104,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
         _owner = owner;
-        _writer = new JobCheckpointWriter(db, job, owner, o, logger);
+        _writer = new JobCheckpointWriter(db, gate, job, owner, o, logger);
         _live = liveJobs.Start(job);
         _writer.Stored = epoch => _live?.Stored(epoch);
         using var trace = _trace = JobTrace.Start(job, telemetry.Value.MaxEpochEventsPerJob);

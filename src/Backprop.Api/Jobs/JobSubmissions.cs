@@ -17,7 +17,7 @@ namespace Backprop.Api.Jobs;
 /// (about 19 ms a job on a quiet machine); a lone submission is written at once, as before.
 /// </summary>
 public sealed class JobSubmissions(IServiceScopeFactory scopes, IOptions<TenancyOptions> tenancy,
-    DatabaseInfo database, JobQueue queue, ClusterEvents events)
+    DatabaseInfo database, JobQueue queue, ClusterEvents events, SqliteWriteGate gate)
 {
     private sealed record Submission(TrainingJob Job, int HistoryRows, long ModelBytes,
         TaskCompletionSource<ProblemHttpResult?> Done);
@@ -72,6 +72,7 @@ public sealed class JobSubmissions(IServiceScopeFactory scopes, IOptions<Tenancy
         var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
         var answers = new ProblemHttpResult?[batch.Count];
         var admittedTenants = new List<string>();
+        using (await gate.EnterAsync())
         await using (var tx = await db.Database.BeginTransactionAsync(CancellationToken.None))
         {
             foreach (var group in batch.Select((s, i) => (Submission: s, Index: i)).GroupBy(s => s.Submission.Job
