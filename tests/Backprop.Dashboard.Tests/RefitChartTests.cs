@@ -19,20 +19,10 @@ public sealed class RefitChartTests
     public async Task JobPage_DefaultEpochs_ShowsTheRefitPhaseAndMarksWhereItBegan()
     {
         await using var dashboard = await IrisDashboard.StartAsync(networkSeed: 3);
-        var (page, http) = (dashboard.Page, dashboard.Http);
-        var scriptErrors = new List<string>();
-        page.PageError += (_, e) => scriptErrors.Add(e);
-        await dashboard.LoginAsync();
-
-        await page.GotoAsync(dashboard.BaseAddress + "#/jobs");
-        await Assertions.Expect(page.Locator("#job-dataset option")).ToHaveCountAsync(1);
+        var page = dashboard.Page;
+        var scriptErrors = await OpenStartFormAsync(dashboard);
         await page.FillAsync("#job-epochs", "");
-        await page.ClickAsync("#job-start");
-        await page.WaitForURLAsync(new Regex("#/jobs/[0-9a-f-]{36}$"));
-        var jobId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await Assertions.Expect(page.Locator("h1 .badge")).ToHaveTextAsync("succeeded");
-
-        var job = (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{jobId}"))!;
+        var job = await StartAndFinishAsync(dashboard);
         Assert.Equal("refit", (string?)job["phase"]);
         int refitFrom = (int)job["refitFromEpoch"]!, epochs = (int)job["epoch"]!;
         Assert.InRange(refitFrom, 1, epochs - 1);
@@ -52,13 +42,8 @@ public sealed class RefitChartTests
     public async Task StartForm_RefitUnchecked_StopsWhereTheSplitChoseWithoutRefitting()
     {
         await using var dashboard = await IrisDashboard.StartAsync(networkSeed: 3);
-        var (page, http) = (dashboard.Page, dashboard.Http);
-        var scriptErrors = new List<string>();
-        page.PageError += (_, e) => scriptErrors.Add(e);
-        await dashboard.LoginAsync();
-
-        await page.GotoAsync(dashboard.BaseAddress + "#/jobs");
-        await Assertions.Expect(page.Locator("#job-dataset option")).ToHaveCountAsync(1);
+        var page = dashboard.Page;
+        var scriptErrors = await OpenStartFormAsync(dashboard);
         var refit = page.Locator("#job-refit");
         // A given epoch count leaves no split to choose it, so there is nothing to refit after.
         await Assertions.Expect(refit).ToBeDisabledAsync();
@@ -66,12 +51,7 @@ public sealed class RefitChartTests
         await Assertions.Expect(refit).ToBeEnabledAsync();
         await Assertions.Expect(refit).ToBeCheckedAsync();
         await refit.UncheckAsync();
-        await page.ClickAsync("#job-start");
-        await page.WaitForURLAsync(new Regex("#/jobs/[0-9a-f-]{36}$"));
-        var jobId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
-        await Assertions.Expect(page.Locator("h1 .badge")).ToHaveTextAsync("succeeded");
-
-        var job = (await http.GetFromJsonAsync<JsonObject>($"/api/jobs/{jobId}"))!;
+        var job = await StartAndFinishAsync(dashboard);
         Assert.False((bool)job["request"]!["refit"]!);
         Assert.Null(job["phase"]);
         Assert.Null(job["refitFromEpoch"]);
@@ -81,5 +61,28 @@ public sealed class RefitChartTests
         await Assertions.Expect(page.Locator("#job-phase")).ToHaveCountAsync(0);
 
         Assert.Empty(scriptErrors);
+    }
+
+    /// <summary>Logs in and opens the jobs page once its start form has the service's dataset; returns the page's
+    /// script errors as they happen.</summary>
+    private static async Task<List<string>> OpenStartFormAsync(IrisDashboard dashboard)
+    {
+        var scriptErrors = new List<string>();
+        dashboard.Page.PageError += (_, e) => scriptErrors.Add(e);
+        await dashboard.LoginAsync();
+        await dashboard.Page.GotoAsync(dashboard.BaseAddress + "#/jobs");
+        await Assertions.Expect(dashboard.Page.Locator("#job-dataset option")).ToHaveCountAsync(1);
+        return scriptErrors;
+    }
+
+    /// <summary>Starts the form's job, waits on its page until it has succeeded, and returns it from the API.</summary>
+    private static async Task<JsonObject> StartAndFinishAsync(IrisDashboard dashboard)
+    {
+        var page = dashboard.Page;
+        await page.ClickAsync("#job-start");
+        await page.WaitForURLAsync(new Regex("#/jobs/[0-9a-f-]{36}$"));
+        var jobId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
+        await Assertions.Expect(page.Locator("h1 .badge")).ToHaveTextAsync("succeeded");
+        return (await dashboard.Http.GetFromJsonAsync<JsonObject>($"/api/jobs/{jobId}"))!;
     }
 }

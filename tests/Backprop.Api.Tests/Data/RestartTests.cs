@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Data.Sqlite;
 
 namespace Backprop.Api.Tests.Data;
 
@@ -20,18 +19,8 @@ public sealed class RestartTests
                 datasetId = await client.UploadIrisAsync(), epochs = 3 }))["id"]!;
         }
         // As if the process died mid-migration and mid-training: a lock row, and a job still marked running.
-        await using (var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            var command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
-                    ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
-                INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
-                UPDATE "TrainingJobs" SET "Status" = 'Running';
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        await TestDatabase.PlantStaleMigrationLockAsync(databasePath,
+            """UPDATE "TrainingJobs" SET "Status" = 'Running';""");
 
         using var next = new ApiFactory(databasePath, sqlite: true);
         var start = Task.Run(next.CreateClient);

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 
 namespace Backprop.Api.Tests.Jobs;
@@ -18,11 +17,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await using var service = new ServiceProcess(DigitsJob.FastRecoverySettings()) { Output = output };
         var hold = HoldSecondHistoryWrite(service);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var client = await service.StartAsync();
-        output.WriteLine($"{clock.Elapsed}: ready");
-        var (network, dataset) = await DigitsJob.CreateAsync(client);
-        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        var (network, dataset, job) = await StartJobUntilHeldAsync(service, clock);
         service.Kill();
         var left = JobRow.Read(service.DatabasePath);
         Assert.Equal("Running", left.Status); // killed while training
@@ -45,11 +40,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await using var service = new ServiceProcess(settings) { Output = output };
         var hold = HoldSecondHistoryWrite(service); // released when the service begins to stop
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var client = await service.StartAsync();
-        output.WriteLine($"{clock.Elapsed}: ready");
-        var (network, dataset) = await DigitsJob.CreateAsync(client);
-        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
-        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        var (network, dataset, job) = await StartJobUntilHeldAsync(service, clock);
 
         var (exitCode, took) = await service.TerminateAsync(TimeSpan.FromSeconds(30));
         output.WriteLine($"{clock.Elapsed}: SIGTERM at the second checkpoint, exited with {exitCode} after " +
@@ -105,6 +96,19 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         DigitsJob.AssertSameCurves(await DigitsJob.HistoryAsync(client, reference), history);
     }
 
+    /// <summary>Starts the service and a digits job of <see cref="Epochs"/>, and returns once the job's held history
+    /// write stops it (its first checkpoint on disk).</summary>
+    private async Task<(Guid Network, Guid Dataset, Guid Job)> StartJobUntilHeldAsync(ServiceProcess service,
+        System.Diagnostics.Stopwatch clock)
+    {
+        var client = await service.StartAsync();
+        output.WriteLine($"{clock.Elapsed}: ready");
+        var (network, dataset) = await DigitsJob.CreateAsync(client);
+        var job = await DigitsJob.StartAsync(client, network, dataset, Epochs);
+        await service.WaitForLogAsync("TestFaults: history write held.", JobTimeout);
+        return (network, dataset, job);
+    }
+
     /// <summary>Holds every history write after the first <paramref name="after"/> while the returned file exists (created
     /// here).</summary>
     private static string HoldSecondHistoryWrite(ServiceProcess service, int after = 1)
@@ -129,17 +133,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
             service.Kill();
         }
         // And the lock row of a migration killed at the worst moment, however the kills above fell.
-        await using (var connection = new SqliteConnection($"Data Source={service.DatabasePath};Pooling=False"))
-        {
-            await connection.OpenAsync();
-            var command = connection.CreateCommand();
-            command.CommandText = """
-                CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
-                    ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
-                INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
-                """;
-            await command.ExecuteNonQueryAsync();
-        }
+        await TestDatabase.PlantStaleMigrationLockAsync(service.DatabasePath);
 
         var client = await service.StartAsync();
         var (network, dataset) = await DigitsJob.CreateAsync(client);

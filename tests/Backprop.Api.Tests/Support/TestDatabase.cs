@@ -1,4 +1,5 @@
 using Backprop.Api.Data;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -61,5 +62,20 @@ public static class TestDatabase
         connection.Open();
         using var command = new NpgsqlCommand(sql, connection);
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>Leaves a SQLite file as a process killed mid-migration does: EF Core's migration lock row held (from
+    /// long ago), then <paramref name="thenSql"/>.</summary>
+    public static async Task PlantStaleMigrationLockAsync(string databasePath, string thenSql = "")
+    {
+        await using var connection = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        await connection.OpenAsync();
+        var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS "__EFMigrationsLock"
+                ("Id" INTEGER NOT NULL PRIMARY KEY, "Timestamp" TEXT NOT NULL);
+            INSERT OR REPLACE INTO "__EFMigrationsLock" ("Id", "Timestamp") VALUES (1, '2020-01-01 00:00:00');
+            """ + thenSql;
+        await command.ExecuteNonQueryAsync();
     }
 }
