@@ -55,6 +55,8 @@ public sealed class RefitChartTests
         Assert.False((bool)job["request"]!["refit"]!);
         Assert.Null(job["phase"]);
         Assert.Null(job["refitFromEpoch"]);
+        // The finished job's page as a user opens it later: every stored epoch, no refit marker, no phase.
+        await page.ReloadAsync();
         var chart = page.Locator("#loss-chart");
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", ((int)job["epoch"]!).ToString());
         await Assertions.Expect(chart).ToHaveAttributeAsync("data-refit-from", "");

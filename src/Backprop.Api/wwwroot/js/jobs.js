@@ -153,7 +153,9 @@ export async function jobPage(main, id) {
     const last = loss.data[0].at(-1);
     await streamEvents(`/api/jobs/${id}/events`, onEvent, controller.signal, last === undefined ? null : String(last));
     const ended = await api(`/api/jobs/${id}`, { signal: controller.signal });
-    if (gaps) {
+    // A thinned stream can also skip every epoch after the stored ones (a short job, a status last): nothing to
+    // compare against, so the job's own epoch count tells whether the curves are whole.
+    if (gaps || (loss.data[0].at(-1) ?? 0) < ended.epoch) {
       charts.forEach(c => c.clear());
       best = { epoch: ended.bestEpoch, loss: null }; rising = 0; lastValidation = null; gaps = false;
       await readHistory();
