@@ -9,6 +9,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
+source tests/Backprop.Benchmarks/w4-service.sh
 rounds=${1:-5}
 seconds=${2:-5}
 connections=${3:-16}
@@ -28,31 +29,12 @@ row=$(sed -n 2p samples/digits/test.csv | cut -d, -f1-64)
 
 # Starts one build's service on its own database and trains its model; writes $work/$1/{env,predict.lua,whoami.lua}.
 start() {
-  local name=$1 dll=$2 dir="$work/$1" port B KEY AUTH dataset network job model
+  local name=$1 dll=$2 dir="$work/$1" B KEY AUTH MODEL
   mkdir -p "$dir"
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  ConnectionStrings__Backprop="Data Source=$dir/backprop.db" RateLimits__PredictionsPerWindow=10000000 \
-    Logging__LogLevel__Default=Warning dotnet "$dll" --urls "http://127.0.0.1:$port" > "$dir/service.log" 2>&1 &
-  services+=($!)
-  echo "PID=$!" > "$dir/env"
-  for _ in $(seq 1 60); do [ -s "$dir/dev-api-key.txt" ] && break; sleep 1; done
-  B="http://127.0.0.1:$port"
-  KEY=$(cat "$dir/dev-api-key.txt")
-  AUTH="Authorization: Bearer $KEY"
-  dataset=$(curl -sf -X POST "$B/api/datasets?name=digits&targetColumn=label&task=classification" -H "$AUTH" \
-    -H 'Content-Type: text/csv' --data-binary @samples/digits/train.csv | jq -r .id)
-  network=$(curl -sf -X POST "$B/api/networks" -H "$AUTH" -H 'Content-Type: application/json' -d '{
-    "name": "W4", "inputWidth": 64,
-    "layers": [{"units": 64, "activation": "relu"}, {"units": 10, "activation": "softmax"}],
-    "loss": "categorical_cross_entropy", "init": "glorot_uniform", "seed": 4}' | jq -r .id)
-  job=$(curl -sf -X POST "$B/api/jobs" -H "$AUTH" -H 'Content-Type: application/json' -d "{\"networkId\": \"$network\",
-    \"datasetId\": \"$dataset\", \"epochs\": 50, \"batchSize\": 32, \"normalization\": \"none\"}" | jq -r .id)
-  while curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -e '.status == "queued" or .status == "running"' > /dev/null; do
-    sleep 0.2
-  done
-  model=$(curl -sf "$B/api/jobs/$job" -H "$AUTH" | jq -r .modelId)
+  w4_service "$dir" "$dll" 50 ', "normalization": "none"'
+  echo "PID=${services[-1]}" > "$dir/env"
   echo "B=$B" >> "$dir/env"
-  echo "MODEL=$model" >> "$dir/env"
+  echo "MODEL=$MODEL" >> "$dir/env"
   cat > "$dir/predict.lua" <<LUA
 wrk.method = "POST"
 wrk.body = '{"rows": [[$row]]}'
@@ -62,7 +44,7 @@ LUA
   cat > "$dir/whoami.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
-  curl -sf -X POST "$B/api/models/$model/predict" -H "$AUTH" -H 'Content-Type: application/json' \
+  curl -sf -X POST "$B/api/models/$MODEL/predict" -H "$AUTH" -H 'Content-Type: application/json' \
     -d "{\"rows\": [[$row]]}" | jq -c "{build: \"$name\", label: .predictions[0].label}" >&2
 }
 start new src/Backprop.Api/bin/Release/net10.0/Backprop.Api.dll
