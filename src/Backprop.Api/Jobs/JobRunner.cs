@@ -238,8 +238,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         bool refit = _epochOffset > 0;
         while (!session.IsFinished)
         {
-            var report = session.RunEpoch(token);
-            if (report is null) break;
+            if (session.RunEpoch(token) is not { } report) break;
             if (refit) report = report with { Epoch = _epochOffset + report.Epoch };
             _writer.Add(report, session.Best, refit);
             if (!refit) diagnostics.Observe(report);

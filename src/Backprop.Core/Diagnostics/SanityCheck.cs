@@ -45,8 +45,7 @@ public static class SanityCheck
         double? accuracy = null;
         while (!session.IsFinished)
         {
-            var report = session.RunEpoch(cancellationToken);
-            if (report is null) break;
+            if (session.RunEpoch(cancellationToken) is not { } report) break;
             losses.Add(report.TrainLoss);
             accuracy = report.TrainAccuracy;
             if (NearZero(losses, accuracy)) break;

@@ -29,7 +29,7 @@ public readonly record struct LayerStatistics(int Layer, double WeightGradientNo
 /// <param name="LearningRate">Base learning rate used in this epoch.</param>
 /// <param name="Layers">Per-layer gradient norms and update ratios.</param>
 /// <param name="Duration">Wall time of the epoch including validation.</param>
-public sealed record EpochReport(
+public readonly record struct EpochReport(
     int Epoch,
     double TrainLoss,
     double? ValidationLoss,

@@ -157,8 +157,7 @@ public sealed partial class TrainingSession
     {
         while (!IsFinished)
         {
-            var report = RunEpoch(cancellationToken);
-            if (report is not null) yield return report;
+            if (RunEpoch(cancellationToken) is { } report) yield return report;
         }
     }
 
