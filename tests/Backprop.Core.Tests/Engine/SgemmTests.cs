@@ -79,6 +79,62 @@ public class SgemmTests
         }
     }
 
+    // A layer's forward product computed as Cᵀ = B·Aᵀ (the batch packed, the weights read in place, the result
+    // transposed back) against the usual one: ragged tiles in both directions, k past KC with a short last block, with
+    // and without a bias, one thread and two.
+    public static TheoryData<SgemmKernel, int, int, int> TransposedOutputShapes()
+    {
+        var data = new TheoryData<SgemmKernel, int, int, int>();
+        foreach (var kernel in Enum.GetValues<SgemmKernel>())
+        {
+            data.Add(kernel, 128, 512, 784); // W3's first layer
+            data.Add(kernel, 104, 480, 600);
+            data.Add(kernel, 37, 530, 300);
+            data.Add(kernel, 9, 70, 257);
+            data.Add(kernel, 5, 33, 17);
+            data.Add(kernel, 1, 1, 1);
+        }
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TransposedOutputShapes))]
+    public void MultiplyTransposedOutput_EqualsMultiplyBitForBitAndMatchesReference(SgemmKernel kernel, int m, int n,
+        int k)
+    {
+        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
+        var random = new Random(m * 31 + n * 7 + k);
+        int lda = k + 1, ldb = k + 3, ldc = n + 2; // strides past the rows, padding that must stay untouched
+        var a = Random(random, m * lda);
+        var b = Random(random, n * ldb);
+        var bias = Random(random, n);
+        foreach (bool withBias in new[] { false, true })
+        foreach (int threads in new[] { 1, 2 })
+        {
+            var usual = Random(random, m * ldc);
+            var transposed = (float[])usual.Clone();
+            var reference = (float[])usual.Clone();
+            var b0 = withBias ? bias : default(ReadOnlySpan<float>);
+            Sgemm.Multiply(kernel, a, lda, false, b, ldb, true, usual, ldc, m, n, k, false, b0);
+            int previous = Sgemm.SetMaxThreads(threads);
+            try
+            {
+                Sgemm.MultiplyTransposedOutput(kernel, a, lda, b, ldb, transposed, ldc, m, n, k, b0);
+            }
+            finally
+            {
+                Sgemm.SetMaxThreads(previous);
+            }
+            SgemmReference.Multiply(a, lda, false, b, ldb, true, reference, ldc, m, n, k, false, b0);
+
+            Assert.Equal(usual, transposed);
+            for (int at = 0; at < reference.Length; at++)
+                Assert.True(Math.Abs(transposed[at] - reference[at]) <= RelativeTolerance * (2 + k),
+                    $"element {at} of {m}x{n}x{k}, bias {withBias}, {threads} thread(s): {transposed[at]} vs "
+                    + $"{reference[at]}");
+        }
+    }
+
     [Fact]
     public void ActiveKernel_IsOneThisCpuRuns()
     {
