@@ -46,14 +46,30 @@ public static unsafe partial class Sgemm
         {
             // Cᵀ (n, m) = B (n, k) · op(A) with op(A) = Aᵀ (k, m): A is the packed, transposed operand.
             var operands = new Operands(kernel, pb, ldb, false, pa, lda, true, pt, m, false, null, pbias);
-            int threads = ThreadsFor(n, m, k, SgemmKernels.Shape(kernel).Columns);
+            int threads = ThreadsFor(m, n, k, SgemmKernels.Shape(kernel).Rows);
             if (threads <= 1) MultiplyCore(operands, n, m, k);
             else
             {
-                var chunks = new ColumnChunks(operands, n, m, k);
+                var chunks = new RowChunks(operands, n, m, k);
                 ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
             }
             Transpose(pt, n, m, pc, ldc);
+        }
+    }
+
+    // Row chunks of Cᵀ (about 64 units each): each thread reads its own rows of the weights and packs the whole
+    // batch, as the usual product's column chunks each pack their own part of the transposed weights.
+    private sealed class RowChunks(Operands operands, int m, int n, int k)
+    {
+        private readonly int _height = Math.Max(1, ChunkColumns / SgemmKernels.Shape(operands.Kernel).Rows)
+            * SgemmKernels.Shape(operands.Kernel).Rows;
+
+        public int Count => (m + _height - 1) / _height;
+
+        public void Run(int chunk)
+        {
+            int first = chunk * _height;
+            MultiplyCore(operands.FromRow(first), Math.Min(_height, m - first), n, k);
         }
     }
 
