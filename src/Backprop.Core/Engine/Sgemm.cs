@@ -238,14 +238,17 @@ public static unsafe partial class Sgemm
     }
 
     // A B stored (k, n) already holds each micro-panel's rows contiguously, nr floats each, ldb apart: the kernel can
-    // read full panels where they are and skip the copy, provided those rows do not pile into a few L1 sets. With an
-    // odd number of cache lines between rows (W3's 784 inputs: 49 lines) a panel's rows spread over every set; with
-    // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed. A B of at most
-    // SmallB floats (W4's 32 × 64 activations, a 10 × 64 weight matrix) fits L1 whatever its stride: copying it would
-    // cost more than its reads (PackB was 5 % of W4's epoch). The kernel and its sums are the same either way.
+    // read full panels where they are and skip the copy. Per k step it reads two lines of B against 16 FMAs, so the
+    // panel need not stay in L1: even with a power-of-two stride, whose rows pile into two L1 sets (W3's 512 floats:
+    // 32 lines), reading in place measured faster than copying (W3's 128×512 input gradient 311 → 289 µs, the
+    // 256×512 weight gradient 304 → 296-300 µs; the copy was 1.7 % of an epoch). Strides up to MaxInPlaceStride were
+    // measured; past it, a B is read in place when its rows spread over the sets (an odd number of lines between
+    // them, as W3's 784 inputs: 49) or when it is small enough for L1 whatever its stride (SmallB floats: W4's
+    // 32 × 64 activations). The kernel and its sums are the same either way.
     private static bool ReadsBInPlace(in Operands o, int k) => !o.TransposeB
-        && (o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
+        && (o.Ldb <= MaxInPlaceStride || o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
 
+    private const int MaxInPlaceStride = 1024;
     private const int SmallB = 4096;
 
     private static float* PadBias(float* bias, int cols, int nr, float* tile)

@@ -53,8 +53,8 @@ public class SgemmTests
             Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
     }
 
-    // Full B panels are read where B is when its row stride spreads them over the L1 sets (784 floats, 49 lines) and
-    // packed otherwise (800 floats, 50 lines): the same arithmetic either way, so the same bits.
+    // Full B panels are read where B is up to a stride of 1,024 floats (784 here) or when the stride spreads them over
+    // the L1 sets, and packed otherwise (1,056 floats, 66 lines): the same arithmetic either way, so the same bits.
     [SkippableTheory]
     [InlineData(SgemmKernel.Avx512, 128, 784, 512)]
     [InlineData(SgemmKernel.Avx512, 37, 784, 300)]
@@ -66,15 +66,15 @@ public class SgemmTests
         var random = new Random(m + n + k);
         var a = Random(random, m * k);
         var b = Random(random, k * n);
-        var padded = new float[k * 800];
-        for (int p = 0; p < k; p++) b.AsSpan(p * n, n).CopyTo(padded.AsSpan(p * 800));
+        var padded = new float[k * PackedStride];
+        for (int p = 0; p < k; p++) b.AsSpan(p * n, n).CopyTo(padded.AsSpan(p * PackedStride));
         var bias = Random(random, n);
         foreach (bool accumulate in new[] { false, true })
         {
             var inPlace = Random(random, m * n);
             var packed = (float[])inPlace.Clone();
             Sgemm.Multiply(kernel, a, k, false, b, n, false, inPlace, n, m, n, k, accumulate, bias);
-            Sgemm.Multiply(kernel, a, k, false, padded, 800, false, packed, n, m, n, k, accumulate, bias);
+            Sgemm.Multiply(kernel, a, k, false, padded, PackedStride, false, packed, n, m, n, k, accumulate, bias);
             Assert.Equal(packed, inPlace);
         }
     }
@@ -134,6 +134,8 @@ public class SgemmTests
                     + $"{reference[at]}");
         }
     }
+
+    private const int PackedStride = 1056;
 
     [Fact]
     public void ActiveKernel_IsOneThisCpuRuns()
