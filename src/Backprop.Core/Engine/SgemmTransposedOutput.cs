@@ -74,24 +74,26 @@ public static unsafe partial class Sgemm
     }
 
     // dst (cols, rows) with row stride ldd = src (rows, cols) transposed, src rows contiguous: 8 × 8 blocks through
-    // registers where AVX is there, the edges one value at a time.
+    // registers where AVX is there, the edges one value at a time. Eight rows of dst at a time, written along their
+    // length: each dst line is filled in one visit (the other order left each half-written line to be fetched again
+    // after a sweep down all of dst), and src, the smaller scratch, is the one read across.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, int rows, int cols, float* dst, int ldd)
     {
-        int i0 = 0;
+        int j0 = 0;
         if (Avx.IsSupported)
         {
-            for (; i0 + 8 <= rows; i0 += 8)
+            for (; j0 + 8 <= cols; j0 += 8)
             {
-                int j0 = 0;
-                for (; j0 + 8 <= cols; j0 += 8)
+                int i0 = 0;
+                for (; i0 + 8 <= rows; i0 += 8)
                     Transpose8x8(src + (long)i0 * cols + j0, cols, dst + (long)j0 * ldd + i0, ldd);
-                for (; j0 < cols; j0++)
-                    for (int i = i0; i < i0 + 8; i++) dst[(long)j0 * ldd + i] = src[(long)i * cols + j0];
+                for (; i0 < rows; i0++)
+                    for (int j = j0; j < j0 + 8; j++) dst[(long)j * ldd + i0] = src[(long)i0 * cols + j];
             }
         }
-        for (; i0 < rows; i0++)
-            for (int j = 0; j < cols; j++) dst[(long)j * ldd + i0] = src[(long)i0 * cols + j];
+        for (; j0 < cols; j0++)
+            for (int i = 0; i < rows; i++) dst[(long)j0 * ldd + i] = src[(long)i * cols + j0];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
