@@ -97,6 +97,9 @@ public static unsafe partial class Sgemm
         return previous;
     }
 
+    /// <summary>How many threads products started from the calling thread may use.</summary>
+    public static int MaxThreads => Math.Max(1, t_maxThreads);
+
     // Two threads pay only for large products (fork/join costs microseconds): about 1M multiply-adds per thread.
     private static int ThreadsFor(int m, int n, int k, int nr)
     {
@@ -123,10 +126,6 @@ public static unsafe partial class Sgemm
             TransposeB ? B + (long)first * Ldb : B + first, Ldb, TransposeB, C + first, Ldc, Accumulate,
             Bias == null ? null : Bias + first, RowBias);
 
-        // The same product restricted to rows [first, ...) of C.
-        public Operands FromRow(int first) => new(Kernel, TransposeA ? A + first : A + (long)first * Lda, Lda,
-            TransposeA, B, Ldb, TransposeB, C + (long)first * Ldc, Ldc, Accumulate, Bias,
-            RowBias == null ? null : RowBias + first);
     }
 
     // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is

@@ -18,7 +18,9 @@ public static unsafe partial class Sgemm
     /// A dense layer's forward pass with more units (n) than rows (m): the product then packs the transposed batch
     /// (m × k) instead of the transposed weights (n × k), and reads the weights in place as the micro-kernel's row
     /// panels. Each sum has the same terms in the same order, from the same bias, in the same k blocks: the bias
-    /// starts row j's accumulators of Cᵀ instead of column j's of C.
+    /// starts row j's accumulators of Cᵀ instead of column j's of C. It runs on the calling thread only: split by units
+    /// over two threads, each packed the whole batch, and W3's epochs measured 0.99× the usual product's by CPU
+    /// seconds (6 rounds at load 9).
     /// </remarks>
     public static void MultiplyTransposedOutput(ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, int m, int n, int k, ReadOnlySpan<float> bias = default) =>
@@ -46,30 +48,8 @@ public static unsafe partial class Sgemm
         {
             // Cᵀ (n, m) = B (n, k) · op(A) with op(A) = Aᵀ (k, m): A is the packed, transposed operand.
             var operands = new Operands(kernel, pb, ldb, false, pa, lda, true, pt, m, false, null, pbias);
-            int threads = ThreadsFor(m, n, k, SgemmKernels.Shape(kernel).Rows);
-            if (threads <= 1) MultiplyCore(operands, n, m, k);
-            else
-            {
-                var chunks = new RowChunks(operands, n, m, k);
-                ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
-            }
+            MultiplyCore(operands, n, m, k);
             Transpose(pt, n, m, pc, ldc);
-        }
-    }
-
-    // Row chunks of Cᵀ (about 64 units each): each thread reads its own rows of the weights and packs the whole
-    // batch, as the usual product's column chunks each pack their own part of the transposed weights.
-    private sealed class RowChunks(Operands operands, int m, int n, int k)
-    {
-        private readonly int _height = Math.Max(1, ChunkColumns / SgemmKernels.Shape(operands.Kernel).Rows)
-            * SgemmKernels.Shape(operands.Kernel).Rows;
-
-        public int Count => (m + _height - 1) / _height;
-
-        public void Run(int chunk)
-        {
-            int first = chunk * _height;
-            MultiplyCore(operands.FromRow(first), Math.Min(_height, m - first), n, k);
         }
     }
 
