@@ -125,7 +125,6 @@ public static unsafe partial class Sgemm
         public Operands FromColumn(int first) => new(Kernel, A, Lda, TransposeA,
             TransposeB ? B + (long)first * Ldb : B + first, Ldb, TransposeB, C + first, Ldc, Accumulate,
             Bias == null ? null : Bias + first, RowBias);
-
     }
 
     // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
