@@ -16,7 +16,7 @@ namespace Backprop.Core.Engine;
 [SkipLocalsInit]
 public static unsafe partial class Sgemm
 {
-    private const int KC = 256, MC = 144, NC = 512, MaxTile = 8 * 32, MaxNr = 32;
+    private const int KC = 256, MC = 144, NC = 512, MaxTile = 8 * 32, MaxNr = 32, MaxMr = 8;
 
     [ThreadStatic] private static float[]? t_packedA;
     [ThreadStatic] private static float[]? t_packedB;
@@ -97,6 +97,9 @@ public static unsafe partial class Sgemm
         return previous;
     }
 
+    /// <summary>How many threads products started from the calling thread may use.</summary>
+    public static int MaxThreads => Math.Max(1, t_maxThreads);
+
     // Two threads pay only for large products (fork/join costs microseconds): about 1M multiply-adds per thread.
     private static int ThreadsFor(int m, int n, int k, int nr)
     {
@@ -109,18 +112,19 @@ public static unsafe partial class Sgemm
     }
 
     // Element (i, p) of op(A) is at a + i·rs + p·cs with (rs, cs) = (lda, 1), or (1, lda) when transposed.
+    // Bias (n) starts every row's sums at a column's value; RowBias (m), for the transposed product, at a row's.
     private readonly struct Operands(SgemmKernel kernel, float* a, int lda, bool transposeA, float* b, int ldb,
-        bool transposeB, float* c, int ldc, bool accumulate, float* bias)
+        bool transposeB, float* c, int ldc, bool accumulate, float* bias, float* rowBias = null)
     {
         public readonly SgemmKernel Kernel = kernel;
-        public readonly float* A = a, B = b, C = c, Bias = bias;
+        public readonly float* A = a, B = b, C = c, Bias = bias, RowBias = rowBias;
         public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly bool TransposeA = transposeA, TransposeB = transposeB, Accumulate = accumulate;
 
         // The same product restricted to columns [first, ...) of C.
         public Operands FromColumn(int first) => new(Kernel, A, Lda, TransposeA,
             TransposeB ? B + (long)first * Ldb : B + first, Ldb, TransposeB, C + first, Ldc, Accumulate,
-            Bias == null ? null : Bias + first);
+            Bias == null ? null : Bias + first, RowBias);
     }
 
     // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
@@ -191,10 +195,15 @@ public static unsafe partial class Sgemm
         float* bias, int j0, int cols, int nr, float* pA)
     {
         float* tile = stackalloc float[MaxTile];
+        float* rowBiasTile = stackalloc float[MaxMr]; // a ragged last panel's row bias, zero-padded
         bool add = o.Accumulate || pc > 0;
         for (int ir = 0; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
+            // Like the column bias, only the first k block starts from it.
+            float* rowBias = o.RowBias == null || pc > 0 ? null
+                : rows == mr ? o.RowBias + ic + ir
+                : PadBias(o.RowBias + ic + ir, rows, mr, rowBiasTile);
             // Full row panels read op(A) in place: packing them measured 2-4 % slower on W3's products (each panel
             // is read once per B panel, from L2, either way). A ragged last panel is copied, zero-padded
             // (rs = 1, cs = mr).
@@ -214,10 +223,10 @@ public static unsafe partial class Sgemm
             float* cBlock = o.C + (long)(ic + ir) * o.Ldc + j0;
             if (rows == mr && cols == nr)
             {
-                SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, cBlock, o.Ldc, add);
+                SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, cBlock, o.Ldc, add);
                 continue;
             }
-            SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, tile, nr, false);
+            SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, tile, nr, false);
             for (int i = 0; i < rows; i++)
             {
                 float* row = cBlock + (long)i * o.Ldc;
@@ -227,14 +236,17 @@ public static unsafe partial class Sgemm
     }
 
     // A B stored (k, n) already holds each micro-panel's rows contiguously, nr floats each, ldb apart: the kernel can
-    // read full panels where they are and skip the copy, provided those rows do not pile into a few L1 sets. With an
-    // odd number of cache lines between rows (W3's 784 inputs: 49 lines) a panel's rows spread over every set; with
-    // a power-of-two stride (512 floats: 32 lines) they would fight over two, so such a B is packed. A B of at most
-    // SmallB floats (W4's 32 × 64 activations, a 10 × 64 weight matrix) fits L1 whatever its stride: copying it would
-    // cost more than its reads (PackB was 5 % of W4's epoch). The kernel and its sums are the same either way.
+    // read full panels where they are and skip the copy. Per k step it reads two lines of B against 16 FMAs, so the
+    // panel need not stay in L1: even with a power-of-two stride, whose rows pile into two L1 sets (W3's 512 floats:
+    // 32 lines), reading in place measured faster than copying (W3's 128×512 input gradient 311 → 289 µs, the
+    // 256×512 weight gradient 304 → 296-300 µs; the copy was 1.7 % of an epoch). Strides up to MaxInPlaceStride were
+    // measured; past it, a B is read in place when its rows spread over the sets (an odd number of lines between
+    // them, as W3's 784 inputs: 49) or when it is small enough for L1 whatever its stride (SmallB floats: W4's
+    // 32 × 64 activations). The kernel and its sums are the same either way.
     private static bool ReadsBInPlace(in Operands o, int k) => !o.TransposeB
-        && (o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
+        && (o.Ldb <= MaxInPlaceStride || o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
 
+    private const int MaxInPlaceStride = 1024;
     private const int SmallB = 4096;
 
     private static float* PadBias(float* bias, int cols, int nr, float* tile)

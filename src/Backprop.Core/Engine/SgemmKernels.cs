@@ -22,7 +22,9 @@ public enum SgemmKernel
 /// Micro-kernels: <c>C (mr, nr) = A·B [+ C]</c> over one A row panel <c>(mr, kc)</c> (element (i, p) at
 /// <c>a[i·rs + p·cs]</c>: read in place, transposed or not, or packed) and one B micro-panel <c>(kc, nr)</c> whose
 /// rows are <c>bs</c> floats apart (nr when packed; B's row stride when read in place);
-/// <c>bias</c> (null or nr values) starts every row's accumulators. Each is a sequence of broadcast-A × vector-B FMAs
+/// <c>bias</c> (null or nr values) starts every row's accumulators; <c>rowBias</c> (null or mr values) instead starts
+/// row i's accumulators from <c>rowBias[i]</c> (the product computed transposed, <see cref="Sgemm"/>'s
+/// MultiplyTransposedOutput). Each is a sequence of broadcast-A × vector-B FMAs
 /// into accumulators that stay in registers for the whole kc loop, so a tile loads and stores C once.
 /// </summary>
 [SkipLocalsInit] // the scalar kernel's accumulators are set before use
@@ -55,23 +57,30 @@ internal static unsafe class SgemmKernels
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Run(SgemmKernel kernel, int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias,
-        float* c, int ldc, bool accumulate)
+        float* rowBias, float* c, int ldc, bool accumulate)
     {
-        if (kernel == SgemmKernel.Avx512) Avx512Tile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
-        else if (kernel == SgemmKernel.Avx2) Avx2Tile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
-        else ScalarTile(kc, a, rs, cs, b, bs, bias, c, ldc, accumulate);
+        if (kernel == SgemmKernel.Avx512) Avx512Tile(kc, a, rs, cs, b, bs, bias, rowBias, c, ldc, accumulate);
+        else if (kernel == SgemmKernel.Avx2) Avx2Tile(kc, a, rs, cs, b, bs, bias, rowBias, c, ldc, accumulate);
+        else ScalarTile(kc, a, rs, cs, b, bs, bias, rowBias, c, ldc, accumulate);
     }
 
     // 8 × 32: per k step 2 loads of B, 8 broadcasts of A, 16 FMAs.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx512Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
-        int ldc, bool accumulate)
+    private static void Avx512Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* rowBias,
+        float* c, int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs, r6 = 6 * rs, r7 = 7 * rs;
         var i0 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias);
         var i1 = bias == null ? Vector512<float>.Zero : Vector512.Load(bias + 16);
         Vector512<float> c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1, c30 = i0, c31 = i1;
         Vector512<float> c40 = i0, c41 = i1, c50 = i0, c51 = i1, c60 = i0, c61 = i1, c70 = i0, c71 = i1;
+        if (rowBias != null)
+        {
+            c00 = c01 = Vector512.Create(rowBias[0]); c10 = c11 = Vector512.Create(rowBias[1]);
+            c20 = c21 = Vector512.Create(rowBias[2]); c30 = c31 = Vector512.Create(rowBias[3]);
+            c40 = c41 = Vector512.Create(rowBias[4]); c50 = c51 = Vector512.Create(rowBias[5]);
+            c60 = c61 = Vector512.Create(rowBias[6]); c70 = c71 = Vector512.Create(rowBias[7]);
+        }
         for (int p = 0; p < kc; p++, a += cs, b += bs)
         {
             var b0 = Vector512.Load(b);
@@ -113,14 +122,20 @@ internal static unsafe class SgemmKernels
 
     // 6 × 16: per k step 2 loads of B, 6 broadcasts of A, 12 FMAs; unrolled by two steps (half the loop overhead).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Avx2Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
-        int ldc, bool accumulate)
+    private static void Avx2Tile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* rowBias,
+        float* c, int ldc, bool accumulate)
     {
         nint r2 = 2 * rs, r3 = 3 * rs, r4 = 4 * rs, r5 = 5 * rs;
         var i0 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias);
         var i1 = bias == null ? Vector256<float>.Zero : Vector256.Load(bias + 8);
         Vector256<float> c00 = i0, c01 = i1, c10 = i0, c11 = i1, c20 = i0, c21 = i1;
         Vector256<float> c30 = i0, c31 = i1, c40 = i0, c41 = i1, c50 = i0, c51 = i1;
+        if (rowBias != null)
+        {
+            c00 = c01 = Vector256.Create(rowBias[0]); c10 = c11 = Vector256.Create(rowBias[1]);
+            c20 = c21 = Vector256.Create(rowBias[2]); c30 = c31 = Vector256.Create(rowBias[3]);
+            c40 = c41 = Vector256.Create(rowBias[4]); c50 = c51 = Vector256.Create(rowBias[5]);
+        }
         Vector256<float> b0, b1, x;
         int p = 0;
         for (; p + 2 <= kc; p += 2, a += 2 * cs, b += 2 * bs)
@@ -185,13 +200,13 @@ internal static unsafe class SgemmKernels
     }
 
     // 6 × 16 in plain loops: the fallback, and a readable statement of what the vector kernels compute.
-    private static void ScalarTile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* c,
-        int ldc, bool accumulate)
+    private static void ScalarTile(int kc, float* a, nint rs, nint cs, float* b, nint bs, float* bias, float* rowBias,
+        float* c, int ldc, bool accumulate)
     {
         const int Mr = 6, Nr = 16;
         float* acc = stackalloc float[Mr * Nr];
         for (int i = 0; i < Mr; i++)
-            for (int j = 0; j < Nr; j++) acc[i * Nr + j] = bias == null ? 0 : bias[j];
+            for (int j = 0; j < Nr; j++) acc[i * Nr + j] = rowBias != null ? rowBias[i] : bias == null ? 0 : bias[j];
         for (int p = 0; p < kc; p++, a += cs, b += bs)
             for (int i = 0; i < Mr; i++)
                 for (int j = 0; j < Nr; j++) acc[i * Nr + j] += a[i * rs] * b[j];

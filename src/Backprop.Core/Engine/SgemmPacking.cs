@@ -64,31 +64,7 @@ public static unsafe partial class Sgemm
         for (int j = 0; j < nr; j += 8)
         {
             float* r0 = rows + (long)j * ldb;
-            for (int p = 0; p < blocks; p += 8)
-            {
-                float* src = r0 + p;
-                var a0 = Avx.LoadVector256(src); var a1 = Avx.LoadVector256(src + ldb);
-                var a2 = Avx.LoadVector256(src + 2L * ldb); var a3 = Avx.LoadVector256(src + 3L * ldb);
-                var a4 = Avx.LoadVector256(src + 4L * ldb); var a5 = Avx.LoadVector256(src + 5L * ldb);
-                var a6 = Avx.LoadVector256(src + 6L * ldb); var a7 = Avx.LoadVector256(src + 7L * ldb);
-                var t0 = Avx.UnpackLow(a0, a1); var t1 = Avx.UnpackHigh(a0, a1);
-                var t2 = Avx.UnpackLow(a2, a3); var t3 = Avx.UnpackHigh(a2, a3);
-                var t4 = Avx.UnpackLow(a4, a5); var t5 = Avx.UnpackHigh(a4, a5);
-                var t6 = Avx.UnpackLow(a6, a7); var t7 = Avx.UnpackHigh(a6, a7);
-                var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
-                var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
-                var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
-                var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
-                float* d = dst + (long)p * nr + j;
-                Avx.Store(d, Avx.Permute2x128(u0, u4, 0x20));
-                Avx.Store(d + nr, Avx.Permute2x128(u1, u5, 0x20));
-                Avx.Store(d + 2L * nr, Avx.Permute2x128(u2, u6, 0x20));
-                Avx.Store(d + 3L * nr, Avx.Permute2x128(u3, u7, 0x20));
-                Avx.Store(d + 4L * nr, Avx.Permute2x128(u0, u4, 0x31));
-                Avx.Store(d + 5L * nr, Avx.Permute2x128(u1, u5, 0x31));
-                Avx.Store(d + 6L * nr, Avx.Permute2x128(u2, u6, 0x31));
-                Avx.Store(d + 7L * nr, Avx.Permute2x128(u3, u7, 0x31));
-            }
+            for (int p = 0; p < blocks; p += 8) Transpose8x8(r0 + p, ldb, dst + (long)p * nr + j, nr);
         }
         return blocks;
     }

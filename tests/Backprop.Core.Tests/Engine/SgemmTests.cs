@@ -53,8 +53,8 @@ public class SgemmTests
             Sgemm.Multiply(kernel, a, lda, tA, b, ldb, tB, c, ldc, m, n, k, acc, bias));
     }
 
-    // Full B panels are read where B is when its row stride spreads them over the L1 sets (784 floats, 49 lines) and
-    // packed otherwise (800 floats, 50 lines): the same arithmetic either way, so the same bits.
+    // Full B panels are read where B is up to a stride of 1,024 floats (784 here) or when the stride spreads them over
+    // the L1 sets, and packed otherwise (1,056 floats, 66 lines): the same arithmetic either way, so the same bits.
     [SkippableTheory]
     [InlineData(SgemmKernel.Avx512, 128, 784, 512)]
     [InlineData(SgemmKernel.Avx512, 37, 784, 300)]
@@ -66,18 +66,66 @@ public class SgemmTests
         var random = new Random(m + n + k);
         var a = Random(random, m * k);
         var b = Random(random, k * n);
-        var padded = new float[k * 800];
-        for (int p = 0; p < k; p++) b.AsSpan(p * n, n).CopyTo(padded.AsSpan(p * 800));
+        var padded = new float[k * PackedStride];
+        for (int p = 0; p < k; p++) b.AsSpan(p * n, n).CopyTo(padded.AsSpan(p * PackedStride));
         var bias = Random(random, n);
         foreach (bool accumulate in new[] { false, true })
         {
             var inPlace = Random(random, m * n);
             var packed = (float[])inPlace.Clone();
             Sgemm.Multiply(kernel, a, k, false, b, n, false, inPlace, n, m, n, k, accumulate, bias);
-            Sgemm.Multiply(kernel, a, k, false, padded, 800, false, packed, n, m, n, k, accumulate, bias);
+            Sgemm.Multiply(kernel, a, k, false, padded, PackedStride, false, packed, n, m, n, k, accumulate, bias);
             Assert.Equal(packed, inPlace);
         }
     }
+
+    // A layer's forward product computed as Cᵀ = B·Aᵀ (the batch packed, the weights read in place, the result
+    // transposed back) against the usual one: ragged tiles in both directions, k past KC with a short last block, with
+    // and without a bias.
+    public static TheoryData<SgemmKernel, int, int, int> TransposedOutputShapes()
+    {
+        var data = new TheoryData<SgemmKernel, int, int, int>();
+        foreach (var kernel in Enum.GetValues<SgemmKernel>())
+        {
+            data.Add(kernel, 128, 512, 784); // W3's first layer
+            data.Add(kernel, 104, 480, 600);
+            data.Add(kernel, 37, 530, 300);
+            data.Add(kernel, 9, 70, 257);
+            data.Add(kernel, 5, 33, 17);
+            data.Add(kernel, 1, 1, 1);
+        }
+        return data;
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(TransposedOutputShapes))]
+    public void MultiplyTransposedOutput_EqualsMultiplyBitForBitAndMatchesReference(SgemmKernel kernel, int m, int n,
+        int k)
+    {
+        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
+        var random = new Random(m * 31 + n * 7 + k);
+        int lda = k + 1, ldb = k + 3, ldc = n + 2; // strides past the rows, padding that must stay untouched
+        var a = Random(random, m * lda);
+        var b = Random(random, n * ldb);
+        var bias = Random(random, n);
+        foreach (bool withBias in new[] { false, true })
+        {
+            var usual = Random(random, m * ldc);
+            var transposed = (float[])usual.Clone();
+            var reference = (float[])usual.Clone();
+            var b0 = withBias ? bias : default(ReadOnlySpan<float>);
+            Sgemm.Multiply(kernel, a, lda, false, b, ldb, true, usual, ldc, m, n, k, false, b0);
+            Sgemm.MultiplyTransposedOutput(kernel, a, lda, b, ldb, transposed, ldc, m, n, k, b0);
+            SgemmReference.Multiply(a, lda, false, b, ldb, true, reference, ldc, m, n, k, false, b0);
+
+            Assert.Equal(usual, transposed);
+            for (int at = 0; at < reference.Length; at++)
+                Assert.True(Math.Abs(transposed[at] - reference[at]) <= RelativeTolerance * (2 + k),
+                    $"element {at} of {m}x{n}x{k}, bias {withBias}: {transposed[at]} vs {reference[at]}");
+        }
+    }
+
+    private const int PackedStride = 1056;
 
     [Fact]
     public void ActiveKernel_IsOneThisCpuRuns()
