@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Backprop.Api.Datasets;
@@ -310,10 +311,17 @@ internal sealed class DatasetTableBuilder
     /// <summary>The text without white space around it. ASCII edges are trimmed in place; a non-ASCII edge (which may
     /// be a Unicode
     /// space) is trimmed as text, into a pooled buffer returned in <paramref name="rented"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text, out byte[]? rented)
     {
         rented = null;
         if (text.Length > 0 && text[0] is > 32 and < 0x80 && text[^1] is > 32 and < 0x80) return text;
+        return TrimEdges(text, out rented);
+    }
+
+    private static ReadOnlySpan<byte> TrimEdges(ReadOnlySpan<byte> text, out byte[]? rented)
+    {
+        rented = null;
         text = text.Trim(" \t\n\v\f\r"u8);
         if (text.IsEmpty || (text[0] < 0x80 && text[^1] < 0x80)) return text;
         var chars = Encoding.UTF8.GetString(text).AsSpan().Trim();
