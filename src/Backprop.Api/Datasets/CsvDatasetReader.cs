@@ -63,8 +63,14 @@ internal static class CsvDatasetReader
                         failed = ExceptionDispatchInfo.Capture(e); // thrown after this block's rows, as in order
                     }
                 }
-                parts.Help();
-                await helper;
+                try
+                {
+                    parts.Help();
+                }
+                finally
+                {
+                    await helper; // the block's buffer goes back to the pool only after both threads left it
+                }
                 parts.End(Locate);
             }
             else
