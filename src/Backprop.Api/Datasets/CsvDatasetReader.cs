@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace Backprop.Api.Datasets;
@@ -10,41 +11,79 @@ namespace Backprop.Api.Datasets;
 /// </summary>
 internal static class CsvDatasetReader
 {
-    /// <summary>Rows parsed before they are stored column by column.</summary>
+    /// <summary>Rows the sequential reference parses before it stores them column by column.</summary>
     private const int BlockRows = 256;
 
+    /// <summary>
+    /// Reads the upload. In parallel (the service's way), the rows of each block are stored, column groups on two
+    /// threads, while the reader parses the next block; sequentially (the reference the parallel reading is tested
+    /// against), block after block on one thread. Both give the same table and the same errors, in the same order.
+    /// </summary>
+    /// <param name="bufferBytes">The reader's two buffers' size: a block of rows is what one holds.</param>
     public static async Task<DatasetTable> ReadAsync(Stream body, string? targetColumn, DatasetOptions limits,
-        CancellationToken ct)
+        CancellationToken ct, bool parallel = true, int bufferBytes = CsvRecordReader.BufferBytes)
     {
-        using var csv = new CsvRecordReader(body);
-        if (!await csv.ReadAsync(ct))
+        using var csv = new CsvRecordReader(body, bufferBytes);
+        var headerBlock = await csv.ReadBlockAsync(1, ct);
+        if (headerBlock.Records == 0)
             throw new InvalidDatasetException("file",
                 "The file is empty: expected a header row of column names, then one row per sample.");
-        var header = ReadHeader(csv, limits);
+        var header = ReadHeader(headerBlock, limits);
         int target = TargetIndex(header, targetColumn);
         var features = header.Where((_, i) => i != target).ToArray();
 
         var featureField = Enumerable.Range(0, header.Length).Where(i => i != target).ToArray();
-        DatasetTableBuilder table = null!;
-        int first = 0;
-        table = new DatasetTableBuilder(features, header[target], limits, _ => throw new
+        var table = new DatasetTableBuilder(features, header[target], limits, _ => throw new
             InvalidOperationException("CSV rows arrive in blocks."));
-        CellLocation Locate(int column, int record)
+        var block = await csv.ReadBlockAsync(parallel ? int.MaxValue : BlockRows, ct);
+        while (block.Records > 0)
         {
-            var name = column < 0 ? header[target] : features[column];
-            return new CellLocation(name, $"Row {first + record + 1} (line {csv.LineOf(record)}), column '{name}'");
-        }
-        for (int records; (records = await csv.ReadBlockAsync(BlockRows, ct)) > 0;)
-        {
-            first = table.Rows;
-            int ragged = 0;
-            while (ragged < records && csv.FieldCountOf(ragged) == header.Length) ragged++;
-            table.AddRows(csv, ragged, featureField, target, Locate);
-            if (ragged < records)
+            int first = table.Rows, ragged = 0;
+            while (ragged < block.Records && block.FieldCountOf(ragged) == header.Length) ragged++;
+            var current = block;
+            CellLocation Locate(int column, int record)
+            {
+                var name = column < 0 ? header[target] : features[column];
+                return new CellLocation(name, $"Row {first + record + 1} (line {current.LineOf(record)}), column "
+                    + $"'{name}'");
+            }
+            ExceptionDispatchInfo? failed = null;
+            if (parallel)
+            {
+                var parts = new DatasetTableBuilder.BlockParts(table, current, ragged, featureField, target);
+                var helper = Task.Run(parts.Help, CancellationToken.None);
+                if (ragged == current.Records)
+                {
+                    try
+                    {
+                        block = await csv.ReadBlockAsync(int.MaxValue, ct);
+                    }
+                    catch (Exception e)
+                    {
+                        failed = ExceptionDispatchInfo.Capture(e); // thrown after this block's rows, as in order
+                    }
+                }
+                try
+                {
+                    parts.Help();
+                }
+                finally
+                {
+                    await helper; // the block's buffer goes back to the pool only after both threads left it
+                }
+                parts.End(Locate);
+            }
+            else
+            {
+                table.AddRows(current.View, ragged, featureField, target, Locate);
+            }
+            if (ragged < current.Records)
                 throw new InvalidDatasetException($"row {table.Rows + 1}",
-                    $"Row {table.Rows + 1} (line {csv.LineOf(ragged)}) has {csv.FieldCountOf(ragged)} "
+                    $"Row {table.Rows + 1} (line {current.LineOf(ragged)}) has {current.FieldCountOf(ragged)} "
                     + $"cell(s) but the header has {header.Length} columns; every row needs one value per column "
                     + $"(quote values that contain commas).");
+            failed?.Throw();
+            if (!parallel) block = await csv.ReadBlockAsync(BlockRows, ct);
         }
         if (table.Rows == 0)
             throw new InvalidDatasetException("file",
@@ -52,21 +91,22 @@ internal static class CsvDatasetReader
         return table.Build();
     }
 
-    private static string[] ReadHeader(CsvRecordReader csv, DatasetOptions limits)
+    private static string[] ReadHeader(CsvBlock csv, DatasetOptions limits)
     {
-        if (csv.FieldCount > limits.MaxColumns)
+        int fieldCount = csv.FieldCountOf(0);
+        if (fieldCount > limits.MaxColumns)
             throw new InvalidDatasetException("header",
-                $"The header has {csv.FieldCount} columns; at most {limits.MaxColumns} are allowed "
+                $"The header has {fieldCount} columns; at most {limits.MaxColumns} are allowed "
                     + $"(Datasets:MaxColumns).");
-        if (csv.FieldCount < 2)
+        if (fieldCount < 2)
             throw new InvalidDatasetException("header",
                 "The header needs at least two columns (one or more features and the target), "
-                + $"separated by commas; got '{DatasetTableBuilder.Clip(Encoding.UTF8.GetString(csv[0]))}'.");
-        var names = new string[csv.FieldCount];
+                + $"separated by commas; got '{DatasetTableBuilder.Clip(Encoding.UTF8.GetString(csv.Cell(0, 0)))}'.");
+        var names = new string[fieldCount];
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < names.Length; i++)
         {
-            var name = names[i] = Encoding.UTF8.GetString(csv[i]).Trim();
+            var name = names[i] = Encoding.UTF8.GetString(csv.Cell(0, i)).Trim();
             if (name.Length == 0)
                 throw new InvalidDatasetException("header",
                     $"Column {i + 1} of the header has no name; every column needs a unique name.");

@@ -6,16 +6,16 @@ namespace Backprop.Api.Datasets;
 
 /// <summary>
 /// RFC 4180 tokenizer over UTF-8 bytes read from a <see cref="Stream"/> in large blocks: fields separated by commas,
-/// records by
-/// CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote
-/// (unescaped in place,
-/// line breaks inside quotes read as "\n"). Completely empty lines are skipped; a UTF-8 byte order mark is skipped.
-/// Fields are
-/// spans of the block, so a record costs no allocation; a record that is not plain ASCII is checked to be UTF-8 without
-/// control characters.
+/// records by CRLF, LF or CR; a field that starts with a quote runs to the closing quote, and "" inside it is one quote
+/// (unescaped in place, line breaks inside quotes read as "\n"). Completely empty lines are skipped; a UTF-8 byte order
+/// mark is skipped. Fields are spans of the block, so a record costs no allocation; a record that is not plain ASCII is
+/// checked to be UTF-8 without control characters. Blocks alternate between two buffers, so the block before the one
+/// being read stays valid: another thread may store its cells meanwhile.
 /// </summary>
-internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
+internal sealed class CsvRecordReader(Stream stream, int bufferBytes = CsvRecordReader.BufferBytes) : IDisposable
 {
+    public const int BufferBytes = 1 << 20;
+
     /// <summary>The bytes of <see cref="Unquoted"/> as a table, for the scalar scan of short fields.</summary>
     private static readonly bool[] EndsUnquoted = [.. Enumerable.Range(0, 256).Select(b => b is ',' or '"' or '\r' or
         '\n' or 0x7F || (b < 32 && b != '\t'))];
@@ -28,73 +28,84 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
     private static readonly SearchValues<byte> Quoted = SearchValues.Create(
         [(byte)'"', 0x7F, .. Enumerable.Range(0, 32).Where(b => b != '\t').Select(b => (byte)b)]);
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
-    private int _start, _end, _line = 1, _base;
+    private readonly CsvBlock[] _blocks = [new(bufferBytes), new(bufferBytes)];
+    private CsvBlock _block = null!;
+    private byte[] _buffer = [];
+    private int _start, _end, _line = 1, _base, _records;
     private bool _eof, _skipLf, _first = true;
-    private int[] _fieldStart = new int[1024], _fieldLength = new int[1024];
-    private bool[] _unescape = new bool[1024];
-    private int[] _recordBase = new int[16], _recordFields = new int[16], _recordLine = new int[16];
-    private InvalidDatasetException? _pending;
-
-    /// <summary>Records in the current block.</summary>
-    public int Records { get; private set; }
-    /// <summary>1-based line on which a record of the block starts.</summary>
-    public int LineOf(int record) => _recordLine[record];
-    public int FieldCountOf(int record) => _recordFields[record];
-    public ReadOnlySpan<byte> Cell(int record, int field) => Field(record, field);
-    public ReadOnlySpan<byte> Field(int record, int field) =>
-        _buffer.AsSpan(_fieldStart[_recordBase[record] + field], _fieldLength[_recordBase[record] + field]);
-
-    /// <summary>The first record of the block, after <see cref="ReadAsync"/>.</summary>
-    public int Line => LineOf(0);
-    public int FieldCount => FieldCountOf(0);
-    public ReadOnlySpan<byte> this[int field] => Field(0, field);
-
-    /// <summary>Reads the next record; false at the end of the input.</summary>
-    public async ValueTask<bool> ReadAsync(CancellationToken ct) => await ReadBlockAsync(1, ct) == 1;
+    private int[] _fieldStart = [], _fieldLength = [];
+    private bool[] _unescape = [];
+    private Exception? _pending;
 
     /// <summary>
-    /// Reads up to <paramref name="maxRecords"/> records that are already buffered (at least one unless the input has
-    /// ended),
-    /// so their fields stay valid until the next call. An input error after the block's first record is thrown by the
-    /// next call,
-    /// so that the records before it are used first, as a reader going record by record would.
+    /// Reads the next block: up to <paramref name="maxRecords"/> records, as many as the buffer holds (at least one
+    /// unless the input has ended), in the other buffer than the last block's, so that the last block's fields stay
+    /// valid until the next call. An input error (or a failed read of the stream) after the block's first record is
+    /// thrown by the next call, so that the records before it are used first, as a reader going record by record would.
     /// </summary>
-    public async ValueTask<int> ReadBlockAsync(int maxRecords, CancellationToken ct)
+    public async ValueTask<CsvBlock> ReadBlockAsync(int maxRecords, CancellationToken ct)
     {
         if (_pending is { } error) { _pending = null; throw error; }
-        Records = 0;
-        _base = 0;
+        Switch();
         while (true)
         {
             try
             {
-                while (Records < maxRecords && TryRecord()) { }
+                while (_records < maxRecords && TryRecord()) { }
             }
-            catch (InvalidDatasetException e) when (Records > 0)
+            catch (InvalidDatasetException e) when (_records > 0)
             {
-                _pending = e;
-                return Records;
+                return Defer(e);
             }
-            if (Records > 0 || _eof) return Records;
-            await FillAsync(ct);
+            if (_records == maxRecords || _eof) return Done();
+            if (_records > 0 && _end == _buffer.Length) return Done();
+            try
+            {
+                await FillAsync(ct);
+            }
+            catch (Exception e) when (_records > 0)
+            {
+                return Defer(e);
+            }
         }
+    }
+
+    /// <summary>Continues in the other buffer: the bytes not yet parsed move there.</summary>
+    private void Switch()
+    {
+        var block = _block == _blocks[0] ? _blocks[1] : _blocks[0];
+        int left = _end - _start;
+        if (block.Buffer.Length < left) block.Grow(left);
+        _buffer.AsSpan(_start, left).CopyTo(block.Buffer);
+        (_block, _buffer, _start, _end) = (block, block.Buffer, 0, left);
+        (_fieldStart, _fieldLength, _unescape) = (block.FieldStart, block.FieldLength, block.Unescape);
+        _records = _base = 0;
+    }
+
+    private CsvBlock Defer(Exception e)
+    {
+        _pending = e;
+        return Done();
+    }
+
+    private CsvBlock Done()
+    {
+        _block.Records = _records;
+        return _block;
     }
 
     private async ValueTask FillAsync(CancellationToken ct)
     {
-        if (_start > 0)
+        if (_start > 0 && _records == 0) // no field of this block points into the buffer yet
         {
             _buffer.AsSpan(_start, _end - _start).CopyTo(_buffer);
             _end -= _start;
             _start = 0;
         }
-        if (_end == _buffer.Length) // one record longer than the block
+        if (_end == _buffer.Length) // one record longer than the buffer
         {
-            var larger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
-            _buffer.AsSpan(0, _end).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
+            _block.Grow(_buffer.Length * 2);
+            _buffer = _block.Buffer;
         }
         int read = await stream.ReadAsync(_buffer.AsMemory(_end), ct);
         _end += read;
@@ -225,14 +236,7 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
         if (!Ascii.IsValid(record)) CheckText(recordLine, count);
         for (int f = _base; f < _base + count; f++)
             if (_unescape[f]) Unescape(f);
-        if (Records == _recordBase.Length)
-        {
-            Array.Resize(ref _recordBase, Records * 2);
-            Array.Resize(ref _recordFields, Records * 2);
-            Array.Resize(ref _recordLine, Records * 2);
-        }
-        (_recordBase[Records], _recordFields[Records], _recordLine[Records]) = (_base, count, recordLine);
-        Records++;
+        _block.AddRecord(_records++, _base, count, recordLine);
         _base += count;
         _line = line;
         _start = next;
@@ -287,14 +291,74 @@ internal sealed class CsvRecordReader(Stream stream) : IDisposable, ICellBlock
 
     private void GrowFields()
     {
-        Array.Resize(ref _fieldStart, _fieldStart.Length * 2);
-        Array.Resize(ref _fieldLength, _fieldLength.Length * 2);
-        Array.Resize(ref _unescape, _unescape.Length * 2);
+        _block.GrowFields();
+        (_fieldStart, _fieldLength, _unescape) = (_block.FieldStart, _block.FieldLength, _block.Unescape);
     }
 
     public void Dispose()
     {
-        ArrayPool<byte>.Shared.Return(_buffer);
+        foreach (var block in _blocks) block.Dispose();
         _buffer = [];
+    }
+}
+
+/// <summary>Records the reader parsed into one of its buffers: each record's fields as spans of the buffer.</summary>
+internal sealed class CsvBlock(int bufferBytes) : ICellBlock, IDisposable
+{
+    private int[] _recordBase = new int[16], _recordFields = new int[16], _recordLine = new int[16];
+
+    public byte[] Buffer { get; private set; } = ArrayPool<byte>.Shared.Rent(bufferBytes);
+    public int[] FieldStart { get; private set; } = new int[1024];
+    public int[] FieldLength { get; private set; } = new int[1024];
+    public bool[] Unescape { get; private set; } = new bool[1024];
+
+    public int Records { get; internal set; }
+    /// <summary>1-based line on which a record of the block starts.</summary>
+    public int LineOf(int record) => _recordLine[record];
+    public int FieldCountOf(int record) => _recordFields[record];
+    public ReadOnlySpan<byte> Cell(int record, int field) =>
+        Buffer.AsSpan(FieldStart[_recordBase[record] + field], FieldLength[_recordBase[record] + field]);
+
+    /// <summary>The cells as a struct, so that generic code reading them is compiled for it (no interface call per
+    /// cell).</summary>
+    public Cells View => new(Buffer, FieldStart, FieldLength, _recordBase);
+
+    internal readonly struct Cells(byte[] buffer, int[] start, int[] length, int[] recordBase) : ICellBlock
+    {
+        public ReadOnlySpan<byte> Cell(int record, int field) =>
+            buffer.AsSpan(start[recordBase[record] + field], length[recordBase[record] + field]);
+    }
+
+    public void AddRecord(int record, int firstField, int fields, int line)
+    {
+        if (record == _recordBase.Length)
+        {
+            Array.Resize(ref _recordBase, record * 2);
+            Array.Resize(ref _recordFields, record * 2);
+            Array.Resize(ref _recordLine, record * 2);
+        }
+        (_recordBase[record], _recordFields[record], _recordLine[record]) = (firstField, fields, line);
+    }
+
+    /// <summary>A buffer of at least <paramref name="bytes"/> that keeps the bytes of this one.</summary>
+    public void Grow(int bytes)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Max(bytes, Buffer.Length * 2));
+        Buffer.CopyTo(larger, 0);
+        ArrayPool<byte>.Shared.Return(Buffer);
+        Buffer = larger;
+    }
+
+    public void GrowFields()
+    {
+        FieldStart = [.. FieldStart, .. new int[FieldStart.Length]];
+        FieldLength = [.. FieldLength, .. new int[FieldLength.Length]];
+        Unescape = [.. Unescape, .. new bool[Unescape.Length]];
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(Buffer);
+        Buffer = [];
     }
 }

@@ -19,15 +19,21 @@ internal static class DatasetProfiler
     {
         var columns = new List<ColumnProfile>(data.Width + 2);
         int encodedWidth = 0;
-        for (int c = 0; c < data.Width; c++)
+        // Columns are independent: each one's sums run in the same order on whichever thread takes it.
+        var features = new ColumnProfile[data.Width];
+        Parallel.For(0, data.Width, c =>
         {
             var kind = data.Columns?[c].Kind ?? ColumnKind.Numeric;
-            var profile = kind == ColumnKind.Categorical
+            features[c] = kind == ColumnKind.Categorical
                 ? Categorical(data.FeatureNames[c], data.Columns![c].Levels!, data.Features[c])
                 : Numeric(data.FeatureNames[c], "feature", data.Features[c]) with { Type = kind == ColumnKind.Boolean ?
                 "boolean" : "numeric" };
+        });
+        for (int c = 0; c < data.Width; c++)
+        {
+            var profile = features[c];
             columns.Add(profile);
-            encodedWidth += (profile.LevelCount ?? 1) + (kind == ColumnKind.Categorical && profile.Missing > 0 ? 1 : 0);
+            encodedWidth += (profile.LevelCount ?? 1) + (profile.Type == "categorical" && profile.Missing > 0 ? 1 : 0);
         }
         if (data.SampleWeights is { } weights) columns.Add(Numeric(data.SampleWeightColumn ?? "", "sample_weight",
             ParsedColumn.FromValues(weights, 0, 1)));

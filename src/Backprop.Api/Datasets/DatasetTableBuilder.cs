@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Backprop.Api.Datasets;
@@ -133,11 +134,10 @@ internal sealed class DatasetTableBuilder
     public void AddTarget(ReadOnlySpan<char> text) => WithUtf8(text, -1, (b, _, t) => b.AddTarget(t));
 
     /// <summary>
-    /// Appends <paramref name="count"/> rows of a CSV block, column after column (each column's dictionary stays in
-    /// cache for the
-    /// block, where row after row would touch every column's per cell). Cell problems are reported in row order, as
-    /// row by row
-    /// would (so the same ten stop the parse); rows past the row or cell limit are refused after the rows before them.
+    /// Appends <paramref name="count"/> rows of a block, column after column (each column's dictionary stays in cache
+    /// for the block, where row after row would touch every column's per cell). Cell problems are reported in row
+    /// order, as row by row would (so the same ten stop the parse); rows past the row or cell limit are refused after
+    /// the rows before them.
     /// </summary>
     /// <param name="featureField">The record field of each feature.</param>
     /// <param name="locate">(column, record of the block) → where; column −1 is the target.</param>
@@ -147,29 +147,49 @@ internal sealed class DatasetTableBuilder
         CellLocation> locate)
         where TBlock : ICellBlock, allows ref struct
     {
-        int allowed = (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) -
-            Rows));
-        List<(int Record, int Field, int Column)>? events = null;
-        for (int c = 0; c < Width; c++)
+        int allowed = Allowed(count);
+        List<CellEvent>? events = null;
+        for (int c = 0; c < Width; c++) AddColumn(block, c, featureField[c], 0, allowed, ref events);
+        if (targetField >= 0) AddTargets(block, targetField, 0, allowed, ref events);
+        EndRows(block, count, allowed, events, locate);
+    }
+
+    /// <summary>Rows of the block within the row and cell limits.</summary>
+    private int Allowed(int count) =>
+        (int)Math.Min(count, Math.Min((long)_limits.MaxRows - Rows, _limits.MaxCells / (Width + 1) - Rows));
+
+    /// <summary>Rows <paramref name="from"/> to <paramref name="to"/> of the block into feature
+    /// <paramref name="c"/>; cells it refuses become events.</summary>
+    private void AddColumn<TBlock>(TBlock block, int c, int field, int from, int to, ref List<CellEvent>? events)
+        where TBlock : ICellBlock, allows ref struct
+    {
+        var column = _columns[c];
+        for (int r = from; r < to; r++)
         {
-            var column = _columns[c];
-            int field = featureField[c];
-            for (int r = 0; r < allowed; r++)
-            {
-                var text = Trim(block.Cell(r, field), out var rented);
-                if (text.IsEmpty) column.AddMissing();
-                else if (!column.Add(text)) (events ??= []).Add((r, field, c));
-                if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-        for (int r = 0; r < allowed && targetField >= 0; r++)
-        {
-            var text = Trim(block.Cell(r, targetField), out var rented);
-            if (text.IsEmpty) { _target.AddMissing(); (events ??= []).Add((r, targetField, -1)); }
-            else if (!_target.Add(text)) (events ??= []).Add((r, targetField, -1));
+            var text = Trim(block.Cell(r, field), out var rented);
+            if (text.IsEmpty) column.AddMissing();
+            else if (!column.Add(text)) (events ??= []).Add(new(r, field, c));
             if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         }
-        int first = Rows;
+    }
+
+    private void AddTargets<TBlock>(TBlock block, int field, int from, int to, ref List<CellEvent>? events)
+        where TBlock : ICellBlock, allows ref struct
+    {
+        for (int r = from; r < to; r++)
+        {
+            var text = Trim(block.Cell(r, field), out var rented);
+            if (text.IsEmpty) { _target.AddMissing(); (events ??= []).Add(new(r, field, -1)); }
+            else if (!_target.Add(text)) (events ??= []).Add(new(r, field, -1));
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Counts the block's rows and reports its cell problems in row order.</summary>
+    private void EndRows<TBlock>(TBlock block, int count, int allowed, List<CellEvent>? events,
+        Func<int, int, CellLocation> locate)
+        where TBlock : ICellBlock, allows ref struct
+    {
         Rows += allowed;
         foreach (var (record, field, column) in (events ?? []).OrderBy(e => e.Record).ThenBy(e => e.Field))
         {
@@ -183,6 +203,63 @@ internal sealed class DatasetTableBuilder
             else Problem(at, NonFinite(text));
         }
         if (allowed < count) BeginRow(); // refuses the first row past the limits
+    }
+
+    /// <summary>A refused cell of a block: its record, field and column (−1 = the target).</summary>
+    private readonly record struct CellEvent(int Record, int Field, int Column);
+
+    /// <summary>
+    /// One block's rows on their way into the columns, as <see cref="AddRows"/> appends them, in parts (groups of
+    /// columns, the target in the last) that threads take in any order while the reader parses the next block. Each
+    /// column is filled by one part, row after row, so every column ends as one thread would leave it; problems are
+    /// reported afterwards, in row order, by <see cref="End"/>.
+    /// </summary>
+    internal sealed class BlockParts
+    {
+        /// <summary>Rows a part stores before its next column, so that the rows' bytes stay in cache.</summary>
+        private const int Stripe = 256;
+        private const int MaxParts = 16;
+
+        private readonly DatasetTableBuilder _table;
+        private readonly CsvBlock.Cells _block;
+        private readonly int[] _featureField;
+        private readonly int _count, _allowed, _targetField, _perPart;
+        private readonly List<CellEvent>?[] _events;
+        private int _next = -1;
+
+        public BlockParts(DatasetTableBuilder table, CsvBlock block, int count, int[] featureField, int targetField)
+        {
+            (_table, _block, _count, _featureField, _targetField) = (table, block.View, count, featureField,
+                targetField);
+            _allowed = table.Allowed(count);
+            int columns = table.Width + 1;
+            _perPart = (columns + MaxParts - 1) / MaxParts;
+            _events = new List<CellEvent>?[(columns + _perPart - 1) / _perPart];
+        }
+
+        /// <summary>Stores parts until none is left; any number of threads may call it at once.</summary>
+        public void Help()
+        {
+            for (int part; (part = Interlocked.Increment(ref _next)) < _events.Length;) Store(part);
+        }
+
+        private void Store(int part)
+        {
+            int first = part * _perPart, last = Math.Min(first + _perPart, _table.Width + 1);
+            ref var events = ref _events[part];
+            for (int from = 0; from < _allowed; from += Stripe)
+            {
+                int to = Math.Min(from + Stripe, _allowed);
+                for (int c = first; c < last; c++)
+                    if (c < _table.Width) _table.AddColumn(_block, c, _featureField[c], from, to, ref events);
+                    else if (_targetField >= 0) _table.AddTargets(_block, _targetField, from, to, ref events);
+            }
+        }
+
+        /// <summary>After every part is stored (every <see cref="Help"/> returned): counts the rows and reports the
+        /// block's cell problems.</summary>
+        public void End(Func<int, int, CellLocation> locate) =>
+            _table.EndRows(_block, _count, _allowed, [.. _events.SelectMany(e => e ?? [])], locate);
     }
 
     /// <summary>The finished table, or an <see cref="InvalidDatasetException"/> listing the bad or missing
@@ -234,10 +311,17 @@ internal sealed class DatasetTableBuilder
     /// <summary>The text without white space around it. ASCII edges are trimmed in place; a non-ASCII edge (which may
     /// be a Unicode
     /// space) is trimmed as text, into a pooled buffer returned in <paramref name="rented"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReadOnlySpan<byte> Trim(ReadOnlySpan<byte> text, out byte[]? rented)
     {
         rented = null;
         if (text.Length > 0 && text[0] is > 32 and < 0x80 && text[^1] is > 32 and < 0x80) return text;
+        return TrimEdges(text, out rented);
+    }
+
+    private static ReadOnlySpan<byte> TrimEdges(ReadOnlySpan<byte> text, out byte[]? rented)
+    {
+        rented = null;
         text = text.Trim(" \t\n\v\f\r"u8);
         if (text.IsEmpty || (text[0] < 0x80 && text[^1] < 0x80)) return text;
         var chars = Encoding.UTF8.GetString(text).AsSpan().Trim();

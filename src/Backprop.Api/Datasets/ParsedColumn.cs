@@ -79,6 +79,8 @@ internal sealed class ParsedColumn
 
     /// <summary>Appends a present cell (trimmed, not empty); false when it is a number that is not finite (NaN,
     /// Infinity, beyond float32).</summary>
+    // Called per cell: optimized from the first upload on, not after tiers of slower code.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Add(ReadOnlySpan<byte> text)
     {
         if (_codes is not null)
@@ -217,6 +219,7 @@ internal sealed class ParsedColumn
         return counts;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AppendCode(int code)
     {
         if (_used == ChunkRows) NextChunk();
@@ -230,6 +233,7 @@ internal sealed class ParsedColumn
         Rows++;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AppendFloat(float value)
     {
         if (_used == ChunkRows) NextChunk();

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 
 namespace Backprop.Api.Datasets;
 
@@ -23,6 +24,7 @@ internal static class Utf8Numbers
     public static bool Reference(ReadOnlySpan<byte> utf8, out float value) =>
         float.TryParse(utf8, NumberStyles.Float, CultureInfo.InvariantCulture, out value);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryParse(ReadOnlySpan<byte> utf8, out float value)
     {
         if (TryFast(utf8, out double exact))
