@@ -167,6 +167,8 @@ internal sealed class EpochEntityConfiguration : IEntityTypeConfiguration<EpochE
         b.ToTable("EpochHistory");
         b.HasKey(e => new { e.JobId, e.Epoch });
         b.Property(e => e.TenantId).HasMaxLength(64);
+        // The tenant's history-row quota counts its rows at every submission: from this index, not the wide rows.
+        b.HasIndex(e => e.TenantId);
         b.Property(e => e.Layers).HasColumnName("LayersJson")
             .HasConversion(new StoredJsonConverter<StoredLayerStatistics[]>(),
                 JobStorageMapping.JsonComparer<StoredLayerStatistics[]>());

@@ -170,6 +170,8 @@ namespace Backprop.Api.Data.Migrations
 
                     b.HasKey("JobId", "Epoch");
 
+                    b.HasIndex("TenantId");
+
                     b.ToTable("EpochHistory", (string)null);
                 });
 

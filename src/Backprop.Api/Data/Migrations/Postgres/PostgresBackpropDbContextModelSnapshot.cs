@@ -176,6 +176,8 @@ namespace Backprop.Api.Data.Migrations.Postgres
 
                     b.HasKey("JobId", "Epoch");
 
+                    b.HasIndex("TenantId");
+
                     b.ToTable("EpochHistory", (string)null);
                 });
 
