@@ -40,7 +40,7 @@ public readonly record struct EpochReport(
     double? TrainR2,
     double? ValidationR2,
     double LearningRate,
-    IReadOnlyList<LayerStatistics> Layers,
+    LayerStatisticsList Layers,
     TimeSpan Duration);
 
 /// <summary>Why a training session stopped.</summary>

@@ -134,10 +134,14 @@ public sealed partial class TrainingSession
     {
         int threads = Math.Min(Options.Threads, count);
         if (threads <= 1 || (long)count * width < ParallelGatherMinimum)
-        {
             GatherRows(start, 0, count, width, outputs);
-            return;
-        }
+        else
+            GatherInParallel(threads, start, count, width, outputs);
+    }
+
+    // Apart from GatherBatch: the lambda's captures would otherwise allocate on every batch, even one thread's.
+    private void GatherInParallel(int threads, int start, int count, int width, int outputs)
+    {
         int chunks = Math.Min(count, 4 * threads);
         ComputeTeam.ForEachChunk(threads, chunks, chunk => GatherRows(start, count * chunk / chunks,
             count * (chunk + 1) / chunks, width, outputs));
@@ -206,12 +210,15 @@ public sealed partial class TrainingSession
         }
     }
 
-    private EpochReport BuildReport(double rate, long started)
+    // Observes the finished epoch (schedule, early stopping, completion) and returns its report. The report is
+    // built last, straight into the caller's return value: it is a few hundred bytes, and each copy of it on the
+    // way out showed in a tiny network's epoch.
+    private EpochReport? FinishEpoch(double rate, long started)
     {
         bool hasValidation = _prepared.ValidationRows > 0;
         if (hasValidation) Validate();
         var layout = Network.Layout;
-        var layers = new LayerStatistics[layout.LayerCount];
+        var layers = _layerStatistics.AsSpan(0, layout.LayerCount);
         for (int l = 0; l < layers.Length; l++)
         {
             var view = layout[l];
@@ -225,14 +232,16 @@ public sealed partial class TrainingSession
                 weightNorm > 0 ? updateNorm / weightNorm : 0, Math.Sqrt(biasDistance),
                 _activity.InactiveFraction(l), _activity.SaturatedFraction(l));
         }
+        double trainLoss = _trainMetrics.MeanLoss;
+        double? validationLoss = hasValidation ? _validationMetrics.MeanLoss : null;
+        double? validationAccuracy = hasValidation ? _validationMetrics.Accuracy : null;
+        AfterEpoch(trainLoss, validationLoss, validationAccuracy);
         var target = _prepared.TargetNormalizer;
-        return new EpochReport(Epoch, _trainMetrics.MeanLoss,
-            hasValidation ? _validationMetrics.MeanLoss : null,
-            _trainMetrics.Accuracy, hasValidation ? _validationMetrics.Accuracy : null,
+        return new EpochReport(Epoch, trainLoss, validationLoss, _trainMetrics.Accuracy, validationAccuracy,
             _trainMetrics.Rmse(target), hasValidation ? _validationMetrics.Rmse(target) : null,
             _trainMetrics.R2(_prepared.TrainTargetVariance), hasValidation
                 ? _validationMetrics.R2(_prepared.ValidationTargetVariance) : null,
-            rate, layers, Stopwatch.GetElapsedTime(started));
+            rate, new LayerStatisticsList(layers), Stopwatch.GetElapsedTime(started));
     }
 
     // (‖a‖², ‖a − b‖²) in one pass, in double.
@@ -249,17 +258,17 @@ public sealed partial class TrainingSession
         return (norm, distance);
     }
 
-    private void AfterEpoch(EpochReport report)
+    private void AfterEpoch(double trainLoss, double? validationLoss, double? validationAccuracy)
     {
-        double plateauMetric = report.ValidationLoss ?? report.TrainLoss;
+        double plateauMetric = validationLoss ?? trainLoss;
         _schedule.Observe(plateauMetric);
         if (Options.EarlyStopping is { } es && _earlyStopping is { } state)
         {
             double value = es.Monitor switch
             {
-                MonitoredMetric.TrainLoss => report.TrainLoss,
-                MonitoredMetric.ValidationAccuracy => report.ValidationAccuracy ?? double.NaN,
-                _ => report.ValidationLoss ?? double.NaN,
+                MonitoredMetric.TrainLoss => trainLoss,
+                MonitoredMetric.ValidationAccuracy => validationAccuracy ?? double.NaN,
+                _ => validationLoss ?? double.NaN,
             };
             bool higherIsBetter = es.Monitor == MonitoredMetric.ValidationAccuracy;
             _earlyStopping = state = state.Observe(value, Epoch, es.MinDelta, higherIsBetter, Network.Parameters,

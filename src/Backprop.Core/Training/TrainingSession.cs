@@ -20,6 +20,7 @@ public sealed partial class TrainingSession
     private readonly float[]? _batchW;
     private readonly ulong[] _keys, _keyScratch;
     private readonly double[] _weightNormSum, _biasNormSum;
+    private readonly LayerStatistics[] _layerStatistics; // the report's scratch, copied into each report
     private readonly float[] _epochStartParameters, _epochStartFirst, _epochStartSecond;
     private EarlyStoppingState? _earlyStopping;
     // null without dropout: the batch loop is then exactly the plain one
@@ -70,6 +71,7 @@ public sealed partial class TrainingSession
         _orderScratch = new int[shuffled];
         _keyScratch = new ulong[shuffled];
         _weightNormSum = new double[Network.Layout.LayerCount];
+        _layerStatistics = new LayerStatistics[Network.Layout.LayerCount];
         _biasNormSum = new double[Network.Layout.LayerCount];
         _squaredNorms = new double[2 * Network.Layout.LayerCount];
         if (options.EarlyStopping is not null) _earlyStopping = EarlyStoppingState.Initial;
@@ -199,9 +201,7 @@ public sealed partial class TrainingSession
         }
 
         Epoch++;
-        var report = BuildReport(rate, started);
-        AfterEpoch(report);
-        return report;
+        return FinishEpoch(rate, started);
     }
 
     private void SaveEpochStart()
