@@ -161,7 +161,7 @@ public static unsafe partial class Sgemm
             for (int jc = 0; jc < n; jc += NC)
             {
                 int nc = Math.Min(NC, n - jc);
-                int full = inPlace ? nc / nr * nr : 0; // columns whose panels are read in place
+                int full = inPlace ? InPlaceColumns(o.Kernel, nc, nr) : 0; // columns whose panels are read in place
                 // k in blocks of KC, the last one shorter: the block sizes fix each sum's rounding, so they stay
                 // as they were when W3's reference losses were recorded (equal blocks, 784 = 4 × 196, measured no
                 // faster and changed W3's one-epoch loss from 1.88981 to 1.89149).
@@ -228,7 +228,15 @@ public static unsafe partial class Sgemm
                 SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, cBlock, o.Ldc, add);
                 continue;
             }
-            SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, tile, nr, false);
+            // A half panel (only 16 columns, possibly read in place) goes to the 8 × 16 kernel, never the 8 × 32 one.
+            bool half = cols == SgemmKernels.HalfColumns && o.Kernel == SgemmKernel.Avx512;
+            if (half && rows == mr)
+            {
+                SgemmKernels.RunHalf(kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, cBlock, o.Ldc, add);
+                continue;
+            }
+            if (half) SgemmKernels.RunHalf(kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, tile, nr, false);
+            else SgemmKernels.Run(o.Kernel, kc, aPanel, rs, cs, bPanel, bs, bias, rowBias, tile, nr, false);
             for (int i = 0; i < rows; i++)
             {
                 float* row = cBlock + (long)i * o.Ldc;
@@ -247,6 +255,10 @@ public static unsafe partial class Sgemm
     // 32 × 64 activations). The kernel and its sums are the same either way.
     private static bool ReadsBInPlace(in Operands o, int k) => !o.TransposeB
         && (o.Ldb <= MaxInPlaceStride || o.Ldb % 16 == 0 && o.Ldb / 16 % 2 == 1 || (long)k * o.Ldb <= SmallB);
+
+    // Full panels, and a last half panel that the AVX-512 kernel reads as it is (only its 16 columns).
+    private static int InPlaceColumns(SgemmKernel kernel, int nc, int nr) =>
+        kernel == SgemmKernel.Avx512 && nc % nr == SgemmKernels.HalfColumns ? nc : nc / nr * nr;
 
     private const int MaxInPlaceStride = 1024;
     private const int SmallB = 4096;

@@ -79,6 +79,48 @@ public class SgemmTests
         }
     }
 
+    // n 16 past a multiple of 32 (W3's 784 inputs): the last half panel runs the 8 × 16 AVX-512 kernel, read in place
+    // (stride 784), packed (stride 1,056) or packed from a transposed B; each of its elements must be what the 8 × 32
+    // kernel gives the same column inside a full panel of a product 16 columns wider.
+    [SkippableTheory]
+    [InlineData(512, 128, true, false, 784)]  // W3's first weight gradient
+    [InlineData(37, 300, false, false, 784)]  // ragged rows, k over KC
+    [InlineData(37, 300, false, false, 1056)]
+    [InlineData(20, 40, false, true, 784)]
+    [InlineData(9, 7, true, true, 784)]
+    public void Multiply_HalfLastPanel_EqualsTheSameColumnsOfAWiderProductBitForBit(int m, int k, bool transposeA,
+        bool transposeB, int ldb)
+    {
+        Skip.IfNot(Sgemm.IsSupported(SgemmKernel.Avx512), "this CPU lacks the instruction set of the Avx512 kernel");
+        const int n = 784, wide = n + 16;
+        var random = new Random(m + k + ldb);
+        var a = Random(random, m * k);
+        int lda = transposeA ? m : k;
+        // op(B) is (k, n) of a wider (k, wide) matrix: stored (k, ldb) as is, or (wide, k) transposed.
+        var b = Random(random, transposeB ? wide * k : k * Math.Max(ldb, wide));
+        int ldbWide = transposeB ? k : Math.Max(ldb, wide);
+        int ldbUsed = transposeB ? k : ldb;
+        var bNarrow = transposeB ? b : new float[k * ldb];
+        if (!transposeB)
+            for (int p = 0; p < k; p++) b.AsSpan(p * ldbWide, n).CopyTo(bNarrow.AsSpan(p * ldb));
+        var bias = Random(random, wide);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            var start = Random(random, m * wide);
+            var narrow = (float[])start.Clone();
+            var wider = (float[])start.Clone();
+            Sgemm.Multiply(SgemmKernel.Avx512, a, lda, transposeA, bNarrow, ldbUsed, transposeB, narrow, wide, m, n, k,
+                accumulate, bias.AsSpan(0, n));
+            Sgemm.Multiply(SgemmKernel.Avx512, a, lda, transposeA, b, ldbWide, transposeB, wider, wide, m, wide, k,
+                accumulate, bias);
+            for (int i = 0; i < m; i++)
+            {
+                Assert.Equal(wider.AsSpan(i * wide, n).ToArray(), narrow.AsSpan(i * wide, n).ToArray());
+                Assert.Equal(start.AsSpan(i * wide + n, 16).ToArray(), narrow.AsSpan(i * wide + n, 16).ToArray());
+            }
+        }
+    }
+
     // A layer's forward product computed as Cᵀ = B·Aᵀ (the batch packed, the weights read in place, the result
     // transposed back) against the usual one: ragged tiles in both directions, k past KC with a short last block, with
     // and without a bias.
