@@ -12,7 +12,7 @@ namespace Backprop.Api.Datasets;
 internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions limits)
 {
     private const int BlockRows = 256;
-    private const int ParallelBlockCells = 16_384;
+    private const int ParallelBlockCells = 65_536;
 
     private DatasetTableBuilder? _table;
     private bool _namesFirst; // featureNames came before the rows: they set the width
