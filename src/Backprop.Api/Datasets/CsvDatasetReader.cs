@@ -50,7 +50,8 @@ internal static class CsvDatasetReader
             ExceptionDispatchInfo? failed = null;
             if (parallel)
             {
-                var parts = new DatasetTableBuilder.BlockParts(table, current, ragged, featureField, target);
+                var parts = new DatasetTableBuilder.BlockParts<CsvBlock.Cells>(table, current.View, ragged,
+                    featureField, target);
                 var helper = Task.Run(parts.Help, CancellationToken.None);
                 if (ragged == current.Records)
                 {

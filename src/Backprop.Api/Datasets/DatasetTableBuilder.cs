@@ -214,23 +214,23 @@ internal sealed class DatasetTableBuilder
     /// column is filled by one part, row after row, so every column ends as one thread would leave it; problems are
     /// reported afterwards, in row order, by <see cref="End"/>.
     /// </summary>
-    internal sealed class BlockParts
+    internal sealed class BlockParts<TBlock>
+        where TBlock : struct, ICellBlock
     {
         /// <summary>Rows a part stores before its next column, so that the rows' bytes stay in cache.</summary>
         private const int Stripe = 256;
         private const int MaxParts = 16;
 
         private readonly DatasetTableBuilder _table;
-        private readonly CsvBlock.Cells _block;
+        private readonly TBlock _block;
         private readonly int[] _featureField;
         private readonly int _count, _allowed, _targetField, _perPart;
         private readonly List<CellEvent>?[] _events;
         private int _next = -1;
 
-        public BlockParts(DatasetTableBuilder table, CsvBlock block, int count, int[] featureField, int targetField)
+        public BlockParts(DatasetTableBuilder table, TBlock block, int count, int[] featureField, int targetField)
         {
-            (_table, _block, _count, _featureField, _targetField) = (table, block.View, count, featureField,
-                targetField);
+            (_table, _block, _count, _featureField, _targetField) = (table, block, count, featureField, targetField);
             _allowed = table.Allowed(count);
             int columns = table.Width + 1;
             _perPart = (columns + MaxParts - 1) / MaxParts;

@@ -30,8 +30,10 @@ internal static class JsonDatasetReader
 
     /// <param name="bufferBytes">The starting buffer; tests make it tiny so that every token meets a buffer
     /// edge.</param>
+    /// <param name="parallel">Whether feature rows are stored on two threads while the next ones are tokenized (the
+    /// service's way); false reads them on one thread, the reference both must agree with.</param>
     public static async Task<(JsonUploadHeader Header, DatasetTable Table)> ReadAsync(Stream body,
-        DatasetOptions limits, CancellationToken ct, int bufferBytes = BufferBytes)
+        DatasetOptions limits, CancellationToken ct, int bufferBytes = BufferBytes, bool parallel = true)
     {
         var parser = new JsonUploadParser(limits);
         var buffer = new byte[Math.Max(16, bufferBytes)];
@@ -48,7 +50,7 @@ internal static class JsonDatasetReader
                     filled += read;
                 }
                 validated = ValidateUtf8(buffer.AsSpan(0, filled), validated, final);
-                int consumed = parser.Step(buffer.AsSpan(0, filled), final);
+                int consumed = parser.Step(buffer.AsSpan(0, filled), final, parallel ? buffer : null);
                 if (final) return parser.Finish();
                 buffer.AsSpan(consumed, filled - consumed).CopyTo(buffer);
                 filled -= consumed;

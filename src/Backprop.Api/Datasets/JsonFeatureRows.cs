@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 
 namespace Backprop.Api.Datasets;
@@ -11,24 +12,30 @@ namespace Backprop.Api.Datasets;
 internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions limits)
 {
     private const int BlockRows = 256;
+    private const int ParallelBlockCells = 65_536;
 
     private DatasetTableBuilder? _table;
     private bool _namesFirst; // featureNames came before the rows: they set the width
     private int _width, _targetIndex;
-    private int[] _start = [], _length = [], _fields = [];
+    private int[][] _start = [[], []], _length = [[], []];
+    private int[] _fields = [];
 
     /// <summary>Reads the rows in <paramref name="block"/>; true once the array has ended, false when the next row is
     /// not complete in it (the reader then stands before that row).</summary>
-    public bool Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> block)
+    /// <param name="shared">The array whose start <paramref name="block"/> is, or null: given, each block of rows is
+    /// stored on two threads while the next one is tokenized (<see cref="ReadInParallel"/>); null, block after block on
+    /// this thread (the reference the parallel reading is tested against).</param>
+    public bool Read(ref Utf8JsonReader reader, ReadOnlySpan<byte> block, byte[]? shared)
     {
         if (_table is null && !Begin(reader)) return false;
+        if (shared is not null) return ReadInParallel(ref reader, block, shared);
         var table = _table!;
         while (true)
         {
             int first = table.Rows;
-            var (rows, end, plain, ragged) = ReadBlock(ref reader, block);
+            var (rows, end, plain, ragged) = ReadBlock(ref reader, block, 0, BlockRows);
             if (rows > 0)
-                table.AddRows(new JsonCellBlock(block, _start, _length, _width), rows, _fields, -1,
+                table.AddRows(new JsonCellBlock(block, _start[0], _length[0], _width), rows, _fields, -1,
                     (c, r) => $"$.features[{first + r}][{c}]" is var path ? new CellLocation(path, path) : default);
             if (ragged >= 0) throw Ragged(table.Rows, ragged);
             if (end) return true;
@@ -36,6 +43,71 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
             if (plain && rows < BlockRows) return false;
         }
     }
+
+    /// <summary>
+    /// As the sequential reading, but a full block's rows are stored in column groups on two threads
+    /// (<see cref="DatasetTableBuilder.BlockParts{TBlock}"/>) while this thread tokenizes the next block into the other
+    /// set of cell positions, then helps. Every block is stored before the step returns (the caller then moves the
+    /// buffer's bytes). Errors come in the sequential order: the block's cell problems and limits, its ragged row, then
+    /// a JSON syntax error met while tokenizing the next block.
+    /// </summary>
+    private bool ReadInParallel(ref Utf8JsonReader reader, ReadOnlySpan<byte> block, byte[] shared)
+    {
+        var table = _table!;
+        int set = 0, blockRows = ParallelBlockRows(_width);
+        var (rows, end, plain, ragged) = ReadBlock(ref reader, block, set, blockRows);
+        while (true)
+        {
+            bool more = rows == blockRows && ragged < 0 && !end && plain;
+            ExceptionDispatchInfo? failed = null;
+            var next = (Rows: 0, End: false, Plain: true, Ragged: -1);
+            if (rows > 0)
+            {
+                var parts = new DatasetTableBuilder.BlockParts<JsonCellArrays>(table,
+                    new JsonCellArrays(shared, _start[set], _length[set], _width), rows, _fields, -1);
+                var helper = Task.Run(parts.Help, CancellationToken.None);
+                if (more)
+                {
+                    try
+                    {
+                        next = ReadBlock(ref reader, block, 1 - set, blockRows);
+                    }
+                    catch (Exception e)
+                    {
+                        failed = ExceptionDispatchInfo.Capture(e); // thrown after this block's rows, as in order
+                    }
+                }
+                try
+                {
+                    parts.Help();
+                }
+                finally
+                {
+                    helper.GetAwaiter().GetResult(); // the block's bytes move only after both threads left them
+                }
+                int first = table.Rows;
+                parts.End((c, r) => $"$.features[{first + r}][{c}]" is var path ? new CellLocation(path, path)
+                    : default);
+            }
+            if (ragged >= 0) throw Ragged(table.Rows, ragged);
+            if (end) return true;
+            failed?.Throw();
+            if (more)
+            {
+                (rows, end, plain, ragged) = next;
+                set = 1 - set;
+                continue;
+            }
+            if (!plain && !ReadOneRow(ref reader, block)) return false;
+            if (plain) return false;
+            (rows, end, plain, ragged) = ReadBlock(ref reader, block, set, blockRows);
+        }
+    }
+
+    /// <summary>Rows per parallel block: about <see cref="ParallelBlockCells"/> cells, so that a 1 MiB buffer of wide
+    /// rows still holds several blocks to overlap.</summary>
+    private static int ParallelBlockRows(int width) => Math.Clamp(ParallelBlockCells / Math.Max(width, 1), 1,
+        BlockRows);
 
     /// <summary>The table, its names as the whole body gave them, with <paramref name="targets"/> (the text of the
     /// targets array) read into it.</summary>
@@ -89,8 +161,8 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
             JsonCells.CheckNames([.. featureNames, target], "$.featureNames");
         }
         _table = Create(width);
-        _start = new int[width * BlockRows];
-        _length = new int[width * BlockRows];
+        _start = [new int[width * BlockRows], new int[width * BlockRows]];
+        _length = [new int[width * BlockRows], new int[width * BlockRows]];
         _fields = [.. Enumerable.Range(0, width)];
         return true;
     }
@@ -133,11 +205,12 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
     /// cells (false: it is read alone), and the cell count of a row with the wrong number (−1 if none; the rows before
     /// it are the block). The reader stands after the last row taken.
     /// </summary>
-    private (int Rows, bool End, bool Plain, int Ragged) ReadBlock(ref Utf8JsonReader reader, ReadOnlySpan<byte> block)
+    private (int Rows, bool End, bool Plain, int Ragged) ReadBlock(ref Utf8JsonReader reader, ReadOnlySpan<byte> block,
+        int set, int blockRows)
     {
-        var cells = new JsonCellBlock(block, _start, _length, _width);
+        var cells = new JsonCellBlock(block, _start[set], _length[set], _width);
         int rows = 0;
-        while (rows < BlockRows)
+        while (rows < blockRows)
         {
             var mark = reader;
             if (!reader.Read()) return (rows, false, true, -1);
@@ -190,6 +263,14 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
     private InvalidDatasetException Ragged(int row, int cells) => new($"$.features[{row}]",
         $"$.features[{row}] has {cells} value(s) but {(_namesFirst ? "featureNames" : "the first row")} has {_width}; "
             + "every row needs one value per feature.");
+
+    /// <summary>A block's cells as <see cref="JsonCellBlock"/> finds them, over the array the block is the start of, for
+    /// the threads that store it.</summary>
+    private readonly struct JsonCellArrays(byte[] json, int[] start, int[] length, int width) : ICellBlock
+    {
+        public ReadOnlySpan<byte> Cell(int record, int field) => json.AsSpan(start[record * width + field],
+            length[record * width + field]);
+    }
 
     /// <summary>Where each plain cell of a block of rows sits in the block: its UTF-8 text (empty for null).</summary>
     private readonly ref struct JsonCellBlock(ReadOnlySpan<byte> json, int[] start, int[] length, int width)

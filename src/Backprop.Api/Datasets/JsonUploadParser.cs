@@ -35,7 +35,9 @@ internal sealed class JsonUploadParser(DatasetOptions limits)
 
     /// <summary>Reads what it can of <paramref name="block"/> (the body from where the last step stopped); returns the
     /// bytes consumed. With <paramref name="final"/> the block is the rest of the body.</summary>
-    public int Step(ReadOnlySpan<byte> block, bool final)
+    /// <param name="shared">The array that <paramref name="block"/> starts, when feature rows may be stored on two
+    /// threads during the step (see <see cref="JsonFeatureRows.Read"/>); null reads them on this thread.</param>
+    public int Step(ReadOnlySpan<byte> block, bool final, byte[]? shared = null)
     {
         var reader = new Utf8JsonReader(block, final, _state);
         _captureFrom = 0;
@@ -44,7 +46,7 @@ internal sealed class JsonUploadParser(DatasetOptions limits)
             Phase.Start => Start(ref reader, final),
             Phase.Properties => Property(ref reader, block),
             Phase.Capture => Capture(ref reader, block),
-            Phase.Features => _features!.Read(ref reader, block) && Next(Phase.Properties),
+            Phase.Features => _features!.Read(ref reader, block, shared) && Next(Phase.Properties),
             Phase.Records => _records!.Read(ref reader, block) && Next(Phase.Properties),
             _ => End(ref reader),
         })
