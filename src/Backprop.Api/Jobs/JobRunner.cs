@@ -97,14 +97,10 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return true;
     }
 
-    // Compiled once: the job path runs it for every job, and EF Core otherwise re-walks the query's expression each time.
-    private static readonly Func<BackpropDbContext, Guid, Task<TrainingJob>> LoadJob = EF.CompileAsyncQuery(
-        (BackpropDbContext db, Guid id) => db.Set<TrainingJob>().AsNoTracking().Single(j => j.Id == id));
-
     private async Task RunClaimedAsync(Guid jobId, string owner, CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var job = await LoadJob(db, jobId);
+        var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
         _owner = owner;
@@ -303,9 +299,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec,
         StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
-        // Only a lease holder writes a checkpoint, so a job on its first claim has none to look for.
-        var checkpoint = job.Attempt > 1 ? await db.Set<JobCheckpoint>().AsNoTracking()
-            .SingleOrDefaultAsync(c => c.JobId == job.Id, ct) : null;
+        var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
         _writer.MayHaveCheckpoint = checkpoint is not null;
         if (checkpoint is not null)
         {
