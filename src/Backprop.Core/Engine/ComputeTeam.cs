@@ -96,46 +96,6 @@ internal sealed class ComputeTeam
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="range"/>(from, to) over consecutive ranges that cover [0, <paramref name="count"/>) once,
-    /// taken from a shared counter as <see cref="ForEachChunk"/> takes chunks. A range holds at most <paramref
-    /// name="maxSize"/> units, and fewer as the work runs out (a quarter of what is left per thread, at least one),
-    /// so the pieces taken last are the smallest and the threads finish close together. For independent units (column
-    /// panels, parameter blocks) whose results do not depend on how they are grouped.
-    /// </summary>
-    public static void ForEachRange(int threads, int count, int maxSize, Action<int, int> range)
-    {
-        if (count <= 0) return;
-        if (threads <= 1 || count <= 1)
-        {
-            range(0, count);
-            return;
-        }
-        Shared.Value.ExecuteRanges(threads, count, maxSize, range);
-    }
-
-    /// <summary><see cref="ForEachRange"/> on this team.</summary>
-    internal void ExecuteRanges(int threads, int count, int maxSize, Action<int, int> range) =>
-        Execute(Math.Min(threads, count), new RangeQueue(count, Math.Max(1, maxSize), 2 * threads, range).Drain,
-            optional: true);
-
-    // The shared counter for ranges: each take is sized by what is left when it is taken.
-    private sealed class RangeQueue(int count, int maxSize, int divisor, Action<int, int> range)
-    {
-        private int _next;
-
-        public void Drain(int part)
-        {
-            while (true)
-            {
-                int from = Volatile.Read(ref _next);
-                if (from >= count) return;
-                int size = Math.Clamp((count - from) / divisor, 1, maxSize);
-                if (Interlocked.CompareExchange(ref _next, from + size, from) == from) range(from, from + size);
-            }
-        }
-    }
-
     /// <summary><see cref="Run"/> on this team.</summary>
     internal void Execute(int parts, Action<int> body) => Execute(parts, body, optional: false);
 

@@ -45,13 +45,14 @@ internal static class DenseGemm
     // Z = A·Wᵀ packs the transposed weights on every pass: in training, weights the optimizer has just written
     // through 15 MB of other streams, read back from L3. With more units than rows, Zᵀ = W·Aᵀ packs the smaller,
     // just-written batch instead and reads the weights in place (same bits). Only weights past L2's comfort
-    // (W3's 784→512 and 512→256 layers) take it; threads split it by rows of the batch. Its scratch (rows × units,
-    // per thread, kept for the next call) is capped at 4 MB.
+    // (W3's 784→512 and 512→256 layers) take it, and one thread: two split the usual product by units, each packing
+    // its own part of the weights, where split by units the transposed one would pack the whole batch on each. Its
+    // scratch (rows × units, per thread, kept for the next call) is capped at 4 MB.
     private const long TransposedOutputMinimumWeights = 1 << 17, TransposedOutputMaximumOutputs = 1 << 20;
 
     private static bool TransposesOutput(int rows, int units, int inputs) =>
         units > rows && (long)units * inputs >= TransposedOutputMinimumWeights
-        && (long)rows * units <= TransposedOutputMaximumOutputs;
+        && (long)rows * units <= TransposedOutputMaximumOutputs && Sgemm.MaxThreads <= 1;
 
     /// <summary><c>dW (units, inputs) += δᵀ · A</c> (or <c>=</c> without <paramref name="accumulate"/>) with δ
     /// <c>(rows, units)</c> and A <c>(rows, inputs)</c>.</summary>

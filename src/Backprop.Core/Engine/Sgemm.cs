@@ -81,7 +81,7 @@ public static unsafe partial class Sgemm
             // Column chunks of C, NR-aligned, handed out from a shared counter: each packs its own part of B, no
             // shared writes, and each column's sums are the same whichever thread computes them.
             var chunks = new ColumnChunks(operands, m, n, k);
-            ComputeTeam.ForEachRange(threads, chunks.Panels, chunks.MaxPanels, chunks.Run);
+            ComputeTeam.ForEachChunk(threads, chunks.Count, chunks.Run);
         }
     }
 
@@ -127,21 +127,19 @@ public static unsafe partial class Sgemm
             Bias == null ? null : Bias + first, RowBias);
     }
 
-    // Ranges of NR-wide column panels: about 64 columns per range, a few per thread even for W3's 256-column
-    // products, so a thread that is not scheduled holds up at most one range's work; the last ones a single panel, so
-    // the two threads finish within one panel of each other (each panel reads all of op(A) either way).
+    // About 64 columns per chunk: a few chunks per thread even for W3's 256-column products, so a thread that is
+    // not scheduled holds up at most one chunk's work.
     private sealed class ColumnChunks(Operands operands, int m, int n, int k)
     {
-        private readonly int _nr = SgemmKernels.Shape(operands.Kernel).Columns;
+        private readonly int _width = Math.Max(1, ChunkColumns / SgemmKernels.Shape(operands.Kernel).Columns)
+            * SgemmKernels.Shape(operands.Kernel).Columns;
 
-        public int Panels => (n + _nr - 1) / _nr;
+        public int Count => (n + _width - 1) / _width;
 
-        public int MaxPanels => Math.Max(1, ChunkColumns / _nr);
-
-        public void Run(int from, int to)
+        public void Run(int chunk)
         {
-            int first = from * _nr;
-            MultiplyCore(operands.FromColumn(first), m, Math.Min(to * _nr, n) - first, k);
+            int first = chunk * _width;
+            MultiplyCore(operands.FromColumn(first), m, Math.Min(_width, n - first), k);
         }
     }
 

@@ -126,17 +126,6 @@ public static class KernelProfile
             yield return ($"forward {inputs}->{units}, cold W", flops,
                 () => Sgemm.Multiply(a, inputs, false, w, inputs, true, z, units, rows, units, inputs, false, bias),
                 Evict);
-            // One thread's share of each on two threads (run with one thread): the usual product split by units,
-            // the transposed one by rows of the batch.
-            yield return ($"forward {inputs}->{units}, cold W, half the units", flops / 2,
-                () => Sgemm.Multiply(a, inputs, false, w, inputs, true, z, units, rows, units / 2, inputs, false,
-                    bias), Evict);
-            yield return ($"forward {inputs}->{units} transposed, cold W, half the rows", flops / 2,
-                () => Sgemm.MultiplyTransposedOutput(a, inputs, w, inputs, z, units, rows / 2, units, inputs, bias),
-                Evict);
-            yield return ($"forward {inputs}->{units} transposed, cold W, half the units", flops / 2,
-                () => Sgemm.MultiplyTransposedOutput(a, inputs, w, inputs, z, units, rows, units / 2, inputs, bias),
-                Evict);
             yield return ($"weight gradient {units}x{inputs}", flops,
                 () => Sgemm.Multiply(delta, units, true, a, inputs, false, dW, inputs, units, inputs, rows, false),
                 null);

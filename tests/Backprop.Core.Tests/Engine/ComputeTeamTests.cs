@@ -90,32 +90,6 @@ public class ComputeTeamTests
     }
 
     [Fact]
-    public void ForEachRange_ManyJobsInARow_CoverEveryUnitOnceInBoundedRangesBeforeReturning()
-    {
-        // Ranges sized by what is left when each is taken: together they cover every unit exactly once, none is
-        // empty or longer than asked, and none runs after the call returned.
-        var team = new ComputeTeam(workers: 2);
-        int late = 0, tooLong = 0;
-        for (int job = 0; job < 3000; job++)
-        {
-            int count = job % 41 + 1, threads = job % 3 + 1, maxSize = job % 5 + 1;
-            var counts = new int[count];
-            bool returned = false;
-            team.ExecuteRanges(threads, count, maxSize, (from, to) =>
-            {
-                if (Volatile.Read(ref returned)) Interlocked.Increment(ref late);
-                if (to <= from || to - from > maxSize) Interlocked.Increment(ref tooLong);
-                for (int unit = from; unit < to; unit++) Interlocked.Increment(ref counts[unit]);
-            });
-            Volatile.Write(ref returned, true);
-            Assert.All(counts, c => Assert.Equal(1, c));
-            if (job % 500 == 499) Thread.Sleep(2);
-        }
-        Assert.Equal(0, Volatile.Read(ref late));
-        Assert.Equal(0, Volatile.Read(ref tooLong));
-    }
-
-    [Fact]
     public void ForEachChunk_AFailingChunk_IsRethrownAndTheTeamStaysUsable()
     {
         var team = new ComputeTeam(workers: 1);

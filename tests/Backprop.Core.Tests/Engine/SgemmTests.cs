@@ -167,46 +167,6 @@ public class SgemmTests
         }
     }
 
-    // Split over two threads by rows of the batch (each chunk packs its own rows and transposes its own block): the
-    // same bits as one thread, for ragged last chunks and tiles too.
-    public static TheoryData<SgemmKernel, int, int, int> TransposedOutputThreadShapes()
-    {
-        var data = new TheoryData<SgemmKernel, int, int, int>();
-        foreach (var kernel in Enum.GetValues<SgemmKernel>())
-        {
-            data.Add(kernel, 128, 512, 784); // W3's first layer
-            data.Add(kernel, 128, 256, 512); // and its second
-            data.Add(kernel, 200, 300, 257);
-            data.Add(kernel, 161, 530, 300);
-        }
-        return data;
-    }
-
-    [SkippableTheory]
-    [MemberData(nameof(TransposedOutputThreadShapes))]
-    public void MultiplyTransposedOutput_OnTwoThreads_EqualsOneThreadBitForBit(SgemmKernel kernel, int m, int n, int k)
-    {
-        Skip.IfNot(Sgemm.IsSupported(kernel), $"this CPU lacks the instruction set of the {kernel} kernel");
-        var random = new Random(m * 17 + n * 5 + k);
-        int lda = k + 1, ldb = k + 3, ldc = n + 2;
-        var a = Random(random, m * lda);
-        var b = Random(random, n * ldb);
-        var bias = Random(random, n);
-        var one = Random(random, m * ldc);
-        var two = (float[])one.Clone();
-        Sgemm.MultiplyTransposedOutput(kernel, a, lda, b, ldb, one, ldc, m, n, k, bias);
-        int previous = Sgemm.SetMaxThreads(2);
-        try
-        {
-            Sgemm.MultiplyTransposedOutput(kernel, a, lda, b, ldb, two, ldc, m, n, k, bias);
-        }
-        finally
-        {
-            Sgemm.SetMaxThreads(previous);
-        }
-        Assert.Equal(one, two);
-    }
-
     private const int PackedStride = 1056;
 
     [Fact]
