@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Text;
 
 namespace Backprop.Api.Datasets;
@@ -227,6 +228,8 @@ internal sealed class DatasetTableBuilder
         private readonly int _count, _allowed, _targetField, _perPart;
         private readonly List<CellEvent>?[] _events;
         private int _next = -1;
+        private int _stored; // parts stored (or failed), whichever thread took them
+        private Exception? _failure;
 
         public BlockParts(DatasetTableBuilder table, TBlock block, int count, int[] featureField, int targetField)
         {
@@ -240,7 +243,36 @@ internal sealed class DatasetTableBuilder
         /// <summary>Stores parts until none is left; any number of threads may call it at once.</summary>
         public void Help()
         {
-            for (int part; (part = Interlocked.Increment(ref _next)) < _events.Length;) Store(part);
+            for (int part; (part = Interlocked.Increment(ref _next)) < _events.Length;) StoreCounted(part);
+        }
+
+        /// <summary>
+        /// After this thread's <see cref="Help"/>: waits until every part taken by another thread is stored, and
+        /// rethrows the first failure of one. A helper that starts later finds no part left and touches nothing, so a
+        /// caller that cannot await it need not block on a thread-pool item that has not started yet.
+        /// </summary>
+        public void WaitUntilStored()
+        {
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _stored) < _events.Length) spin.SpinOnce();
+            if (Volatile.Read(ref _failure) is { } failure) ExceptionDispatchInfo.Throw(failure);
+        }
+
+        private void StoreCounted(int part)
+        {
+            try
+            {
+                Store(part);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                throw;
+            }
+            finally
+            {
+                Interlocked.Increment(ref _stored);
+            }
         }
 
         private void Store(int part)

@@ -65,7 +65,7 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
             {
                 var parts = new DatasetTableBuilder.BlockParts<JsonCellArrays>(table,
                     new JsonCellArrays(shared, _start[set], _length[set], _width), rows, _fields, -1);
-                var helper = Task.Run(parts.Help, CancellationToken.None);
+                _ = Task.Run(parts.Help, CancellationToken.None); // faults are rethrown by WaitUntilStored
                 if (more)
                 {
                     try
@@ -83,7 +83,7 @@ internal sealed class JsonFeatureRows(JsonUploadHeader header, DatasetOptions li
                 }
                 finally
                 {
-                    helper.GetAwaiter().GetResult(); // the block's bytes move only after both threads left them
+                    parts.WaitUntilStored(); // the block's bytes move only after both threads left them
                 }
                 int first = table.Rows;
                 parts.End((c, r) => $"$.features[{first + r}][{c}]" is var path ? new CellLocation(path, path)
