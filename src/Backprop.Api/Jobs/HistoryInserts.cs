@@ -53,10 +53,19 @@ internal static class HistoryInserts
             await batch.ExecuteNonQueryAsync(ct);
             return;
         }
-        foreach (var row in rows)
+        // One set of parameters, named with their prefix (an unprefixed name is looked up under each prefix at every
+        // bind); each later row only sets the values, converted as CreateParameter converts them.
+        var parameters = Parameters(rows[0]);
+        foreach (var parameter in parameters) parameter.ParameterName = "@" + parameter.ParameterName;
+        command.Parameters.AddRange(parameters);
+        var getters = properties.Select(p => p.GetGetter()).ToArray();
+        for (int r = 0; r < rows.Count; r++)
         {
-            command.Parameters.Clear();
-            command.Parameters.AddRange(Parameters(row));
+            if (r > 0)
+                for (int i = 0; i < parameters.Length; i++)
+                    parameters[i].Value = getters[i].GetClrValueUsingContainingEntity(rows[r]) is { } value
+                        ? mappings[i].Converter?.ConvertToProvider(value) ?? value
+                        : DBNull.Value;
             await command.ExecuteNonQueryAsync(ct);
         }
     }
