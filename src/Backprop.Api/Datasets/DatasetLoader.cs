@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Backprop.Api.Data;
 using Backprop.Api.Security;
 using Microsoft.EntityFrameworkCore;
@@ -45,7 +46,19 @@ public sealed class DatasetLoader(BackpropDbContext db, ICurrentTenant tenant)
     {
         var d = await db.Set<DatasetEntity>().AsNoTracking().OwnedBy(tenant).SingleOrDefaultAsync(e => e.Id == id, ct);
         return d is null ? null : new DatasetSummary(d.Id, d.Name, DatasetMapping.ParseTask(d.Task), d.RowCount,
-            d.FeatureCount, d.ClassCount, d.FeatureNames, d.ClassNames, d.TargetColumn,
-            d.Profile().Columns.Any(c => c.Role == "feature" && (c.Type != "numeric" || c.Missing > 0)));
+            d.FeatureCount, d.ClassCount, d.FeatureNames, d.ClassNames, d.TargetColumn, IsPrepared(d));
+    }
+
+    // A stored dataset never changes, so whether its profile asks for a preparation is parsed once per id, not at every
+    // submission.
+    private static readonly ConcurrentDictionary<Guid, bool> Prepared = new();
+
+    private static bool IsPrepared(DatasetEntity d)
+    {
+        if (Prepared.TryGetValue(d.Id, out bool prepared)) return prepared;
+        prepared = d.Profile().Columns.Any(c => c.Role == "feature" && (c.Type != "numeric" || c.Missing > 0));
+        if (Prepared.Count >= 10_000) Prepared.Clear();
+        Prepared[d.Id] = prepared;
+        return prepared;
     }
 }
