@@ -97,10 +97,14 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return true;
     }
 
+    // Compiled once: the job path runs it for every job, and EF Core otherwise re-walks the query's expression each time.
+    private static readonly Func<BackpropDbContext, Guid, Task<TrainingJob>> LoadJob = EF.CompileAsyncQuery(
+        (BackpropDbContext db, Guid id) => db.Set<TrainingJob>().AsNoTracking().Single(j => j.Id == id));
+
     private async Task RunClaimedAsync(Guid jobId, string owner, CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var job = await db.Set<TrainingJob>().AsNoTracking().SingleAsync(j => j.Id == jobId, CancellationToken.None);
+        var job = await LoadJob(db, jobId);
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
         _owner = owner;
