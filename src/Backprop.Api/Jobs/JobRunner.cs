@@ -303,7 +303,9 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
     private async Task<TrainingSession> OpenSessionAsync(TrainingJob job, NetworkSpec spec,
         StoredTrainingRequest request, LoadedDataset dataset, CancellationToken ct)
     {
-        var checkpoint = await db.Set<JobCheckpoint>().AsNoTracking().SingleOrDefaultAsync(c => c.JobId == job.Id, ct);
+        // Only a lease holder writes a checkpoint, so a job on its first claim has none to look for.
+        var checkpoint = job.Attempt > 1 ? await db.Set<JobCheckpoint>().AsNoTracking()
+            .SingleOrDefaultAsync(c => c.JobId == job.Id, ct) : null;
         _writer.MayHaveCheckpoint = checkpoint is not null;
         if (checkpoint is not null)
         {
