@@ -28,9 +28,18 @@ public sealed class JobMemoryBudget(IOptions<JobOptions> options, JobQueue queue
     {
         if (_estimates.TryGetValue(jobId, out long known)) return known;
         if ((await JobMemory.EstimateAsync(db, jobId, ct))?.TotalBytes is not { } bytes) return null;
+        Remember(jobId, bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// Notes the estimate of a job this process has just stored (from what its submission already read), so that a
+    /// local worker claims it without reading job and dataset again; another replica reads it as before.
+    /// </summary>
+    public void Remember(Guid jobId, long bytes)
+    {
         if (_estimates.Count >= MaxRememberedEstimates) _estimates.Clear();
         _estimates[jobId] = bytes;
-        return bytes;
     }
 
     /// <summary>True while a worker of this process holds the job's share (it is claiming or running it).</summary>

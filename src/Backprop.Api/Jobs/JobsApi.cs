@@ -57,7 +57,7 @@ public static class JobsApi
         TrainingJobRequest request, BackpropDbContext db, ICurrentTenant tenant, DatasetLoader datasets, JobQueue queue,
             ClusterEvents events,
         IOptions<LimitsOptions> limits, IOptions<JobOptions> jobOptions, IOptions<TenancyOptions> tenancy,
-            TenantQuotas quotas, JobSubmissions submissions, CancellationToken ct)
+            TenantQuotas quotas, JobSubmissions submissions, JobMemoryBudget memory, CancellationToken ct)
     {
         var required = new ProblemErrors();
         if (request.NetworkId == Guid.Empty) required.Add("networkId",
@@ -86,8 +86,8 @@ public static class JobsApi
         // limit (estimated from stored sizes). Every job's quotas are checked again where it is stored.
         if (dataset.Prepared && await TenantQuotas.CheckJobsAsync(db, tenant, tenancy.Value, ct) is { } overQuota)
             return overQuota;
-        if (request.BatchSize > 0 && JobMemory.OverLimit(JobMemory.Estimate(spec, request, dataset.RowCount,
-            dataset.FeatureCount), jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
+        var estimate = JobMemory.Estimate(spec, request, dataset.RowCount, dataset.FeatureCount);
+        if (request.BatchSize > 0 && JobMemory.OverLimit(estimate, jobOptions.Value.MaxJobMemoryBytes) is { } tooBig)
             return TypedResults.ValidationProblem(tooBig.ToDictionary());
 
         var errors = new ProblemErrors();
@@ -122,6 +122,7 @@ public static class JobsApi
         // a refit adds up to as many epochs again
         if (await submissions.SubmitAsync(job, options.Epochs * (job.Request.Refit ? 2 : 1),
             TenantQuotas.ModelBytesOf(network.ParameterCount)) is { } refused) return refused;
+        memory.Remember(job.Id, estimate.TotalBytes);
         return TypedResults.Accepted($"/api/jobs/{job.Id}", job.ToResponse(DateTime.UtcNow));
     }
 
