@@ -30,13 +30,15 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
     private async Task LoopAsync(IServiceScopeFactory scopes, Guid jobId, string owner, JobOptions options,
         CancellationTokenSource training, ILogger logger)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
         using var timer = new PeriodicTimer(options.HeartbeatInterval);
         var sinceRenewal = Stopwatch.StartNew();
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            // Most small jobs end before the first tick: their heartbeat never opens a scope or a context.
+            if (!await timer.WaitForNextTickAsync(_stop.Token)) return;
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<BackpropDbContext>();
+            do
             {
                 try
                 {
@@ -60,6 +62,7 @@ internal sealed class LeaseHeartbeat : IAsyncDisposable
                     logger.LogWarning(e, "Heartbeat of job {JobId} failed.", jobId);
                 }
             }
+            while (await timer.WaitForNextTickAsync(_stop.Token));
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
