@@ -1,6 +1,8 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Backprop.Api.Data;
@@ -33,8 +35,8 @@ public sealed class TestFaultOptions
     public bool HoldHistoryWritesFromRefit { get; set; }
     /// <summary>While this file exists every write fails with SQLITE_FULL, as on a full disk.</summary>
     public string? DiskFullWhileFileExists { get; set; }
-    /// <summary>While this file exists a job's load (its checkpoint read, after the dataset) waits, until it is
-    /// cancelled.</summary>
+    /// <summary>While this file exists a job's load (after its claim, before its dataset and checkpoint are read)
+    /// waits, until it is cancelled.</summary>
     public string? HoldJobLoadsWhileFileExists { get; set; }
 
     public bool Enabled => FailHistoryWrites > 0 || HoldHistoryWritesWhileFileExists is not null
@@ -55,13 +57,12 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
         return result;
     }
 
-    public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command,
+    public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command,
         CommandEventData eventData,
         InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
     {
-        await HoldAsync(command, cancellationToken);
         Fail(command);
-        return result;
+        return ValueTask.FromResult(result);
     }
 
     public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData,
@@ -78,6 +79,21 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
             StringComparison.Ordinal)) _refitStarted = true;
         Fail(command);
         return ValueTask.FromResult(result);
+    }
+
+    /// <summary>The context's test-fault interceptor, or null (it is registered only for tests).</summary>
+    public static TestFaultInterceptor? Of(DbContext db) => db.GetService<IDbContextOptions>()
+        .FindExtension<CoreOptionsExtension>()?.Interceptors?.OfType<TestFaultInterceptor>().FirstOrDefault();
+
+    /// <summary>
+    /// Called by every job's load, after its claim and before anything else is read for it (on a first claim, with
+    /// nothing to resume, a job reads no checkpoint), so a test can hold any job there.
+    /// </summary>
+    public async Task JobLoadAsync(CancellationToken ct)
+    {
+        if (options.HoldJobLoadsWhileFileExists is not { } flag || !File.Exists(flag)) return;
+        logger.LogWarning("TestFaults: job load held.");
+        while (File.Exists(flag)) await Task.Delay(20, ct);
     }
 
     /// <summary>Called by a write that adds history rows (a checkpoint or a job's final state), before the rows go
@@ -126,15 +142,6 @@ public sealed partial class TestFaultInterceptor(TestFaultOptions options, IHost
             logger.LogWarning("TestFaults: history write {N} fails.", n);
             throw DiskFull();
         }
-    }
-
-    private async Task HoldAsync(DbCommand command, CancellationToken ct)
-    {
-        if (options.HoldJobLoadsWhileFileExists is not { } flag || !command.CommandText.Contains(
-            "FROM \"JobCheckpoints\"", StringComparison.Ordinal)) return;
-        if (!File.Exists(flag)) return;
-        logger.LogWarning("TestFaults: job load held.");
-        while (File.Exists(flag)) await Task.Delay(20, ct);
     }
 
     private static SqliteException DiskFull() => new("SQLite Error 13: 'database or disk is full'.", 13);

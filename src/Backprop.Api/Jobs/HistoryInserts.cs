@@ -21,8 +21,7 @@ internal static class HistoryInserts
     {
         if (rows.Count == 0) return;
         // The test-fault seam sees this write as EF commands would show it (it holds or fails history writes).
-        if (db.GetService<IDbContextOptions>().FindExtension<CoreOptionsExtension>()?.Interceptors?
-            .OfType<TestFaultInterceptor>().FirstOrDefault() is { } faults) await faults.HistoryWriteAsync();
+        if (TestFaultInterceptor.Of(db) is { } faults) await faults.HistoryWriteAsync();
         var entity = db.Model.FindEntityType(typeof(EpochEntity))!;
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();

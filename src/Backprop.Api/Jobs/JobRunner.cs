@@ -166,6 +166,7 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         LoadedDataset dataset;
         try
         {
+            if (TestFaultInterceptor.Of(db) is { } faults) await faults.JobLoadAsync(token);
             dataset = await datasets.LoadAsync(job.DatasetId, token) ?? throw new InvalidDataException(
                 $"Dataset {job.DatasetId} no longer exists.");
             session = await OpenSessionAsync(job, definition.ToSpec(), request, dataset, token);

@@ -33,7 +33,7 @@ public sealed class JobFaultTests(ITestOutputHelper output)
         first.AssertConsistent();
         Assert.True(first.Epoch is > 0 and < 1500, first.ToString());
 
-        // The next start holds the job in its load (dataset read, checkpoint not yet), and is stopped there.
+        // The next start holds the job in its load (claimed, nothing read yet), and is stopped there.
         await File.WriteAllTextAsync(hold, "");
         await service.StartAsync();
         await service.WaitForLogAsync("TestFaults: job load held.", Timeout);
