@@ -1,5 +1,6 @@
 using Backprop.Api.Jobs.Live;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Backprop.Api.Data;
 using Backprop.Api.Datasets;
 using Backprop.Api.Models;
@@ -8,6 +9,7 @@ using Backprop.Api.Security;
 using Backprop.Api.Selection;
 using Backprop.Api.Telemetry;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Backprop.Core.Diagnostics;
 using Microsoft.Extensions.Options;
 
@@ -97,14 +99,19 @@ public sealed partial class JobRunner(BackpropDbContext db, TenantContext tenant
         return true;
     }
 
-    // Compiled once: the job path runs it for every job, and EF Core otherwise re-walks the query's expression each time.
-    private static readonly Func<BackpropDbContext, Guid, Task<TrainingJob>> LoadJob = EF.CompileAsyncQuery(
-        (BackpropDbContext db, Guid id) => db.Set<TrainingJob>().AsNoTracking().Single(j => j.Id == id));
+    // Compiled once per model: the job path runs it for every job, and EF Core otherwise re-walks the query's expression
+    // each time. A compiled query refuses any model but the one it first ran on, and one process can hold several (the
+    // SQLite and PostgreSQL contexts' models differ), so each model gets its own.
+    private static readonly ConditionalWeakTable<IModel, Func<BackpropDbContext, Guid, Task<TrainingJob>>> LoadJobs =
+        new();
+
+    private Task<TrainingJob> LoadJobAsync(Guid id) => LoadJobs.GetValue(db.Model, static _ => EF.CompileAsyncQuery(
+        (BackpropDbContext c, Guid jobId) => c.Set<TrainingJob>().AsNoTracking().Single(j => j.Id == jobId)))(db, id);
 
     private async Task RunClaimedAsync(Guid jobId, string owner, CancellationToken stoppingToken)
     {
         var o = options.Value;
-        var job = await LoadJob(db, jobId);
+        var job = await LoadJobAsync(jobId);
         tenant.Set(job.TenantId);
         logger.LogInformation("Job {JobId} claimed by worker {Worker}, attempt {Attempt}.", jobId, owner, job.Attempt);
         _owner = owner;
