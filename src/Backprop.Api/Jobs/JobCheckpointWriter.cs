@@ -142,6 +142,7 @@ internal sealed class JobCheckpointWriter(BackpropDbContext db, SqliteWriteGate 
                 .SetProperty(j => j.BestTrainLoss, p.BestTrainLoss).SetProperty(j => j.BestValidationLoss,
                     p.BestValidationLoss)
                 .SetProperty(j => j.BestEpoch, p.BestEpoch);
+            if (epochs.Count > 0) s.SetProperty(j => j.HistoryRows, j => j.HistoryRows + epochs.Count);
             if (diagnosticsJson is not null) s.SetProperty(j => j.DiagnosticsJson, diagnosticsJson);
             // A checkpoint is progress, and a job that stops by itself did not crash its worker: either way it is not
             // stalled.

@@ -38,6 +38,9 @@ public sealed class TrainingJob : ITenantOwned
     public ulong Seed { get; set; }
     /// <summary>Times a worker has claimed this job.</summary>
     public int Attempt { get; set; }
+    /// <summary>The job's rows in the history table, counted in the same transaction that writes them (the tenant's
+    /// history quota sums this, rather than counting a table that grows with every epoch).</summary>
+    public int HistoryRows { get; set; }
     /// <summary>Claims since the last checkpoint; a job claimed <see cref="JobOptions.MaxAttempts"/> times without one
     /// fails (a poison job).</summary>
     public int StalledAttempts { get; set; }

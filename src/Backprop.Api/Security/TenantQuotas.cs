@@ -169,11 +169,15 @@ public sealed class TenantQuotas(IOptions<TenancyOptions> options, BackpropDbCon
     public static async Task<(long Stored, long Pending)> HistoryRowsAsync(BackpropDbContext db,
         ICurrentTenant tenant, CancellationToken ct)
     {
-        long stored = await db.Set<EpochEntity>().OwnedBy(tenant).LongCountAsync(ct);
-        long pending = await db.Set<TrainingJob>().OwnedBy(tenant).Where(j => j.Status == JobStatus.Queued
-            || j.Status == JobStatus.Running)
-            .SumAsync(j => (long?)(j.Epochs - j.Epoch), ct) ?? 0;
-        return (stored, pending);
+        // From the job rows, which count their history as they write it: one read of the tenant's jobs, however much
+        // history they stored.
+        var sums = await db.Set<TrainingJob>().OwnedBy(tenant).GroupBy(_ => 1).Select(g => new
+        {
+            Stored = g.Sum(j => (long)j.HistoryRows),
+            Pending = g.Sum(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running
+                ? (long)(j.Epochs - j.Epoch) : 0L),
+        }).SingleOrDefaultAsync(ct);
+        return sums is null ? (0, 0) : (sums.Stored, sums.Pending);
     }
 
     public static ProblemHttpResult? HistoryRowsExceeded(long stored, long pending, long epochs,

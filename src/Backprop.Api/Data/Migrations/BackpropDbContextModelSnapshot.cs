@@ -251,6 +251,9 @@ namespace Backprop.Api.Data.Migrations
                     b.Property<int?>("FoldCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<int>("HistoryRows")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int>("InitialEpoch")
                         .HasColumnType("INTEGER");
 

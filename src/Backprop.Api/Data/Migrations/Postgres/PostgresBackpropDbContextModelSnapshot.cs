@@ -257,6 +257,9 @@ namespace Backprop.Api.Data.Migrations.Postgres
                     b.Property<int?>("FoldCount")
                         .HasColumnType("integer");
 
+                    b.Property<int>("HistoryRows")
+                        .HasColumnType("integer");
+
                     b.Property<int>("InitialEpoch")
                         .HasColumnType("integer");
 
